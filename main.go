@@ -1,0 +1,174 @@
+// Command imgtrust is a terminal trust manager for container image
+// signatures: it reads, checks and edits a node's containers/image policy,
+// its OpenPGP keys and its look-aside configuration, and tells whether an
+// image would be accepted. With no subcommand it opens the TUI.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kios/imgtrust/policyio"
+)
+
+// Exit codes are part of the CLI contract scripts depend on.
+const (
+	exitOK         = 0 // success; verify: accepted
+	exitFindings   = 1 // lint found errors; verify: rejected
+	exitUsage      = 2 // bad flags or arguments, unreadable root, invalid policy for verify
+	exitIncomplete = 3 // the check could not finish (network, timeout)
+)
+
+// app carries the process environment so that commands are testable
+// without touching the real terminal or environment.
+type app struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// command is one subcommand of imgtrust.
+type command struct {
+	name    string
+	summary string
+	run     func(a *app, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"lint", "check policy.json, registries.d and the key files they use", runLint},
+		{"show", "print the effective policy in plain words", runShow},
+		{"keys", "list, show, import and remove OpenPGP public keys", runKeys},
+		{"lookaside", "list, explain and edit look-aside signature servers", runLookaside},
+		{"verify", "tell whether the node would accept an image, and why", runVerify},
+		{"demo", "open the TUI on a scratch node with a local registry", runDemo},
+		{"tui", "open the interactive trust manager (the default)", runTUI},
+	}
+}
+
+func main() {
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	os.Exit(a.main(os.Args[1:]))
+}
+
+func (a *app) main(args []string) int {
+	// Global flags may come before the subcommand; they are handed on to it.
+	var global []string
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+			a.usage(a.stdout)
+			return exitOK
+		}
+		if args[0] == "--version" {
+			fmt.Fprintln(a.stdout, "imgtrust", version())
+			return exitOK
+		}
+		global = append(global, args[0])
+		if !strings.Contains(args[0], "=") && len(args) > 1 && globalTakesValue(args[0]) {
+			global = append(global, args[1])
+			args = args[1:]
+		}
+		args = args[1:]
+	}
+	name := "tui"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" {
+		a.usage(a.stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(a, append(global, args...))
+		}
+	}
+	fmt.Fprintf(a.stderr, "imgtrust: unknown command %q\n\n", name)
+	a.usage(a.stderr)
+	return exitUsage
+}
+
+func (a *app) usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: imgtrust [global flags] [command] [flags] [args]")
+	fmt.Fprintln(w, "\nWith no command, imgtrust opens the interactive trust manager.")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nglobal flags (accepted by every command):")
+	fs := flag.NewFlagSet("imgtrust", flag.ContinueOnError)
+	(&globalFlags{}).register(fs)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprintln(w, "\nexit codes: 0 ok/accepted, 1 problems found/rejected, 2 usage or invalid configuration, 3 could not finish")
+}
+
+// globalFlags are accepted by every subcommand.
+type globalFlags struct {
+	root        string
+	policy      string
+	registriesD string
+	keysDir     string
+	json        bool
+	ascii       bool
+}
+
+func (g *globalFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.root, "root", "/", "directory where the node's root filesystem is mounted (e.g. /host)")
+	fs.StringVar(&g.policy, "policy", "", "policy.json to use (default /etc/containers/policy.json under --root)")
+	fs.StringVar(&g.registriesD, "registries.d", "", "registries.d directory (default /etc/containers/registries.d under --root)")
+	fs.StringVar(&g.keysDir, "keys-dir", "", "directory of OpenPGP public keys (default /etc/gpg under --root)")
+	fs.BoolVar(&g.json, "json", false, "print machine-readable JSON")
+	fs.BoolVar(&g.ascii, "ascii", false, "use ASCII instead of Unicode symbols")
+}
+
+func globalTakesValue(flagArg string) bool {
+	name := strings.TrimLeft(flagArg, "-")
+	switch name {
+	case "root", "policy", "registries.d", "keys-dir":
+		return true
+	}
+	return false
+}
+
+// paths resolves the file locations from the flags, checking that the
+// root exists so that a typo in --root is a usage error, not an empty node.
+func (g *globalFlags) paths() (policyio.Paths, error) {
+	st, err := os.Stat(g.root)
+	if err != nil {
+		return policyio.Paths{}, fmt.Errorf("--root: %w", err)
+	}
+	if !st.IsDir() {
+		return policyio.Paths{}, fmt.Errorf("--root %s: not a directory", g.root)
+	}
+	return policyio.NewPaths(g.root, g.policy, g.registriesD, g.keysDir), nil
+}
+
+// parseFlags parses args with fs, allowing flags after positional
+// arguments ("imgtrust verify IMAGE --json"); "--" ends flag parsing.
+func (a *app) parseFlags(fs *flag.FlagSet, args []string) ([]string, bool) {
+	fs.SetOutput(a.stderr)
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, true
+		}
+		// fs.Parse stopped at a positional argument (or "--"): keep it and
+		// parse what follows it.
+		if args[0] == "--" {
+			return append(positional, args[1:]...), true
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func version() string { return "0.1.0" }

@@ -1,0 +1,162 @@
+// Package model holds imgtrust's domain types: the policy with its
+// requirements and identities, keys, look-aside entries and diagnostics.
+// It does no I/O; the readers in policyio and gpg fill it in.
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Pos locates a node in a source file. Line and Col are 1-based; a zero Line
+// means the position is unknown (for example a node created in the TUI).
+type Pos struct {
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	Col  int    `json:"column,omitempty"`
+}
+
+// IsZero reports whether no position is known.
+func (p Pos) IsZero() bool { return p.Line == 0 }
+
+func (p Pos) String() string {
+	switch {
+	case p.File == "" && p.Line == 0:
+		return ""
+	case p.Line == 0:
+		return p.File
+	default:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	}
+}
+
+// Severity orders diagnostics. An Error is something the runtime refuses
+// (every pull on the node then fails); a Warning is accepted by the runtime
+// but risky or useless; Info is advice.
+type Severity int
+
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	default:
+		return "info"
+	}
+}
+
+// MarshalText makes severities readable in --json output.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText accepts the names MarshalText writes.
+func (s *Severity) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "error":
+		*s = Error
+	case "warning":
+		*s = Warning
+	case "info":
+		*s = Info
+	default:
+		return fmt.Errorf("unknown severity %q", b)
+	}
+	return nil
+}
+
+// Diagnostic is one problem found in a file. Code is a stable identifier
+// that scripts and the TUI's quick fixes can key on; Path names the node in
+// the document ("transports.docker.example.com[0].signedIdentity.type").
+type Diagnostic struct {
+	Severity Severity `json:"severity"`
+	Code     string   `json:"code"`
+	Pos      Pos      `json:"pos"`
+	Path     string   `json:"path,omitempty"`
+	Message  string   `json:"message"`
+	// Fix is a suggested remedy in words ("did you mean matchRepository?").
+	Fix string `json:"fix,omitempty"`
+	// Snippet is the offending source line with a caret under the column,
+	// when the source is known.
+	Snippet string `json:"snippet,omitempty"`
+	// Related points at another place that is part of the same problem,
+	// for example the first occurrence of a duplicated key.
+	Related *Pos `json:"related,omitempty"`
+	// Replacement, when set, is the literal text that would fix the problem
+	// at Pos (used by quick fixes: a corrected type name, say).
+	Replacement string `json:"replacement,omitempty"`
+}
+
+// String renders "file:line:col: severity: message (fix)".
+func (d Diagnostic) String() string {
+	var b strings.Builder
+	if p := d.Pos.String(); p != "" {
+		b.WriteString(p)
+		b.WriteString(": ")
+	}
+	b.WriteString(d.Severity.String())
+	b.WriteString(": ")
+	b.WriteString(d.Message)
+	if d.Related != nil && d.Related.String() != "" {
+		fmt.Fprintf(&b, " (see also %s)", d.Related)
+	}
+	if d.Fix != "" {
+		b.WriteString("\n  fix: ")
+		b.WriteString(d.Fix)
+	}
+	return b.String()
+}
+
+// Diagnostics is a list of findings with helpers for the usual questions.
+type Diagnostics []Diagnostic
+
+// HasErrors reports whether any diagnostic is an Error.
+func (ds Diagnostics) HasErrors() bool { return ds.Count(Error) > 0 }
+
+// Count returns how many diagnostics have severity s.
+func (ds Diagnostics) Count(s Severity) int {
+	n := 0
+	for _, d := range ds {
+		if d.Severity == s {
+			n++
+		}
+	}
+	return n
+}
+
+// Sorted returns a copy ordered by severity (errors first), then file,
+// line and column, so that output is stable.
+func (ds Diagnostics) Sorted() Diagnostics {
+	out := append(Diagnostics(nil), ds...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Pos.File != b.Pos.File {
+			return a.Pos.File < b.Pos.File
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		return a.Pos.Col < b.Pos.Col
+	})
+	return out
+}
+
+// InFile returns the diagnostics located in file.
+func (ds Diagnostics) InFile(file string) Diagnostics {
+	var out Diagnostics
+	for _, d := range ds {
+		if d.Pos.File == file {
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -1,0 +1,71 @@
+// Package policyio reads, validates and writes the files that decide what
+// a node may pull: policy.json and registries.d. Readers report every
+// problem as a model.Diagnostic with its position; writers refuse invalid
+// content and replace files atomically, keeping a backup.
+package policyio
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// Node defaults, as containers/image and the kiOS guide lay them out.
+const (
+	DefaultPolicyPath  = "/etc/containers/policy.json"
+	DefaultRegistriesD = "/etc/containers/registries.d"
+	DefaultKeysDir     = "/etc/gpg"
+)
+
+// Paths says where the node's files are. Root is the directory the node's
+// "/" is mounted at (kiOS admins run imgtrust in a debug pod with the host
+// at /host). Policy, RegistriesD and KeysDir are host paths, ready to open.
+// Paths written inside policy.json are node paths; Host maps them.
+type Paths struct {
+	Root        string
+	Policy      string
+	RegistriesD string
+	KeysDir     string
+}
+
+// NewPaths resolves the defaults under root. Empty overrides take the
+// default; non-empty ones are used as given (they are host paths already).
+func NewPaths(root, policy, registriesD, keysDir string) Paths {
+	if root == "" {
+		root = "/"
+	}
+	p := Paths{Root: filepath.Clean(root)}
+	p.Policy = pick(policy, p.Host(DefaultPolicyPath))
+	p.RegistriesD = pick(registriesD, p.Host(DefaultRegistriesD))
+	p.KeysDir = pick(keysDir, p.Host(DefaultKeysDir))
+	return p
+}
+
+func pick(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// Host maps a node path (as written in policy.json) to the path to open
+// here. Relative paths are left alone: the runtime resolves them against
+// its own working directory, which imgtrust cannot know.
+func (p Paths) Host(nodePath string) string {
+	if p.Root == "" || p.Root == "/" || !filepath.IsAbs(nodePath) {
+		return nodePath
+	}
+	return filepath.Join(p.Root, nodePath)
+}
+
+// Node maps a host path back to the path the node sees, for writing into
+// policy.json. A path outside the root is returned unchanged.
+func (p Paths) Node(hostPath string) string {
+	if p.Root == "" || p.Root == "/" {
+		return hostPath
+	}
+	rel, err := filepath.Rel(p.Root, hostPath)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return hostPath
+	}
+	return "/" + filepath.ToSlash(rel)
+}
