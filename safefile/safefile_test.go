@@ -33,13 +33,13 @@ func TestWrite(t *testing.T) {
 		},
 		{
 			name: "refuse when changed on disk", existing: ptr("someone else's"),
-			expect:  func(string) string { return SHA256([]byte("what we read")) },
-			data:    "new", wantErr: true, wantData: "someone else's",
+			expect: func(string) string { return SHA256([]byte("what we read")) },
+			data:   "new", wantErr: true, wantData: "someone else's",
 		},
 		{
 			name: "refuse when created meanwhile", existing: ptr("appeared"),
-			expect:  func(string) string { return ExpectAbsent },
-			data:    "new", wantErr: true, wantData: "appeared",
+			expect: func(string) string { return ExpectAbsent },
+			data:   "new", wantErr: true, wantData: "appeared",
 		},
 		{
 			name: "skip the check on request", existing: ptr("x"),
