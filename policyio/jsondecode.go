@@ -3,6 +3,7 @@ package policyio
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kios/imgtrust/model"
@@ -17,6 +18,9 @@ type jsonDecoder struct {
 	file  string
 	src   []byte
 	diags model.Diagnostics
+	// lineStarts holds the offset of each line's first byte, built on
+	// first use, so that positions cost a binary search, not a scan.
+	lineStarts []int
 }
 
 // member is one key of a JSON object, with its unescaped name.
@@ -33,9 +37,16 @@ func (d *jsonDecoder) pos(off int) model.Pos {
 	if off > len(d.src) {
 		off = len(d.src)
 	}
-	line := 1 + bytes.Count(d.src[:off], []byte("\n"))
-	col := 1 + off - (bytes.LastIndexByte(d.src[:off], '\n') + 1)
-	return model.Pos{File: d.file, Line: line, Col: col}
+	if d.lineStarts == nil {
+		d.lineStarts = []int{0}
+		for i, c := range d.src {
+			if c == '\n' {
+				d.lineStarts = append(d.lineStarts, i+1)
+			}
+		}
+	}
+	line, _ := slices.BinarySearch(d.lineStarts, off+1)
+	return model.Pos{File: d.file, Line: line, Col: 1 + off - d.lineStarts[line-1]}
 }
 
 // snippet returns the source line holding off with a caret under it.
@@ -127,7 +138,7 @@ func tokenForRuntime(v *hujson.Value) string {
 	case '[':
 		return "91"
 	case '"':
-		return fmt.Sprintf("%q", v.Value.(hujson.Literal).String())
+		return fmt.Sprintf("%q", litString(v.Value))
 	case 't':
 		return "true"
 	case 'f':
@@ -155,7 +166,7 @@ func (d *jsonDecoder) object(v *hujson.Value, path string, tgt *model.Target, du
 	var out []member
 	for i := range obj.Members {
 		m := &obj.Members[i]
-		name := m.Name.Value.(hujson.Literal).String()
+		name := litString(m.Name.Value)
 		mem := member{name: name, nameOff: m.Name.StartOffset, val: &m.Value}
 		if first, dup := seen[name]; dup {
 			fix := fmt.Sprintf("keep one %q; the runtime refuses duplicate keys instead of taking the last one", name)
@@ -207,7 +218,7 @@ func (d *jsonDecoder) unknownKey(m member, path string, allowed []string, tgt *m
 func (d *jsonDecoder) str(v *hujson.Value, path string, tgt *model.Target) (string, bool) {
 	switch v.Value.Kind() {
 	case '"':
-		return v.Value.(hujson.Literal).String(), true
+		return litString(v.Value), true
 	case 'n':
 		return "", true
 	}
@@ -247,7 +258,7 @@ func (d *jsonDecoder) base64(v *hujson.Value, path string, tgt *model.Target) ([
 		d.typeMismatch(v, path, "a base64 string", "[]uint8", tgt)
 		return nil, false
 	}
-	s := v.Value.(hujson.Literal).String()
+	s := litString(v.Value)
 	b, err := decodeStdBase64(s)
 	if err != nil {
 		d.report(problem{
@@ -392,4 +403,14 @@ func pathLabel(path string) string {
 		return "the policy"
 	}
 	return path
+}
+
+// litString unquotes a JSON string literal, skipping encoding/json for
+// the common case of a string without escapes.
+func litString(v hujson.ValueTrimmed) string {
+	l := v.(hujson.Literal)
+	if len(l) >= 2 && bytes.IndexByte(l, '\\') < 0 {
+		return string(l[1 : len(l)-1])
+	}
+	return l.String()
 }

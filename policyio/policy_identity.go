@@ -58,7 +58,7 @@ func (d *jsonDecoder) identity(v *hujson.Value, path string, tgt *model.Target) 
 		d.unknownIdentityType(off, path, "", tgt)
 		return nil
 	}
-	id.Type = model.IdentityType(tm.val.Value.(hujson.Literal).String())
+	id.Type = model.IdentityType(litString(tm.val.Value))
 	keys, known := identityKeys[id.Type]
 	if !known {
 		d.unknownIdentityType(tm.val.StartOffset, path+".type", string(id.Type), tgt)

@@ -140,13 +140,17 @@ func shadowWarnings(p *model.Policy) model.Diagnostics {
 	if t == nil {
 		return nil
 	}
+	byName := make(map[string]*model.Scope, len(t.Scopes))
+	for _, s := range t.Scopes {
+		byName[s.Name] = s
+	}
 	var out model.Diagnostics
 	for _, s := range t.Scopes {
 		if s.Name == "" {
 			continue
 		}
 		for _, parent := range DockerScopeParents(s.Name) {
-			ps := t.Scope(parent)
+			ps := byName[parent]
 			if ps == nil {
 				continue
 			}

@@ -43,7 +43,7 @@ func (d *jsonDecoder) requirement(v *hujson.Value, path string, tgt model.Target
 	}
 	// A second "type" whose value is a keyType is the classic mix-up.
 	dupFix := func(name string, m member) (string, string) {
-		if name == "type" && m.val.Value.Kind() == '"' && slices.Contains(model.KeyTypes, m.val.Value.(hujson.Literal).String()) {
+		if name == "type" && m.val.Value.Kind() == '"' && slices.Contains(model.KeyTypes, litString(m.val.Value)) {
 			return fmt.Sprintf("rename this key to \"keyType\": %s is a key type, not a requirement type", m.val.Value.(hujson.Literal)), "keyType"
 		}
 		return "", ""
@@ -73,7 +73,7 @@ func (d *jsonDecoder) requirement(v *hujson.Value, path string, tgt model.Target
 		})
 		return nil
 	}
-	r.Type = model.RequirementType(typeMember.val.Value.(hujson.Literal).String())
+	r.Type = model.RequirementType(litString(typeMember.val.Value))
 	allowed, known := requirementKeys[r.Type]
 	if !known {
 		d.unknownRequirementType(typeMember.val.StartOffset, path+".type", string(r.Type), t)

@@ -43,4 +43,3 @@ func levenshtein(a, b string) int {
 	}
 	return prev[len(rb)]
 }
-
