@@ -19,15 +19,17 @@ const validKey = `"keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"`
 // TestParsePolicyErrors pins each error to the message containers/image
 // gives for the same input (policy-json.md §9): whatever imgtrust calls an
 // error, the runtime refuses, and the Runtime field says how.
-func TestParsePolicyErrors(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      string
-		code    string
-		runtime string
-		pos     string // "line:col", optional
-		fix     string // substring of the fix, optional
-	}{
+type errorCase struct {
+	name    string
+	in      string
+	code    string
+	runtime string
+	pos     string // "line:col", optional
+	fix     string // substring of the fix, optional
+}
+
+func errorCases() []errorCase {
+	return []errorCase{
 		{"empty file", ``, "empty", "unexpected end of JSON input", "1:1", ""},
 		{"BOM", "\xef\xbb\xbf" + `{"default":[{"type":"reject"}]}`, "bom", "invalid character 'ï'", "1:1", ""},
 		{"line comment", "// c\n" + `{"default":[{"type":"reject"}]}`, "comment", "invalid character '/'", "1:1", ""},
@@ -96,7 +98,10 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"pki with rekor", wrap(`{"type":"sigstoreSigned","pki":{"caRootsPath":"/r","subjectEmail":"a@b"},"rekorPublicKeyPath":"/r"}`), "sigstore-pki-rekor", "not supported for pki", "", ""},
 		{"pki no subject", wrap(`{"type":"sigstoreSigned","pki":{"caRootsPath":"/r"}}`), "pki-subject", "At least one of subjectEmail, subjectHostname must be specified", "", ""},
 	}
-	for _, tt := range tests {
+}
+
+func TestParsePolicyErrors(t *testing.T) {
+	for _, tt := range errorCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			_, diags := ParsePolicy("p.json", []byte(tt.in))
 			var found *model.Diagnostic
@@ -126,8 +131,8 @@ func TestParsePolicyErrors(t *testing.T) {
 
 // TestParsePolicyAccepts lists inputs the runtime loads: imgtrust must not
 // call any of them an error (warnings are fine).
-func TestParsePolicyAccepts(t *testing.T) {
-	tests := map[string]string{
+func acceptCases() map[string]string {
+	return map[string]string{
 		"minimal":                  `{"default":[{"type":"reject"}]}`,
 		"empty transports":         `{"default":[{"type":"reject"}],"transports":{}}`,
 		"unknown transport":        `{"default":[{"type":"reject"}],"transports":{"Docker":{"x":[{"type":"reject"}]}}}`,
@@ -147,7 +152,10 @@ func TestParsePolicyAccepts(t *testing.T) {
 		"dir scope":                `{"default":[{"type":"reject"}],"transports":{"dir":{"/var/img":[{"type":"reject"}]}}}`,
 		"containers-storage":       `{"default":[{"type":"reject"}],"transports":{"containers-storage":{"[overlay@/var/lib/containers/storage]":[{"type":"reject"}]}}}`,
 	}
-	for name, in := range tests {
+}
+
+func TestParsePolicyAccepts(t *testing.T) {
+	for name, in := range acceptCases() {
 		t.Run(name, func(t *testing.T) {
 			p, diags := ParsePolicy("p.json", []byte(in))
 			if diags.HasErrors() {
