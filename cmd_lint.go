@@ -58,8 +58,12 @@ func runLint(a *app, args []string) int {
 	} else {
 		printDiagnostics(a.stdout, diags)
 		fmt.Fprintf(a.stdout, "%s: %d error(s), %d warning(s)\n", pf.Path, rep.Errors, rep.Warnings)
-		if rep.Errors > 0 {
-			fmt.Fprintln(a.stdout, "containers/image refuses this configuration: every pull on the node fails until the errors are fixed.")
+		fileErrs := pf.Diags.Count(model.Error)
+		switch {
+		case fileErrs > 0:
+			fmt.Fprintln(a.stdout, "containers/image refuses this policy.json: every pull on the node fails until the errors are fixed.")
+		case rep.Errors > 0:
+			fmt.Fprintln(a.stdout, "containers/image loads policy.json, but images under the rules with errors are rejected.")
 		}
 	}
 	if rep.Errors > 0 {
