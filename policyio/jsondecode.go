@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kios/imgtrust/model"
 	"github.com/tailscale/hujson"
@@ -409,7 +410,7 @@ func pathLabel(path string) string {
 // the common case of a string without escapes.
 func litString(v hujson.ValueTrimmed) string {
 	l := v.(hujson.Literal)
-	if len(l) >= 2 && bytes.IndexByte(l, '\\') < 0 {
+	if len(l) >= 2 && bytes.IndexByte(l, '\\') < 0 && utf8.Valid(l) {
 		return string(l[1 : len(l)-1])
 	}
 	return l.String()
