@@ -112,6 +112,10 @@ func Write(path string, data []byte, opt Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// A first key or registries.d file may need its directory.
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return Result{}, permissionHint(fmt.Errorf("creating %s: %w", filepath.Dir(target), err))
+	}
 	unlock, err := lock(target)
 	if err != nil {
 		return Result{}, err
@@ -318,18 +322,19 @@ func permissionHint(err error) error {
 	return err
 }
 
-// lock takes an exclusive advisory lock on path+".lock" so that two
-// imgtrust processes serialise their check-then-write. The lock file is
-// left in place: removing it would race with the next locker.
+// lock takes an exclusive advisory lock on the file's directory so that
+// two imgtrust processes serialise their check-then-write. Locking the
+// directory rather than a lock file leaves no stray files in /etc (a
+// "policy.json.lock" would confuse admins and outlive crashes).
 func lock(path string) (func(), error) {
-	lf := path + ".lock"
-	f, err := os.OpenFile(lf, os.O_CREATE|os.O_RDWR, 0o600)
+	dir := filepath.Dir(path)
+	f, err := os.Open(dir)
 	if err != nil {
-		return nil, permissionHint(fmt.Errorf("opening lock file %s: %w", lf, err))
+		return nil, permissionHint(fmt.Errorf("opening %s to lock it: %w", dir, err))
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", lf, err)
+		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)

@@ -201,3 +201,16 @@ func read(t *testing.T, path string) string {
 }
 
 func ptr(s string) *string { return &s }
+
+func TestWriteCreatesDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "etc", "gpg", "k.gpg")
+	if _, err := Write(path, []byte("k"), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, path); got != "k" {
+		t.Errorf("got %q", got)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Errorf("stray files: %v", entries)
+	}
+}
