@@ -1,6 +1,7 @@
 package policyio
 
 import (
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,5 +108,49 @@ func TestSkopeoLoadsWhatWeWrite(t *testing.T) {
 				t.Errorf("skopeo refuses the file imgtrust wrote:\n%s\n%s", msg, out)
 			}
 		})
+	}
+}
+
+// TestSkopeoDifferential mutates valid policies at random (seeded, so a
+// failure repeats) and checks that imgtrust and skopeo agree on each:
+// refused by the runtime exactly when imgtrust reports an error.
+func TestSkopeoDifferential(t *testing.T) {
+	needSkopeo(t)
+	seedFile, _ := os.ReadFile("../testdata/policies/full.json")
+	seeds := []string{string(seedFile)}
+	for name, in := range acceptCases() {
+		if _, skip := versionDependent[name]; !skip && !strings.Contains(in, "sigstore") && !strings.Contains(in, "atomic") {
+			seeds = append(seeds, in)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	tokens := []string{`"type"`, `"keyType"`, `"GPGKeys"`, `null`, `[]`, `{}`, `""`, `,`, `"reject"`, `"signedIdentity"`, `"matchExact"`, `1`, `"/x"`}
+	for i := 0; i < 150; i++ {
+		in := []byte(seeds[rng.IntN(len(seeds))])
+		for n := 1 + rng.IntN(2); n > 0 && len(in) > 2; n-- {
+			at := rng.IntN(len(in))
+			switch rng.IntN(3) {
+			case 0: // delete a few bytes
+				end := min(len(in), at+1+rng.IntN(4))
+				in = append(in[:at:at], in[end:]...)
+			case 1: // insert a token
+				tok := tokens[rng.IntN(len(tokens))]
+				in = append(in[:at:at], append([]byte(tok), in[at:]...)...)
+			case 2: // replace a string with a token
+				tok := tokens[rng.IntN(len(tokens))]
+				if q := strings.IndexByte(string(in[at:]), '"'); q >= 0 {
+					if e := strings.IndexByte(string(in[at+q+1:]), '"'); e >= 0 {
+						s, end := at+q, at+q+1+e+1
+						in = append(in[:s:s], append([]byte(tok), in[end:]...)...)
+					}
+				}
+			}
+		}
+		_, diags := ParsePolicy("m.json", in)
+		ours := diags.HasErrors()
+		theirs, msg := skopeoLoads(t, "mutant", in)
+		if ours == theirs {
+			t.Errorf("mutant %d: imgtrust errors=%v but skopeo loads=%v\n%s\nskopeo: %s\nimgtrust:\n%s", i, ours, theirs, in, msg, dump(diags))
+		}
 	}
 }
