@@ -1,0 +1,450 @@
+// Package ui is imgtrust's terminal front end (Bubble Tea v2). It shows and
+// edits a node's trust configuration through the backends in Deps and owns
+// no domain rules: validation, diffs, saving and verdicts come from
+// policyio, workspace, gpg and verify.
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/workspace"
+)
+
+type viewID int
+
+const (
+	vOverview viewID = iota
+	vPolicy
+	vKeys
+	vLookaside
+	vVerify
+	vProblems
+	numViews
+)
+
+var viewNames = [numViews]string{"Overview", "Policy", "Keys", "Look-aside", "Verify", "Problems"}
+
+// Minimum size: the kiOS console is 80x25; one line is left for tmux or a
+// status bar.
+const minW, minH = 80, 24
+
+// Model is the root and only tea.Model; views are plain structs it drives.
+type Model struct {
+	deps Deps
+	th   Theme
+	km   keyMap
+	help help.Model
+
+	w, h     int
+	view     viewID
+	showHelp bool
+	status   string
+	statusBad bool
+
+	// Derived from the staged policy after every change, not per frame:
+	// validating a large policy takes longer than a frame should.
+	problems  model.Diagnostics
+	change    *workspace.FileChange
+	changeErr error
+
+	pol   policyView
+	prob  problemsView
+	keys  keysView
+	la    lookasideView
+	ver   verifyView
+	modal modal
+	wiz   *wizard
+}
+
+// modal owns the keyboard while it is open.
+type modal interface {
+	update(m *Model, msg tea.Msg) (closed bool, cmd tea.Cmd)
+	render(m *Model, w, h int) string
+	bindings() []key.Binding
+}
+
+// New builds the root model.
+func New(d Deps) *Model {
+	m := &Model{deps: d, th: NewTheme(d.ASCII), km: newKeyMap(), help: help.New()}
+	m.help.Styles = help.DefaultStyles(true)
+	m.help.Styles.ShortKey = m.th.Key
+	m.help.Styles.FullKey = m.th.Key
+	if m.th.ASCII {
+		m.help.ShortSeparator = " | "
+		m.help.Ellipsis = "..."
+	}
+	m.ver = newVerifyView()
+	m.refresh()
+	m.keys.reload(m)
+	m.la.reload(m)
+	if m.needsSetup() {
+		m.setStatus(false, "The default accepts anything or no policy exists: press w for guided setup")
+	}
+	return m
+}
+
+// Init asks for nothing: colours are ANSI and the theme assumes a dark
+// background, which is right for the console.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// refresh recomputes what depends on the staged policy.
+func (m *Model) refresh() {
+	m.problems = m.deps.Policy.Problems()
+	m.change, m.changeErr = m.deps.Policy.PolicyChange()
+	m.pol.rebuild(m)
+	m.prob.clamp(len(m.problems))
+}
+
+func (m *Model) dirty() bool { return m.change != nil }
+
+func (m *Model) needsSetup() bool {
+	pf := m.deps.Policy.PolicyFile()
+	if pf == nil || !pf.Exists {
+		return true
+	}
+	p := m.deps.Policy.Policy()
+	return p != nil && len(p.Default) > 0 && strengthOf(p.Default) == "any"
+}
+
+func (m *Model) setStatus(bad bool, format string, a ...any) {
+	m.status = fmt.Sprintf(format, a...)
+	m.statusBad = bad
+}
+
+// edit stages a change to the policy and refreshes everything derived.
+func (m *Model) edit(summary string, fn func(p *model.Policy)) {
+	m.deps.Policy.Edit(summary, fn)
+	m.refresh()
+	m.setStatus(false, "staged: %s (ctrl+s to review and save, u to undo)", summary)
+}
+
+// Update dispatches: terminal facts, async results, then keys to the open
+// modal, the global bindings, and finally the active view.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.help.SetWidth(msg.Width)
+		return m, nil
+	case verifyDoneMsg, spinTickMsg:
+		if m.wiz != nil {
+			if cmd, ok := m.wiz.async(m, msg); ok {
+				return m, cmd
+			}
+		}
+		return m, m.ver.async(m, msg)
+	}
+	if m.modal != nil {
+		if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "ctrl+c" {
+			if _, isQuit := m.modal.(*confirmDialog); isQuit && m.modal.(*confirmDialog).quit {
+				return m, tea.Quit // a second ctrl+c in the quit dialog leaves at once
+			}
+		}
+		closed, cmd := m.modal.update(m, msg)
+		if closed {
+			m.modal = nil
+		}
+		return m, cmd
+	}
+	if m.wiz != nil {
+		return m, m.wiz.update(m, msg)
+	}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		if p, ok := msg.(tea.PasteMsg); ok && m.view == vVerify {
+			return m, m.ver.paste(p)
+		}
+		return m, nil
+	}
+	if m.textFocused() {
+		if key.Matches(k, m.km.ForceQuit) {
+			return m, m.askQuit()
+		}
+		return m, m.updateView(k)
+	}
+	switch {
+	case key.Matches(k, m.km.ForceQuit), key.Matches(k, m.km.Quit):
+		return m, m.askQuit()
+	case key.Matches(k, m.km.Help):
+		m.showHelp = !m.showHelp
+		return m, nil
+	case m.showHelp && key.Matches(k, m.km.Back):
+		m.showHelp = false
+		return m, nil
+	case key.Matches(k, m.km.NextView):
+		m.switchView((m.view + 1) % numViews)
+		return m, nil
+	case key.Matches(k, m.km.PrevView):
+		m.switchView((m.view + numViews - 1) % numViews)
+		return m, nil
+	case key.Matches(k, m.km.Save):
+		m.openSave()
+		return m, nil
+	case key.Matches(k, m.km.Undo):
+		if s, ok := m.deps.Policy.Undo(); ok {
+			m.refresh()
+			m.setStatus(false, "undone: %s", s)
+		} else {
+			m.setStatus(false, "nothing to undo")
+		}
+		return m, nil
+	case key.Matches(k, m.km.Wizard):
+		return m, m.startWizard()
+	}
+	for i, b := range m.km.Views {
+		if key.Matches(k, b) {
+			m.switchView(viewID(i))
+			return m, nil
+		}
+	}
+	return m, m.updateView(k)
+}
+
+func (m *Model) switchView(v viewID) {
+	m.view = v
+	m.showHelp = false
+	if v == vVerify {
+		m.ver.input.Focus()
+	}
+}
+
+// textFocused reports whether a text field of the active view has the
+// keyboard, so that letters go to it rather than to global bindings.
+func (m *Model) textFocused() bool {
+	return m.view == vVerify && m.ver.input.Focused()
+}
+
+func (m *Model) updateView(k tea.KeyPressMsg) tea.Cmd {
+	switch m.view {
+	case vOverview:
+		return nil
+	case vPolicy:
+		return m.pol.update(m, k)
+	case vProblems:
+		return m.prob.update(m, k)
+	case vKeys:
+		return m.keys.update(m, k)
+	case vLookaside:
+		return m.la.update(m, k)
+	case vVerify:
+		return m.ver.update(m, k)
+	}
+	return nil
+}
+
+func (m *Model) askQuit() tea.Cmd {
+	if !m.dirty() {
+		return tea.Quit
+	}
+	m.modal = &confirmDialog{
+		quit:   true,
+		title:  "Quit with unsaved changes?",
+		body:   fmt.Sprintf("%d staged edit(s) to policy.json will be lost.\nctrl+s saves them first.", len(m.deps.Policy.Edits())),
+		yes:    "quit without saving",
+		danger: true,
+		onYes:  func(*Model) tea.Cmd { return tea.Quit },
+	}
+	return nil
+}
+
+// bindings are the keys that work in the current state, for the footer.
+func (m *Model) bindings() []key.Binding {
+	if m.modal != nil {
+		return m.modal.bindings()
+	}
+	if m.wiz != nil {
+		return m.wiz.bindings()
+	}
+	// The footer keeps to a few keys; ? lists the rest.
+	bs := m.viewBindings()
+	if len(bs) > 5 {
+		bs = bs[:5]
+	}
+	if m.textFocused() {
+		return bs
+	}
+	return append(bs, m.km.Help, m.km.Quit)
+}
+
+func (m *Model) globalBindings() []key.Binding {
+	return []key.Binding{m.km.NextView, m.km.PrevView, m.km.Save, m.km.Undo, m.km.Wizard, m.km.Help, m.km.Quit, m.km.ForceQuit}
+}
+
+// View renders the whole screen at exactly the terminal size.
+func (m *Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.WindowTitle = "imgtrust"
+	if m.w == 0 {
+		return v
+	}
+	v.SetContent(m.render())
+	return v
+}
+
+func (m *Model) render() string {
+	if m.w < minW || m.h < minH {
+		msg := fmt.Sprintf("terminal too small: need %dx%d, have %dx%d", minW, minH, m.w, m.h)
+		return lipgloss.Place(m.w, m.h, lipgloss.Center, lipgloss.Center, ansi.Truncate(msg, m.w, ""))
+	}
+	bodyH := m.h - 4
+	var body string
+	switch {
+	case m.modal != nil:
+		body = m.modal.render(m, m.w, bodyH)
+	case m.wiz != nil:
+		body = m.wiz.render(m, m.w, bodyH)
+	case m.showHelp:
+		body = m.renderFullHelp(m.w, bodyH)
+	default:
+		body = m.renderView(m.w, bodyH)
+	}
+	lines := []string{m.renderHeader(), m.renderTabs()}
+	lines = append(lines, fitLines(body, m.w, bodyH)...)
+	lines = append(lines, m.renderStatus(), m.renderFooter())
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) renderView(w, h int) string {
+	switch m.view {
+	case vOverview:
+		return m.renderOverview(w, h)
+	case vPolicy:
+		return m.pol.render(m, w, h)
+	case vProblems:
+		return m.prob.render(m, w, h)
+	case vKeys:
+		return m.keys.render(m, w, h)
+	case vLookaside:
+		return m.la.render(m, w, h)
+	case vVerify:
+		return m.ver.render(m, w, h)
+	}
+	return ""
+}
+
+func (m *Model) renderHeader() string {
+	state := "saved"
+	pf := m.deps.Policy.PolicyFile()
+	switch {
+	case m.dirty():
+		state = fmt.Sprintf("modified, %d edit(s)", len(m.deps.Policy.Edits()))
+	case pf == nil || !pf.Exists:
+		state = "missing"
+	}
+	left := m.th.Header.Render("imgtrust") + " " + m.deps.Paths.Policy + " [" + state + "]"
+	right := m.problemSummary()
+	gap := m.w - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		left = ansi.Truncate(left, m.w-lipgloss.Width(right)-1, m.th.G.Ellipsis)
+		gap = 1
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (m *Model) problemSummary() string {
+	e, w := m.problems.Count(model.Error), m.problems.Count(model.Warning)
+	if e == 0 && w == 0 {
+		return m.th.OK.Render(m.th.G.OK + " no problems")
+	}
+	var parts []string
+	if e > 0 {
+		parts = append(parts, m.th.Fail.Render(fmt.Sprintf("%s %d error(s)", m.th.G.Fail, e)))
+	}
+	if w > 0 {
+		parts = append(parts, m.th.Warn.Render(fmt.Sprintf("%s %d warning(s)", m.th.G.Warn, w)))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (m *Model) renderTabs() string {
+	var parts []string
+	for i, n := range viewNames {
+		label := fmt.Sprintf("%d %s", i+1, n)
+		if viewID(i) == vProblems && len(m.problems) > 0 {
+			label += fmt.Sprintf("(%d)", len(m.problems))
+		}
+		if viewID(i) == m.view && m.modal == nil && m.wiz == nil {
+			parts = append(parts, m.th.TabActive.Render(" "+label+" "))
+		} else {
+			parts = append(parts, m.th.TabInactive.Render(" "+label+" "))
+		}
+	}
+	return ansi.Truncate(strings.Join(parts, ""), m.w, "")
+}
+
+func (m *Model) renderStatus() string {
+	if m.status == "" {
+		return ""
+	}
+	st := m.th.Status
+	if m.statusBad {
+		st = m.th.StatusError
+	}
+	return st.Render(ansi.Truncate(m.status, m.w, m.th.G.Ellipsis))
+}
+
+func (m *Model) renderFooter() string {
+	m.help.ShowAll = false
+	return ansi.Truncate(m.help.ShortHelpView(m.bindings()), m.w, "")
+}
+
+func (m *Model) renderFullHelp(w, h int) string {
+	section := func(b *strings.Builder, title string, bs []key.Binding) {
+		b.WriteString(m.th.Bold.Render(title) + "\n")
+		for _, k := range bs {
+			if k.Enabled() {
+				fmt.Fprintf(b, "  %-12s %s\n", k.Help().Key, k.Help().Desc)
+			}
+		}
+	}
+	var left, right strings.Builder
+	left.WriteString(m.th.Title.Render("Keys") + "\n\n")
+	section(&left, "Everywhere", m.globalBindings())
+	section(&right, "Views", m.km.Views[:])
+	right.WriteString("\n")
+	section(&right, "In "+viewNames[m.view], m.viewBindings())
+	right.WriteString("\n" + m.th.Faint.Render("esc or ? closes this help"))
+	return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w/2).Render(left.String()), "\n\n"+right.String())
+}
+
+func (m *Model) viewBindings() []key.Binding {
+	switch m.view {
+	case vPolicy:
+		return m.pol.bindings(m)
+	case vProblems:
+		return m.prob.bindings(m)
+	case vKeys:
+		return m.keys.bindings(m)
+	case vLookaside:
+		return m.la.bindings(m)
+	case vVerify:
+		return m.ver.bindings(m)
+	}
+	return []key.Binding{m.km.Wizard}
+}
+
+// fitLines cuts or pads s to exactly h lines of at most w cells, so that
+// the footer never drops off the bottom.
+func fitLines(s string, w, h int) []string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return lines
+}

@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/workspace"
+)
+
+// The TUI owns no domain logic: everything it knows about files, keys,
+// look-asides and verdicts comes through these small interfaces, which
+// cmd_tui.go wires to policyio/workspace, gpg and verify, and which tests
+// replace with fakes.
+
+// PolicyBackend is the editing session over policy.json;
+// *workspace.Workspace implements it.
+type PolicyBackend interface {
+	Policy() *model.Policy
+	PolicyFile() *policyio.PolicyFile
+	Edit(summary string, fn func(p *model.Policy))
+	Undo() (string, bool)
+	Edits() []string
+	Problems() model.Diagnostics
+	PolicyChange() (*workspace.FileChange, error)
+	Save(summary string, allowWeaken bool) error
+}
+
+var _ PolicyBackend = (*workspace.Workspace)(nil)
+
+// KeyInfo is one public key of the inventory, as the keys view shows it.
+type KeyInfo struct {
+	Fingerprint string
+	UserID      string
+	Algorithm   string
+	Expires     time.Time // zero: never
+	Status      string    // "ok", "expired", "revoked", "unusable on this node: …"
+	Path        string    // node path of the file holding it
+	UsedBy      []string  // scope refs that trust it
+	Details     string    // multi-line description for the details pane
+}
+
+// KeyBackend is the node's key inventory (gpg package).
+type KeyBackend interface {
+	List() ([]KeyInfo, error)
+	// Import stores public keys from armored or binary data under a name
+	// derived from the key; private key material must be refused with an
+	// error that says so, and nothing written.
+	Import(data []byte) (KeyInfo, error)
+	// Remove deletes a key file; it must refuse a key still referenced by
+	// the policy given.
+	Remove(fingerprint string, p *model.Policy) error
+}
+
+// LookasideEntry is one row of the merged registries.d table.
+type LookasideEntry struct {
+	Scope   string // "default-docker" or a namespace
+	URL     string // lookaside
+	Staging string // lookaside-staging
+	Sigstore bool  // use-sigstore-attachments
+	File    string
+	Masked  bool // shadowed by an entry in another file
+}
+
+// LookasideBackend reads and edits registries.d.
+type LookasideBackend interface {
+	List() ([]LookasideEntry, model.Diagnostics, error)
+	// Explain says, in lines, which entry and URL the runtime would use for
+	// ref's signatures.
+	Explain(ref string) ([]string, error)
+	Set(e LookasideEntry) error
+	Remove(scope string) error
+}
+
+// TraceStep is one line of a verification trace.
+type TraceStep struct {
+	OK     bool
+	Failed bool // neither OK nor Failed: informational
+	Text   string
+	Depth  int
+}
+
+// VerifyResult is a verdict for one image with the way it was reached.
+type VerifyResult struct {
+	Ref      string
+	Accepted bool
+	Scope    string // the scope whose requirements applied
+	Summary  string
+	Trace    []TraceStep
+}
+
+// Verifier evaluates an image against a policy (the staged one, so that
+// changes can be tried before saving). It must honour ctx.
+type Verifier interface {
+	Verify(ctx context.Context, p *model.Policy, ref string) (VerifyResult, error)
+}
+
+// Deps is what the root model is given.
+type Deps struct {
+	Paths     policyio.Paths
+	Policy    PolicyBackend
+	Keys      KeyBackend       // nil: keys view says it is unavailable
+	Lookaside LookasideBackend // nil: look-aside view says it is unavailable
+	Verifier  Verifier         // nil: verify view says it is unavailable
+	// NodeImages lists images the node already uses (the pause image from
+	// crio.conf, …) for the setup wizard's impact check.
+	NodeImages func() []string
+	ASCII      bool
+}

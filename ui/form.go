@@ -1,0 +1,328 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/kios/imgtrust/model"
+)
+
+type fieldKind int
+
+const (
+	fText fieldKind = iota
+	fChoice
+)
+
+// field is one line of a form: free text or a choice cycled with ←/→.
+type field struct {
+	key, label string
+	kind       fieldKind
+	in         textinput.Model
+	opts       []string // values of a choice
+	optLabels  []string // what is shown; defaults to opts
+	sel        int
+	explain    func(f *form) string
+	show       func(f *form) bool
+	// check validates live; warn marks a message that does not block.
+	check func(f *form) (msg string, warn bool)
+	// onChange runs after the text changed (path completion, say).
+	onChange func(fd *field)
+}
+
+func (fd *field) value() string {
+	if fd.kind == fChoice {
+		if fd.sel < len(fd.opts) {
+			return fd.opts[fd.sel]
+		}
+		return ""
+	}
+	return strings.TrimSpace(fd.in.Value())
+}
+
+func (fd *field) setChoice(v string) {
+	for i, o := range fd.opts {
+		if o == v {
+			fd.sel = i
+		}
+	}
+}
+
+func (fd *field) changed() {
+	if fd.onChange != nil {
+		fd.onChange(fd)
+	}
+}
+
+func textField(key, label, value, placeholder string) *field {
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = placeholder
+	in.CharLimit = 1024
+	in.SetValue(value)
+	in.SetStyles(textinput.DefaultStyles(true))
+	return &field{key: key, label: label, kind: fText, in: in}
+}
+
+func choiceField(key, label string, opts, labels []string) *field {
+	return &field{key: key, label: label, kind: fChoice, opts: opts, optLabels: labels}
+}
+
+// form is a modal with fields, live validation and a preview of the
+// problems the staged policy would have with this change applied.
+type form struct {
+	title   string
+	fields  []*field
+	focus   int
+	err     string
+	submit  func(m *Model, f *form) error
+	preview func(m *Model, f *form) model.Diagnostics
+	diags   model.Diagnostics
+	note    string
+}
+
+func (f *form) get(key string) *field {
+	for _, fd := range f.fields {
+		if fd.key == key {
+			return fd
+		}
+	}
+	return nil
+}
+
+func (f *form) val(key string) string {
+	if fd := f.get(key); fd != nil && f.visible(fd) {
+		return fd.value()
+	}
+	return ""
+}
+
+func (f *form) visible(fd *field) bool { return fd.show == nil || fd.show(f) }
+
+func (f *form) visibleFields() []*field {
+	var out []*field
+	for _, fd := range f.fields {
+		if f.visible(fd) {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+func (f *form) focused() *field {
+	vis := f.visibleFields()
+	if len(vis) == 0 {
+		return nil
+	}
+	if f.focus >= len(vis) {
+		f.focus = len(vis) - 1
+	}
+	return vis[f.focus]
+}
+
+func (f *form) move(m *Model, d int) tea.Cmd {
+	if cur := f.focused(); cur != nil && cur.kind == fText {
+		cur.in.Blur()
+	}
+	n := len(f.visibleFields())
+	f.focus = (f.focus + d + n) % n
+	if cur := f.focused(); cur != nil && cur.kind == fText {
+		return cur.in.Focus()
+	}
+	return nil
+}
+
+// blocking returns the first blocking field problem.
+func (f *form) blocking() string {
+	for _, fd := range f.visibleFields() {
+		if fd.check != nil {
+			if msg, warn := fd.check(f); msg != "" && !warn {
+				return fd.label + ": " + msg
+			}
+		}
+	}
+	return ""
+}
+
+func (f *form) start(m *Model) tea.Cmd {
+	f.focus = 0
+	f.refreshPreview(m)
+	if cur := f.focused(); cur != nil && cur.kind == fText {
+		return cur.in.Focus()
+	}
+	return nil
+}
+
+func (f *form) refreshPreview(m *Model) {
+	if f.preview != nil && f.blocking() == "" {
+		f.diags = f.preview(m, f)
+	} else {
+		f.diags = nil
+	}
+}
+
+func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
+	cur := f.focused()
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		if cur != nil && cur.kind == fText {
+			var cmd tea.Cmd
+			cur.in, cmd = cur.in.Update(msg)
+			cur.changed()
+			f.refreshPreview(m)
+			return false, cmd
+		}
+		return false, nil
+	case tea.KeyPressMsg:
+		f.err = ""
+		if cur != nil && cur.kind == fText && msg.String() == "tab" && cur.in.ShowSuggestions &&
+			cur.in.CurrentSuggestion() != "" && cur.in.CurrentSuggestion() != cur.in.Value() {
+			var cmd tea.Cmd
+			cur.in, cmd = cur.in.Update(msg) // tab completes a path before it moves on
+			cur.changed()
+			f.refreshPreview(m)
+			return false, cmd
+		}
+		switch msg.String() {
+		case "esc":
+			return true, nil
+		case "tab", "down":
+			return false, f.move(m, 1)
+		case "shift+tab", "up":
+			return false, f.move(m, -1)
+		case "enter":
+			if f.focus < len(f.visibleFields())-1 {
+				return false, f.move(m, 1)
+			}
+			if p := f.blocking(); p != "" {
+				f.err = p
+				return false, nil
+			}
+			if err := f.submit(m, f); err != nil {
+				f.err = err.Error()
+				return false, nil
+			}
+			return true, nil
+		case "ctrl+s":
+			if p := f.blocking(); p != "" {
+				f.err = p
+				return false, nil
+			}
+			if err := f.submit(m, f); err != nil {
+				f.err = err.Error()
+				return false, nil
+			}
+			return true, nil
+		}
+		if cur == nil {
+			return false, nil
+		}
+		if cur.kind == fChoice {
+			switch msg.String() {
+			case "left", "h":
+				cur.sel = (cur.sel + len(cur.opts) - 1) % len(cur.opts)
+			case "right", "l", "space":
+				cur.sel = (cur.sel + 1) % len(cur.opts)
+			}
+			f.refreshPreview(m)
+			return false, nil
+		}
+		var cmd tea.Cmd
+		cur.in, cmd = cur.in.Update(msg)
+		cur.changed()
+		f.refreshPreview(m)
+		return false, cmd
+	}
+	if cur != nil && cur.kind == fText {
+		var cmd tea.Cmd
+		cur.in, cmd = cur.in.Update(msg)
+		return false, cmd
+	}
+	return false, nil
+}
+
+func (f *form) bindings() []key.Binding {
+	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	bs := []key.Binding{b("tab", "next field"), b("shift+tab", "prev")}
+	if cur := f.focused(); cur != nil && cur.kind == fChoice {
+		bs = append(bs, b("←/→", "choose"))
+	}
+	return append(bs, b("enter", "next/apply"), b("esc", "cancel"))
+}
+
+func (f *form) render(m *Model, w, h int) string {
+	var b strings.Builder
+	innerW := w - 4
+	labelW := 18
+	valW := innerW - labelW - 2
+	vis := f.visibleFields()
+	for i, fd := range vis {
+		mark := "  "
+		if i == f.focus {
+			mark = m.th.G.Cursor + " "
+		}
+		label := fmt.Sprintf("%-*s", labelW, ansi.Truncate(fd.label, labelW-1, ""))
+		var val string
+		if fd.kind == fChoice {
+			shown := fd.value()
+			if fd.optLabels != nil && fd.sel < len(fd.optLabels) {
+				shown = fd.optLabels[fd.sel]
+			}
+			val = fmt.Sprintf("< %s >", ansi.Truncate(shown, valW-4, m.th.G.Ellipsis))
+			if i == f.focus {
+				val = m.th.Selected.Render(val)
+			}
+		} else {
+			fd.in.SetWidth(max(10, valW-1))
+			val = fd.in.View()
+		}
+		b.WriteString(mark + m.th.Bold.Render(label) + val + "\n")
+		if fd.explain != nil {
+			if e := fd.explain(f); e != "" {
+				b.WriteString(strings.Repeat(" ", labelW+2) + m.th.Faint.Render(ansi.Truncate(e, valW, m.th.G.Ellipsis)) + "\n")
+			}
+		}
+		if fd.check != nil {
+			if msg, warn := fd.check(f); msg != "" {
+				st, g := m.th.Fail, m.th.G.Fail
+				if warn {
+					st, g = m.th.Warn, m.th.G.Warn
+				}
+				b.WriteString(strings.Repeat(" ", labelW+2) + st.Render(ansi.Truncate(g+" "+msg, valW, m.th.G.Ellipsis)) + "\n")
+			}
+		}
+	}
+	b.WriteString("\n")
+	if f.preview != nil {
+		if p := f.blocking(); p != "" {
+			b.WriteString(m.th.Fail.Render(m.th.G.Fail+" fix the field above first") + "\n")
+		} else {
+			e, wn := f.diags.Count(model.Error), f.diags.Count(model.Warning)
+			line := fmt.Sprintf("With this change the policy has %d error(s), %d warning(s)", e, wn)
+			st := m.th.OK
+			if e > 0 {
+				st = m.th.Fail
+			} else if wn > 0 {
+				st = m.th.Warn
+			}
+			b.WriteString(st.Render(line) + "\n")
+			for i, d := range f.diags.Sorted() {
+				if i == 2 {
+					break
+				}
+				b.WriteString(ansi.Truncate("  "+d.Severity.String()+": "+d.Message, innerW, m.th.G.Ellipsis) + "\n")
+			}
+		}
+	}
+	if f.note != "" {
+		b.WriteString(m.th.Faint.Render(wrap(f.note, innerW)) + "\n")
+	}
+	if f.err != "" {
+		b.WriteString(m.th.Fail.Render(wrap(m.th.G.Fail+" "+f.err, innerW)) + "\n")
+	}
+	return boxed(m.th.PaneFocused.Padding(0, 1), " "+f.title+" ", b.String(), w, h)
+}

@@ -1,0 +1,53 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// keyMap holds every binding. Each action has a plain-letter or arrow key
+// because the Linux console and many SSH clients cannot send shift/ctrl
+// combinations reliably.
+type keyMap struct {
+	Quit, ForceQuit, Help, NextView, PrevView, Save, Undo, Wizard key.Binding
+	Views                                                         [numViews]key.Binding
+
+	Up, Down, PgUp, PgDown, Enter, Back, Left, Right key.Binding
+	Add, Edit, Delete, MoveUp, MoveDown, Fix         key.Binding
+	Import, Explain, Refresh                         key.Binding
+}
+
+func newKeyMap() keyMap {
+	b := func(keys []string, k, h string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, h))
+	}
+	km := keyMap{
+		Quit:      b([]string{"q"}, "q", "quit"),
+		ForceQuit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Help:      b([]string{"?"}, "?", "help"),
+		NextView:  b([]string{"tab"}, "tab", "next view"),
+		PrevView:  b([]string{"shift+tab"}, "shift+tab", "prev view"),
+		Save:      b([]string{"ctrl+s"}, "ctrl+s", "save"),
+		Undo:      b([]string{"u", "ctrl+z"}, "u", "undo"),
+		Wizard:    b([]string{"w"}, "w", "guided setup"),
+		Up:        b([]string{"up", "k"}, "↑/k", "up"),
+		Down:      b([]string{"down", "j"}, "↓/j", "down"),
+		PgUp:      b([]string{"pgup"}, "pgup", "page up"),
+		PgDown:    b([]string{"pgdown"}, "pgdn", "page down"),
+		Enter:     b([]string{"enter"}, "enter", "open"),
+		Back:      b([]string{"esc"}, "esc", "back"),
+		Left:      b([]string{"left", "h"}, "←", "tree"),
+		Right:     b([]string{"right", "l"}, "→", "rules"),
+		Add:       b([]string{"a"}, "a", "add"),
+		Edit:      b([]string{"e"}, "e", "edit"),
+		Delete:    b([]string{"d"}, "d", "delete"),
+		MoveUp:    b([]string{"K"}, "K", "move up"),
+		MoveDown:  b([]string{"J"}, "J", "move down"),
+		Fix:       b([]string{"f"}, "f", "quick fix"),
+		Import:    b([]string{"i"}, "i", "import"),
+		Explain:   b([]string{"x"}, "x", "explain"),
+		Refresh:   b([]string{"r"}, "r", "reload"),
+	}
+	for i := range numViews {
+		d := string(rune('1' + i))
+		km.Views[i] = b([]string{d}, d, viewNames[i])
+	}
+	return km
+}

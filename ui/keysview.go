@@ -1,0 +1,201 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// keysView is the OpenPGP key inventory.
+type keysView struct {
+	items  []KeyInfo
+	err    error
+	cursor int
+}
+
+func (v *keysView) reload(m *Model) {
+	if m.deps.Keys == nil {
+		return
+	}
+	v.items, v.err = m.deps.Keys.List()
+	v.cursor = max(0, min(v.cursor, len(v.items)-1))
+}
+
+func (v *keysView) bindings(m *Model) []key.Binding {
+	if m.deps.Keys == nil {
+		return nil
+	}
+	del := m.km.Delete
+	del.SetHelp("d", "remove")
+	return []key.Binding{m.km.Up, m.km.Down, m.km.Import, del, m.km.Refresh}
+}
+
+func (v *keysView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	if m.deps.Keys == nil {
+		return nil
+	}
+	switch {
+	case key.Matches(k, m.km.Up):
+		v.cursor = max(0, v.cursor-1)
+	case key.Matches(k, m.km.Down):
+		v.cursor = min(len(v.items)-1, v.cursor+1)
+	case key.Matches(k, m.km.Refresh):
+		v.reload(m)
+	case key.Matches(k, m.km.Import):
+		return m.openImportForm()
+	case key.Matches(k, m.km.Delete):
+		if v.cursor < len(v.items) {
+			ki := v.items[v.cursor]
+			body := fmt.Sprintf("%s\n%s\nfile %s will be removed (a backup is kept).", ki.Fingerprint, ki.UserID, ki.Path)
+			if len(ki.UsedBy) > 0 {
+				body += "\n\nIt is used by " + strings.Join(ki.UsedBy, ", ") + ": removal will be refused until those rules stop using it."
+			}
+			m.modal = &confirmDialog{
+				title: "Remove key " + shortFpr(ki.Fingerprint, m.th.G.Ellipsis) + "?", danger: true, yes: "remove", body: body,
+				onYes: func(m *Model) tea.Cmd {
+					if err := m.deps.Keys.Remove(ki.Fingerprint, m.deps.Policy.Policy()); err != nil {
+						m.setStatus(true, "not removed: %v", err)
+					} else {
+						m.setStatus(false, "removed key %s", ki.Fingerprint)
+					}
+					m.keys.reload(m)
+					m.refresh()
+					return nil
+				},
+			}
+		}
+	}
+	return nil
+}
+
+// openImportForm asks for a key file path (tab-completed) or a pasted
+// armored block. The backend refuses private key material.
+func (m *Model) openImportForm() tea.Cmd {
+	path := textField("path", "File or paste", "", "/root/release.asc, or paste -----BEGIN PGP PUBLIC KEY BLOCK-----")
+	path.in.CharLimit = 1 << 20
+	path.in.ShowSuggestions = true
+	path.explain = func(f *form) string {
+		v := f.get("path").in.Value()
+		if strings.Contains(v, "-----BEGIN") {
+			return fmt.Sprintf("pasted block, %d bytes", len(v))
+		}
+		return "tab completes a path"
+	}
+	path.onChange = func(fd *field) { fd.in.SetSuggestions(completePath(fd.in.Value())) }
+	f := &form{
+		title:  "Import a public key into " + m.deps.Paths.KeysDir,
+		fields: []*field{path},
+		note:   "Only public keys are stored; a private key is refused and nothing is written.",
+		submit: func(m *Model, f *form) error {
+			v := f.get("path").in.Value()
+			data := []byte(v)
+			if !strings.Contains(v, "-----BEGIN") {
+				b, err := os.ReadFile(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("reading key file: %w", err)
+				}
+				data = b
+			}
+			ki, err := m.deps.Keys.Import(data)
+			if err != nil {
+				return err
+			}
+			m.keys.reload(m)
+			m.refresh()
+			m.setStatus(false, "imported %s %s into %s", ki.Fingerprint, ki.UserID, ki.Path)
+			return nil
+		},
+	}
+	m.modal = f
+	return f.start(m)
+}
+
+// completePath offers directory entries that extend what was typed.
+func completePath(prefix string) []string {
+	if prefix == "" || strings.ContainsAny(prefix, "\n") {
+		return nil
+	}
+	dir, base := filepath.Split(prefix)
+	if dir == "" {
+		dir = "."
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), base) {
+			s := filepath.Join(dir, e.Name())
+			if strings.HasPrefix(prefix, "./") || filepath.IsAbs(prefix) || dir != "." {
+				s = dir + e.Name()
+			}
+			if e.IsDir() {
+				s += "/"
+			}
+			out = append(out, s)
+		}
+		if len(out) == 50 {
+			break
+		}
+	}
+	return out
+}
+
+func (v *keysView) render(m *Model, w, h int) string {
+	if m.deps.Keys == nil {
+		return boxed(m.th.Pane, " Keys ", "The key inventory (gpg package) is not wired into this build yet.\nKey files referenced by the policy are still checked: see Problems (6).", w, h)
+	}
+	if v.err != nil {
+		return boxed(m.th.Pane, " Keys ", m.th.Fail.Render(v.err.Error()), w, h)
+	}
+	listH := max(5, h/2)
+	var lines []string
+	fprW := 18
+	if w >= 110 {
+		fprW = 41
+	}
+	lines = append(lines, m.th.Bold.Render(fmt.Sprintf(" %-*s %-10s %-12s %s", fprW, "Fingerprint", "Expires", "Status", "User ID")))
+	for i, k := range v.items {
+		if len(lines) >= listH-2 {
+			break
+		}
+		exp := "never"
+		if !k.Expires.IsZero() {
+			exp = k.Expires.Format("2006-01-02")
+		}
+		fpr := k.Fingerprint
+		if len(fpr) > fprW {
+			fpr = shortFpr(fpr, m.th.G.Ellipsis)
+		}
+		st := k.Status
+		if len(k.UsedBy) == 0 {
+			st += ", unused"
+		}
+		row := ansi.Truncate(fmt.Sprintf(" %-*s %-10s %-12s %s", fprW, fpr, exp, ansi.Truncate(st, 12, ""), k.UserID), w-2, m.th.G.Ellipsis)
+		if i == v.cursor {
+			row = m.th.Selected.Render(row)
+		}
+		lines = append(lines, row)
+	}
+	if len(v.items) == 0 {
+		lines = append(lines, " no public keys in "+m.deps.Paths.KeysDir+": press i to import one")
+	}
+	list := boxed(m.th.PaneFocused, fmt.Sprintf(" Keys (%d) ", len(v.items)), strings.Join(lines, "\n"), w, listH)
+	var det string
+	if v.cursor < len(v.items) {
+		k := v.items[v.cursor]
+		used := "not used by any rule"
+		if len(k.UsedBy) > 0 {
+			used = "used by " + strings.Join(k.UsedBy, ", ")
+		}
+		det = fmt.Sprintf("%s\n%s  %s\nfile %s\nstatus: %s; %s\n%s", k.Fingerprint, k.UserID, k.Algorithm, k.Path, k.Status, used, k.Details)
+	}
+	return list + "\n" + boxed(m.th.Pane, " Details ", wrap(det, w-2), w, h-listH)
+}
+

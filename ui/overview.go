@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+)
+
+// strengthOf names a requirement list's effect in one word, from
+// policyio.Strength (the TUI does not classify requirements itself).
+func strengthOf(reqs model.Requirements) string {
+	switch policyio.Strength(reqs) {
+	case policyio.StrengthReject:
+		return "reject"
+	case policyio.StrengthSigned:
+		return "signed"
+	}
+	return "any"
+}
+
+func (m *Model) strengthLabel(reqs model.Requirements) string {
+	switch strengthOf(reqs) {
+	case "reject":
+		return m.th.Fail.Render("REJECT")
+	case "signed":
+		return m.th.OK.Render("SIGNED")
+	}
+	return m.th.Warn.Render("ANY")
+}
+
+func (m *Model) renderOverview(w, h int) string {
+	var b strings.Builder
+	p := m.deps.Policy.Policy()
+	pf := m.deps.Policy.PolicyFile()
+	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	line("%s", m.th.Title.Render("Trust posture"))
+	switch {
+	case pf == nil || !pf.Exists:
+		line("  policy.json does not exist: the runtime refuses every pull.")
+	case p == nil:
+		line("  policy.json cannot be parsed: the runtime refuses every pull.")
+	}
+	var signed, open, rejected []string
+	if p != nil {
+		line("  Default rule:     %s  %s", m.strengthLabel(p.Default), p.Default.DescribeList(m.keyLabel))
+		for _, t := range p.Transports {
+			for _, s := range t.Scopes {
+				name := t.Name + ":" + displayScope(s.Name)
+				switch strengthOf(s.Requirements) {
+				case "signed":
+					signed = append(signed, name)
+				case "reject":
+					rejected = append(rejected, name)
+				default:
+					open = append(open, name)
+				}
+			}
+		}
+	}
+	list := func(label string, names []string) {
+		max := w - 20
+		s := strings.Join(names, ", ")
+		if s == "" {
+			s = "none"
+		}
+		line("  %-17s %s", label, ansi.Truncate(s, max, m.th.G.Ellipsis))
+	}
+	list(fmt.Sprintf("Signed (%d):", len(signed)), signed)
+	list(fmt.Sprintf("Unsigned ok (%d):", len(open)), open)
+	list(fmt.Sprintf("Rejected (%d):", len(rejected)), rejected)
+	line("")
+	if keys, err := m.keys.items, m.keys.err; m.deps.Keys == nil {
+		line("  Keys:             inventory not available in this build")
+	} else if err != nil {
+		line("  Keys:             %s", m.th.Fail.Render(err.Error()))
+	} else {
+		line("  Keys:             %d public key(s) in %s", len(keys), m.deps.Paths.KeysDir)
+	}
+	e, wn := m.problems.Count(model.Error), m.problems.Count(model.Warning)
+	line("  Problems:         %d error(s), %d warning(s), %d note(s)", e, wn, m.problems.Count(model.Info))
+	state := "saved"
+	if m.dirty() {
+		state = fmt.Sprintf("%d staged edit(s), not saved", len(m.deps.Policy.Edits()))
+	}
+	line("  Changes:          %s", state)
+	line("")
+	line("%s", m.th.Title.Render("Next step"))
+	line("  %s", m.nextStep(e))
+	return b.String()
+}
+
+// nextStep suggests the one most useful action.
+func (m *Model) nextStep(errors int) string {
+	p := m.deps.Policy.Policy()
+	pf := m.deps.Policy.PolicyFile()
+	switch {
+	case pf == nil || !pf.Exists:
+		return "no policy.json yet: press w for guided setup"
+	case errors > 0:
+		return fmt.Sprintf("%d error(s) make the runtime refuse every pull: press 6 to see and fix them", errors)
+	case p != nil && strengthOf(p.Default) == "any":
+		return "the default accepts anything: press w for guided setup"
+	case m.dirty():
+		return "staged edits are not saved: press ctrl+s to review the diff and save"
+	}
+	return "press 5 to test an image against the policy, or 2 to edit it"
+}
+
+func displayScope(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+// keyLabel names a key by the inventory, when it is known there.
+func (m *Model) keyLabel(k model.KeyRef) string {
+	if k.Inline() {
+		return ""
+	}
+	for _, ki := range m.keys.items {
+		if ki.Path == k.Path {
+			return shortFpr(ki.Fingerprint, m.th.G.Ellipsis) + " (" + ki.UserID + ")"
+		}
+	}
+	return ""
+}
+
+func shortFpr(f, ell string) string {
+	if len(f) <= 16 {
+		return f
+	}
+	return f[:4] + ell + f[len(f)-4:]
+}

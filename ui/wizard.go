@@ -1,0 +1,530 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+)
+
+type wizStep int
+
+const (
+	wsScopes wizStep = iota
+	wsKey
+	wsIdentity
+	wsLookaside
+	wsTest
+	wsDefault
+	wsImpact
+	numWizSteps
+)
+
+var wizStepNames = [numWizSteps]string{"Scopes", "Key", "Identity", "Look-aside", "Test", "Default", "Impact"}
+
+// wizard is the guided first-time setup. It collects answers step by step,
+// builds the proposed policy from them, checks the node's own images
+// against it, and then stages it as one edit and opens the save review.
+type wizard struct {
+	step      wizStep
+	form      *form
+	submitted bool
+
+	scopes   []string
+	keyPath  string
+	identity model.IdentityType
+	lookURL  string
+	deflt    model.RequirementType
+	open     []string
+	extra    []string
+
+	// verification of the test image and the impact check
+	runID    int
+	running  int
+	frame    int
+	cancel   context.CancelFunc
+	testRes  []string
+	testRef  string // set by the test step's submit, started by update
+	impact   []impactRow
+	pauseRef string
+	rejected int
+}
+
+type impactRow struct {
+	ref, note string
+	done, ok  bool
+	err       error
+}
+
+func (m *Model) startWizard() tea.Cmd {
+	wz := &wizard{identity: model.MatchRepoDigestOrExact, deflt: model.Reject}
+	m.wiz = wz
+	m.showHelp = false
+	return wz.openStep(m)
+}
+
+func (wz *wizard) bindings() []key.Binding {
+	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	if wz.step == wsImpact {
+		return []key.Binding{b("enter", "stage and review"), b("shift+tab", "back"), b("esc", "quit setup")}
+	}
+	bs := wz.form.bindings()
+	return append(bs[:len(bs)-1], b("ctrl+b", "back"), b("esc", "quit setup"))
+}
+
+// proposed builds the policy the answers describe, on top of the staged one.
+func (wz *wizard) proposed(m *Model) *model.Policy {
+	p := m.deps.Policy.Policy().Clone()
+	if p == nil {
+		p = &model.Policy{}
+	}
+	def := &model.Requirement{Type: wz.deflt}
+	p.Default = model.Requirements{def}
+	if d := p.Transport(model.TransportDocker).Scope(""); d != nil {
+		// A docker "" scope overrides the default for every registry: keep
+		// it in line with the chosen default.
+		d.Requirements = model.Requirements{def.Clone()}
+	}
+	for _, s := range wz.scopes {
+		r := &model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: wz.keyPath}
+		if wz.identity != model.MatchRepoDigestOrExact {
+			r.SignedIdentity = &model.Identity{Type: wz.identity}
+		}
+		p.SetScope(model.TransportDocker, s, model.Requirements{r})
+	}
+	for _, s := range wz.open {
+		p.SetScope(model.TransportDocker, s, model.Requirements{{Type: model.InsecureAcceptAnything}})
+	}
+	return p
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func scopeListCheck(f *form, key string, required bool) (string, bool) {
+	list := splitList(f.val(key))
+	if len(list) == 0 {
+		if required {
+			return "name at least one registry or namespace", false
+		}
+		return "", false
+	}
+	for _, s := range list {
+		if msg, _ := policyio.ScopeProblem(model.TransportDocker, s); msg != "" {
+			return msg, false
+		}
+		if msg, fix, _ := policyio.DockerScopeWarning(s); msg != "" {
+			return msg + " (" + fix + ")", false
+		}
+	}
+	return "", false
+}
+
+func (wz *wizard) openStep(m *Model) tea.Cmd {
+	wz.submitted = false
+	f := &form{}
+	next := func(m *Model, f *form) error { wz.submitted = true; return nil }
+	f.submit = next
+	switch wz.step {
+	case wsScopes:
+		f.title = "Which registries or namespaces must be signed?"
+		sc := textField("scopes", "Signed scopes", strings.Join(wz.scopes, ", "), "registry.example.com/team, quay.io/org")
+		sc.check = func(f *form) (string, bool) { return scopeListCheck(f, "scopes", true) }
+		sc.explain = func(*form) string { return "comma-separated; docker.io images are written docker.io/library/…" }
+		f.fields = []*field{sc}
+		f.note = "Images under these names will need a valid signature before the node pulls them."
+		f.submit = func(m *Model, f *form) error { wz.scopes = splitList(f.val("scopes")); return next(m, f) }
+	case wsKey:
+		f.title = "Which key signs them?"
+		fields := m.requirementFields(nil)
+		for _, fd := range fields {
+			if fd.key == "key" || fd.key == "keyPath" {
+				if fd.key == "key" {
+					fd.show = nil
+				} else {
+					fd.show = func(f *form) bool { return f.val("key") == keyOther }
+				}
+				f.fields = append(f.fields, fd)
+			}
+		}
+		f.fields[0].setChoice(wz.keyPath)
+		if wz.keyPath != "" && f.fields[0].value() != wz.keyPath {
+			f.fields[0].setChoice(keyOther)
+			f.fields[1].in.SetValue(wz.keyPath)
+		}
+		f.note = "Import new keys in the Keys view (3) first; they then appear in this list."
+		f.submit = func(m *Model, f *form) error {
+			wz.keyPath = f.val("key")
+			if wz.keyPath == keyOther {
+				wz.keyPath = f.val("keyPath")
+			}
+			return next(m, f)
+		}
+	case wsIdentity:
+		f.title = "Which signed identity must match?"
+		opts := []string{string(model.MatchRepoDigestOrExact), string(model.MatchRepository), string(model.MatchExact)}
+		labels := []string{string(model.MatchRepoDigestOrExact) + " (recommended)", string(model.MatchRepository), string(model.MatchExact)}
+		id := choiceField("identity", "Identity rule", opts, labels)
+		id.setChoice(string(wz.identity))
+		id.explain = func(f *form) string { return model.IdentityType(f.val("identity")).Explain() }
+		f.fields = []*field{id}
+		f.note = "Recommended: matchRepoDigestOrExact, the runtime's default. A pull by tag needs a signature for that tag, so an old signed image cannot be passed off under a newer tag; pulls by digest (what Kubernetes pins) accept any signature of the repository. matchRepository is looser: any signed image of the repository under any tag."
+		f.submit = func(m *Model, f *form) error { wz.identity = model.IdentityType(f.val("identity")); return next(m, f) }
+	case wsLookaside:
+		f.title = "Where are the signatures?"
+		u := textField("url", "Look-aside URL", wz.lookURL, "empty: in the registry, or https://lookaside.example.com/sigs")
+		u.check = func(f *form) (string, bool) {
+			v := f.val("url")
+			if v != "" && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "file://") {
+				return "the runtime only reads http(s):// and file:// look-asides", false
+			}
+			return "", false
+		}
+		f.fields = []*field{u}
+		f.note = "Leave empty when the registry stores the signatures (or they are already configured in registries.d)."
+		if m.deps.Lookaside == nil {
+			f.note += " Look-aside editing is not wired into this build: an URL given here is not written."
+		}
+		f.submit = func(m *Model, f *form) error { wz.lookURL = f.val("url"); return next(m, f) }
+	case wsTest:
+		f.title = "Test an image from each scope"
+		r := textField("ref", "Image", "", wz.sampleRef())
+		f.fields = []*field{r}
+		f.note = "enter checks the image against the proposed policy (not saved); enter on an empty field goes on."
+		f.submit = func(m *Model, f *form) error {
+			ref := f.val("ref")
+			if ref == "" {
+				return next(m, f)
+			}
+			if m.deps.Verifier == nil {
+				return fmt.Errorf("verification is not wired into this build: cannot test %s", ref)
+			}
+			wz.testRes = []string{"checking " + ref + m.th.G.Ellipsis}
+			wz.testRef = ref
+			f.get("ref").in.SetValue("")
+			return errPending
+		}
+	case wsDefault:
+		f.title = "What happens to every other image?"
+		d := choiceField("default", "Default", []string{string(model.Reject), string(model.InsecureAcceptAnything)},
+			[]string{"reject (recommended)", "insecureAcceptAnything"})
+		d.setChoice(string(wz.deflt))
+		d.explain = func(f *form) string { return requirementTypeHelp[model.RequirementType(f.val("default"))] }
+		o := textField("open", "Stay open (unsigned ok)", strings.Join(wz.open, ", "), "registry.k8s.io (optional)")
+		o.check = func(f *form) (string, bool) { return scopeListCheck(f, "open", false) }
+		o.explain = func(*form) string { return "namespaces still pulled without signatures, e.g. the pause image's" }
+		x := textField("extra", "Images to check", strings.Join(wz.extra, ", "), "images this node runs (optional)")
+		f.fields = []*field{d, o, x}
+		f.note = "Reject is recommended: only what you listed can be pulled. The next step checks the node's images."
+		f.submit = func(m *Model, f *form) error {
+			wz.deflt = model.RequirementType(f.val("default"))
+			wz.open = splitList(f.val("open"))
+			wz.extra = splitList(f.val("extra"))
+			return next(m, f)
+		}
+	case wsImpact:
+		wz.form = nil
+		return wz.startImpact(m)
+	}
+	wz.form = f
+	return f.start(m)
+}
+
+// errPending keeps the test step open while its verification runs.
+var errPending = fmt.Errorf("pending")
+
+func (wz *wizard) sampleRef() string {
+	if len(wz.scopes) > 0 {
+		return strings.TrimPrefix(wz.scopes[0], "*.") + "/app:latest"
+	}
+	return "registry.example.com/app:1.0"
+}
+
+func (wz *wizard) update(m *Model, msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "esc":
+			if wz.cancel != nil {
+				wz.cancel()
+			}
+			m.wiz = nil
+			m.setStatus(false, "guided setup left: nothing was staged")
+			return nil
+		case "ctrl+b":
+			return wz.back(m)
+		case "ctrl+c":
+			m.wiz = nil
+			return m.askQuit()
+		}
+		if wz.step == wsImpact {
+			switch k.String() {
+			case "shift+tab":
+				return wz.back(m)
+			case "enter":
+				return wz.finish(m)
+			}
+			return nil
+		}
+	}
+	if wz.form == nil {
+		return nil
+	}
+	_, cmd := wz.form.update(m, msg)
+	if wz.testRef != "" {
+		ref := wz.testRef
+		wz.testRef, wz.form.err = "", ""
+		return tea.Batch(cmd, wz.verify(m, []string{ref}))
+	}
+	if wz.submitted {
+		wz.step++
+		return tea.Batch(cmd, wz.openStep(m))
+	}
+	return cmd
+}
+
+func (wz *wizard) back(m *Model) tea.Cmd {
+	if wz.step == 0 {
+		return nil
+	}
+	if wz.cancel != nil {
+		wz.cancel()
+	}
+	wz.running = 0
+	wz.step--
+	return wz.openStep(m)
+}
+
+// verify runs refs against the proposed policy in the background.
+func (wz *wizard) verify(m *Model, refs []string) tea.Cmd {
+	wz.runID++
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	wz.cancel = cancel
+	p := wz.proposed(m)
+	wz.running = len(refs)
+	cmds := []tea.Cmd{spinTick(-wz.runID)}
+	for i, r := range refs {
+		cmds = append(cmds, runVerify(ctx, m.deps.Verifier, p.Clone(), r, wz.runID*1000+i, "wizard"))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (wz *wizard) async(m *Model, msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case spinTickMsg:
+		if msg.id != -wz.runID {
+			return nil, false
+		}
+		if wz.running > 0 {
+			wz.frame++
+			return spinTick(msg.id), true
+		}
+		return nil, true
+	case verifyDoneMsg:
+		if msg.owner != "wizard" {
+			return nil, false
+		}
+		if msg.id/1000 != wz.runID {
+			return nil, true
+		}
+		wz.running--
+		i := msg.id % 1000
+		if wz.step == wsTest {
+			wz.testRes = []string{wz.verdictLine(m, msg.res.Ref, msg.res, msg.err)}
+			for _, s := range msg.res.Trace {
+				if s.Failed {
+					wz.testRes = append(wz.testRes, "  "+m.th.G.Fail+" "+s.Text)
+				}
+			}
+			return nil, true
+		}
+		if wz.step == wsImpact && i < len(wz.impact) {
+			row := &wz.impact[i]
+			row.done, row.err, row.ok = true, msg.err, msg.err == nil && msg.res.Accepted
+			if msg.err == nil {
+				row.note = msg.res.Summary
+			}
+			wz.rejected = 0
+			for _, r := range wz.impact {
+				if r.done && !r.ok {
+					wz.rejected++
+				}
+			}
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+func (wz *wizard) verdictLine(m *Model, ref string, r VerifyResult, err error) string {
+	switch {
+	case err != nil:
+		return m.th.Fail.Render(m.th.G.Fail+" could not check "+ref+": ") + err.Error()
+	case r.Accepted:
+		return m.th.OK.Render(m.th.G.OK+" ACCEPT ") + ref + " " + r.Summary
+	}
+	return m.th.Fail.Render(m.th.G.Fail+" REJECT ") + ref + " " + r.Summary
+}
+
+func (wz *wizard) startImpact(m *Model) tea.Cmd {
+	var refs []string
+	if m.deps.NodeImages != nil {
+		refs = m.deps.NodeImages()
+	}
+	if len(refs) > 0 {
+		wz.pauseRef = refs[0]
+	}
+	for _, e := range wz.extra {
+		if !contains(refs, e) {
+			refs = append(refs, e)
+		}
+	}
+	wz.impact = nil
+	wz.rejected = 0
+	for _, r := range refs {
+		wz.impact = append(wz.impact, impactRow{ref: r})
+	}
+	if m.deps.Verifier == nil || len(refs) == 0 {
+		return nil
+	}
+	return wz.verify(m, refs)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// finish stages the proposed policy as one edit (and the look-aside), then
+// opens the save review. Rejecting the pause image needs its own "yes".
+func (wz *wizard) finish(m *Model) tea.Cmd {
+	if wz.running > 0 {
+		m.setStatus(true, "the impact check is still running")
+		return nil
+	}
+	stage := func(m *Model) tea.Cmd {
+		p := wz.proposed(m)
+		m.edit(fmt.Sprintf("guided setup: %d signed scope(s), default %s", len(wz.scopes), wz.deflt), func(dst *model.Policy) { *dst = *p })
+		if wz.lookURL != "" && m.deps.Lookaside != nil {
+			for _, s := range wz.scopes {
+				if err := m.deps.Lookaside.Set(LookasideEntry{Scope: s, URL: wz.lookURL}); err != nil {
+					m.setStatus(true, "look-aside for %s not written: %v", s, err)
+				}
+			}
+			m.la.reload(m)
+		}
+		m.wiz = nil
+		m.view = vPolicy
+		m.openSave()
+		return nil
+	}
+	pauseRejected := false
+	for _, r := range wz.impact {
+		if r.ref == wz.pauseRef && r.done && !r.ok {
+			pauseRejected = true
+		}
+	}
+	if pauseRejected {
+		m.modal = &confirmDialog{
+			title: "The new policy REJECTS the pause image", danger: true, yes: "stage it anyway",
+			body: fmt.Sprintf("%s would be refused: no new pod can start on this node until it is allowed (add its namespace to the signed or open scopes).", wz.pauseRef),
+			onYes: stage,
+		}
+		return nil
+	}
+	return stage(m)
+}
+
+func (wz *wizard) render(m *Model, w, h int) string {
+	var steps []string
+	for i, n := range wizStepNames {
+		label := fmt.Sprintf("%d.%s", i+1, n)
+		if wizStep(i) == wz.step {
+			label = m.th.TabActive.Render(label)
+		} else if wizStep(i) < wz.step {
+			label = m.th.OK.Render(label)
+		}
+		steps = append(steps, label)
+	}
+	head := m.th.Title.Render("Guided setup ") + strings.Join(steps, " ")
+	bodyH := h - 1
+	var body string
+	if wz.step == wsImpact {
+		body = wz.renderImpact(m, w, bodyH)
+	} else {
+		extra := ""
+		if wz.step == wsTest && len(wz.testRes) > 0 {
+			extra = strings.Join(wz.testRes, "\n")
+			if wz.running > 0 {
+				extra = m.th.G.Spinner[wz.frame%len(m.th.G.Spinner)] + " " + extra
+			}
+		}
+		f := *wz.form
+		if extra != "" {
+			f.note = extra + "\n\n" + f.note
+		}
+		body = f.render(m, w, bodyH)
+	}
+	return ansi.Truncate(head, w, "") + "\n" + body
+}
+
+func (wz *wizard) renderImpact(m *Model, w, h int) string {
+	var lines []string
+	p := wz.proposed(m)
+	lines = append(lines, "Proposed: default "+string(wz.deflt)+"; signed: "+strings.Join(wz.scopes, ", "))
+	if len(wz.open) > 0 {
+		lines = append(lines, "open: "+strings.Join(wz.open, ", "))
+	}
+	if d := policyio.ValidatePolicy(p, "proposed"); d.HasErrors() {
+		lines = append(lines, m.th.Fail.Render(fmt.Sprintf("%s the proposed policy has %d error(s): go back and fix the answers", m.th.G.Fail, d.Count(model.Error))))
+	}
+	lines = append(lines, "", m.th.Bold.Render("Images this node uses, checked against the proposed policy:"))
+	if len(wz.impact) == 0 {
+		lines = append(lines, "  none known (no pause image found and none listed)")
+	}
+	if m.deps.Verifier == nil && len(wz.impact) > 0 {
+		lines = append(lines, m.th.Warn.Render("  verification is not wired into this build: these are NOT checked"))
+	}
+	for _, r := range wz.impact {
+		tag := ""
+		if r.ref == wz.pauseRef {
+			tag = " (pause image)"
+		}
+		var st string
+		switch {
+		case !r.done && wz.running > 0:
+			st = m.th.G.Spinner[wz.frame%len(m.th.G.Spinner)] + " checking"
+		case !r.done:
+			st = m.th.Warn.Render("? not checked")
+		case r.err != nil:
+			st = m.th.Fail.Render(m.th.G.Fail+" ERROR ") + r.err.Error()
+		case r.ok:
+			st = m.th.OK.Render(m.th.G.OK + " ACCEPT")
+		default:
+			st = m.th.Fail.Render(m.th.G.Fail+" REJECT ") + r.note
+		}
+		lines = append(lines, ansi.Truncate("  "+st+"  "+r.ref+tag, w-4, m.th.G.Ellipsis))
+	}
+	lines = append(lines, "")
+	if wz.rejected > 0 {
+		lines = append(lines, m.th.Fail.Render(fmt.Sprintf("%d image(s) above would be REJECTED.", wz.rejected)))
+	}
+	lines = append(lines, "enter stages the policy and shows the diff to save; nothing is written before you confirm there.")
+	return boxed(m.th.PaneFocused.Padding(0, 1), " Impact check ", strings.Join(lines, "\n"), w, h)
+}
