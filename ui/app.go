@@ -42,10 +42,10 @@ type Model struct {
 	km   keyMap
 	help help.Model
 
-	w, h     int
-	view     viewID
-	showHelp bool
-	status   string
+	w, h      int
+	view      viewID
+	showHelp  bool
+	status    string
 	statusBad bool
 
 	// Derived from the staged policy after every change, not per frame:

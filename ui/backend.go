@@ -55,12 +55,12 @@ type KeyBackend interface {
 
 // LookasideEntry is one row of the merged registries.d table.
 type LookasideEntry struct {
-	Scope   string // "default-docker" or a namespace
-	URL     string // lookaside
-	Staging string // lookaside-staging
-	Sigstore bool  // use-sigstore-attachments
-	File    string
-	Masked  bool // shadowed by an entry in another file
+	Scope    string // "default-docker" or a namespace
+	URL      string // lookaside
+	Staging  string // lookaside-staging
+	Sigstore bool   // use-sigstore-attachments
+	File     string
+	Masked   bool // shadowed by an entry in another file
 }
 
 // LookasideBackend reads and edits registries.d.

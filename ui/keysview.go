@@ -198,4 +198,3 @@ func (v *keysView) render(m *Model, w, h int) string {
 	}
 	return list + "\n" + boxed(m.th.Pane, " Details ", wrap(det, w-2), w, h-listH)
 }
-

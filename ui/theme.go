@@ -8,7 +8,7 @@ import (
 // many of the Unicode ones, so there is an ASCII set too.
 type Glyphs struct {
 	OK, Fail, Warn, Info, Cursor, Ellipsis, Arrow, Dot string
-	Spinner                                           []string
+	Spinner                                            []string
 }
 
 var unicodeGlyphs = Glyphs{OK: "✓", Fail: "✗", Warn: "!", Info: "i", Cursor: "›", Ellipsis: "…", Arrow: "→", Dot: "·",
@@ -26,12 +26,12 @@ type Theme struct {
 	ASCII  bool
 	Border lipgloss.Border
 
-	Title, TabActive, TabInactive, Header, Faint, Bold     lipgloss.Style
-	Selected, SelectedBlur                                 lipgloss.Style
-	OK, Fail, Warn, Info                                   lipgloss.Style
-	Pane, PaneFocused, Dialog, DialogDanger                lipgloss.Style
-	DiffAdd, DiffDel, DiffHunk, Key, Status, StatusError   lipgloss.Style
-	Input                                                  lipgloss.Style
+	Title, TabActive, TabInactive, Header, Faint, Bold   lipgloss.Style
+	Selected, SelectedBlur                               lipgloss.Style
+	OK, Fail, Warn, Info                                 lipgloss.Style
+	Pane, PaneFocused, Dialog, DialogDanger              lipgloss.Style
+	DiffAdd, DiffDel, DiffHunk, Key, Status, StatusError lipgloss.Style
+	Input                                                lipgloss.Style
 }
 
 // NewTheme builds the theme; ascii selects plain glyphs and borders.

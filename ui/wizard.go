@@ -443,7 +443,7 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 	if pauseRejected {
 		m.modal = &confirmDialog{
 			title: "The new policy REJECTS the pause image", danger: true, yes: "stage it anyway",
-			body: fmt.Sprintf("%s would be refused: no new pod can start on this node until it is allowed (add its namespace to the signed or open scopes).", wz.pauseRef),
+			body:  fmt.Sprintf("%s would be refused: no new pod can start on this node until it is allowed (add its namespace to the signed or open scopes).", wz.pauseRef),
 			onYes: stage,
 		}
 		return nil
