@@ -147,8 +147,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				return m, tea.Quit // a second ctrl+c in the quit dialog leaves at once
 			}
 		}
-		closed, cmd := m.modal.update(m, msg)
-		if closed {
+		cur := m.modal
+		closed, cmd := cur.update(m, msg)
+		if closed && m.modal == cur { // onYes may have opened the next dialog
 			m.modal = nil
 		}
 		return m, cmd
@@ -335,12 +336,19 @@ func (m *Model) renderHeader() string {
 	pf := m.deps.Policy.PolicyFile()
 	switch {
 	case m.dirty():
-		state = fmt.Sprintf("modified, %d edit(s)", len(m.deps.Policy.Edits()))
+		state = "modified: " + plural(len(m.deps.Policy.Edits()), "edit")
 	case pf == nil || !pf.Exists:
 		state = "missing"
 	}
-	left := m.th.Header.Render("imgtrust") + " " + m.deps.Paths.Policy + " [" + state + "]"
+	file := m.deps.Paths.Node(m.deps.Paths.Policy)
 	right := m.problemSummary()
+	tail := " " + file + " [" + state + "]"
+	root := " root " + m.deps.Paths.Root
+	room := m.w - lipgloss.Width(right) - len("imgtrust") - lipgloss.Width(tail) - 1
+	if room < lipgloss.Width(root) {
+		root = ""
+	}
+	left := m.th.Header.Render("imgtrust") + root + tail
 	gap := m.w - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		left = ansi.Truncate(left, m.w-lipgloss.Width(right)-1, m.th.G.Ellipsis)
@@ -356,10 +364,10 @@ func (m *Model) problemSummary() string {
 	}
 	var parts []string
 	if e > 0 {
-		parts = append(parts, m.th.Fail.Render(fmt.Sprintf("%s %d error(s)", m.th.G.Fail, e)))
+		parts = append(parts, m.th.Fail.Render(m.th.G.Fail+" "+plural(e, "error")))
 	}
 	if w > 0 {
-		parts = append(parts, m.th.Warn.Render(fmt.Sprintf("%s %d warning(s)", m.th.G.Warn, w)))
+		parts = append(parts, m.th.Warn.Render(m.th.G.Warn+" "+plural(w, "warning")))
 	}
 	return strings.Join(parts, " ")
 }
@@ -393,7 +401,7 @@ func (m *Model) renderStatus() string {
 
 func (m *Model) renderFooter() string {
 	m.help.ShowAll = false
-	return ansi.Truncate(m.help.ShortHelpView(m.bindings()), m.w, "")
+	return ansi.Truncate(m.asciiArrows(m.help.ShortHelpView(m.bindings())), m.w, "")
 }
 
 func (m *Model) renderFullHelp(w, h int) string {
@@ -412,7 +420,7 @@ func (m *Model) renderFullHelp(w, h int) string {
 	right.WriteString("\n")
 	section(&right, "In "+viewNames[m.view], m.viewBindings())
 	right.WriteString("\n" + m.th.Faint.Render("esc or ? closes this help"))
-	return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w/2).Render(left.String()), "\n\n"+right.String())
+	return m.asciiArrows(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w/2).Render(left.String()), "\n\n"+right.String()))
 }
 
 func (m *Model) viewBindings() []key.Binding {
@@ -447,4 +455,20 @@ func fitLines(s string, w, h int) []string {
 		lines = append(lines, "")
 	}
 	return lines
+}
+
+// asciiArrows spells out the arrow glyphs of key help for consoles whose
+// font lacks them.
+func (m *Model) asciiArrows(s string) string {
+	if !m.th.ASCII {
+		return s
+	}
+	return strings.NewReplacer("↑", "up", "↓", "down", "←", "left", "→", "right").Replace(s)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -198,8 +198,11 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 	if d.errs > 0 {
 		head = append(head, m.th.Fail.Render(fmt.Sprintf("%s %d error(s): cannot be saved", m.th.G.Fail, d.errs)))
 	}
+	head = strings.Split(wrap(strings.Join(head, "\n"), w-4), "\n")
 	var foot []string
 	switch {
+	case d.errs > 0:
+		foot = append(foot, "n/esc: back (nothing is written); fix the errors in the Problems view (6)")
 	case d.typing:
 		foot = append(foot, m.th.Fail.Render("This change lets in images that were refused before."), d.confirm.View())
 	case len(d.widen) > 0:
@@ -208,7 +211,7 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 		foot = append(foot, "y: write the file   n/esc: cancel, nothing is written")
 	}
 	if d.err != "" {
-		foot = append(foot, m.th.Fail.Render(ansi.Truncate(d.err, w-4, m.th.G.Ellipsis)))
+		foot = append(foot, strings.Split(m.th.Fail.Render(wrap(d.err, w-4)), "\n")...)
 	}
 	innerH := h - 2
 	diffH := max(1, innerH-len(head)-len(foot)-1)

@@ -283,7 +283,9 @@ func (f *form) render(m *Model, w, h int) string {
 		b.WriteString(mark + m.th.Bold.Render(label) + val + "\n")
 		if fd.explain != nil {
 			if e := fd.explain(f); e != "" {
-				b.WriteString(strings.Repeat(" ", labelW+2) + m.th.Faint.Render(ansi.Truncate(e, valW, m.th.G.Ellipsis)) + "\n")
+				for _, l := range strings.Split(wrap(e, valW), "\n") {
+					b.WriteString(strings.Repeat(" ", labelW+2) + m.th.Faint.Render(l) + "\n")
+				}
 			}
 		}
 		if fd.check != nil {

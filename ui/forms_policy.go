@@ -173,7 +173,8 @@ func (m *Model) stagedWith(fn func(p *model.Policy)) model.Diagnostics {
 		p = &model.Policy{}
 	}
 	fn(p)
-	return policyio.ValidatePolicy(p, "staged")
+	d := policyio.ValidatePolicy(p, "staged")
+	return append(d, policyio.CheckKeyFiles(p, m.deps.Paths, nil)...)
 }
 
 // openRequirementForm edits requirement i of ref (i < 0 adds one).
@@ -238,7 +239,7 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 	scope := textField("scope", "Scope", "", "registry.example.com/team")
 	scope.explain = func(f *form) string {
 		if f.val("transport") == model.TransportDocker {
-			return `host[:port][/namespace…], *.domain, or "" for the whole transport`
+			return `host[:port][/namespace...], *.domain, or "" for the whole transport`
 		}
 		return ""
 	}
@@ -249,6 +250,9 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 			return msg, false
 		}
 		if (ref == nil || ref.Scope != s) && p != nil && p.Transport(t).Scope(s) != nil {
+			if s == "" {
+				return `type a scope (empty is "", the whole transport, which exists already)`, false
+			}
 			return "this scope exists already: edit it instead", false
 		}
 		if t == model.TransportDocker {
@@ -258,7 +262,7 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 		}
 		return "", false
 	}
-	fields := []*field{tr, scope}
+	fields := []*field{scope, tr}
 	title := "Add a scope"
 	if ref != nil {
 		title = "Rename scope " + ref.String()

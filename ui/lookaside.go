@@ -164,7 +164,10 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 		if e.Masked {
 			extra += " (masked)"
 		}
-		row := fmt.Sprintf(" %-*s %s%s (%s)", scopeW, ansi.Truncate(e.Scope, scopeW, m.th.G.Ellipsis), e.URL, extra, e.File)
+		if e.File != "" {
+			extra += " (" + e.File + ")"
+		}
+		row := fmt.Sprintf(" %-*s %s%s", scopeW, ansi.Truncate(e.Scope, scopeW, m.th.G.Ellipsis), e.URL, extra)
 		row = ansi.Truncate(row, w-2, m.th.G.Ellipsis)
 		if i == v.cursor {
 			row = m.th.Selected.Render(row)
@@ -181,7 +184,7 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 			det = append(det, m.sevLabel(d.Severity)+" "+d.Pos.String()+" "+d.Message)
 		}
 		det = append(det, v.explain...)
-		out += "\n" + boxed(m.th.Pane, " Details ", strings.Join(det, "\n"), w, h-listH)
+		out += "\n" + boxed(m.th.Pane, " Details ", wrap(strings.Join(det, "\n"), w-2), w, h-listH)
 	}
 	return out
 }

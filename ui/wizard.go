@@ -74,8 +74,11 @@ func (wz *wizard) bindings() []key.Binding {
 	if wz.step == wsImpact {
 		return []key.Binding{b("enter", "stage and review"), b("shift+tab", "back"), b("esc", "quit setup")}
 	}
-	bs := wz.form.bindings()
-	return append(bs[:len(bs)-1], b("ctrl+b", "back"), b("esc", "quit setup"))
+	bs := []key.Binding{b("enter", "next")}
+	if cur := wz.form.focused(); cur != nil && cur.kind == fChoice {
+		bs = append(bs, b("←/→", "choose"))
+	}
+	return append(bs, b("tab", "field"), b("ctrl+b", "back"), b("esc", "quit setup"))
 }
 
 // proposed builds the policy the answers describe, on top of the staged one.
@@ -143,7 +146,7 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 		f.title = "Which registries or namespaces must be signed?"
 		sc := textField("scopes", "Signed scopes", strings.Join(wz.scopes, ", "), "registry.example.com/team, quay.io/org")
 		sc.check = func(f *form) (string, bool) { return scopeListCheck(f, "scopes", true) }
-		sc.explain = func(*form) string { return "comma-separated; docker.io images are written docker.io/library/…" }
+		sc.explain = func(*form) string { return "comma-separated; docker.io images are written docker.io/library/..." }
 		f.fields = []*field{sc}
 		f.note = "Images under these names will need a valid signature before the node pulls them."
 		f.submit = func(m *Model, f *form) error { wz.scopes = splitList(f.val("scopes")); return next(m, f) }
