@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +12,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/aymanbagabas/go-udiff"
 	"github.com/charmbracelet/x/ansi"
+	_ "github.com/charmbracelet/x/exp/golden" // registers -update
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
@@ -84,7 +88,9 @@ func (f *fakeKeys) Remove(fpr string, p *model.Policy) error {
 
 type fakeLookaside struct{ entries []LookasideEntry }
 
-func (f *fakeLookaside) List() ([]LookasideEntry, model.Diagnostics, error) { return f.entries, nil, nil }
+func (f *fakeLookaside) List() ([]LookasideEntry, model.Diagnostics, error) {
+	return f.entries, nil, nil
+}
 func (f *fakeLookaside) Explain(ref string) ([]string, error) {
 	return []string{"entry default-docker in default.yaml", "signature 1: https://sigs.example.com/" + ref + "/signature-1"}, nil
 }
@@ -239,4 +245,38 @@ func screen(m *Model) string { return ansi.Strip(m.View().Content) }
 func sized(m *Model, w, h int) *Model {
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m
+}
+
+// testdataDir is resolved before any test changes directory.
+var testdataDir string
+
+func TestMain(m *testing.M) {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	testdataDir = filepath.Join(wd, "testdata")
+	os.Exit(m.Run())
+}
+
+// requireGolden compares got with testdata/<test name>.golden; the -update
+// flag (registered by x/exp/golden, which teatest uses) rewrites it.
+func requireGolden(t *testing.T, got []byte) {
+	t.Helper()
+	path := filepath.Join(testdataDir, t.Name()+".golden")
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./ui -update to create it)", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Fatalf("screen differs from %s:\n%s", path, udiff.Unified("want", "got", string(want), string(got)))
+	}
 }

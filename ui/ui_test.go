@@ -398,9 +398,9 @@ func TestWizardBuildsRejectByDefaultPolicy(t *testing.T) {
 	if m.wiz.step != wsKey {
 		t.Fatalf("step = %v (%s)", m.wiz.step, m.wiz.form.err)
 	}
-	send(t, m, "enter")                                        // the inventory key
-	send(t, m, "enter")                                        // identity: recommended
-	send(t, m, "type:https://sigs.example.com", "enter")       // look-aside
+	send(t, m, "enter")                                         // the inventory key
+	send(t, m, "enter")                                         // identity: recommended
+	send(t, m, "type:https://sigs.example.com", "enter")        // look-aside
 	send(t, m, "type:registry.example.com/team/app:1", "enter") // test image
 	if len(v.calls) != 1 || !strings.Contains(strings.Join(m.wiz.testRes, "\n"), "ACCEPT") {
 		t.Fatalf("test image not checked against the proposal: %v %v", v.calls, m.wiz.testRes)

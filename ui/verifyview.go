@@ -182,7 +182,7 @@ func (v *verifyView) render(m *Model, w, h int) string {
 		used = "the STAGED policy (unsaved edits)"
 	}
 	b.WriteString(v.input.View() + "\n")
-	b.WriteString(m.th.Faint.Render("checked against "+used+"; network access to the registry may be needed") + "\n\n")
+	b.WriteString(m.th.Faint.Render(wrap("checked against "+used+" (may contact the registry)", w-2)) + "\n\n")
 	switch {
 	case v.running:
 		g := m.th.G.Spinner[v.frame%len(m.th.G.Spinner)]

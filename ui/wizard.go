@@ -528,6 +528,6 @@ func (wz *wizard) renderImpact(m *Model, w, h int) string {
 	if wz.rejected > 0 {
 		lines = append(lines, m.th.Fail.Render(fmt.Sprintf("%d image(s) above would be REJECTED.", wz.rejected)))
 	}
-	lines = append(lines, "enter stages the policy and shows the diff to save; nothing is written before you confirm there.")
+	lines = append(lines, wrap("enter stages the policy and shows the diff to save; nothing is written before you confirm there.", w-4))
 	return boxed(m.th.PaneFocused.Padding(0, 1), " Impact check ", strings.Join(lines, "\n"), w, h)
 }
