@@ -80,11 +80,11 @@ e2e_keys() {
 		[ -n "$(eval echo "\$FPR_$k")" ] || die "key $k was not created (see $T/gpg.log)"
 	done
 	# The revoked key is exported after it signs (see e2e_images).
-	g --export "$FPR_RSA" >"$T/keys/rsa.gpg"
-	g --export "$FPR_OTHER" >"$T/keys/other.gpg"
-	g --export "$FPR_EXP" >"$T/keys/expired.gpg"
-	g --export "$FPR_SUB" >"$T/keys/subkey.gpg"
-	g --export "$FPR_ED" >"$T/keys/ed25519.gpg"
+	g --export "$FPR_RSA" >"$T/keys/rsa.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_OTHER" >"$T/keys/other.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_EXP" >"$T/keys/expired.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_SUB" >"$T/keys/subkey.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_ED" >"$T/keys/ed25519.gpg" 2>>"$T/gpg.log"
 	cat "$T/keys/other.gpg" "$T/keys/rsa.gpg" >"$T/keys/other+rsa.gpg"
 	# A sigstore public key, for sigstoreSigned rules (no image carries a
 	# sigstore signature: those rules must reject).
@@ -170,7 +170,7 @@ e2e_images() {
 	# Revoke only now (a revoked key cannot sign), then export the key with
 	# its revocation, which is what an admin would have on the node.
 	sed 's/^:-----BEGIN/-----BEGIN/' "$GNUPGHOME/openpgp-revocs.d/$FPR_REV.rev" | g --import 2>>"$T/gpg.log"
-	g --export "$FPR_REV" >"$T/keys/revoked.gpg"
+	g --export "$FPR_REV" >"$T/keys/revoked.gpg" 2>>"$T/gpg.log"
 
 	# Signatures skopeo cannot make, written with gpg into the look-aside.
 	push e2e/expired:v1 expired
