@@ -1,9 +1,101 @@
 package main
 
-import "fmt"
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
 
-// runLint is being built; until it lands the command says so and exits 2.
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+)
+
+// lintReport is the --json shape of `imgtrust lint`.
+type lintReport struct {
+	Policy      string            `json:"policy"`
+	Errors      int               `json:"errors"`
+	Warnings    int               `json:"warnings"`
+	Diagnostics model.Diagnostics `json:"diagnostics"`
+}
+
 func runLint(a *app, args []string) int {
-	fmt.Fprintln(a.stderr, "imgtrust lint: not available in this build yet")
-	return exitUsage
+	var g globalFlags
+	fs := flag.NewFlagSet("imgtrust lint", flag.ContinueOnError)
+	g.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(a.stderr, "usage: imgtrust lint [--json] [global flags]\n\nChecks policy.json and the key files it references as containers/image would.\nExit 0: no errors; 1: errors found; 2: cannot run.")
+		fs.PrintDefaults()
+	}
+	rest, ok := a.parseFlags(fs, args)
+	if !ok {
+		return exitUsage
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(a.stderr, "imgtrust lint: unexpected argument %q\n", rest[0])
+		return exitUsage
+	}
+	paths, err := g.paths()
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust lint:", err)
+		return exitUsage
+	}
+	pf, diags, err := lintNode(paths)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust lint:", err)
+		return exitUsage
+	}
+	rep := lintReport{Policy: pf.Path, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags}
+	if rep.Diagnostics == nil {
+		rep.Diagnostics = model.Diagnostics{}
+	}
+	if g.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return exitUsage
+		}
+	} else {
+		printDiagnostics(a.stdout, diags)
+		fmt.Fprintf(a.stdout, "%s: %d error(s), %d warning(s)\n", pf.Path, rep.Errors, rep.Warnings)
+		fileErrs := pf.Diags.Count(model.Error)
+		switch {
+		case fileErrs > 0:
+			fmt.Fprintln(a.stdout, "containers/image refuses this policy.json: every pull on the node fails until the errors are fixed.")
+		case rep.Errors > 0:
+			fmt.Fprintln(a.stdout, "containers/image loads policy.json, but images under the rules with errors are rejected.")
+		}
+	}
+	if rep.Errors > 0 {
+		return exitFindings
+	}
+	return exitOK
+}
+
+// lintNode gathers the diagnostics of every file that decides what the
+// node may pull.
+func lintNode(paths policyio.Paths) (*policyio.PolicyFile, model.Diagnostics, error) {
+	pf, err := policyio.LoadPolicy(paths.Policy)
+	if err != nil {
+		return nil, nil, err
+	}
+	diags := append(model.Diagnostics(nil), pf.Diags...)
+	diags = append(diags, policyio.CheckKeyFiles(pf.Policy, paths, nil)...)
+	return pf, diags.Sorted(), nil
+}
+
+// printDiagnostics writes each diagnostic with its source line, like a
+// compiler, so that an admin can find and fix it in an editor.
+func printDiagnostics(w io.Writer, diags model.Diagnostics) {
+	for _, d := range diags {
+		fmt.Fprintln(w, d.String())
+		if d.Snippet != "" {
+			for _, l := range strings.Split(d.Snippet, "\n") {
+				fmt.Fprintln(w, "    "+l)
+			}
+		}
+		if d.Runtime != "" && d.Severity == model.Error {
+			fmt.Fprintf(w, "  runtime says: %s\n", d.Runtime)
+		}
+	}
 }

@@ -1,9 +1,91 @@
 package main
 
-import "fmt"
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"text/tabwriter"
 
-// runShow is being built; until it lands the command says so and exits 2.
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+)
+
+// showRow is one line of `imgtrust show`: a requirement list in words.
+type showRow struct {
+	Transport string `json:"transport,omitempty"`
+	Scope     string `json:"scope"`
+	Default   bool   `json:"default,omitempty"`
+	Rule      string `json:"rule"`
+	Strength  string `json:"strength"`
+	Position  string `json:"position,omitempty"`
+}
+
 func runShow(a *app, args []string) int {
-	fmt.Fprintln(a.stderr, "imgtrust show: not available in this build yet")
-	return exitUsage
+	var g globalFlags
+	fs := flag.NewFlagSet("imgtrust show", flag.ContinueOnError)
+	g.register(fs)
+	rest, ok := a.parseFlags(fs, args)
+	if !ok {
+		return exitUsage
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(a.stderr, "imgtrust show: unexpected argument %q\n", rest[0])
+		return exitUsage
+	}
+	paths, err := g.paths()
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust show:", err)
+		return exitUsage
+	}
+	pf, err := policyio.LoadPolicy(paths.Policy)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust show:", err)
+		return exitUsage
+	}
+	if pf.Policy == nil {
+		printDiagnostics(a.stderr, pf.Diags.Sorted())
+		fmt.Fprintln(a.stderr, "imgtrust show: the policy cannot be read; run imgtrust lint")
+		return exitFindings
+	}
+	rows := showRows(pf.Policy, nil)
+	if g.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(struct {
+			Policy string    `json:"policy"`
+			Rules  []showRow `json:"rules"`
+			Errors int       `json:"errors"`
+		}{pf.Path, rows, pf.Diags.Count(model.Error)})
+	} else {
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TRANSPORT\tSCOPE\tRULE")
+		for _, r := range rows {
+			t, s := r.Transport, r.Scope
+			if r.Default {
+				t, s = "(any)", "default"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", t, s, r.Rule)
+		}
+		tw.Flush()
+	}
+	if n := pf.Diags.Count(model.Error); n > 0 {
+		fmt.Fprintf(a.stderr, "\nwarning: %s has %d error(s): the runtime refuses it and every pull fails (run imgtrust lint)\n", pf.Path, n)
+		return exitFindings
+	}
+	return exitOK
+}
+
+func showRows(p *model.Policy, label model.KeyLabeler) []showRow {
+	var rows []showRow
+	p.EachList(func(ref model.ScopeRef, pos model.Pos, reqs model.Requirements) {
+		scope := ref.Scope
+		if scope == "" && !ref.IsDefault {
+			scope = `"" (rest of ` + ref.Transport + `)`
+		}
+		rows = append(rows, showRow{
+			Transport: ref.Transport, Scope: scope, Default: ref.IsDefault,
+			Rule: reqs.DescribeList(label), Strength: policyio.Strength(reqs).String(), Position: pos.String(),
+		})
+	})
+	return rows
 }

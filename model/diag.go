@@ -91,6 +91,21 @@ type Diagnostic struct {
 	// Replacement, when set, is the literal text that would fix the problem
 	// at Pos (used by quick fixes: a corrected type name, say).
 	Replacement string `json:"replacement,omitempty"`
+	// Runtime is what containers/image itself says about an error, so
+	// that an admin can match it with the message in CRI-O's log.
+	Runtime string `json:"runtime,omitempty"`
+	// Target names the policy node the diagnostic is about, for jumping
+	// to it in the TUI; nil for problems outside the policy model.
+	Target *Target `json:"target,omitempty"`
+}
+
+// Target locates a diagnostic in the policy model rather than in the
+// text: a requirement list, optionally one requirement and one field.
+type Target struct {
+	List ScopeRef `json:"list"`
+	// Requirement is the index in the list, -1 for the list itself.
+	Requirement int    `json:"requirement"`
+	Field       string `json:"field,omitempty"`
 }
 
 // String renders "file:line:col: severity: message (fix)".

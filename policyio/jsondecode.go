@@ -1,0 +1,416 @@
+package policyio
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kios/imgtrust/model"
+	"github.com/tailscale/hujson"
+)
+
+// jsonDecoder walks a hujson syntax tree and records diagnostics with
+// positions. hujson tolerates comments, trailing commas and duplicate keys,
+// which lets us locate all of them; containers/image refuses every one, so
+// each becomes an error.
+type jsonDecoder struct {
+	file  string
+	src   []byte
+	diags model.Diagnostics
+	// lineStarts holds the offset of each line's first byte, built on
+	// first use, so that positions cost a binary search, not a scan.
+	lineStarts []int
+}
+
+// member is one key of a JSON object, with its unescaped name.
+type member struct {
+	name    string
+	nameOff int
+	val     *hujson.Value
+}
+
+func (d *jsonDecoder) pos(off int) model.Pos {
+	if off < 0 {
+		return model.Pos{File: d.file}
+	}
+	if off > len(d.src) {
+		off = len(d.src)
+	}
+	if d.lineStarts == nil {
+		d.lineStarts = []int{0}
+		for i, c := range d.src {
+			if c == '\n' {
+				d.lineStarts = append(d.lineStarts, i+1)
+			}
+		}
+	}
+	line, _ := slices.BinarySearch(d.lineStarts, off+1)
+	return model.Pos{File: d.file, Line: line, Col: 1 + off - d.lineStarts[line-1]}
+}
+
+// snippet returns the source line holding off with a caret under it.
+func (d *jsonDecoder) snippet(off int) string {
+	if off < 0 || off > len(d.src) {
+		return ""
+	}
+	start := bytes.LastIndexByte(d.src[:off], '\n') + 1
+	end := bytes.IndexByte(d.src[off:], '\n')
+	if end < 0 {
+		end = len(d.src)
+	} else {
+		end += off
+	}
+	line := strings.TrimRight(string(d.src[start:end]), "\r")
+	caret := make([]byte, 0, off-start+1)
+	for _, c := range d.src[start:off] {
+		if c == '\t' {
+			caret = append(caret, '\t')
+		} else {
+			caret = append(caret, ' ')
+		}
+	}
+	return line + "\n" + string(caret) + "^"
+}
+
+// problem is a diagnostic under construction.
+type problem struct {
+	sev     model.Severity
+	code    string
+	off     int
+	path    string
+	msg     string
+	fix     string
+	runtime string
+	target  *model.Target
+	related *int
+	repl    string
+}
+
+func (d *jsonDecoder) report(p problem) {
+	diag := model.Diagnostic{
+		Severity:    p.sev,
+		Code:        p.code,
+		Pos:         d.pos(p.off),
+		Path:        p.path,
+		Message:     p.msg,
+		Fix:         p.fix,
+		Runtime:     p.runtime,
+		Target:      p.target,
+		Replacement: p.repl,
+	}
+	if p.off >= 0 {
+		diag.Snippet = d.snippet(p.off)
+	}
+	if p.related != nil {
+		rp := d.pos(*p.related)
+		diag.Related = &rp
+	}
+	d.diags = append(d.diags, diag)
+}
+
+// kindName is how encoding/json names a JSON value kind in its
+// "cannot unmarshal" messages.
+func kindName(v *hujson.Value) string {
+	switch v.Value.Kind() {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "value"
+}
+
+// tokenForRuntime renders a value the way ParanoidUnmarshalJSONObject
+// prints the unexpected token (%#v of the json.Token).
+func tokenForRuntime(v *hujson.Value) string {
+	switch v.Value.Kind() {
+	case 'n':
+		return "<nil>"
+	case '[':
+		return "91"
+	case '"':
+		return fmt.Sprintf("%q", litString(v.Value))
+	case 't':
+		return "true"
+	case 'f':
+		return "false"
+	case '0':
+		return string(v.Value.(hujson.Literal))
+	}
+	return "?"
+}
+
+// object returns the members of an object value, reporting a non-object
+// and duplicate keys. Duplicates are left out of the result (the first
+// occurrence is kept) after being reported at both places.
+func (d *jsonDecoder) object(v *hujson.Value, path string, tgt *model.Target, dupFix func(name string, m member) (fix, repl string)) ([]member, bool) {
+	obj, ok := v.Value.(*hujson.Object)
+	if !ok {
+		d.report(problem{
+			sev: model.Error, code: "json-not-object", off: v.StartOffset, path: path, target: tgt,
+			msg:     fmt.Sprintf("%s must be a JSON object, not %s", pathLabel(path), kindName(v)),
+			runtime: "JSON object expected, got " + tokenForRuntime(v),
+		})
+		return nil, false
+	}
+	seen := map[string]int{}
+	var out []member
+	for i := range obj.Members {
+		m := &obj.Members[i]
+		name := litString(m.Name.Value)
+		mem := member{name: name, nameOff: m.Name.StartOffset, val: &m.Value}
+		if first, dup := seen[name]; dup {
+			fix := fmt.Sprintf("keep one %q; the runtime refuses duplicate keys instead of taking the last one", name)
+			repl := ""
+			if dupFix != nil {
+				if f, r := dupFix(name, mem); f != "" {
+					fix, repl = f, r
+				}
+			}
+			d.report(problem{
+				sev: model.Error, code: "duplicate-key", off: mem.nameOff, path: joinPath(path, name), target: tgt,
+				msg:     fmt.Sprintf("duplicate key %q in %s", name, pathLabel(path)),
+				fix:     fix,
+				repl:    repl,
+				runtime: fmt.Sprintf("Duplicate key %q", name),
+				related: &first,
+			})
+			continue
+		}
+		seen[name] = mem.nameOff
+		out = append(out, mem)
+	}
+	return out, true
+}
+
+// unknownKey reports a key that containers/image does not accept here.
+func (d *jsonDecoder) unknownKey(m member, path string, allowed []string, tgt *model.Target, extraFix string) {
+	fix := extraFix
+	repl := ""
+	if fix == "" {
+		if s := suggest(m.name, allowed); s != "" {
+			fix = fmt.Sprintf("did you mean %q?", s)
+			repl = s
+		} else {
+			fix = "allowed keys here: " + strings.Join(allowed, ", ")
+		}
+	}
+	d.report(problem{
+		sev: model.Error, code: "unknown-key", off: m.nameOff, path: joinPath(path, m.name), target: tgt,
+		msg:     fmt.Sprintf("unknown key %q in %s", m.name, pathLabel(path)),
+		fix:     fix,
+		repl:    repl,
+		runtime: fmt.Sprintf("Unknown key %q", m.name),
+	})
+}
+
+// str decodes a value into a Go string as encoding/json would: null is
+// "", anything but a string is an error.
+func (d *jsonDecoder) str(v *hujson.Value, path string, tgt *model.Target) (string, bool) {
+	switch v.Value.Kind() {
+	case '"':
+		return litString(v.Value), true
+	case 'n':
+		return "", true
+	}
+	d.typeMismatch(v, path, "a string", "string", tgt)
+	return "", false
+}
+
+// strList decodes an array of strings; null gives a nil slice.
+func (d *jsonDecoder) strList(v *hujson.Value, path string, tgt *model.Target) ([]string, bool) {
+	switch v.Value.Kind() {
+	case 'n':
+		return nil, true
+	case '[':
+	default:
+		d.typeMismatch(v, path, "an array of strings", "[]string", tgt)
+		return nil, false
+	}
+	arr := v.Value.(*hujson.Array)
+	out := make([]string, 0, len(arr.Elements))
+	ok := true
+	for i := range arr.Elements {
+		s, good := d.str(&arr.Elements[i], fmt.Sprintf("%s[%d]", path, i), tgt)
+		ok = ok && good
+		out = append(out, s)
+	}
+	return out, ok
+}
+
+// base64 decodes a []byte field as encoding/json does: standard alphabet,
+// padding required, CR and LF ignored; null gives nil.
+func (d *jsonDecoder) base64(v *hujson.Value, path string, tgt *model.Target) ([]byte, bool) {
+	switch v.Value.Kind() {
+	case 'n':
+		return nil, true
+	case '"':
+	default:
+		d.typeMismatch(v, path, "a base64 string", "[]uint8", tgt)
+		return nil, false
+	}
+	s := litString(v.Value)
+	b, err := decodeStdBase64(s)
+	if err != nil {
+		d.report(problem{
+			sev: model.Error, code: "bad-base64", off: v.StartOffset, path: path, target: tgt,
+			msg:     fmt.Sprintf("%s is not valid base64: %v", pathLabel(path), err),
+			fix:     "encode the key file with `base64 -w0 FILE` (standard alphabet, with = padding)",
+			runtime: err.Error(),
+		})
+		return nil, false
+	}
+	return b, true
+}
+
+func (d *jsonDecoder) base64List(v *hujson.Value, path string, tgt *model.Target) ([][]byte, bool) {
+	switch v.Value.Kind() {
+	case 'n':
+		return nil, true
+	case '[':
+	default:
+		d.typeMismatch(v, path, "an array of base64 strings", "[][]uint8", tgt)
+		return nil, false
+	}
+	arr := v.Value.(*hujson.Array)
+	out := make([][]byte, 0, len(arr.Elements))
+	ok := true
+	for i := range arr.Elements {
+		b, good := d.base64(&arr.Elements[i], fmt.Sprintf("%s[%d]", path, i), tgt)
+		ok = ok && good
+		out = append(out, b)
+	}
+	return out, ok
+}
+
+func (d *jsonDecoder) typeMismatch(v *hujson.Value, path, want, goType string, tgt *model.Target) {
+	d.report(problem{
+		sev: model.Error, code: "wrong-type", off: v.StartOffset, path: path, target: tgt,
+		msg:     fmt.Sprintf("%s must be %s, not %s", pathLabel(path), want, kindName(v)),
+		runtime: fmt.Sprintf("json: cannot unmarshal %s into Go value of type %s", kindName(v), goType),
+	})
+}
+
+// checkExtras reports comments, trailing commas and a byte-order mark:
+// hujson accepts them, encoding/json (and so the runtime) does not.
+func (d *jsonDecoder) checkExtras(root *hujson.Value) {
+	var visit func(v *hujson.Value)
+	visit = func(v *hujson.Value) {
+		d.commentsIn(v.BeforeExtra, v.StartOffset-len(v.BeforeExtra))
+		d.commentsIn(v.AfterExtra, v.EndOffset)
+		switch c := v.Value.(type) {
+		case *hujson.Object:
+			for i := range c.Members {
+				visit(&c.Members[i].Name)
+				visit(&c.Members[i].Value)
+			}
+			d.closingExtra(c.AfterExtra, v.EndOffset-1)
+			if n := len(c.Members); n > 0 && c.Members[n-1].Value.AfterExtra != nil {
+				d.trailingComma(&c.Members[n-1].Value, "object")
+			}
+		case *hujson.Array:
+			for i := range c.Elements {
+				visit(&c.Elements[i])
+			}
+			d.closingExtra(c.AfterExtra, v.EndOffset-1)
+			if n := len(c.Elements); n > 0 && c.Elements[n-1].AfterExtra != nil {
+				d.trailingComma(&c.Elements[n-1], "array")
+			}
+		}
+	}
+	visit(root)
+}
+
+// closingExtra handles the extra before a closing brace or bracket, which
+// hujson keeps on the composite; closeOff is the offset of that brace.
+func (d *jsonDecoder) closingExtra(extra hujson.Extra, closeOff int) {
+	d.commentsIn(extra, closeOff-len(extra))
+}
+
+func (d *jsonDecoder) trailingComma(last *hujson.Value, what string) {
+	off := last.EndOffset + len(last.AfterExtra)
+	// AfterExtra stops before the comma; skip to it defensively.
+	for off < len(d.src) && d.src[off] != ',' {
+		off++
+	}
+	d.report(problem{
+		sev: model.Error, code: "trailing-comma", off: off,
+		msg:     fmt.Sprintf("trailing comma after the last element of an %s: JSON does not allow it, and containers/image refuses the file", what),
+		fix:     "remove this comma",
+		runtime: trailingCommaRuntime(what),
+	})
+}
+
+func trailingCommaRuntime(what string) string {
+	if what == "object" {
+		return "invalid character '}' looking for beginning of object key string"
+	}
+	return "invalid character ']' looking for beginning of value"
+}
+
+// commentsIn reports each comment in an extra that starts at offset base.
+func (d *jsonDecoder) commentsIn(extra hujson.Extra, base int) {
+	for i := 0; i < len(extra); i++ {
+		if extra[i] != '/' || i+1 >= len(extra) {
+			continue
+		}
+		var end int
+		switch extra[i+1] {
+		case '/':
+			end = bytes.IndexByte(extra[i:], '\n')
+		case '*':
+			end = bytes.Index(extra[i+2:], []byte("*/"))
+			if end >= 0 {
+				end += 4
+			}
+		default:
+			continue
+		}
+		if end < 0 {
+			end = len(extra) - i
+		}
+		d.report(problem{
+			sev: model.Error, code: "comment", off: base + i,
+			msg:     "comment: JSON has no comments, and containers/image refuses the whole file (every pull on the node fails)",
+			fix:     "remove the comment; imgtrust writes the file without comments, so keep notes elsewhere",
+			runtime: "invalid character '/' looking for beginning of object key string",
+		})
+		i += end - 1
+	}
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	if strings.ContainsAny(key, "./[]\" ") || key == "" {
+		return fmt.Sprintf("%s[%q]", path, key)
+	}
+	return path + "." + key
+}
+
+func pathLabel(path string) string {
+	if path == "" {
+		return "the policy"
+	}
+	return path
+}
+
+// litString unquotes a JSON string literal, skipping encoding/json for
+// the common case of a string without escapes.
+func litString(v hujson.ValueTrimmed) string {
+	l := v.(hujson.Literal)
+	if len(l) >= 2 && bytes.IndexByte(l, '\\') < 0 {
+		return string(l[1 : len(l)-1])
+	}
+	return l.String()
+}

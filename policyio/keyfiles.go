@@ -1,0 +1,85 @@
+package policyio
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/kios/imgtrust/model"
+)
+
+// KeyInspector looks inside key material (the gpg package provides one);
+// label names the source in messages and pos is where it is referenced.
+type KeyInspector func(label string, pos model.Pos, data []byte) model.Diagnostics
+
+// CheckKeyFiles reports key references of signedBy rules that the runtime
+// cannot use: relative paths, files that are missing or unreadable, and —
+// through inspect — content that holds no usable public key.
+func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Diagnostics {
+	if p == nil {
+		return nil
+	}
+	var out model.Diagnostics
+	p.EachList(func(ref model.ScopeRef, _ model.Pos, reqs model.Requirements) {
+		for i, r := range reqs {
+			if r.Type != model.SignedBy {
+				continue
+			}
+			for _, k := range r.KeyRefs() {
+				tgt := &model.Target{List: ref, Requirement: i, Field: k.Field}
+				pos := r.FieldPos[k.Field]
+				if pos.IsZero() {
+					pos = r.Pos
+				}
+				if k.Inline() {
+					if inspect != nil && len(k.Data) > 0 {
+						out = append(out, retarget(inspect(fmt.Sprintf("%s[%d].keyData", ref, i), pos, k.Data), tgt)...)
+					}
+					continue
+				}
+				if k.Path == "" {
+					continue
+				}
+				if !filepath.IsAbs(k.Path) {
+					out = append(out, model.Diagnostic{
+						Severity: model.Warning, Code: "key-relative-path", Pos: pos, Target: tgt,
+						Message: fmt.Sprintf("key path %q is relative: the runtime resolves it against its own working directory", k.Path),
+						Fix:     "use an absolute path such as /etc/gpg/" + filepath.Base(k.Path),
+					})
+					continue
+				}
+				host := paths.Host(k.Path)
+				data, err := os.ReadFile(host)
+				switch {
+				case errors.Is(err, fs.ErrNotExist):
+					out = append(out, model.Diagnostic{
+						Severity: model.Error, Code: "key-missing", Pos: pos, Target: tgt,
+						Message: fmt.Sprintf("key file %s does not exist: every image this rule covers is rejected once it has a signature", k.Path),
+						Fix:     "import the public key: imgtrust keys import FILE (or fix the path)",
+						Runtime: fmt.Sprintf("open %s: no such file or directory", k.Path),
+					})
+				case err != nil:
+					out = append(out, model.Diagnostic{
+						Severity: model.Error, Code: "key-unreadable", Pos: pos, Target: tgt,
+						Message: fmt.Sprintf("key file %s cannot be read: %v", k.Path, err),
+						Fix:     "make it readable by the runtime (mode 0644)",
+					})
+				case inspect != nil:
+					out = append(out, retarget(inspect(k.Path, pos, data), tgt)...)
+				}
+			}
+		}
+	})
+	return out
+}
+
+func retarget(ds model.Diagnostics, tgt *model.Target) model.Diagnostics {
+	for i := range ds {
+		if ds[i].Target == nil {
+			ds[i].Target = tgt
+		}
+	}
+	return ds
+}

@@ -1,0 +1,170 @@
+package policyio
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kios/imgtrust/model"
+)
+
+// lintPolicy finds what the runtime accepts but an admin should know:
+// permissive defaults, rules that never run, and scopes that punch holes
+// into a stricter rule above them.
+func lintPolicy(p *model.Policy) model.Diagnostics {
+	var out model.Diagnostics
+	add := func(sev model.Severity, code string, pos model.Pos, tgt model.Target, msg, fix string) {
+		t := tgt
+		out = append(out, model.Diagnostic{Severity: sev, Code: code, Pos: pos, Path: tgt.List.String(), Message: msg, Fix: fix, Target: &t})
+	}
+	if Strength(p.Default) == StrengthAcceptAll {
+		add(model.Warning, "default-accepts-anything", p.DefaultPos, model.Target{List: model.ScopeRef{IsDefault: true}, Requirement: -1},
+			"the default accepts any image, signed or not: every registry without its own scope is trusted blindly",
+			`set "default": [{"type": "reject"}] and give each trusted registry its own scope (guided setup: imgtrust, then w)`)
+	}
+	p.EachList(func(ref model.ScopeRef, pos model.Pos, reqs model.Requirements) {
+		hasAccept, others := false, 0
+		for i, r := range reqs {
+			tgt := model.Target{List: ref, Requirement: i}
+			switch r.Type {
+			case model.InsecureAcceptAnything:
+				hasAccept = true
+			case model.SignedBaseLayer:
+				others++
+				add(model.Warning, "signed-base-layer", r.Pos, tgt,
+					"signedBaseLayer is not implemented by containers/image: it rejects every image",
+					"use signedBy, or reject if that is the intent")
+			case model.SigstoreSigned:
+				others++
+				if r.Fulcio != nil || r.PKI != nil || r.RekorPublicKeyPath != "" || r.RekorPublicKeyPaths != nil || r.RekorPublicKeyData != nil || r.RekorPublicKeyDatas != nil {
+					add(model.Info, "sigstore-not-checked", r.Pos, tgt,
+						"imgtrust checks sigstore signatures against public keys only; Fulcio certificates and Rekor entries are not verified by `imgtrust verify`", "")
+				}
+			default:
+				others++
+			}
+		}
+		if hasAccept && others > 0 {
+			add(model.Info, "redundant-accept", pos, model.Target{List: ref, Requirement: -1},
+				"insecureAcceptAnything next to other requirements adds nothing: all requirements must hold", "remove the insecureAcceptAnything entry")
+		}
+	})
+	out = append(out, shadowWarnings(p)...)
+	return out
+}
+
+// Strength orders requirement lists from the most to the least strict.
+type StrengthLevel int
+
+const (
+	StrengthAcceptAll StrengthLevel = iota // accepts any image
+	StrengthSigned                         // needs a signature
+	StrengthReject                         // accepts nothing
+)
+
+// Strength classifies a requirement list: one reject rejects everything,
+// any signature requirement requires signatures, else anything goes.
+func Strength(reqs model.Requirements) StrengthLevel {
+	s := StrengthAcceptAll
+	for _, r := range reqs {
+		switch r.Type {
+		case model.Reject, model.SignedBaseLayer:
+			return StrengthReject
+		case model.SignedBy, model.SigstoreSigned:
+			s = StrengthSigned
+		}
+	}
+	return s
+}
+
+func (s StrengthLevel) String() string {
+	switch s {
+	case StrengthReject:
+		return "rejects everything"
+	case StrengthSigned:
+		return "requires signatures"
+	}
+	return "accepts anything"
+}
+
+// DockerScopeParents returns the scopes the runtime would try after scope
+// for an image under it, most specific first: parent namespaces, the
+// host[:port], then *. wildcards of the host without its port.
+func DockerScopeParents(scope string) []string {
+	if scope == "" || strings.HasPrefix(scope, "*.") {
+		if strings.HasPrefix(scope, "*.") {
+			return wildcards(scope[2:])
+		}
+		return nil
+	}
+	var out []string
+	name := scope
+	// A tag or digest on the last component: the repository comes first.
+	if i := strings.LastIndex(name, "@"); i > 0 {
+		name = name[:i]
+		out = append(out, name)
+	} else if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") && strings.Contains(name, "/") {
+		name = name[:i]
+		out = append(out, name)
+	}
+	for {
+		i := strings.LastIndex(name, "/")
+		if i < 0 {
+			break
+		}
+		name = name[:i]
+		out = append(out, name)
+	}
+	host := name
+	if i := strings.LastIndex(host, ":"); i >= 0 {
+		host = host[:i]
+	}
+	return append(out, wildcards(host)...)
+}
+
+func wildcards(host string) []string {
+	var out []string
+	for {
+		i := strings.Index(host, ".")
+		if i < 0 {
+			return out
+		}
+		host = host[i+1:]
+		out = append(out, "*."+host)
+	}
+}
+
+// shadowWarnings reports docker scopes that are more permissive than the
+// nearest broader scope, which they override for the images under them.
+func shadowWarnings(p *model.Policy) model.Diagnostics {
+	t := p.Transport(model.TransportDocker)
+	if t == nil {
+		return nil
+	}
+	byName := make(map[string]*model.Scope, len(t.Scopes))
+	for _, s := range t.Scopes {
+		byName[s.Name] = s
+	}
+	var out model.Diagnostics
+	for _, s := range t.Scopes {
+		if s.Name == "" {
+			continue
+		}
+		for _, parent := range DockerScopeParents(s.Name) {
+			ps := byName[parent]
+			if ps == nil {
+				continue
+			}
+			if Strength(s.Requirements) < Strength(ps.Requirements) {
+				tgt := model.Target{List: model.ScopeRef{Transport: t.Name, Scope: s.Name}, Requirement: -1}
+				out = append(out, model.Diagnostic{
+					Severity: model.Warning, Code: "scope-weaker-than-parent", Pos: s.Pos, Path: tgt.List.String(), Target: &tgt,
+					Message: fmt.Sprintf("scope %q %s although the broader scope %q %s: for images under %q only this scope applies",
+						s.Name, Strength(s.Requirements), parent, Strength(ps.Requirements), s.Name),
+					Fix: "make sure this exception is intended; scopes are never combined",
+				})
+			}
+			break // only the nearest existing parent matters
+		}
+	}
+	return out
+}

@@ -1,0 +1,271 @@
+package policyio
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+
+	"github.com/kios/imgtrust/model"
+	"github.com/tailscale/hujson"
+)
+
+// ParsePolicy reads policy.json content. file labels positions in the
+// diagnostics. It reports every problem it can find, not only the first:
+// each Error alone makes containers/image refuse the file. The returned
+// policy is nil only when the text is not even hujson (a syntax error);
+// otherwise it holds whatever could be understood, so that the TUI can
+// show and repair it.
+func ParsePolicy(file string, data []byte) (*model.Policy, model.Diagnostics) {
+	d := &jsonDecoder{file: file, src: data}
+	src := data
+	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) {
+		d.report(problem{
+			sev: model.Error, code: "bom", off: 0,
+			msg:     "the file starts with a UTF-8 byte-order mark, which JSON does not allow",
+			fix:     "save the file as UTF-8 without BOM",
+			runtime: "invalid character 'ï' looking for beginning of value",
+		})
+		// Blank the BOM out (same length keeps offsets right).
+		src = append([]byte("   "), src[3:]...)
+		d.src = src
+	}
+	if len(bytes.TrimSpace(src)) == 0 {
+		d.report(problem{
+			sev: model.Error, code: "empty", off: 0,
+			msg:     "policy.json is empty",
+			fix:     `write at least {"default": [{"type": "reject"}]} (or run the setup wizard: imgtrust, then w)`,
+			runtime: "unexpected end of JSON input",
+		})
+		return nil, d.diags
+	}
+	root, err := hujson.Parse(src)
+	if err != nil {
+		d.syntaxError(err)
+		return nil, d.diags
+	}
+	d.checkExtras(&root)
+	pol := d.policy(&root)
+	d.diags = append(d.diags, lintPolicy(pol)...)
+	return pol, d.diags
+}
+
+var hujsonErrRE = regexp.MustCompile(`^hujson: line (\d+), column (\d+): (.*)$`)
+
+// syntaxError turns hujson's error into a diagnostic at its position,
+// with a hint about the bracket that was probably meant.
+func (d *jsonDecoder) syntaxError(err error) {
+	m := hujsonErrRE.FindStringSubmatch(err.Error())
+	off := len(d.src)
+	msg := err.Error()
+	if m != nil {
+		line, _ := strconv.Atoi(m[1])
+		col, _ := strconv.Atoi(m[2])
+		off = offsetOf(d.src, line, col)
+		msg = m[3]
+	}
+	fix := bracketHint(d.src, off)
+	if fix == "" {
+		fix = "fix the JSON syntax here; imgtrust reports the rest of the file once it parses"
+	}
+	d.report(problem{
+		sev: model.Error, code: "syntax", off: off,
+		msg:     "JSON syntax error: " + msg,
+		fix:     fix,
+		runtime: "the runtime refuses the file with an encoding/json syntax error",
+	})
+}
+
+func offsetOf(src []byte, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(src[off:], '\n')
+		if i < 0 {
+			return len(src)
+		}
+		off += i + 1
+	}
+	return min(off+col-1, len(src))
+}
+
+// bracketHint explains a closing bracket that does not match the one
+// opened: the usual cause of a syntax error in a hand-edited policy.
+func bracketHint(src []byte, errOff int) string {
+	if errOff >= len(src) {
+		return "the file ends early: a closing } or ] is missing"
+	}
+	c := src[errOff]
+	if c != '}' && c != ']' {
+		if c == '"' || c == '{' || c == '[' {
+			return "a comma is missing before this value"
+		}
+		return ""
+	}
+	var stack []int
+	inStr, esc := false, false
+	for i := 0; i < errOff; i++ {
+		b := src[i]
+		switch {
+		case inStr:
+			if esc {
+				esc = false
+			} else if b == '\\' {
+				esc = true
+			} else if b == '"' {
+				inStr = false
+			}
+		case b == '"':
+			inStr = true
+		case b == '/' && i+1 < errOff && src[i+1] == '/':
+			for i < errOff && src[i] != '\n' {
+				i++
+			}
+		case b == '/' && i+1 < errOff && src[i+1] == '*':
+			end := bytes.Index(src[i+2:errOff], []byte("*/"))
+			if end < 0 {
+				return ""
+			}
+			i += end + 3
+		case b == '{' || b == '[':
+			stack = append(stack, i)
+		case b == '}' || b == ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	if len(stack) == 0 {
+		return fmt.Sprintf("this %q closes nothing: remove it", c)
+	}
+	open := stack[len(stack)-1]
+	want := byte('}')
+	if src[open] == '[' {
+		want = ']'
+	}
+	if want == c {
+		return ""
+	}
+	line := 1 + bytes.Count(src[:open], []byte("\n"))
+	col := 1 + open - (bytes.LastIndexByte(src[:open], '\n') + 1)
+	return fmt.Sprintf("the %q opened at line %d, column %d is not closed: write %q here instead of %q", src[open], line, col, want, c)
+}
+
+func (d *jsonDecoder) policy(root *hujson.Value) *model.Policy {
+	pol := &model.Policy{}
+	members, ok := d.object(root, "", nil, nil)
+	if !ok {
+		return pol
+	}
+	var haveDefault bool
+	for _, m := range members {
+		switch m.name {
+		case "default":
+			haveDefault = true
+			pol.DefaultPos = d.pos(m.nameOff)
+			ref := model.ScopeRef{IsDefault: true}
+			pol.Default = d.requirementList(m.val, "default", ref)
+		case "transports":
+			pol.Transports = d.transports(m.val)
+		default:
+			d.unknownKey(m, "", []string{"default", "transports"}, nil, "")
+		}
+	}
+	if !haveDefault {
+		d.report(problem{
+			sev: model.Error, code: "default-missing", off: root.StartOffset,
+			msg:     `the policy has no "default" requirement list`,
+			fix:     `add "default": [{"type": "reject"}] — images matched by no scope are then refused`,
+			runtime: "Default policy is missing",
+			target:  &model.Target{List: model.ScopeRef{IsDefault: true}, Requirement: -1},
+		})
+	}
+	return pol
+}
+
+func (d *jsonDecoder) transports(v *hujson.Value) []*model.Transport {
+	members, ok := d.object(v, "transports", nil, nil)
+	if !ok {
+		return nil
+	}
+	var out []*model.Transport
+	for _, m := range members {
+		t := &model.Transport{Name: m.name, Pos: d.pos(m.nameOff)}
+		known := slices.Contains(model.KnownTransports, m.name)
+		if !known {
+			fix := "the runtime ignores this section entirely: its scopes never apply"
+			repl := ""
+			if s := suggest(m.name, model.KnownTransports); s != "" {
+				fix = fmt.Sprintf("did you mean %q? As written, the runtime silently ignores this section", s)
+				repl = s
+			}
+			d.report(problem{
+				sev: model.Warning, code: "unknown-transport", off: m.nameOff, path: joinPath("transports", m.name),
+				msg: fmt.Sprintf("unknown transport %q: containers/image accepts the name but never consults it", m.name),
+				fix: fix, repl: repl,
+			})
+		}
+		path := joinPath("transports", m.name)
+		scopes, ok := d.object(m.val, path, nil, nil)
+		if ok {
+			for _, sm := range scopes {
+				ref := model.ScopeRef{Transport: m.name, Scope: sm.name}
+				spath := joinPath(path, sm.name)
+				if known {
+					d.checkScope(m.name, sm, spath)
+				}
+				s := &model.Scope{Name: sm.name, Pos: d.pos(sm.nameOff)}
+				s.Requirements = d.requirementList(sm.val, spath, ref)
+				t.Scopes = append(t.Scopes, s)
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func (d *jsonDecoder) requirementList(v *hujson.Value, path string, ref model.ScopeRef) model.Requirements {
+	listTarget := &model.Target{List: ref, Requirement: -1}
+	switch v.Value.Kind() {
+	case 'n':
+		d.emptyList(v, path, listTarget)
+		return nil
+	case '[':
+	default:
+		d.report(problem{
+			sev: model.Error, code: "wrong-type", off: v.StartOffset, path: path, target: listTarget,
+			msg:     fmt.Sprintf("%s must be an array of requirements, not %s", path, kindName(v)),
+			fix:     `write the requirements in [ ], e.g. [{"type": "reject"}]`,
+			runtime: fmt.Sprintf("json: cannot unmarshal %s into Go value of type []json.RawMessage", kindName(v)),
+		})
+		return nil
+	}
+	arr := v.Value.(*hujson.Array)
+	if len(arr.Elements) == 0 {
+		d.emptyList(v, path, listTarget)
+		return model.Requirements{}
+	}
+	out := make(model.Requirements, 0, len(arr.Elements))
+	for i := range arr.Elements {
+		tgt := model.Target{List: ref, Requirement: i}
+		if r := d.requirement(&arr.Elements[i], fmt.Sprintf("%s[%d]", path, i), tgt); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (d *jsonDecoder) emptyList(v *hujson.Value, path string, tgt *model.Target) {
+	d.report(problem{
+		sev: model.Error, code: "empty-requirements", off: v.StartOffset, path: path, target: tgt,
+		msg:     fmt.Sprintf("%s has no requirements", path),
+		fix:     `give at least one requirement, e.g. [{"type": "reject"}]; to accept anything say so with {"type": "insecureAcceptAnything"}`,
+		runtime: "List of verification policy requirements must not be empty",
+	})
+}
+
+// decodeStdBase64 decodes like encoding/json does for []byte.
+func decodeStdBase64(s string) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(s)
+}

@@ -1,0 +1,307 @@
+package policyio
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/safefile"
+)
+
+// orderedObject marshals its fields in the given order, so that the
+// written file has a stable, readable layout.
+type orderedObject []field
+
+type field struct {
+	key string
+	val any
+}
+
+func (o orderedObject) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.key)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(f.val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.key, err)
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// MarshalPolicy renders a policy as standard JSON (no comments), two-space
+// indented, default first, transports and scopes in model order. Invalid
+// content is rendered faithfully, so that ParsePolicy on the result reports
+// it: validation and writing can never disagree.
+func MarshalPolicy(p *model.Policy) ([]byte, error) {
+	top := orderedObject{{"default", requirementsJSON(p.Default)}}
+	if len(p.Transports) > 0 {
+		var ts orderedObject
+		for _, t := range p.Transports {
+			var scopes orderedObject
+			for _, s := range t.Scopes {
+				scopes = append(scopes, field{s.Name, requirementsJSON(s.Requirements)})
+			}
+			if scopes == nil {
+				scopes = orderedObject{}
+			}
+			ts = append(ts, field{t.Name, scopes})
+		}
+		top = append(top, field{"transports", ts})
+	}
+	raw, err := json.Marshal(top)
+	if err != nil {
+		return nil, fmt.Errorf("encoding policy: %w", err)
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, raw, "", "  "); err != nil {
+		return nil, fmt.Errorf("indenting policy: %w", err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+func requirementsJSON(rs model.Requirements) []orderedObject {
+	out := make([]orderedObject, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, requirementJSON(r))
+	}
+	return out
+}
+
+func requirementJSON(r *model.Requirement) orderedObject {
+	o := orderedObject{{"type", string(r.Type)}}
+	str := func(k, v string, keep bool) {
+		if v != "" || keep {
+			o = append(o, field{k, v})
+		}
+	}
+	switch r.Type {
+	case model.SignedBy:
+		str("keyType", r.KeyType, true)
+	}
+	_, keptPath := r.FieldPos["keyPath"]
+	str("keyPath", r.KeyPath, keptPath && r.KeyPath == "" && r.Type == model.SignedBy)
+	if r.KeyPaths != nil {
+		o = append(o, field{"keyPaths", r.KeyPaths})
+	}
+	if r.KeyData != nil {
+		o = append(o, field{"keyData", r.KeyData})
+	}
+	if r.KeyDatas != nil {
+		o = append(o, field{"keyDatas", r.KeyDatas})
+	}
+	if r.Fulcio != nil {
+		f := orderedObject{}
+		add := func(k, v string) {
+			if v != "" {
+				f = append(f, field{k, v})
+			}
+		}
+		add("caPath", r.Fulcio.CAPath)
+		if r.Fulcio.CAData != nil {
+			f = append(f, field{"caData", r.Fulcio.CAData})
+		}
+		add("oidcIssuer", r.Fulcio.OIDCIssuer)
+		add("subjectEmail", r.Fulcio.SubjectEmail)
+		add("buildSignerURI", r.Fulcio.BuildSignerURI)
+		o = append(o, field{"fulcio", f})
+	}
+	if r.PKI != nil {
+		f := orderedObject{}
+		add := func(k, v string) {
+			if v != "" {
+				f = append(f, field{k, v})
+			}
+		}
+		add("caRootsPath", r.PKI.CARootsPath)
+		if r.PKI.CARootsData != nil {
+			f = append(f, field{"caRootsData", r.PKI.CARootsData})
+		}
+		add("caIntermediatesPath", r.PKI.CAIntermediatesPath)
+		if r.PKI.CAIntermediatesData != nil {
+			f = append(f, field{"caIntermediatesData", r.PKI.CAIntermediatesData})
+		}
+		add("subjectEmail", r.PKI.SubjectEmail)
+		add("subjectHostname", r.PKI.SubjectHostname)
+		o = append(o, field{"pki", f})
+	}
+	str("rekorPublicKeyPath", r.RekorPublicKeyPath, false)
+	if r.RekorPublicKeyPaths != nil {
+		o = append(o, field{"rekorPublicKeyPaths", r.RekorPublicKeyPaths})
+	}
+	if r.RekorPublicKeyData != nil {
+		o = append(o, field{"rekorPublicKeyData", r.RekorPublicKeyData})
+	}
+	if r.RekorPublicKeyDatas != nil {
+		o = append(o, field{"rekorPublicKeyDatas", r.RekorPublicKeyDatas})
+	}
+	if r.SignedIdentity != nil {
+		o = append(o, field{"signedIdentity", identityJSON(r.SignedIdentity)})
+	}
+	if r.Type == model.SignedBaseLayer && r.BaseLayerIdentity != nil {
+		o = append(o, field{"baseLayerIdentity", identityJSON(r.BaseLayerIdentity)})
+	}
+	return o
+}
+
+func identityJSON(id *model.Identity) orderedObject {
+	o := orderedObject{{"type", string(id.Type)}}
+	switch id.Type {
+	case model.ExactReference:
+		o = append(o, field{"dockerReference", id.DockerReference})
+	case model.ExactRepository:
+		o = append(o, field{"dockerRepository", id.DockerRepository})
+	case model.RemapIdentity:
+		o = append(o, field{"prefix", id.Prefix}, field{"signedPrefix", id.SignedPrefix})
+	}
+	return o
+}
+
+// ValidatePolicy checks an in-memory policy (a TUI edit, say) exactly as
+// a file: it renders it and parses the result, so the verdict is the one
+// the written file would get. Positions refer to the rendered text; use
+// Diagnostic.Target to find the node.
+func ValidatePolicy(p *model.Policy, label string) model.Diagnostics {
+	data, err := MarshalPolicy(p)
+	if err != nil {
+		return model.Diagnostics{{Severity: model.Error, Code: "internal", Message: err.Error()}}
+	}
+	_, diags := ParsePolicy(label, data)
+	return diags
+}
+
+// PolicyFile is a policy.json as read from disk, with what is needed to
+// write it back safely.
+type PolicyFile struct {
+	Path   string
+	Exists bool
+	Raw    []byte
+	// SHA256 of Raw, checked again at write time to refuse lost updates.
+	SHA256 string
+	Policy *model.Policy
+	Diags  model.Diagnostics
+}
+
+// HasComments reports whether the file on disk has comments, which a
+// write will drop.
+func (pf *PolicyFile) HasComments() bool {
+	for _, d := range pf.Diags {
+		if d.Code == "comment" {
+			return true
+		}
+	}
+	return false
+}
+
+// LoadPolicy reads and parses path. A missing file is not an error of
+// LoadPolicy: it gives Exists=false and an Error diagnostic, because the
+// runtime then refuses every pull and the admin must be told so.
+func LoadPolicy(path string) (*PolicyFile, error) {
+	pf := &PolicyFile{Path: path}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		pf.SHA256 = safefile.ExpectAbsent
+		pf.Diags = model.Diagnostics{{
+			Severity: model.Error, Code: "policy-missing", Pos: model.Pos{File: path},
+			Message: "policy.json does not exist: the runtime refuses every pull (no policy.json file found)",
+			Fix:     "create it with the guided setup (imgtrust, then w)",
+			Runtime: "no policy.json file found",
+		}}
+		return pf, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading policy: %w", err)
+	}
+	pf.Exists = true
+	pf.Raw = data
+	pf.SHA256 = safefile.SHA256(data)
+	pf.Policy, pf.Diags = ParsePolicy(path, data)
+	return pf, nil
+}
+
+// SaveOptions control SavePolicy.
+type SaveOptions struct {
+	AuditLog string
+	Summary  string
+	// AllowWeaken permits a change that makes some images acceptable that
+	// were not before. Without it such a save is refused.
+	AllowWeaken bool
+}
+
+// InvalidError is returned when a policy with errors is about to be
+// written: nothing is written.
+type InvalidError struct{ Diags model.Diagnostics }
+
+func (e *InvalidError) Error() string {
+	var b strings.Builder
+	n := e.Diags.Count(model.Error)
+	fmt.Fprintf(&b, "refusing to write a policy the runtime would reject (%d error(s)); nothing was changed", n)
+	for _, d := range e.Diags.Sorted() {
+		if d.Severity == model.Error {
+			b.WriteString("\n  ")
+			b.WriteString(d.Path)
+			b.WriteString(": ")
+			b.WriteString(d.Message)
+		}
+	}
+	return b.String()
+}
+
+// WeakenError is returned when a save would widen trust without
+// AllowWeaken: nothing is written.
+type WeakenError struct{ Changes []Weakening }
+
+func (e *WeakenError) Error() string {
+	var b strings.Builder
+	b.WriteString("this change widens trust; confirm it explicitly (--allow-weaken); nothing was changed:")
+	for _, w := range e.Changes {
+		b.WriteString("\n  ")
+		b.WriteString(w.String())
+	}
+	return b.String()
+}
+
+// SavePolicy validates p, refuses errors and unconfirmed weakening, and
+// replaces pf.Path atomically with a backup and an audit line. On success
+// pf describes the new file.
+func SavePolicy(pf *PolicyFile, p *model.Policy, opt SaveOptions) (safefile.Result, error) {
+	data, err := MarshalPolicy(p)
+	if err != nil {
+		return safefile.Result{}, err
+	}
+	newPol, diags := ParsePolicy(pf.Path, data)
+	if diags.HasErrors() {
+		return safefile.Result{}, &InvalidError{Diags: diags}
+	}
+	if !opt.AllowWeaken {
+		if w := Weakenings(pf.Policy, newPol); len(w) > 0 {
+			return safefile.Result{}, &WeakenError{Changes: w}
+		}
+	}
+	summary := opt.Summary
+	if summary == "" {
+		summary = "policy.json updated"
+	}
+	res, err := safefile.Write(pf.Path, data, safefile.Options{
+		ExpectSHA256: pf.SHA256, Mode: 0o644, Backup: true, AuditLog: opt.AuditLog, Summary: summary,
+	})
+	if err != nil {
+		return res, fmt.Errorf("writing %s: %w", pf.Path, err)
+	}
+	*pf = PolicyFile{Path: pf.Path, Exists: true, Raw: data, SHA256: safefile.SHA256(data), Policy: newPol, Diags: diags}
+	return res, nil
+}
