@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/kios/imgtrust/policyio"
 )
 
 func get(t *testing.T, url string) int {
@@ -59,6 +60,10 @@ func TestStartServesAndCloseStopsEverything(t *testing.T) {
 	}
 	if err := json.Unmarshal(raw, &policy); err != nil {
 		t.Fatalf("policy.json is not JSON: %v", err)
+	}
+	// The runtime's rules, as policyio knows them: no error at all.
+	if _, diags := policyio.ParsePolicy(PolicyPath, raw); diags.HasErrors() {
+		t.Errorf("demo policy.json has errors: %v", diags)
 	}
 	if !bytes.Contains(raw, []byte(`"`+d.Registry+`/demo"`)) {
 		t.Errorf("policy.json has no scope for the demo namespace:\n%s", raw)
