@@ -358,6 +358,53 @@ if written written-lookaside-set "$IMGTRUST" lookaside set --registries.d "$W/re
 	t written-lookaside-set "$S/signed:v1" accept "$(pol "$S" "$GOOD")" "$W/regd"
 fi
 
+# ------------------------------------------------------ imgtrust demo
+# The demo's story (which image is accepted) must be the runtime's: start
+# `imgtrust demo --serve`, and check each image it lists with skopeo (policy
+# keyPaths are node paths, so skopeo gets a copy pointing under the root)
+# and with imgtrust verify --root.
+echo "== imgtrust demo --serve: its verdicts must be skopeo's"
+demo_check() {
+	if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"demo-"; then return 0; fi
+	local out="$T/demo.out" root ref mark i
+	"$IMGTRUST" demo --serve --ascii --keep "$T/demo" >"$out" 2>&1 &
+	local pid=$!
+	E2E_PIDS+=("$pid")
+	for i in $(seq 1 100); do
+		grep -q '^serving;' "$out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q '^serving;' "$out"; then
+		if grep -q 'not available in this build' "$out"; then
+			printf 'skip  %-34s (pending: demo not in this build)\n' demo
+			PENDING=$((PENDING + 1))
+			return 0
+		fi
+		FAIL=$((FAIL + 1))
+		FAILED+=(demo-start)
+		echo "FAIL  demo-start: imgtrust demo --serve did not start"
+		sed 's/^/      | /' "$out"
+		return 0
+	fi
+	root=$(sed -n 's/^ROOT=//p' "$out")
+	sed "s|\"/etc/gpg/|\"$root/etc/gpg/|g" "$root/etc/containers/policy.json" >"$T/demo-policy.json"
+	while read -r mark ref; do
+		local want="reject:."
+		[ "$mark" = "+" ] && want=accept
+		local name="demo-${ref#*/}"
+		t "${name//[\/:]/-}" "$ref" "$want" "$(cat "$T/demo-policy.json")" "$root/etc/containers/registries.d"
+	done < <(grep -E '^  [+x] ' "$out")
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	if [ -e "$T/demo/etc" ] && ! grep -q '^stopping' "$out"; then
+		FAIL=$((FAIL + 1))
+		FAILED+=(demo-stop)
+		echo "FAIL  demo-stop: no clean stop on SIGTERM"
+	fi
+}
+demo_check
+
 # --------------------------------------------------------------- summary
 echo
 if [ ${#KNOWN_SEEN[@]} -gt 0 ]; then
