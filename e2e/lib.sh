@@ -136,6 +136,26 @@ push() {
 		die "pushing $ref failed (see $T/push.log)"
 }
 
+# push_index NAME:TAG SEED: an OCI index of a linux/amd64 and a
+# linux/arm64 image. Sets IDX_DIGEST, IDX_HOST (the instance the runtime
+# picks on this machine) and IDX_OTHER.
+push_index() {
+	local ref=$1 seed=$2 dir out arch other
+	dir="$T/oci/${ref//[:\/]/_}"
+	out=$(python3 "$E2E_DIR/mkimage.py" "$dir" "${ref##*:}" "$seed" --index)
+	skopeo --insecure-policy copy --quiet --multi-arch all --dest-tls-verify=false \
+		"oci:$dir:${ref##*:}" "docker://$REG/$ref" >>"$T/push.log" 2>&1 ||
+		die "pushing $ref failed (see $T/push.log)"
+	case $(uname -m) in
+	x86_64) arch=amd64 other=arm64 ;;
+	aarch64) arch=arm64 other=amd64 ;;
+	*) die "no test image for $(uname -m)" ;;
+	esac
+	IDX_DIGEST=$(sed -n 1p <<<"$out")
+	IDX_HOST=$(awk -v p="linux/$arch" '$1 == p {print $2}' <<<"$out")
+	IDX_OTHER=$(awk -v p="linux/$other" '$1 == p {print $2}' <<<"$out")
+}
+
 digest_of() { # NAME:TAG -> manifest digest as the registry serves it
 	skopeo inspect --raw --tls-verify=false "docker://$REG/$1" | sha256sum | awk '{print "sha256:" $1}'
 }
@@ -223,6 +243,15 @@ e2e_images() {
 		    b[i] ^= 0xFF
 		open(p, "wb").write(bytes(b))
 	EOF
+	# Multi-platform images: the runtime checks the signatures of the
+	# instance it pulls, not of the index.
+	push_index e2e/multi-index:v1 multi1
+	gpgsign "$(sigdir e2e/multi-index "$IDX_DIGEST")/signature-1" "$S/multi-index:v1" "$IDX_DIGEST" "$FPR_RSA"
+	push_index e2e/multi-host:v1 multi2
+	gpgsign "$(sigdir e2e/multi-host "$IDX_HOST")/signature-1" "$S/multi-host:v1" "$IDX_HOST" "$FPR_RSA"
+	push_index e2e/multi-other:v1 multi3
+	gpgsign "$(sigdir e2e/multi-other "$IDX_OTHER")/signature-1" "$S/multi-other:v1" "$IDX_OTHER" "$FPR_RSA"
+
 	# Not an OpenPGP message at all.
 	push e2e/garbage:v1 garbage
 	d=$(digest_of e2e/garbage:v1)

@@ -290,6 +290,11 @@ t sig-gap-only-2 "$S/gap:v1" "reject:$NOSIG" "$(pol "$S" "$GOOD")"
 t sig-two-second-ok "$S/two:v1" accept "$(pol "$S" "$GOOD")"
 t sig-two-first-ok "$S/two:v1" accept "$(pol "$S" "$BAD")"
 
+# Multi-platform images: the instance for this machine must be signed.
+t multi-index-signed-only "$S/multi-index:v1" "reject:$NOSIG" "$(pol "$S" "$GOOD")"
+t multi-instance-signed "$S/multi-host:v1" accept "$(pol "$S" "$GOOD")"
+t multi-other-instance-signed "$S/multi-other:v1" "reject:$NOSIG" "$(pol "$S" "$GOOD")"
+
 # Scope precedence: the most specific scope wins, even when it is stricter
 # or looser than a less specific one.
 A="$S/team/app"
