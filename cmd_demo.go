@@ -1,9 +1,131 @@
 package main
 
-import "fmt"
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
-// runDemo is being built; until it lands the command says so and exits 2.
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/kios/imgtrust/demo"
+)
+
+// runDemo builds a scratch node (policy, registries.d, keys, crio.conf)
+// with an in-process registry and look-aside server on loopback, then
+// opens the TUI on it; with --serve it only runs the servers for scripts.
 func runDemo(a *app, args []string) int {
-	fmt.Fprintln(a.stderr, "imgtrust demo: not available in this build yet")
-	return exitUsage
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	var g globalFlags
+	g.register(fs)
+	keep := fs.String("keep", "", "create the scratch root in `DIR` (new or empty) and keep it afterwards")
+	serve := fs.Bool("serve", false, "only start the servers, print how to use them, and run until SIGINT/SIGTERM")
+	fs.Usage = func() {
+		fmt.Fprintln(a.stderr, "usage: imgtrust demo [--keep DIR] [--serve]")
+		fs.PrintDefaults()
+	}
+	pos, ok := a.parseFlags(fs, args)
+	if !ok {
+		return exitUsage
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(a.stderr, "imgtrust demo: unexpected argument %q\n", pos[0])
+		return exitUsage
+	}
+	nodeFlag := ""
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "root", "policy", "registries.d", "keys-dir":
+			nodeFlag = f.Name
+		}
+	})
+	if nodeFlag != "" {
+		// The demo never looks at a real node; say so rather than ignore it.
+		fmt.Fprintf(a.stderr, "imgtrust demo: --%s does not apply: the demo makes its own scratch node (use --keep DIR to choose and keep it)\n", nodeFlag)
+		return exitUsage
+	}
+
+	now := time.Now()
+	trusted, trustedPub, err := demo.GenerateKey("imgtrust demo signer", now)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust demo:", err)
+		return exitIncomplete
+	}
+	unknown, _, err := demo.GenerateKey("someone else", now)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust demo:", err)
+		return exitIncomplete
+	}
+
+	// SIGINT/SIGTERM stop --serve; in TUI mode the TUI owns ctrl+c, and
+	// SIGTERM still ends the wait below through the same context.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	d, err := demo.Start(ctx, demo.Options{
+		Dir:              *keep,
+		Keep:             *keep != "",
+		Trusted:          demoSigner(trusted),
+		Unknown:          demoSigner(unknown),
+		TrustedPublicKey: trustedPub,
+	})
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust demo:", err)
+		return exitIncomplete
+	}
+	defer func() {
+		if err := d.Close(); err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust demo: stopping:", err)
+		}
+		if *keep != "" {
+			fmt.Fprintf(a.stdout, "scratch node kept in %s (imgtrust %s)\n", d.Root, d.Flags())
+		}
+	}()
+
+	fmt.Fprint(a.stdout, d.Summary(g.ascii))
+	if *serve {
+		fmt.Fprintln(a.stdout)
+		fmt.Fprint(a.stdout, d.Instructions())
+		fmt.Fprintln(a.stdout, "\nserving; stop with ctrl+c or SIGTERM")
+		<-ctx.Done()
+		fmt.Fprintln(a.stdout, "stopping the demo servers")
+		return exitOK
+	}
+	fmt.Fprintln(a.stdout)
+	fmt.Fprint(a.stdout, d.Tour())
+	if f, ok := a.stdin.(*os.File); ok && isTerminal(f) {
+		fmt.Fprint(a.stdout, "\npress Enter to open the trust manager on the demo node ")
+		line := make(chan struct{})
+		go func() {
+			_, _ = bufio.NewReader(f).ReadString('\n')
+			close(line)
+		}()
+		select {
+		case <-line:
+		case <-ctx.Done():
+			return exitOK
+		}
+	}
+	tuiArgs := []string{"--root", d.Root}
+	if g.ascii {
+		tuiArgs = append(tuiArgs, "--ascii")
+	}
+	return runTUI(a, tuiArgs)
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// demoSigner adapts a demo key to demo.Signer.
+//
+// TODO(e2e): sign with gpg.Sign and verify's simple-signing payload builder
+// once they are on main. Until then there is no signer (rather than a
+// second payload format in the demo), the demo publishes no signatures and
+// marks the images that should have one.
+func demoSigner(_ *openpgp.Entity) demo.Signer {
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/workspace"
 )
 
 // lintReport is the --json shape of `imgtrust lint`.
@@ -81,6 +82,7 @@ func lintNode(paths policyio.Paths) (*policyio.PolicyFile, model.Diagnostics, er
 	}
 	diags := append(model.Diagnostics(nil), pf.Diags...)
 	diags = append(diags, policyio.CheckKeyFiles(pf.Policy, paths, nil)...)
+	diags = append(diags, workspace.NodeDiagnostics(paths)...)
 	return pf, diags.Sorted(), nil
 }
 

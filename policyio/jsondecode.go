@@ -163,13 +163,29 @@ func (d *jsonDecoder) object(v *hujson.Value, path string, tgt *model.Target, du
 		})
 		return nil, false
 	}
-	seen := map[string]int{}
-	var out []member
+	// Small objects (requirements, identities) are checked for duplicates
+	// by a scan; only big ones (scope maps) pay for a map.
+	var seen map[string]int
+	if len(obj.Members) > 8 {
+		seen = make(map[string]int, len(obj.Members))
+	}
+	out := make([]member, 0, len(obj.Members))
 	for i := range obj.Members {
 		m := &obj.Members[i]
 		name := litString(m.Name.Value)
 		mem := member{name: name, nameOff: m.Name.StartOffset, val: &m.Value}
-		if first, dup := seen[name]; dup {
+		first, dup := -1, false
+		if seen != nil {
+			first, dup = seen[name]
+		} else {
+			for _, prev := range out {
+				if prev.name == name {
+					first, dup = prev.nameOff, true
+					break
+				}
+			}
+		}
+		if dup {
 			fix := fmt.Sprintf("keep one %q; the runtime refuses duplicate keys instead of taking the last one", name)
 			repl := ""
 			if dupFix != nil {
@@ -187,7 +203,9 @@ func (d *jsonDecoder) object(v *hujson.Value, path string, tgt *model.Target, du
 			})
 			continue
 		}
-		seen[name] = mem.nameOff
+		if seen != nil {
+			seen[name] = mem.nameOff
+		}
 		out = append(out, mem)
 	}
 	return out, true

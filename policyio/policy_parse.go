@@ -249,7 +249,7 @@ func (d *jsonDecoder) requirementList(v *hujson.Value, path string, ref model.Sc
 	out := make(model.Requirements, 0, len(arr.Elements))
 	for i := range arr.Elements {
 		tgt := model.Target{List: ref, Requirement: i}
-		if r := d.requirement(&arr.Elements[i], fmt.Sprintf("%s[%d]", path, i), tgt); r != nil {
+		if r := d.requirement(&arr.Elements[i], path+"["+strconv.Itoa(i)+"]", tgt); r != nil {
 			out = append(out, r)
 		}
 	}

@@ -253,3 +253,21 @@ func dump(ds model.Diagnostics) string {
 	}
 	return b.String()
 }
+
+func TestDockerScopeParents(t *testing.T) {
+	tests := map[string]string{
+		"docker.io/library/busybox:latest":  "docker.io/library/busybox docker.io/library docker.io *.io",
+		"example.com:5000/a/b@sha256:abc":   "example.com:5000/a/b example.com:5000/a example.com:5000 *.com",
+		"yet.another.example.com:8443/ns/r": "yet.another.example.com:8443/ns yet.another.example.com:8443 *.another.example.com *.example.com *.com",
+		"localhost/ns/repo":                 "localhost/ns localhost",
+		"*.very.deep.com":                   "*.deep.com *.com",
+		"registry.example.com":              "*.example.com *.com",
+		"192.168.1.10:5000/x":               "192.168.1.10:5000 *.168.1.10 *.1.10 *.10",
+		"":                                  "",
+	}
+	for in, want := range tests {
+		if got := strings.Join(DockerScopeParents(in), " "); got != want {
+			t.Errorf("DockerScopeParents(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package workspace
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/BurntSushi/toml"
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+)
+
+// Node paths CRI-O and containers-storage use (cri-o-and-tools.md §1).
+const (
+	CrioConf             = "/etc/crio/crio.conf"
+	CrioConfD            = "/etc/crio/crio.conf.d"
+	DefaultPolicyDir     = "/etc/crio/policies"
+	RootUserPolicy       = "/root/.config/containers/policy.json"
+	StorageImagesJSON    = "/var/lib/containers/storage/overlay-images/images.json"
+	DefaultPauseImage    = "registry.k8s.io/pause:3.10"
+	crioConfSectionImage = "crio.image"
+)
+
+// CrioImageConfig is the part of crio.conf that decides which policy a
+// pull uses, and the pause image every pod needs.
+type CrioImageConfig struct {
+	PauseImage         string `toml:"pause_image"`
+	SignaturePolicy    string `toml:"signature_policy"`
+	SignaturePolicyDir string `toml:"signature_policy_dir"`
+	// Sources lists the files read, in order (drop-ins override).
+	Sources []string `toml:"-"`
+}
+
+type crioConfFile struct {
+	Crio struct {
+		Image struct {
+			PauseImage         *string `toml:"pause_image"`
+			SignaturePolicy    *string `toml:"signature_policy"`
+			SignaturePolicyDir *string `toml:"signature_policy_dir"`
+		} `toml:"image"`
+	} `toml:"crio"`
+}
+
+// ReadCrioConfig reads crio.conf and its drop-ins under the root, later
+// files overriding earlier ones as CRI-O does. Missing files give CRI-O's
+// defaults; a file that cannot be parsed is an error naming it.
+func ReadCrioConfig(paths policyio.Paths) (CrioImageConfig, error) {
+	cfg := CrioImageConfig{PauseImage: DefaultPauseImage, SignaturePolicyDir: DefaultPolicyDir}
+	files := []string{paths.Host(CrioConf)}
+	dropins, _ := filepath.Glob(filepath.Join(paths.Host(CrioConfD), "*.conf"))
+	sort.Strings(dropins)
+	files = append(files, dropins...)
+	for _, f := range files {
+		var c crioConfFile
+		if _, err := toml.DecodeFile(f, &c); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return cfg, fmt.Errorf("reading %s: %w", f, err)
+		}
+		cfg.Sources = append(cfg.Sources, f)
+		if v := c.Crio.Image.PauseImage; v != nil && *v != "" {
+			cfg.PauseImage = *v
+		}
+		if v := c.Crio.Image.SignaturePolicy; v != nil {
+			cfg.SignaturePolicy = *v
+		}
+		if v := c.Crio.Image.SignaturePolicyDir; v != nil && *v != "" {
+			cfg.SignaturePolicyDir = *v
+		}
+	}
+	return cfg, nil
+}
+
+// NodeDiagnostics reports node facts that change which policy CRI-O
+// actually uses, so that an admin does not edit a file the runtime
+// ignores.
+func NodeDiagnostics(paths policyio.Paths) model.Diagnostics {
+	var out model.Diagnostics
+	cfg, err := ReadCrioConfig(paths)
+	if err != nil {
+		out = append(out, model.Diagnostic{Severity: model.Warning, Code: "crio-conf-unreadable", Message: err.Error(),
+			Fix: "imgtrust cannot tell which policy CRI-O uses; check crio.conf"})
+	}
+	if cfg.SignaturePolicy != "" && paths.Host(cfg.SignaturePolicy) != paths.Policy {
+		out = append(out, model.Diagnostic{
+			Severity: model.Warning, Code: "crio-signature-policy", Pos: model.Pos{File: lastOr(cfg.Sources, paths.Host(CrioConf))},
+			Message: fmt.Sprintf("CRI-O is configured with signature_policy = %q: it does not read %s", cfg.SignaturePolicy, paths.Node(paths.Policy)),
+			Fix:     fmt.Sprintf("edit that file instead: imgtrust --policy %s", paths.Host(cfg.SignaturePolicy)),
+		})
+	}
+	if _, err := os.Stat(paths.Host(RootUserPolicy)); err == nil && paths.Policy == paths.Host(policyio.DefaultPolicyPath) {
+		out = append(out, model.Diagnostic{
+			Severity: model.Warning, Code: "root-user-policy", Pos: model.Pos{File: paths.Host(RootUserPolicy)},
+			Message: fmt.Sprintf("%s exists: CRI-O (containers/image up to v5.39) uses it instead of %s", RootUserPolicy, policyio.DefaultPolicyPath),
+			Fix:     "remove it, or edit it with imgtrust --policy " + paths.Host(RootUserPolicy),
+		})
+	}
+	if ns, _ := filepath.Glob(filepath.Join(paths.Host(cfg.SignaturePolicyDir), "*.json")); len(ns) > 0 {
+		out = append(out, model.Diagnostic{
+			Severity: model.Info, Code: "namespace-policies", Pos: model.Pos{File: paths.Host(cfg.SignaturePolicyDir)},
+			Message: fmt.Sprintf("%d per-namespace policies in %s replace this policy entirely for pods in those namespaces", len(ns), cfg.SignaturePolicyDir),
+			Fix:     "check each with imgtrust lint --policy FILE",
+		})
+	}
+	return out
+}
+
+func lastOr(list []string, def string) string {
+	if len(list) == 0 {
+		return def
+	}
+	return list[len(list)-1]
+}
+
+// NodeImages lists the image references the node already uses: the pause
+// image first, then every name in containers-storage's image list. The
+// setup wizard checks each against a new policy before it is saved.
+func NodeImages(paths policyio.Paths) ([]string, error) {
+	cfg, err := ReadCrioConfig(paths)
+	images := []string{cfg.PauseImage}
+	data, rerr := os.ReadFile(paths.Host(StorageImagesJSON))
+	switch {
+	case errors.Is(rerr, fs.ErrNotExist):
+	case rerr != nil:
+		return images, fmt.Errorf("reading the image list: %w", rerr)
+	default:
+		var stored []struct {
+			Names []string `json:"names"`
+		}
+		if jerr := json.Unmarshal(data, &stored); jerr != nil {
+			return images, fmt.Errorf("reading %s: %w", paths.Host(StorageImagesJSON), jerr)
+		}
+		seen := map[string]bool{cfg.PauseImage: true}
+		for _, img := range stored {
+			for _, n := range img.Names {
+				if !seen[n] {
+					seen[n] = true
+					images = append(images, n)
+				}
+			}
+		}
+	}
+	return images, err
+}
