@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
@@ -54,7 +49,12 @@ func runTUI(a *app, args []string) int {
 		Policy: ws,
 		// Keys, Lookaside and Verifier are wired here as the gpg, policyio
 		// look-aside and verify packages land.
-		NodeImages: func() []string { return nodeImages(paths.Root) },
+		NodeImages: func() []string {
+			// The pause image comes first even when the image list is
+			// unreadable; the wizard checks what it has.
+			imgs, _ := workspace.NodeImages(paths)
+			return imgs
+		},
 		ASCII:      g.ascii || a.getenv("TERM") == "linux",
 	}
 	p := tea.NewProgram(ui.New(deps))
@@ -65,50 +65,3 @@ func runTUI(a *app, args []string) int {
 	return exitOK
 }
 
-// defaultPauseImage is what kiOS's CRI-O uses when crio.conf sets none.
-const defaultPauseImage = "registry.k8s.io/pause"
-
-// nodeImages lists the images a node relies on for the setup wizard's
-// impact check: the pause image first (crio.conf, then the drop-ins in
-// name order, the last setting winning, as CRI-O reads them).
-func nodeImages(root string) []string {
-	pause := defaultPauseImage
-	files := []string{filepath.Join(root, "etc/crio/crio.conf")}
-	drop, _ := filepath.Glob(filepath.Join(root, "etc/crio/crio.conf.d/*.conf"))
-	sort.Strings(drop)
-	for _, f := range append(files, drop...) {
-		if v := pauseImageIn(f); v != "" {
-			pause = v
-		}
-	}
-	return []string{pause}
-}
-
-// pauseImageIn reads `pause_image = "…"` from a crio TOML file; a full TOML
-// parser is not needed for one string key.
-func pauseImageIn(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	found := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || strings.TrimSpace(k) != "pause_image" {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		if i := strings.Index(v, " #"); i > 0 {
-			v = strings.TrimSpace(v[:i])
-		}
-		if s, err := strconv.Unquote(v); err == nil {
-			found = s
-		} else if strings.HasPrefix(v, "'") && strings.HasSuffix(v, "'") && len(v) >= 2 {
-			found = v[1 : len(v)-1]
-		}
-	}
-	return found
-}
