@@ -55,7 +55,7 @@ func runTUI(a *app, args []string) int {
 			imgs, _ := workspace.NodeImages(paths)
 			return imgs
 		},
-		ASCII:      g.ascii || a.getenv("TERM") == "linux",
+		ASCII: g.ascii || a.getenv("TERM") == "linux",
 	}
 	p := tea.NewProgram(ui.New(deps))
 	if _, err := p.Run(); err != nil {
@@ -64,4 +64,3 @@ func runTUI(a *app, args []string) int {
 	}
 	return exitOK
 }
-
