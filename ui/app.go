@@ -85,7 +85,13 @@ func New(d Deps) *Model {
 	m.keys.reload(m)
 	m.la.reload(m)
 	if m.needsSetup() {
-		m.setStatus(false, "The default accepts anything or no policy exists: press w for guided setup")
+		// Offered, not forced: the admin may only want to look.
+		m.modal = &confirmDialog{
+			title: "Start the guided setup?",
+			body:  m.nextStep(0) + ".\nThe setup asks which registries must be signed, by which key, and what happens to everything else; nothing is written until you review the diff.",
+			yes:   "start the setup",
+			onYes: func(m *Model) tea.Cmd { return m.startWizard() },
+		}
 	}
 	return m
 }

@@ -61,7 +61,10 @@ func (fd *field) changed() {
 func textField(key, label, value, placeholder string) *field {
 	in := textinput.New()
 	in.Prompt = ""
-	in.Placeholder = placeholder
+	if placeholder != "" {
+		// Without colour a placeholder looks like a value: say it is one.
+		in.Placeholder = "e.g. " + placeholder
+	}
 	in.CharLimit = 1024
 	in.SetValue(value)
 	in.SetStyles(textinput.DefaultStyles(true))

@@ -49,6 +49,20 @@ func (m *Model) requirementFields(orig *model.Requirement) []*field {
 		keyOpts = append(keyOpts, k.Path)
 		keyLabels = append(keyLabels, shortFpr(k.Fingerprint, m.th.G.Ellipsis)+" "+k.UserID+" ("+k.Path+")")
 	}
+	// Key files the policy already uses are offered too, so that a rule
+	// can share a key even when the inventory is not available.
+	if p := m.deps.Policy.Policy(); p != nil {
+		p.EachList(func(_ model.ScopeRef, _ model.Pos, reqs model.Requirements) {
+			for _, r := range reqs {
+				for _, k := range r.KeyRefs() {
+					if !k.Inline() && !slices.Contains(keyOpts, k.Path) {
+						keyOpts = append(keyOpts, k.Path)
+						keyLabels = append(keyLabels, k.Path+" (used by the policy)")
+					}
+				}
+			}
+		})
+	}
 	keyOpts = append(keyOpts, keyOther)
 	keyLabels = append(keyLabels, "a key file path (type it below)")
 	keyc := choiceField("key", "Key", keyOpts, keyLabels)

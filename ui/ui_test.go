@@ -383,10 +383,12 @@ func TestLookasideAddExplainRemove(t *testing.T) {
 
 func TestOverviewSuggestsSetupForOpenDefault(t *testing.T) {
 	m, _, _, _ := newTestModel(t, `{"default":[{"type":"insecureAcceptAnything"}]}`, 80, 24)
+	send(t, m, "n")
 	if !strings.Contains(screen(m), "default accepts anything: press w for guided setup") {
 		t.Fatalf("screen:\n%s", screen(m))
 	}
 	m2, _, _, _ := newTestModel(t, "", 80, 24)
+	send(t, m2, "esc")
 	if !strings.Contains(screen(m2), "no policy.json yet: press w") {
 		t.Fatalf("screen:\n%s", screen(m2))
 	}
@@ -394,7 +396,10 @@ func TestOverviewSuggestsSetupForOpenDefault(t *testing.T) {
 
 func TestWizardBuildsRejectByDefaultPolicy(t *testing.T) {
 	m, _, la, v := newTestModel(t, `{"default":[{"type":"insecureAcceptAnything"}]}`, 80, 24)
-	send(t, m, "w", "type:registry.example.com/team", "enter") // scopes
+	if d, ok := m.modal.(*confirmDialog); !ok || !strings.Contains(d.title, "guided setup") {
+		t.Fatal("an open default should offer the guided setup")
+	}
+	send(t, m, "y", "type:registry.example.com/team", "enter") // accept the offer; scopes
 	if m.wiz.step != wsKey {
 		t.Fatalf("step = %v (%s)", m.wiz.step, m.wiz.form.err)
 	}
@@ -439,7 +444,7 @@ func TestWizardBuildsRejectByDefaultPolicy(t *testing.T) {
 
 func TestWizardPauseAcceptedNeedsNoExtraConfirmation(t *testing.T) {
 	m, _, _, _ := newTestModel(t, `{"default":[{"type":"insecureAcceptAnything"}]}`, 80, 24)
-	send(t, m, "w", "type:registry.example.com/team", "enter", "enter", "enter", "enter", "enter")
+	send(t, m, "n", "w", "type:registry.example.com/team", "enter", "enter", "enter", "enter", "enter")
 	send(t, m, "tab", "type:registry.k8s.io", "enter", "enter")
 	if m.wiz.step != wsImpact || !m.wiz.impact[0].ok {
 		t.Fatalf("pause image should be accepted with registry.k8s.io open: %+v", m.wiz.impact)

@@ -66,6 +66,7 @@ func (m *Model) startWizard() tea.Cmd {
 	wz := &wizard{identity: model.MatchRepoDigestOrExact, deflt: model.Reject}
 	m.wiz = wz
 	m.showHelp = false
+	m.status = ""
 	return wz.openStep(m)
 }
 
@@ -188,7 +189,7 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 		f.submit = func(m *Model, f *form) error { wz.identity = model.IdentityType(f.val("identity")); return next(m, f) }
 	case wsLookaside:
 		f.title = "Where are the signatures?"
-		u := textField("url", "Look-aside URL", wz.lookURL, "empty: in the registry, or https://lookaside.example.com/sigs")
+		u := textField("url", "Look-aside URL", wz.lookURL, "https://lookaside.example.com/sigs (empty: none)")
 		u.check = func(f *form) (string, bool) {
 			v := f.val("url")
 			if v != "" && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "file://") {
