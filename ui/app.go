@@ -88,7 +88,7 @@ func New(d Deps) *Model {
 		// Offered, not forced: the admin may only want to look.
 		m.modal = &confirmDialog{
 			title: "Start the guided setup?",
-			body:  m.nextStep(0) + ".\nThe setup asks which registries must be signed, by which key, and what happens to everything else; nothing is written until you review the diff.",
+			body:  m.setupReason() + "\nThe setup asks which registries must be signed, by which key, and what happens to everything else; nothing is written until you review the diff.",
 			yes:   "start the setup",
 			onYes: func(m *Model) tea.Cmd { return m.startWizard() },
 		}
@@ -117,6 +117,13 @@ func (m *Model) needsSetup() bool {
 	}
 	p := m.deps.Policy.Policy()
 	return p != nil && len(p.Default) > 0 && strengthOf(p.Default) == "any"
+}
+
+func (m *Model) setupReason() string {
+	if pf := m.deps.Policy.PolicyFile(); pf == nil || !pf.Exists {
+		return "There is no policy.json: the runtime refuses every pull."
+	}
+	return "The default rule accepts any image, signed or not."
 }
 
 func (m *Model) setStatus(bad bool, format string, a ...any) {

@@ -454,3 +454,25 @@ func TestWizardPauseAcceptedNeedsNoExtraConfirmation(t *testing.T) {
 		t.Fatalf("expected the save review directly:\n%s", screen(m))
 	}
 }
+
+func TestWizardWithoutVerifierAsksAboutUncheckedImages(t *testing.T) {
+	d, _, _, _ := testDeps(t, `{"default":[{"type":"insecureAcceptAnything"}]}`)
+	d.Verifier = nil
+	m := sized(New(d), 80, 24)
+	send(t, m, "y", "type:registry.example.com/team", "enter", "enter", "enter", "enter", "type:registry.example.com/team/x:1", "enter")
+	if m.wiz.step != wsDefault || !strings.Contains(m.status, "NOT tested") {
+		t.Fatalf("test step should go on and say the image was not tested: step %v status %q", m.wiz.step, m.status)
+	}
+	send(t, m, "enter", "enter", "enter")
+	if m.wiz.step != wsImpact || m.wiz.impact[0].done {
+		t.Fatalf("impact = %+v", m.wiz.impact)
+	}
+	send(t, m, "enter")
+	if d, ok := m.modal.(*confirmDialog); !ok || !strings.Contains(d.title, "NOT checked") {
+		t.Fatalf("unchecked images must be confirmed separately:\n%s", screen(m))
+	}
+	send(t, m, "n")
+	if m.dirty() || m.wiz == nil {
+		t.Fatal("declining must stage nothing and stay in the wizard")
+	}
+}

@@ -208,13 +208,17 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 		r := textField("ref", "Image", "", wz.sampleRef())
 		f.fields = []*field{r}
 		f.note = "enter checks the image against the proposed policy (not saved); enter on an empty field goes on."
+		if m.deps.Verifier == nil {
+			f.note = "Verification is not available in this build: images cannot be tested here. enter goes on."
+		}
 		f.submit = func(m *Model, f *form) error {
 			ref := f.val("ref")
 			if ref == "" {
 				return next(m, f)
 			}
 			if m.deps.Verifier == nil {
-				return fmt.Errorf("verification is not wired into this build: cannot test %s", ref)
+				m.setStatus(true, "%s was NOT tested: verification is not available in this build", ref)
+				return next(m, f)
 			}
 			wz.testRes = []string{"checking " + ref + m.th.G.Ellipsis}
 			wz.testRef = ref
@@ -226,8 +230,13 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 		d := choiceField("default", "Default", []string{string(model.Reject), string(model.InsecureAcceptAnything)},
 			[]string{"reject (recommended)", "insecureAcceptAnything"})
 		d.setChoice(string(wz.deflt))
-		d.explain = func(f *form) string { return requirementTypeHelp[model.RequirementType(f.val("default"))] }
-		o := textField("open", "Stay open (unsigned ok)", strings.Join(wz.open, ", "), "registry.k8s.io (optional)")
+		d.explain = func(f *form) string {
+			if f.val("default") == string(model.Reject) {
+				return "images outside the scopes are refused"
+			}
+			return "images outside the scopes are pulled without any check"
+		}
+		o := textField("open", "Open (unsigned)", strings.Join(wz.open, ", "), "registry.k8s.io (optional)")
 		o.check = func(f *form) (string, bool) { return scopeListCheck(f, "open", false) }
 		o.explain = func(*form) string { return "namespaces still pulled without signatures, e.g. the pause image's" }
 		x := textField("extra", "Images to check", strings.Join(wz.extra, ", "), "images this node runs (optional)")
@@ -443,6 +452,20 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 		if r.ref == wz.pauseRef && r.done && !r.ok {
 			pauseRejected = true
 		}
+	}
+	unchecked := 0
+	for _, r := range wz.impact {
+		if !r.done {
+			unchecked++
+		}
+	}
+	if !pauseRejected && unchecked > 0 {
+		m.modal = &confirmDialog{
+			title: fmt.Sprintf("%d image(s) of this node were NOT checked", unchecked), danger: true, yes: "stage it anyway",
+			body: fmt.Sprintf("Verification is not available, so it is unknown whether the new policy lets this node pull them, the pause image %s included. If it does not, no new pod can start.", wz.pauseRef),
+			onYes: stage,
+		}
+		return nil
 	}
 	if pauseRejected {
 		m.modal = &confirmDialog{
