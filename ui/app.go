@@ -414,7 +414,14 @@ func (m *Model) renderStatus() string {
 
 func (m *Model) renderFooter() string {
 	m.help.ShowAll = false
-	return ansi.Truncate(m.asciiArrows(m.help.ShortHelpView(m.bindings())), m.w, "")
+	bs := m.bindings()
+	if m.th.ASCII {
+		for i := range bs {
+			h := bs[i].Help()
+			bs[i].SetHelp(m.asciiArrows(h.Key), h.Desc)
+		}
+	}
+	return ansi.Truncate(m.help.ShortHelpView(bs), m.w, "")
 }
 
 func (m *Model) renderFullHelp(w, h int) string {
@@ -476,7 +483,7 @@ func (m *Model) asciiArrows(s string) string {
 	if !m.th.ASCII {
 		return s
 	}
-	return strings.NewReplacer("↑", "up", "↓", "down", "←", "left", "→", "right").Replace(s)
+	return strings.NewReplacer("↑/k", "k", "↓/j", "j", "↑/↓", "up/dn", "←/→", "left/right", "↑", "up", "↓", "dn", "←", "left", "→", "right").Replace(s)
 }
 
 func plural(n int, word string) string {

@@ -462,7 +462,7 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 	if !pauseRejected && unchecked > 0 {
 		m.modal = &confirmDialog{
 			title: fmt.Sprintf("%d image(s) of this node were NOT checked", unchecked), danger: true, yes: "stage it anyway",
-			body: fmt.Sprintf("Verification is not available, so it is unknown whether the new policy lets this node pull them, the pause image %s included. If it does not, no new pod can start.", wz.pauseRef),
+			body:  fmt.Sprintf("Verification is not available, so it is unknown whether the new policy lets this node pull them, the pause image %s included. If it does not, no new pod can start.", wz.pauseRef),
 			onYes: stage,
 		}
 		return nil
