@@ -168,7 +168,7 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 		return false, nil
 	}
 	m.refresh()
-	m.setStatus(false, "saved %s (previous file kept as a backup)", d.changes[0].Path)
+	m.setStatus(false, "saved %s (backup kept)", m.deps.Paths.Node(d.changes[0].Path))
 	return true, nil
 }
 

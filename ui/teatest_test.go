@@ -46,7 +46,7 @@ func TestProgramEditAndSave(t *testing.T) {
 			wait("type yes")
 			tm.Type("yes")
 			tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-			wait("previous file kept")
+			wait("(backup kept)")
 			tm.Type("q")
 			final := tm.FinalModel(t, teatest.WithFinalTimeout(3*time.Second)).(*Model)
 			b, err := os.ReadFile(d.Paths.Policy)
