@@ -178,8 +178,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	if m.textFocused() {
-		if key.Matches(k, m.km.ForceQuit) {
+		// Letters and digits belong to the field; keys that cannot be
+		// typed into it still work.
+		switch {
+		case key.Matches(k, m.km.ForceQuit):
 			return m, m.askQuit()
+		case key.Matches(k, m.km.NextView):
+			m.switchView((m.view + 1) % numViews)
+			return m, nil
+		case key.Matches(k, m.km.PrevView):
+			m.switchView((m.view + numViews - 1) % numViews)
+			return m, nil
+		case key.Matches(k, m.km.Save):
+			m.openSave()
+			return m, nil
 		}
 		return m, m.updateView(k)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/kios/imgtrust/model"
@@ -43,7 +44,19 @@ func (m *Model) requirementFields(orig *model.Requirement) []*field {
 	var keyOpts, keyLabels []string
 	if orig != nil && len(orig.KeyRefs()) > 0 {
 		keyOpts = append(keyOpts, keyKeep)
-		keyLabels = append(keyLabels, "keep: "+orig.Describe(m.keyLabel))
+		var names []string
+		for _, k := range orig.KeyRefs() {
+			n := m.keyLabel(k)
+			switch {
+			case n != "":
+			case k.Inline():
+				n = "inline key data"
+			default:
+				n = k.Path
+			}
+			names = append(names, n)
+		}
+		keyLabels = append(keyLabels, "keep "+strings.Join(names, ", "))
 	}
 	for _, k := range m.keys.items {
 		keyOpts = append(keyOpts, k.Path)
@@ -68,7 +81,10 @@ func (m *Model) requirementFields(orig *model.Requirement) []*field {
 	keyc := choiceField("key", "Key", keyOpts, keyLabels)
 	keyc.show = signed
 	keyc.explain = func(f *form) string {
-		if len(m.keys.items) == 0 {
+		switch {
+		case m.deps.Keys == nil:
+			return "key inventory not available in this build: keys used by the policy, or a path"
+		case len(m.keys.items) == 0:
 			return "no keys in the inventory: import one in the Keys view (3)"
 		}
 		return ""

@@ -476,3 +476,15 @@ func TestWizardWithoutVerifierAsksAboutUncheckedImages(t *testing.T) {
 		t.Fatal("declining must stage nothing and stay in the wizard")
 	}
 }
+
+func TestVerifyInputKeepsDigitsButTabSwitches(t *testing.T) {
+	m, _, _, _ := newTestModel(t, testPolicy, 80, 24)
+	send(t, m, "5", "type:reg:5000/a:1")
+	if m.view != vVerify || m.ver.input.Value() != "reg:5000/a:1" {
+		t.Fatalf("digits must go to the reference field: view %v value %q", m.view, m.ver.input.Value())
+	}
+	send(t, m, "tab")
+	if m.view != vProblems {
+		t.Fatalf("tab should leave the verify view, view = %v", m.view)
+	}
+}

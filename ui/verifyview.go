@@ -54,7 +54,7 @@ func (v *verifyView) bindings(m *Model) []key.Binding {
 		return []key.Binding{b("esc", "cancel")}
 	}
 	if v.input.Focused() {
-		return []key.Binding{b("enter", "verify"), b("↑/↓", "history"), b("esc", "leave input")}
+		return []key.Binding{b("enter", "verify"), b("↑/↓", "history"), b("esc", "leave input"), b("tab", "next view")}
 	}
 	return []key.Binding{b("enter/i", "type a reference"), b("↑/↓", "scroll")}
 }
@@ -183,6 +183,9 @@ func (v *verifyView) render(m *Model, w, h int) string {
 	}
 	b.WriteString(v.input.View() + "\n")
 	b.WriteString(m.th.Faint.Render(wrap("checked against "+used+" (may contact the registry)", w-2)) + "\n\n")
+	if m.deps.Verifier == nil {
+		b.WriteString(m.th.Warn.Render(wrap("Verification (the verify package) is not available in this build: references cannot be checked here yet.", w-2)) + "\n")
+	}
 	switch {
 	case v.running:
 		g := m.th.G.Spinner[v.frame%len(m.th.G.Spinner)]
