@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
@@ -154,7 +156,7 @@ func (v *problemsView) render(m *Model, w, h int) string {
 	if len(m.problems) == 0 {
 		return boxed(m.th.PaneFocused, " Problems (0) ", m.th.OK.Render(m.th.G.OK+" no problems in policy.json or the key files it uses"), w, h)
 	}
-	detailH := 7
+	detailH := max(8, h/3)
 	listH := h - detailH
 	innerH := listH - 2
 	if v.cursor < v.offset {
@@ -163,15 +165,17 @@ func (v *problemsView) render(m *Model, w, h int) string {
 	if v.cursor >= v.offset+innerH {
 		v.offset = v.cursor - innerH + 1
 	}
+	whereW := 0
+	for _, d := range m.problems {
+		whereW = max(whereW, lipgloss.Width(shortPos(d)))
+	}
+	whereW = min(whereW, w/4)
 	var lines []string
 	for i := v.offset; i < len(m.problems) && len(lines) < innerH; i++ {
 		d := m.problems[i]
-		where := d.Pos.String()
-		if d.Target != nil {
-			where = d.Target.List.String()
-		}
-		text := fmt.Sprintf(" %s %s", ansi.Truncate(where, 28, m.th.G.Ellipsis), d.Message)
-		text = ansi.Truncate(text, w-14, m.th.G.Ellipsis)
+		where := shortPos(d)
+		text := fmt.Sprintf(" %-*s %s", whereW, ansi.Truncate(where, whereW, m.th.G.Ellipsis), d.Message)
+		text = ansi.Truncate(text, w-12, m.th.G.Ellipsis)
 		if i == v.cursor {
 			text = m.th.Selected.Render(text)
 		}
@@ -179,14 +183,26 @@ func (v *problemsView) render(m *Model, w, h int) string {
 	}
 	list := boxed(m.th.PaneFocused, fmt.Sprintf(" Problems (%d) ", len(m.problems)), strings.Join(lines, "\n"), w, listH)
 	d := m.problems[v.cursor]
-	var det []string
-	det = append(det, d.String())
+	det := wrap(d.String(), w-2)
 	if d.Snippet != "" {
-		det = append(det, d.Snippet)
+		// The snippet's caret line must keep its columns: cut, never wrap.
+		det += "\n" + d.Snippet
 	}
 	if d.Replacement != "" {
-		det = append(det, m.th.OK.Render(fmt.Sprintf("quick fix available: f replaces it with %s", d.Replacement)))
+		det += "\n" + m.th.OK.Render(wrap(fmt.Sprintf("quick fix available: f replaces it with %s", d.Replacement), w-2))
 	}
-	detail := boxed(m.th.Pane, " Details ", wrap(strings.Join(det, "\n"), w-2), w, detailH)
+	detail := boxed(m.th.Pane, " Details ", det, w, detailH)
 	return list + "\n" + detail
+}
+
+// shortPos names where a problem is: the policy node when known, else the
+// file's base name with line and column (the details show the full path).
+func shortPos(d model.Diagnostic) string {
+	if d.Target != nil {
+		return d.Target.List.String()
+	}
+	if d.Pos.Line == 0 {
+		return filepath.Base(d.Pos.File)
+	}
+	return fmt.Sprintf("%s:%d:%d", filepath.Base(d.Pos.File), d.Pos.Line, d.Pos.Col)
 }
