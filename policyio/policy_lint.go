@@ -16,7 +16,7 @@ func lintPolicy(p *model.Policy) model.Diagnostics {
 		t := tgt
 		out = append(out, model.Diagnostic{Severity: sev, Code: code, Pos: pos, Path: tgt.List.String(), Message: msg, Fix: fix, Target: &t})
 	}
-	if Strength(p.Default) == StrengthAcceptAll {
+	if len(p.Default) > 0 && Strength(p.Default) == StrengthAcceptAll {
 		add(model.Warning, "default-accepts-anything", p.DefaultPos, model.Target{List: model.ScopeRef{IsDefault: true}, Requirement: -1},
 			"the default accepts any image, signed or not: every registry without its own scope is trusted blindly",
 			`set "default": [{"type": "reject"}] and give each trusted registry its own scope (guided setup: imgtrust, then w)`)
@@ -154,7 +154,7 @@ func shadowWarnings(p *model.Policy) model.Diagnostics {
 			if ps == nil {
 				continue
 			}
-			if Strength(s.Requirements) < Strength(ps.Requirements) {
+			if len(s.Requirements) > 0 && Strength(s.Requirements) < Strength(ps.Requirements) {
 				tgt := model.Target{List: model.ScopeRef{Transport: t.Name, Scope: s.Name}, Requirement: -1}
 				out = append(out, model.Diagnostic{
 					Severity: model.Warning, Code: "scope-weaker-than-parent", Pos: s.Pos, Path: tgt.List.String(), Target: &tgt,

@@ -271,3 +271,40 @@ func TestDockerScopeParents(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyReplacement(t *testing.T) {
+	tests := []struct {
+		name, in, code, want string
+	}{
+		{"identity typo", wrap(`{"type":"signedBy",` + validKey + `,"signedIdentity":{"type":"matchRespository"}}`), "unknown-identity-type", `"matchRepository"`},
+		{"duplicated type is keyType", wrap(`{"type":"signedBy","type":"GPGKeys","keyPath":"/k"}`), "duplicate-key", `"keyType":"GPGKeys"`},
+		{"keyType case", wrap(`{"type":"signedBy","keyType":"gpgkeys","keyPath":"/k"}`), "keytype-unknown", `"keyType":"GPGKeys"`},
+		{"transport name", `{"default":[{"type":"reject"}],"transports":{"Docker":{"a.com":[{"type":"reject"}]}}}`, "unknown-transport", `"docker":`},
+		{"scope spelling", `{"default":[{"type":"reject"}],"transports":{"docker":{"docker.io/busybox:1":[{"type":"reject"}]}}}`, "scope-never-matches", `"docker.io/library/busybox:1"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := ParsePolicy("p.json", []byte(tt.in))
+			for _, d := range diags {
+				if d.Code != tt.code {
+					continue
+				}
+				out, err := ApplyReplacement([]byte(tt.in), d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(out), tt.want) {
+					t.Fatalf("fixed text lacks %s:\n%s", tt.want, out)
+				}
+				_, after := ParsePolicy("p.json", out)
+				for _, a := range after {
+					if a.Code == tt.code {
+						t.Errorf("the fix did not remove the problem: %s", a)
+					}
+				}
+				return
+			}
+			t.Fatalf("no %s:\n%s", tt.code, dump(diags))
+		})
+	}
+}

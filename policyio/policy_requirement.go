@@ -188,21 +188,21 @@ func (d *jsonDecoder) checkKeyType(s string, off int, path string, tgt model.Tar
 	case s == "":
 		d.report(problem{
 			sev: model.Error, code: "keytype-missing", off: off, path: path, target: fieldTarget(tgt, "keyType"),
-			msg: `"keyType" is empty`, fix: `write "keyType": "GPGKeys"`, repl: `"GPGKeys"`,
+			msg: `"keyType" is empty`, fix: `write "keyType": "GPGKeys"`, repl: "GPGKeys",
 			runtime: `invalid keyType ""`,
 		})
 	case !slices.Contains(model.KeyTypes, s):
 		fix := `the only key type that works is "GPGKeys"`
 		d.report(problem{
 			sev: model.Error, code: "keytype-unknown", off: off, path: path, target: fieldTarget(tgt, "keyType"),
-			msg: fmt.Sprintf("unknown keyType %q", s), fix: fix, repl: `"GPGKeys"`,
+			msg: fmt.Sprintf("unknown keyType %q", s), fix: fix, repl: "GPGKeys",
 			runtime: fmt.Sprintf("Unrecognized keyType value %q", s),
 		})
 	case s != model.KeyTypeGPGKeys:
 		d.report(problem{
 			sev: model.Warning, code: "keytype-unimplemented", off: off, path: path, target: fieldTarget(tgt, "keyType"),
 			msg: fmt.Sprintf("keyType %q is accepted by the parser but not implemented: every signature is rejected", s),
-			fix: `use "keyType": "GPGKeys"`, repl: `"GPGKeys"`,
+			fix: `use "keyType": "GPGKeys"`, repl: "GPGKeys",
 		})
 	}
 }
@@ -266,5 +266,9 @@ func offsetOfPos(d *jsonDecoder, p model.Pos) int {
 	if p.Line == 0 {
 		return -1
 	}
-	return offsetOf(d.src, p.Line, p.Col)
+	d.pos(0) // builds lineStarts
+	if p.Line > len(d.lineStarts) {
+		return len(d.src)
+	}
+	return min(d.lineStarts[p.Line-1]+p.Col-1, len(d.src))
 }

@@ -45,6 +45,11 @@ func Weakenings(old, cur *model.Policy) []Weakening {
 	var out []Weakening
 	for _, ref := range refs {
 		o, n := effectiveList(old, ref), effectiveList(cur, ref)
+		if len(o) == 0 || len(n) == 0 {
+			// An empty list makes the runtime refuse the whole file: it
+			// trusts nothing, and the writer refuses to write it anyway.
+			continue
+		}
 		so, sn := Strength(o), Strength(n)
 		switch {
 		case sn < so:

@@ -25,6 +25,7 @@ type PolicyBackend interface {
 	Problems() model.Diagnostics
 	PolicyChange() (*workspace.FileChange, error)
 	Save(summary string, allowWeaken bool) error
+	QuickFix(d model.Diagnostic) error
 }
 
 var _ PolicyBackend = (*workspace.Workspace)(nil)

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
 )
 
 // problemsView lists every diagnostic of the staged state, errors first
@@ -68,78 +65,20 @@ func (m *Model) jumpTo(d model.Diagnostic) {
 	m.pol.clamp()
 }
 
-// quickFix applies Diagnostic.Replacement: the token at the diagnostic's
-// position in the text it was found in is replaced, and the result is
-// parsed again by policyio and staged (so it can be undone). The
-// replacement itself comes from the loader; the TUI only splices text.
+// quickFix asks the workspace to apply the loader's suggested replacement
+// and stage it (so it can be undone); the TUI only reports the outcome.
 func (m *Model) quickFix(d model.Diagnostic) {
 	if d.Replacement == "" {
 		m.setStatus(true, "no quick fix for this problem")
 		return
 	}
-	var src []byte
-	pf := m.deps.Policy.PolicyFile()
-	switch {
-	case len(m.deps.Policy.Edits()) == 0 && pf != nil && d.Pos.File == pf.Path:
-		src = pf.Raw
-	case strings.HasSuffix(d.Pos.File, "(staged)") && m.deps.Policy.Policy() != nil:
-		var err error
-		if src, err = policyio.MarshalPolicy(m.deps.Policy.Policy()); err != nil {
-			m.setStatus(true, "quick fix: %v", err)
-			return
-		}
-	default:
-		m.setStatus(true, "quick fix: %s is not in the policy text", d.Pos)
-		return
-	}
-	fixed, err := spliceToken(src, d.Pos, d.Replacement)
-	if err != nil {
+	before := len(m.problems)
+	if err := m.deps.Policy.QuickFix(d); err != nil {
 		m.setStatus(true, "quick fix: %v", err)
 		return
 	}
-	p, diags := policyio.ParsePolicy(d.Pos.File, fixed)
-	if p == nil {
-		m.setStatus(true, "quick fix did not produce a readable policy; nothing staged")
-		return
-	}
-	before := len(m.problems)
-	m.edit("quick fix: "+d.Message, func(dst *model.Policy) { *dst = *p })
+	m.refresh()
 	m.setStatus(false, "fixed (%d problem(s) before, %d now; u undoes)", before, len(m.problems))
-	_ = diags
-}
-
-// spliceToken replaces the JSON string token starting at pos (line and
-// column, 1-based) with repl, quoting repl unless it is quoted already.
-func spliceToken(src []byte, pos model.Pos, repl string) ([]byte, error) {
-	off := 0
-	for line := 1; line < pos.Line; line++ {
-		i := bytes.IndexByte(src[off:], '\n')
-		if i < 0 {
-			return nil, fmt.Errorf("line %d is beyond the end of the text", pos.Line)
-		}
-		off += i + 1
-	}
-	off += pos.Col - 1
-	if off >= len(src) || src[off] != '"' {
-		return nil, fmt.Errorf("no string at %s", pos)
-	}
-	end := off + 1
-	for end < len(src) && src[end] != '"' {
-		if src[end] == '\\' {
-			end++
-		}
-		end++
-	}
-	if end >= len(src) {
-		return nil, fmt.Errorf("unterminated string at %s", pos)
-	}
-	if !strings.HasPrefix(repl, `"`) {
-		q, _ := json.Marshal(repl)
-		repl = string(q)
-	}
-	out := append([]byte{}, src[:off]...)
-	out = append(out, repl...)
-	return append(out, src[end+1:]...), nil
 }
 
 func (m *Model) sevLabel(s model.Severity) string {

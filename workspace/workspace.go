@@ -110,7 +110,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 	if len(w.history) == 0 || w.staged == nil {
 		diags = append(diags, w.policyFile.Diags...)
 	} else {
-		diags = append(diags, policyio.ValidatePolicy(w.staged, w.Paths.Policy+" (staged)")...)
+		diags = append(diags, policyio.ValidatePolicy(w.staged, w.stagedLabel())...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
 	return diags.Sorted()
@@ -193,3 +193,34 @@ func (w *Workspace) summary() string {
 		return fmt.Sprintf("%s (+%d more edits)", w.history[n-1].summary, n-1)
 	}
 }
+
+// QuickFix applies a diagnostic's suggested replacement (see
+// policyio.ApplyReplacement) to the text the diagnostic was found in — the
+// file on disk before any edit, the staged policy after — and stages the
+// result as an edit that Undo reverts.
+func (w *Workspace) QuickFix(d model.Diagnostic) error {
+	var src []byte
+	switch {
+	case len(w.history) == 0 && d.Pos.File == w.policyFile.Path && w.policyFile.Exists:
+		src = w.policyFile.Raw
+	case d.Pos.File == w.stagedLabel() && w.staged != nil:
+		var err error
+		if src, err = policyio.MarshalPolicy(w.staged); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("%s is not in the policy text imgtrust holds; reload and try again", d.Pos)
+	}
+	fixed, err := policyio.ApplyReplacement(src, d)
+	if err != nil {
+		return err
+	}
+	p, _ := policyio.ParsePolicy(d.Pos.File, fixed)
+	if p == nil {
+		return fmt.Errorf("the fix does not give a readable policy; nothing staged")
+	}
+	w.Edit("quick fix: "+d.Message, func(dst *model.Policy) { *dst = *p })
+	return nil
+}
+
+func (w *Workspace) stagedLabel() string { return w.Paths.Policy + " (staged)" }

@@ -126,3 +126,31 @@ func TestMissingPolicyStartsEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestQuickFix(t *testing.T) {
+	paths := newRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"a.com":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k","signedIdentity":{"type":"matchRespository"}}]}}}`)
+	w, _ := Open(paths)
+	if w.Policy() == nil {
+		t.Fatal("no policy")
+	}
+	var d model.Diagnostic
+	for _, p := range w.Problems() {
+		if p.Code == "unknown-identity-type" {
+			d = p
+		}
+	}
+	if err := w.QuickFix(d); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Policy().Transport("docker").Scope("a.com").Requirements[0].SignedIdentity.Type; got != model.MatchRepository {
+		t.Fatalf("identity after fix: %q", got)
+	}
+	for _, p := range w.Problems() {
+		if p.Code == "unknown-identity-type" {
+			t.Errorf("problem still there: %v", p)
+		}
+	}
+	if _, ok := w.Undo(); !ok {
+		t.Fatal("the fix is not undoable")
+	}
+}
