@@ -28,18 +28,9 @@ func runLint(a *app, args []string) int {
 		fmt.Fprintln(a.stderr, "usage: imgtrust lint [--json] [global flags]\n\nChecks policy.json and the key files it references as containers/image would.\nExit 0: no errors; 1: errors found; 2: cannot run.")
 		fs.PrintDefaults()
 	}
-	rest, ok := a.parseFlags(fs, args)
+	_, paths, code, ok := a.parseCommand("lint", fs, &g, args, 0)
 	if !ok {
-		return exitUsage
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(a.stderr, "imgtrust lint: unexpected argument %q\n", rest[0])
-		return exitUsage
-	}
-	paths, err := g.paths()
-	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust lint:", err)
-		return exitUsage
+		return code
 	}
 	pf, diags, err := lintNode(paths)
 	if err != nil {

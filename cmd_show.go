@@ -24,18 +24,9 @@ func runShow(a *app, args []string) int {
 	var g globalFlags
 	fs := flag.NewFlagSet("imgtrust show", flag.ContinueOnError)
 	g.register(fs)
-	rest, ok := a.parseFlags(fs, args)
+	_, paths, code, ok := a.parseCommand("show", fs, &g, args, 0)
 	if !ok {
-		return exitUsage
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(a.stderr, "imgtrust show: unexpected argument %q\n", rest[0])
-		return exitUsage
-	}
-	paths, err := g.paths()
-	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust show:", err)
-		return exitUsage
+		return code
 	}
 	pf, err := policyio.LoadPolicy(paths.Policy)
 	if err != nil {

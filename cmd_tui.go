@@ -16,21 +16,12 @@ func runTUI(a *app, args []string) int {
 	var g globalFlags
 	fs := flag.NewFlagSet("imgtrust tui", flag.ContinueOnError)
 	g.register(fs)
-	rest, ok := a.parseFlags(fs, args)
+	_, paths, code, ok := a.parseCommand("tui", fs, &g, args, 0)
 	if !ok {
-		return exitUsage
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(a.stderr, "imgtrust: unexpected argument %q\n", rest[0])
-		return exitUsage
+		return code
 	}
 	if g.json {
 		fmt.Fprintln(a.stderr, "imgtrust: --json needs a command (lint, show, keys, lookaside, verify)")
-		return exitUsage
-	}
-	paths, err := g.paths()
-	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust:", err)
 		return exitUsage
 	}
 	// Bubble Tea would open /dev/tty when stdout is a pipe; a script that

@@ -171,4 +171,24 @@ func (a *app) parseFlags(fs *flag.FlagSet, args []string) ([]string, bool) {
 	}
 }
 
+// parseCommand parses a command's flags (global ones included), allows at
+// most maxArgs positional arguments, and resolves the node paths. When ok
+// is false the command exits with code; the message is already printed.
+func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args []string, maxArgs int) (rest []string, paths policyio.Paths, code int, ok bool) {
+	rest, parsed := a.parseFlags(fs, args)
+	if !parsed {
+		return nil, paths, exitUsage, false
+	}
+	if len(rest) > maxArgs {
+		fmt.Fprintf(a.stderr, "imgtrust %s: unexpected argument %q\n", name, rest[maxArgs])
+		return nil, paths, exitUsage, false
+	}
+	paths, err := g.paths()
+	if err != nil {
+		fmt.Fprintf(a.stderr, "imgtrust %s: %v\n", name, err)
+		return nil, paths, exitUsage, false
+	}
+	return rest, paths, exitOK, true
+}
+
 func version() string { return "0.1.0" }

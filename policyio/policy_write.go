@@ -74,6 +74,20 @@ func MarshalPolicy(p *model.Policy) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// str adds a string field unless it is empty (absent in the model).
+func (o *orderedObject) str(k, v string) {
+	if v != "" {
+		*o = append(*o, field{k, v})
+	}
+}
+
+// bytes adds a base64 field unless it is nil (absent in the model).
+func (o *orderedObject) bytes(k string, v []byte) {
+	if v != nil {
+		*o = append(*o, field{k, v})
+	}
+}
+
 func requirementsJSON(rs model.Requirements) []orderedObject {
 	out := make([]orderedObject, 0, len(rs))
 	for _, r := range rs {
@@ -106,37 +120,21 @@ func requirementJSON(r *model.Requirement) orderedObject {
 	}
 	if r.Fulcio != nil {
 		f := orderedObject{}
-		add := func(k, v string) {
-			if v != "" {
-				f = append(f, field{k, v})
-			}
-		}
-		add("caPath", r.Fulcio.CAPath)
-		if r.Fulcio.CAData != nil {
-			f = append(f, field{"caData", r.Fulcio.CAData})
-		}
-		add("oidcIssuer", r.Fulcio.OIDCIssuer)
-		add("subjectEmail", r.Fulcio.SubjectEmail)
-		add("buildSignerURI", r.Fulcio.BuildSignerURI)
+		f.str("caPath", r.Fulcio.CAPath)
+		f.bytes("caData", r.Fulcio.CAData)
+		f.str("oidcIssuer", r.Fulcio.OIDCIssuer)
+		f.str("subjectEmail", r.Fulcio.SubjectEmail)
+		f.str("buildSignerURI", r.Fulcio.BuildSignerURI)
 		o = append(o, field{"fulcio", f})
 	}
 	if r.PKI != nil {
 		f := orderedObject{}
-		add := func(k, v string) {
-			if v != "" {
-				f = append(f, field{k, v})
-			}
-		}
-		add("caRootsPath", r.PKI.CARootsPath)
-		if r.PKI.CARootsData != nil {
-			f = append(f, field{"caRootsData", r.PKI.CARootsData})
-		}
-		add("caIntermediatesPath", r.PKI.CAIntermediatesPath)
-		if r.PKI.CAIntermediatesData != nil {
-			f = append(f, field{"caIntermediatesData", r.PKI.CAIntermediatesData})
-		}
-		add("subjectEmail", r.PKI.SubjectEmail)
-		add("subjectHostname", r.PKI.SubjectHostname)
+		f.str("caRootsPath", r.PKI.CARootsPath)
+		f.bytes("caRootsData", r.PKI.CARootsData)
+		f.str("caIntermediatesPath", r.PKI.CAIntermediatesPath)
+		f.bytes("caIntermediatesData", r.PKI.CAIntermediatesData)
+		f.str("subjectEmail", r.PKI.SubjectEmail)
+		f.str("subjectHostname", r.PKI.SubjectHostname)
 		o = append(o, field{"pki", f})
 	}
 	str("rekorPublicKeyPath", r.RekorPublicKeyPath, false)

@@ -108,24 +108,11 @@ func Hash(path string) (string, error) {
 // A symlink at path is kept and its target is replaced, because on an
 // overlay /etc the link is often what the distribution manages.
 func Write(path string, data []byte, opt Options) (Result, error) {
-	target, err := resolve(path)
-	if err != nil {
-		return Result{}, err
-	}
-	// A first key or registries.d file may need its directory.
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return Result{}, permissionHint(fmt.Errorf("creating %s: %w", filepath.Dir(target), err))
-	}
-	unlock, err := lock(target)
+	target, old, oldInfo, unlock, err := open(path, true)
 	if err != nil {
 		return Result{}, err
 	}
 	defer unlock()
-
-	old, oldInfo, err := readCurrent(target)
-	if err != nil {
-		return Result{}, err
-	}
 	res := Result{Path: target, NewSHA256: SHA256(data)}
 	if old != nil {
 		res.OldSHA256 = SHA256(old)
@@ -160,19 +147,11 @@ func Write(path string, data []byte, opt Options) (Result, error) {
 
 // Remove deletes path after the same checks as Write, keeping a backup.
 func Remove(path string, opt Options) (Result, error) {
-	target, err := resolve(path)
-	if err != nil {
-		return Result{}, err
-	}
-	unlock, err := lock(target)
+	target, old, oldInfo, unlock, err := open(path, false)
 	if err != nil {
 		return Result{}, err
 	}
 	defer unlock()
-	old, oldInfo, err := readCurrent(target)
-	if err != nil {
-		return Result{}, err
-	}
 	if old == nil {
 		return Result{}, fmt.Errorf("removing %s: %w", target, fs.ErrNotExist)
 	}
@@ -196,6 +175,28 @@ func Remove(path string, opt Options) (Result, error) {
 		return res, fmt.Errorf("%s was removed, but the audit log was not: %w", target, err)
 	}
 	return res, nil
+}
+
+// open resolves path, takes the directory lock and reads what is there
+// now (nil when nothing). The caller must call unlock.
+func open(path string, mkdir bool) (target string, old []byte, info fs.FileInfo, unlock func(), err error) {
+	if target, err = resolve(path); err != nil {
+		return "", nil, nil, nil, err
+	}
+	if mkdir {
+		// A first key or registries.d file may need its directory.
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return "", nil, nil, nil, permissionHint(fmt.Errorf("creating %s: %w", filepath.Dir(target), err))
+		}
+	}
+	if unlock, err = lock(target); err != nil {
+		return "", nil, nil, nil, err
+	}
+	if old, info, err = readCurrent(target); err != nil {
+		unlock()
+		return "", nil, nil, nil, err
+	}
+	return target, old, info, unlock, nil
 }
 
 func checkExpected(target, expect string, old []byte, oldSum string) error {
