@@ -9,7 +9,10 @@ cd "$(dirname "$0")/../.."
 
 bin=/tmp/imgtrust-ci/imgtrust
 [ -x "$bin" ] || CGO_ENABLED=0 go build -o "$bin" .
-command -v tmux >/dev/null || { echo "tui-tmux: tmux is not installed" >&2; exit 1; }
+if ! command -v tmux >/dev/null || ! command -v jq >/dev/null; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq </dev/null && apt-get install -y -qq tmux jq </dev/null >/dev/null
+fi
 
 work=$(mktemp -d)
 node="$work/node"
