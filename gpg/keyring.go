@@ -1,0 +1,265 @@
+package gpg
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+)
+
+// Keyring is a parsed set of public keys.
+type Keyring struct {
+	Entities openpgp.EntityList
+	Keys     []KeyInfo
+}
+
+// KeyInfo describes one public key for people and for the inventory.
+type KeyInfo struct {
+	Fingerprint string       `json:"fingerprint"` // upper-case hex of the primary key
+	KeyID       string       `json:"key_id"`
+	UserIDs     []string     `json:"user_ids"`
+	Algorithm   string       `json:"algorithm"`
+	Bits        int          `json:"bits,omitempty"`
+	Created     time.Time    `json:"created"`
+	Expires     *time.Time   `json:"expires,omitempty"`
+	Revoked     bool         `json:"revoked"`
+	Subkeys     []SubkeyInfo `json:"subkeys,omitempty"`
+	// CanSign is true when the primary key or a valid subkey can sign.
+	CanSign bool `json:"can_sign"`
+	// EdDSA is true when any of the key's parts uses EdDSA/ed25519, which
+	// the frozen x/crypto mechanism cannot load.
+	EdDSA bool `json:"eddsa"`
+	// SHA1Only is true when every self-signature uses SHA-1.
+	SHA1Only bool `json:"sha1_only,omitempty"`
+}
+
+// SubkeyInfo describes a subkey.
+type SubkeyInfo struct {
+	KeyID     string     `json:"key_id"`
+	Algorithm string     `json:"algorithm"`
+	Bits      int        `json:"bits,omitempty"`
+	Sign      bool       `json:"sign"`
+	Encrypt   bool       `json:"encrypt"`
+	Expires   *time.Time `json:"expires,omitempty"`
+	Revoked   bool       `json:"revoked"`
+}
+
+// ParseKeyring reads public keys from binary or ASCII-armored data (every
+// armored block, not only the first: this is for inventory and import, not
+// for modelling the runtime). Private key material anywhere is refused with
+// a *SecretKeyError.
+func ParseKeyring(data []byte) (*Keyring, error) {
+	if err := FindSecret(data); err != nil {
+		return nil, err
+	}
+	var ents openpgp.EntityList
+	if isArmored(data) {
+		rest := data
+		for {
+			i := bytes.Index(rest, []byte("-----BEGIN PGP PUBLIC KEY BLOCK-----"))
+			if i < 0 {
+				break
+			}
+			block, err := armor.Decode(bytes.NewReader(rest[i:]))
+			if err != nil {
+				return nil, fmt.Errorf("reading armored key: %w", err)
+			}
+			el, err := openpgp.ReadKeyRing(block.Body)
+			if err != nil {
+				return nil, fmt.Errorf("reading armored key: %w", err)
+			}
+			ents = append(ents, el...)
+			rest = rest[i+1:]
+		}
+		if len(ents) == 0 {
+			return nil, fmt.Errorf("no PGP PUBLIC KEY BLOCK found in the armored data")
+		}
+	} else {
+		el, err := openpgp.ReadKeyRing(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("not an OpenPGP public key: %w", err)
+		}
+		ents = el
+	}
+	if len(ents) == 0 {
+		return nil, errors.New("no public key found")
+	}
+	kr := &Keyring{Entities: ents}
+	now := time.Now()
+	for _, e := range ents {
+		kr.Keys = append(kr.Keys, describe(e, now))
+	}
+	return kr, nil
+}
+
+func isArmored(data []byte) bool {
+	return bytes.Contains(data, []byte("-----BEGIN PGP"))
+}
+
+func fingerprint(pk *packet.PublicKey) string {
+	return strings.ToUpper(hex.EncodeToString(pk.Fingerprint))
+}
+
+func describe(e *openpgp.Entity, now time.Time) KeyInfo {
+	pk := e.PrimaryKey
+	info := KeyInfo{
+		Fingerprint: fingerprint(pk),
+		KeyID:       fmt.Sprintf("%016X", pk.KeyId),
+		Algorithm:   algoName(pk.PubKeyAlgo),
+		Created:     pk.CreationTime,
+		Revoked:     e.Revoked(now),
+		EdDSA:       isEdDSA(pk.PubKeyAlgo),
+		SHA1Only:    true,
+	}
+	if bits, err := pk.BitLength(); err == nil {
+		info.Bits = int(bits)
+	}
+	for name := range e.Identities {
+		info.UserIDs = append(info.UserIDs, name)
+	}
+	sortStrings(info.UserIDs)
+	selfSig, _ := e.PrimarySelfSignature()
+	if selfSig != nil {
+		if selfSig.KeyLifetimeSecs != nil && *selfSig.KeyLifetimeSecs != 0 {
+			t := pk.CreationTime.Add(time.Duration(*selfSig.KeyLifetimeSecs) * time.Second)
+			info.Expires = &t
+		}
+		if !selfSig.FlagsValid || selfSig.FlagSign {
+			info.CanSign = !info.Revoked && canSignAlgo(pk.PubKeyAlgo)
+		}
+	}
+	for _, id := range e.Identities {
+		if id.SelfSignature != nil && id.SelfSignature.Hash != 2 /* SHA-1 */ {
+			info.SHA1Only = false
+		}
+	}
+	for _, sk := range e.Subkeys {
+		s := SubkeyInfo{
+			KeyID:     fmt.Sprintf("%016X", sk.PublicKey.KeyId),
+			Algorithm: algoName(sk.PublicKey.PubKeyAlgo),
+			Revoked:   sk.Revoked(now),
+		}
+		if bits, err := sk.PublicKey.BitLength(); err == nil {
+			s.Bits = int(bits)
+		}
+		if sig := sk.Sig; sig != nil {
+			s.Sign = sig.FlagsValid && sig.FlagSign
+			s.Encrypt = sig.FlagsValid && (sig.FlagEncryptCommunications || sig.FlagEncryptStorage)
+			if sig.KeyLifetimeSecs != nil && *sig.KeyLifetimeSecs != 0 {
+				t := sk.PublicKey.CreationTime.Add(time.Duration(*sig.KeyLifetimeSecs) * time.Second)
+				s.Expires = &t
+			}
+		}
+		if isEdDSA(sk.PublicKey.PubKeyAlgo) {
+			info.EdDSA = true
+		}
+		if s.Sign && !s.Revoked && !info.Revoked {
+			info.CanSign = true
+		}
+		info.Subkeys = append(info.Subkeys, s)
+	}
+	return info
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func isEdDSA(a packet.PublicKeyAlgorithm) bool {
+	switch a {
+	case packet.PubKeyAlgoEdDSA, packet.PubKeyAlgoEd25519, packet.PubKeyAlgoEd448, packet.PubKeyAlgoX25519, packet.PubKeyAlgoX448:
+		return true
+	}
+	// ECDH over Curve25519 is also unparsable by x/crypto.
+	return false
+}
+
+func canSignAlgo(a packet.PublicKeyAlgorithm) bool {
+	switch a {
+	case packet.PubKeyAlgoRSA, packet.PubKeyAlgoRSASignOnly, packet.PubKeyAlgoDSA, packet.PubKeyAlgoECDSA,
+		packet.PubKeyAlgoEdDSA, packet.PubKeyAlgoEd25519, packet.PubKeyAlgoEd448:
+		return true
+	}
+	return false
+}
+
+func algoName(a packet.PublicKeyAlgorithm) string {
+	switch a {
+	case packet.PubKeyAlgoRSA, packet.PubKeyAlgoRSASignOnly, packet.PubKeyAlgoRSAEncryptOnly:
+		return "RSA"
+	case packet.PubKeyAlgoDSA:
+		return "DSA"
+	case packet.PubKeyAlgoElGamal:
+		return "ElGamal"
+	case packet.PubKeyAlgoECDSA:
+		return "ECDSA"
+	case packet.PubKeyAlgoECDH:
+		return "ECDH"
+	case packet.PubKeyAlgoEdDSA, packet.PubKeyAlgoEd25519:
+		return "EdDSA (ed25519)"
+	case packet.PubKeyAlgoEd448:
+		return "EdDSA (ed448)"
+	case packet.PubKeyAlgoX25519:
+		return "X25519"
+	}
+	return fmt.Sprintf("algorithm %d", a)
+}
+
+// GroupFingerprint spaces a fingerprint in groups of four for reading.
+func GroupFingerprint(fpr string) string {
+	var b strings.Builder
+	for i := 0; i < len(fpr); i += 4 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(fpr[i:min(i+4, len(fpr))])
+	}
+	return b.String()
+}
+
+// ShortFingerprint abbreviates a fingerprint as "3A5C…E1F0".
+func ShortFingerprint(fpr string) string {
+	if len(fpr) <= 8 {
+		return fpr
+	}
+	return fpr[:4] + "…" + fpr[len(fpr)-4:]
+}
+
+// Label names the keyring for people: the first key's short fingerprint
+// and user ID, "+N more" when there are several.
+func (k *Keyring) Label() string {
+	if k == nil || len(k.Keys) == 0 {
+		return ""
+	}
+	first := k.Keys[0]
+	s := ShortFingerprint(first.Fingerprint)
+	if len(first.UserIDs) > 0 {
+		s += " (" + first.UserIDs[0] + ")"
+	}
+	if n := len(k.Keys) - 1; n > 0 {
+		s += fmt.Sprintf(" +%d more", n)
+	}
+	return s
+}
+
+// PublicBytes serializes the public parts of every key, binary, as
+// containers/image reads key files.
+func (k *Keyring) PublicBytes() ([]byte, error) {
+	var buf bytes.Buffer
+	for _, e := range k.Entities {
+		if err := e.Serialize(&buf); err != nil {
+			return nil, fmt.Errorf("serializing key %s: %w", fingerprint(e.PrimaryKey), err)
+		}
+	}
+	return buf.Bytes(), nil
+}
