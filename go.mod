@@ -34,7 +34,10 @@ require (
 	golang.org/x/sys v0.47.0 // indirect
 )
 
-require github.com/BurntSushi/toml v1.6.0
+require (
+	github.com/BurntSushi/toml v1.6.0
+	golang.org/x/mod v0.39.0
+)
 
 require (
 	github.com/cloudflare/circl v1.6.3 // indirect

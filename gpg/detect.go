@@ -1,0 +1,81 @@
+package gpg
+
+import (
+	"debug/buildinfo"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/semver"
+)
+
+// Detection says which mechanism the node's runtime uses and how we know.
+type Detection struct {
+	Mechanism Mechanism `json:"mechanism"`
+	Binary    string    `json:"binary,omitempty"`
+	Reason    string    `json:"reason"`
+}
+
+// runtimeBinaries are where kiOS and distributions put CRI-O and Podman.
+var runtimeBinaries = []string{"/bin/crio", "/usr/bin/crio", "/usr/local/bin/crio", "/usr/bin/podman", "/usr/local/bin/podman"}
+
+// imageModules are the module paths containers/image has had.
+var imageModules = []string{"go.podman.io/image/v5", "github.com/containers/image/v5"}
+
+// DetectMechanism reads the Go build information of the node's runtime
+// binary under root. It never fails: without a readable binary it falls
+// back to openpgp-xcrypto (kiOS's build) and says so.
+func DetectMechanism(root string) Detection {
+	for _, b := range runtimeBinaries {
+		info, err := buildinfo.ReadFile(filepath.Join(root, b))
+		if err != nil {
+			continue
+		}
+		tags := ""
+		for _, s := range info.Settings {
+			if s.Key == "-tags" {
+				tags = s.Value
+			}
+		}
+		version := ""
+		for _, d := range info.Deps {
+			for _, m := range imageModules {
+				if d.Path == m {
+					version = d.Version
+					if d.Replace != nil && d.Replace.Version != "" {
+						version = d.Replace.Version
+					}
+				}
+			}
+		}
+		d := decideMechanism(tags, version)
+		d.Binary = b
+		return d
+	}
+	return Detection{Mechanism: MechXCrypto, Reason: "no runtime binary with Go build information found under the root; assuming kiOS's CRI-O (containers_image_openpgp, x/crypto)"}
+}
+
+// decideMechanism maps build tags and the containers/image version to the
+// mechanism compiled in.
+func decideMechanism(tags, imageVersion string) Detection {
+	hasTag := false
+	for _, t := range strings.FieldsFunc(tags, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if t == "containers_image_openpgp" {
+			hasTag = true
+		}
+	}
+	if !hasTag {
+		return Detection{Mechanism: MechGPGME, Reason: fmt.Sprintf("built without containers_image_openpgp (image %s): GnuPG through gpgme", orUnknown(imageVersion))}
+	}
+	if imageVersion != "" && semver.IsValid(imageVersion) && semver.Compare(semver.MajorMinor(imageVersion), "v5.40") > 0 {
+		return Detection{Mechanism: MechGoCrypto, Reason: fmt.Sprintf("containers_image_openpgp with image %s (after v5.40): ProtonMail/go-crypto", imageVersion)}
+	}
+	return Detection{Mechanism: MechXCrypto, Reason: fmt.Sprintf("containers_image_openpgp with image %s (up to v5.40): frozen x/crypto/openpgp", orUnknown(imageVersion))}
+}
+
+func orUnknown(v string) string {
+	if v == "" {
+		return "version unknown"
+	}
+	return v
+}

@@ -1,0 +1,89 @@
+package gpg
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kios/imgtrust/model"
+)
+
+// DiagnoseKeyMaterial reports what the runtime will make of a key file
+// (or keyData) referenced by the policy, under mechanism mech.
+func DiagnoseKeyMaterial(label string, pos model.Pos, data []byte, mech Mechanism, now time.Time) model.Diagnostics {
+	var out model.Diagnostics
+	add := func(sev model.Severity, code, msg, fix string) {
+		out = append(out, model.Diagnostic{Severity: sev, Code: code, Pos: pos, Message: label + ": " + msg, Fix: fix})
+	}
+	if err := FindSecret(data); err != nil {
+		add(model.Error, "key-private", "contains private key material; a node must only hold public keys",
+			"replace it with the public part only: gpg --export KEYID > "+baseName(label)+", then delete the secret copy")
+		return out
+	}
+	if len(data) == 0 {
+		add(model.Error, "key-empty", "is empty: no public keys imported, every signed image is rejected", "import the signing key: imgtrust keys import FILE")
+		return out
+	}
+	ring, err := LoadRuntimeKeyring(data, mech)
+	if err != nil {
+		if strings.Contains(err.Error(), "EdDSA") {
+			add(model.Error, "key-unusable-mechanism", "the runtime cannot use this key: every image that needs it will be rejected ("+string(mech)+" has no ed25519 support)",
+				"sign with an RSA or ECDSA key (gpg --quick-gen-key ID rsa4096 sign), or run a runtime built with openpgp-gocrypto or gpgme")
+		} else {
+			add(model.Error, "key-not-openpgp", "is not an OpenPGP public key the runtime can read: "+err.Error(), "export the key in binary form: gpg --export KEYID > FILE")
+		}
+		return out
+	}
+	kr, perr := ParseKeyring(data)
+	if perr != nil || len(ring) == 0 {
+		add(model.Error, "key-not-openpgp", "holds no usable public key", "export the key in binary form: gpg --export KEYID > FILE")
+		return out
+	}
+	if n := len(kr.Keys) - len(ring); n > 0 && mech == MechXCrypto {
+		add(model.Warning, "key-partly-unusable", fmt.Sprintf("%d of its %d keys use ed25519, which this runtime skips", n, len(kr.Keys)), "")
+	}
+	usable := 0
+	for _, k := range kr.Keys {
+		name := ShortFingerprint(k.Fingerprint)
+		switch {
+		case k.Revoked:
+			add(model.Warning, "key-revoked", "key "+name+" is revoked: its signatures are rejected", "remove it from the policy once images are re-signed")
+		case k.Expires != nil && now.After(*k.Expires):
+			if mech == MechXCrypto {
+				add(model.Warning, "key-expired-trusted", fmt.Sprintf("key %s expired on %s, but this runtime (%s) does not check key expiry and still trusts it", name, k.Expires.Format("2006-01-02"), mech),
+					"remove the key or extend it (gpg --quick-set-expire) and re-import; gpgme and newer runtimes will reject it")
+			} else {
+				add(model.Warning, "key-expired", fmt.Sprintf("key %s expired on %s: this runtime rejects its signatures", name, k.Expires.Format("2006-01-02")),
+					"extend it (gpg --quick-set-expire) and re-import")
+			}
+		case !k.CanSign:
+			add(model.Warning, "key-cannot-sign", "key "+name+" has no signing-capable key: it cannot verify anything", "export the key that signs the images")
+		default:
+			usable++
+		}
+		if k.Algorithm == "RSA" && k.Bits > 0 && k.Bits < 2048 {
+			add(model.Warning, "key-weak", fmt.Sprintf("key %s is RSA-%d, below 2048 bits", name, k.Bits), "use a key of 3072 bits or more")
+		}
+		if k.Algorithm == "DSA" || k.Algorithm == "ElGamal" {
+			add(model.Warning, "key-weak", "key "+name+" uses "+k.Algorithm+", which is deprecated", "move to RSA-3072+ or ECDSA")
+		}
+		if k.SHA1Only {
+			add(model.Warning, "key-sha1", "key "+name+" has only SHA-1 self-signatures", "refresh its self-signatures with a current gpg")
+		}
+	}
+	if usable == 0 {
+		out = append(out, model.Diagnostic{Severity: model.Warning, Code: "key-none-usable", Pos: pos, Message: label + ": no key in it can verify a signature now"})
+	}
+	return out
+}
+
+func baseName(label string) string {
+	if i := strings.LastIndexByte(label, '/'); i >= 0 {
+		return label[i+1:]
+	}
+	return "key.gpg"
+}
+
+// ErrNotFound is returned when a key is not in the inventory.
+var ErrNotFound = errors.New("no such key")
