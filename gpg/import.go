@@ -1,0 +1,214 @@
+package gpg
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/safefile"
+)
+
+// ImportOptions control Import.
+type ImportOptions struct {
+	// Name overrides the file name derived from the key.
+	Name string
+	// Force replaces a different file of the same name.
+	Force    bool
+	AuditLog string
+}
+
+// ImportResult says what Import did.
+type ImportResult struct {
+	Keys []KeyInfo `json:"keys"`
+	// NodePath is the path to write into policy.json.
+	NodePath string `json:"path"`
+	// AlreadyIn is set when the keys were present already (in that node
+	// path) and nothing was written.
+	AlreadyIn string `json:"already_in,omitempty"`
+}
+
+// DuplicateError reports keys already imported under another file.
+type DuplicateError struct {
+	Fingerprint, File string
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("key %s is already in %s; nothing was written", GroupFingerprint(e.Fingerprint), e.File)
+}
+
+// Import stores the public keys in data in the keys directory: binary (as
+// containers/image reads them), atomically, mode 0644, under a name derived
+// from the key. Private key material is refused and nothing is written.
+func Import(data []byte, paths policyio.Paths, opt ImportOptions) (*ImportResult, error) {
+	kr, err := ParseKeyring(data)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := BuildInventory(paths, nil, MechGoCrypto, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	res := &ImportResult{Keys: kr.Keys}
+	present := 0
+	for _, k := range kr.Keys {
+		for file, fprs := range inv.Files {
+			for _, f := range fprs {
+				if f == k.Fingerprint {
+					present++
+					res.AlreadyIn = file
+				}
+			}
+		}
+	}
+	if present == len(kr.Keys) {
+		res.NodePath = res.AlreadyIn
+		return res, nil
+	}
+	if present > 0 {
+		return nil, &DuplicateError{Fingerprint: kr.Keys[0].Fingerprint, File: res.AlreadyIn}
+	}
+	res.AlreadyIn = ""
+	name := opt.Name
+	if name == "" {
+		name = FileName(kr.Keys[0])
+	}
+	if strings.ContainsAny(name, "/\\") || name == "." || name == ".." || strings.HasPrefix(name, ".") {
+		return nil, fmt.Errorf("invalid key file name %q: give a plain file name such as release.gpg", name)
+	}
+	host := filepath.Join(paths.KeysDir, name)
+	pub, err := kr.PublicBytes()
+	if err != nil {
+		return nil, err
+	}
+	expect := safefile.ExpectAbsent
+	if opt.Force {
+		expect = safefile.ExpectAny
+	} else if _, err := os.Stat(host); err == nil {
+		return nil, fmt.Errorf("%s exists and holds other keys; choose another --name, or replace it with --force (a backup is kept)", paths.Node(host))
+	}
+	summary := fmt.Sprintf("import key %s (%s)", kr.Keys[0].Fingerprint, firstUID(kr.Keys[0]))
+	if _, err := safefile.Write(host, pub, safefile.Options{ExpectSHA256: expect, Mode: 0o644, Backup: true, AuditLog: opt.AuditLog, Summary: summary}); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", host, err)
+	}
+	// Key files must not be writable by others whatever the umask or an
+	// existing file's mode was.
+	if err := os.Chmod(host, 0o644); err != nil {
+		return nil, err
+	}
+	res.NodePath = paths.Node(host)
+	return res, nil
+}
+
+func firstUID(k KeyInfo) string {
+	if len(k.UserIDs) > 0 {
+		return k.UserIDs[0]
+	}
+	return "no user ID"
+}
+
+var (
+	emailRE   = regexp.MustCompile(`<([^>]+)>`)
+	unsafeRE  = regexp.MustCompile(`[^a-z0-9._-]+`)
+	repeatsRE = regexp.MustCompile(`-{2,}`)
+)
+
+// FileName derives a readable file name: the user ID's e-mail (or name)
+// and the last 8 hex digits of the fingerprint, e.g.
+// "release-example.com-23e8dd43.gpg".
+func FileName(k KeyInfo) string {
+	base := "key"
+	if len(k.UserIDs) > 0 {
+		uid := k.UserIDs[0]
+		if m := emailRE.FindStringSubmatch(uid); m != nil {
+			uid = m[1]
+		}
+		uid = strings.ReplaceAll(strings.ToLower(uid), "@", "-")
+		uid = repeatsRE.ReplaceAllString(unsafeRE.ReplaceAllString(uid, "-"), "-")
+		if uid = strings.Trim(uid, "-."); uid != "" {
+			base = uid
+		}
+	}
+	fpr := strings.ToLower(k.Fingerprint)
+	return fmt.Sprintf("%s-%s.gpg", base, fpr[max(0, len(fpr)-8):])
+}
+
+// ReferencedError refuses to remove a key the policy still uses.
+type ReferencedError struct {
+	File   string
+	UsedBy []string
+}
+
+func (e *ReferencedError) Error() string {
+	return fmt.Sprintf("%s is still used by %s; remove those rules first, or pass --drop-references (rules left without a key then reject everything)",
+		e.File, strings.Join(e.UsedBy, ", "))
+}
+
+// RemoveKeyFile deletes a key file from the keys directory, with a backup,
+// unless the policy still references it.
+func RemoveKeyFile(paths policyio.Paths, pol *model.Policy, nodePath, auditLog string) error {
+	if used := referencesTo(pol, nodePath); len(used) > 0 {
+		return &ReferencedError{File: nodePath, UsedBy: used}
+	}
+	host := paths.Host(nodePath)
+	sum, err := safefile.Hash(host)
+	if err != nil {
+		return err
+	}
+	if sum == safefile.ExpectAbsent {
+		return fmt.Errorf("%s: %w", nodePath, ErrNotFound)
+	}
+	_, err = safefile.Remove(host, safefile.Options{ExpectSHA256: sum, Backup: true, AuditLog: auditLog, Summary: "remove key file " + nodePath})
+	return err
+}
+
+func referencesTo(pol *model.Policy, nodePath string) []string {
+	var used []string
+	if pol == nil {
+		return nil
+	}
+	pol.EachList(func(ref model.ScopeRef, _ model.Pos, reqs model.Requirements) {
+		for _, r := range reqs {
+			for _, k := range r.KeyRefs() {
+				if k.Path == nodePath {
+					used = appendUnique(used, ref.String())
+				}
+			}
+		}
+	})
+	return used
+}
+
+// DropReferences removes nodePath from every requirement of pol; a
+// requirement left without any key becomes reject, so that dropping a key
+// never widens trust.
+func DropReferences(pol *model.Policy, nodePath string) {
+	pol.EachList(func(_ model.ScopeRef, _ model.Pos, reqs model.Requirements) {
+		for i, r := range reqs {
+			if r.Type != model.SignedBy && r.Type != model.SigstoreSigned {
+				continue
+			}
+			if r.KeyPath == nodePath {
+				r.KeyPath = ""
+			}
+			var kept []string
+			for _, p := range r.KeyPaths {
+				if p != nodePath {
+					kept = append(kept, p)
+				}
+			}
+			if r.KeyPaths != nil {
+				r.KeyPaths = kept
+			}
+			if len(r.KeyRefs()) == 0 {
+				reqs[i] = &model.Requirement{Type: model.Reject}
+			}
+		}
+	})
+}
+
+

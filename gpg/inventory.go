@@ -1,0 +1,161 @@
+package gpg
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/safefile"
+)
+
+// InventoryKey is one public key known to the node: in a file of the keys
+// directory, in a file the policy names elsewhere, or inline in keyData.
+type InventoryKey struct {
+	KeyInfo
+	// File is the node path of the file holding the key; "" for keyData.
+	File string `json:"file,omitempty"`
+	// UsedBy lists the requirement lists that trust the key.
+	UsedBy []string `json:"used_by"`
+	// Status is "ok" or a short reason it verifies nothing on this node.
+	Status string `json:"status"`
+}
+
+// Inventory joins the keys directory with the policy's key references.
+type Inventory struct {
+	Mechanism Mechanism         `json:"mechanism"`
+	Keys      []InventoryKey    `json:"keys"`
+	Problems  model.Diagnostics `json:"problems"`
+	// Files maps a node path to the fingerprints it holds.
+	Files map[string][]string `json:"files"`
+}
+
+// isKeyFile tells key files from our backups and temporary files.
+func isKeyFile(name string) bool {
+	return !strings.HasPrefix(name, ".") && !strings.HasSuffix(name, safefile.BackupSuffix)
+}
+
+// BuildInventory reads every key file in the keys directory and every key
+// the policy references (pol may be nil).
+func BuildInventory(paths policyio.Paths, pol *model.Policy, mech Mechanism, now time.Time) (*Inventory, error) {
+	inv := &Inventory{Mechanism: mech, Files: map[string][]string{}}
+	byFile := map[string][]int{} // node path -> indexes into inv.Keys
+	load := func(host string) {
+		node := paths.Node(host)
+		if _, done := byFile[node]; done {
+			return
+		}
+		byFile[node] = nil
+		data, err := os.ReadFile(host)
+		if err != nil {
+			inv.Problems = append(inv.Problems, model.Diagnostic{Severity: model.Error, Code: "key-unreadable", Pos: model.Pos{File: host}, Message: fmt.Sprintf("%s: %v", node, err)})
+			return
+		}
+		kr, err := ParseKeyring(data)
+		if err != nil {
+			inv.Problems = append(inv.Problems, model.Diagnostic{Severity: model.Error, Code: "key-not-openpgp", Pos: model.Pos{File: host}, Message: fmt.Sprintf("%s: %v", node, err)})
+			return
+		}
+		usable, lerr := LoadRuntimeKeyring(data, mech)
+		usableFpr := map[string]bool{}
+		for _, e := range usable {
+			usableFpr[fingerprint(e.PrimaryKey)] = true
+		}
+		for _, k := range kr.Keys {
+			ik := InventoryKey{KeyInfo: k, File: node, UsedBy: []string{}, Status: keyStatus(k, usableFpr[k.Fingerprint] && lerr == nil, mech, now)}
+			byFile[node] = append(byFile[node], len(inv.Keys))
+			inv.Files[node] = append(inv.Files[node], k.Fingerprint)
+			inv.Keys = append(inv.Keys, ik)
+		}
+	}
+	entries, err := os.ReadDir(paths.KeysDir)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, fmt.Errorf("reading the keys directory: %w", err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && isKeyFile(e.Name()) {
+			load(filepath.Join(paths.KeysDir, e.Name()))
+		}
+	}
+	if pol != nil {
+		pol.EachList(func(ref model.ScopeRef, _ model.Pos, reqs model.Requirements) {
+			for _, r := range reqs {
+				if r.Type != model.SignedBy {
+					continue
+				}
+				for _, k := range r.KeyRefs() {
+					if k.Inline() {
+						kr, err := ParseKeyring(k.Data)
+						if err != nil {
+							continue // lint reports bad keyData
+						}
+						for _, info := range kr.Keys {
+							inv.Keys = append(inv.Keys, InventoryKey{KeyInfo: info, UsedBy: []string{ref.String()}, Status: keyStatus(info, !(mech == MechXCrypto && info.EdDSA), mech, now)})
+						}
+						continue
+					}
+					if !filepath.IsAbs(k.Path) {
+						continue
+					}
+					host := paths.Host(k.Path)
+					if _, err := os.Stat(host); err != nil {
+						inv.Problems = append(inv.Problems, model.Diagnostic{Severity: model.Error, Code: "key-missing", Pos: r.FieldPos[k.Field],
+							Message: fmt.Sprintf("%s uses %s, which does not exist", ref, k.Path), Fix: "imgtrust keys import FILE"})
+						continue
+					}
+					load(host)
+					for _, i := range byFile[paths.Node(host)] {
+						inv.Keys[i].UsedBy = appendUnique(inv.Keys[i].UsedBy, ref.String())
+					}
+				}
+			}
+		})
+	}
+	sort.SliceStable(inv.Keys, func(i, j int) bool { return inv.Keys[i].File < inv.Keys[j].File })
+	return inv, nil
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func keyStatus(k KeyInfo, loadable bool, mech Mechanism, now time.Time) string {
+	switch {
+	case !loadable:
+		return "unusable: " + string(mech) + " cannot load ed25519 keys"
+	case k.Revoked:
+		return "revoked"
+	case k.Expires != nil && now.After(*k.Expires) && mech != MechXCrypto:
+		return "expired"
+	case k.Expires != nil && now.After(*k.Expires):
+		return "expired (still trusted by " + string(mech) + ")"
+	case !k.CanSign:
+		return "cannot sign"
+	}
+	return "ok"
+}
+
+// Find returns the keys matching a fingerprint (full, or its last 8+ hex
+// digits, spaces ignored) or a file (node path or base name).
+func (inv *Inventory) Find(query string) []InventoryKey {
+	q := strings.ToUpper(strings.ReplaceAll(query, " ", ""))
+	var out []InventoryKey
+	for _, k := range inv.Keys {
+		switch {
+		case k.File != "" && (k.File == query || filepath.Base(k.File) == query):
+			out = append(out, k)
+		case len(q) >= 8 && strings.HasSuffix(k.Fingerprint, q):
+			out = append(out, k)
+		}
+	}
+	return out
+}
