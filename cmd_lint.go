@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
+	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
@@ -32,7 +34,8 @@ func runLint(a *app, args []string) int {
 	if !ok {
 		return code
 	}
-	pf, diags, err := lintNode(paths)
+	det, _ := g.detectMechanism(paths)
+	pf, diags, err := lintNode(paths, det.Mechanism)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust lint:", err)
 		return exitUsage
@@ -66,15 +69,22 @@ func runLint(a *app, args []string) int {
 
 // lintNode gathers the diagnostics of every file that decides what the
 // node may pull.
-func lintNode(paths policyio.Paths) (*policyio.PolicyFile, model.Diagnostics, error) {
+func lintNode(paths policyio.Paths, mech gpg.Mechanism) (*policyio.PolicyFile, model.Diagnostics, error) {
 	pf, err := policyio.LoadPolicy(paths.Policy)
 	if err != nil {
 		return nil, nil, err
 	}
 	diags := append(model.Diagnostics(nil), pf.Diags...)
-	diags = append(diags, policyio.CheckKeyFiles(pf.Policy, paths, nil)...)
+	diags = append(diags, policyio.CheckKeyFiles(pf.Policy, paths, keyInspector(mech))...)
 	diags = append(diags, workspace.NodeDiagnostics(paths)...)
 	return pf, diags.Sorted(), nil
+}
+
+// keyInspector looks inside key files as the node's mechanism will.
+func keyInspector(mech gpg.Mechanism) policyio.KeyInspector {
+	return func(label string, pos model.Pos, data []byte) model.Diagnostics {
+		return gpg.DiagnoseKeyMaterial(label, pos, data, mech, time.Now())
+	}
 }
 
 // printDiagnostics writes each diagnostic with its source line, like a

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
 	"text/tabwriter"
 
+	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 )
@@ -38,7 +40,7 @@ func runShow(a *app, args []string) int {
 		fmt.Fprintln(a.stderr, "imgtrust show: the policy cannot be read; run imgtrust lint")
 		return exitFindings
 	}
-	rows := showRows(pf.Policy, nil)
+	rows := showRows(pf.Policy, keyLabeler(paths))
 	if g.json {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
@@ -64,6 +66,34 @@ func runShow(a *app, args []string) int {
 		return exitFindings
 	}
 	return exitOK
+}
+
+// keyLabeler names keys by fingerprint and user ID, reading key files
+// under the root; a file that cannot be read is named by its path.
+func keyLabeler(paths policyio.Paths) model.KeyLabeler {
+	cache := map[string]string{}
+	return func(k model.KeyRef) string {
+		data := k.Data
+		if !k.Inline() {
+			if l, ok := cache[k.Path]; ok {
+				return l
+			}
+			b, err := os.ReadFile(paths.Host(k.Path))
+			if err != nil {
+				cache[k.Path] = k.Path + " (missing)"
+				return cache[k.Path]
+			}
+			data = b
+		}
+		label := ""
+		if kr, err := gpg.ParseKeyring(data); err == nil {
+			label = kr.Label()
+		}
+		if !k.Inline() {
+			cache[k.Path] = label
+		}
+		return label
+	}
 }
 
 func showRows(p *model.Policy, label model.KeyLabeler) []showRow {

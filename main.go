@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -115,6 +116,7 @@ type globalFlags struct {
 	keysDir     string
 	json        bool
 	ascii       bool
+	mechanism   string
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
@@ -124,12 +126,26 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.keysDir, "keys-dir", "", "directory of OpenPGP public keys (default /etc/gpg under --root)")
 	fs.BoolVar(&g.json, "json", false, "print machine-readable JSON")
 	fs.BoolVar(&g.ascii, "ascii", false, "use ASCII instead of Unicode symbols")
+	fs.StringVar(&g.mechanism, "mechanism", "auto", "the runtime's OpenPGP mechanism: auto (read the node's crio/podman binary), openpgp-xcrypto, openpgp-gocrypto or gpgme")
+}
+
+// detectMechanism resolves --mechanism; auto reads the runtime binary's
+// build information under the root.
+func (g *globalFlags) detectMechanism(paths policyio.Paths) (gpg.Detection, error) {
+	if g.mechanism == "" || g.mechanism == "auto" {
+		return gpg.DetectMechanism(paths.Root), nil
+	}
+	m, err := gpg.ParseMechanism(g.mechanism)
+	if err != nil {
+		return gpg.Detection{}, err
+	}
+	return gpg.Detection{Mechanism: m, Reason: "set with --mechanism"}, nil
 }
 
 func globalTakesValue(flagArg string) bool {
 	name := strings.TrimLeft(flagArg, "-")
 	switch name {
-	case "root", "policy", "registries.d", "keys-dir":
+	case "root", "policy", "registries.d", "keys-dir", "mechanism":
 		return true
 	}
 	return false
@@ -186,6 +202,10 @@ func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args [
 	paths, err := g.paths()
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %v\n", name, err)
+		return nil, paths, exitUsage, false
+	}
+	if _, err := g.detectMechanism(paths); err != nil {
+		fmt.Fprintf(a.stderr, "imgtrust %s: --mechanism: %v\n", name, err)
 		return nil, paths, exitUsage, false
 	}
 	return rest, paths, exitOK, true

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +37,21 @@ func scratchRoot(t *testing.T, policy string, files map[string]string) string {
 		}
 	}
 	return root
+}
+
+// testPublicKey is a freshly generated ECDSA P-256 public key (fast to
+// make, and usable by every runtime mechanism).
+func testPublicKey(t *testing.T) string {
+	t.Helper()
+	e, err := openpgp.NewEntity("test", "", "test@example.com", &packet.Config{Algorithm: packet.PubKeyAlgoECDSA, Curve: packet.CurveNistP256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := e.Serialize(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }
 
 func mapWith(m map[string]string, k, v string) map[string]string {
@@ -87,7 +104,8 @@ func TestLint(t *testing.T) {
 		{"kiOS guide", string(guide), nil, exitFindings, []string{"policy.json:26:32: error: JSON syntax error", "line 26, column 15"}},
 		{"missing policy", "", nil, exitFindings, []string{"does not exist"}},
 		{"missing key file", good, nil, exitFindings, []string{"key file /etc/gpg/k.gpg does not exist", "loads policy.json, but"}},
-		{"clean", good, map[string]string{"etc/gpg/k.gpg": "x"}, exitOK, []string{"0 error(s)"}},
+		{"clean", good, map[string]string{"etc/gpg/k.gpg": testPublicKey(t)}, exitOK, []string{"0 error(s)"}},
+		{"not a key", good, map[string]string{"etc/gpg/k.gpg": "x"}, exitFindings, []string{"not an OpenPGP public key"}},
 		{"warning only", `{"default":[{"type":"insecureAcceptAnything"}]}`, nil, exitOK, []string{"default accepts any image", "1 warning(s)"}},
 	}
 	for _, tt := range tests {
@@ -107,7 +125,7 @@ func TestLint(t *testing.T) {
 }
 
 func TestLintJSON(t *testing.T) {
-	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"a.com":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k","signedIdentity":{"type":"matchRespository"}}]}}}`, map[string]string{"k": "x"})
+	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"a.com":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k","signedIdentity":{"type":"matchRespository"}}]}}}`, map[string]string{"k": testPublicKey(t)})
 	code, out, _ := run(t, "lint", "--root", root, "--json")
 	if code != exitFindings {
 		t.Fatalf("exit %d", code)
@@ -135,7 +153,7 @@ func TestShow(t *testing.T) {
 	if len(lines) != 4 {
 		t.Fatalf("want header + 3 rules:\n%s", out)
 	}
-	for i, want := range []string{"TRANSPORT", "signed by 1 key: /etc/gpg/k.gpg, identity must match the repository", "accept anything", "default"} {
+	for i, want := range []string{"TRANSPORT", "signed by 1 key: /etc/gpg/k.gpg (missing), identity must match the repository", "accept anything", "default"} {
 		if !strings.Contains(lines[i], want) {
 			t.Errorf("line %d %q lacks %q", i, lines[i], want)
 		}

@@ -155,7 +155,19 @@ func (inv *Inventory) Find(query string) []InventoryKey {
 			out = append(out, k)
 		case len(q) >= 8 && strings.HasSuffix(k.Fingerprint, q):
 			out = append(out, k)
+		case len(query) >= 3 && k.File != "" && uidContains(k.UserIDs, query):
+			out = append(out, k)
 		}
 	}
 	return out
+}
+
+func uidContains(uids []string, q string) bool {
+	q = strings.ToLower(q)
+	for _, u := range uids {
+		if strings.Contains(strings.ToLower(u), q) {
+			return true
+		}
+	}
+	return false
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -394,7 +395,9 @@ func audit(opt Options, action, path, before, after string) error {
 func currentUser() string {
 	name := os.Getenv("SUDO_USER")
 	if name == "" {
-		name = os.Getenv("USER")
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
 	}
 	if name == "" {
 		name = fmt.Sprintf("uid:%d", os.Getuid())

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/kios/imgtrust/policyio"
+)
+
+func TestKeysCommands(t *testing.T) {
+	e, err := openpgp.NewEntity("Release", "", "release@example.com", &packet.Config{Algorithm: packet.PubKeyAlgoECDSA, Curve: packet.CurveNistP256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pub, sec bytes.Buffer
+	e.Serialize(&pub)
+	e.SerializePrivate(&sec, nil)
+	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"pub.gpg": pub.String(), "sec.gpg": sec.String()})
+	policyPath := filepath.Join(root, "etc/containers/policy.json")
+	before, _ := os.ReadFile(policyPath)
+
+	code, _, errs := run(t, "--root", root, "keys", "import", filepath.Join(root, "sec.gpg"), "--reference", "example.com")
+	if code != exitFindings || !strings.Contains(errs, "gpg --export") {
+		t.Fatalf("private key: exit %d %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc/gpg")); !os.IsNotExist(err) {
+		t.Error("the keys directory was created for a refused import")
+	}
+	if after, _ := os.ReadFile(policyPath); !bytes.Equal(before, after) {
+		t.Error("policy.json changed after a refused import")
+	}
+
+	code, out, errs := run(t, "--root", root, "keys", "import", filepath.Join(root, "pub.gpg"), "--reference", "example.com", "--identity", "matchRepository")
+	if code != exitOK || !strings.Contains(out, "imported to /etc/gpg/release-example.com-") {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
+	}
+	data, _ := os.ReadFile(policyPath)
+	p, diags := policyio.ParsePolicy("p", data)
+	if diags.HasErrors() {
+		t.Fatalf("written policy: %v", diags)
+	}
+	r := p.Transport("docker").Scope("example.com").Requirements[0]
+	if !strings.HasPrefix(r.KeyPath, "/etc/gpg/release-example.com-") || r.SignedIdentity == nil || r.SignedIdentity.Type != "matchRepository" {
+		t.Errorf("rule: %+v", r)
+	}
+
+	code, out, _ = run(t, "--root", root, "keys", "list", "--json")
+	var inv struct {
+		Keys []struct {
+			File   string   `json:"file"`
+			UsedBy []string `json:"used_by"`
+		} `json:"keys"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &inv) != nil || len(inv.Keys) != 1 || inv.Keys[0].UsedBy[0] != "docker:example.com" {
+		t.Fatalf("list: %d %s", code, out)
+	}
+
+	if code, _, errs := run(t, "--root", root, "keys", "remove", filepath.Base(inv.Keys[0].File)); code != exitFindings || !strings.Contains(errs, "still used by docker:example.com") {
+		t.Errorf("remove of a used key: %d %s", code, errs)
+	}
+	if code, out, errs := run(t, "--root", root, "keys", "remove", filepath.Base(inv.Keys[0].File), "--drop-references"); code != exitOK {
+		t.Fatalf("remove --drop-references: %d %s %s", code, out, errs)
+	}
+	data, _ = os.ReadFile(policyPath)
+	if p, _ := policyio.ParsePolicy("p", data); p.Transport("docker").Scope("example.com").Requirements[0].Type != "reject" {
+		t.Errorf("the rule left without a key should reject:\n%s", data)
+	}
+}
