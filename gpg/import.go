@@ -210,5 +210,3 @@ func DropReferences(pol *model.Policy, nodePath string) {
 		}
 	})
 }
-
-
