@@ -37,6 +37,7 @@ require (
 require (
 	github.com/BurntSushi/toml v1.6.0
 	golang.org/x/mod v0.39.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (

@@ -1,0 +1,165 @@
+package policyio
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/distribution/reference"
+	"github.com/kios/imgtrust/model"
+	"github.com/opencontainers/go-digest"
+)
+
+func writeDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestKiosGuideRegistriesD(t *testing.T) {
+	def, _ := os.ReadFile("../testdata/kios-guide/kios-guide-default.yaml")
+	reg, _ := os.ReadFile("../testdata/kios-guide/kios-guide-registry.example.net.yaml")
+	if len(def) == 0 || len(reg) == 0 {
+		t.Fatal("missing testdata/kios-guide")
+	}
+	dir := writeDir(t, map[string]string{"default.yaml": string(def), "registry.example.net.yaml": string(reg)})
+	rd, diags := LoadRegistriesD(dir)
+	if diags.HasErrors() {
+		t.Fatalf("the guide's files do not load together: %v", diags)
+	}
+	if rd.Default == nil || rd.Default.ReadURL() != "https://lookaside.example.org" || rd.Entry("registry.example.net").ReadURL() != "https://lookaside.example.com" {
+		t.Fatalf("merged: %+v %+v", rd.Default, rd.Entries)
+	}
+	os.WriteFile(filepath.Join(dir, "zz-other.yaml"), []byte("docker:\n  registry.example.net:\n    lookaside: https://other\n"), 0o644)
+	_, diags = LoadRegistriesD(dir)
+	if !diags.HasErrors() || !strings.Contains(diags[0].Message, "registry.example.net.yaml") || !strings.Contains(diags[0].Message, "zz-other.yaml") {
+		t.Fatalf("a redefinition must name both files: %v", diags)
+	}
+}
+
+func TestRegistriesDErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		code  string
+		sev   model.Severity
+		line  int
+	}{
+		{"default twice", map[string]string{"a.yaml": "default-docker:\n  lookaside: https://a\n", "b.yaml": "default-docker:\n  lookaside: https://b\n"}, "registriesd-conflict", model.Error, 1},
+		{"duplicate key", map[string]string{"a.yaml": "docker:\n  example.com:\n    lookaside: https://a\n  example.com:\n    lookaside: https://b\n"}, "registriesd-duplicate-key", model.Error, 4},
+		{"tabs", map[string]string{"a.yaml": "docker:\n\texample.com: {}\n"}, "registriesd-yaml", model.Error, 2},
+		{"not a mapping", map[string]string{"a.yaml": "- a\n- b\n"}, "registriesd-not-mapping", model.Error, 1},
+		{"bad bool", map[string]string{"a.yaml": "docker:\n  example.com:\n    use-sigstore-attachments: maybe\n"}, "registriesd-type", model.Error, 3},
+		{"typo is ignored by the runtime", map[string]string{"a.yaml": "docker:\n  example.com:\n    lookside: https://a\n"}, "registriesd-unknown-key", model.Warning, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := LoadRegistriesD(writeDir(t, tt.files))
+			for _, d := range diags {
+				if d.Code == tt.code {
+					if d.Severity != tt.sev || d.Pos.Line != tt.line {
+						t.Errorf("got %s at line %d, want %s at %d: %s", d.Severity, d.Pos.Line, tt.sev, tt.line, d)
+					}
+					return
+				}
+			}
+			t.Fatalf("no %s: %v", tt.code, diags)
+		})
+	}
+	// Only *.yaml files count; empty files and comments are fine.
+	_, diags := LoadRegistriesD(writeDir(t, map[string]string{"x.yml": "garbage: [", "empty.yaml": "", "c.yaml": "# only a comment\n"}))
+	if len(diags) != 0 {
+		t.Errorf("%v", diags)
+	}
+	if rd, diags := LoadRegistriesD(filepath.Join(t.TempDir(), "missing")); len(diags) != 0 || len(rd.Entries) != 0 {
+		t.Error("a missing directory is an empty configuration")
+	}
+}
+
+// TestLookasideFor follows the library's TestRegistryConfigurationSignatureTopLevel
+// and the fall-through example of registries-d.md §3.
+func TestLookasideFor(t *testing.T) {
+	dir := writeDir(t, map[string]string{"a.yaml": `
+docker:
+  localhost: {lookaside: https://localhost}
+  localhost:5000: {lookaside: https://localhost5000}
+  example.com: {lookaside: https://example.com}
+  example.com/ns1: {lookaside: https://ns1}
+  example.com/ns1/ns2: {lookaside: https://ns2}
+  example.com/ns1/ns2/repo: {lookaside: https://repo}
+  example.com/ns1/ns2/repo:notlatest: {lookaside: https://notlatest}
+  attach.example/ns: {use-sigstore-attachments: false}
+  attach.example/ns/repo: {use-sigstore-attachments: true}
+  "*.wild.example": {lookaside: https://wild}
+default-docker: {lookaside: https://default, use-sigstore-attachments: true}
+`})
+	rd, diags := LoadRegistriesD(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	tests := []struct {
+		ref, scope string
+		attach     bool
+	}{
+		{"example.com/ns1/ns2/repo:notlatest", "example.com/ns1/ns2/repo:notlatest", true},
+		{"example.com/ns1/ns2/repo:unmatched", "example.com/ns1/ns2/repo", true},
+		{"example.com/ns1/ns2/notrepo:notlatest", "example.com/ns1/ns2", true},
+		{"example.com/ns1/notns2/repo", "example.com/ns1", true},
+		{"example.com/notns1/repo", "example.com", true},
+		{"unknown.example.com/busybox", model.DefaultDockerScope, true},
+		{"localhost:5000/busybox", "localhost:5000", true},
+		{"localhost/busybox", "localhost", true},
+		{"localhost:9999/busybox", model.DefaultDockerScope, true},
+		{"a.b.wild.example:5000/x", "*.wild.example", true},
+		{"attach.example/ns/repo:tag", model.DefaultDockerScope, true},
+		{"attach.example/ns/other:tag", model.DefaultDockerScope, false},
+	}
+	for _, tt := range tests {
+		ref, err := reference.ParseNormalizedNamed(tt.ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := rd.LookasideFor(ref)
+		if m.Scope != tt.scope || m.UseSigstoreAttachments != tt.attach {
+			t.Errorf("%s: scope %q attach %v, want %q %v (tried %v)", tt.ref, m.Scope, m.UseSigstoreAttachments, tt.scope, tt.attach, m.Tried)
+		}
+	}
+	empty, _ := LoadRegistriesD(t.TempDir())
+	ref, _ := reference.ParseNormalizedNamed("registry.example.com/team/app")
+	if m := empty.LookasideFor(ref); m.BaseURL != model.BuiltinLookaside || m.Scope != "" {
+		t.Errorf("built-in default: %+v", m)
+	}
+}
+
+func TestSignatureURL(t *testing.T) {
+	h := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	h512 := strings.Repeat(h, 2)
+	tests := []struct {
+		base, ref, dgst string
+		n               int
+		want            string
+	}{
+		{"https://lookaside.example.com", "example.com/my/project", "sha256:" + h, 1, "https://lookaside.example.com/my/project@sha256=" + h + "/signature-1"},
+		{"https://example.com/lookaside", "busybox:latest", "sha256:" + h, 1, "https://example.com/lookaside/library/busybox@sha256=" + h + "/signature-1"},
+		{"https://h/base/?q=1", "example.com/ns/repo:tag", "sha512:" + h512, 3, "https://h/base//ns/repo@sha512=" + h512 + "/signature-3?q=1"},
+		{"file:///var/lib/containers/sigstore", "registry.example.com/team/app", "sha256:" + h, 1, "file:///var/lib/containers/sigstore/team/app@sha256=" + h + "/signature-1"},
+		{"http://127.0.0.1:8080", "127.0.0.1:5000/a/b/c:1", "sha256:" + h, 12, "http://127.0.0.1:8080/a/b/c@sha256=" + h + "/signature-12"},
+	}
+	for _, tt := range tests {
+		ref, _ := reference.ParseNormalizedNamed(tt.ref)
+		got, err := SignatureURL(tt.base, ref, digest.Digest(tt.dgst), tt.n)
+		if err != nil || got != tt.want {
+			t.Errorf("%s %s: got %q (%v), want %q", tt.base, tt.ref, got, err, tt.want)
+		}
+	}
+	ref, _ := reference.ParseNormalizedNamed("example.com/a")
+	if _, err := SignatureURL("https://x", ref, "sha256:../hello", 1); err == nil {
+		t.Error("accepted a bad digest")
+	}
+}
