@@ -163,3 +163,32 @@ func TestSignatureURL(t *testing.T) {
 		t.Error("accepted a bad digest")
 	}
 }
+
+func TestCheckLookasides(t *testing.T) {
+	dir := writeDir(t, map[string]string{"a.yaml": `
+docker:
+  plain.example: {lookaside: http://plain.example/sigs}
+  files.example: {lookaside: file:///var/lib/sigs}
+  staging.example: {lookaside: https://s, lookaside-staging: file:///tmp/s}
+  unused.example: {lookaside: https://u}
+`})
+	rd, _ := LoadRegistriesD(dir)
+	pol, d := ParsePolicy("p", []byte(`{"default":[{"type":"reject"}],"transports":{"docker":{
+		"plain.example":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}],
+		"files.example":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}],
+		"staging.example":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}],
+		"nolookaside.example":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}],
+		"unused.example":[{"type":"insecureAcceptAnything"}]}}}`))
+	if d.HasErrors() {
+		t.Fatal(d)
+	}
+	got := map[string]bool{}
+	for _, x := range CheckLookasides(rd, pol, NewPaths(t.TempDir(), "", "", "")) {
+		got[x.Code] = true
+	}
+	for _, want := range []string{"lookaside-http", "lookaside-file-missing", "lookaside-staging", "lookaside-unused", "signed-without-lookaside"} {
+		if !got[want] {
+			t.Errorf("missing %s in %v", want, got)
+		}
+	}
+}

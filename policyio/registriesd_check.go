@@ -1,0 +1,122 @@
+package policyio
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/kios/imgtrust/model"
+)
+
+// CheckLookasides reports look-aside settings the runtime accepts but an
+// admin should know about: plain http, file:// paths missing on the node,
+// staging URLs on a node, sections for registries the policy never asks
+// signatures for, and signedBy scopes without a look-aside. pol may be nil.
+func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths Paths) model.Diagnostics {
+	var out model.Diagnostics
+	all := append([]*model.LookasideEntry{}, rd.Entries...)
+	if rd.Default != nil {
+		all = append(all, rd.Default)
+	}
+	for _, e := range all {
+		for _, u := range []struct{ key, val string }{{"lookaside", e.Lookaside}, {"sigstore", e.Sigstore}} {
+			if u.val == "" {
+				continue
+			}
+			parsed, err := url.Parse(u.val)
+			if err != nil {
+				continue // reported by the loader
+			}
+			switch parsed.Scheme {
+			case "http":
+				out = append(out, model.Diagnostic{Severity: model.Warning, Code: "lookaside-http", Pos: e.Pos,
+					Message: fmt.Sprintf("%s: %s %s is plain http: signatures are signed, but anyone on the path can withhold them or watch which images the node pulls", e.Scope, u.key, u.val),
+					Fix:     "serve the look-aside over https"})
+			case "file":
+				if _, err := os.Stat(paths.Host(parsed.Path)); err != nil {
+					out = append(out, model.Diagnostic{Severity: model.Warning, Code: "lookaside-file-missing", Pos: e.Pos,
+						Message: fmt.Sprintf("%s: %s %s does not exist on the node: every signature lookup finds nothing", e.Scope, u.key, u.val),
+						Fix:     "create the directory or fix the path"})
+				}
+			case "https":
+			default:
+				out = append(out, model.Diagnostic{Severity: model.Warning, Code: "lookaside-scheme", Pos: e.Pos,
+					Message: fmt.Sprintf("%s: %s %q has no http, https or file scheme: reading signatures fails (Unsupported scheme)", e.Scope, u.key, u.val),
+					Fix:     "write a full URL such as https://lookaside.example.com"})
+			}
+		}
+		if e.LookasideStaging != "" || e.SigstoreStaging != "" {
+			out = append(out, model.Diagnostic{Severity: model.Info, Code: "lookaside-staging", Pos: e.Pos,
+				Message: fmt.Sprintf("%s: lookaside-staging is only used when signing; a node never writes signatures", e.Scope),
+				Fix:     "remove it from the node's registries.d"})
+		}
+	}
+	if pol == nil {
+		return out
+	}
+	docker := pol.Transport(model.TransportDocker)
+	signedScopes := map[string]bool{}
+	if docker != nil {
+		for _, s := range docker.Scopes {
+			if Strength(s.Requirements) == StrengthSigned {
+				signedScopes[s.Name] = true
+			}
+		}
+	}
+	defaultSigned := Strength(pol.Default) == StrengthSigned
+	for _, e := range rd.Entries {
+		if defaultSigned || e.ReadURL() == "" || strings.HasPrefix(e.Scope, "*.") {
+			continue
+		}
+		if !coveredBySigned(e.Scope, signedScopes, docker) {
+			out = append(out, model.Diagnostic{Severity: model.Info, Code: "lookaside-unused", Pos: e.Pos,
+				Message: fmt.Sprintf("%s: the policy requires no signatures for these images, so this look-aside is never consulted for a decision", e.Scope)})
+		}
+	}
+	for name := range signedScopes {
+		if name == "" || strings.HasPrefix(name, "*.") {
+			continue
+		}
+		if m := lookasideForScope(rd, name); m == "" {
+			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "signed-without-lookaside", Pos: docker.Scope(name).Pos,
+				Message: fmt.Sprintf("docker scope %q requires signatures, but registries.d names no look-aside for it: the runtime only looks in %s (and the registry, if it serves signatures itself)", name, model.BuiltinLookaside),
+				Fix:     fmt.Sprintf("add one: imgtrust lookaside set %s https://lookaside.example.com", name)})
+		}
+	}
+	return out
+}
+
+// coveredBySigned reports whether images under a registries.d scope are
+// decided by a signed policy scope: the same scope, one below it, or the
+// nearest one above it.
+func coveredBySigned(scope string, signed map[string]bool, docker *model.Transport) bool {
+	if signed[scope] {
+		return true
+	}
+	for s := range signed {
+		if strings.HasPrefix(s, scope+"/") {
+			return true
+		}
+	}
+	for _, parent := range DockerScopeParents(scope) {
+		if docker.Scope(parent) != nil {
+			return signed[parent]
+		}
+	}
+	return false
+}
+
+// lookasideForScope is the read URL the runtime would use for images
+// directly in a policy scope, "" for the built-in default.
+func lookasideForScope(rd *RegistriesD, scope string) string {
+	for _, s := range append([]string{scope}, DockerScopeParents(scope)...) {
+		if e := rd.Entry(s); e != nil && e.ReadURL() != "" {
+			return e.ReadURL()
+		}
+	}
+	if rd.Default != nil {
+		return rd.Default.ReadURL()
+	}
+	return ""
+}

@@ -1,0 +1,128 @@
+package policyio
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kios/imgtrust/safefile"
+)
+
+var updateGolden = flag.Bool("update-golden", false, "rewrite policyio golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "registries.d", "golden", name)
+	if *updateGolden {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		os.WriteFile(path, got, 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update-golden)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func editDir(t *testing.T) string {
+	src, err := os.ReadFile("testdata/registries.d/commented.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeDir(t, map[string]string{"registry.example.net.yaml": string(src)})
+}
+
+func TestSetInPlaceKeepsComments(t *testing.T) {
+	rd, _ := LoadRegistriesD(editDir(t))
+	ch, err := rd.Set("registry.example.net", "https://new.example.com", SetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch) != 1 || !strings.HasSuffix(ch[0].Path, "registry.example.net.yaml") {
+		t.Fatalf("changes: %+v", ch)
+	}
+	golden(t, "set-in-place.yaml", ch[0].New)
+	for _, c := range []string{"# Signatures for the team registry.", "# the main registry", "# moved in 2026"} {
+		if !strings.Contains(string(ch[0].New), c) {
+			t.Errorf("comment %q lost", c)
+		}
+	}
+}
+
+func TestSetNewSectionAndFile(t *testing.T) {
+	dir := editDir(t)
+	rd, _ := LoadRegistriesD(dir)
+	ch, err := rd.Set("registry.example.net/team", "https://team.example.com", SetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "set-new-section.yaml", ch[0].New)
+
+	ch, err = rd.Set("quay.io/acme", "https://sigs.acme.example", SetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(ch[0].Path) != "quay.io.yaml" || ch[0].Old != nil || ch[0].OldSHA256 != safefile.ExpectAbsent {
+		t.Errorf("new file: %+v", ch[0])
+	}
+	golden(t, "set-new-file.yaml", ch[0].New)
+
+	ch, err = rd.Set("default-docker", "https://default.example", SetOptions{})
+	if err != nil || filepath.Base(ch[0].Path) != "default.yaml" {
+		t.Fatalf("default-docker: %v %+v", err, ch)
+	}
+	if err := ApplyChanges(ch, "", "test"); err != nil {
+		t.Fatal(err)
+	}
+	rd2, diags := LoadRegistriesD(dir)
+	if diags.HasErrors() || rd2.Default == nil || rd2.Default.ReadURL() != "https://default.example" {
+		t.Fatalf("after apply: %v %+v", diags, rd2.Default)
+	}
+}
+
+func TestSetRefusesInvalidResults(t *testing.T) {
+	dir := editDir(t)
+	os.WriteFile(filepath.Join(dir, "other.yaml"), []byte("docker:\n  quay.io/acme:\n    lookaside: https://x\n"), 0o644)
+	rd, _ := LoadRegistriesD(dir)
+	// A new section for a scope another file defines cannot go to a
+	// second file: --file would split it across files.
+	if _, err := rd.Set("registry.example.net", "https://x", SetOptions{File: "other.yaml"}); err != nil {
+		t.Fatalf("in-place edit should ignore --file: %v", err)
+	}
+	if _, err := rd.Set("busybox", "https://x", SetOptions{}); err == nil {
+		t.Error("accepted a scope that never matches")
+	}
+	if _, err := rd.Set("quay.io", "https://x", SetOptions{File: "../x.yaml"}); err == nil {
+		t.Error("accepted a path as file name")
+	}
+}
+
+func TestRemoveSection(t *testing.T) {
+	dir := editDir(t)
+	rd, _ := LoadRegistriesD(dir)
+	ch, err := rd.Remove("registry.example.net/legacy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "remove.yaml", ch[0].New)
+	if err := ApplyChanges(ch, filepath.Join(t.TempDir(), "audit.log"), "remove legacy"); err != nil {
+		t.Fatal(err)
+	}
+	rd2, _ := LoadRegistriesD(dir)
+	if rd2.Entry("registry.example.net/legacy") != nil || rd2.Entry("registry.example.net") == nil {
+		t.Errorf("after remove: %+v", rd2.Entries)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "registry.example.net.yaml"+safefile.BackupSuffix)); err != nil {
+		t.Error("no backup kept")
+	}
+	// A change on disk since loading is refused.
+	os.WriteFile(filepath.Join(dir, "registry.example.net.yaml"), []byte("docker: {}\n"), 0o644)
+	ch, _ = rd2.Set("registry.example.net", "https://y", SetOptions{})
+	if err := ApplyChanges(ch, "", "x"); err == nil {
+		t.Error("overwrote a file changed since it was read")
+	}
+}
