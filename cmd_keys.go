@@ -27,19 +27,12 @@ joined with the policy rules that use them. Private keys are always refused.
 Exit 0: done; 1: refused or problems found; 2: usage.`
 
 func runKeys(a *app, args []string) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		// Global flags may precede the verb: find it.
-		for i, arg := range args {
-			if !strings.HasPrefix(arg, "-") && (i == 0 || !globalTakesValue(args[i-1]) || strings.Contains(args[i-1], "=")) {
-				verb := arg
-				rest := append(append([]string{}, args[:i]...), args[i+1:]...)
-				return runKeysVerb(a, verb, rest)
-			}
-		}
+	verb, rest, ok := splitVerb(args)
+	if !ok {
 		fmt.Fprintln(a.stderr, keysUsage)
 		return exitUsage
 	}
-	return runKeysVerb(a, args[0], args[1:])
+	return runKeysVerb(a, verb, rest)
 }
 
 func runKeysVerb(a *app, verb string, args []string) int {

@@ -72,3 +72,39 @@ func TestKeysCommands(t *testing.T) {
 		t.Errorf("the rule left without a key should reject:\n%s", data)
 	}
 }
+
+func TestLookasideCommands(t *testing.T) {
+	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"registry.example.net":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"}]}}}`, map[string]string{
+		"etc/containers/registries.d/registry.example.net.yaml": "# team\ndocker:\n  registry.example.net:\n    lookaside: https://lookaside.example.com\n",
+		"etc/gpg/k.gpg": testPublicKey(t),
+	})
+	h := strings.Repeat("ab", 32)
+	code, out, errs := run(t, "--root", root, "lookaside", "explain", "registry.example.net/team/app@sha256:"+h, "--count", "2", "--json")
+	if code != exitOK {
+		t.Fatalf("explain: %d %s", code, errs)
+	}
+	var ex struct {
+		Scope string   `json:"scope"`
+		URLs  []string `json:"urls"`
+	}
+	json.Unmarshal([]byte(out), &ex)
+	if ex.Scope != "registry.example.net" || len(ex.URLs) != 2 || ex.URLs[1] != "https://lookaside.example.com/team/app@sha256="+h+"/signature-2" {
+		t.Errorf("explain: %s", out)
+	}
+	if code, _, errs := run(t, "--root", root, "lookaside", "set", "registry.example.net", "https://new.example.com"); code != exitOK {
+		t.Fatalf("set: %s", errs)
+	}
+	data, _ := os.ReadFile(filepath.Join(root, "etc/containers/registries.d/registry.example.net.yaml"))
+	if !strings.Contains(string(data), "# team") || !strings.Contains(string(data), "https://new.example.com") {
+		t.Errorf("edited file:\n%s", data)
+	}
+	if code, _, _ := run(t, "--root", root, "lookaside", "set", "busybox", "https://x"); code != exitFindings {
+		t.Error("a scope that never matches was accepted")
+	}
+	if code, out, _ := run(t, "--root", root, "lookaside", "remove", "registry.example.net"); code != exitOK || !strings.Contains(out, "wrote /etc/containers/registries.d/registry.example.net.yaml") {
+		t.Errorf("remove: %d %s", code, out)
+	}
+	if code, out, _ := run(t, "--root", root, "lint"); code != exitOK || !strings.Contains(out, "signed-without-lookaside") && !strings.Contains(out, "registries.d names no look-aside") {
+		t.Errorf("lint after removal should warn about the signed scope:\n%s", out)
+	}
+}

@@ -52,13 +52,9 @@ func runLint(a *app, args []string) int {
 		}
 	} else {
 		printDiagnostics(a.stdout, diags)
-		fmt.Fprintf(a.stdout, "%s: %d error(s), %d warning(s)\n", pf.Path, rep.Errors, rep.Warnings)
-		fileErrs := pf.Diags.Count(model.Error)
-		switch {
-		case fileErrs > 0:
-			fmt.Fprintln(a.stdout, "containers/image refuses this policy.json: every pull on the node fails until the errors are fixed.")
-		case rep.Errors > 0:
-			fmt.Fprintln(a.stdout, "containers/image loads policy.json, but images under the rules with errors are rejected.")
+		fmt.Fprintf(a.stdout, "%d error(s), %d warning(s) (policy %s, registries.d %s)\n", rep.Errors, rep.Warnings, pf.Path, paths.RegistriesD)
+		for _, line := range consequences(diags) {
+			fmt.Fprintln(a.stdout, line)
 		}
 	}
 	if rep.Errors > 0 {
@@ -76,8 +72,40 @@ func lintNode(paths policyio.Paths, mech gpg.Mechanism) (*policyio.PolicyFile, m
 	}
 	diags := append(model.Diagnostics(nil), pf.Diags...)
 	diags = append(diags, policyio.CheckKeyFiles(pf.Policy, paths, keyInspector(mech))...)
+	rd, rdDiags := policyio.LoadRegistriesD(paths.RegistriesD)
+	diags = append(diags, rdDiags...)
+	diags = append(diags, policyio.CheckLookasides(rd, pf.Policy, paths)...)
 	diags = append(diags, workspace.NodeDiagnostics(paths)...)
 	return pf, diags.Sorted(), nil
+}
+
+// consequences says, per file kind, what the errors mean on the node.
+func consequences(diags model.Diagnostics) []string {
+	var policyErr, registriesErr, keyErr bool
+	for _, d := range diags {
+		if d.Severity != model.Error {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(d.Code, "registriesd-"):
+			registriesErr = true
+		case strings.HasPrefix(d.Code, "key-"):
+			keyErr = true
+		default:
+			policyErr = true
+		}
+	}
+	var out []string
+	if policyErr {
+		out = append(out, "containers/image refuses this policy.json: every pull on the node fails until the errors are fixed.")
+	}
+	if registriesErr {
+		out = append(out, "containers/image refuses registries.d: every pull from a registry fails until the errors are fixed.")
+	}
+	if keyErr && !policyErr {
+		out = append(out, "images under the rules whose keys have errors are rejected.")
+	}
+	return out
 }
 
 // keyInspector looks inside key files as the node's mechanism will.

@@ -1,9 +1,233 @@
 package main
 
-import "fmt"
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
 
-// runLookaside is being built; until it lands the command says so and exits 2.
+	"github.com/distribution/reference"
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/workspace"
+	"github.com/opencontainers/go-digest"
+)
+
+const lookasideUsage = `usage: imgtrust lookaside list [--json]
+       imgtrust lookaside explain IMAGE [--digest sha256:HEX] [--count N] [--json]
+       imgtrust lookaside set SCOPE URL [--file NAME.yaml] [--staging]
+       imgtrust lookaside remove SCOPE
+
+Look-aside signature servers from registries.d (--registries.d, default
+/etc/containers/registries.d under --root). SCOPE is a registry, namespace or
+repository as in policy.json, or default-docker.
+Exit 0: done; 1: refused or problems found; 2: usage.`
+
 func runLookaside(a *app, args []string) int {
-	fmt.Fprintln(a.stderr, "imgtrust lookaside: not available in this build yet")
+	verb, rest, ok := splitVerb(args)
+	if !ok {
+		fmt.Fprintln(a.stderr, lookasideUsage)
+		return exitUsage
+	}
+	var g globalFlags
+	fs := flag.NewFlagSet("imgtrust lookaside "+verb, flag.ContinueOnError)
+	g.register(fs)
+	fs.Usage = func() { fmt.Fprintln(a.stderr, lookasideUsage) }
+	switch verb {
+	case "list":
+		_, paths, code, ok := a.parseCommand("lookaside list", fs, &g, rest, 0)
+		if !ok {
+			return code
+		}
+		return lookasideList(a, &g, paths)
+	case "explain":
+		dg := fs.String("digest", "", "manifest digest to build the signature URLs for (default: a placeholder)")
+		count := fs.Int("count", 3, "how many signature URLs to print")
+		pos, paths, code, ok := a.parseCommand("lookaside explain", fs, &g, rest, 1)
+		if !ok {
+			return code
+		}
+		if len(pos) != 1 {
+			fmt.Fprintln(a.stderr, lookasideUsage)
+			return exitUsage
+		}
+		return lookasideExplain(a, &g, paths, pos[0], *dg, *count)
+	case "set", "remove":
+		file := fs.String("file", "", "file for a new section (default: named after the registry)")
+		staging := fs.Bool("staging", false, "set lookaside-staging (for signing hosts) instead of lookaside")
+		want := 2
+		if verb == "remove" {
+			want = 1
+		}
+		pos, paths, code, ok := a.parseCommand("lookaside "+verb, fs, &g, rest, want)
+		if !ok {
+			return code
+		}
+		if len(pos) != want {
+			fmt.Fprintln(a.stderr, lookasideUsage)
+			return exitUsage
+		}
+		return lookasideEdit(a, paths, verb, pos, policyio.SetOptions{File: *file, Staging: *staging})
+	case "help":
+		fmt.Fprintln(a.stdout, lookasideUsage)
+		return exitOK
+	}
+	fmt.Fprintf(a.stderr, "imgtrust lookaside: unknown subcommand %q\n\n%s\n", verb, lookasideUsage)
 	return exitUsage
+}
+
+// splitVerb finds a command's verb among args that may start with global
+// flags (main moves them in front).
+func splitVerb(args []string) (string, []string, bool) {
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if strings.HasPrefix(arg, "-") {
+			if globalTakesValue(arg) && !strings.Contains(arg, "=") {
+				i++
+			}
+			continue
+		}
+		return arg, append(append([]string{}, args[:i]...), args[i+1:]...), true
+	}
+	return "", nil, false
+}
+
+func loadLookasides(a *app, paths policyio.Paths) (*policyio.RegistriesD, model.Diagnostics) {
+	rd, diags := policyio.LoadRegistriesD(paths.RegistriesD)
+	pf, err := policyio.LoadPolicy(paths.Policy)
+	if err == nil {
+		diags = append(diags, policyio.CheckLookasides(rd, pf.Policy, paths)...)
+	}
+	return rd, diags.Sorted()
+}
+
+func lookasideList(a *app, g *globalFlags, paths policyio.Paths) int {
+	rd, diags := loadLookasides(a, paths)
+	entries := append([]*model.LookasideEntry{}, rd.Entries...)
+	if rd.Default != nil {
+		entries = append(entries, rd.Default)
+	}
+	if g.json {
+		writeJSON(a.stdout, struct {
+			Dir         string                  `json:"dir"`
+			Entries     []*model.LookasideEntry `json:"entries"`
+			Diagnostics model.Diagnostics       `json:"diagnostics"`
+		}{paths.RegistriesD, entries, nonNil(diags)})
+	} else {
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SCOPE\tLOOKASIDE\tATTACHMENTS\tFILE")
+		for _, e := range entries {
+			att := "-"
+			if e.UseSigstoreAttachments != nil {
+				att = fmt.Sprint(*e.UseSigstoreAttachments)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Scope, orDash(e.ReadURL()), att, e.Pos)
+		}
+		tw.Flush()
+		if len(entries) == 0 {
+			fmt.Fprintf(a.stdout, "no look-aside configured: the runtime reads signatures from %s\n", model.BuiltinLookaside)
+		}
+		printDiagnostics(a.stdout, diags)
+	}
+	if diags.HasErrors() {
+		return exitFindings
+	}
+	return exitOK
+}
+
+func nonNil(d model.Diagnostics) model.Diagnostics {
+	if d == nil {
+		return model.Diagnostics{}
+	}
+	return d
+}
+
+func lookasideExplain(a *app, g *globalFlags, paths policyio.Paths, image, dg string, count int) int {
+	ref, err := reference.ParseNormalizedNamed(strings.TrimPrefix(image, "docker://"))
+	if err != nil {
+		fmt.Fprintf(a.stderr, "imgtrust lookaside explain: %q is not an image reference: %v\n", image, err)
+		return exitUsage
+	}
+	ref = reference.TagNameOnly(ref)
+	rd, diags := loadLookasides(a, paths)
+	if diags.HasErrors() {
+		printDiagnostics(a.stderr, diags)
+		fmt.Fprintln(a.stderr, "imgtrust lookaside explain: registries.d is invalid: the runtime fails every pull")
+		return exitUsage
+	}
+	d := digest.Digest(dg)
+	placeholder := false
+	if dg == "" {
+		if dref, ok := ref.(reference.Digested); ok {
+			d = dref.Digest()
+		} else {
+			d = digest.Digest("sha256:" + strings.Repeat("0", 64))
+			placeholder = true
+		}
+	}
+	m := rd.LookasideFor(ref)
+	var urls []string
+	for n := 1; n <= max(count, 1); n++ {
+		u, err := policyio.SignatureURL(m.BaseURL, ref, d, n)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust lookaside explain:", err)
+			return exitUsage
+		}
+		urls = append(urls, u)
+	}
+	if g.json {
+		writeJSON(a.stdout, struct {
+			Image string `json:"image"`
+			policyio.LookasideMatch
+			Digest string   `json:"digest"`
+			URLs   []string `json:"urls"`
+		}{ref.String(), m, d.String(), urls})
+		return exitOK
+	}
+	fmt.Fprintf(a.stdout, "image      %s\nidentity   %s\nsection    %s\nwhy        %s\nbase URL   %s\ntried      %s\n",
+		ref, policyio.DockerIdentity(ref), orDash(m.Scope), m.Why, m.BaseURL, strings.Join(m.Tried, ", "))
+	if m.UseSigstoreAttachments {
+		fmt.Fprintln(a.stdout, "also reads sigstore attachments (sha256-<hex>.sig) from the registry")
+	}
+	if placeholder {
+		fmt.Fprintln(a.stdout, "\nsignature URLs (give --digest, or explain IMAGE@sha256:…, for the real manifest digest):")
+	} else {
+		fmt.Fprintf(a.stdout, "\nsignature URLs for %s:\n", d)
+	}
+	for _, u := range urls {
+		fmt.Fprintln(a.stdout, "  "+u)
+	}
+	fmt.Fprintln(a.stdout, "the runtime reads them in order and stops at the first one that does not exist")
+	return exitOK
+}
+
+func lookasideEdit(a *app, paths policyio.Paths, verb string, pos []string, opt policyio.SetOptions) int {
+	rd, diags := policyio.LoadRegistriesD(paths.RegistriesD)
+	if diags.HasErrors() {
+		printDiagnostics(a.stderr, diags)
+		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: fix registries.d first; nothing was written\n", verb)
+		return exitFindings
+	}
+	var changes []policyio.FileChange
+	var err error
+	summary := ""
+	if verb == "set" {
+		changes, err = rd.Set(pos[0], pos[1], opt)
+		summary = fmt.Sprintf("lookaside %s -> %s", pos[0], pos[1])
+	} else {
+		changes, err = rd.Remove(pos[0])
+		summary = "remove lookaside " + pos[0]
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: %v\n", verb, err)
+		return exitFindings
+	}
+	if err := policyio.ApplyChanges(changes, paths.Host(workspace.DefaultAuditLog), summary); err != nil {
+		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: %v\n", verb, err)
+		return exitFindings
+	}
+	for _, c := range changes {
+		fmt.Fprintf(a.stdout, "wrote %s\n", paths.Node(c.Path))
+	}
+	return exitOK
 }

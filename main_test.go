@@ -103,7 +103,7 @@ func TestLint(t *testing.T) {
 	}{
 		{"kiOS guide", string(guide), nil, exitFindings, []string{"policy.json:26:32: error: JSON syntax error", "line 26, column 15"}},
 		{"missing policy", "", nil, exitFindings, []string{"does not exist"}},
-		{"missing key file", good, nil, exitFindings, []string{"key file /etc/gpg/k.gpg does not exist", "loads policy.json, but"}},
+		{"missing key file", good, nil, exitFindings, []string{"key file /etc/gpg/k.gpg does not exist", "rules whose keys have errors are rejected"}},
 		{"clean", good, map[string]string{"etc/gpg/k.gpg": testPublicKey(t)}, exitOK, []string{"0 error(s)"}},
 		{"not a key", good, map[string]string{"etc/gpg/k.gpg": "x"}, exitFindings, []string{"not an OpenPGP public key"}},
 		{"warning only", `{"default":[{"type":"insecureAcceptAnything"}]}`, nil, exitOK, []string{"default accepts any image", "1 warning(s)"}},
