@@ -1,0 +1,403 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/kios/imgtrust/policyio"
+	"github.com/opencontainers/go-digest"
+)
+
+// Limits of what a registry or look-aside may send (internal/iolimits).
+const (
+	MaxManifestSize  = 4 << 20
+	MaxSignatureSize = 4 << 20
+	// MaxSignatures: the runtime fails on the 128th look-aside signature.
+	MaxSignatures = 128
+)
+
+// IncompleteError means the check could not finish: a server was
+// unreachable, too slow, or sent something the runtime would fail on.
+type IncompleteError struct {
+	Step string
+	Err  error
+}
+
+func (e *IncompleteError) Error() string { return e.Step + ": " + e.Err.Error() }
+func (e *IncompleteError) Unwrap() error { return e.Err }
+
+// countingTransport counts requests and caps response bodies.
+type countingTransport struct {
+	base  http.RoundTripper
+	count *atomic.Int64
+	// forceHTTPS keeps registry requests on https: go-containerregistry
+	// would fall back to plain http for loopback and private addresses,
+	// which the runtime does not do without --tls-verify=false.
+	forceHTTPS bool
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.count.Add(1)
+	if t.forceHTTPS && r.URL.Scheme == "http" {
+		r = r.Clone(r.Context())
+		r.URL.Scheme = "https"
+	}
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &limitedBody{r: resp.Body, left: MaxManifestSize + 1}
+	return resp, nil
+}
+
+// limitedBody fails a read past the limit instead of truncating silently.
+type limitedBody struct {
+	r    io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("response larger than %d bytes", MaxManifestSize)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.r.Close() }
+
+func newTransport(tlsVerify bool, timeout time.Duration) *countingTransport {
+	base := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: timeout}).DialContext,
+		TLSHandshakeTimeout:   timeout,
+		ResponseHeaderTimeout: timeout,
+		IdleConnTimeout:       30 * time.Second,
+		MaxIdleConnsPerHost:   8,
+		TLSClientConfig:       &tls.Config{InsecureSkipVerify: !tlsVerify, MinVersion: tls.VersionTLS12}, //nolint:gosec // only with --tls-verify=false
+	}
+	return &countingTransport{base: base, count: new(atomic.Int64)}
+}
+
+// registryTransport shares the counter and connections of t but keeps
+// registry traffic on https unless TLS verification is off.
+func (t *countingTransport) registryTransport(tlsVerify bool) *countingTransport {
+	return &countingTransport{base: t.base, count: t.count, forceHTTPS: tlsVerify}
+}
+
+// manifest is the manifest the runtime checks signatures against.
+type manifest struct {
+	Raw       []byte
+	MediaType string
+	Digest    digest.Digest
+	// Instance is set when the reference named an index and the platform
+	// instance was chosen from it.
+	IndexDigest digest.Digest
+	Platform    string
+}
+
+func (v *Verifier) fetchManifest(ctx context.Context, img *Image, tr *countingTransport) (*manifest, error) {
+	var nameOpts []name.Option
+	if !v.opts.TLSVerify {
+		nameOpts = append(nameOpts, name.Insecure)
+	}
+	ref, err := name.ParseReference(img.Named.String(), nameOpts...)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := v.authenticator(ref.Context().RegistryStr())
+	if err != nil {
+		return nil, err
+	}
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithTransport(tr.registryTransport(v.opts.TLSVerify)), remote.WithAuth(auth)}
+	desc, err := remote.Get(ref, opts...)
+	if err != nil {
+		return nil, &IncompleteError{Step: "fetching the manifest of " + img.String(), Err: err}
+	}
+	m := &manifest{Raw: desc.Manifest, MediaType: string(desc.MediaType), Digest: digest.FromBytes(desc.Manifest)}
+	if d, ok := img.Named.(interface{ Digest() digest.Digest }); ok && d.Digest() != m.Digest {
+		return nil, &IncompleteError{Step: "checking the manifest", Err: fmt.Errorf("Manifest does not match provided manifest digest %s (the registry sent %s)", d.Digest(), m.Digest)}
+	}
+	if !desc.MediaType.IsIndex() {
+		return m, nil
+	}
+	idx, err := v1.ParseIndexManifest(bytes.NewReader(desc.Manifest))
+	if err != nil {
+		return nil, &IncompleteError{Step: "reading the image index", Err: err}
+	}
+	want := v.platform()
+	for _, child := range idx.Manifests {
+		if child.Platform == nil || !platformMatches(child.Platform, want) || child.MediaType.IsIndex() {
+			continue
+		}
+		inst, err := remote.Get(ref.Context().Digest(child.Digest.String()), opts...)
+		if err != nil {
+			return nil, &IncompleteError{Step: "fetching the " + want.String() + " instance", Err: err}
+		}
+		got := digest.FromBytes(inst.Manifest)
+		if got.String() != child.Digest.String() {
+			return nil, &IncompleteError{Step: "checking the instance manifest", Err: fmt.Errorf("Manifest does not match provided manifest digest %s", child.Digest)}
+		}
+		return &manifest{Raw: inst.Manifest, MediaType: string(inst.MediaType), Digest: got, IndexDigest: m.Digest, Platform: want.String()}, nil
+	}
+	return nil, &IncompleteError{Step: "choosing an instance", Err: fmt.Errorf("the image index has no instance for %s", want)}
+}
+
+func (v *Verifier) platform() v1.Platform {
+	p := v1.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
+	if v.opts.Platform != "" {
+		if parsed, err := v1.ParsePlatform(v.opts.Platform); err == nil {
+			p = *parsed
+		}
+	}
+	return p
+}
+
+func platformMatches(have *v1.Platform, want v1.Platform) bool {
+	return have.OS == want.OS && have.Architecture == want.Architecture && (want.Variant == "" || have.Variant == want.Variant)
+}
+
+// authenticator picks credentials: --creds, --authfile, then the usual
+// containers and docker auth files.
+func (v *Verifier) authenticator(registry string) (authn.Authenticator, error) {
+	if v.opts.Creds != "" {
+		user, pass, ok := strings.Cut(v.opts.Creds, ":")
+		if !ok {
+			return nil, errors.New("--creds must be USER:PASSWORD")
+		}
+		return &authn.Basic{Username: user, Password: pass}, nil
+	}
+	files := []string{}
+	if v.opts.AuthFile != "" {
+		files = append(files, v.opts.AuthFile)
+	} else {
+		if x := os.Getenv("REGISTRY_AUTH_FILE"); x != "" {
+			files = append(files, x)
+		}
+		if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" {
+			files = append(files, filepath.Join(x, "containers", "auth.json"))
+		}
+		if home, err := os.UserHomeDir(); err == nil {
+			files = append(files, filepath.Join(home, ".config", "containers", "auth.json"), filepath.Join(home, ".docker", "config.json"))
+		}
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			if f == v.opts.AuthFile {
+				return nil, fmt.Errorf("--authfile: %w", err)
+			}
+			continue
+		}
+		var cfg struct {
+			Auths map[string]struct {
+				Auth string `json:"auth"`
+			} `json:"auths"`
+		}
+		if err := json.Unmarshal(data, &cfg); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", f, err)
+		}
+		for host, a := range cfg.Auths {
+			h := strings.TrimPrefix(strings.TrimPrefix(host, "https://"), "http://")
+			if strings.TrimSuffix(h, "/v1/") == registry || strings.TrimSuffix(h, "/") == registry {
+				raw, err := base64.StdEncoding.DecodeString(a.Auth)
+				if err != nil {
+					return nil, fmt.Errorf("reading %s: %w", f, err)
+				}
+				user, pass, _ := strings.Cut(string(raw), ":")
+				return &authn.Basic{Username: user, Password: pass}, nil
+			}
+		}
+	}
+	return authn.Anonymous, nil
+}
+
+// sigSource is one signature as found: where, and the blob or the error.
+type sigSource struct {
+	Where string
+	Blob  []byte
+}
+
+// lookasideSignatures reads signature-1, -2, … from the look-aside base,
+// stopping at the first that does not exist, as the runtime does. The
+// first two are fetched together, which saves a round trip for the usual
+// signed image without changing the outcome.
+func (v *Verifier) lookasideSignatures(ctx context.Context, base string, img *Image, d digest.Digest, tr *countingTransport) ([]sigSource, error) {
+	client := &http.Client{Transport: tr, Timeout: v.opts.Timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("too many redirects")
+			}
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return fmt.Errorf("redirect to %s is not allowed", req.URL.Scheme)
+			}
+			return nil
+		}}
+	get := func(n int) (sigSource, bool, error) {
+		u, err := policyio.SignatureURL(base, img.Named, d, n)
+		if err != nil {
+			return sigSource{}, false, err
+		}
+		return v.getOne(ctx, client, u)
+	}
+	var out []sigSource
+	type res struct {
+		s     sigSource
+		found bool
+		err   error
+	}
+	var first, second res
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); first.s, first.found, first.err = get(1) }()
+	go func() { defer wg.Done(); second.s, second.found, second.err = get(2) }()
+	wg.Wait()
+	for n, r := range []res{first, second} {
+		if r.err != nil {
+			return out, r.err
+		}
+		if !r.found {
+			return out, nil
+		}
+		out = append(out, r.s)
+		_ = n
+	}
+	for n := 3; ; n++ {
+		if n >= MaxSignatures {
+			return out, &IncompleteError{Step: "reading look-aside signatures", Err: fmt.Errorf("too many signatures (the runtime fails at %d)", MaxSignatures)}
+		}
+		s, found, err := get(n)
+		if err != nil {
+			return out, err
+		}
+		if !found {
+			return out, nil
+		}
+		out = append(out, s)
+	}
+}
+
+func (v *Verifier) getOne(ctx context.Context, client *http.Client, u string) (sigSource, bool, error) {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return sigSource{}, false, err
+	}
+	switch parsed.Scheme {
+	case "file":
+		data, err := os.ReadFile(v.opts.Paths.Host(parsed.Path))
+		if errors.Is(err, fs.ErrNotExist) {
+			return sigSource{}, false, nil
+		}
+		if err != nil {
+			return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: err}
+		}
+		return sigSource{Where: u, Blob: data}, true, nil
+	case "http", "https":
+	default:
+		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: fmt.Errorf("Unsupported scheme when reading signature from %s", u)}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return sigSource{}, false, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: err}
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return sigSource{}, false, nil
+	default:
+		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: fmt.Errorf("status %d (%s): the runtime fails the pull", resp.StatusCode, http.StatusText(resp.StatusCode))}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxSignatureSize+1))
+	if err != nil {
+		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: err}
+	}
+	if len(data) > MaxSignatureSize {
+		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: fmt.Errorf("signature larger than %d bytes", MaxSignatureSize)}
+	}
+	return sigSource{Where: u, Blob: data}, true, nil
+}
+
+// dirManifestAndSignatures reads a dir: image: manifest.json and
+// signature-1, -2, … until the first missing one.
+func dirManifestAndSignatures(img *Image) (*manifest, []sigSource, error) {
+	raw, err := os.ReadFile(filepath.Join(img.Dir, "manifest.json"))
+	if err != nil {
+		return nil, nil, &IncompleteError{Step: "reading the manifest", Err: err}
+	}
+	m := &manifest{Raw: raw, Digest: digest.FromBytes(raw)}
+	var sigs []sigSource
+	for n := 1; ; n++ {
+		p := filepath.Join(img.Dir, fmt.Sprintf("signature-%d", n))
+		data, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return m, sigs, nil
+		}
+		if err != nil {
+			return m, sigs, &IncompleteError{Step: "reading " + p, Err: err}
+		}
+		sigs = append(sigs, sigSource{Where: p, Blob: data})
+	}
+}
+
+// envelope unwraps a signature blob as internal/signature.FromBlob does:
+// OpenPGP data is simple signing; the 0x00 envelope names a format; the
+// rest (armored or cleartext text in particular) is refused. sigstore
+// signatures are skipped (ok=false, no error): signedBy ignores them.
+func envelope(blob []byte) (data []byte, ok bool, err error) {
+	if len(blob) == 0 {
+		return nil, false, errors.New("empty signature blob")
+	}
+	switch blob[0] {
+	case 0xA0, 0xA1, 0xA2, 0xA3, 0xC8, 0x90, 0x91, 0x92, 0x3D, 0xC4, 0x88, 0x89, 0x8A, 0x8B, 0xC2:
+		return blob, true, nil
+	case 0x00:
+		nl := bytes.IndexByte(blob, '\n')
+		if nl < 0 {
+			return nil, false, errors.New("invalid signature format, missing newline")
+		}
+		format := blob[1:nl]
+		for _, c := range format {
+			if c < 32 || c > 126 {
+				return nil, false, fmt.Errorf("invalid signature format, non-ASCII byte %#x", c)
+			}
+		}
+		switch string(format) {
+		case "simple-signing":
+			return blob[nl+1:], true, nil
+		case "sigstore-json":
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("unrecognized signature format %q", format)
+	}
+	return nil, false, fmt.Errorf("unrecognized signature format, starting with binary %#x", blob[0])
+}
