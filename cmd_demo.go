@@ -5,6 +5,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/verify"
+	"github.com/opencontainers/go-digest"
 	"os"
 	"os/signal"
 	"syscall"
@@ -120,12 +124,12 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// demoSigner adapts a demo key to demo.Signer.
-//
-// TODO(e2e): sign with gpg.Sign and verify's simple-signing payload builder
-// once they are on main. Until then there is no signer (rather than a
-// second payload format in the demo), the demo publishes no signatures and
-// marks the images that should have one.
-func demoSigner(_ *openpgp.Entity) demo.Signer {
-	return nil
+// demoSigner adapts a demo key to demo.Signer: a simple-signing payload
+// (verify.MarshalPayload) signed with gpg.Sign, as skopeo would sign it.
+func demoSigner(e *openpgp.Entity) demo.Signer { return entitySigner{e} }
+
+type entitySigner struct{ e *openpgp.Entity }
+
+func (s entitySigner) Sign(identity string, d v1.Hash) ([]byte, error) {
+	return gpg.Sign(s.e, verify.MarshalPayload(identity, digest.Digest(d.String())))
 }

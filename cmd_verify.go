@@ -1,9 +1,184 @@
 package main
 
-import "fmt"
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
 
-// runVerify is being built; until it lands the command says so and exits 2.
+	"github.com/kios/imgtrust/verify"
+)
+
+const verifyUsage = `usage: imgtrust verify [global flags] [--tls-verify=false] [--authfile FILE] [--creds USER:PASS]
+                      [--platform OS/ARCH] [--timeout D] [--json] IMAGE
+       imgtrust verify --from FILE|- [--jobs N] [--json] ...
+
+Tells whether the node's runtime would accept IMAGE (docker://REF, REF or dir:PATH), and why.
+Exit 0: accepted; 1: rejected; 2: the policy or registries.d is invalid, or bad arguments;
+3: the check could not finish (registry or look-aside unreachable, timeout).`
+
+type verifyFlags struct {
+	tlsVerify             bool
+	authfile, creds, plat string
+	from                  string
+	jobs                  int
+	timeout               time.Duration
+}
+
 func runVerify(a *app, args []string) int {
-	fmt.Fprintln(a.stderr, "imgtrust verify: not available in this build yet")
-	return exitUsage
+	var g globalFlags
+	var o verifyFlags
+	fs := flag.NewFlagSet("imgtrust verify", flag.ContinueOnError)
+	g.register(fs)
+	fs.BoolVar(&o.tlsVerify, "tls-verify", true, "verify registry TLS certificates and require https (false: allow plain http and self-signed)")
+	fs.StringVar(&o.authfile, "authfile", "", "registry credentials file (containers auth.json or docker config.json)")
+	fs.StringVar(&o.creds, "creds", "", "registry credentials `USER:PASSWORD`")
+	fs.StringVar(&o.plat, "platform", "", "platform of an image index to check, `OS/ARCH` (default: this machine's)")
+	fs.StringVar(&o.from, "from", "", "check every reference in `FILE` (one a line, - for stdin)")
+	fs.IntVar(&o.jobs, "jobs", 8, "how many images --from checks at once")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "limit for each network step")
+	fs.Usage = func() { fmt.Fprintln(a.stderr, verifyUsage) }
+	rest, paths, code, ok := a.parseCommand("verify", fs, &g, args, 1)
+	if !ok {
+		return code
+	}
+	if (o.from == "") == (len(rest) == 0) {
+		fmt.Fprintln(a.stderr, verifyUsage)
+		return exitUsage
+	}
+	det, _ := g.detectMechanism(paths)
+	mech := det.Mechanism
+	if g.mechanism == "" || g.mechanism == "auto" {
+		mech = "" // verify detects it and reports how
+	}
+	v, err := verify.New(verify.Options{
+		Paths: paths, Mechanism: mech, TLSVerify: o.tlsVerify, AuthFile: o.authfile, Creds: o.creds,
+		Platform: o.plat, Timeout: o.timeout,
+	})
+	var inv *verify.InvalidConfigError
+	if errors.As(err, &inv) {
+		printDiagnostics(a.stderr, inv.Diags.Sorted())
+		fmt.Fprintln(a.stderr, "imgtrust verify:", err)
+		return exitUsage
+	}
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust verify:", err)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if o.from != "" {
+		return verifyBatch(ctx, a, &g, v, o)
+	}
+	res, err := v.Verify(ctx, rest[0])
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust verify:", err)
+		return exitUsage
+	}
+	if g.json {
+		writeJSON(a.stdout, res)
+	} else {
+		verify.RenderText(a.stdout, res, g.ascii || asciiTerminal(a))
+	}
+	return verdictCode(res)
+}
+
+func verdictCode(res *verify.Result) int {
+	switch {
+	case res.Incomplete:
+		return exitIncomplete
+	case res.Accepted:
+		return exitOK
+	}
+	return exitFindings
+}
+
+// asciiTerminal reports a console that cannot draw the Unicode marks.
+func asciiTerminal(a *app) bool { return a.getenv("TERM") == "linux" }
+
+// batchRow is one line of `verify --from`.
+type batchRow struct {
+	Image   string         `json:"image"`
+	Verdict string         `json:"verdict"`
+	Summary string         `json:"summary"`
+	Result  *verify.Result `json:"result,omitempty"`
+}
+
+func verifyBatch(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier, o verifyFlags) int {
+	var r io.Reader = a.stdin
+	if o.from != "-" {
+		f, err := os.Open(o.from)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust verify --from:", err)
+			return exitUsage
+		}
+		defer f.Close()
+		r = f
+	}
+	var images []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line != "" && !strings.HasPrefix(line, "#") {
+			images = append(images, line)
+		}
+	}
+	rows := make([]batchRow, len(images))
+	sem := make(chan struct{}, max(o.jobs, 1))
+	var wg sync.WaitGroup
+	for i, img := range images {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int, img string) {
+			defer func() { <-sem; wg.Done() }()
+			rows[i] = batchRow{Image: img}
+			res, err := v.Verify(ctx, img)
+			switch {
+			case err != nil:
+				rows[i].Verdict, rows[i].Summary = "invalid", err.Error()
+			case res.Incomplete:
+				rows[i].Verdict, rows[i].Summary = "incomplete", res.Summary
+			case res.Accepted:
+				rows[i].Verdict, rows[i].Summary = "accepted", res.Summary
+			default:
+				rows[i].Verdict, rows[i].Summary = "rejected", res.Summary
+			}
+			if g.json {
+				rows[i].Result = res
+			}
+		}(i, img)
+	}
+	wg.Wait()
+	counts := map[string]int{}
+	for _, row := range rows {
+		counts[row.Verdict]++
+	}
+	if g.json {
+		writeJSON(a.stdout, rows)
+	} else {
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "VERDICT\tIMAGE\tWHY")
+		for _, row := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", row.Verdict, row.Image, row.Summary)
+		}
+		tw.Flush()
+		fmt.Fprintf(a.stdout, "\n%d accepted, %d rejected, %d incomplete, %d invalid\n", counts["accepted"], counts["rejected"], counts["incomplete"], counts["invalid"])
+	}
+	switch {
+	case counts["rejected"] > 0:
+		return exitFindings
+	case counts["incomplete"] > 0:
+		return exitIncomplete
+	case counts["invalid"] > 0:
+		return exitUsage
+	}
+	return exitOK
 }
