@@ -112,7 +112,7 @@ func runDemo(a *app, args []string) int {
 			return exitOK
 		}
 	}
-	tuiArgs := []string{"--root", d.Root}
+	tuiArgs := []string{"--root", d.Root, "--tls-verify=false"}
 	if g.ascii {
 		tuiArgs = append(tuiArgs, "--ascii")
 	}

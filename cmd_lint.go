@@ -64,19 +64,14 @@ func runLint(a *app, args []string) int {
 }
 
 // lintNode gathers the diagnostics of every file that decides what the
-// node may pull.
+// node may pull: the same list the TUI's Problems view shows.
 func lintNode(paths policyio.Paths, mech gpg.Mechanism) (*policyio.PolicyFile, model.Diagnostics, error) {
-	pf, err := policyio.LoadPolicy(paths.Policy)
+	ws, err := workspace.Open(paths)
 	if err != nil {
 		return nil, nil, err
 	}
-	diags := append(model.Diagnostics(nil), pf.Diags...)
-	diags = append(diags, policyio.CheckKeyFiles(pf.Policy, paths, keyInspector(mech))...)
-	rd, rdDiags := policyio.LoadRegistriesD(paths.RegistriesD)
-	diags = append(diags, rdDiags...)
-	diags = append(diags, policyio.CheckLookasides(rd, pf.Policy, paths)...)
-	diags = append(diags, workspace.NodeDiagnostics(paths)...)
-	return pf, diags.Sorted(), nil
+	ws.Inspect = keyInspector(mech)
+	return ws.PolicyFile(), ws.Problems(), nil
 }
 
 // consequences says, per file kind, what the errors mean on the node.

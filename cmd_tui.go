@@ -16,6 +16,7 @@ func runTUI(a *app, args []string) int {
 	var g globalFlags
 	fs := flag.NewFlagSet("imgtrust tui", flag.ContinueOnError)
 	g.register(fs)
+	tlsVerify := fs.Bool("tls-verify", true, "verify registry TLS when checking images (false: allow plain http, as for the demo registry)")
 	_, paths, code, ok := a.parseCommand("tui", fs, &g, args, 0)
 	if !ok {
 		return code
@@ -35,11 +36,14 @@ func runTUI(a *app, args []string) int {
 		fmt.Fprintln(a.stderr, "imgtrust:", err)
 		return exitUsage
 	}
+	det, _ := g.detectMechanism(paths)
+	ws.Inspect = keyInspector(det.Mechanism)
 	deps := ui.Deps{
-		Paths:  paths,
-		Policy: ws,
-		// Keys, Lookaside and Verifier are wired here as the gpg, policyio
-		// look-aside and verify packages land.
+		Paths:     paths,
+		Policy:    ws,
+		Keys:      tuiKeys{paths: paths, ws: ws, mech: det.Mechanism},
+		Lookaside: tuiLookaside{paths: paths, ws: ws},
+		Verifier:  tuiVerifier{paths: paths, ws: ws, mech: det.Mechanism, tlsVerify: *tlsVerify},
 		NodeImages: func() []string {
 			// The pause image comes first even when the image list is
 			// unreadable; the wizard checks what it has.

@@ -103,8 +103,10 @@ func (w *Workspace) Dirty() bool {
 }
 
 // Problems returns the diagnostics of the staged state: the policy as it
-// would be written, and the key files it references. Before any edit the
-// positions are those of the file on disk.
+// would be written, the key files it references, registries.d (read from
+// disk: its edits are written directly) and the node facts that change
+// which policy CRI-O uses. Before any edit the positions are those of the
+// file on disk.
 func (w *Workspace) Problems() model.Diagnostics {
 	var diags model.Diagnostics
 	if len(w.history) == 0 || w.staged == nil {
@@ -113,6 +115,10 @@ func (w *Workspace) Problems() model.Diagnostics {
 		diags = append(diags, policyio.ValidatePolicy(w.staged, w.stagedLabel())...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
+	rd, rdDiags := policyio.LoadRegistriesD(w.Paths.RegistriesD)
+	diags = append(diags, rdDiags...)
+	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
+	diags = append(diags, NodeDiagnostics(w.Paths)...)
 	return diags.Sorted()
 }
 

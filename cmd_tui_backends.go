@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/distribution/reference"
+	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/ui"
+	"github.com/kios/imgtrust/verify"
+	"github.com/kios/imgtrust/workspace"
+	"github.com/opencontainers/go-digest"
+)
+
+// The adapters below connect the TUI's small interfaces to the domain
+// packages; they translate, they do not decide.
+
+// tuiKeys is ui.KeyBackend over gpg.
+type tuiKeys struct {
+	paths policyio.Paths
+	ws    *workspace.Workspace
+	mech  gpg.Mechanism
+}
+
+func (k tuiKeys) List() ([]ui.KeyInfo, error) {
+	inv, err := gpg.BuildInventory(k.paths, k.ws.Policy(), k.mech, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.KeyInfo, 0, len(inv.Keys))
+	for _, key := range inv.Keys {
+		out = append(out, keyInfo(key))
+	}
+	return out, nil
+}
+
+func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
+	ki := ui.KeyInfo{
+		Fingerprint: k.Fingerprint, UserID: firstOr(k.UserIDs, ""), Algorithm: fmt.Sprintf("%s %d", k.Algorithm, k.Bits),
+		Status: k.Status, Path: k.File, UsedBy: k.UsedBy,
+	}
+	if k.Expires != nil {
+		ki.Expires = *k.Expires
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "fingerprint %s\nkey ID %s\ncreated %s\n", gpg.GroupFingerprint(k.Fingerprint), k.KeyID, k.Created.Format("2006-01-02"))
+	for _, u := range k.UserIDs {
+		fmt.Fprintf(&b, "user ID %s\n", u)
+	}
+	for _, s := range k.Subkeys {
+		caps := []string{}
+		if s.Sign {
+			caps = append(caps, "sign")
+		}
+		if s.Encrypt {
+			caps = append(caps, "encrypt")
+		}
+		if s.Revoked {
+			caps = append(caps, "revoked")
+		}
+		fmt.Fprintf(&b, "subkey %s %s [%s]\n", s.KeyID, s.Algorithm, strings.Join(caps, ","))
+	}
+	ki.Details = strings.TrimSpace(b.String())
+	return ki
+}
+
+func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
+	res, err := gpg.Import(data, k.paths, gpg.ImportOptions{AuditLog: k.paths.Host(workspace.DefaultAuditLog)})
+	if err != nil {
+		return ui.KeyInfo{}, err
+	}
+	inv, err := gpg.BuildInventory(k.paths, k.ws.Policy(), k.mech, time.Now())
+	if err != nil {
+		return ui.KeyInfo{}, err
+	}
+	for _, key := range inv.Keys {
+		if key.File == res.NodePath {
+			return keyInfo(key), nil
+		}
+	}
+	return ui.KeyInfo{Fingerprint: res.Keys[0].Fingerprint, Path: res.NodePath}, nil
+}
+
+func (k tuiKeys) Remove(fingerprint string, p *model.Policy) error {
+	inv, err := gpg.BuildInventory(k.paths, p, k.mech, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, key := range inv.Keys {
+		if key.Fingerprint == fingerprint && key.File != "" {
+			return gpg.RemoveKeyFile(k.paths, p, key.File, k.paths.Host(workspace.DefaultAuditLog))
+		}
+	}
+	return fmt.Errorf("key %s is not in a file of the keys directory", gpg.ShortFingerprint(fingerprint))
+}
+
+// tuiLookaside is ui.LookasideBackend over policyio's registries.d code.
+type tuiLookaside struct {
+	paths policyio.Paths
+	ws    *workspace.Workspace
+}
+
+func (l tuiLookaside) List() ([]ui.LookasideEntry, model.Diagnostics, error) {
+	rd, diags := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	diags = append(diags, policyio.CheckLookasides(rd, l.ws.Policy(), l.paths)...)
+	entries := append([]*model.LookasideEntry{}, rd.Entries...)
+	if rd.Default != nil {
+		entries = append(entries, rd.Default)
+	}
+	out := make([]ui.LookasideEntry, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, ui.LookasideEntry{
+			Scope: e.Scope, URL: e.ReadURL(), Staging: e.LookasideStaging,
+			Sigstore: e.UseSigstoreAttachments != nil && *e.UseSigstoreAttachments, File: e.Pos.String(),
+		})
+	}
+	return out, diags.Sorted(), nil
+}
+
+func (l tuiLookaside) Explain(image string) ([]string, error) {
+	ref, err := reference.ParseNormalizedNamed(strings.TrimPrefix(image, "docker://"))
+	if err != nil {
+		return nil, fmt.Errorf("%q is not an image reference: %w", image, err)
+	}
+	ref = reference.TagNameOnly(ref)
+	rd, _ := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	m := rd.LookasideFor(ref)
+	d := digest.Digest("sha256:" + strings.Repeat("0", 64))
+	if dr, ok := ref.(reference.Digested); ok {
+		d = dr.Digest()
+	}
+	u, err := policyio.SignatureURL(m.BaseURL, ref, d, 1)
+	if err != nil {
+		return nil, err
+	}
+	return []string{
+		"section: " + orDash(m.Scope),
+		m.Why,
+		"base URL: " + m.BaseURL,
+		"first signature: " + u,
+		"tried: " + strings.Join(m.Tried, ", "),
+	}, nil
+}
+
+func (l tuiLookaside) Set(e ui.LookasideEntry) error {
+	rd, diags := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	if diags.HasErrors() {
+		return fmt.Errorf("registries.d has errors; fix them first (Problems view)")
+	}
+	url, staging := e.URL, false
+	if url == "" && e.Staging != "" {
+		url, staging = e.Staging, true
+	}
+	changes, err := rd.Set(e.Scope, url, policyio.SetOptions{Staging: staging})
+	if err != nil {
+		return err
+	}
+	return policyio.ApplyChanges(changes, l.paths.Host(workspace.DefaultAuditLog), fmt.Sprintf("lookaside %s -> %s", e.Scope, url))
+}
+
+func (l tuiLookaside) Remove(scope string) error {
+	rd, _ := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	changes, err := rd.Remove(scope)
+	if err != nil {
+		return err
+	}
+	return policyio.ApplyChanges(changes, l.paths.Host(workspace.DefaultAuditLog), "remove lookaside "+scope)
+}
+
+// tuiVerifier is ui.Verifier over verify, against the policy the TUI
+// gives (usually the staged one).
+type tuiVerifier struct {
+	paths     policyio.Paths
+	ws        *workspace.Workspace
+	mech      gpg.Mechanism
+	tlsVerify bool
+}
+
+func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) (ui.VerifyResult, error) {
+	label := "saved"
+	if len(t.ws.Edits()) > 0 {
+		label = "staged"
+	}
+	v, err := verify.New(verify.Options{Paths: t.paths, Policy: p, PolicyLabel: label, Mechanism: t.mech, TLSVerify: t.tlsVerify, Timeout: 15 * time.Second})
+	if err != nil {
+		return ui.VerifyResult{}, err
+	}
+	res, err := v.Verify(ctx, image)
+	if err != nil {
+		return ui.VerifyResult{}, err
+	}
+	out := ui.VerifyResult{Ref: res.Image, Accepted: res.Accepted, Scope: res.Trace.Scope.List.String(), Summary: res.Summary}
+	step := func(ok, failed bool, depth int, format string, a ...any) {
+		out.Trace = append(out.Trace, ui.TraceStep{OK: ok, Failed: failed, Depth: depth, Text: fmt.Sprintf(format, a...)})
+	}
+	for _, n := range res.Trace.Notes {
+		step(false, false, 0, "%s", n)
+	}
+	var tried []string
+	for _, s := range res.Trace.Scope.Tried {
+		tried = append(tried, s.Scope)
+	}
+	step(true, false, 0, "rule %s (tried %s)", res.Trace.Scope.List, strings.Join(tried, ", "))
+	if res.Trace.ManifestDigest != "" {
+		step(false, false, 0, "manifest %s", res.Trace.ManifestDigest)
+	}
+	if la := res.Trace.Lookaside; la != nil {
+		step(false, false, 0, "look-aside %s (%s), %d signature(s)", la.BaseURL, orDash(la.Scope), len(res.Trace.Signatures))
+	}
+	for _, rr := range res.Trace.Requirements {
+		step(rr.Accepted, !rr.Accepted, 0, "%s: %s", rr.Description, rr.Reason)
+		for _, sc := range rr.Signatures {
+			who := ""
+			if sc.Signer != "" {
+				who = fmt.Sprintf("signer %s (%s), claims %s: ", gpg.ShortFingerprint(sc.Signer), sc.KeyFile, orDash(sc.ClaimedIdentity))
+			}
+			step(sc.Accepted, !sc.Accepted, 1, "%s%s", who, sc.Reason)
+		}
+	}
+	step(false, false, 0, "runtime mechanism %s; policy %s", res.Trace.Mechanism.Mechanism, label)
+	if res.Incomplete {
+		return out, fmt.Errorf("could not finish: %s", res.Summary)
+	}
+	return out, nil
+}
