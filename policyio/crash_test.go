@@ -70,7 +70,15 @@ func TestCrashSafety(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(20+rand.IntN(60)) * time.Millisecond)
+		// Wait until this writer has completed a save (process start-up
+		// is slow on a loaded CI machine), then kill it at a random point
+		// of a later one.
+		before := auditLines(path)
+		deadline := time.Now().Add(30 * time.Second)
+		for auditLines(path) == before && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		for _, f := range []string{path, path + safefile.BackupSuffix} {
@@ -90,12 +98,17 @@ func TestCrashSafety(t *testing.T) {
 		}
 	}
 	// The test means something only if the kills hit running saves.
-	log, _ := os.ReadFile(path + ".audit")
-	saves := strings.Count(string(log), "\n")
+	saves := auditLines(path)
 	if saves < iterations {
 		t.Fatalf("only %d saves completed over %d kills: the writer was killed before it wrote", saves, iterations)
 	}
 	t.Logf("%d kills during %d completed saves: the file was always complete and valid", iterations, saves)
+}
+
+// auditLines counts the saves the writers have completed.
+func auditLines(policyPath string) int {
+	log, _ := os.ReadFile(policyPath + ".audit")
+	return strings.Count(string(log), "\n")
 }
 
 // TestConcurrentSavesNoLostUpdate: editors that read the same version and
