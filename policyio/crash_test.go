@@ -38,8 +38,23 @@ func TestCrashWriterHelper(t *testing.T) {
 		if _, err := SavePolicy(pf, next, SaveOptions{AllowWeaken: true, AuditLog: path + ".audit"}); err != nil {
 			t.Fatal(err)
 		}
+		// And the registries.d file next to it, through the editor.
+		rd, diags := LoadRegistriesD(filepath.Join(filepath.Dir(path), "registries.d"))
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		changes, err := rd.Set("registry.example.net", crashLookasides[i%2], SetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ApplyChanges(changes, path+".audit-regd", "crash test"); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
+
+// crashLookasides are the look-aside URLs the writer alternates between.
+var crashLookasides = []string{"https://sigs.example.net/one", "https://sigs.example.net/two"}
 
 // TestCrashSafety kills a process that is saving policy.json at random
 // moments and checks that the file is always one complete, valid version,
@@ -55,6 +70,15 @@ func TestCrashSafety(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "policy.json")
 	if err := os.WriteFile(path, []byte(crashVersions[0]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	regd := filepath.Join(dir, "registries.d")
+	yamlFile := filepath.Join(regd, "registry.example.net.yaml")
+	os.Mkdir(regd, 0o755)
+	yamlVersion := func(url string) string {
+		return "# kept comment\ndocker:\n  registry.example.net:\n    lookaside: " + url + "\n"
+	}
+	if err := os.WriteFile(yamlFile, []byte(yamlVersion(crashLookasides[0])), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	valid := map[string]bool{}
@@ -95,6 +119,21 @@ func TestCrashSafety(t *testing.T) {
 			if _, d := ParsePolicy(f, data); d.Count(model.Error) > 0 {
 				t.Fatalf("iteration %d: %s is invalid", i, f)
 			}
+		}
+		for _, f := range []string{yamlFile, yamlFile + safefile.BackupSuffix} {
+			data, err := os.ReadFile(f)
+			if os.IsNotExist(err) && f != yamlFile {
+				continue
+			}
+			if err != nil {
+				t.Fatalf("iteration %d: %v", i, err)
+			}
+			if s := string(data); s != yamlVersion(crashLookasides[0]) && s != yamlVersion(crashLookasides[1]) {
+				t.Fatalf("iteration %d: %s is neither the old nor the new version:\n%q", i, f, data)
+			}
+		}
+		if _, d := LoadRegistriesD(regd); d.HasErrors() {
+			t.Fatalf("iteration %d: registries.d does not load: %v", i, d)
 		}
 	}
 	// The test means something only if the kills hit running saves.
