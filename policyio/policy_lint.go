@@ -35,10 +35,6 @@ func lintPolicy(p *model.Policy) model.Diagnostics {
 					"use signedBy, or reject if that is the intent")
 			case model.SigstoreSigned:
 				others++
-				if r.Fulcio != nil || r.PKI != nil || r.RekorPublicKeyPath != "" || r.RekorPublicKeyPaths != nil || r.RekorPublicKeyData != nil || r.RekorPublicKeyDatas != nil {
-					add(model.Info, "sigstore-not-checked", r.Pos, tgt,
-						"imgtrust checks sigstore signatures against public keys only; Fulcio certificates and Rekor entries are not verified by `imgtrust verify`", "")
-				}
 			default:
 				others++
 			}

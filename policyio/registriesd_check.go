@@ -84,7 +84,40 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths Paths) model.Diag
 				Fix:     fmt.Sprintf("add one: imgtrust lookaside set %s https://lookaside.example.com", name)})
 		}
 	}
+	if docker != nil {
+		for _, s := range docker.Scopes {
+			if s.Name == "" || strings.HasPrefix(s.Name, "*.") || !hasSigstoreSigned(s.Requirements) || attachmentsForScope(rd, s.Name) {
+				continue
+			}
+			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "sigstore-without-attachments", Pos: s.Pos,
+				Message: fmt.Sprintf("docker scope %q requires sigstore signatures, but registries.d does not set use-sigstore-attachments for it: the runtime never reads cosign signatures from the registry, so every pull here fails", s.Name),
+				Fix:     fmt.Sprintf("add use-sigstore-attachments: true to the docker: %s section (or default-docker:) in registries.d", s.Name)})
+		}
+	}
 	return out
+}
+
+func hasSigstoreSigned(reqs model.Requirements) bool {
+	for _, r := range reqs {
+		if r.Type == model.SigstoreSigned {
+			return true
+		}
+	}
+	return false
+}
+
+// attachmentsForScope resolves use-sigstore-attachments for images under
+// scope as LookasideFor does: the most specific section that sets it.
+func attachmentsForScope(rd *RegistriesD, scope string) bool {
+	for _, s := range append([]string{scope}, DockerScopeParents(scope)...) {
+		if e := rd.Entry(s); e != nil && e.UseSigstoreAttachments != nil {
+			return *e.UseSigstoreAttachments
+		}
+	}
+	if rd.Default != nil && rd.Default.UseSigstoreAttachments != nil {
+		return *rd.Default.UseSigstoreAttachments
+	}
+	return false
 }
 
 // coveredBySigned reports whether images under a registries.d scope are

@@ -192,3 +192,44 @@ docker:
 		}
 	}
 }
+
+// TestSigstoreWithoutAttachments: a sigstoreSigned scope is only
+// satisfiable when registries.d enables cosign attachments for it; the
+// most specific section that sets the flag decides.
+func TestSigstoreWithoutAttachments(t *testing.T) {
+	dir := writeDir(t, map[string]string{"a.yaml": `
+default-docker:
+  use-sigstore-attachments: true
+docker:
+  off.example: {use-sigstore-attachments: false}
+  on.example/team: {use-sigstore-attachments: true, lookaside: https://x}
+  on.example: {use-sigstore-attachments: false}
+`})
+	rd, diags := LoadRegistriesD(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	tests := []struct {
+		scope string
+		warn  bool
+	}{
+		{"off.example", true},
+		{"off.example/app", true},
+		{"on.example/team/app", false},
+		{"on.example/other", true},
+		{"elsewhere.example", false}, // default-docker enables it
+	}
+	for _, tt := range tests {
+		pol, d := ParsePolicy("p", []byte(`{"default":[{"type":"reject"}],"transports":{"docker":{"`+tt.scope+`":[{"type":"sigstoreSigned","keyPath":"/k.pub"}]}}}`))
+		if d.HasErrors() {
+			t.Fatal(d)
+		}
+		got := false
+		for _, x := range CheckLookasides(rd, pol, NewPaths(t.TempDir(), "", "", "")) {
+			got = got || x.Code == "sigstore-without-attachments"
+		}
+		if got != tt.warn {
+			t.Errorf("%s: warned = %v, want %v", tt.scope, got, tt.warn)
+		}
+	}
+}

@@ -121,20 +121,29 @@ type manifest struct {
 	Platform    string
 }
 
-func (v *Verifier) fetchManifest(ctx context.Context, img *Image, tr *countingTransport) (*manifest, error) {
+// registryClient is the reference and the options every registry request
+// of one verification uses (TLS rule, credentials, shared transport).
+func (v *Verifier) registryClient(ctx context.Context, img *Image, tr *countingTransport) (name.Reference, []remote.Option, error) {
 	var nameOpts []name.Option
 	if !v.opts.TLSVerify {
 		nameOpts = append(nameOpts, name.Insecure)
 	}
 	ref, err := name.ParseReference(img.Named.String(), nameOpts...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	auth, err := v.authenticator(ref.Context().RegistryStr())
 	if err != nil {
+		return nil, nil, err
+	}
+	return ref, []remote.Option{remote.WithContext(ctx), remote.WithTransport(tr.registryTransport(v.opts.TLSVerify)), remote.WithAuth(auth)}, nil
+}
+
+func (v *Verifier) fetchManifest(ctx context.Context, img *Image, tr *countingTransport) (*manifest, error) {
+	ref, opts, err := v.registryClient(ctx, img, tr)
+	if err != nil {
 		return nil, err
 	}
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithTransport(tr.registryTransport(v.opts.TLSVerify)), remote.WithAuth(auth)}
 	desc, err := remote.Get(ref, opts...)
 	if err != nil {
 		return nil, &IncompleteError{Step: "fetching the manifest of " + img.String(), Err: err}
@@ -395,7 +404,12 @@ func envelope(blob []byte) (data []byte, ok bool, err error) {
 		case "simple-signing":
 			return blob[nl+1:], true, nil
 		case "sigstore-json":
-			return nil, false, nil
+			// The runtime decodes it while reading, so bad JSON fails the
+			// read for every requirement.
+			if _, err := parseSigstoreJSON(blob[nl+1:]); err != nil {
+				return nil, false, err
+			}
+			return blob[nl+1:], false, nil
 		}
 		return nil, false, fmt.Errorf("unrecognized signature format %q", format)
 	}

@@ -45,6 +45,13 @@ func MarshalPayload(dockerReference string, manifestDigest digest.Digest) []byte
 // (signature/simple.go): duplicate keys anywhere, unknown or missing keys
 // in critical, a wrong type or digest are all errors.
 func ParsePayload(data []byte) (*Payload, error) {
+	return parsePayloadOfType(data, SignatureType, false)
+}
+
+// parsePayloadOfType parses a simple-signing or a sigstore payload
+// (signature/internal/sigstore_payload.go): the same structure with
+// another critical.type, and "optional": null allowed, which cosign writes.
+func parsePayloadOfType(data []byte, want string, nullOptional bool) (*Payload, error) {
 	p := &Payload{}
 	var critical, optional json.RawMessage
 	if err := paranoidObject(data, map[string]*json.RawMessage{"critical": &critical, "optional": &optional}, true); err != nil {
@@ -55,7 +62,7 @@ func ParsePayload(data []byte) (*Payload, error) {
 	if err := paranoidObject(critical, map[string]*json.RawMessage{"type": nil, "image": &image, "identity": &identity}, true, &typ); err != nil {
 		return nil, err
 	}
-	if typ != SignatureType {
+	if typ != want {
 		return nil, fmt.Errorf("Unrecognized signature type %s", typ)
 	}
 	var dg json.RawMessage
@@ -77,6 +84,9 @@ func ParsePayload(data []byte) (*Payload, error) {
 	}
 	if err := json.Unmarshal(ref, &p.DockerReference); err != nil {
 		return nil, err
+	}
+	if nullOptional && bytes.Equal(optional, []byte("null")) {
+		return p, nil
 	}
 	// optional: any keys, but creator and timestamp are type-checked.
 	opt := map[string]*json.RawMessage{}

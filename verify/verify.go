@@ -157,7 +157,7 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 		}
 	}
 	var m *manifest
-	var sigs []sigSource
+	var sigs signatures
 	var fetchErr error
 	if needSigs {
 		m, sigs, fetchErr = v.fetch(ctx, img, res)
@@ -171,16 +171,17 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 			rr.Reason = fmt.Sprintf("Running image %s is rejected by policy.", img)
 		case model.SignedBaseLayer:
 			rr.Reason = "signedBaseLayer not implemented yet!"
-		case model.SigstoreSigned:
-			rr.Reason = "imgtrust does not verify sigstore signatures yet: the verdict for this requirement is unknown"
-			res.Incomplete = true
-		case model.SignedBy:
+		case model.SignedBy, model.SigstoreSigned:
 			if fetchErr != nil {
 				rr.Reason = fetchErr.Error()
 				res.Incomplete = true
 				break
 			}
-			v.checkSignedBy(&rr, r, img, m, sigs)
+			if r.Type == model.SignedBy {
+				v.checkSignedBy(&rr, r, img, m, sigs.lookaside)
+			} else {
+				v.checkSigstoreSigned(&rr, r, img, m, sigs.lookaside, sigs.attachments)
+			}
 		}
 		tr.Requirements = append(tr.Requirements, rr)
 	}
@@ -192,24 +193,33 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	return res, nil
 }
 
-func (v *Verifier) fetch(ctx context.Context, img *Image, res *Result) (*manifest, []sigSource, error) {
+// signatures are what the runtime reads for one manifest: the look-aside
+// (or dir:) blobs in order, then the sigstore attachments.
+type signatures struct {
+	lookaside   []sigSource
+	attachments []sigstoreSignature
+}
+
+func (v *Verifier) fetch(ctx context.Context, img *Image, res *Result) (*manifest, signatures, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*v.opts.Timeout)
 	defer cancel()
+	var sigs signatures
 	if img.Transport == model.TransportDir {
-		m, sigs, err := dirManifestAndSignatures(img)
+		m, found, err := dirManifestAndSignatures(img)
 		if m != nil {
 			res.Trace.ManifestDigest = m.Digest.String()
 		}
-		for _, s := range sigs {
+		for _, s := range found {
 			res.Trace.Signatures = append(res.Trace.Signatures, s.Where)
 		}
+		sigs.lookaside = found
 		return m, sigs, err
 	}
 	tr := newTransport(v.opts.TLSVerify, v.opts.Timeout)
 	defer func() { res.Trace.HTTPRequests = tr.count.Load() }()
 	m, err := v.fetchManifest(ctx, img, tr)
 	if err != nil {
-		return nil, nil, err
+		return nil, sigs, err
 	}
 	res.Trace.ManifestDigest = m.Digest.String()
 	if m.IndexDigest != "" {
@@ -218,12 +228,25 @@ func (v *Verifier) fetch(ctx context.Context, img *Image, res *Result) (*manifes
 	}
 	match := v.opts.Registries.LookasideFor(img.Named)
 	res.Trace.Lookaside = &match
-	sigs, err := v.lookasideSignatures(ctx, match.BaseURL, img, m.Digest, tr)
-	for _, s := range sigs {
+	// The two sources are independent: read them together.
+	var attachErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if match.UseSigstoreAttachments {
+			sigs.attachments, attachErr = v.sigstoreAttachments(ctx, img, m.Digest, tr)
+		}
+	}()
+	sigs.lookaside, err = v.lookasideSignatures(ctx, match.BaseURL, img, m.Digest, tr)
+	<-done
+	for _, s := range sigs.lookaside {
 		res.Trace.Signatures = append(res.Trace.Signatures, s.Where)
 	}
-	if match.UseSigstoreAttachments {
-		res.Trace.Notes = append(res.Trace.Notes, "use-sigstore-attachments is set: sigstore attachments are not read by imgtrust (signedBy ignores them anyway)")
+	for _, s := range sigs.attachments {
+		res.Trace.Signatures = append(res.Trace.Signatures, s.Where)
+	}
+	if err == nil {
+		err = attachErr
 	}
 	return m, sigs, err
 }
@@ -301,6 +324,12 @@ func (v *Verifier) checkOne(sc *SignatureCheck, r *model.Requirement, img *Image
 		sc.Reason = "invalid signature payload: " + err.Error()
 		return
 	}
+	v.checkClaims(sc, r, img, m, p)
+}
+
+// checkClaims applies the digest check, then the identity check, to a
+// verified payload (the same order and messages for both signature kinds).
+func (v *Verifier) checkClaims(sc *SignatureCheck, r *model.Requirement, img *Image, m *manifest, p *Payload) {
 	sc.ClaimedIdentity, sc.ClaimedDigest = p.DockerReference, p.ManifestDigest.String()
 	// MatchesDigest always hashes with SHA-256 (policy-evaluation.md §5.3).
 	sc.DigestMatches = p.ManifestDigest == m.Digest
