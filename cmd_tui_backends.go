@@ -215,8 +215,11 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 		step(rr.Accepted, !rr.Accepted, 0, "%s: %s", rr.Description, rr.Reason)
 		for _, sc := range rr.Signatures {
 			who := ""
-			if sc.Signer != "" {
+			switch {
+			case sc.Signer != "":
 				who = fmt.Sprintf("signer %s (%s), claims %s: ", gpg.ShortFingerprint(sc.Signer), sc.KeyFile, orDash(sc.ClaimedIdentity))
+			case sc.KeyFile != "": // sigstore: a key or certificate, no OpenPGP signer
+				who = fmt.Sprintf("verified with %s, claims %s: ", sc.KeyFile, orDash(sc.ClaimedIdentity))
 			}
 			step(sc.Accepted, !sc.Accepted, 1, "%s%s", who, sc.Reason)
 		}

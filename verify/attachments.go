@@ -41,7 +41,7 @@ func (v *Verifier) sigstoreAttachments(ctx context.Context, img *Image, d digest
 	desc, err := remote.Get(where, opts...)
 	if err != nil {
 		var te *transport.Error
-		if errors.As(err, &te) && (te.StatusCode == http.StatusNotFound || hasCode(te, transport.ManifestUnknownErrorCode)) {
+		if errors.As(err, &te) && manifestUnknown(te) {
 			return nil, nil
 		}
 		return nil, &IncompleteError{Step: "fetching the sigstore attachments " + where.String(), Err: err}
@@ -97,9 +97,17 @@ func readAttachment(ref name.Reference, d digest.Digest, opts []remote.Option) (
 	return data, nil
 }
 
-func hasCode(te *transport.Error, code transport.ErrorCode) bool {
+// manifestUnknown recognises "no such manifest" as isManifestUnknownError
+// does, including the variants of registry.redhat.io and Harbor.
+func manifestUnknown(te *transport.Error) bool {
+	if te.StatusCode == http.StatusNotFound {
+		return true
+	}
 	for _, e := range te.Errors {
-		if e.Code == code {
+		switch {
+		case e.Code == transport.ManifestUnknownErrorCode:
+			return true
+		case e.Code == transport.UnknownErrorCode && (e.Message == "Not Found" || strings.Contains(e.Message, "not found")):
 			return true
 		}
 	}

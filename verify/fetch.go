@@ -55,6 +55,10 @@ type countingTransport struct {
 	// would fall back to plain http for loopback and private addresses,
 	// which the runtime does not do without --tls-verify=false.
 	forceHTTPS bool
+	// extension records the scheme of a registry ping that advertised
+	// X-Registry-Supports-Signatures: 1 (the runtime then reads signatures
+	// from the registry's API instead of the look-aside).
+	extension *atomic.Value
 }
 
 func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -66,6 +70,9 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {
 		return nil, err
+	}
+	if r.URL.Path == "/v2/" && resp.Header.Get("X-Registry-Supports-Signatures") == "1" {
+		t.extension.Store(r.URL.Scheme)
 	}
 	resp.Body = &limitedBody{r: resp.Body, left: MaxManifestSize + 1}
 	return resp, nil
@@ -101,13 +108,13 @@ func newTransport(tlsVerify bool, timeout time.Duration) *countingTransport {
 		MaxIdleConnsPerHost:   8,
 		TLSClientConfig:       &tls.Config{InsecureSkipVerify: !tlsVerify, MinVersion: tls.VersionTLS12}, //nolint:gosec // only with --tls-verify=false
 	}
-	return &countingTransport{base: base, count: new(atomic.Int64)}
+	return &countingTransport{base: base, count: new(atomic.Int64), extension: new(atomic.Value)}
 }
 
 // registryTransport shares the counter and connections of t but keeps
 // registry traffic on https unless TLS verification is off.
 func (t *countingTransport) registryTransport(tlsVerify bool) *countingTransport {
-	return &countingTransport{base: t.base, count: t.count, forceHTTPS: tlsVerify}
+	return &countingTransport{base: t.base, count: t.count, forceHTTPS: tlsVerify, extension: t.extension}
 }
 
 // manifest is the manifest the runtime checks signatures against.
@@ -250,6 +257,17 @@ func (v *Verifier) authenticator(registry string) (authn.Authenticator, error) {
 type sigSource struct {
 	Where string
 	Blob  []byte
+	// Raw blobs come from the registry's signature API: simple signing,
+	// without the envelope the look-aside and dir: blobs have.
+	Raw bool
+}
+
+// unwrap is envelope for blobs that have one.
+func (s sigSource) unwrap() (data []byte, simple bool, err error) {
+	if s.Raw {
+		return s.Blob, true, nil
+	}
+	return envelope(s.Blob)
 }
 
 // lookasideSignatures reads signature-1, -2, … from the look-aside base,

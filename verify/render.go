@@ -61,7 +61,11 @@ func RenderText(w io.Writer, r *Result, ascii bool) {
 		if rr.Accepted {
 			m = g.ok
 		}
-		fmt.Fprintf(w, "\n  %s requirement %d: %s\n", m, rr.Index+1, rr.Description)
+		if rr.Type == PullStep {
+			fmt.Fprintf(w, "\n  %s pull: %s\n", m, rr.Description)
+		} else {
+			fmt.Fprintf(w, "\n  %s requirement %d: %s\n", m, rr.Index+1, rr.Description)
+		}
 		fmt.Fprintf(w, "      %s\n", rr.Reason)
 		for _, sc := range rr.Signatures {
 			sm := g.fail

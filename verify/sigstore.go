@@ -58,7 +58,7 @@ func (v *Verifier) checkSigstoreSigned(rr *RequirementResult, r *model.Requireme
 	var candidates []sigstoreSignature
 	nonSigstore, nonSignature := 0, 0
 	for _, s := range sigs {
-		data, simple, err := envelope(s.Blob)
+		data, simple, err := s.unwrap()
 		if err != nil {
 			rr.Reason = fmt.Sprintf("parsing signature %s: %v", s.Where, err)
 			return

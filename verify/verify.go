@@ -112,6 +112,11 @@ type Trace struct {
 	HTTPRequests   int64                    `json:"http_requests"`
 }
 
+// PullStep is the RequirementResult.Type of the step after the policy:
+// the runtime reads the signatures to copy them even when the policy
+// needs none.
+const PullStep = "pull"
+
 // RequirementResult is one requirement's verdict.
 type RequirementResult struct {
 	Index       int              `json:"index"`
@@ -150,11 +155,18 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	choice := ChooseRequirements(v.opts.Policy, img)
 	tr.Scope = choice
 
-	needSigs := false
+	needSigs, acceptAll := false, len(choice.Requirements) > 0
 	for _, r := range choice.Requirements {
 		if r.Type == model.SignedBy || r.Type == model.SigstoreSigned {
 			needSigs = true
 		}
+		acceptAll = acceptAll && r.Type == model.InsecureAcceptAnything
+	}
+	// A pull copies the image's signatures into storage even when the
+	// policy needs none, so a signature source that fails fails the pull.
+	pulledAnyway := acceptAll && img.Transport == model.TransportDocker
+	if pulledAnyway {
+		needSigs = true
 	}
 	var m *manifest
 	var sigs signatures
@@ -184,6 +196,11 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 			}
 		}
 		tr.Requirements = append(tr.Requirements, rr)
+	}
+	if pulledAnyway && fetchErr != nil {
+		res.Incomplete = true
+		tr.Notes = append(tr.Notes, "the policy accepts this image, but the runtime also copies its signatures while pulling, and reading them failed: the pull fails")
+		tr.Requirements = append(tr.Requirements, RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling", Reason: fetchErr.Error()})
 	}
 	res.Accepted = !res.Incomplete && len(tr.Requirements) > 0
 	for _, rr := range tr.Requirements {
@@ -237,7 +254,13 @@ func (v *Verifier) fetch(ctx context.Context, img *Image, res *Result) (*manifes
 			sigs.attachments, attachErr = v.sigstoreAttachments(ctx, img, m.Digest, tr)
 		}
 	}()
-	sigs.lookaside, err = v.lookasideSignatures(ctx, match.BaseURL, img, m.Digest, tr)
+	if scheme, ok := tr.extension.Load().(string); ok {
+		res.Trace.Lookaside = nil
+		res.Trace.Notes = append(res.Trace.Notes, "the registry serves signatures itself (X-Registry-Supports-Signatures): the runtime reads them from its API and never consults the look-aside")
+		sigs.lookaside, err = v.extensionSignatures(ctx, img, m.Digest, tr, scheme)
+	} else {
+		sigs.lookaside, err = v.lookasideSignatures(ctx, match.BaseURL, img, m.Digest, tr)
+	}
 	<-done
 	for _, s := range sigs.lookaside {
 		res.Trace.Signatures = append(res.Trace.Signatures, s.Where)
@@ -261,7 +284,7 @@ func (v *Verifier) checkSignedBy(rr *RequirementResult, r *model.Requirement, im
 	// The runtime parses every blob while reading the signatures; one it
 	// cannot parse fails the whole read, whatever the others hold.
 	for _, s := range sigs {
-		if _, _, err := envelope(s.Blob); err != nil {
+		if _, _, err := s.unwrap(); err != nil {
 			rr.Reason = fmt.Sprintf("parsing signature %s: %v", s.Where, err)
 			return
 		}
@@ -304,7 +327,7 @@ func (v *Verifier) checkSignedBy(rr *RequirementResult, r *model.Requirement, im
 }
 
 func (v *Verifier) checkOne(sc *SignatureCheck, r *model.Requirement, img *Image, m *manifest, s sigSource, rings [][]byte, files []string) {
-	data, ok, err := envelope(s.Blob)
+	data, ok, err := s.unwrap()
 	if err != nil {
 		sc.Reason = "parsing signature: " + err.Error()
 		return
