@@ -73,8 +73,11 @@ func RenderText(w io.Writer, r *Result, ascii bool) {
 				sm = g.ok
 			}
 			fmt.Fprintf(w, "      %s %s\n", sm, sc.Source)
-			if sc.Signer != "" {
+			switch {
+			case sc.Signer != "":
 				fmt.Fprintf(w, "          signer   %s (%s)\n", gpg.GroupFingerprint(sc.Signer), sc.KeyFile)
+			case sc.KeyFile != "":
+				fmt.Fprintf(w, "          key      %s\n", sc.KeyFile)
 			}
 			if sc.ClaimedIdentity != "" {
 				fmt.Fprintf(w, "          claims   %s, digest %s\n", sc.ClaimedIdentity, yesNo(sc.DigestMatches, "matches", "DOES NOT MATCH"))

@@ -29,14 +29,14 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
-// The fixtures under testdata/cosign are containers/image's own
+// The fixtures under testdata/fixtures are containers/image's own
 // (signature/fixtures, Apache-2.0): signatures made by /usr/bin/cosign,
 // with Rekor SETs and Fulcio certificates from the public instance, and a
 // private PKI. The expectations are the library's
 // (TestPRSigstoreSignedIsRunningImageAllowed, ...IsSignatureAccepted).
 func TestSigstoreSignedFixtures(t *testing.T) {
 	fx := func(name string) string {
-		p, err := filepath.Abs(filepath.Join("testdata", "cosign", name))
+		p, err := filepath.Abs(filepath.Join("testdata", "fixtures", name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,6 +297,9 @@ func TestSigstoreAttachmentsFromRegistry(t *testing.T) {
 			rr := res.Trace.Requirements[0]
 			if res.Accepted != c.accept {
 				t.Fatalf("accepted = %v, want %v: %s", res.Accepted, c.accept, rr.Reason)
+			}
+			if c.accept && !strings.Contains(res.Summary, "sigstore signature verified with /etc/keys/cosign.pub") {
+				t.Fatalf("summary %q does not say what was verified", res.Summary)
 			}
 			if !c.accept && !strings.Contains(rr.Reason, c.reason) {
 				t.Fatalf("reason %q, want it to contain %q", rr.Reason, c.reason)

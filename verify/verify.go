@@ -400,7 +400,7 @@ func summarize(res *Result, c Choice) string {
 		return "could not finish"
 	case res.Accepted:
 		for _, rr := range res.Trace.Requirements {
-			if rr.Type == string(model.SignedBy) {
+			if rr.Type == string(model.SignedBy) || rr.Type == string(model.SigstoreSigned) {
 				return fmt.Sprintf("accepted: %s, as %s requires", rr.Reason, rule)
 			}
 		}
