@@ -533,20 +533,27 @@ func (wz *wizard) renderImpact(m *Model, w, h int) string {
 		if r.ref == wz.pauseRef {
 			tag = " (pause image)"
 		}
-		var st string
+		// The image comes first so a narrow console never cuts it off;
+		// the reason follows on its own wrapped lines.
+		var st, why string
 		switch {
 		case !r.done && wz.running > 0:
 			st = m.th.G.Spinner[wz.frame%len(m.th.G.Spinner)] + " checking"
 		case !r.done:
 			st = m.th.Warn.Render("? not checked")
 		case r.err != nil:
-			st = m.th.Fail.Render(m.th.G.Fail+" ERROR ") + r.err.Error()
+			st, why = m.th.Fail.Render(m.th.G.Fail+" ERROR "), r.err.Error()
 		case r.ok:
 			st = m.th.OK.Render(m.th.G.OK + " ACCEPT")
 		default:
-			st = m.th.Fail.Render(m.th.G.Fail+" REJECT ") + r.note
+			st, why = m.th.Fail.Render(m.th.G.Fail+" REJECT "), r.note
 		}
 		lines = append(lines, ansi.Truncate("  "+st+"  "+r.ref+tag, w-4, m.th.G.Ellipsis))
+		if why != "" {
+			for _, l := range strings.Split(wrap(why, w-12), "\n") {
+				lines = append(lines, "      "+l)
+			}
+		}
 	}
 	lines = append(lines, "")
 	if wz.rejected > 0 {

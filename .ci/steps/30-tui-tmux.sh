@@ -72,7 +72,9 @@ jq -e --arg s "$scope" '.transports.docker[$s][0].type == "signedBy"' "$policy" 
 
 # The impact screen's verdict for the pause image must be verify's.
 pause=$(echo "$impact" | grep -F "(pause image)" | grep -oE '[a-z0-9.-]+(:[0-9]+)?/[^ ]*pause[^ ]*' | head -1)
-if out=$("$bin" verify --root "$node" "$pause" 2>&1); rc=0; then :; else rc=$?; fi
+[ -n "$pause" ] || { echo "tui-tmux: the impact screen did not name the pause image" >&2; echo "$impact" >&2; exit 1; }
+rc=0
+out=$("$bin" verify --root "$node" "$pause" 2>&1) || rc=$?
 if echo "$out" | grep -q "not available in this build"; then
 	echo "tui-tmux: verify not built yet; pause-image agreement not checked"
 elif echo "$impact" | grep -F "(pause image)" | grep -q "REJECT"; then
@@ -80,4 +82,4 @@ elif echo "$impact" | grep -F "(pause image)" | grep -q "REJECT"; then
 elif echo "$impact" | grep -F "(pause image)" | grep -q "ACCEPT"; then
 	[ "$rc" -eq 0 ] || { echo "tui-tmux: screen said ACCEPT for $pause, verify exit $rc" >&2; exit 1; }
 fi
-echo "tui-tmux: wizard wrote a reject-by-default policy with $scope signed; lint agrees"
+echo "tui-tmux: wizard wrote a reject-by-default policy with $scope signed; lint agrees; verify exit $rc for $pause matches the impact screen"
