@@ -277,7 +277,8 @@ func (s sigSource) unwrap() (data []byte, simple bool, err error) {
 func (v *Verifier) lookasideSignatures(ctx context.Context, base string, img *Image, d digest.Digest, tr *countingTransport) ([]sigSource, error) {
 	client := &http.Client{Transport: tr, Timeout: v.opts.Timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 5 {
+			// Go's default limit, which the runtime's client keeps.
+			if len(via) >= 10 {
 				return errors.New("too many redirects")
 			}
 			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
@@ -313,6 +314,9 @@ func (v *Verifier) lookasideSignatures(ctx context.Context, base string, img *Im
 		}
 		out = append(out, r.s)
 		_ = n
+		if _, _, err := r.s.unwrap(); err != nil {
+			return out, nil // the runtime stops reading at a blob it cannot parse
+		}
 	}
 	for n := 3; ; n++ {
 		if n >= MaxSignatures {
@@ -326,6 +330,9 @@ func (v *Verifier) lookasideSignatures(ctx context.Context, base string, img *Im
 			return out, nil
 		}
 		out = append(out, s)
+		if _, _, err := s.unwrap(); err != nil {
+			return out, nil
+		}
 	}
 }
 
