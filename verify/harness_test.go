@@ -31,7 +31,7 @@ import (
 // node is a scratch node: an in-process registry, a look-aside server
 // whose files the test controls, keys and a root with policy.json.
 type node struct {
-	t         *testing.T
+	t         testing.TB
 	root      string
 	paths     policyio.Paths
 	reg       *httptest.Server
@@ -42,7 +42,7 @@ type node struct {
 	keys      map[string]*openpgp.Entity
 }
 
-func newNode(t *testing.T) *node {
+func newNode(t testing.TB) *node {
 	t.Helper()
 	n := &node{t: t, root: t.TempDir(), keys: map[string]*openpgp.Entity{}}
 	n.paths = policyio.NewPaths(n.root, "", "", "")
