@@ -22,6 +22,12 @@ func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Dia
 		return nil
 	}
 	var out model.Diagnostics
+	// Large policies name the same few key files many times: read each once.
+	type read struct {
+		data []byte
+		err  error
+	}
+	cache := map[string]read{}
 	p.EachList(func(ref model.ScopeRef, _ model.Pos, reqs model.Requirements) {
 		for i, r := range reqs {
 			if r.Type != model.SignedBy {
@@ -51,7 +57,12 @@ func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Dia
 					continue
 				}
 				host := paths.Host(k.Path)
-				data, err := os.ReadFile(host)
+				got, ok := cache[host]
+				if !ok {
+					got.data, got.err = os.ReadFile(host)
+					cache[host] = got
+				}
+				data, err := got.data, got.err
 				switch {
 				case errors.Is(err, fs.ErrNotExist):
 					out = append(out, model.Diagnostic{
