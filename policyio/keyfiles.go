@@ -1,11 +1,14 @@
 package policyio
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kios/imgtrust/model"
 )
@@ -30,10 +33,16 @@ func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Dia
 	cache := map[string]read{}
 	p.EachList(func(ref model.ScopeRef, _ model.Pos, reqs model.Requirements) {
 		for i, r := range reqs {
-			if r.Type != model.SignedBy {
+			if r.Type != model.SignedBy && r.Type != model.SigstoreSigned {
 				continue
 			}
-			for _, k := range r.KeyRefs() {
+			inspect, missingFix := inspect, "import the public key: imgtrust keys import FILE (or fix the path)"
+			refs := r.KeyRefs()
+			if r.Type == model.SigstoreSigned {
+				inspect, missingFix = inspectPEM, "copy the PEM file (e.g. cosign.pub) to this path on the node, or fix the path"
+				refs = append(refs, sigstoreFiles(r)...)
+			}
+			for _, k := range refs {
 				tgt := &model.Target{List: ref, Requirement: i, Field: k.Field}
 				pos := r.FieldPos[k.Field]
 				if pos.IsZero() {
@@ -68,7 +77,7 @@ func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Dia
 					out = append(out, model.Diagnostic{
 						Severity: model.Error, Code: "key-missing", Pos: pos, Target: tgt,
 						Message: fmt.Sprintf("key file %s does not exist: every image this rule covers is rejected once it has a signature", k.Path),
-						Fix:     "import the public key: imgtrust keys import FILE (or fix the path)",
+						Fix:     missingFix,
 						Runtime: fmt.Sprintf("open %s: no such file or directory", k.Path),
 					})
 				case err != nil:
@@ -84,6 +93,60 @@ func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Dia
 		}
 	})
 	return out
+}
+
+// sigstoreFiles are the other files a sigstoreSigned requirement reads:
+// Rekor keys and certificate authorities. Their JSON key is the Field.
+func sigstoreFiles(r *model.Requirement) []model.KeyRef {
+	var out []model.KeyRef
+	add := func(field, path string) {
+		if path != "" {
+			out = append(out, model.KeyRef{Field: field, Path: path})
+		}
+	}
+	add("rekorPublicKeyPath", r.RekorPublicKeyPath)
+	for i, p := range r.RekorPublicKeyPaths {
+		out = append(out, model.KeyRef{Field: "rekorPublicKeyPaths", Index: i, Path: p})
+	}
+	if r.Fulcio != nil {
+		add("fulcio", r.Fulcio.CAPath)
+	}
+	if r.PKI != nil {
+		add("pki", r.PKI.CARootsPath)
+		add("pki", r.PKI.CAIntermediatesPath)
+	}
+	return out
+}
+
+// inspectPEM checks what the runtime's sigstore code will parse: the
+// first PEM block of a key file must be a public key, of a CA file a
+// certificate.
+func inspectPEM(label string, pos model.Pos, data []byte) model.Diagnostics {
+	block, _ := pem.Decode(data)
+	var problem string
+	switch {
+	case block == nil:
+		problem = "is not PEM"
+	case block.Type == "PUBLIC KEY":
+		if _, err := x509.ParsePKIXPublicKey(block.Bytes); err != nil {
+			problem = "holds a public key that cannot be parsed: " + err.Error()
+		}
+	case block.Type == "RSA PUBLIC KEY":
+		if _, err := x509.ParsePKCS1PublicKey(block.Bytes); err != nil {
+			problem = "holds a public key that cannot be parsed: " + err.Error()
+		}
+	case block.Type == "CERTIFICATE":
+	case strings.Contains(block.Type, "PRIVATE KEY"):
+		problem = "holds a PRIVATE key"
+	default:
+		problem = fmt.Sprintf("holds a %q block, not a public key or certificate", block.Type)
+	}
+	if problem == "" {
+		return nil
+	}
+	return model.Diagnostics{{Severity: model.Error, Code: "sigstore-key-invalid", Pos: pos,
+		Message: fmt.Sprintf("%s %s: the runtime rejects every sigstore signature this rule sees", label, problem),
+		Fix:     "use the PEM public key cosign wrote (cosign.pub), or the CA certificate bundle"}}
 }
 
 func retarget(ds model.Diagnostics, tgt *model.Target) model.Diagnostics {
