@@ -413,7 +413,7 @@ demo_check
 # --------------------------------------------------------------- summary
 echo
 if [ ${#KNOWN_SEEN[@]} -gt 0 ]; then
-	echo "Known runtime differences (documented in e2e/README.md; counted as passed):"
+	echo "Known runtime differences (documented in README.md, "Known differences"; counted as passed):"
 	printf '  - %s\n' "${KNOWN_SEEN[@]}"
 fi
 if [ ${#FAILED[@]} -gt 0 ]; then
