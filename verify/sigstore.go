@@ -327,20 +327,25 @@ func verifySigstorePayload(keys []crypto.PublicKey, payload []byte, sigB64 strin
 	}
 	hash := sha256.Sum256(payload)
 	var failures []string
+	// The failure texts are sigstore's verifiers', which the runtime shows.
 	for i, k := range keys {
-		var ok bool
+		var err error
 		switch k := k.(type) {
 		case *ecdsa.PublicKey:
-			ok = ecdsa.VerifyASN1(k, hash[:], sig)
+			if !ecdsa.VerifyASN1(k, hash[:], sig) {
+				err = errors.New("invalid signature when validating ASN.1 encoded signature")
+			}
 		case *rsa.PublicKey:
-			ok = rsa.VerifyPKCS1v15(k, crypto.SHA256, hash[:], sig) == nil
+			err = rsa.VerifyPKCS1v15(k, crypto.SHA256, hash[:], sig)
 		case ed25519.PublicKey:
-			ok = ed25519.Verify(k, payload, sig)
+			if !ed25519.Verify(k, payload, sig) {
+				err = errors.New("failed to verify signature")
+			}
 		}
-		if ok {
+		if err == nil {
 			return i, nil
 		}
-		failures = append(failures, "invalid signature when validating the signature")
+		failures = append(failures, err.Error())
 	}
 	return 0, errors.New("cryptographic signature verification failed: " + strings.Join(failures, ", "))
 }

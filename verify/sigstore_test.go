@@ -1,9 +1,12 @@
 package verify
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -308,5 +311,66 @@ func TestSigstoreAttachmentsFromRegistry(t *testing.T) {
 				t.Fatalf("signatures found %v, want %d", res.Trace.Signatures, c.sources)
 			}
 		})
+	}
+}
+
+// TestSigstoreKeyTypes: ECDSA, RSA (PKCS#1 v1.5 over SHA-256) and Ed25519
+// (over the raw payload) keys, in PKIX and PKCS#1 PEM, as sigstore's
+// verifiers accept them; a key that does not verify is skipped for the next.
+func TestSigstoreKeyTypes(t *testing.T) {
+	payload := []byte(`{"critical":{}}`)
+	h := sha256.Sum256(payload)
+	ec, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	ecSig, _ := ecdsa.SignASN1(rand.Reader, ec, h[:])
+	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rsaSig, _ := rsa.SignPKCS1v15(rand.Reader, rk, crypto.SHA256, h[:])
+	edPub, edPriv, _ := ed25519.GenerateKey(rand.Reader)
+	edSig := ed25519.Sign(edPriv, payload)
+	pkix := func(k any) []byte {
+		der, err := x509.MarshalPKIXPublicKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	}
+	pkcs1 := pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&rk.PublicKey)})
+	tests := []struct {
+		name  string
+		keys  [][]byte
+		sig   []byte
+		which int // index of the key that verifies, -1 none
+	}{
+		{"ecdsa P-384", [][]byte{pkix(&ec.PublicKey)}, ecSig, 0},
+		{"rsa pkix", [][]byte{pkix(&rk.PublicKey)}, rsaSig, 0},
+		{"rsa pkcs1", [][]byte{pkcs1}, rsaSig, 0},
+		{"ed25519", [][]byte{pkix(edPub)}, edSig, 0},
+		{"second key verifies", [][]byte{pkix(&ec.PublicKey), pkix(edPub)}, edSig, 1},
+		{"no key verifies", [][]byte{pkix(&ec.PublicKey), pkcs1}, edSig, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var keys []crypto.PublicKey
+			for _, k := range tt.keys {
+				pk, err := parsePEMPublicKey(k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				keys = append(keys, pk)
+			}
+			which, err := verifySigstorePayload(keys, payload, base64.StdEncoding.EncodeToString(tt.sig))
+			switch {
+			case tt.which < 0 && err == nil:
+				t.Fatal("verified")
+			case tt.which < 0:
+				if !strings.HasPrefix(err.Error(), "cryptographic signature verification failed: ") {
+					t.Fatalf("message %q", err)
+				}
+			case err != nil || which != tt.which:
+				t.Fatalf("key %d, %v; want key %d", which, err, tt.which)
+			}
+		})
+	}
+	if _, err := parsePEMPublicKey([]byte("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n")); err == nil || !strings.Contains(err.Error(), "unknown Public key PEM file type") {
+		t.Errorf("a certificate as a key: %v", err)
 	}
 }
