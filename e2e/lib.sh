@@ -86,11 +86,30 @@ e2e_keys() {
 	g --export "$FPR_SUB" >"$T/keys/subkey.gpg" 2>>"$T/gpg.log"
 	g --export "$FPR_ED" >"$T/keys/ed25519.gpg" 2>>"$T/gpg.log"
 	cat "$T/keys/other.gpg" "$T/keys/rsa.gpg" >"$T/keys/other+rsa.gpg"
-	# A sigstore public key, for sigstoreSigned rules (no image carries a
-	# sigstore signature: those rules must reject).
-	openssl ecparam -name prime256v1 -genkey -noout -out "$T/cosign.key" 2>/dev/null
-	openssl ec -in "$T/cosign.key" -pubout -out "$T/keys/cosign.pub" 2>/dev/null
-	rm -f "$T/cosign.key"
+	# sigstore keys (ECDSA P-256, as cosign makes them) for cosign
+	# attachments signed with openssl (cosign_attach), and one that signs
+	# nothing.
+	for k in cosign cosign-other; do
+		openssl ecparam -name prime256v1 -genkey -noout -out "$T/$k.key" 2>/dev/null
+		openssl ec -in "$T/$k.key" -pubout -out "$T/keys/$k.pub" 2>/dev/null
+	done
+}
+
+# cosign_attach NAME:TAG IDENTITY KEY [MIME]: sign the image's manifest
+# digest the way cosign does (ECDSA over SHA-256 of the payload, DER) and
+# push the signature as a sha256-<hex>.sig attachment.
+cosign_attach() {
+	local ref=$1 identity=$2 key=$3 mime=${4:-application/vnd.dev.cosign.simplesigning.v1+json} d dir
+	d=$(digest_of "$ref")
+	dir="$T/oci/attach_${ref//[:\/]/_}"
+	mkdir -p "$dir"
+	printf '{"critical":{"identity":{"docker-reference":"%s"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' \
+		"$identity" "$d" >"$dir.payload"
+	openssl dgst -sha256 -sign "$T/$key.key" -out "$dir.sig" "$dir.payload"
+	python3 "$E2E_DIR/mkattach.py" "$dir" att "$mime" "$dir.payload" "$dir.sig"
+	skopeo --insecure-policy copy --quiet --dest-tls-verify=false \
+		"oci:$dir:att" "docker://$REG/${ref%%:*}:${d/:/-}.sig" >>"$T/push.log" 2>&1 ||
+		die "pushing the attachment of $ref failed (see $T/push.log)"
 }
 
 e2e_servers() {
@@ -251,6 +270,14 @@ e2e_images() {
 	gpgsign "$(sigdir e2e/multi-host "$IDX_HOST")/signature-1" "$S/multi-host:v1" "$IDX_HOST" "$FPR_RSA"
 	push_index e2e/multi-other:v1 multi3
 	gpgsign "$(sigdir e2e/multi-other "$IDX_OTHER")/signature-1" "$S/multi-other:v1" "$IDX_OTHER" "$FPR_RSA"
+
+	# cosign signatures as registry attachments (sha256-<hex>.sig).
+	push e2e/cosigned:v1 cosigned
+	cosign_attach e2e/cosigned:v1 "$S/cosigned" cosign
+	push e2e/cosigned-tag:v1 cosignedtag
+	cosign_attach e2e/cosigned-tag:v1 "$S/cosigned-tag:v1" cosign
+	push e2e/cosigned-attestation:v1 cosignedatt
+	cosign_attach e2e/cosigned-attestation:v1 "$S/cosigned-attestation" cosign application/vnd.dsse.envelope.v1+json
 
 	# Not an OpenPGP message at all.
 	push e2e/garbage:v1 garbage
