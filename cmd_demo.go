@@ -7,10 +7,12 @@ import (
 	"fmt"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/verify"
 	"github.com/opencontainers/go-digest"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -88,7 +90,7 @@ func runDemo(a *app, args []string) int {
 		}
 	}()
 
-	fmt.Fprint(a.stdout, d.Summary(g.ascii))
+	fmt.Fprint(a.stdout, d.Summary(g.ascii || a.getenv("TERM") == "linux"))
 	if *serve {
 		fmt.Fprintln(a.stdout)
 		fmt.Fprint(a.stdout, d.Instructions())
@@ -97,10 +99,9 @@ func runDemo(a *app, args []string) int {
 		fmt.Fprintln(a.stdout, "stopping the demo servers")
 		return exitOK
 	}
-	fmt.Fprintln(a.stdout)
 	fmt.Fprint(a.stdout, d.Tour())
 	if f, ok := a.stdin.(*os.File); ok && isTerminal(f) {
-		fmt.Fprint(a.stdout, "\npress Enter to open the trust manager on the demo node ")
+		fmt.Fprint(a.stdout, "press Enter to open the trust manager (nothing here touches the real node) ")
 		line := make(chan struct{})
 		go func() {
 			_, _ = bufio.NewReader(f).ReadString('\n')
@@ -116,7 +117,16 @@ func runDemo(a *app, args []string) int {
 	if g.ascii {
 		tuiArgs = append(tuiArgs, "--ascii")
 	}
-	return runTUI(a, tuiArgs)
+	var recent []string
+	for _, im := range d.Images {
+		recent = append(recent, im.Ref)
+	}
+	return openTUI(a, tuiArgs, func(deps *ui.Deps) {
+		deps.Tour = d.TourSteps()
+		// Newest last: ↑ in the Verify view starts from the first image.
+		slices.Reverse(recent)
+		deps.Recent = recent
+	})
 }
 
 func isTerminal(f *os.File) bool {

@@ -12,7 +12,11 @@ import (
 )
 
 // runTUI opens the interactive trust manager on the node's files.
-func runTUI(a *app, args []string) int {
+// runTUI opens the trust manager.
+func runTUI(a *app, args []string) int { return openTUI(a, args) }
+
+// openTUI opens the trust manager; extras adjust what the demo shows.
+func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 	var g globalFlags
 	fs := flag.NewFlagSet("imgtrust tui", flag.ContinueOnError)
 	g.register(fs)
@@ -51,6 +55,9 @@ func runTUI(a *app, args []string) int {
 			return imgs
 		},
 		ASCII: g.ascii || a.getenv("TERM") == "linux",
+	}
+	for _, x := range extras {
+		x(&deps)
 	}
 	p := tea.NewProgram(ui.New(deps))
 	if _, err := p.Run(); err != nil {

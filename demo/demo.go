@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"io"
 	"log"
 	"net"
@@ -349,7 +350,7 @@ func (d *Demo) Summary(ascii bool) string {
 	fmt.Fprintf(&b, "scratch node  %s\n", d.Root)
 	fmt.Fprintf(&b, "registry      %s (in-process, plain HTTP on loopback)\n", d.Registry)
 	fmt.Fprintf(&b, "look-aside    %s\n", d.LookasideURL)
-	fmt.Fprintf(&b, "\nimages:\n")
+	fmt.Fprintf(&b, "images:\n")
 	for _, im := range d.Images {
 		mark := "✓"
 		if ascii {
@@ -366,16 +367,40 @@ func (d *Demo) Summary(ascii bool) string {
 	return b.String()
 }
 
-// Tour says what to try in the TUI.
+// TourSteps are the things to try in the TUI, one sentence each; the TUI
+// shows them on its Overview so they are still there after start-up.
+func (d *Demo) TourSteps() []string {
+	return []string{
+		"1. Overview, Problems (6): what imgtrust says about the open default.",
+		"2. Verify (5): each demo image (↑ recalls them), with the full trace.",
+		"3. w: setup wizard; its impact check lists what would stop being pulled.",
+		"4. Break a rule (keyPath to a missing file) and watch Problems.",
+	}
+}
+
+// Tour is printed before the TUI opens: short lines, so that it and the
+// image list fit an 80x24 console together.
 func (d *Demo) Tour() string {
-	return `what to try:
-  1. Overview and Problems: the default accepts any image; see what imgtrust says about it.
-  2. Verify: check each image above; the trace shows the scope, the key and each signature.
-  3. Press w for the setup wizard: make the default reject, keep the demo scope signed,
-     and watch the impact check list what would stop being pulled (the pause image too).
-  4. Break a rule on purpose (point keyPath at a missing file) and watch Problems.
-Nothing you do here touches the real node: everything is under the scratch root.
-`
+	var b strings.Builder
+	b.WriteString("what to try:\n")
+	for _, s := range d.TourSteps() {
+		b.WriteString(wrapIndent(s, 78, "  ", "     ") + "\n")
+	}
+	return b.String()
+}
+
+// wrapIndent breaks s at spaces so no line is longer than width; the
+// first line starts with first, the others with rest.
+func wrapIndent(s string, width int, first, rest string) string {
+	lines := strings.Split(ansi.Wordwrap(s, width-len(rest), ""), "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] = first + lines[i]
+		} else {
+			lines[i] = rest + lines[i]
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Instructions are for --serve: how to use the servers from another

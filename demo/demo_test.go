@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/kios/imgtrust/policyio"
@@ -175,5 +176,36 @@ func TestInstructionsNameEveryImage(t *testing.T) {
 	}
 	if !strings.Contains(ins, "--root "+d.Root) {
 		t.Errorf("instructions do not give --root:\n%s", ins)
+	}
+}
+
+// What the demo prints before the TUI opens must fit an 80x24 console
+// whole: the scratch root's path at the top is what --keep users need.
+func TestStartupTextFitsTheConsole(t *testing.T) {
+	d, err := Start(context.Background(), Options{Dir: filepath.Join(t.TempDir(), "r")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, ascii := range []bool{false, true} {
+		text := d.Summary(ascii) + d.Tour()
+		lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+		// One more line for the "press Enter" prompt the command adds.
+		if len(lines)+1 > 24 {
+			t.Errorf("ascii=%v: %d lines and the prompt do not fit 24 rows:\n%s", ascii, len(lines), text)
+		}
+		for _, l := range lines {
+			// Without signers (this test has none) stories say so.
+			l = strings.TrimSuffix(l, " [not signed: no signer given]")
+			if n := utf8.RuneCountInString(l); n > 80 && !strings.HasPrefix(l, "scratch node") {
+				t.Errorf("ascii=%v: %d columns: %q", ascii, n, l)
+			}
+		}
+		if ascii && strings.ContainsAny(text, "✓✗") {
+			t.Errorf("ascii summary has Unicode marks:\n%s", text)
+		}
+	}
+	if len(d.TourSteps()) == 0 {
+		t.Error("no tour steps for the TUI")
 	}
 }

@@ -81,6 +81,8 @@ func New(d Deps) *Model {
 		m.help.Ellipsis = "..."
 	}
 	m.ver = newVerifyView()
+	m.ver.history = append([]string(nil), d.Recent...)
+	m.ver.histPos = len(m.ver.history)
 	m.refresh()
 	m.keys.reload(m)
 	m.la.reload(m)
@@ -145,6 +147,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
+		// Border and "image: " prompt; without a width the input shows
+		// only the placeholder's first letter.
+		m.ver.input.SetWidth(max(10, msg.Width-10))
 		return m, nil
 	case verifyDoneMsg, spinTickMsg:
 		if m.wiz != nil {

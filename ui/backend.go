@@ -108,4 +108,9 @@ type Deps struct {
 	// crio.conf, …) for the setup wizard's impact check.
 	NodeImages func() []string
 	ASCII      bool
+	// Tour is a short list of things to try, shown on the Overview (the
+	// demo sets it; on a node it is empty).
+	Tour []string
+	// Recent seeds the Verify view's history (↑/↓ recalls them).
+	Recent []string
 }

@@ -89,7 +89,33 @@ func (m *Model) renderOverview(w, h int) string {
 	line("")
 	line("%s", m.th.Title.Render("Next step"))
 	line("  %s", m.nextStep(e))
+	m.renderTour(&b, w, h)
 	return b.String()
+}
+
+// renderTour adds the demo's tour below the posture, as many lines as the
+// pane has room for: it is a reminder, never worth pushing the posture out.
+func (m *Model) renderTour(b *strings.Builder, w, h int) {
+	if len(m.deps.Tour) == 0 {
+		return
+	}
+	used := strings.Count(b.String(), "\n")
+	var lines []string
+	for _, t := range m.deps.Tour {
+		lines = append(lines, strings.Split(wrap(t, w-6), "\n")...)
+	}
+	room := h - used - 2 // a blank line and the title
+	if room <= 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n%s\n", m.th.Title.Render("Try this (demo)"))
+	for i, l := range lines {
+		if i == room-1 && len(lines) > room {
+			fmt.Fprintf(b, "  %s\n", m.th.Faint.Render(m.th.G.Ellipsis))
+			return
+		}
+		fmt.Fprintf(b, "  %s\n", strings.TrimRight(l, " "))
+	}
 }
 
 // nextStep suggests the one most useful action.

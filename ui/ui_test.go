@@ -488,3 +488,36 @@ func TestVerifyInputKeepsDigitsButTabSwitches(t *testing.T) {
 		t.Fatalf("tab should leave the verify view, view = %v", m.view)
 	}
 }
+
+// The demo passes a tour and its images: the tour stays on the Overview
+// (trimmed to the room there is), the images are the Verify history, and
+// the empty input shows its whole placeholder.
+func TestDemoTourAndRecentImages(t *testing.T) {
+	tour := []string{"1. first thing to try", "2. second thing to try", "3. third", "4. fourth"}
+	recent := []string{"reg.example/b:v1", "reg.example/a:v1"}
+	for _, sz := range [][2]int{{80, 24}, {80, 25}, {120, 40}} {
+		d, _, _, _ := testDeps(t, testPolicy)
+		d.Tour, d.Recent = tour, recent
+		m := sized(New(d), sz[0], sz[1])
+		send(t, m, "esc")
+		s := screen(m)
+		if !strings.Contains(s, "Try this (demo)") || !strings.Contains(s, "1. first thing to try") {
+			t.Errorf("%dx%d: overview lacks the tour:\n%s", sz[0], sz[1], s)
+		}
+		if lines := strings.Split(m.View().Content, "\n"); len(lines) != sz[1] {
+			t.Errorf("%dx%d: %d lines", sz[0], sz[1], len(lines))
+		}
+		send(t, m, "5")
+		s = screen(m)
+		if !strings.Contains(s, "registry.example.com/team/app:1.0") {
+			t.Errorf("%dx%d: placeholder cut:\n%s", sz[0], sz[1], s)
+		}
+		if strings.Index(s, "reg.example/a:v1") > strings.Index(s, "reg.example/b:v1") {
+			t.Errorf("%dx%d: the newest history entry should come first:\n%s", sz[0], sz[1], s)
+		}
+		send(t, m, "up")
+		if got := m.ver.input.Value(); got != "reg.example/a:v1" {
+			t.Errorf("%dx%d: ↑ recalled %q", sz[0], sz[1], got)
+		}
+	}
+}

@@ -196,7 +196,12 @@ func (v *verifyView) render(m *Model, w, h int) string {
 		b.WriteString(v.renderResult(m, w-2))
 	default:
 		if len(v.history) > 0 {
-			b.WriteString(m.th.Faint.Render("recent: "+strings.Join(v.history, ", ")) + "\n")
+			// Newest first, one per line: references are long and the
+			// list is what ↑ walks through.
+			b.WriteString(m.th.Faint.Render("recent (↑ recalls them):") + "\n")
+			for i := len(v.history) - 1; i >= 0 && len(v.history)-i <= h-8; i-- {
+				b.WriteString(m.th.Faint.Render("  "+ansi.Truncate(v.history[i], w-6, m.th.G.Ellipsis)) + "\n")
+			}
 		}
 	}
 	return boxed(m.th.PaneFocused, " Verify an image ", b.String(), w, h)
