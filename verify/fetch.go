@@ -305,7 +305,7 @@ func (v *Verifier) lookasideSignatures(ctx context.Context, base string, img *Im
 	go func() { defer wg.Done(); first.s, first.found, first.err = get(1) }()
 	go func() { defer wg.Done(); second.s, second.found, second.err = get(2) }()
 	wg.Wait()
-	for n, r := range []res{first, second} {
+	for _, r := range []res{first, second} {
 		if r.err != nil {
 			return out, r.err
 		}
@@ -313,7 +313,6 @@ func (v *Verifier) lookasideSignatures(ctx context.Context, base string, img *Im
 			return out, nil
 		}
 		out = append(out, r.s)
-		_ = n
 		if _, _, err := r.s.unwrap(); err != nil {
 			return out, nil // the runtime stops reading at a blob it cannot parse
 		}
