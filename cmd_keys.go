@@ -237,6 +237,7 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		return exitOK
 	}
 	idType := model.IdentityType(o.identity)
+	created := ws.PolicyFile() == nil || !ws.PolicyFile().Exists
 	ws.Edit(fmt.Sprintf("require signatures by %s for %s", res.NodePath, o.reference), func(p *model.Policy) {
 		if p.Default == nil {
 			p.Default = model.Requirements{{Type: model.Reject}}
@@ -267,6 +268,12 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		return exitFindings
 	}
 	fmt.Fprintf(a.stdout, "policy.json: docker scope %q now requires a signature by this key\n", o.reference)
+	if created {
+		// Reject is no stricter than a missing policy.json (the runtime
+		// refuses every pull then), but the admin must know about it.
+		fmt.Fprintln(a.stdout, "policy.json did not exist: created it with the default \"reject\", so every other image is refused;")
+		fmt.Fprintln(a.stdout, "  run imgtrust and press w (guided setup) to decide what else the node may pull, the pause image first")
+	}
 	return exitOK
 }
 

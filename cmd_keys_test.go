@@ -108,3 +108,26 @@ func TestLookasideCommands(t *testing.T) {
 		t.Errorf("lint after removal should warn about the signed scope:\n%s", out)
 	}
 }
+
+// With no policy.json, import --reference creates one whose default is
+// reject (no stricter than a missing file) and says so.
+func TestKeysImportReferenceCreatesPolicy(t *testing.T) {
+	root := scratchRoot(t, "", map[string]string{"pub.gpg": testPublicKey(t)})
+	code, out, errs := run(t, "--root", root, "keys", "import", filepath.Join(root, "pub.gpg"), "--reference", "example.com/team")
+	if code != exitOK || !strings.Contains(out, `created it with the default "reject"`) {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "etc/containers/policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, diags := policyio.ParsePolicy("p", data)
+	if diags.HasErrors() || len(p.Default) != 1 || p.Default[0].Type != "reject" || p.Transport("docker").Scope("example.com/team") == nil {
+		t.Fatalf("written policy:\n%s\n%v", data, diags)
+	}
+	// A second import into the now existing file says nothing of creating.
+	code, out, _ = run(t, "--root", root, "keys", "import", filepath.Join(root, "pub.gpg"), "--reference", "example.com/other")
+	if code != exitOK || strings.Contains(out, "did not exist") {
+		t.Fatalf("second import: exit %d\n%s", code, out)
+	}
+}
