@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -29,6 +30,19 @@ type member struct {
 	name    string
 	nameOff int
 	val     *hujson.Value
+}
+
+// fieldList holds a requirement's accepted members: a handful, so a scan
+// is cheaper than a map for each of thousands of requirements.
+type fieldList []member
+
+func (fl fieldList) get(name string) (*hujson.Value, bool) {
+	for _, m := range fl {
+		if m.name == name {
+			return m.val, true
+		}
+	}
+	return nil, false
 }
 
 func (d *jsonDecoder) pos(off int) model.Pos {
@@ -154,6 +168,12 @@ func tokenForRuntime(v *hujson.Value) string {
 // and duplicate keys. Duplicates are left out of the result (the first
 // occurrence is kept) after being reported at both places.
 func (d *jsonDecoder) object(v *hujson.Value, path string, tgt *model.Target, dupFix func(name string, m member) (fix, repl string)) ([]member, bool) {
+	return d.objectInto(nil, v, path, tgt, dupFix)
+}
+
+// objectInto is object with the members stored in buf when they fit: the
+// caller's array for the small, numerous objects (requirements, identities).
+func (d *jsonDecoder) objectInto(buf []member, v *hujson.Value, path string, tgt *model.Target, dupFix func(name string, m member) (fix, repl string)) ([]member, bool) {
 	obj, ok := v.Value.(*hujson.Object)
 	if !ok {
 		d.report(problem{
@@ -169,7 +189,10 @@ func (d *jsonDecoder) object(v *hujson.Value, path string, tgt *model.Target, du
 	if len(obj.Members) > 8 {
 		seen = make(map[string]int, len(obj.Members))
 	}
-	out := make([]member, 0, len(obj.Members))
+	out := buf[:0]
+	if cap(out) < len(obj.Members) {
+		out = make([]member, 0, len(obj.Members))
+	}
 	for i := range obj.Members {
 		m := &obj.Members[i]
 		name := litString(m.Name.Value)
@@ -412,9 +435,24 @@ func joinPath(path, key string) string {
 		return key
 	}
 	if strings.ContainsAny(key, "./[]\" ") || key == "" {
-		return fmt.Sprintf("%s[%q]", path, key)
+		// Every scope name comes here: quoting by hand when Go would
+		// quote it the same way keeps it to one allocation.
+		if plainQuotable(key) {
+			return path + `["` + key + `"]`
+		}
+		return path + "[" + strconv.Quote(key) + "]"
 	}
 	return path + "." + key
+}
+
+// plainQuotable reports whether strconv.Quote(s) is s between quotes.
+func plainQuotable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func pathLabel(path string) string {

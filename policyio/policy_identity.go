@@ -43,25 +43,23 @@ func (d *jsonDecoder) identity(v *hujson.Value, path string, tgt *model.Target) 
 		})
 		return nil
 	}
-	members, _ := d.object(v, path, tgt, nil)
+	var mbuf [4]member
+	members, _ := d.objectInto(mbuf[:0], v, path, tgt, nil)
 	id := &model.Identity{Pos: d.pos(v.StartOffset)}
-	vals := map[string]member{}
-	for _, m := range members {
-		vals[m.name] = m
-	}
-	tm, ok := vals["type"]
-	if !ok || tm.val.Value.Kind() != '"' {
+	fields := fieldList(members)
+	tv, ok := fields.get("type")
+	if !ok || tv.Value.Kind() != '"' {
 		off := v.StartOffset
 		if ok {
-			off = tm.val.StartOffset
+			off = tv.StartOffset
 		}
 		d.unknownIdentityType(off, path, "", tgt)
 		return nil
 	}
-	id.Type = model.IdentityType(litString(tm.val.Value))
+	id.Type = model.IdentityType(litString(tv.Value))
 	keys, known := identityKeys[id.Type]
 	if !known {
-		d.unknownIdentityType(tm.val.StartOffset, path+".type", string(id.Type), tgt)
+		d.unknownIdentityType(tv.StartOffset, path+".type", string(id.Type), tgt)
 		return nil
 	}
 	for _, m := range members {
@@ -70,7 +68,7 @@ func (d *jsonDecoder) identity(v *hujson.Value, path string, tgt *model.Target) 
 		}
 	}
 	for _, k := range keys {
-		m, ok := vals[k]
+		mv, ok := fields.get(k)
 		if !ok {
 			d.report(problem{
 				sev: model.Error, code: "missing-key", off: v.StartOffset, path: path, target: tgt,
@@ -83,7 +81,7 @@ func (d *jsonDecoder) identity(v *hujson.Value, path string, tgt *model.Target) 
 		if k == "type" {
 			continue
 		}
-		s, good := d.str(m.val, path+"."+k, tgt)
+		s, good := d.str(mv, path+"."+k, tgt)
 		if !good {
 			continue
 		}
@@ -99,7 +97,7 @@ func (d *jsonDecoder) identity(v *hujson.Value, path string, tgt *model.Target) 
 		}
 		if msg, runtime, fix := checkIdentityValue(id.Type, k, s); msg != "" {
 			d.report(problem{
-				sev: model.Error, code: "bad-identity-value", off: m.val.StartOffset, path: path + "." + k, target: tgt,
+				sev: model.Error, code: "bad-identity-value", off: mv.StartOffset, path: path + "." + k, target: tgt,
 				msg: msg, fix: fix, runtime: runtime,
 			})
 		}
@@ -202,14 +200,13 @@ var (
 	pathComponent   = `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`
 	nameRE          = `(?:` + domainRE + `/)?` + pathComponent + `(?:/` + pathComponent + `)*`
 
-	anchoredDomain       = regexp.MustCompile(`^` + domainRE + `$`)
 	anchoredName         = regexp.MustCompile(`^` + nameRE + `$`)
 	anchoredDomainPrefix = regexp.MustCompile(`^` + domainRE + `/`)
 )
 
 // ValidRemapPrefix reports whether s is a valid remapIdentity prefix.
 func ValidRemapPrefix(s string) bool {
-	if anchoredDomain.MatchString(s) {
+	if validDomain(s) {
 		return true
 	}
 	return anchoredName.MatchString(s) && anchoredDomainPrefix.MatchString(s)

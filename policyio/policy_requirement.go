@@ -48,7 +48,8 @@ func (d *jsonDecoder) requirement(v *hujson.Value, path string, tgt model.Target
 		}
 		return "", ""
 	}
-	members, _ := d.object(v, path, t, dupFix)
+	var mbuf [8]member
+	members, _ := d.objectInto(mbuf[:0], v, path, t, dupFix)
 	r := &model.Requirement{Pos: d.pos(v.StartOffset), FieldPos: map[string]model.Pos{}}
 	var typeMember *member
 	for i := range members {
@@ -79,7 +80,8 @@ func (d *jsonDecoder) requirement(v *hujson.Value, path string, tgt model.Target
 		d.unknownRequirementType(typeMember.val.StartOffset, path+".type", string(r.Type), t)
 		return nil
 	}
-	fields := map[string]*hujson.Value{}
+	var buf [8]member // requirements have at most 8 known keys: no heap
+	fields := fieldList(buf[:0])
 	for _, m := range members {
 		if !slices.Contains(allowed, m.name) {
 			extra := ""
@@ -91,14 +93,14 @@ func (d *jsonDecoder) requirement(v *hujson.Value, path string, tgt model.Target
 			d.unknownKey(m, path, allowed, &ft, extra)
 			continue
 		}
-		fields[m.name] = m.val
+		fields = append(fields, m)
 		r.FieldPos[m.name] = d.pos(m.nameOff)
 	}
 	switch r.Type {
 	case model.SignedBy:
 		d.signedBy(r, fields, path, tgt)
 	case model.SignedBaseLayer:
-		if f, ok := fields["baseLayerIdentity"]; ok {
+		if f, ok := fields.get("baseLayerIdentity"); ok {
 			r.BaseLayerIdentity = d.identity(f, path+".baseLayerIdentity", fieldTarget(tgt, "baseLayerIdentity"))
 		} else {
 			d.report(problem{
@@ -138,13 +140,13 @@ func (d *jsonDecoder) unknownRequirementType(off int, path, got string, t *model
 	})
 }
 
-func (d *jsonDecoder) signedBy(r *model.Requirement, f map[string]*hujson.Value, path string, tgt model.Target) {
-	if v, ok := f["signedIdentity"]; ok {
+func (d *jsonDecoder) signedBy(r *model.Requirement, f fieldList, path string, tgt model.Target) {
+	if v, ok := f.get("signedIdentity"); ok {
 		r.SignedIdentity = d.identity(v, path+".signedIdentity", fieldTarget(tgt, "signedIdentity"))
 	}
 	var present []string
 	for _, k := range []string{"keyPath", "keyPaths", "keyData"} {
-		if _, ok := f[k]; ok {
+		if _, ok := f.get(k); ok {
 			present = append(present, k)
 		}
 	}
@@ -167,7 +169,7 @@ func (d *jsonDecoder) signedBy(r *model.Requirement, f map[string]*hujson.Value,
 			})
 		}
 	}
-	if v, ok := f["keyType"]; ok {
+	if v, ok := f.get("keyType"); ok {
 		if s, good := d.str(v, path+".keyType", fieldTarget(tgt, "keyType")); good {
 			r.KeyType = s
 			d.checkKeyType(s, v.StartOffset, path+".keyType", tgt)
@@ -209,8 +211,8 @@ func (d *jsonDecoder) checkKeyType(s string, off int, path string, tgt model.Tar
 
 // keySources decodes keyPath/keyPaths/keyData (and, for sigstore,
 // keyDatas). checkValues applies signedBy's second, by-value check.
-func (d *jsonDecoder) keySources(r *model.Requirement, f map[string]*hujson.Value, path string, tgt model.Target, checkValues bool) {
-	if v, ok := f["keyPath"]; ok {
+func (d *jsonDecoder) keySources(r *model.Requirement, f fieldList, path string, tgt model.Target, checkValues bool) {
+	if v, ok := f.get("keyPath"); ok {
 		s, good := d.str(v, path+".keyPath", fieldTarget(tgt, "keyPath"))
 		r.KeyPath = s
 		if good && s == "" && checkValues && r.Type == model.SignedBy {
@@ -221,7 +223,7 @@ func (d *jsonDecoder) keySources(r *model.Requirement, f map[string]*hujson.Valu
 			})
 		}
 	}
-	if v, ok := f["keyPaths"]; ok {
+	if v, ok := f.get("keyPaths"); ok {
 		list, good := d.strList(v, path+".keyPaths", fieldTarget(tgt, "keyPaths"))
 		r.KeyPaths = list
 		if good && list == nil && checkValues && r.Type == model.SignedBy {
@@ -239,7 +241,7 @@ func (d *jsonDecoder) keySources(r *model.Requirement, f map[string]*hujson.Valu
 			})
 		}
 	}
-	if v, ok := f["keyData"]; ok {
+	if v, ok := f.get("keyData"); ok {
 		b, good := d.base64(v, path+".keyData", fieldTarget(tgt, "keyData"))
 		r.KeyData = b
 		if good && v.Value.Kind() == 'n' && checkValues && r.Type == model.SignedBy {
@@ -257,7 +259,7 @@ func (d *jsonDecoder) keySources(r *model.Requirement, f map[string]*hujson.Valu
 			})
 		}
 	}
-	if v, ok := f["keyDatas"]; ok {
+	if v, ok := f.get("keyDatas"); ok {
 		r.KeyDatas, _ = d.base64List(v, path+".keyDatas", fieldTarget(tgt, "keyDatas"))
 	}
 }

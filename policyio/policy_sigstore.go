@@ -10,38 +10,38 @@ import (
 
 // sigstoreSigned follows newPRSigstoreSigned's checks
 // (signature/policy_config_sigstore.go); see policy-json.md §5.5–5.7.
-func (d *jsonDecoder) sigstoreSigned(r *model.Requirement, f map[string]*hujson.Value, reqOff int, path string, tgt model.Target) {
-	if v, ok := f["signedIdentity"]; ok {
+func (d *jsonDecoder) sigstoreSigned(r *model.Requirement, f fieldList, reqOff int, path string, tgt model.Target) {
+	if v, ok := f.get("signedIdentity"); ok {
 		r.SignedIdentity = d.identity(v, path+".signedIdentity", fieldTarget(tgt, "signedIdentity"))
 	}
 	d.keySources(r, f, path, tgt, false)
 	for _, k := range []string{"keyPaths", "keyDatas"} {
-		if v, ok := f[k]; ok && (v.Value.Kind() == 'n' || (v.Value.Kind() == '[' && len(v.Value.(*hujson.Array).Elements) == 0)) {
+		if v, ok := f.get(k); ok && (v.Value.Kind() == 'n' || (v.Value.Kind() == '[' && len(v.Value.(*hujson.Array).Elements) == 0)) {
 			d.noEntries(v, path, k, k, tgt)
 		}
 	}
-	if v, ok := f["rekorPublicKeyPath"]; ok {
+	if v, ok := f.get("rekorPublicKeyPath"); ok {
 		r.RekorPublicKeyPath, _ = d.str(v, path+".rekorPublicKeyPath", fieldTarget(tgt, "rekorPublicKeyPath"))
 	}
-	if v, ok := f["rekorPublicKeyPaths"]; ok {
+	if v, ok := f.get("rekorPublicKeyPaths"); ok {
 		r.RekorPublicKeyPaths, _ = d.strList(v, path+".rekorPublicKeyPaths", fieldTarget(tgt, "rekorPublicKeyPaths"))
 		if len(r.RekorPublicKeyPaths) == 0 {
 			d.noEntries(v, path, "rekorPublicKeyPaths", "rekorPublickeyPaths", tgt)
 		}
 	}
-	if v, ok := f["rekorPublicKeyData"]; ok {
+	if v, ok := f.get("rekorPublicKeyData"); ok {
 		r.RekorPublicKeyData, _ = d.base64(v, path+".rekorPublicKeyData", fieldTarget(tgt, "rekorPublicKeyData"))
 	}
-	if v, ok := f["rekorPublicKeyDatas"]; ok {
+	if v, ok := f.get("rekorPublicKeyDatas"); ok {
 		r.RekorPublicKeyDatas, _ = d.base64List(v, path+".rekorPublicKeyDatas", fieldTarget(tgt, "rekorPublicKeyDatas"))
 		if len(r.RekorPublicKeyDatas) == 0 {
 			d.noEntries(v, path, "rekorPublicKeyDatas", "rekorPublickeyDatas", tgt)
 		}
 	}
-	if v, ok := f["fulcio"]; ok {
+	if v, ok := f.get("fulcio"); ok {
 		r.Fulcio = d.fulcio(v, path+".fulcio", tgt)
 	}
-	if v, ok := f["pki"]; ok {
+	if v, ok := f.get("pki"); ok {
 		r.PKI = d.pki(v, path+".pki", tgt)
 	}
 

@@ -110,7 +110,7 @@ func DockerScopeWarning(scope string) (msg, fix, repl string) {
 		switch {
 		case strings.ContainsAny(rest, "/:"):
 			return never("a wildcard scope is a bare domain, without port or path"), "write *.example.com; put paths and ports in separate scopes", ""
-		case strings.Contains(rest, "*") || !anchoredDomain.MatchString(rest):
+		case strings.Contains(rest, "*") || !validDomain(rest):
 			return never("after *. must come a domain such as example.com"), "", ""
 		}
 		return "", "", ""
@@ -121,7 +121,7 @@ func DockerScopeWarning(scope string) (msg, fix, repl string) {
 	host, rest, hasPath := strings.Cut(scope, "/")
 	isHost := strings.ContainsAny(host, ".:") || host == "localhost"
 	if !hasPath {
-		if isHost && anchoredDomain.MatchString(host) {
+		if isHost && validDomain(host) {
 			return "", "", ""
 		}
 		norm := normalizedName(scope)
@@ -140,16 +140,13 @@ func DockerScopeWarning(scope string) (msg, fix, repl string) {
 		s := "docker.io/" + rest
 		return never("the runtime names Docker Hub docker.io"), fmt.Sprintf("write %q", s), s
 	}
-	if !anchoredDomain.MatchString(host) {
+	if !validDomain(host) {
 		return never(fmt.Sprintf("%q is not a valid registry host", host)), "", ""
 	}
 	return dockerPathWarning(scope, host, rest)
 }
 
-var (
-	anchoredPathComponent = regexp.MustCompile(`^` + pathComponent + `$`)
-	tagRE                 = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-)
+var tagRE = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
 
 // dockerPathWarning checks the path of a namespace, repository or full
 // reference scope component by component; only the last one may carry a
@@ -169,9 +166,9 @@ func dockerPathWarning(scope, host, rest string) (msg, fix, repl string) {
 	}
 	parts[len(parts)-1] = last
 	for _, p := range parts {
-		if !anchoredPathComponent.MatchString(p) {
+		if !validPathComponent(p) {
 			lower := strings.ToLower(p)
-			if anchoredPathComponent.MatchString(lower) {
+			if validPathComponent(lower) {
 				s := strings.Replace(scope, p, lower, 1)
 				return never("repository paths are lower case"), fmt.Sprintf("write %q", s), s
 			}
