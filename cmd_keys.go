@@ -176,17 +176,7 @@ func keysShow(a *app, g *globalFlags, paths policyio.Paths, query string) int {
 		fmt.Fprintf(a.stdout, "algorithm    %s %d\ncreated      %s\nexpires      %s\nstatus       %s\nfile         %s\nused by      %s\n",
 			k.Algorithm, k.Bits, k.Created.Format("2006-01-02"), expiry(k.Expires), k.Status, orDash(k.File), orDash(strings.Join(k.UsedBy, ", ")))
 		for _, s := range k.Subkeys {
-			caps := []string{}
-			if s.Sign {
-				caps = append(caps, "sign")
-			}
-			if s.Encrypt {
-				caps = append(caps, "encrypt")
-			}
-			if s.Revoked {
-				caps = append(caps, "REVOKED")
-			}
-			fmt.Fprintf(a.stdout, "subkey       %s %s %d [%s] expires %s\n", s.KeyID, s.Algorithm, s.Bits, strings.Join(caps, ","), expiry(s.Expires))
+			fmt.Fprintf(a.stdout, "subkey       %s %s %d [%s] expires %s\n", s.KeyID, s.Algorithm, s.Bits, strings.Join(s.Flags(), ","), expiry(s.Expires))
 		}
 	}
 	return exitOK

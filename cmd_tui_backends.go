@@ -52,17 +52,7 @@ func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 		fmt.Fprintf(&b, "user ID %s\n", u)
 	}
 	for _, s := range k.Subkeys {
-		caps := []string{}
-		if s.Sign {
-			caps = append(caps, "sign")
-		}
-		if s.Encrypt {
-			caps = append(caps, "encrypt")
-		}
-		if s.Revoked {
-			caps = append(caps, "revoked")
-		}
-		fmt.Fprintf(&b, "subkey %s %s [%s]\n", s.KeyID, s.Algorithm, strings.Join(caps, ","))
+		fmt.Fprintf(&b, "subkey %s %s [%s]\n", s.KeyID, s.Algorithm, strings.Join(s.Flags(), ","))
 	}
 	ki.Details = strings.TrimSpace(b.String())
 	return ki

@@ -50,6 +50,22 @@ type SubkeyInfo struct {
 	Revoked   bool       `json:"revoked"`
 }
 
+// Flags lists what the subkey can do and whether it is revoked, for
+// display: "sign", "encrypt", "revoked".
+func (s SubkeyInfo) Flags() []string {
+	out := []string{}
+	if s.Sign {
+		out = append(out, "sign")
+	}
+	if s.Encrypt {
+		out = append(out, "encrypt")
+	}
+	if s.Revoked {
+		out = append(out, "revoked")
+	}
+	return out
+}
+
 // ParseKeyring reads public keys from binary or ASCII-armored data (every
 // armored block, not only the first: this is for inventory and import, not
 // for modelling the runtime). Private key material anywhere is refused with

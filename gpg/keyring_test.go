@@ -188,3 +188,20 @@ func TestDetectMechanismReadsBuildInfo(t *testing.T) {
 		t.Errorf("test binary as crio: %+v", d)
 	}
 }
+
+func TestSubkeyFlags(t *testing.T) {
+	tests := []struct {
+		s    SubkeyInfo
+		want string
+	}{
+		{SubkeyInfo{}, ""},
+		{SubkeyInfo{Sign: true}, "sign"},
+		{SubkeyInfo{Encrypt: true, Revoked: true}, "encrypt,revoked"},
+		{SubkeyInfo{Sign: true, Encrypt: true, Revoked: true}, "sign,encrypt,revoked"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(tt.s.Flags(), ","); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}
