@@ -9,19 +9,10 @@ blob, the raw signature file goes base64-encoded into the layer's
 dev.cosignproject.cosign/signature annotation, as cosign writes it.
 """
 import base64
-import hashlib
 import json
-import os
 import sys
 
-
-def blob(root, data):
-    d = hashlib.sha256(data).hexdigest()
-    path = os.path.join(root, "blobs", "sha256")
-    os.makedirs(path, exist_ok=True)
-    with open(os.path.join(path, d), "wb") as f:
-        f.write(data)
-    return "sha256:" + d
+from mkimage import blob, write_layout  # same folder: the layout helpers
 
 
 def main():
@@ -44,13 +35,8 @@ def main():
                    "digest": blob(root, config), "size": len(config)},
         "layers": layers,
     }, sort_keys=True).encode()
-    top = {"mediaType": "application/vnd.oci.image.manifest.v1+json",
-           "digest": blob(root, manifest), "size": len(manifest),
-           "annotations": {"org.opencontainers.image.ref.name": tag}}
-    with open(os.path.join(root, "index.json"), "w") as f:
-        json.dump({"schemaVersion": 2, "manifests": [top]}, f)
-    with open(os.path.join(root, "oci-layout"), "w") as f:
-        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+    write_layout(root, tag, {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                             "digest": blob(root, manifest), "size": len(manifest)})
 
 
 if __name__ == "__main__":

@@ -27,6 +27,15 @@ def blob(root, data):
     return "sha256:" + d
 
 
+def write_layout(root, tag, top):
+    """Name the top manifest (or index) TAG and finish the OCI layout."""
+    top["annotations"] = {"org.opencontainers.image.ref.name": tag}
+    with open(os.path.join(root, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "manifests": [top]}, f)
+    with open(os.path.join(root, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+
+
 def image(root, seed, arch):
     content = ("imgtrust e2e image " + seed + " " + arch + "\n").encode()
     raw = io.BytesIO()
@@ -84,11 +93,7 @@ def main():
         top = image(root, seed, "amd64")
         del top["platform"]
         lines = [top["digest"]]
-    top["annotations"] = {"org.opencontainers.image.ref.name": tag}
-    with open(os.path.join(root, "index.json"), "w") as f:
-        json.dump({"schemaVersion": 2, "manifests": [top]}, f)
-    with open(os.path.join(root, "oci-layout"), "w") as f:
-        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+    write_layout(root, tag, top)
     print("\n".join(lines))
 
 
