@@ -149,32 +149,24 @@ func (v *Verifier) sigstoreTrustRoot(r *model.Requirement) (*sigstoreTrust, erro
 	if err != nil {
 		return nil, err
 	}
-	for i, b := range blobs {
-		k, err := parsePEMPublicKey(b)
-		if err != nil {
-			return nil, fmt.Errorf("parsing public key %d: %w", i+1, err)
-		}
-		t.keys, t.keyLabels = append(t.keys, k), append(t.keyLabels, labels[i])
+	if t.keys, err = parsePEMPublicKeys(blobs, "public key"); err != nil {
+		return nil, err
 	}
+	t.keyLabels = labels
 	if f := r.Fulcio; f != nil {
-		ca, _, err := v.readSources(f.CAPath, nil, f.CAData, nil)
-		if err != nil {
+		if t.fulcioCAs, err = v.certPool(f.CAPath, f.CAData, "error loading Fulcio CA certificates"); err != nil {
 			return nil, err
-		}
-		t.fulcioCAs = x509.NewCertPool()
-		if len(ca) != 1 || !t.fulcioCAs.AppendCertsFromPEM(ca[0]) {
-			return nil, errors.New("error loading Fulcio CA certificates")
 		}
 	}
 	rekor, _, err := v.readSources(r.RekorPublicKeyPath, r.RekorPublicKeyPaths, r.RekorPublicKeyData, r.RekorPublicKeyDatas)
 	if err != nil {
 		return nil, err
 	}
-	for i, b := range rekor {
-		k, err := parsePEMPublicKey(b)
-		if err != nil {
-			return nil, fmt.Errorf("parsing Rekor public key %d: %w", i+1, err)
-		}
+	rekorKeys, err := parsePEMPublicKeys(rekor, "Rekor public key")
+	if err != nil {
+		return nil, err
+	}
+	for i, k := range rekorKeys {
 		ek, ok := k.(*ecdsa.PublicKey)
 		if !ok {
 			return nil, fmt.Errorf("Rekor public key %d is not using ECDSA", i+1)
@@ -182,13 +174,8 @@ func (v *Verifier) sigstoreTrustRoot(r *model.Requirement) (*sigstoreTrust, erro
 		t.rekor = append(t.rekor, ek)
 	}
 	if p := r.PKI; p != nil {
-		roots, _, err := v.readSources(p.CARootsPath, nil, p.CARootsData, nil)
-		if err != nil {
+		if t.pkiRoots, err = v.certPool(p.CARootsPath, p.CARootsData, "error loading PKI CA Roots certificates"); err != nil {
 			return nil, err
-		}
-		t.pkiRoots = x509.NewCertPool()
-		if len(roots) != 1 || !t.pkiRoots.AppendCertsFromPEM(roots[0]) {
-			return nil, errors.New("error loading PKI CA Roots certificates")
 		}
 		inter, _, err := v.readSources(p.CAIntermediatesPath, nil, p.CAIntermediatesData, nil)
 		if err != nil {
@@ -206,6 +193,34 @@ func (v *Verifier) sigstoreTrustRoot(r *model.Requirement) (*sigstoreTrust, erro
 		}
 	}
 	return t, nil
+}
+
+// parsePEMPublicKeys parses each blob as a PEM public key; what names
+// them in errors, numbered from 1 as the runtime does.
+func parsePEMPublicKeys(blobs [][]byte, what string) ([]crypto.PublicKey, error) {
+	var keys []crypto.PublicKey
+	for i, b := range blobs {
+		k, err := parsePEMPublicKey(b)
+		if err != nil {
+			return nil, fmt.Errorf("parsing %s %d: %w", what, i+1, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// certPool reads one certificate source (a path or inline data) into a
+// pool; failure is the runtime's message for that source.
+func (v *Verifier) certPool(path string, data []byte, failure string) (*x509.CertPool, error) {
+	certs, _, err := v.readSources(path, nil, data, nil)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if len(certs) != 1 || !pool.AppendCertsFromPEM(certs[0]) {
+		return nil, errors.New(failure)
+	}
+	return pool, nil
 }
 
 // checkSigstoreOne follows prSigstoreSigned.isSignatureAccepted.
