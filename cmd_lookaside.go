@@ -6,7 +6,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
@@ -143,38 +142,18 @@ func nonNil(d model.Diagnostics) model.Diagnostics {
 }
 
 func lookasideExplain(a *app, g *globalFlags, paths policyio.Paths, image, dg string, count int) int {
-	ref, err := reference.ParseNormalizedNamed(strings.TrimPrefix(image, "docker://"))
-	if err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust lookaside explain: %q is not an image reference: %v\n", image, err)
-		return exitUsage
-	}
-	ref = reference.TagNameOnly(ref)
 	rd, diags := loadLookasides(a, paths)
 	if diags.HasErrors() {
 		printDiagnostics(a.stderr, diags)
 		fmt.Fprintln(a.stderr, "imgtrust lookaside explain: registries.d is invalid: the runtime fails every pull")
 		return exitUsage
 	}
-	d := digest.Digest(dg)
-	placeholder := false
-	if dg == "" {
-		if dref, ok := ref.(reference.Digested); ok {
-			d = dref.Digest()
-		} else {
-			d = digest.Digest("sha256:" + strings.Repeat("0", 64))
-			placeholder = true
-		}
+	ex, err := rd.Explain(image, digest.Digest(dg), count)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust lookaside explain:", err)
+		return exitUsage
 	}
-	m := rd.LookasideFor(ref)
-	var urls []string
-	for n := 1; n <= max(count, 1); n++ {
-		u, err := policyio.SignatureURL(m.BaseURL, ref, d, n)
-		if err != nil {
-			fmt.Fprintln(a.stderr, "imgtrust lookaside explain:", err)
-			return exitUsage
-		}
-		urls = append(urls, u)
-	}
+	ref, m, d, urls, placeholder := ex.Ref, ex.LookasideMatch, ex.Digest, ex.URLs, ex.Placeholder
 	if g.json {
 		writeJSON(a.stdout, struct {
 			Image string `json:"image"`

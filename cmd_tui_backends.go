@@ -6,14 +6,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/verify"
 	"github.com/kios/imgtrust/workspace"
-	"github.com/opencontainers/go-digest"
 )
 
 // The adapters below connect the TUI's small interfaces to the domain
@@ -112,28 +110,25 @@ func (l tuiLookaside) List() ([]ui.LookasideEntry, model.Diagnostics, error) {
 }
 
 func (l tuiLookaside) Explain(image string) ([]string, error) {
-	ref, err := reference.ParseNormalizedNamed(strings.TrimPrefix(image, "docker://"))
-	if err != nil {
-		return nil, fmt.Errorf("%q is not an image reference: %w", image, err)
+	rd, diags := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("registries.d is invalid (see Problems): the runtime fails every pull")
 	}
-	ref = reference.TagNameOnly(ref)
-	rd, _ := policyio.LoadRegistriesD(l.paths.RegistriesD)
-	m := rd.LookasideFor(ref)
-	d := digest.Digest("sha256:" + strings.Repeat("0", 64))
-	if dr, ok := ref.(reference.Digested); ok {
-		d = dr.Digest()
-	}
-	u, err := policyio.SignatureURL(m.BaseURL, ref, d, 1)
+	ex, err := rd.Explain(image, "", 1)
 	if err != nil {
 		return nil, err
 	}
-	return []string{
-		"section: " + orDash(m.Scope),
-		m.Why,
-		"base URL: " + m.BaseURL,
-		"first signature: " + u,
-		"tried: " + strings.Join(m.Tried, ", "),
-	}, nil
+	lines := []string{
+		"section: " + orDash(ex.Scope),
+		ex.Why,
+		"base URL: " + ex.BaseURL,
+		"first signature: " + ex.URLs[0],
+		"tried: " + strings.Join(ex.Tried, ", "),
+	}
+	if ex.UseSigstoreAttachments {
+		lines = append(lines, "also reads sigstore attachments (sha256-<hex>.sig) from the registry")
+	}
+	return lines, nil
 }
 
 func (l tuiLookaside) Set(e ui.LookasideEntry) error {

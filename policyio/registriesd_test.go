@@ -3,6 +3,7 @@ package policyio
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -231,5 +232,44 @@ docker:
 		if got != tt.warn {
 			t.Errorf("%s: warned = %v, want %v", tt.scope, got, tt.warn)
 		}
+	}
+}
+
+func TestExplain(t *testing.T) {
+	dir := writeDir(t, map[string]string{"a.yaml": "docker:\n  example.com/team: {lookaside: https://sigs.example/base/}\n"})
+	rd, diags := LoadRegistriesD(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	const dgst = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+	zero := "sha256=" + strings.Repeat("0", 64)
+	// The base ends with "/": the runtime still adds one (see TestSignatureURL).
+	tests := []struct {
+		image       string
+		dg          digest.Digest
+		count       int
+		scope       string
+		placeholder bool
+		urls        []string
+	}{
+		{"docker://example.com/team/app", "", 2, "example.com/team", true, []string{
+			"https://sigs.example/base//team/app@" + zero + "/signature-1",
+			"https://sigs.example/base//team/app@" + zero + "/signature-2"}},
+		{"example.com/team/app@" + dgst, "", 0, "example.com/team", false, []string{
+			"https://sigs.example/base//team/app@sha256=1111111111111111111111111111111111111111111111111111111111111111/signature-1"}},
+		{"busybox", dgst, 1, "", false, []string{
+			"file:///var/lib/containers/sigstore/library/busybox@sha256=1111111111111111111111111111111111111111111111111111111111111111/signature-1"}},
+	}
+	for _, tt := range tests {
+		ex, err := rd.Explain(tt.image, tt.dg, tt.count)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.image, err)
+		}
+		if ex.Scope != tt.scope || ex.Placeholder != tt.placeholder || !slices.Equal(ex.URLs, tt.urls) {
+			t.Errorf("%s: scope %q placeholder %v urls %q", tt.image, ex.Scope, ex.Placeholder, ex.URLs)
+		}
+	}
+	if _, err := rd.Explain("Not/A Reference", "", 1); err == nil || !strings.Contains(err.Error(), "not an image reference") {
+		t.Errorf("bad reference: %v", err)
 	}
 }
