@@ -12,7 +12,6 @@ import (
 )
 
 // runTUI opens the interactive trust manager on the node's files.
-// runTUI opens the trust manager.
 func runTUI(a *app, args []string) int { return openTUI(a, args) }
 
 // openTUI opens the trust manager; extras adjust what the demo shows.

@@ -102,7 +102,7 @@ func (m *Model) renderTour(b *strings.Builder, w, h int) {
 	used := strings.Count(b.String(), "\n")
 	var lines []string
 	for _, t := range m.deps.Tour {
-		lines = append(lines, strings.Split(wrap(t, w-6), "\n")...)
+		lines = append(lines, strings.Split(wrap(m.asciiArrows(t), w-6), "\n")...)
 	}
 	room := h - used - 2 // a blank line and the title
 	if room <= 0 {

@@ -520,4 +520,16 @@ func TestDemoTourAndRecentImages(t *testing.T) {
 			t.Errorf("%dx%d: ↑ recalled %q", sz[0], sz[1], got)
 		}
 	}
+	// A Linux console's font has no arrows: the tour and the list say "up".
+	d, _, _, _ := testDeps(t, testPolicy)
+	d.Tour, d.Recent, d.ASCII = []string{"2. Verify (↑ recalls them)"}, recent, true
+	m := sized(New(d), 80, 24)
+	send(t, m, "esc")
+	if s := screen(m); !strings.Contains(s, "2. Verify (up recalls them)") {
+		t.Errorf("ASCII tour:\n%s", s)
+	}
+	send(t, m, "5")
+	if s := screen(m); !strings.Contains(s, "recent (up recalls them)") || strings.Contains(s, "↑") {
+		t.Errorf("ASCII verify view:\n%s", s)
+	}
 }

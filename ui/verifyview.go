@@ -198,7 +198,7 @@ func (v *verifyView) render(m *Model, w, h int) string {
 		if len(v.history) > 0 {
 			// Newest first, one per line: references are long and the
 			// list is what ↑ walks through.
-			b.WriteString(m.th.Faint.Render("recent (↑ recalls them):") + "\n")
+			b.WriteString(m.th.Faint.Render(m.asciiArrows("recent (↑ recalls them):")) + "\n")
 			for i := len(v.history) - 1; i >= 0 && len(v.history)-i <= h-8; i-- {
 				b.WriteString(m.th.Faint.Render("  "+ansi.Truncate(v.history[i], w-6, m.th.G.Ellipsis)) + "\n")
 			}
