@@ -308,7 +308,23 @@ func DockerIdentity(ref reference.Named) string {
 // that sets it deciding.
 func (rd *RegistriesD) LookasideFor(ref reference.Named) LookasideMatch {
 	id := DockerIdentity(ref)
-	order := append([]string{id}, DockerScopeParents(id)...)
+	m := rd.matchSections(append([]string{id}, DockerScopeParents(id)...))
+	switch {
+	case m.Scope == model.DefaultDockerScope:
+		m.Why = fmt.Sprintf("no section for %s or its namespaces has a look-aside; default-docker applies (%s)", id, m.Pos)
+	case m.Scope != "":
+		m.Why = fmt.Sprintf("the most specific section with a look-aside is %q (%s)", m.Scope, m.Pos)
+	default:
+		m.BaseURL = model.BuiltinLookaside
+		m.Why = "registries.d names no look-aside for this image: the runtime reads the built-in default " + model.BuiltinLookaside
+	}
+	return m
+}
+
+// matchSections walks the sections named in order, then default-docker:
+// the first with a read URL gives the look-aside, the first that sets
+// use-sigstore-attachments decides that flag.
+func (rd *RegistriesD) matchSections(order []string) LookasideMatch {
 	m := LookasideMatch{}
 	attachDecided := false
 	consider := func(e *model.LookasideEntry) {
@@ -328,15 +344,6 @@ func (rd *RegistriesD) LookasideFor(ref reference.Named) LookasideMatch {
 	}
 	m.Tried = append(m.Tried, model.DefaultDockerScope)
 	consider(rd.Default)
-	switch {
-	case m.Scope == model.DefaultDockerScope:
-		m.Why = fmt.Sprintf("no section for %s or its namespaces has a look-aside; default-docker applies (%s)", id, m.Pos)
-	case m.Scope != "":
-		m.Why = fmt.Sprintf("the most specific section with a look-aside is %q (%s)", m.Scope, m.Pos)
-	default:
-		m.BaseURL = model.BuiltinLookaside
-		m.Why = "registries.d names no look-aside for this image: the runtime reads the built-in default " + model.BuiltinLookaside
-	}
 	return m
 }
 

@@ -107,17 +107,9 @@ func hasSigstoreSigned(reqs model.Requirements) bool {
 }
 
 // attachmentsForScope resolves use-sigstore-attachments for images under
-// scope as LookasideFor does: the most specific section that sets it.
+// scope as LookasideFor does.
 func attachmentsForScope(rd *RegistriesD, scope string) bool {
-	for _, s := range append([]string{scope}, DockerScopeParents(scope)...) {
-		if e := rd.Entry(s); e != nil && e.UseSigstoreAttachments != nil {
-			return *e.UseSigstoreAttachments
-		}
-	}
-	if rd.Default != nil && rd.Default.UseSigstoreAttachments != nil {
-		return *rd.Default.UseSigstoreAttachments
-	}
-	return false
+	return rd.matchSections(append([]string{scope}, DockerScopeParents(scope)...)).UseSigstoreAttachments
 }
 
 // coveredBySigned reports whether images under a registries.d scope are
