@@ -90,7 +90,7 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths Paths) model.Diag
 				continue
 			}
 			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "sigstore-without-attachments", Pos: s.Pos,
-				Message: fmt.Sprintf("docker scope %q requires sigstore signatures, but registries.d does not set use-sigstore-attachments for it: the runtime never reads cosign signatures from the registry, so every pull here fails", s.Name),
+				Message: fmt.Sprintf("docker scope %q requires sigstore signatures, but registries.d does not set use-sigstore-attachments for it: the runtime never reads cosign signatures from the registry, so every pull here fails unless the look-aside serves sigstore signatures", s.Name),
 				Fix:     fmt.Sprintf("add use-sigstore-attachments: true to the docker: %s section (or default-docker:) in registries.d", s.Name)})
 		}
 	}
