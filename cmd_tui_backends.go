@@ -125,6 +125,9 @@ func (l tuiLookaside) Explain(image string) ([]string, error) {
 		"first signature: " + ex.URLs[0],
 		"tried: " + strings.Join(ex.Tried, ", "),
 	}
+	if ex.Placeholder {
+		lines = append(lines, "(the zeros stand for the manifest digest: explain IMAGE@sha256:… for the real URL)")
+	}
 	if ex.UseSigstoreAttachments {
 		lines = append(lines, "also reads sigstore attachments (sha256-<hex>.sig) from the registry")
 	}

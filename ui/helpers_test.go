@@ -86,10 +86,13 @@ func (f *fakeKeys) Remove(fpr string, p *model.Policy) error {
 	return errors.New("no such key")
 }
 
-type fakeLookaside struct{ entries []LookasideEntry }
+type fakeLookaside struct {
+	entries []LookasideEntry
+	diags   model.Diagnostics
+}
 
 func (f *fakeLookaside) List() ([]LookasideEntry, model.Diagnostics, error) {
-	return f.entries, nil, nil
+	return f.entries, f.diags, nil
 }
 func (f *fakeLookaside) Explain(ref string) ([]string, error) {
 	return []string{"entry default-docker in default.yaml", "signature 1: https://sigs.example.com/" + ref + "/signature-1"}, nil

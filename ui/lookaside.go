@@ -146,7 +146,9 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 	}
 	listH := h
 	if len(v.explain) > 0 || len(v.diags) > 0 {
-		listH = max(6, h/2)
+		// The table takes what its rows need (up to half): the details
+		// below are what the admin just asked for.
+		listH = min(max(6, len(v.items)+4), max(6, h/2))
 	}
 	scopeW := 30
 	if w >= 110 {
@@ -179,11 +181,11 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 	}
 	out := boxed(m.th.PaneFocused, fmt.Sprintf(" Look-aside (%d) ", len(v.items)), strings.Join(lines, "\n"), w, listH)
 	if listH < h {
-		var det []string
+		// An explanation first: it answers the question just asked.
+		det := append([]string(nil), v.explain...)
 		for _, d := range v.diags {
 			det = append(det, m.sevLabel(d.Severity)+" "+d.Pos.String()+" "+d.Message)
 		}
-		det = append(det, v.explain...)
 		out += "\n" + boxed(m.th.Pane, " Details ", wrap(strings.Join(det, "\n"), w-2), w, h-listH)
 	}
 	return out

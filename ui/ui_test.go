@@ -533,3 +533,19 @@ func TestDemoTourAndRecentImages(t *testing.T) {
 		t.Errorf("ASCII verify view:\n%s", s)
 	}
 }
+
+// At 80x24 an explanation (as long as the real backend's) stays whole
+// even with warnings in the details pane: it comes first, and a short
+// table leaves the room to the details.
+func TestLookasideExplainFitsWithWarnings(t *testing.T) {
+	d, _, la, _ := testDeps(t, testPolicy)
+	for range 3 {
+		la.diags = append(la.diags, model.Diagnostic{Severity: model.Warning, Pos: model.Pos{File: "/etc/containers/registries.d/a.yaml", Line: 3, Col: 3},
+			Message: "lookaside http://x is plain http: signatures are signed, but anyone on the path can withhold them"})
+	}
+	m := sized(New(d), 80, 24)
+	send(t, m, "esc", "4", "x", "type:registry.example.com/team/app:1", "enter")
+	if s := screen(m); !strings.Contains(s, "https://sigs.example.com/registry.example.com/team/app:1/signature-1") {
+		t.Fatalf("explanation cut:\n%s", s)
+	}
+}
