@@ -118,16 +118,11 @@ func (l tuiLookaside) Explain(image string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	lines := []string{
-		"section: " + orDash(ex.Scope),
-		ex.Why,
-		"base URL: " + ex.BaseURL,
-		"first signature: " + ex.URLs[0],
-		"tried: " + strings.Join(ex.Tried, ", "),
-	}
+	lines := []string{"section: " + orDash(ex.Scope), ex.Why, "base URL: " + ex.BaseURL, "first signature: " + ex.URLs[0]}
 	if ex.Placeholder {
 		lines = append(lines, "(the zeros stand for the manifest digest: explain IMAGE@sha256:… for the real URL)")
 	}
+	lines = append(lines, "tried: "+strings.Join(ex.Tried, ", "))
 	if ex.UseSigstoreAttachments {
 		lines = append(lines, "also reads sigstore attachments (sha256-<hex>.sig) from the registry")
 	}
