@@ -230,18 +230,24 @@ func (v *Verifier) checkSigstoreOne(sc *SignatureCheck, r *model.Requirement, im
 		sc.Reason = err.Error()
 		return
 	}
-	sigB64, ok := s.Annotations[sigstoreSignatureAnnotation]
+	// annotation reads a required annotation; a missing one is the reason.
+	annotation := func(name string) (string, bool) {
+		val, ok := s.Annotations[name]
+		if !ok {
+			sc.Reason = "missing " + name + " annotation"
+		}
+		return val, ok
+	}
+	sigB64, ok := annotation(sigstoreSignatureAnnotation)
 	if !ok {
-		sc.Reason = "missing " + sigstoreSignatureAnnotation + " annotation"
 		return
 	}
 	var keys []crypto.PublicKey
 	var labels []string
 	switch {
 	case trust.keys != nil && trust.rekor != nil:
-		set, ok := s.Annotations[sigstoreSETAnnotation]
+		set, ok := annotation(sigstoreSETAnnotation)
 		if !ok {
-			sc.Reason = "missing " + sigstoreSETAnnotation + " annotation"
 			return
 		}
 		var failures []string
@@ -270,14 +276,12 @@ func (v *Verifier) checkSigstoreOne(sc *SignatureCheck, r *model.Requirement, im
 			sc.Reason = "Internal inconsistency: Fulcio CA specified without a Rekor public key"
 			return
 		}
-		set, ok := s.Annotations[sigstoreSETAnnotation]
+		set, ok := annotation(sigstoreSETAnnotation)
 		if !ok {
-			sc.Reason = "missing " + sigstoreSETAnnotation + " annotation"
 			return
 		}
-		cert, ok := s.Annotations[sigstoreCertAnnotation]
+		cert, ok := annotation(sigstoreCertAnnotation)
 		if !ok {
-			sc.Reason = "missing " + sigstoreCertAnnotation + " annotation"
 			return
 		}
 		when, err := verifyRekorSET(trust.rekor, []byte(set), []byte(cert), sigB64, s.Payload)
@@ -296,9 +300,8 @@ func (v *Verifier) checkSigstoreOne(sc *SignatureCheck, r *model.Requirement, im
 			sc.Reason = "Internal inconsistency: PKI specified with a Rekor public key"
 			return
 		}
-		cert, ok := s.Annotations[sigstoreCertAnnotation]
+		cert, ok := annotation(sigstoreCertAnnotation)
 		if !ok {
-			sc.Reason = "missing " + sigstoreCertAnnotation + " annotation"
 			return
 		}
 		leaf, err := verifyPKICertificate(trust, v.opts.Now(), []byte(cert), []byte(s.Annotations[sigstoreChainAnnotation]))
