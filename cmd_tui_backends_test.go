@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/ui"
+	"github.com/kios/imgtrust/workspace"
 )
 
 func TestTUILookasideExplain(t *testing.T) {
@@ -56,5 +62,187 @@ func TestKeyInfoDetails(t *testing.T) {
 	}
 	if !strings.Contains(ki.Details, "subkey 1111 RSA [sign,revoked]") || !strings.Contains(ki.Details, "fingerprint 0123 4567") {
 		t.Errorf("details:\n%s", ki.Details)
+	}
+}
+
+// tuiNode opens a workspace on a scratch root, as openTUI does.
+func tuiNode(t *testing.T, root string) (policyio.Paths, *workspace.Workspace) {
+	t.Helper()
+	paths := policyio.NewPaths(root, "", "", "")
+	ws, err := workspace.Open(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths, ws
+}
+
+func TestTUIKeys(t *testing.T) {
+	pub := testPublicKey(t)
+	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"example.com":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/used.gpg"}]}}}`,
+		map[string]string{"etc/gpg/used.gpg": pub})
+	paths, ws := tuiNode(t, root)
+	k := tuiKeys{paths: paths, ws: ws, mech: gpg.MechGoCrypto}
+
+	list, err := k.List()
+	if err != nil || len(list) != 1 {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	if list[0].Path != "/etc/gpg/used.gpg" || len(list[0].UsedBy) != 1 || list[0].Status != "ok" || !strings.Contains(list[0].Details, "user ID test <test@example.com>") {
+		t.Errorf("listed key %+v", list[0])
+	}
+	// The key in use cannot be removed while the policy names its file.
+	if err := k.Remove(list[0].Fingerprint, ws.Policy()); err == nil || !strings.Contains(err.Error(), "used.gpg") {
+		t.Errorf("Remove of a key in use: %v", err)
+	}
+
+	imported, err := k.Import([]byte(testPublicKey(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imported.Fingerprint == list[0].Fingerprint || !strings.HasPrefix(imported.Path, "/etc/gpg/") || imported.UserID == "" {
+		t.Errorf("imported %+v", imported)
+	}
+	if _, err := os.Stat(paths.Host(imported.Path)); err != nil {
+		t.Errorf("imported key file: %v", err)
+	}
+	if _, err := k.Import([]byte("not a key")); err == nil {
+		t.Error("Import of garbage succeeded")
+	}
+	if list, _ := k.List(); len(list) != 2 {
+		t.Errorf("after import: %+v", list)
+	}
+
+	if err := k.Remove(imported.Fingerprint, ws.Policy()); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	if _, err := os.Stat(paths.Host(imported.Path)); !os.IsNotExist(err) {
+		t.Errorf("removed key file still there: %v", err)
+	}
+	if err := k.Remove("0000000000000000000000000000000000000000", ws.Policy()); err == nil || !strings.Contains(err.Error(), "not in a file") {
+		t.Errorf("Remove of an unknown key: %v", err)
+	}
+	audit, err := os.ReadFile(paths.Host(workspace.DefaultAuditLog))
+	if err != nil || !strings.Contains(string(audit), imported.Path) {
+		t.Errorf("audit log (%v):\n%s", err, audit)
+	}
+}
+
+func TestTUILookasideListSetRemove(t *testing.T) {
+	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"example.com":[{"type":"sigstoreSigned","keyPath":"/etc/k.pub"}]}}}`,
+		map[string]string{"etc/containers/registries.d/a.yaml": "default-docker:\n  lookaside: https://sigs.example\ndocker:\n  example.com:\n    use-sigstore-attachments: true\n"})
+	paths, ws := tuiNode(t, root)
+	l := tuiLookaside{paths: paths, ws: ws}
+
+	entries, diags, err := l.List()
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("List = %+v, %v", entries, err)
+	}
+	if e := entries[0]; e.Scope != "example.com" || !e.Sigstore || e.URL != "" || !strings.HasSuffix(e.File, "a.yaml:4:3") {
+		t.Errorf("first entry %+v", e)
+	}
+	if e := entries[1]; e.Scope != "default-docker" || e.URL != "https://sigs.example" || e.Sigstore {
+		t.Errorf("default entry %+v", e)
+	}
+	// The policy's sigstore key file is missing; List reports the look-aside checks only.
+	_ = diags
+
+	if err := l.Set(ui.LookasideEntry{Scope: "quay.io/team", Staging: "file:///var/lib/sigs"}); err != nil {
+		t.Fatalf("Set staging: %v", err)
+	}
+	if err := l.Set(ui.LookasideEntry{Scope: "example.com", URL: "https://other.example"}); err != nil {
+		t.Fatalf("Set: %v", err)
+	}
+	entries, _, _ = l.List()
+	got := map[string]ui.LookasideEntry{}
+	for _, e := range entries {
+		got[e.Scope] = e
+	}
+	if e := got["quay.io/team"]; e.Staging != "file:///var/lib/sigs" || e.URL != "" { // staging is for writing only
+		t.Errorf("staging entry %+v", e)
+	}
+	if e := got["example.com"]; e.URL != "https://other.example" || !e.Sigstore {
+		t.Errorf("edited entry %+v", e)
+	}
+	if err := l.Set(ui.LookasideEntry{Scope: "bad scope", URL: "https://x"}); err == nil {
+		t.Error("Set of a bad scope succeeded")
+	}
+
+	if err := l.Remove("quay.io/team"); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	if err := l.Remove("never.example"); err == nil {
+		t.Error("Remove of an absent scope succeeded")
+	}
+	entries, _, _ = l.List()
+	for _, e := range entries {
+		if e.Scope == "quay.io/team" {
+			t.Errorf("removed entry still listed: %+v", e)
+		}
+	}
+	audit, err := os.ReadFile(paths.Host(workspace.DefaultAuditLog))
+	if err != nil || !strings.Contains(string(audit), "remove lookaside quay.io/team") {
+		t.Errorf("audit log (%v):\n%s", err, audit)
+	}
+
+	// With registries.d broken, edits are refused and nothing changes.
+	broken := paths.Host("/etc/containers/registries.d/b.yaml")
+	if err := os.WriteFile(broken, []byte("docker: ["), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Set(ui.LookasideEntry{Scope: "x.example", URL: "https://x"}); err == nil || !strings.Contains(err.Error(), "fix them first") {
+		t.Errorf("Set on a broken registries.d: %v", err)
+	}
+	if _, diags, _ := l.List(); !diags.HasErrors() {
+		t.Error("List on a broken registries.d reports no error")
+	}
+}
+
+func TestTUIVerifier(t *testing.T) {
+	d := testDemo(t)
+	paths, ws := tuiNode(t, d.Root)
+	v := tuiVerifier{paths: paths, ws: ws, mech: gpg.MechGoCrypto}
+	texts := func(r ui.VerifyResult) string {
+		var b strings.Builder
+		for _, s := range r.Trace {
+			fmt.Fprintf(&b, "%d %v %v %s\n", s.Depth, s.OK, s.Failed, s.Text)
+		}
+		return b.String()
+	}
+
+	res, err := v.Verify(context.Background(), ws.Policy(), demoImage(t, d, "demo/signed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := texts(res)
+	if !res.Accepted || res.Scope != "docker:"+d.Registry+"/demo" {
+		t.Errorf("signed: %+v", res)
+	}
+	for _, want := range []string{"0 true false rule docker:" + d.Registry + "/demo (tried ", "0 false false manifest sha256:",
+		"0 false false look-aside " + d.LookasideURL, "1 true false signer ", "claims " + demoImage(t, d, "demo/signed") + ": valid signature",
+		"runtime mechanism openpgp-gocrypto; policy saved"} {
+		if !strings.Contains(tr, want) {
+			t.Errorf("trace lacks %q:\n%s", want, tr)
+		}
+	}
+
+	res, err = v.Verify(context.Background(), ws.Policy(), demoImage(t, d, "demo/unknown-key"))
+	if err != nil || res.Accepted || !strings.Contains(texts(res), "0 false true signed by") {
+		t.Errorf("unknown key: %+v %v\n%s", res, err, texts(res))
+	}
+
+	// A staged edit is evaluated, and the trace says so.
+	ws.Edit("reject all", func(p *model.Policy) { p.Default = model.Requirements{{Type: model.Reject}} })
+	res, err = v.Verify(context.Background(), ws.Policy(), demoImage(t, d, "open/tool"))
+	if err != nil || res.Accepted || !strings.Contains(texts(res), "policy staged") || !strings.Contains(texts(res), "is rejected by policy") {
+		t.Errorf("staged reject: %+v %v\n%s", res, err, texts(res))
+	}
+
+	if _, err := v.Verify(context.Background(), ws.Policy(), "Not A Ref"); err == nil {
+		t.Error("bad reference verified")
+	}
+	ws.Undo()
+	res, err = v.Verify(context.Background(), ws.Policy(), unreachable)
+	if err == nil || !strings.Contains(err.Error(), "could not finish") || res.Accepted {
+		t.Errorf("unreachable: %+v %v", res, err)
 	}
 }

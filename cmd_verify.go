@@ -131,6 +131,12 @@ func verifyBatch(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier
 			images = append(images, line)
 		}
 	}
+	if err := sc.Err(); err != nil {
+		// A line the scanner cannot hold ends the list early: checking only
+		// the lines before it would report a partial batch as complete.
+		fmt.Fprintln(a.stderr, "imgtrust verify --from:", err)
+		return exitUsage
+	}
 	rows := make([]batchRow, len(images))
 	sem := make(chan struct{}, max(o.jobs, 1))
 	var wg sync.WaitGroup
