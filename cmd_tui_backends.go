@@ -177,37 +177,9 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 		return ui.VerifyResult{}, err
 	}
 	out := ui.VerifyResult{Ref: res.Image, Accepted: res.Accepted, Scope: res.Trace.Scope.List.String(), Summary: res.Summary}
-	step := func(ok, failed bool, depth int, format string, a ...any) {
-		out.Trace = append(out.Trace, ui.TraceStep{OK: ok, Failed: failed, Depth: depth, Text: fmt.Sprintf(format, a...)})
+	for _, st := range res.Steps() {
+		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed, Depth: st.Depth, Text: st.Text})
 	}
-	for _, n := range res.Trace.Notes {
-		step(false, false, 0, "%s", n)
-	}
-	var tried []string
-	for _, s := range res.Trace.Scope.Tried {
-		tried = append(tried, s.Scope)
-	}
-	step(true, false, 0, "rule %s (tried %s)", res.Trace.Scope.List, strings.Join(tried, ", "))
-	if res.Trace.ManifestDigest != "" {
-		step(false, false, 0, "manifest %s", res.Trace.ManifestDigest)
-	}
-	if la := res.Trace.Lookaside; la != nil {
-		step(false, false, 0, "look-aside %s (%s), %d signature(s)", la.BaseURL, orDash(la.Scope), len(res.Trace.Signatures))
-	}
-	for _, rr := range res.Trace.Requirements {
-		step(rr.Accepted, !rr.Accepted, 0, "%s: %s", rr.Description, rr.Reason)
-		for _, sc := range rr.Signatures {
-			who := ""
-			switch {
-			case sc.Signer != "":
-				who = fmt.Sprintf("signer %s (%s), claims %s: ", gpg.ShortFingerprint(sc.Signer), sc.KeyFile, orDash(sc.ClaimedIdentity))
-			case sc.KeyFile != "": // sigstore: a key or certificate, no OpenPGP signer
-				who = fmt.Sprintf("verified with %s, claims %s: ", sc.KeyFile, orDash(sc.ClaimedIdentity))
-			}
-			step(sc.Accepted, !sc.Accepted, 1, "%s%s", who, sc.Reason)
-		}
-	}
-	step(false, false, 0, "runtime mechanism %s; policy %s", res.Trace.Mechanism.Mechanism, label)
 	if res.Incomplete {
 		return out, fmt.Errorf("could not finish: %s", res.Summary)
 	}

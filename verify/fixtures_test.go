@@ -98,8 +98,7 @@ func TestSignedByFixtures(t *testing.T) {
 				if req.KeyType == "" {
 					req.KeyType = model.KeyTypeGPGKeys
 				}
-				var rr RequirementResult
-				v.checkSignedBy(&rr, &req, &Image{Transport: model.TransportDocker, Named: named}, m, sigs)
+				rr := evalRequirement(v, &req, &Image{Transport: model.TransportDocker, Named: named}, m, signatures{lookaside: sigs})
 				if rr.Accepted != c.accept {
 					t.Fatalf("accepted = %v, want %v; reason: %s", rr.Accepted, c.accept, rr.Reason)
 				}

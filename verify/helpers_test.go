@@ -15,6 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/model"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -72,4 +73,11 @@ func hugeManifest(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// evalRequirement runs one requirement's evaluator on signatures already
+// read, as Verify does after fetching them.
+func evalRequirement(v *Verifier, r *model.Requirement, img *Image, m *manifest, sigs signatures) RequirementResult {
+	rr, _ := evaluateRequirement(&evalContext{v: v, img: img, m: m, sigs: sigs}, 0, r, nil)
+	return rr
 }

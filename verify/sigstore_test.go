@@ -157,8 +157,7 @@ func TestSigstoreSignedFixtures(t *testing.T) {
 			}
 			req := c.req
 			req.Type = model.SigstoreSigned
-			var rr RequirementResult
-			v.checkSigstoreSigned(&rr, &req, &Image{Transport: model.TransportDocker, Named: named}, m, sigs, nil)
+			rr := evalRequirement(v, &req, &Image{Transport: model.TransportDocker, Named: named}, m, signatures{lookaside: sigs})
 			if rr.Accepted != c.accept {
 				t.Fatalf("accepted = %v, want %v; reason: %s", rr.Accepted, c.accept, rr.Reason)
 			}

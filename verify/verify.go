@@ -2,10 +2,7 @@ package verify
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/kios/imgtrust/gpg"
@@ -85,6 +82,17 @@ func New(opts Options) (*Verifier, error) {
 	return v, nil
 }
 
+// Evaluate decides for one image under opts: New, then Verify. It is the
+// entry point for a caller with one reference and a policy in hand (a
+// dir: image under a policy built in memory needs no network).
+func Evaluate(ctx context.Context, opts Options, image string) (*Result, error) {
+	v, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	return v.Verify(ctx, image)
+}
+
 // Result is the verdict for one image and how it was reached.
 type Result struct {
 	Image    string `json:"image"`
@@ -125,6 +133,9 @@ type RequirementResult struct {
 	Accepted    bool             `json:"accepted"`
 	Reason      string           `json:"reason"`
 	Signatures  []SignatureCheck `json:"signatures,omitempty"`
+	// Err is why the requirement did not accept the image, a
+	// *RequirementError whose text is Reason; nil when accepted.
+	Err error `json:"-"`
 }
 
 // SignatureCheck is what one signature proved under one requirement.
@@ -138,6 +149,8 @@ type SignatureCheck struct {
 	DigestMatches   bool   `json:"digest_matches"`
 	IdentityMatches bool   `json:"identity_matches"`
 	Reason          string `json:"reason"`
+	// Err is why the signature was not accepted (a *RequirementError).
+	Err error `json:"-"`
 }
 
 // Verify decides for one image. The error is returned only when the
@@ -174,33 +187,18 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	if needSigs {
 		m, sigs, fetchErr = v.fetch(ctx, img, res)
 	}
+	ec := &evalContext{v: v, img: img, m: m, sigs: sigs}
 	for i, r := range choice.Requirements {
-		rr := RequirementResult{Index: i, Type: string(r.Type), Description: r.Describe(nil)}
-		switch r.Type {
-		case model.InsecureAcceptAnything:
-			rr.Accepted, rr.Reason = true, "accepts any image, signed or not"
-		case model.Reject:
-			rr.Reason = fmt.Sprintf("Running image %s is rejected by policy.", img)
-		case model.SignedBaseLayer:
-			rr.Reason = "signedBaseLayer not implemented yet!"
-		case model.SignedBy, model.SigstoreSigned:
-			if fetchErr != nil {
-				rr.Reason = fetchErr.Error()
-				res.Incomplete = true
-				break
-			}
-			if r.Type == model.SignedBy {
-				v.checkSignedBy(&rr, r, img, m, sigs.lookaside)
-			} else {
-				v.checkSigstoreSigned(&rr, r, img, m, sigs.lookaside, sigs.attachments)
-			}
-		}
+		rr, incomplete := evaluateRequirement(ec, i, r, fetchErr)
+		res.Incomplete = res.Incomplete || incomplete
 		tr.Requirements = append(tr.Requirements, rr)
 	}
 	if pulledAnyway && fetchErr != nil {
 		res.Incomplete = true
 		tr.Notes = append(tr.Notes, "the policy accepts this image, but the runtime also copies its signatures while pulling, and reading them failed: the pull fails")
-		tr.Requirements = append(tr.Requirements, RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling", Reason: fetchErr.Error()})
+		pull := RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling"}
+		pull.setOutcome("", asKind(KindUnreadable, fetchErr))
+		tr.Requirements = append(tr.Requirements, pull)
 	}
 	res.Accepted = !res.Incomplete && len(tr.Requirements) > 0
 	for _, rr := range tr.Requirements {
@@ -274,120 +272,6 @@ func (v *Verifier) fetch(ctx context.Context, img *Image, res *Result) (*manifes
 	return m, sigs, err
 }
 
-// checkSignedBy follows isSignatureAuthorAccepted for each signature; the
-// first accepted one allows the image.
-func (v *Verifier) checkSignedBy(rr *RequirementResult, r *model.Requirement, img *Image, m *manifest, sigs []sigSource) {
-	if len(sigs) == 0 {
-		rr.Reason = "A signature was required, but no signature exists"
-		return
-	}
-	// The runtime parses every blob while reading the signatures; one it
-	// cannot parse fails the whole read, whatever the others hold.
-	for _, s := range sigs {
-		if _, _, err := s.unwrap(); err != nil {
-			rr.Reason = fmt.Sprintf("parsing signature %s: %v", s.Where, err)
-			return
-		}
-	}
-	if r.KeyType != model.KeyTypeGPGKeys {
-		rr.Reason = fmt.Sprintf("Unimplemented \"keyType\" value %q", r.KeyType)
-		return
-	}
-	var rings [][]byte
-	var files []string
-	for _, k := range r.KeyRefs() {
-		if k.Inline() {
-			rings, files = append(rings, k.Data), append(files, "keyData")
-			continue
-		}
-		data, err := os.ReadFile(v.opts.Paths.Host(k.Path))
-		if err != nil {
-			rr.Reason = fmt.Sprintf("open %s: %v", k.Path, errors.Unwrap(err))
-			return
-		}
-		rings, files = append(rings, data), append(files, k.Path)
-	}
-	var reasons []string
-	for _, s := range sigs {
-		sc := SignatureCheck{Source: s.Where}
-		v.checkOne(&sc, r, img, m, s, rings, files)
-		rr.Signatures = append(rr.Signatures, sc)
-		if sc.Accepted {
-			rr.Accepted = true
-			rr.Reason = fmt.Sprintf("signed by %s (%s)", gpg.ShortFingerprint(sc.Signer), sc.KeyFile)
-			return
-		}
-		reasons = append(reasons, sc.Reason)
-	}
-	if len(reasons) == 1 {
-		rr.Reason = reasons[0]
-	} else {
-		rr.Reason = "None of the signatures were accepted, reasons: " + strings.Join(reasons, "; ")
-	}
-}
-
-func (v *Verifier) checkOne(sc *SignatureCheck, r *model.Requirement, img *Image, m *manifest, s sigSource, rings [][]byte, files []string) {
-	data, ok, err := s.unwrap()
-	if err != nil {
-		sc.Reason = "parsing signature: " + err.Error()
-		return
-	}
-	if !ok {
-		sc.Reason = "a sigstore signature: signedBy ignores it"
-		return
-	}
-	ver, err := gpg.VerifySignature(data, rings, v.detection.Mechanism, v.opts.Now())
-	if err != nil {
-		sc.Reason = err.Error()
-		return
-	}
-	sc.Signer, sc.KeyFile = ver.SignerFingerprint, files[ver.KeyringIndex]
-	p, err := ParsePayload(ver.Payload)
-	if err != nil {
-		sc.Reason = "invalid signature payload: " + err.Error()
-		return
-	}
-	v.checkClaims(sc, r, img, m, p)
-}
-
-// checkClaims applies the digest check, then the identity check, to a
-// verified payload (the same order and messages for both signature kinds).
-func (v *Verifier) checkClaims(sc *SignatureCheck, r *model.Requirement, img *Image, m *manifest, p *Payload) {
-	sc.ClaimedIdentity, sc.ClaimedDigest = p.DockerReference, p.ManifestDigest.String()
-	// MatchesDigest always hashes with SHA-256 (policy-evaluation.md §5.3).
-	sc.DigestMatches = p.ManifestDigest == m.Digest
-	if !sc.DigestMatches {
-		sc.Reason = fmt.Sprintf("Signature for digest %s does not match (the manifest is %s)", p.ManifestDigest, m.Digest)
-		return
-	}
-	sc.IdentityMatches = MatchIdentity(r.EffectiveIdentity(), img.Named, p.DockerReference)
-	if !sc.IdentityMatches {
-		sc.Reason = fmt.Sprintf("Signature for identity %q is not accepted: the rule (%s) expects %s", p.DockerReference, r.EffectiveIdentity().Type, expectedIdentity(r.EffectiveIdentity(), img))
-		return
-	}
-	sc.Accepted = true
-	sc.Reason = "valid signature for " + p.DockerReference
-}
-
-func expectedIdentity(id model.Identity, img *Image) string {
-	switch id.Type {
-	case model.ExactReference:
-		return id.DockerReference
-	case model.ExactRepository:
-		return "repository " + id.DockerRepository
-	case model.MatchRepository:
-		if img.Named != nil {
-			return "repository " + img.Named.Name()
-		}
-	case model.RemapIdentity:
-		return fmt.Sprintf("%s with %s rewritten to %s", img, id.Prefix, id.SignedPrefix)
-	}
-	if img.Named == nil {
-		return "an identity, which a dir: image does not have"
-	}
-	return img.Named.String()
-}
-
 func summarize(res *Result, c Choice) string {
 	rule := c.List.String()
 	switch {
@@ -411,8 +295,8 @@ func summarize(res *Result, c Choice) string {
 			continue
 		}
 		for _, sc := range rr.Signatures {
-			if sc.Signer != "" && sc.DigestMatches && !sc.IdentityMatches {
-				return fmt.Sprintf("rejected: signed by %s but for %s, and %s requires %s", gpg.ShortFingerprint(sc.Signer), sc.ClaimedIdentity, rule, strings.TrimPrefix(sc.Reason[strings.Index(sc.Reason, "expects")+len("expects "):], ""))
+			if im, ok := identityMismatch(sc.Err); ok && sc.Signer != "" {
+				return fmt.Sprintf("rejected: signed by %s but for %s, and %s requires %s", gpg.ShortFingerprint(sc.Signer), sc.ClaimedIdentity, rule, im.Expected)
 			}
 		}
 		return fmt.Sprintf("rejected by %s: %s", rule, rr.Reason)
