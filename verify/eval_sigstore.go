@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 )
 
 // prSigstoreSigned is sigstoreSigned (policy_eval_sigstore.go): sigstore
@@ -136,7 +137,7 @@ func (t *sigstoreTrust) keysInRekor(s sigstoreSignature, sigB64 string) ([]crypt
 	}
 	var failures []string
 	for i, k := range t.keys {
-		keyPEM, err := marshalPublicKeyPEM(k)
+		keyPEM, err := cryptoutils.MarshalPublicKeyToPEM(k)
 		if err != nil {
 			return nil, nil, reqErr(KindTrustRoot, "re-marshaling public key to PEM: %w", err)
 		}

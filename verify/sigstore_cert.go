@@ -6,6 +6,9 @@ import (
 	"errors"
 	"slices"
 	"time"
+
+	"github.com/sigstore/fulcio/pkg/certificate"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 )
 
 // Certificates of sigstore signatures: a Fulcio leaf checked at the time
@@ -17,7 +20,7 @@ func invalidCert(format string, a ...any) error {
 }
 
 func parseLeaf(data []byte) (*x509.Certificate, error) {
-	certs, err := parseCertificates(data)
+	certs, err := cryptoutils.UnmarshalCertificatesFromPEM(data)
 	if err != nil {
 		return nil, invalidCert("parsing leaf certificate: %w", err)
 	}
@@ -36,7 +39,7 @@ func untrustedChain(pool *x509.CertPool, chain []byte) error {
 	if len(chain) == 0 {
 		return nil
 	}
-	certs, err := parseCertificates(chain)
+	certs, err := cryptoutils.UnmarshalCertificatesFromPEM(chain)
 	if err != nil {
 		return invalidCert("loading certificate chain: %w", err)
 	}
@@ -67,7 +70,7 @@ func (f *fulcioTrust) verify(at time.Time, certPEM, chainPEM []byte) (*x509.Cert
 	}
 	// Fulcio certificates have an empty subject and a critical SAN, which
 	// Go would otherwise refuse as unhandled.
-	leaf.UnhandledCriticalExtensions = slices.DeleteFunc(leaf.UnhandledCriticalExtensions, func(o asn1.ObjectIdentifier) bool { return o.Equal(oidSAN) })
+	leaf.UnhandledCriticalExtensions = slices.DeleteFunc(leaf.UnhandledCriticalExtensions, func(o asn1.ObjectIdentifier) bool { return o.Equal(cryptoutils.SANOID) })
 	if err := verifyLeaf(leaf, f.cas, inter, at); err != nil {
 		return nil, err
 	}
@@ -84,20 +87,20 @@ func (f *fulcioTrust) verify(at time.Time, certPEM, chainPEM []byte) (*x509.Cert
 	return leaf, nil
 }
 
-// fulcioIssuer reads the OIDC issuer Fulcio recorded. The runtime refuses
-// a duplicate and compares the v1 and v2 extensions, which fulcio's
-// ParseExtensions does not: read them one by one.
+// fulcioIssuer reads the OIDC issuer Fulcio recorded. certificate's
+// ParseExtensions neither refuses a duplicate nor compares the v1 and v2
+// extensions, which the runtime does: read them one by one.
 func fulcioIssuer(c *x509.Certificate) (string, error) {
 	var v1, v2 *string
 	for _, ext := range c.Extensions {
 		switch {
-		case ext.Id.Equal(oidFulcioIssuerV1):
+		case ext.Id.Equal(certificate.OIDIssuer): //nolint:staticcheck // deprecated, and still accepted by the runtime
 			if v1 != nil {
 				return "", invalidCert("Fulcio certificate has a duplicate OIDC issuer v1 extension")
 			}
 			s := string(ext.Value)
 			v1 = &s
-		case ext.Id.Equal(oidFulcioIssuerV2):
+		case ext.Id.Equal(certificate.OIDIssuerV2):
 			if v2 != nil {
 				return "", invalidCert("Fulcio certificate has a duplicate OIDC issuer v2 extension")
 			}

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"os"
 	"path/filepath"
 	"strings"
@@ -350,7 +351,7 @@ func TestSigstoreKeyTypes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var keys []crypto.PublicKey
 			for _, k := range tt.keys {
-				pk, err := parsePEMPublicKey(k)
+				pk, err := cryptoutils.UnmarshalPEMToPublicKey(k)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -369,7 +370,7 @@ func TestSigstoreKeyTypes(t *testing.T) {
 			}
 		})
 	}
-	if _, err := parsePEMPublicKey([]byte("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n")); err == nil || !strings.Contains(err.Error(), "unknown Public key PEM file type") {
+	if _, err := cryptoutils.UnmarshalPEMToPublicKey([]byte("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n")); err == nil || !strings.Contains(err.Error(), "unknown Public key PEM file type") {
 		t.Errorf("a certificate as a key: %v", err)
 	}
 }

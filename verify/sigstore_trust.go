@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 )
 
 // sigstoreTrust is the trust root of one sigstoreSigned requirement
@@ -124,7 +125,7 @@ func (v *Verifier) pkiTrustRoot(p *model.PKI) (*pkiTrust, error) {
 		return nil, err
 	}
 	if len(inter) == 1 {
-		certs, err := parseCertificates(inter[0])
+		certs, err := cryptoutils.UnmarshalCertificatesFromPEM(inter[0])
 		if err != nil {
 			return nil, reqErr(KindTrustRoot, "loading trusted intermediate certificates: %w", err)
 		}
@@ -142,7 +143,7 @@ func (v *Verifier) pkiTrustRoot(p *model.PKI) (*pkiTrust, error) {
 func parsePEMPublicKeys(blobs [][]byte, what string) ([]crypto.PublicKey, error) {
 	var keys []crypto.PublicKey
 	for i, b := range blobs {
-		k, err := parsePEMPublicKey(b)
+		k, err := cryptoutils.UnmarshalPEMToPublicKey(b)
 		if err != nil {
 			return nil, reqErr(KindTrustRoot, "parsing %s %d: %w", what, i+1, err)
 		}
