@@ -75,7 +75,7 @@ func parsePayloadOfType(data []byte, want string, nullOptional bool) (*Payload, 
 	}
 	d, err := digest.Parse(dgs)
 	if err != nil {
-		return nil, fmt.Errorf("invalid docker-manifest-digest value %q: %v", dgs, err)
+		return nil, fmt.Errorf("invalid docker-manifest-digest value %q: %w", dgs, err)
 	}
 	p.ManifestDigest = d
 	var ref json.RawMessage

@@ -38,7 +38,7 @@ func verifyRekorSET(rekorKeys []*ecdsa.PublicKey, setJSON, keyOrCertPEM []byte, 
 	set.Payload = payloadField
 	canonical, err := jsoncanonicalizer.Transform(set.Payload)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("canonicalizing Rekor SET JSON: %v", err)
+		return time.Time{}, fmt.Errorf("canonicalizing Rekor SET JSON: %w", err)
 	}
 	hash := sha256.Sum256(canonical)
 	matched := false
@@ -53,7 +53,7 @@ func verifyRekorSET(rekorKeys []*ecdsa.PublicKey, setJSON, keyOrCertPEM []byte, 
 	}
 	var body, integrated, logIndex, logID json.RawMessage
 	if err := paranoidObject(canonical, map[string]*json.RawMessage{"body": &body, "integratedTime": &integrated, "logIndex": &logIndex, "logID": &logID}, true); err != nil {
-		return time.Time{}, fmt.Errorf("parsing Rekor SET payload: %v", err)
+		return time.Time{}, fmt.Errorf("parsing Rekor SET payload: %w", err)
 	}
 	var bodyBytes []byte
 	var integratedTime, index int64
@@ -63,7 +63,7 @@ func verifyRekorSET(rekorKeys []*ecdsa.PublicKey, setJSON, keyOrCertPEM []byte, 
 		dst any
 	}{{body, &bodyBytes}, {integrated, &integratedTime}, {logIndex, &index}, {logID, &id}} {
 		if err := json.Unmarshal(f.raw, f.dst); err != nil {
-			return time.Time{}, fmt.Errorf("parsing Rekor SET payload: %v", err)
+			return time.Time{}, fmt.Errorf("parsing Rekor SET payload: %w", err)
 		}
 	}
 	var entry struct {
@@ -71,7 +71,7 @@ func verifyRekorSET(rekorKeys []*ecdsa.PublicKey, setJSON, keyOrCertPEM []byte, 
 		Spec       json.RawMessage `json:"spec"`
 	}
 	if err := json.Unmarshal(bodyBytes, &entry); err != nil {
-		return time.Time{}, fmt.Errorf("decoding the body of a Rekor SET payload: %v", err)
+		return time.Time{}, fmt.Errorf("decoding the body of a Rekor SET payload: %w", err)
 	}
 	if entry.APIVersion == nil {
 		return time.Time{}, errors.New("missing Rekor SET Payload API version")
@@ -94,7 +94,7 @@ func verifyRekorSET(rekorKeys []*ecdsa.PublicKey, setJSON, keyOrCertPEM []byte, 
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(entry.Spec, &spec); err != nil {
-		return time.Time{}, fmt.Errorf("decoding hashedrekod spec: %v", err)
+		return time.Time{}, fmt.Errorf("decoding hashedrekod spec: %w", err)
 	}
 	switch {
 	case spec.Signature == nil:
@@ -121,7 +121,7 @@ func verifyRekorSET(rekorKeys []*ecdsa.PublicKey, setJSON, keyOrCertPEM []byte, 
 	}
 	sig, err := base64.StdEncoding.DecodeString(sigB64)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("decoding signature base64: %v", err)
+		return time.Time{}, fmt.Errorf("decoding signature base64: %w", err)
 	}
 	if !bytes.Equal(spec.Signature.Content, sig) {
 		return time.Time{}, errors.New("signature in Rekor SET does not match")
@@ -140,7 +140,7 @@ func verifyRekorSET(rekorKeys []*ecdsa.PublicKey, setJSON, keyOrCertPEM []byte, 
 	}
 	logHash, err := hex.DecodeString(*spec.Data.Hash.Value)
 	if err != nil {
-		return time.Time{}, fmt.Errorf(`Invalid "data.hash.value" field in hashedrekord: %v`, err)
+		return time.Time{}, fmt.Errorf(`Invalid "data.hash.value" field in hashedrekord: %w`, err)
 	}
 	payloadHash := sha256.Sum256(payload)
 	if !bytes.Equal(logHash, payloadHash[:]) {
