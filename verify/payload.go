@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -54,19 +56,19 @@ func ParsePayload(data []byte) (*Payload, error) {
 func parsePayloadOfType(data []byte, want string, nullOptional bool) (*Payload, error) {
 	p := &Payload{}
 	var critical, optional json.RawMessage
-	if err := paranoidObject(data, map[string]*json.RawMessage{"critical": &critical, "optional": &optional}, true); err != nil {
+	if err := paranoidExactFields(data, map[string]any{"critical": &critical, "optional": &optional}); err != nil {
 		return nil, err
 	}
 	var typ string
 	var image, identity json.RawMessage
-	if err := paranoidObject(critical, map[string]*json.RawMessage{"type": nil, "image": &image, "identity": &identity}, true, &typ); err != nil {
+	if err := paranoidExactFields(critical, map[string]any{"type": &typ, "image": &image, "identity": &identity}); err != nil {
 		return nil, err
 	}
 	if typ != want {
 		return nil, fmt.Errorf("Unrecognized signature type %s", typ)
 	}
 	var dg json.RawMessage
-	if err := paranoidObject(image, map[string]*json.RawMessage{"docker-manifest-digest": &dg}, true); err != nil {
+	if err := paranoidExactFields(image, map[string]any{"docker-manifest-digest": &dg}); err != nil {
 		return nil, err
 	}
 	var dgs string
@@ -79,7 +81,7 @@ func parsePayloadOfType(data []byte, want string, nullOptional bool) (*Payload, 
 	}
 	p.ManifestDigest = d
 	var ref json.RawMessage
-	if err := paranoidObject(identity, map[string]*json.RawMessage{"docker-reference": &ref}, true); err != nil {
+	if err := paranoidExactFields(identity, map[string]any{"docker-reference": &ref}); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(ref, &p.DockerReference); err != nil {
@@ -112,10 +114,11 @@ func parsePayloadOfType(data []byte, want string, nullOptional bool) (*Payload, 
 	return p, nil
 }
 
-// paranoidObject decodes one JSON object with exactly the given keys
-// (every key required when exact), refusing duplicates and unknown keys.
-// A nil destination with typeOut set receives the "type" string.
-func paranoidObject(data []byte, fields map[string]*json.RawMessage, exact bool, typeOut ...*string) error {
+// paranoidUnmarshalObject decodes one JSON object and nothing after it,
+// as containers/image's ParanoidUnmarshalJSONObject: a duplicate key is an
+// error, and resolve says where each key's value is decoded (with
+// json.Unmarshal), or returns nil for a key that is not allowed.
+func paranoidUnmarshalObject(data []byte, resolve func(key string) any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
@@ -135,21 +138,16 @@ func paranoidObject(data []byte, fields map[string]*json.RawMessage, exact bool,
 			return fmt.Errorf("Duplicate key %q", key)
 		}
 		seen[key] = true
-		dst, known := fields[key]
-		if !known {
+		dst := resolve(key)
+		if dst == nil {
 			return fmt.Errorf("Unknown key %q", key)
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return err
 		}
-		switch {
-		case dst != nil:
-			*dst = raw
-		case len(typeOut) > 0:
-			if err := json.Unmarshal(raw, typeOut[0]); err != nil {
-				return err
-			}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return err
 		}
 	}
 	if _, err := dec.Token(); err != nil {
@@ -158,11 +156,23 @@ func paranoidObject(data []byte, fields map[string]*json.RawMessage, exact bool,
 	if _, err := dec.Token(); err == nil {
 		return errors.New("unexpected data after the JSON object")
 	}
-	if exact {
-		for k := range fields {
-			if !seen[k] {
-				return fmt.Errorf("Key %q missing in a JSON object", k)
-			}
+	return nil
+}
+
+// paranoidExactFields decodes an object with exactly the keys of fields,
+// each into its destination: an unknown or a missing key is an error
+// (ParanoidUnmarshalJSONObjectExactFields).
+func paranoidExactFields(data []byte, fields map[string]any) error {
+	seen := map[string]bool{}
+	if err := paranoidUnmarshalObject(data, func(key string) any {
+		seen[key] = true
+		return fields[key]
+	}); err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if !seen[k] {
+			return fmt.Errorf("Key %q missing in a JSON object", k)
 		}
 	}
 	return nil
@@ -170,29 +180,9 @@ func paranoidObject(data []byte, fields map[string]*json.RawMessage, exact bool,
 
 // paranoidAny decodes an object with any keys, refusing duplicates.
 func paranoidAny(data []byte, out map[string]*json.RawMessage) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("JSON object expected, got %#v", tok)
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		key := tok.(string)
-		if _, dup := out[key]; dup {
-			return fmt.Errorf("Duplicate key %q", key)
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return err
-		}
-		out[key] = &raw
-	}
-	_, err = dec.Token()
-	return err
+	return paranoidUnmarshalObject(data, func(key string) any {
+		raw := new(json.RawMessage)
+		out[key] = raw
+		return raw
+	})
 }

@@ -26,10 +26,10 @@ func verifyRekorSET(rekorKeys []*ecdsa.PublicKey, setJSON, keyOrCertPEM []byte, 
 		SignedEntryTimestamp []byte
 		Payload              json.RawMessage
 	}
-	raw := map[string]*json.RawMessage{}
+	raw := map[string]any{}
 	var sigField, payloadField json.RawMessage
 	raw["SignedEntryTimestamp"], raw["Payload"] = &sigField, &payloadField
-	if err := paranoidObject(setJSON, raw, true); err != nil {
+	if err := paranoidExactFields(setJSON, raw); err != nil {
 		return time.Time{}, err
 	}
 	if err := json.Unmarshal(sigField, &set.SignedEntryTimestamp); err != nil {
@@ -52,7 +52,7 @@ func verifyRekorSET(rekorKeys []*ecdsa.PublicKey, setJSON, keyOrCertPEM []byte, 
 		return time.Time{}, errors.New("cryptographic signature verification of Rekor SET failed")
 	}
 	var body, integrated, logIndex, logID json.RawMessage
-	if err := paranoidObject(canonical, map[string]*json.RawMessage{"body": &body, "integratedTime": &integrated, "logIndex": &logIndex, "logID": &logID}, true); err != nil {
+	if err := paranoidExactFields(canonical, map[string]any{"body": &body, "integratedTime": &integrated, "logIndex": &logIndex, "logID": &logID}); err != nil {
 		return time.Time{}, fmt.Errorf("parsing Rekor SET payload: %w", err)
 	}
 	var bodyBytes []byte
