@@ -10,17 +10,6 @@ import (
 	"github.com/tailscale/hujson"
 )
 
-// identityKeys are the exact key sets of each identity type: every key is
-// mandatory and no other is allowed (ParanoidUnmarshalJSONObjectExactFields).
-var identityKeys = map[model.IdentityType][]string{
-	model.MatchExact:             {"type"},
-	model.MatchRepoDigestOrExact: {"type"},
-	model.MatchRepository:        {"type"},
-	model.ExactReference:         {"type", "dockerReference"},
-	model.ExactRepository:        {"type", "dockerRepository"},
-	model.RemapIdentity:          {"type", "prefix", "signedPrefix"},
-}
-
 func identityTypeNames() []string {
 	out := make([]string, len(model.IdentityTypes))
 	for i, t := range model.IdentityTypes {
@@ -85,15 +74,8 @@ func (d *jsonDecoder) identity(v *hujson.Value, path string, tgt *model.Target) 
 		if !good {
 			continue
 		}
-		switch k {
-		case "dockerReference":
-			id.DockerReference = s
-		case "dockerRepository":
-			id.DockerRepository = s
-		case "prefix":
-			id.Prefix = s
-		case "signedPrefix":
-			id.SignedPrefix = s
+		if f, ok := lookupField(identityFields, k); ok {
+			*f.str(id) = s
 		}
 		if msg, runtime, fix := checkIdentityValue(id.Type, k, s); msg != "" {
 			d.report(problem{
@@ -147,14 +129,11 @@ func (d *jsonDecoder) unknownIdentityType(off int, path, got string, tgt *model.
 // CheckIdentity validates the values of an identity as the runtime does;
 // it returns "" when they are valid. The TUI uses it for live validation.
 func CheckIdentity(id model.Identity) (problem string) {
-	for _, kv := range [][2]string{
-		{"dockerReference", id.DockerReference}, {"dockerRepository", id.DockerRepository},
-		{"prefix", id.Prefix}, {"signedPrefix", id.SignedPrefix},
-	} {
-		if !contains(identityKeys[id.Type], kv[0]) {
+	for _, f := range identityFields {
+		if !contains(identityKeys[id.Type], f.name) {
 			continue
 		}
-		if msg, _, _ := checkIdentityValue(id.Type, kv[0], kv[1]); msg != "" {
+		if msg, _, _ := checkIdentityValue(id.Type, f.name, *f.str(&id)); msg != "" {
 			return msg
 		}
 	}

@@ -9,16 +9,6 @@ import (
 	"github.com/tailscale/hujson"
 )
 
-// Keys each requirement type accepts (signature/policy_config.go).
-var requirementKeys = map[model.RequirementType][]string{
-	model.InsecureAcceptAnything: {"type"},
-	model.Reject:                 {"type"},
-	model.SignedBy:               {"type", "keyType", "keyPath", "keyPaths", "keyData", "signedIdentity"},
-	model.SignedBaseLayer:        {"type", "baseLayerIdentity"},
-	model.SigstoreSigned: {"type", "keyPath", "keyPaths", "keyData", "keyDatas", "fulcio", "pki",
-		"rekorPublicKeyPath", "rekorPublicKeyPaths", "rekorPublicKeyData", "rekorPublicKeyDatas", "signedIdentity"},
-}
-
 func requirementTypeNames() []string {
 	out := make([]string, len(model.RequirementTypes))
 	for i, t := range model.RequirementTypes {

@@ -2,7 +2,6 @@ package policyio
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/kios/imgtrust/model"
 	"github.com/tailscale/hujson"
@@ -100,34 +99,16 @@ func (d *jsonDecoder) noEntries(v *hujson.Value, path, key, runtimeKey string, t
 	})
 }
 
-var fulcioKeys = []string{"caPath", "caData", "oidcIssuer", "subjectEmail", "buildSignerURI"}
-
+// fulcio decodes a fulcio object (fulcioFields), then applies
+// newPRSigstoreSignedFulcio's checks.
 func (d *jsonDecoder) fulcio(v *hujson.Value, path string, tgt model.Target) *model.Fulcio {
 	t := fieldTarget(tgt, "fulcio")
-	members, ok := d.object(v, path, t, nil)
+	f := &model.Fulcio{}
+	present, ok := decodeObject(d, v, path, t, fulcioFields, f)
 	if !ok {
 		return nil
 	}
-	f := &model.Fulcio{}
-	var hasCAData bool
-	for _, m := range members {
-		p := path + "." + m.name
-		switch m.name {
-		case "caPath":
-			f.CAPath, _ = d.str(m.val, p, t)
-		case "caData":
-			f.CAData, _ = d.base64(m.val, p, t)
-			hasCAData = m.val.Value.Kind() != 'n'
-		case "oidcIssuer":
-			f.OIDCIssuer, _ = d.str(m.val, p, t)
-		case "subjectEmail":
-			f.SubjectEmail, _ = d.str(m.val, p, t)
-		case "buildSignerURI":
-			f.BuildSignerURI, _ = d.str(m.val, p, t)
-		default:
-			d.unknownKey(m, path, fulcioKeys, t, "")
-		}
-	}
+	hasCAData := present["caData"]
 	off := v.StartOffset
 	switch {
 	case f.CAPath != "" && hasCAData:
@@ -151,37 +132,14 @@ func (d *jsonDecoder) fulcio(v *hujson.Value, path string, tgt model.Target) *mo
 	return f
 }
 
-var pkiKeys = []string{"caRootsPath", "caRootsData", "caIntermediatesPath", "caIntermediatesData", "subjectEmail", "subjectHostname"}
-
+// pki decodes a pki object (pkiFields), then applies
+// newPRSigstoreSignedPKI's checks.
 func (d *jsonDecoder) pki(v *hujson.Value, path string, tgt model.Target) *model.PKI {
 	t := fieldTarget(tgt, "pki")
-	members, ok := d.object(v, path, t, nil)
+	p := &model.PKI{}
+	present, ok := decodeObject(d, v, path, t, pkiFields, p)
 	if !ok {
 		return nil
-	}
-	p := &model.PKI{}
-	present := map[string]bool{}
-	for _, m := range members {
-		fp := path + "." + m.name
-		if slices.Contains(pkiKeys, m.name) && m.val.Value.Kind() != 'n' {
-			present[m.name] = true
-		}
-		switch m.name {
-		case "caRootsPath":
-			p.CARootsPath, _ = d.str(m.val, fp, t)
-		case "caRootsData":
-			p.CARootsData, _ = d.base64(m.val, fp, t)
-		case "caIntermediatesPath":
-			p.CAIntermediatesPath, _ = d.str(m.val, fp, t)
-		case "caIntermediatesData":
-			p.CAIntermediatesData, _ = d.base64(m.val, fp, t)
-		case "subjectEmail":
-			p.SubjectEmail, _ = d.str(m.val, fp, t)
-		case "subjectHostname":
-			p.SubjectHostname, _ = d.str(m.val, fp, t)
-		default:
-			d.unknownKey(m, path, pkiKeys, t, "")
-		}
 	}
 	off := v.StartOffset
 	roots := p.CARootsPath != ""

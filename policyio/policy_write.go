@@ -96,75 +96,37 @@ func requirementsJSON(rs model.Requirements) []orderedObject {
 	return out
 }
 
+// list adds a string list field unless it is nil (absent in the model).
+func (o *orderedObject) list(k string, v []string) {
+	if v != nil {
+		*o = append(*o, field{k, v})
+	}
+}
+
+// dataList adds a list of base64 fields unless it is nil.
+func (o *orderedObject) dataList(k string, v [][]byte) {
+	if v != nil {
+		*o = append(*o, field{k, v})
+	}
+}
+
+// requirementJSON renders a requirement's keys in requirementFields order.
 func requirementJSON(r *model.Requirement) orderedObject {
 	o := orderedObject{{"type", string(r.Type)}}
-	str := func(k, v string, keep bool) {
-		if v != "" || keep {
-			o = append(o, field{k, v})
-		}
-	}
-	switch r.Type {
-	case model.SignedBy:
-		str("keyType", r.KeyType, true)
-	}
-	_, keptPath := r.FieldPos["keyPath"]
-	str("keyPath", r.KeyPath, keptPath && r.KeyPath == "" && r.Type == model.SignedBy)
-	if r.KeyPaths != nil {
-		o = append(o, field{"keyPaths", r.KeyPaths})
-	}
-	if r.KeyData != nil {
-		o = append(o, field{"keyData", r.KeyData})
-	}
-	if r.KeyDatas != nil {
-		o = append(o, field{"keyDatas", r.KeyDatas})
-	}
-	if r.Fulcio != nil {
-		f := orderedObject{}
-		f.str("caPath", r.Fulcio.CAPath)
-		f.bytes("caData", r.Fulcio.CAData)
-		f.str("oidcIssuer", r.Fulcio.OIDCIssuer)
-		f.str("subjectEmail", r.Fulcio.SubjectEmail)
-		f.str("buildSignerURI", r.Fulcio.BuildSignerURI)
-		o = append(o, field{"fulcio", f})
-	}
-	if r.PKI != nil {
-		f := orderedObject{}
-		f.str("caRootsPath", r.PKI.CARootsPath)
-		f.bytes("caRootsData", r.PKI.CARootsData)
-		f.str("caIntermediatesPath", r.PKI.CAIntermediatesPath)
-		f.bytes("caIntermediatesData", r.PKI.CAIntermediatesData)
-		f.str("subjectEmail", r.PKI.SubjectEmail)
-		f.str("subjectHostname", r.PKI.SubjectHostname)
-		o = append(o, field{"pki", f})
-	}
-	str("rekorPublicKeyPath", r.RekorPublicKeyPath, false)
-	if r.RekorPublicKeyPaths != nil {
-		o = append(o, field{"rekorPublicKeyPaths", r.RekorPublicKeyPaths})
-	}
-	if r.RekorPublicKeyData != nil {
-		o = append(o, field{"rekorPublicKeyData", r.RekorPublicKeyData})
-	}
-	if r.RekorPublicKeyDatas != nil {
-		o = append(o, field{"rekorPublicKeyDatas", r.RekorPublicKeyDatas})
-	}
-	if r.SignedIdentity != nil {
-		o = append(o, field{"signedIdentity", identityJSON(r.SignedIdentity)})
-	}
-	if r.Type == model.SignedBaseLayer && r.BaseLayerIdentity != nil {
-		o = append(o, field{"baseLayerIdentity", identityJSON(r.BaseLayerIdentity)})
+	for _, f := range requirementFields {
+		f.write(&o, r)
 	}
 	return o
 }
 
+// identityJSON renders the keys of the identity's type (identityKeys),
+// each even when empty: the runtime requires all of them.
 func identityJSON(id *model.Identity) orderedObject {
 	o := orderedObject{{"type", string(id.Type)}}
-	switch id.Type {
-	case model.ExactReference:
-		o = append(o, field{"dockerReference", id.DockerReference})
-	case model.ExactRepository:
-		o = append(o, field{"dockerRepository", id.DockerRepository})
-	case model.RemapIdentity:
-		o = append(o, field{"prefix", id.Prefix}, field{"signedPrefix", id.SignedPrefix})
+	for _, k := range identityKeys[id.Type][1:] {
+		if f, ok := lookupField(identityFields, k); ok {
+			o = append(o, field{k, *f.str(id)})
+		}
 	}
 	return o
 }
