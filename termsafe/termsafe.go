@@ -71,7 +71,7 @@ func unsafeRune(r rune) bool {
 		r == 0x200e, r == 0x200f, // LRM, RLM
 		r >= 0x202a && r <= 0x202e, // LRE, RLE, PDF, LRO, RLO
 		r >= 0x2066 && r <= 0x2069, // LRI, RLI, FSI, PDI
-		r == 0x2028, r == 0x2029: // LINE and PARAGRAPH SEPARATOR
+		r == 0x2028, r == 0x2029:   // LINE and PARAGRAPH SEPARATOR
 		return true
 	}
 	return false

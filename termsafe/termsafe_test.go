@@ -157,3 +157,22 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+func TestWriter(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	// "é" and "例" cut between writes stay characters; ESC and RLO are
+	// escaped; newlines and tabs of the layout are kept.
+	for _, chunk := range []string{"a\x1b[1Gb\tc\n", "\xc3", "\xa9 \xe4", "\xbe", "\x8b \u202e", "x\n", "\xe4\xbe"} {
+		if n, err := w.Write([]byte(chunk)); n != len(chunk) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", chunk, n, err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := `a\x1b[1Gb` + "\tc\n" + `é 例 \u202ex` + "\n" + `\xe4\xbe`
+	if out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
