@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -14,6 +15,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 )
 
@@ -115,7 +117,7 @@ func loadInventory(g *globalFlags, paths policyio.Paths) (*gpg.Inventory, *polic
 func keysList(a *app, g *globalFlags, paths policyio.Paths) int {
 	inv, _, det, err := loadInventory(g, paths)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys list:", err)
+		fmt.Fprintln(a.stderr, "imgtrust keys list:", errText(err))
 		return exitUsage
 	}
 	if g.json {
@@ -124,7 +126,7 @@ func keysList(a *app, g *globalFlags, paths policyio.Paths) int {
 			*gpg.Inventory
 		}{det, inv})
 	} else {
-		fmt.Fprintf(a.stdout, "mechanism: %s (%s)\n\n", det.Mechanism, det.Reason)
+		fmt.Fprintf(a.stdout, "mechanism: %s (%s)\n\n", det.Mechanism, termsafe.String(det.Reason))
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "FINGERPRINT\tUSER ID\tEXPIRES\tSTATUS\tFILE\tUSED BY")
 		for _, k := range inv.Keys {
@@ -136,11 +138,11 @@ func keysList(a *app, g *globalFlags, paths policyio.Paths) int {
 			if used == "" {
 				used = "- (unused)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", gpg.ShortFingerprint(k.Fingerprint), firstOr(k.UserIDs, "-"), expiry(k.Expires), k.Status, file, used)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", gpg.ShortFingerprint(k.Fingerprint), termsafe.String(firstOr(k.UserIDs, "-")), expiry(k.Expires), termsafe.String(k.Status), termsafe.String(file), termsafe.String(used))
 		}
 		tw.Flush()
 		if len(inv.Keys) == 0 {
-			fmt.Fprintf(a.stdout, "no keys in %s; import one with: imgtrust keys import FILE\n", paths.Node(paths.KeysDir))
+			fmt.Fprintf(a.stdout, "no keys in %s; import one with: imgtrust keys import FILE\n", termsafe.String(paths.Node(paths.KeysDir)))
 		}
 		printDiagnostics(a.stdout, inv.Problems)
 	}
@@ -153,7 +155,7 @@ func keysList(a *app, g *globalFlags, paths policyio.Paths) int {
 func keysShow(a *app, g *globalFlags, paths policyio.Paths, query string) int {
 	inv, _, _, err := loadInventory(g, paths)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys show:", err)
+		fmt.Fprintln(a.stderr, "imgtrust keys show:", errText(err))
 		return exitUsage
 	}
 	found := inv.Find(query)
@@ -171,10 +173,10 @@ func keysShow(a *app, g *globalFlags, paths policyio.Paths, query string) int {
 		}
 		fmt.Fprintf(a.stdout, "fingerprint  %s\nkey ID       %s\n", gpg.GroupFingerprint(k.Fingerprint), k.KeyID)
 		for _, u := range k.UserIDs {
-			fmt.Fprintf(a.stdout, "user ID      %s\n", u)
+			fmt.Fprintf(a.stdout, "user ID      %s\n", termsafe.String(u))
 		}
 		fmt.Fprintf(a.stdout, "algorithm    %s %d\ncreated      %s\nexpires      %s\nstatus       %s\nfile         %s\nused by      %s\n",
-			k.Algorithm, k.Bits, k.Created.Format("2006-01-02"), expiry(k.Expires), k.Status, orDash(k.File), orDash(strings.Join(k.UsedBy, ", ")))
+			k.Algorithm, k.Bits, k.Created.Format("2006-01-02"), expiry(k.Expires), termsafe.String(k.Status), termsafe.String(orDash(k.File)), termsafe.String(orDash(strings.Join(k.UsedBy, ", "))))
 		for _, s := range k.Subkeys {
 			fmt.Fprintf(a.stdout, "subkey       %s %s %d [%s] expires %s\n", s.KeyID, s.Algorithm, s.Bits, strings.Join(s.Flags(), ","), expiry(s.Expires))
 		}
@@ -191,7 +193,7 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		data, err = os.ReadFile(src)
 	}
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys import:", err)
+		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
 		return exitUsage
 	}
 	// Check the policy edit first, so that a bad --reference writes nothing.
@@ -202,7 +204,7 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 			return exitUsage
 		}
 		if ws, err = workspace.Open(paths); err != nil {
-			fmt.Fprintln(a.stderr, "imgtrust keys import:", err)
+			fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
 			return exitUsage
 		}
 		if ws.PolicyFile().Exists && ws.Policy() == nil {
@@ -212,16 +214,16 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 	}
 	res, err := gpg.Import(data, paths, gpg.ImportOptions{Name: o.name, Force: o.force, AuditLog: paths.Host(workspace.DefaultAuditLog)})
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys import:", err)
+		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
 		return exitFindings
 	}
 	for _, k := range res.Keys {
-		fmt.Fprintf(a.stdout, "%s  %s  %s\n", gpg.GroupFingerprint(k.Fingerprint), firstOr(k.UserIDs, "(no user ID)"), k.Algorithm)
+		fmt.Fprintf(a.stdout, "%s  %s  %s\n", gpg.GroupFingerprint(k.Fingerprint), termsafe.String(firstOr(k.UserIDs, "(no user ID)")), k.Algorithm)
 	}
 	if res.AlreadyIn != "" {
-		fmt.Fprintf(a.stdout, "already imported in %s: nothing written\n", res.AlreadyIn)
+		fmt.Fprintf(a.stdout, "already imported in %s: nothing written\n", termsafe.String(res.AlreadyIn))
 	} else {
-		fmt.Fprintf(a.stdout, "imported to %s\n", res.NodePath)
+		fmt.Fprintf(a.stdout, "imported to %s\n", termsafe.String(res.NodePath))
 	}
 	if ws == nil {
 		return exitOK
@@ -250,7 +252,7 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		}
 	}
 	if err := ws.Save("", allow); err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust keys import: the key is imported, but policy.json was not changed: %v\n", err)
+		fmt.Fprintf(a.stderr, "imgtrust keys import: the key is imported, but policy.json was not changed: %s\n", errText(err))
 		var we *policyio.WeakenError
 		if errors.As(err, &we) {
 			fmt.Fprintln(a.stderr, "repeat with --allow-weaken if this is intended")
@@ -278,7 +280,7 @@ func validIdentityType(s string) bool {
 func keysRemove(a *app, g *globalFlags, paths policyio.Paths, query string, drop bool) int {
 	inv, pf, _, err := loadInventory(g, paths)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys remove:", err)
+		fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))
 		return exitUsage
 	}
 	files := map[string]bool{}
@@ -299,28 +301,36 @@ func keysRemove(a *app, g *globalFlags, paths policyio.Paths, query string, drop
 	if drop && pf.Policy != nil {
 		ws, err := workspace.Open(paths)
 		if err != nil {
-			fmt.Fprintln(a.stderr, "imgtrust keys remove:", err)
+			fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))
 			return exitUsage
 		}
 		ws.Edit("drop references to "+file, func(p *model.Policy) { gpg.DropReferences(p, file) })
 		if err := ws.Save("", false); err != nil {
-			fmt.Fprintln(a.stderr, "imgtrust keys remove: policy.json not changed, key kept:", err)
+			fmt.Fprintln(a.stderr, "imgtrust keys remove: policy.json not changed, key kept:", errText(err))
 			return exitFindings
 		}
 		pf = ws.PolicyFile()
 	}
 	if err := gpg.RemoveKeyFile(paths, pf.Policy, file, audit); err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys remove:", err)
+		fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))
 		return exitFindings
 	}
-	fmt.Fprintf(a.stdout, "removed %s (backup kept next to it)\n", file)
+	fmt.Fprintf(a.stdout, "removed %s (backup kept next to it)\n", termsafe.String(file))
 	return exitOK
 }
 
-func writeJSON(w io.Writer, v any) {
-	enc := json.NewEncoder(w)
+// writeJSON prints v as indented JSON with the exact values, and with the
+// runes encoding/json leaves raw that a terminal would interpret (C1 and
+// bidi controls, DEL) written as \u escapes (termsafe.JSON).
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(termsafe.JSON(buf.Bytes()))
+	return err
 }
 
 func firstOr(list []string, def string) string {

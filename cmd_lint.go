@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 )
 
@@ -37,7 +37,7 @@ func runLint(a *app, args []string) int {
 	det, _ := g.detectMechanism(paths)
 	pf, diags, err := lintNode(paths, det.Mechanism)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust lint:", err)
+		fmt.Fprintln(a.stderr, "imgtrust lint:", errText(err))
 		return exitUsage
 	}
 	rep := lintReport{Policy: pf.Path, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags}
@@ -45,14 +45,12 @@ func runLint(a *app, args []string) int {
 		rep.Diagnostics = model.Diagnostics{}
 	}
 	if g.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(a.stdout, rep); err != nil {
 			return exitUsage
 		}
 	} else {
 		printDiagnostics(a.stdout, diags)
-		fmt.Fprintf(a.stdout, "%d error(s), %d warning(s) (policy %s, registries.d %s)\n", rep.Errors, rep.Warnings, pf.Path, paths.RegistriesD)
+		fmt.Fprintf(a.stdout, "%d error(s), %d warning(s) (policy %s, registries.d %s)\n", rep.Errors, rep.Warnings, termsafe.String(pf.Path), termsafe.String(paths.RegistriesD))
 		for _, line := range consequences(diags) {
 			fmt.Fprintln(a.stdout, line)
 		}
@@ -111,17 +109,21 @@ func keyInspector(mech gpg.Mechanism) policyio.KeyInspector {
 }
 
 // printDiagnostics writes each diagnostic with its source line, like a
-// compiler, so that an admin can find and fix it in an editor.
+// compiler, so that an admin can find and fix it in an editor. Every part
+// is escaped for the terminal (Diagnostic.String, SnippetLines); the
+// runtime's own message may span lines, each of them escaped.
 func printDiagnostics(w io.Writer, diags model.Diagnostics) {
 	for _, d := range diags {
 		fmt.Fprintln(w, d.String())
-		if d.Snippet != "" {
-			for _, l := range strings.Split(d.Snippet, "\n") {
-				fmt.Fprintln(w, "    "+l)
-			}
+		for _, l := range d.SnippetLines() {
+			fmt.Fprintln(w, "    "+l)
 		}
 		if d.Runtime != "" && d.Severity == model.Error {
-			fmt.Fprintf(w, "  runtime says: %s\n", d.Runtime)
+			lines := strings.Split(d.Runtime, "\n")
+			for i := range lines {
+				lines[i] = termsafe.String(lines[i])
+			}
+			fmt.Fprintf(w, "  runtime says: %s\n", strings.Join(lines, "\n  "))
 		}
 	}
 }

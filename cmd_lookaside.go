@@ -8,6 +8,7 @@ import (
 
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 	"github.com/opencontainers/go-digest"
 )
@@ -120,7 +121,7 @@ func lookasideList(a *app, g *globalFlags, paths policyio.Paths) int {
 			if e.UseSigstoreAttachments != nil {
 				att = fmt.Sprint(*e.UseSigstoreAttachments)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Scope, orDash(e.ReadURL()), att, e.Pos)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termsafe.String(e.Scope), termsafe.String(orDash(e.ReadURL())), att, termsafe.String(e.Pos.String()))
 		}
 		tw.Flush()
 		if len(entries) == 0 {
@@ -150,7 +151,7 @@ func lookasideExplain(a *app, g *globalFlags, paths policyio.Paths, image, dg st
 	}
 	ex, err := rd.Explain(image, digest.Digest(dg), count)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust lookaside explain:", err)
+		fmt.Fprintln(a.stderr, "imgtrust lookaside explain:", errText(err))
 		return exitUsage
 	}
 	ref, m, d, urls, placeholder := ex.Ref, ex.LookasideMatch, ex.Digest, ex.URLs, ex.Placeholder
@@ -164,17 +165,17 @@ func lookasideExplain(a *app, g *globalFlags, paths policyio.Paths, image, dg st
 		return exitOK
 	}
 	fmt.Fprintf(a.stdout, "image      %s\nidentity   %s\nsection    %s\nwhy        %s\nbase URL   %s\ntried      %s\n",
-		ref, policyio.DockerIdentity(ref), orDash(m.Scope), m.Why, m.BaseURL, strings.Join(m.Tried, ", "))
+		termsafe.String(ref.String()), termsafe.String(policyio.DockerIdentity(ref)), termsafe.String(orDash(m.Scope)), termsafe.String(m.Why), termsafe.String(m.BaseURL), termsafe.String(strings.Join(m.Tried, ", ")))
 	if m.UseSigstoreAttachments {
 		fmt.Fprintln(a.stdout, "also reads sigstore attachments (sha256-<hex>.sig) from the registry")
 	}
 	if placeholder {
-		fmt.Fprintln(a.stdout, "\nsignature URLs (give --digest, or explain IMAGE@sha256:…, for the real manifest digest):")
+		fmt.Fprintln(a.stdout, "\nsignature URLs (give --digest, or explain IMAGE@sha256:..., for the real manifest digest):")
 	} else {
-		fmt.Fprintf(a.stdout, "\nsignature URLs for %s:\n", d)
+		fmt.Fprintf(a.stdout, "\nsignature URLs for %s:\n", termsafe.String(d.String()))
 	}
 	for _, u := range urls {
-		fmt.Fprintln(a.stdout, "  "+u)
+		fmt.Fprintln(a.stdout, "  "+termsafe.String(u))
 	}
 	fmt.Fprintln(a.stdout, "the runtime reads them in order and stops at the first one that does not exist")
 	return exitOK
@@ -198,15 +199,15 @@ func lookasideEdit(a *app, paths policyio.Paths, verb string, pos []string, opt 
 		summary = "remove lookaside " + pos[0]
 	}
 	if err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: %v\n", verb, err)
+		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: %s\n", verb, errText(err))
 		return exitFindings
 	}
 	if err := policyio.ApplyChanges(changes, paths.Host(workspace.DefaultAuditLog), summary); err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: %v\n", verb, err)
+		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: %s\n", verb, errText(err))
 		return exitFindings
 	}
 	for _, c := range changes {
-		fmt.Fprintf(a.stdout, "wrote %s\n", paths.Node(c.Path))
+		fmt.Fprintf(a.stdout, "wrote %s\n", termsafe.String(paths.Node(c.Path)))
 	}
 	return exitOK
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/termsafe"
 )
 
 // showRow is one line of `imgtrust show`: a requirement list in words.
@@ -32,7 +32,7 @@ func runShow(a *app, args []string) int {
 	}
 	pf, err := policyio.LoadPolicy(paths.Policy)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust show:", err)
+		fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
 		return exitUsage
 	}
 	if pf.Policy == nil {
@@ -42,9 +42,7 @@ func runShow(a *app, args []string) int {
 	}
 	rows := showRows(pf.Policy, keyLabeler(paths))
 	if g.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(struct {
+		writeJSON(a.stdout, struct {
 			Policy string    `json:"policy"`
 			Rules  []showRow `json:"rules"`
 			Errors int       `json:"errors"`
@@ -57,12 +55,12 @@ func runShow(a *app, args []string) int {
 			if r.Default {
 				t, s = "(any)", "default"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", t, s, r.Rule)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", termsafe.String(t), termsafe.String(s), termsafe.String(r.Rule))
 		}
 		tw.Flush()
 	}
 	if n := pf.Diags.Count(model.Error); n > 0 {
-		fmt.Fprintf(a.stderr, "\nwarning: %s has %d error(s): the runtime refuses it and every pull fails (run imgtrust lint)\n", pf.Path, n)
+		fmt.Fprintf(a.stderr, "\nwarning: %s has %d error(s): the runtime refuses it and every pull fails (run imgtrust lint)\n", termsafe.String(pf.Path), n)
 		return exitFindings
 	}
 	return exitOK

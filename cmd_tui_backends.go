@@ -9,6 +9,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/verify"
 	"github.com/kios/imgtrust/workspace"
@@ -47,7 +48,8 @@ func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 	var b strings.Builder
 	fmt.Fprintf(&b, "fingerprint %s\nkey ID %s\ncreated %s\n", gpg.GroupFingerprint(k.Fingerprint), k.KeyID, k.Created.Format("2006-01-02"))
 	for _, u := range k.UserIDs {
-		fmt.Fprintf(&b, "user ID %s\n", u)
+		// One line per user ID: a newline in one must not forge another.
+		fmt.Fprintf(&b, "user ID %s\n", termsafe.String(u))
 	}
 	for _, s := range k.Subkeys {
 		fmt.Fprintf(&b, "subkey %s %s [%s]\n", s.KeyID, s.Algorithm, strings.Join(s.Flags(), ","))

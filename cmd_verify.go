@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/verify"
 )
 
@@ -66,11 +67,11 @@ func runVerify(a *app, args []string) int {
 	var inv *verify.InvalidConfigError
 	if errors.As(err, &inv) {
 		printDiagnostics(a.stderr, inv.Diags.Sorted())
-		fmt.Fprintln(a.stderr, "imgtrust verify:", err)
+		fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
 		return exitUsage
 	}
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust verify:", err)
+		fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -80,7 +81,7 @@ func runVerify(a *app, args []string) int {
 	}
 	res, err := v.Verify(ctx, rest[0])
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust verify:", err)
+		fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
 		return exitUsage
 	}
 	if g.json {
@@ -117,7 +118,7 @@ func verifyBatch(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier
 	if o.from != "-" {
 		f, err := os.Open(o.from)
 		if err != nil {
-			fmt.Fprintln(a.stderr, "imgtrust verify --from:", err)
+			fmt.Fprintln(a.stderr, "imgtrust verify --from:", errText(err))
 			return exitUsage
 		}
 		defer f.Close()
@@ -173,7 +174,7 @@ func verifyBatch(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "VERDICT\tIMAGE\tWHY")
 		for _, row := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", row.Verdict, row.Image, row.Summary)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", row.Verdict, termsafe.String(row.Image), termsafe.String(row.Summary))
 		}
 		tw.Flush()
 		fmt.Fprintf(a.stdout, "\n%d accepted, %d rejected, %d incomplete, %d invalid\n", counts["accepted"], counts["rejected"], counts["incomplete"], counts["invalid"])

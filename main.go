@@ -13,6 +13,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/termsafe"
 )
 
 // Exit codes are part of the CLI contract scripts depend on.
@@ -57,6 +58,11 @@ func main() {
 }
 
 func (a *app) main(args []string) int {
+	// The last guard: nothing a command prints may drive the terminal.
+	stdout, stderr := termsafe.NewWriter(a.stdout), termsafe.NewWriter(a.stderr)
+	defer stdout.Flush()
+	defer stderr.Flush()
+	a.stdout, a.stderr = stdout, stderr
 	// Global flags may come before the subcommand; they are handed on to it.
 	var global []string
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
@@ -201,11 +207,11 @@ func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args [
 	}
 	paths, err := g.paths()
 	if err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust %s: %v\n", name, err)
+		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return nil, paths, exitUsage, false
 	}
 	if _, err := g.detectMechanism(paths); err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust %s: --mechanism: %v\n", name, err)
+		fmt.Fprintf(a.stderr, "imgtrust %s: --mechanism: %s\n", name, errText(err))
 		return nil, paths, exitUsage, false
 	}
 	return rest, paths, exitOK, true

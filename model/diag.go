@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/clipperhouse/displaywidth"
+	"github.com/kios/imgtrust/termsafe"
 )
 
 // Pos locates a node in a source file. Line and Col are 1-based; a zero Line
@@ -108,24 +111,48 @@ type Target struct {
 	Field       string `json:"field,omitempty"`
 }
 
-// String renders "file:line:col: severity: message (fix)".
+// String renders "file:line:col: severity: message (fix)" for people.
+// Messages quote scope names, key paths, URLs and values from the file, so
+// every part goes through termsafe.String: a crafted value cannot drive
+// the terminal or forge a line (the only newline is the one before the
+// fix). --json keeps the fields exact.
 func (d Diagnostic) String() string {
 	var b strings.Builder
 	if p := d.Pos.String(); p != "" {
-		b.WriteString(p)
+		b.WriteString(termsafe.String(p))
 		b.WriteString(": ")
 	}
 	b.WriteString(d.Severity.String())
 	b.WriteString(": ")
-	b.WriteString(d.Message)
+	b.WriteString(termsafe.String(d.Message))
 	if d.Related != nil && d.Related.String() != "" {
-		fmt.Fprintf(&b, " (see also %s)", d.Related)
+		fmt.Fprintf(&b, " (see also %s)", termsafe.String(d.Related.String()))
 	}
 	if d.Fix != "" {
 		b.WriteString("\n  fix: ")
-		b.WriteString(d.Fix)
+		b.WriteString(termsafe.String(d.Fix))
 	}
 	return b.String()
+}
+
+// SnippetLines returns the snippet for a terminal: the source line with
+// everything a terminal would interpret escaped (an ESC in a string of
+// policy.json shows as \x1b), and the caret under the same character of the
+// escaped line. The caret is placed by display width, so escapes, tabs
+// (shown as \t) and wide characters before it keep it aligned.
+func (d Diagnostic) SnippetLines() []string {
+	if d.Snippet == "" {
+		return nil
+	}
+	src, caretLine, ok := strings.Cut(d.Snippet, "\n")
+	// The caret line has one space or tab per byte of the source line
+	// before the column (see policyio's snippet).
+	col := strings.IndexByte(caretLine, '^')
+	if !ok || col < 0 || col > len(src) || strings.Contains(caretLine, "\n") {
+		return strings.Split(termsafe.Text(d.Snippet), "\n")
+	}
+	before := termsafe.String(src[:col])
+	return []string{before + termsafe.String(src[col:]), strings.Repeat(" ", displaywidth.String(before)) + "^"}
 }
 
 // Diagnostics is a list of findings with helpers for the usual questions.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/safefile"
+	"github.com/kios/imgtrust/termsafe"
 )
 
 // orderedObject marshals its fields in the given order, so that the
@@ -212,10 +213,12 @@ func (e *InvalidError) Error() string {
 	fmt.Fprintf(&b, "refusing to write a policy the runtime would reject (%d error(s)); nothing was changed", n)
 	for _, d := range e.Diags.Sorted() {
 		if d.Severity == model.Error {
+			// One line per error: the values are escaped so that
+			// none of them can forge another line or drive the terminal.
 			b.WriteString("\n  ")
-			b.WriteString(d.Path)
+			b.WriteString(termsafe.String(d.Path))
 			b.WriteString(": ")
-			b.WriteString(d.Message)
+			b.WriteString(termsafe.String(d.Message))
 		}
 	}
 	return b.String()
@@ -230,7 +233,7 @@ func (e *WeakenError) Error() string {
 	b.WriteString("this change widens trust; confirm it explicitly (--allow-weaken); nothing was changed:")
 	for _, w := range e.Changes {
 		b.WriteString("\n  ")
-		b.WriteString(w.String())
+		b.WriteString(termsafe.String(w.String()))
 	}
 	return b.String()
 }

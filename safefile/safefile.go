@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kios/imgtrust/termsafe"
 )
 
 // Special values of Options.ExpectSHA256.
@@ -405,38 +407,16 @@ func currentUser() string {
 	return name
 }
 
-// Escape quotes a field for the audit log: printable text is kept, spaces,
-// quotes, backslashes and control characters are escaped Go-style.
+// Escape quotes a field for the audit log: printable text is kept as it
+// is; a field with a space, quote or backslash, or anything a terminal
+// would interpret (C0 and C1 controls, bidi controls, the line separators,
+// invalid UTF-8), is quoted with termsafe.Quote, so that a crafted scope
+// name can neither forge a second line nor drive the terminal of an admin
+// who runs cat or tail on the log, and every field reads back exactly
+// with strconv.Unquote.
 func Escape(s string) string {
-	var b strings.Builder
-	needQuote := s == ""
-	for _, r := range s {
-		if r == ' ' || r == '"' || r == '\\' || r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
-			needQuote = true
-			break
-		}
+	if s == "" || strings.ContainsAny(s, ` "\`) || !termsafe.IsSafe(s) {
+		return termsafe.Quote(s)
 	}
-	if !needQuote {
-		return s
-	}
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return s
 }

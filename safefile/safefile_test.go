@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -176,17 +177,36 @@ func TestAuditLineCannotBeForged(t *testing.T) {
 
 func TestEscape(t *testing.T) {
 	tests := map[string]string{
-		"plain":     "plain",
-		"":          `""`,
-		"a b":       `"a b"`,
-		"x\ny":      `"x\ny"`,
-		"q\"\\":     `"q\"\\"`,
-		"bell\x07":  `"bell\u0007"`,
-		"ls\u2028x": `"ls\u2028x"`,
+		"plain":             "plain",
+		"":                  `""`,
+		"a b":               `"a b"`,
+		"x\ny":              `"x\ny"`,
+		"q\"\\":             `"q\"\\"`,
+		"bell\x07":          `"bell\x07"`,
+		"ls\u2028x":         `"ls\u2028x"`,
+		"title\x1b]0;x\x07": `"title\x1b]0;x\x07"`,
+		"csi\u009b2J":       `"csi\u009b2J"`,
+		"nel\u0085":         `"nel\u0085"`,
+		"rlo\u202egpj":      `"rlo\u202egpj"`,
+		"lri\u2066":         `"lri\u2066"`,
+		"bad\xff":           `"bad\xff"`,
+		"é/ü":               "é/ü",
 	}
 	for in, want := range tests {
-		if got := Escape(in); got != want {
+		got := Escape(in)
+		if got != want {
 			t.Errorf("Escape(%q) = %s, want %s", in, got, want)
+		}
+		// Every field reads back exactly, so the log is evidence.
+		back := got
+		if strings.HasPrefix(got, `"`) {
+			var err error
+			if back, err = strconv.Unquote(got); err != nil {
+				t.Errorf("Unquote(%s): %v", got, err)
+			}
+		}
+		if back != in {
+			t.Errorf("Escape(%q) reads back as %q", in, back)
 		}
 	}
 }

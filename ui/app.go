@@ -370,10 +370,10 @@ func (m *Model) renderHeader() string {
 	case pf == nil || !pf.Exists:
 		state = "missing"
 	}
-	file := m.deps.Paths.Node(m.deps.Paths.Policy)
+	file := safe(m.deps.Paths.Node(m.deps.Paths.Policy))
 	right := m.problemSummary()
 	tail := " " + file + " [" + state + "]"
-	root := " root " + m.deps.Paths.Root
+	root := " root " + safe(m.deps.Paths.Root)
 	room := m.w - lipgloss.Width(right) - len("imgtrust") - lipgloss.Width(tail) - 1
 	if room < lipgloss.Width(root) {
 		root = ""
@@ -426,7 +426,8 @@ func (m *Model) renderStatus() string {
 	if m.statusBad {
 		st = m.th.StatusError
 	}
-	return st.Render(ansi.Truncate(m.status, m.w, m.th.G.Ellipsis))
+	// Status messages quote scopes, user IDs and errors: one line, escaped.
+	return st.Render(ansi.Truncate(safe(m.status), m.w, m.th.G.Ellipsis))
 }
 
 func (m *Model) renderFooter() string {

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 )
 
@@ -49,7 +50,9 @@ func (d *confirmDialog) render(m *Model, w, h int) string {
 		st = m.th.DialogDanger
 	}
 	dw := min(w, 72)
-	body := wrap(d.body, dw-4) + "\n\n" + m.th.Bold.Render("y") + " " + d.yes + "    " + m.th.Bold.Render("n") + " cancel"
+	// Callers escape each value they put in the body; Text keeps the
+	// body's own lines and escapes whatever is left.
+	body := wrap(termsafe.Text(d.body), dw-4) + "\n\n" + m.th.Bold.Render("y") + " " + d.yes + "    " + m.th.Bold.Render("n") + " cancel"
 	lines := strings.Count(body, "\n") + 3
 	box := boxed(st, " "+d.title+" ", body, dw, min(h, lines+1))
 	return placeTop(box, w, h)
@@ -161,14 +164,14 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 	if err != nil {
 		var ie *policyio.InvalidError
 		if errors.As(err, &ie) {
-			d.err = "refused, nothing written: " + err.Error()
+			d.err = "refused, nothing written: " + safeErr(err)
 		} else {
-			d.err = "save failed, nothing changed: " + err.Error()
+			d.err = "save failed, nothing changed: " + safeErr(err)
 		}
 		return false, nil
 	}
 	m.refresh()
-	m.setStatus(false, "saved %s (backup kept)", m.deps.Paths.Node(d.changes[0].Path))
+	m.setStatus(false, "saved %s (backup kept)", safe(m.deps.Paths.Node(d.changes[0].Path)))
 	return true, nil
 }
 
@@ -187,13 +190,13 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 		if len(c.Old) == 0 {
 			verb = "will be created"
 		}
-		head = append(head, m.th.Bold.Render(c.Path)+" "+verb+" (atomic write, backup of the old file, audit line)")
+		head = append(head, m.th.Bold.Render(safe(c.Path))+" "+verb+" (atomic write, backup of the old file, audit line)")
 		if c.DropsComments {
 			head = append(head, m.th.Warn.Render(m.th.G.Warn+" its comments will be lost: JSON written by imgtrust has none"))
 		}
 	}
 	for _, wk := range d.widen {
-		head = append(head, m.th.Fail.Render(m.th.G.Warn+" WIDENS TRUST: "+wk.String()))
+		head = append(head, m.th.Fail.Render(m.th.G.Warn+" WIDENS TRUST: "+safe(wk.String())))
 	}
 	if d.errs > 0 {
 		head = append(head, m.th.Fail.Render(fmt.Sprintf("%s %d error(s): cannot be saved", m.th.G.Fail, d.errs)))
@@ -228,6 +231,9 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 }
 
 func (m *Model) styleDiffLine(l string) string {
+	// The old side is the file on disk as it was, whatever it holds; tabs
+	// of a hand-indented file are shown as spaces.
+	l = safe(strings.ReplaceAll(l, "\t", "    "))
 	switch {
 	case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
 		return m.th.Bold.Render(l)

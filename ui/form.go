@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/termsafe"
 )
 
 type fieldKind int
@@ -206,7 +207,7 @@ func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 				return false, nil
 			}
 			if err := f.submit(m, f); err != nil {
-				f.err = err.Error()
+				f.err = safeErr(err)
 				return false, nil
 			}
 			return true, nil
@@ -216,7 +217,7 @@ func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 				return false, nil
 			}
 			if err := f.submit(m, f); err != nil {
-				f.err = err.Error()
+				f.err = safeErr(err)
 				return false, nil
 			}
 			return true, nil
@@ -275,18 +276,18 @@ func (f *form) render(m *Model, w, h int) string {
 			if fd.optLabels != nil && fd.sel < len(fd.optLabels) {
 				shown = fd.optLabels[fd.sel]
 			}
-			val = fmt.Sprintf("< %s >", ansi.Truncate(shown, valW-4, m.th.G.Ellipsis))
+			val = fmt.Sprintf("< %s >", ansi.Truncate(safe(shown), valW-4, m.th.G.Ellipsis))
 			if i == f.focus {
 				val = m.th.Selected.Render(val)
 			}
 		} else {
 			fd.in.SetWidth(max(10, valW-1))
-			val = fd.in.View()
+			val = showBidi(fd.in.View())
 		}
 		b.WriteString(mark + m.th.Bold.Render(label) + val + "\n")
 		if fd.explain != nil {
 			if e := fd.explain(f); e != "" {
-				for _, l := range strings.Split(wrap(e, valW), "\n") {
+				for _, l := range strings.Split(wrap(termsafe.Text(e), valW), "\n") {
 					b.WriteString(strings.Repeat(" ", labelW+2) + m.th.Faint.Render(l) + "\n")
 				}
 			}
@@ -297,7 +298,7 @@ func (f *form) render(m *Model, w, h int) string {
 				if warn {
 					st, g = m.th.Warn, m.th.G.Warn
 				}
-				b.WriteString(strings.Repeat(" ", labelW+2) + st.Render(ansi.Truncate(g+" "+msg, valW, m.th.G.Ellipsis)) + "\n")
+				b.WriteString(strings.Repeat(" ", labelW+2) + st.Render(ansi.Truncate(g+" "+safe(msg), valW, m.th.G.Ellipsis)) + "\n")
 			}
 		}
 	}
@@ -319,7 +320,7 @@ func (f *form) render(m *Model, w, h int) string {
 				if i == 2 {
 					break
 				}
-				b.WriteString(ansi.Truncate("  "+d.Severity.String()+": "+d.Message, innerW, m.th.G.Ellipsis) + "\n")
+				b.WriteString(ansi.Truncate("  "+d.Severity.String()+": "+safe(d.Message), innerW, m.th.G.Ellipsis) + "\n")
 			}
 		}
 	}
@@ -327,7 +328,7 @@ func (f *form) render(m *Model, w, h int) string {
 		b.WriteString(m.th.Faint.Render(wrap(f.note, innerW)) + "\n")
 	}
 	if f.err != "" {
-		b.WriteString(m.th.Fail.Render(wrap(m.th.G.Fail+" "+f.err, innerW)) + "\n")
+		b.WriteString(m.th.Fail.Render(wrap(m.th.G.Fail+" "+termsafe.Text(f.err), innerW)) + "\n")
 	}
 	return boxed(m.th.PaneFocused.Padding(0, 1), " "+f.title+" ", b.String(), w, h)
 }

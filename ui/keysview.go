@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/kios/imgtrust/termsafe"
 )
 
 // keysView is the OpenPGP key inventory.
@@ -51,9 +52,9 @@ func (v *keysView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.km.Delete):
 		if v.cursor < len(v.items) {
 			ki := v.items[v.cursor]
-			body := fmt.Sprintf("%s\n%s\nfile %s will be removed (a backup is kept).", ki.Fingerprint, ki.UserID, ki.Path)
+			body := fmt.Sprintf("%s\n%s\nfile %s will be removed (a backup is kept).", safe(ki.Fingerprint), safe(ki.UserID), safe(ki.Path))
 			if len(ki.UsedBy) > 0 {
-				body += "\n\nIt is used by " + strings.Join(ki.UsedBy, ", ") + ": removal will be refused until those rules stop using it."
+				body += "\n\nIt is used by " + safe(strings.Join(ki.UsedBy, ", ")) + ": removal will be refused until those rules stop using it."
 			}
 			m.modal = &confirmDialog{
 				title: "Remove key " + shortFpr(ki.Fingerprint, m.th.G.Ellipsis) + "?", danger: true, yes: "remove", body: body,
@@ -88,7 +89,7 @@ func (m *Model) openImportForm() tea.Cmd {
 	}
 	path.onChange = func(fd *field) { fd.in.SetSuggestions(completePath(fd.in.Value())) }
 	f := &form{
-		title:  "Import a public key into " + m.deps.Paths.KeysDir,
+		title:  "Import a public key into " + safe(m.deps.Paths.KeysDir),
 		fields: []*field{path},
 		note:   "Only public keys are stored; a private key is refused and nothing is written.",
 		submit: func(m *Model, f *form) error {
@@ -152,7 +153,7 @@ func (v *keysView) render(m *Model, w, h int) string {
 		return boxed(m.th.Pane, " Keys ", "The key inventory (gpg package) is not wired into this build yet.\nKey files referenced by the policy are still checked: see Problems (6).", w, h)
 	}
 	if v.err != nil {
-		return boxed(m.th.Pane, " Keys ", m.th.Fail.Render(v.err.Error()), w, h)
+		return boxed(m.th.Pane, " Keys ", m.th.Fail.Render(safeErr(v.err)), w, h)
 	}
 	listH := max(5, h/2)
 	var lines []string
@@ -169,22 +170,22 @@ func (v *keysView) render(m *Model, w, h int) string {
 		if !k.Expires.IsZero() {
 			exp = k.Expires.Format("2006-01-02")
 		}
-		fpr := k.Fingerprint
+		fpr := safe(k.Fingerprint)
 		if len(fpr) > fprW {
 			fpr = shortFpr(fpr, m.th.G.Ellipsis)
 		}
-		st := k.Status
+		st := safe(k.Status)
 		if len(k.UsedBy) == 0 {
 			st += ", unused"
 		}
-		row := ansi.Truncate(fmt.Sprintf(" %-*s %-10s %-12s %s", fprW, fpr, exp, ansi.Truncate(st, 12, ""), k.UserID), w-2, m.th.G.Ellipsis)
+		row := ansi.Truncate(fmt.Sprintf(" %-*s %-10s %-12s %s", fprW, fpr, exp, ansi.Truncate(st, 12, ""), safe(k.UserID)), w-2, m.th.G.Ellipsis)
 		if i == v.cursor {
 			row = m.th.Selected.Render(row)
 		}
 		lines = append(lines, row)
 	}
 	if len(v.items) == 0 {
-		lines = append(lines, " no public keys in "+m.deps.Paths.KeysDir+": press i to import one")
+		lines = append(lines, " no public keys in "+safe(m.deps.Paths.KeysDir)+": press i to import one")
 	}
 	list := boxed(m.th.PaneFocused, fmt.Sprintf(" Keys (%d) ", len(v.items)), strings.Join(lines, "\n"), w, listH)
 	var det string
@@ -192,9 +193,11 @@ func (v *keysView) render(m *Model, w, h int) string {
 		k := v.items[v.cursor]
 		used := "not used by any rule"
 		if len(k.UsedBy) > 0 {
-			used = "used by " + strings.Join(k.UsedBy, ", ")
+			used = "used by " + safe(strings.Join(k.UsedBy, ", "))
 		}
-		det = fmt.Sprintf("%s\n%s  %s\nfile %s\nstatus: %s; %s\n%s", k.Fingerprint, k.UserID, k.Algorithm, k.Path, k.Status, used, k.Details)
+		// Details is multi-line text the backend composed with each value
+		// escaped; Text keeps its lines and escapes anything left.
+		det = fmt.Sprintf("%s\n%s  %s\nfile %s\nstatus: %s; %s\n%s", safe(k.Fingerprint), safe(k.UserID), safe(k.Algorithm), safe(k.Path), safe(k.Status), used, termsafe.Text(k.Details))
 	}
 	return list + "\n" + boxed(m.th.Pane, " Details ", wrap(det, w-2), w, h-listH)
 }

@@ -58,8 +58,8 @@ func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		if v.cursor < len(v.items) {
 			e := v.items[v.cursor]
 			m.modal = &confirmDialog{
-				title: "Remove look-aside for " + e.Scope + "?", danger: true, yes: "remove",
-				body: fmt.Sprintf("%s: %s\nfrom %s. Images under it then use the next broader entry or default-docker.", e.Scope, e.URL, e.File),
+				title: "Remove look-aside for " + safe(e.Scope) + "?", danger: true, yes: "remove",
+				body: fmt.Sprintf("%s: %s\nfrom %s. Images under it then use the next broader entry or default-docker.", safe(e.Scope), safe(e.URL), safe(e.File)),
 				onYes: func(m *Model) tea.Cmd {
 					if err := m.deps.Lookaside.Remove(e.Scope); err != nil {
 						m.setStatus(true, "not removed: %v", err)
@@ -91,7 +91,7 @@ func (m *Model) openLookasideForm(orig *LookasideEntry) tea.Cmd {
 	sig := choiceField("sigstore", "Sigstore attachments", []string{"no", "yes"}, nil)
 	title := "Add a look-aside"
 	if orig != nil {
-		title = "Edit look-aside " + orig.Scope
+		title = "Edit look-aside " + safe(orig.Scope)
 		scope.in.SetValue(orig.Scope)
 		url.in.SetValue(orig.URL)
 		if orig.Sigstore {
@@ -129,7 +129,10 @@ func (m *Model) openExplainForm() tea.Cmd {
 			if err != nil {
 				return err
 			}
-			m.la.explain = append([]string{"Explain " + f.val("ref") + ":"}, lines...)
+			m.la.explain = []string{"Explain " + safe(f.val("ref")) + ":"}
+			for _, l := range lines {
+				m.la.explain = append(m.la.explain, safe(l))
+			}
 			return nil
 		},
 	}
@@ -142,7 +145,7 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 		return boxed(m.th.Pane, " Look-aside ", "registries.d editing (policyio look-aside support) is not wired into this build yet.", w, h)
 	}
 	if v.err != nil {
-		return boxed(m.th.Pane, " Look-aside ", m.th.Fail.Render(v.err.Error()), w, h)
+		return boxed(m.th.Pane, " Look-aside ", m.th.Fail.Render(safeErr(v.err)), w, h)
 	}
 	listH := h
 	if len(v.explain) > 0 || len(v.diags) > 0 {
@@ -167,9 +170,9 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 			extra += " (masked)"
 		}
 		if e.File != "" {
-			extra += " (" + e.File + ")"
+			extra += " (" + safe(e.File) + ")"
 		}
-		row := fmt.Sprintf(" %-*s %s%s", scopeW, ansi.Truncate(e.Scope, scopeW, m.th.G.Ellipsis), e.URL, extra)
+		row := fmt.Sprintf(" %-*s %s%s", scopeW, ansi.Truncate(safe(e.Scope), scopeW, m.th.G.Ellipsis), safe(e.URL), extra)
 		row = ansi.Truncate(row, w-2, m.th.G.Ellipsis)
 		if i == v.cursor {
 			row = m.th.Selected.Render(row)
@@ -184,7 +187,7 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 		// An explanation first: it answers the question just asked.
 		det := append([]string(nil), v.explain...)
 		for _, d := range v.diags {
-			det = append(det, m.sevLabel(d.Severity)+" "+d.Pos.String()+" "+d.Message)
+			det = append(det, m.sevLabel(d.Severity)+" "+safe(d.Pos.String())+" "+safe(d.Message))
 		}
 		out += "\n" + boxed(m.th.Pane, " Details ", wrap(strings.Join(det, "\n"), w-2), w, h-listH)
 	}

@@ -45,10 +45,10 @@ func (m *Model) renderOverview(w, h int) string {
 	}
 	var signed, open, rejected []string
 	if p != nil {
-		line("  Default rule:     %s  %s", m.strengthLabel(p.Default), p.Default.DescribeList(m.keyLabel))
+		line("  Default rule:     %s  %s", m.strengthLabel(p.Default), safe(p.Default.DescribeList(m.keyLabel)))
 		for _, t := range p.Transports {
 			for _, s := range t.Scopes {
-				name := t.Name + ":" + displayScope(s.Name)
+				name := safe(t.Name + ":" + displayScope(s.Name))
 				switch strengthOf(s.Requirements) {
 				case "signed":
 					signed = append(signed, name)
@@ -75,9 +75,9 @@ func (m *Model) renderOverview(w, h int) string {
 	if keys, err := m.keys.items, m.keys.err; m.deps.Keys == nil {
 		line("  Keys:             inventory not available in this build")
 	} else if err != nil {
-		line("  Keys:             %s", m.th.Fail.Render(err.Error()))
+		line("  Keys:             %s", m.th.Fail.Render(safeErr(err)))
 	} else {
-		line("  Keys:             %d public key(s) in %s", len(keys), m.deps.Paths.KeysDir)
+		line("  Keys:             %d public key(s) in %s", len(keys), safe(m.deps.Paths.KeysDir))
 	}
 	e, wn := m.problems.Count(model.Error), m.problems.Count(model.Warning)
 	line("  Problems:         %d error(s), %d warning(s), %d note(s)", e, wn, m.problems.Count(model.Info))

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/termsafe"
 )
 
 type rowKind int
@@ -162,7 +163,7 @@ func (v *policyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		if row.kind == rowScope {
 			ref := row.ref
 			m.modal = &confirmDialog{
-				title: "Delete scope " + ref.String() + "?", danger: true, yes: "delete",
+				title: "Delete scope " + safe(ref.String()) + "?", danger: true, yes: "delete",
 				body: fmt.Sprintf("Its %d rule(s) go; images it matched fall back to the next broader scope or the default.", row.n),
 				onYes: func(m *Model) tea.Cmd {
 					m.edit("delete scope "+ref.String(), func(p *model.Policy) { p.RemoveScope(ref.Transport, ref.Scope) })
@@ -225,12 +226,12 @@ func (v *policyView) updateReqs(m *Model, k tea.KeyPressMsg, row treeRow) tea.Cm
 			break
 		}
 		ref, i := row.ref, v.req
-		body := "Rule: " + reqs[i].Describe(m.keyLabel)
+		body := "Rule: " + safe(reqs[i].Describe(m.keyLabel))
 		if len(reqs) == 1 {
 			body += "\nThis is the only rule: an empty list is an error the runtime refuses; add another rule first."
 		}
 		m.modal = &confirmDialog{
-			title: fmt.Sprintf("Delete rule %d of %s?", i+1, ref), danger: true, yes: "delete", body: body,
+			title: fmt.Sprintf("Delete rule %d of %s?", i+1, safe(ref.String())), danger: true, yes: "delete", body: body,
 			onYes: func(m *Model) tea.Cmd {
 				m.edit(fmt.Sprintf("delete rule %d of %s", i+1, ref), func(p *model.Policy) {
 					setReqs(p, ref, deleteAt(p.Requirements(ref), i))
@@ -308,9 +309,9 @@ func (v *policyView) renderTree(m *Model, w, h int) string {
 		case rowDefault:
 			label, tag = "default", r.str
 		case rowTransport:
-			label = r.ref.Transport
+			label = safe(r.ref.Transport)
 		case rowScope:
-			label, tag = "  "+displayScope(r.ref.Scope), r.str
+			label, tag = "  "+safe(displayScope(r.ref.Scope)), r.str
 		}
 		tag = strings.ToUpper(tag)
 		label = ansi.Truncate(label, innerW-len(tag)-2, m.th.G.Ellipsis)
@@ -351,7 +352,7 @@ func (v *policyView) renderDetail(m *Model, w, h int) string {
 	var b strings.Builder
 	if row.kind == rowTransport {
 		fmt.Fprintf(&b, "Transport %q.\nImages of this transport are matched against its scopes,\nthen its \"\" scope, then the default.", row.ref.Transport)
-		return boxed(style, " "+row.ref.Transport+" ", wrap(b.String(), innerW), w, h)
+		return boxed(style, " "+safe(row.ref.Transport)+" ", wrap(b.String(), innerW), w, h)
 	}
 	reqs := m.deps.Policy.Policy().Requirements(row.ref)
 	fmt.Fprintf(&b, "%s %s\n", m.strengthLabel(reqs), policyio.Strength(reqs))
@@ -360,7 +361,7 @@ func (v *policyView) renderDetail(m *Model, w, h int) string {
 	}
 	for i, r := range reqs {
 		mark := "  "
-		line := fmt.Sprintf("%d. %s", i+1, r.Describe(m.keyLabel))
+		line := fmt.Sprintf("%d. %s", i+1, safe(r.Describe(m.keyLabel)))
 		wrapped := wrap(line, innerW-2)
 		if v.focusReqs && i == v.req {
 			mark = m.th.G.Cursor + " "
@@ -376,9 +377,10 @@ func (v *policyView) renderDetail(m *Model, w, h int) string {
 	}
 	if js := listJSON(row.ref, reqs); js != "" {
 		b.WriteString("\n" + m.th.Faint.Render("policy.json:") + "\n")
-		b.WriteString(m.th.Faint.Render(js))
+		// JSON as written (encoding/json leaves C1 and bidi raw).
+		b.WriteString(m.th.Faint.Render(termsafe.Text(js)))
 	}
-	return boxed(style, " "+row.ref.String()+" ", b.String(), w, h)
+	return boxed(style, " "+safe(row.ref.String())+" ", b.String(), w, h)
 }
 
 // listJSON renders one requirement list exactly as policyio writes it.
@@ -416,7 +418,8 @@ func boxed(style lipgloss.Style, title, content string, w, h int) string {
 	innerW = w - 2
 	rest := style.BorderTop(false).Width(w).Height(h - 1).Render(strings.Join(body, "\n"))
 	b := style.GetBorderStyle()
-	t := ansi.Truncate(title, max(0, innerW-1), "")
+	// Titles are plain text that often names a scope or a file.
+	t := ansi.Truncate(safe(title), max(0, innerW-1), "")
 	fill := max(0, innerW-1-lipgloss.Width(t))
 	bc := lipgloss.NewStyle().Foreground(style.GetBorderTopForeground())
 	top := bc.Render(b.TopLeft+b.Top) + lipgloss.NewStyle().Bold(true).Render(t) + bc.Render(strings.Repeat(b.Top, fill)+b.TopRight)

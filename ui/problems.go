@@ -106,14 +106,14 @@ func (v *problemsView) render(m *Model, w, h int) string {
 	}
 	whereW := 0
 	for _, d := range m.problems {
-		whereW = max(whereW, lipgloss.Width(shortPos(d)))
+		whereW = max(whereW, lipgloss.Width(safe(shortPos(d))))
 	}
 	whereW = min(whereW, w/4)
 	var lines []string
 	for i := v.offset; i < len(m.problems) && len(lines) < innerH; i++ {
 		d := m.problems[i]
-		where := shortPos(d)
-		text := fmt.Sprintf(" %-*s %s", whereW, ansi.Truncate(where, whereW, m.th.G.Ellipsis), d.Message)
+		where := safe(shortPos(d))
+		text := fmt.Sprintf(" %-*s %s", whereW, ansi.Truncate(where, whereW, m.th.G.Ellipsis), safe(d.Message))
 		text = ansi.Truncate(text, w-12, m.th.G.Ellipsis)
 		if i == v.cursor {
 			text = m.th.Selected.Render(text)
@@ -122,13 +122,13 @@ func (v *problemsView) render(m *Model, w, h int) string {
 	}
 	list := boxed(m.th.PaneFocused, fmt.Sprintf(" Problems (%d) ", len(m.problems)), strings.Join(lines, "\n"), w, listH)
 	d := m.problems[v.cursor]
-	det := wrap(d.String(), w-2)
-	if d.Snippet != "" {
+	det := wrap(d.String(), w-2) // String escapes every value
+	if lines := d.SnippetLines(); lines != nil {
 		// The snippet's caret line must keep its columns: cut, never wrap.
-		det += "\n" + d.Snippet
+		det += "\n" + strings.Join(lines, "\n")
 	}
 	if d.Replacement != "" {
-		det += "\n" + m.th.OK.Render(wrap(fmt.Sprintf("quick fix available: f replaces it with %s", d.Replacement), w-2))
+		det += "\n" + m.th.OK.Render(wrap(fmt.Sprintf("quick fix available: f replaces it with %s", safe(d.Replacement)), w-2))
 	}
 	detail := boxed(m.th.Pane, " Details ", det, w, detailH)
 	return list + "\n" + detail

@@ -181,7 +181,7 @@ func (v *verifyView) render(m *Model, w, h int) string {
 	if m.dirty() {
 		used = "the STAGED policy (unsaved edits)"
 	}
-	b.WriteString(v.input.View() + "\n")
+	b.WriteString(showBidi(v.input.View()) + "\n")
 	b.WriteString(m.th.Faint.Render(wrap("checked against "+used+" (may contact the registry)", w-2)) + "\n\n")
 	if m.deps.Verifier == nil {
 		b.WriteString(m.th.Warn.Render(wrap("Verification (the verify package) is not available in this build: references cannot be checked here yet.", w-2)) + "\n")
@@ -189,9 +189,9 @@ func (v *verifyView) render(m *Model, w, h int) string {
 	switch {
 	case v.running:
 		g := m.th.G.Spinner[v.frame%len(m.th.G.Spinner)]
-		b.WriteString(g + " verifying " + v.history[len(v.history)-1] + " " + m.th.Faint.Render("(esc cancels)") + "\n")
+		b.WriteString(g + " verifying " + safe(v.history[len(v.history)-1]) + " " + m.th.Faint.Render("(esc cancels)") + "\n")
 	case v.err != nil:
-		b.WriteString(m.th.Fail.Render(m.th.G.Fail+" could not finish: ") + wrap(v.err.Error(), w-4) + "\n")
+		b.WriteString(m.th.Fail.Render(m.th.G.Fail+" could not finish: ") + wrap(safeErr(v.err), w-4) + "\n")
 	case v.res != nil:
 		b.WriteString(v.renderResult(m, w-2))
 	default:
@@ -200,7 +200,7 @@ func (v *verifyView) render(m *Model, w, h int) string {
 			// list is what ↑ walks through.
 			b.WriteString(m.th.Faint.Render(m.asciiArrows("recent (↑ recalls them):")) + "\n")
 			for i := len(v.history) - 1; i >= 0 && len(v.history)-i <= h-8; i-- {
-				b.WriteString(m.th.Faint.Render("  "+ansi.Truncate(v.history[i], w-6, m.th.G.Ellipsis)) + "\n")
+				b.WriteString(m.th.Faint.Render("  "+ansi.Truncate(safe(v.history[i]), w-6, m.th.G.Ellipsis)) + "\n")
 			}
 		}
 	}
@@ -218,12 +218,12 @@ func (v *verifyView) renderResult(m *Model, w int) string {
 	if !r.Accepted {
 		verdict = m.th.Fail.Render(m.th.G.Fail + " REJECT")
 	}
-	lines = append(lines, fmt.Sprintf("%s  %s  (policy: %s)", verdict, r.Ref, src))
+	lines = append(lines, fmt.Sprintf("%s  %s  (policy: %s)", verdict, safe(r.Ref), src))
 	if r.Scope != "" {
-		lines = append(lines, "scope: "+r.Scope)
+		lines = append(lines, "scope: "+safe(r.Scope))
 	}
 	if r.Summary != "" {
-		lines = append(lines, wrap(r.Summary, w))
+		lines = append(lines, wrap(safe(r.Summary), w))
 	}
 	for _, s := range r.Trace {
 		g := m.th.G.Dot
@@ -235,7 +235,7 @@ func (v *verifyView) renderResult(m *Model, w int) string {
 			g, st = m.th.G.Fail, m.th.Fail
 		}
 		ind := strings.Repeat("  ", s.Depth)
-		lines = append(lines, ansi.Truncate(ind+st.Render(g)+" "+s.Text, w, m.th.G.Ellipsis))
+		lines = append(lines, ansi.Truncate(ind+st.Render(g)+" "+safe(s.Text), w, m.th.G.Ellipsis))
 	}
 	if v.offset >= len(lines) {
 		v.offset = max(0, len(lines)-1)

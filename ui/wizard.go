@@ -384,11 +384,11 @@ func (wz *wizard) async(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 func (wz *wizard) verdictLine(m *Model, ref string, r VerifyResult, err error) string {
 	switch {
 	case err != nil:
-		return m.th.Fail.Render(m.th.G.Fail+" could not check "+ref+": ") + err.Error()
+		return m.th.Fail.Render(m.th.G.Fail+" could not check "+safe(ref)+": ") + safeErr(err)
 	case r.Accepted:
-		return m.th.OK.Render(m.th.G.OK+" ACCEPT ") + ref + " " + r.Summary
+		return m.th.OK.Render(m.th.G.OK+" ACCEPT ") + safe(ref) + " " + safe(r.Summary)
 	}
-	return m.th.Fail.Render(m.th.G.Fail+" REJECT ") + ref + " " + r.Summary
+	return m.th.Fail.Render(m.th.G.Fail+" REJECT ") + safe(ref) + " " + safe(r.Summary)
 }
 
 func (wz *wizard) startImpact(m *Model) tea.Cmd {
@@ -462,7 +462,7 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 	if !pauseRejected && unchecked > 0 {
 		m.modal = &confirmDialog{
 			title: fmt.Sprintf("%d image(s) of this node were NOT checked", unchecked), danger: true, yes: "stage it anyway",
-			body:  fmt.Sprintf("Verification is not available, so it is unknown whether the new policy lets this node pull them, the pause image %s included. If it does not, no new pod can start.", wz.pauseRef),
+			body:  fmt.Sprintf("Verification is not available, so it is unknown whether the new policy lets this node pull them, the pause image %s included. If it does not, no new pod can start.", safe(wz.pauseRef)),
 			onYes: stage,
 		}
 		return nil
@@ -470,7 +470,7 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 	if pauseRejected {
 		m.modal = &confirmDialog{
 			title: "The new policy REJECTS the pause image", danger: true, yes: "stage it anyway",
-			body:  fmt.Sprintf("%s would be refused: no new pod can start on this node until it is allowed (add its namespace to the signed or open scopes).", wz.pauseRef),
+			body:  fmt.Sprintf("%s would be refused: no new pod can start on this node until it is allowed (add its namespace to the signed or open scopes).", safe(wz.pauseRef)),
 			onYes: stage,
 		}
 		return nil
@@ -514,9 +514,9 @@ func (wz *wizard) render(m *Model, w, h int) string {
 func (wz *wizard) renderImpact(m *Model, w, h int) string {
 	var lines []string
 	p := wz.proposed(m)
-	lines = append(lines, "Proposed: default "+string(wz.deflt)+"; signed: "+strings.Join(wz.scopes, ", "))
+	lines = append(lines, "Proposed: default "+safe(string(wz.deflt))+"; signed: "+safe(strings.Join(wz.scopes, ", ")))
 	if len(wz.open) > 0 {
-		lines = append(lines, "open: "+strings.Join(wz.open, ", "))
+		lines = append(lines, "open: "+safe(strings.Join(wz.open, ", ")))
 	}
 	if d := policyio.ValidatePolicy(p, "proposed"); d.HasErrors() {
 		lines = append(lines, m.th.Fail.Render(fmt.Sprintf("%s the proposed policy has %d error(s): go back and fix the answers", m.th.G.Fail, d.Count(model.Error))))
@@ -542,13 +542,13 @@ func (wz *wizard) renderImpact(m *Model, w, h int) string {
 		case !r.done:
 			st = m.th.Warn.Render("? not checked")
 		case r.err != nil:
-			st, why = m.th.Fail.Render(m.th.G.Fail+" ERROR "), r.err.Error()
+			st, why = m.th.Fail.Render(m.th.G.Fail+" ERROR "), safeErr(r.err)
 		case r.ok:
 			st = m.th.OK.Render(m.th.G.OK + " ACCEPT")
 		default:
-			st, why = m.th.Fail.Render(m.th.G.Fail+" REJECT "), r.note
+			st, why = m.th.Fail.Render(m.th.G.Fail+" REJECT "), safe(r.note)
 		}
-		lines = append(lines, ansi.Truncate("  "+st+"  "+r.ref+tag, w-4, m.th.G.Ellipsis))
+		lines = append(lines, ansi.Truncate("  "+st+"  "+safe(r.ref)+tag, w-4, m.th.G.Ellipsis))
 		if why != "" {
 			for _, l := range strings.Split(wrap(why, w-12), "\n") {
 				lines = append(lines, "      "+l)

@@ -6,20 +6,26 @@ import (
 	"strings"
 
 	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/termsafe"
 )
 
 // Glyphs used in the text trace; ASCII for the Linux console.
-type glyphs struct{ ok, fail, info string }
+type glyphs struct{ ok, fail, info, arrow string }
 
 func glyphSet(ascii bool) glyphs {
 	if ascii {
-		return glyphs{"[ok]", "[x]", "-"}
+		return glyphs{"[ok]", "[x]", "-", "->"}
 	}
-	return glyphs{"✓", "✗", "·"}
+	return glyphs{"✓", "✗", "·", "→"}
 }
 
-// RenderText writes the verdict and the trace for people.
+// RenderText writes the verdict and the trace for people. Every value in
+// it came from the reference, the node's files or a server (an error body
+// is part of a reason), so each goes through termsafe.String: a registry
+// cannot set the window title, write the clipboard or print a forged
+// "ACCEPTED" line. --json keeps the values exact.
 func RenderText(w io.Writer, r *Result, ascii bool) {
+	safe := termsafe.String
 	g := glyphSet(ascii)
 	verdict := "REJECTED"
 	mark := g.fail
@@ -30,28 +36,28 @@ func RenderText(w io.Writer, r *Result, ascii bool) {
 		verdict, mark = "ACCEPTED", g.ok
 	}
 	t := r.Trace
-	fmt.Fprintf(w, "%s %s  %s\n", mark, verdict, r.Image)
-	fmt.Fprintf(w, "  %s\n\n", r.Summary)
+	fmt.Fprintf(w, "%s %s  %s\n", mark, verdict, safe(r.Image))
+	fmt.Fprintf(w, "  %s\n\n", safe(r.Summary))
 	for _, n := range t.Notes {
-		fmt.Fprintf(w, "  %s %s\n", g.info, n)
+		fmt.Fprintf(w, "  %s %s\n", g.info, safe(n))
 	}
-	fmt.Fprintf(w, "  policy      %s; runtime mechanism %s (%s)\n", orStr(t.Policy, "given"), t.Mechanism.Mechanism, t.Mechanism.Reason)
+	fmt.Fprintf(w, "  policy      %s; runtime mechanism %s (%s)\n", safe(orStr(t.Policy, "given")), t.Mechanism.Mechanism, safe(t.Mechanism.Reason))
 	var tried []string
 	for _, s := range t.Scope.Tried {
 		if s.Matched {
-			tried = append(tried, s.Scope+" "+g.ok)
+			tried = append(tried, safe(s.Scope)+" "+g.ok)
 		} else {
-			tried = append(tried, s.Scope)
+			tried = append(tried, safe(s.Scope))
 		}
 	}
-	fmt.Fprintf(w, "  scopes      %s\n", strings.Join(tried, " → "))
-	pos := t.Scope.Pos.String()
-	fmt.Fprintf(w, "  rule        %s%s\n", t.Scope.List, parens(pos))
+	fmt.Fprintf(w, "  scopes      %s\n", strings.Join(tried, " "+g.arrow+" "))
+	pos := safe(t.Scope.Pos.String())
+	fmt.Fprintf(w, "  rule        %s%s\n", safe(t.Scope.List.String()), parens(pos))
 	if t.ManifestDigest != "" {
-		fmt.Fprintf(w, "  manifest    %s\n", t.ManifestDigest)
+		fmt.Fprintf(w, "  manifest    %s\n", safe(t.ManifestDigest))
 	}
 	if t.Lookaside != nil {
-		fmt.Fprintf(w, "  look-aside  %s (%s)\n", t.Lookaside.BaseURL, orStr(t.Lookaside.Scope, "built-in default"))
+		fmt.Fprintf(w, "  look-aside  %s (%s)\n", safe(t.Lookaside.BaseURL), safe(orStr(t.Lookaside.Scope, "built-in default")))
 	}
 	if len(t.Signatures) > 0 || t.Lookaside != nil || t.Transport == "dir" {
 		fmt.Fprintf(w, "  signatures  %d found\n", len(t.Signatures))
@@ -62,28 +68,28 @@ func RenderText(w io.Writer, r *Result, ascii bool) {
 			m = g.ok
 		}
 		if rr.Type == PullStep {
-			fmt.Fprintf(w, "\n  %s pull: %s\n", m, rr.Description)
+			fmt.Fprintf(w, "\n  %s pull: %s\n", m, safe(rr.Description))
 		} else {
-			fmt.Fprintf(w, "\n  %s requirement %d: %s\n", m, rr.Index+1, rr.Description)
+			fmt.Fprintf(w, "\n  %s requirement %d: %s\n", m, rr.Index+1, safe(rr.Description))
 		}
-		fmt.Fprintf(w, "      %s\n", rr.Reason)
+		fmt.Fprintf(w, "      %s\n", safe(rr.Reason))
 		for _, sc := range rr.Signatures {
 			sm := g.fail
 			if sc.Accepted {
 				sm = g.ok
 			}
-			fmt.Fprintf(w, "      %s %s\n", sm, sc.Source)
+			fmt.Fprintf(w, "      %s %s\n", sm, safe(sc.Source))
 			switch {
 			case sc.Signer != "":
-				fmt.Fprintf(w, "          signer   %s (%s)\n", gpg.GroupFingerprint(sc.Signer), sc.KeyFile)
+				fmt.Fprintf(w, "          signer   %s (%s)\n", safe(gpg.GroupFingerprint(sc.Signer)), safe(sc.KeyFile))
 			case sc.KeyFile != "":
-				fmt.Fprintf(w, "          key      %s\n", sc.KeyFile)
+				fmt.Fprintf(w, "          key      %s\n", safe(sc.KeyFile))
 			}
 			if sc.ClaimedIdentity != "" {
-				fmt.Fprintf(w, "          claims   %s, digest %s\n", sc.ClaimedIdentity, yesNo(sc.DigestMatches, "matches", "DOES NOT MATCH"))
+				fmt.Fprintf(w, "          claims   %s, digest %s\n", safe(sc.ClaimedIdentity), yesNo(sc.DigestMatches, "matches", "DOES NOT MATCH"))
 			}
 			if !sc.Accepted {
-				fmt.Fprintf(w, "          why      %s\n", sc.Reason)
+				fmt.Fprintf(w, "          why      %s\n", safe(sc.Reason))
 			}
 		}
 	}

@@ -1,0 +1,155 @@
+// Package termsafe makes text that came from files, keys, servers or
+// people safe to print on a terminal. A user ID, scope name, URL, server
+// error body or source line may hold ESC sequences (CSI moves the cursor
+// and can overwrite a fingerprint already printed, OSC sets the window
+// title or writes the clipboard, OSC 8 makes hyperlinks), other C0 and C1
+// controls, or bidi controls that reorder what is shown. The functions
+// here show each of them escaped, Go style ("\x1b", "\u202e"), so that the
+// terminal draws them as text and never interprets them.
+//
+// Escape at the place where text reaches the terminal, not where it is
+// read: errors and --json keep the exact values.
+package termsafe
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// mode says which runes a caller keeps as they are.
+type mode int
+
+const (
+	line  mode = iota // one value on one line: every control is escaped
+	text              // our own multi-line text: \n and \t are kept
+	quote             // String plus `"` and `\`, inside quotes: reads back exactly
+)
+
+// String returns s fit for one line of a terminal: C0 controls (\n and \t
+// too, so a value cannot forge a line or a column), DEL, C1 controls, the
+// bidi controls and the Unicode line and paragraph separators are written
+// as escapes, and so is each byte that is not valid UTF-8. Everything else,
+// backslashes included, is kept, so text that is already safe comes back
+// unchanged and String(String(s)) == String(s): escaping twice on the way
+// to the terminal does no harm.
+func String(s string) string { return escape(s, line) }
+
+// Text is String for multi-line text that imgtrust composed itself (a
+// details pane, a trace): it keeps \n and \t, the text's own layout, and
+// escapes everything else. A value from outside must go through String
+// before it is put into such text, or a newline in it forges a line.
+func Text(s string) string { return escape(s, text) }
+
+// Quote returns s in double quotes, escaped as String does and with `"`
+// and `\` escaped too, so that strconv.Unquote gives s back exactly: for
+// logs that must be read back (the audit log).
+func Quote(s string) string { return `"` + escape(s, quote) + `"` }
+
+// IsSafe reports whether String would return s unchanged.
+func IsSafe(s string) bool {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && n == 1) || unsafeRune(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// Unsafe reports whether a terminal would interpret r rather than draw
+// it: C0 and C1 controls, DEL, bidi controls (which reorder the text
+// around them: U+202E shows "gpj.exe" for "exe.jpg"), and the line and
+// paragraph separators (which some viewers break lines at).
+func Unsafe(r rune) bool { return unsafeRune(r) }
+
+func unsafeRune(r rune) bool {
+	switch {
+	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
+		return true
+	case r == 0x061c, // ARABIC LETTER MARK
+		r == 0x200e, r == 0x200f, // LRM, RLM
+		r >= 0x202a && r <= 0x202e, // LRE, RLE, PDF, LRO, RLO
+		r >= 0x2066 && r <= 0x2069, // LRI, RLI, FSI, PDI
+		r == 0x2028, r == 0x2029:   // LINE and PARAGRAPH SEPARATOR
+		return true
+	}
+	return false
+}
+
+const hex = "0123456789abcdef"
+
+func escape(s string, m mode) string {
+	if m != quote && IsSafe(s) {
+		return s // the common case allocates nothing
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			// Not UTF-8: the byte itself, so that no terminal decodes it
+			// as an 8-bit C1 control.
+			b.WriteString(`\x`)
+			b.WriteByte(hex[s[i]>>4])
+			b.WriteByte(hex[s[i]&0xf])
+		case m == text && (r == '\n' || r == '\t'):
+			b.WriteRune(r)
+		case m == quote && (r == '"' || r == '\\'):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x80 && unsafeRune(r):
+			b.WriteString(`\x`)
+			b.WriteByte(hex[r>>4])
+			b.WriteByte(hex[r&0xf])
+		case unsafeRune(r):
+			b.WriteString(`\u`)
+			for shift := 12; shift >= 0; shift -= 4 {
+				b.WriteByte(hex[(r>>shift)&0xf])
+			}
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// JSON makes JSON that encoding/json wrote safe for a terminal without
+// changing what it decodes to: encoding/json escapes C0 controls and
+// U+2028/U+2029 but leaves DEL, C1 controls and bidi controls raw inside
+// strings. They can only be inside strings (JSON's syntax is ASCII), so
+// each becomes a \uXXXX escape of the same rune and the document stays
+// exact.
+func JSON(b []byte) []byte {
+	safe := true
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r != utf8.RuneError && unsafeRune(r) && r >= 0x20 {
+			safe = false
+			break
+		}
+		i += n
+	}
+	if safe {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r != utf8.RuneError && unsafeRune(r) && r >= 0x20 {
+			out = append(out, '\\', 'u', hex[(r>>12)&0xf], hex[(r>>8)&0xf], hex[(r>>4)&0xf], hex[r&0xf])
+		} else {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
+}
