@@ -2,8 +2,8 @@ package verify
 
 import (
 	"bytes"
-	"errors"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
