@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
@@ -101,11 +100,11 @@ func consequences(diags model.Diagnostics) []string {
 	return out
 }
 
-// keyInspector looks inside key files as the node's mechanism will.
+// keyInspector looks inside key files as the node's mechanism will; each
+// distinct key material is parsed once for the life of the inspector (a
+// lint run, a TUI session), however many rules name it.
 func keyInspector(mech gpg.Mechanism) policyio.KeyInspector {
-	return func(label string, pos model.Pos, data []byte) model.Diagnostics {
-		return gpg.DiagnoseKeyMaterial(label, pos, data, mech, time.Now())
-	}
+	return (&gpg.KeyDiagnoser{Mech: mech}).Diagnose
 }
 
 // printDiagnostics writes each diagnostic with its source line, like a

@@ -12,13 +12,86 @@ import (
 // DiagnoseKeyMaterial reports what the runtime will make of a key file
 // (or keyData) referenced by the policy, under mechanism mech.
 func DiagnoseKeyMaterial(label string, pos model.Pos, data []byte, mech Mechanism, now time.Time) model.Diagnostics {
-	var out model.Diagnostics
+	return findKeyProblems(data, mech, now).render(label, pos)
+}
+
+// KeyDiagnoser is DiagnoseKeyMaterial with a memory: a large policy names
+// the same few key files (or keyData blobs) thousands of times, and
+// parsing a key ring checks every self-signature, so each distinct content
+// is parsed once and its findings are given again with the label and
+// position of each reference. Safe for one goroutine.
+type KeyDiagnoser struct {
+	Mech Mechanism
+	// Now gives the time expiry is judged at; nil means time.Now.
+	Now  func() time.Time
+	seen map[string]keyFindings
+	// Parsed counts the key materials actually parsed (for tests and
+	// benchmarks: at most one per distinct content).
+	Parsed int
+}
+
+// Diagnose reports on data as DiagnoseKeyMaterial does.
+func (k *KeyDiagnoser) Diagnose(label string, pos model.Pos, data []byte) model.Diagnostics {
+	now := time.Now()
+	if k.Now != nil {
+		now = k.Now()
+	}
+	f, ok := k.seen[string(data)]
+	if !ok || (!f.validUntil.IsZero() && !now.Before(f.validUntil)) {
+		f = findKeyProblems(data, k.Mech, now)
+		k.Parsed++
+		if k.seen == nil {
+			k.seen = map[string]keyFindings{}
+		}
+		k.seen[string(data)] = f
+	}
+	return f.render(label, pos)
+}
+
+// keyFinding is one problem of a key material, before it is attached to
+// a reference: the message follows the reference's label.
+type keyFinding struct {
+	sev       model.Severity
+	code, msg string
+	fix       string
+	// fixFor, when set, writes the fix from the label (it names the file).
+	fixFor func(label string) string
+}
+
+type keyFindings struct {
+	list []keyFinding
+	// validUntil is when a finding changes by itself (a key expires);
+	// zero: never.
+	validUntil time.Time
+}
+
+func (f keyFindings) render(label string, pos model.Pos) model.Diagnostics {
+	if len(f.list) == 0 {
+		return nil
+	}
+	out := make(model.Diagnostics, 0, len(f.list))
+	for _, x := range f.list {
+		d := model.Diagnostic{Severity: x.sev, Code: x.code, Pos: pos, Message: label + ": " + x.msg, Fix: x.fix}
+		if x.fixFor != nil {
+			d.Fix = x.fixFor(label)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// findKeyProblems is the work of DiagnoseKeyMaterial, independent of
+// where the material is referenced.
+func findKeyProblems(data []byte, mech Mechanism, now time.Time) keyFindings {
+	var out keyFindings
 	add := func(sev model.Severity, code, msg, fix string) {
-		out = append(out, model.Diagnostic{Severity: sev, Code: code, Pos: pos, Message: label + ": " + msg, Fix: fix})
+		out.list = append(out.list, keyFinding{sev: sev, code: code, msg: msg, fix: fix})
 	}
 	if err := FindSecret(data); err != nil {
-		add(model.Error, "key-private", "contains private key material; a node must only hold public keys",
-			"replace it with the public part only: gpg --export KEYID > "+baseName(label)+", then delete the secret copy")
+		out.list = append(out.list, keyFinding{sev: model.Error, code: "key-private", msg: "contains private key material; a node must only hold public keys",
+			fixFor: func(label string) string {
+				return "replace it with the public part only: gpg --export KEYID > " + baseName(label) + ", then delete the secret copy"
+			}})
 		return out
 	}
 	if len(data) == 0 {
@@ -46,6 +119,9 @@ func DiagnoseKeyMaterial(label string, pos model.Pos, data []byte, mech Mechanis
 	usable := 0
 	for _, k := range kr.Keys {
 		name := ShortFingerprint(k.Fingerprint)
+		if k.Expires != nil && now.Before(*k.Expires) && (out.validUntil.IsZero() || k.Expires.Before(out.validUntil)) {
+			out.validUntil = *k.Expires
+		}
 		switch {
 		case k.Revoked:
 			add(model.Warning, "key-revoked", "key "+name+" is revoked: its signatures are rejected", "remove it from the policy once images are re-signed")
@@ -73,7 +149,7 @@ func DiagnoseKeyMaterial(label string, pos model.Pos, data []byte, mech Mechanis
 		}
 	}
 	if usable == 0 {
-		out = append(out, model.Diagnostic{Severity: model.Warning, Code: "key-none-usable", Pos: pos, Message: label + ": no key in it can verify a signature now"})
+		add(model.Warning, "key-none-usable", "no key in it can verify a signature now", "")
 	}
 	return out
 }

@@ -1,5 +1,7 @@
 package model
 
+import "sync/atomic"
+
 // Policy is a parsed policy.json. Transports and scopes keep the order of
 // the source file so that the writer and the TUI show them as the admin
 // wrote them.
@@ -10,10 +12,35 @@ type Policy struct {
 }
 
 // Transport is one entry of "transports": a transport name and its scopes.
+//
+// Scope finds a scope by name in constant time through an index built on
+// first use. The index notices scopes appended to or removed from Scopes
+// directly, but not a Name changed in place on a scope it does not look
+// up: rename through RenameScope, or call Reindex after editing names.
 type Transport struct {
 	Name   string
 	Pos    Pos
 	Scopes []*Scope
+
+	// index is published atomically: concurrent readers (a verify batch)
+	// may build it at the same time; writers own the transport anyway.
+	index atomic.Pointer[scopeIndex]
+}
+
+// scopeIndex maps scope names to their position in the Scopes slice it
+// was built from; the first scope of a name wins, as in a linear scan.
+type scopeIndex struct {
+	byName map[string]int
+	scopes []*Scope
+}
+
+// current reports whether idx still describes scopes: same backing array
+// and length (an append or a removal through the slice changes either).
+func (idx *scopeIndex) current(scopes []*Scope) bool {
+	if idx == nil || len(idx.scopes) != len(scopes) {
+		return false
+	}
+	return len(scopes) == 0 || &idx.scopes[0] == &scopes[0]
 }
 
 // Scope is one scope of a transport ("docker.io/library", "", ...) with
@@ -59,12 +86,64 @@ func (t *Transport) Scope(name string) *Scope {
 	if t == nil {
 		return nil
 	}
-	for _, s := range t.Scopes {
-		if s.Name == name {
-			return s
-		}
+	idx := t.index.Load()
+	if !idx.current(t.Scopes) {
+		idx = t.reindex()
+	}
+	i, ok := idx.byName[name]
+	if !ok {
+		return nil
+	}
+	if s := t.Scopes[i]; s.Name == name {
+		return s
+	}
+	// A scope was renamed in place: look again with a fresh index.
+	if i, ok := t.reindex().byName[name]; ok {
+		return t.Scopes[i]
 	}
 	return nil
+}
+
+// Reindex rebuilds the name index of Scope; call it after changing the
+// Name of a scope directly.
+func (t *Transport) Reindex() { t.reindex() }
+
+func (t *Transport) reindex() *scopeIndex {
+	idx := &scopeIndex{byName: make(map[string]int, len(t.Scopes)), scopes: t.Scopes}
+	for i, s := range t.Scopes {
+		if _, dup := idx.byName[s.Name]; !dup {
+			idx.byName[s.Name] = i
+		}
+	}
+	t.index.Store(idx)
+	return idx
+}
+
+// RenameScope gives scope old the name new; it reports whether old
+// existed. The caller checks that new is free (two scopes of one name make
+// the file invalid).
+func (t *Transport) RenameScope(old, new string) bool {
+	s := t.Scope(old)
+	if s == nil {
+		return false
+	}
+	s.Name = new
+	t.Reindex()
+	return true
+}
+
+// appendScope adds s and keeps a current index current.
+func (t *Transport) appendScope(s *Scope) {
+	idx := t.index.Load()
+	fresh := idx.current(t.Scopes)
+	t.Scopes = append(t.Scopes, s)
+	if !fresh {
+		return
+	}
+	if _, dup := idx.byName[s.Name]; !dup {
+		idx.byName[s.Name] = len(t.Scopes) - 1
+	}
+	t.index.Store(&scopeIndex{byName: idx.byName, scopes: t.Scopes})
 }
 
 // EnsureTransport returns the transport called name, adding it if needed.
@@ -85,7 +164,7 @@ func (p *Policy) SetScope(transport, name string, reqs Requirements) *Scope {
 		return s
 	}
 	s := &Scope{Name: name, Requirements: reqs}
-	t.Scopes = append(t.Scopes, s)
+	t.appendScope(s)
 	return s
 }
 
@@ -96,16 +175,16 @@ func (p *Policy) RemoveScope(transport, name string) bool {
 	if t == nil {
 		return false
 	}
-	for i, s := range t.Scopes {
-		if s.Name == name {
-			t.Scopes = append(t.Scopes[:i:i], t.Scopes[i+1:]...)
-			if len(t.Scopes) == 0 {
-				p.removeTransport(transport)
-			}
-			return true
-		}
+	if t.Scope(name) == nil {
+		return false
 	}
-	return false
+	i := t.index.Load().byName[name]
+	t.Scopes = append(t.Scopes[:i:i], t.Scopes[i+1:]...)
+	t.index.Store(nil) // every later position moved
+	if len(t.Scopes) == 0 {
+		p.removeTransport(transport)
+	}
+	return true
 }
 
 func (p *Policy) removeTransport(name string) {

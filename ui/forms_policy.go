@@ -306,8 +306,8 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 		t, s := f.val("transport"), f.val("scope")
 		if ref != nil {
 			return func(p *model.Policy) {
-				if sc := p.Transport(ref.Transport).Scope(ref.Scope); sc != nil {
-					sc.Name = s
+				if t := p.Transport(ref.Transport); t != nil {
+					t.RenameScope(ref.Scope, s)
 				}
 			}
 		}

@@ -67,3 +67,33 @@ func BenchmarkVerify100(b *testing.B) {
 		wg.Wait()
 	}
 }
+
+// BenchmarkVerifyOne is one `imgtrust verify IMAGE` from scratch (a new
+// Verifier: new connections, a new ping) for a signed and an unsigned
+// image. It decides whether signature-2 is asked together with
+// signature-1 (see lookasideSignatures).
+func BenchmarkVerifyOne(b *testing.B) {
+	n := newNode(b)
+	k := n.key("release", nil)
+	signed := n.push("team/signed:v1")
+	n.sign(k, "team/signed", signed, n.host+"/team/signed:v1", 1)
+	n.push("team/unsigned:v1")
+	n.policy(policyWith(""))
+	for _, c := range []struct {
+		name, ref string
+		accept    bool
+	}{{"signed", "team/signed:v1", true}, {"unsigned", "team/unsigned:v1", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				v, err := New(Options{Paths: n.paths, Mechanism: gpg.MechXCrypto, Timeout: 5 * time.Second})
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := v.Verify(context.Background(), n.host+"/"+c.ref)
+				if err != nil || res.Accepted != c.accept {
+					b.Fatalf("%s: %v %+v", c.name, err, res)
+				}
+			}
+		})
+	}
+}

@@ -3,14 +3,12 @@ package verify
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -68,6 +66,9 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.URL.Scheme = "https"
 	}
 	resp, err := t.base.RoundTrip(r)
+	if fromMemory(resp, err) {
+		t.count.Add(-1) // a ping the Verifier already knew the answer of
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -98,17 +99,18 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 
 func (b *limitedBody) Close() error { return b.r.Close() }
 
+// newTransport is a transport of its own, for a Verifier made without New.
 func newTransport(tlsVerify bool, timeout time.Duration) *countingTransport {
-	base := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: timeout}).DialContext,
-		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
-		IdleConnTimeout:       30 * time.Second,
-		MaxIdleConnsPerHost:   8,
-		TLSClientConfig:       &tls.Config{InsecureSkipVerify: !tlsVerify, MinVersion: tls.VersionTLS12}, //nolint:gosec // only with --tls-verify=false
+	return newSharedClient(tlsVerify, timeout).forImage()
+}
+
+// transport is the transport of one image's checks over the Verifier's
+// shared connections.
+func (v *Verifier) transport() *countingTransport {
+	if v.net == nil {
+		return newTransport(v.opts.TLSVerify, v.opts.Timeout)
 	}
-	return &countingTransport{base: base, count: new(atomic.Int64), extension: new(atomic.Value)}
+	return v.net.forImage()
 }
 
 // registryTransport shares the counter and connections of t but keeps
@@ -362,7 +364,12 @@ func (v *Verifier) getOne(ctx context.Context, client *http.Client, u string) (s
 	if err != nil {
 		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: err}
 	}
-	defer resp.Body.Close()
+	defer func() {
+		// Read what is left of a small body (a 404 page) so that the
+		// connection goes back to the pool: closed unread, it is dropped.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+		resp.Body.Close()
+	}()
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotFound:
@@ -379,6 +386,10 @@ func (v *Verifier) getOne(ctx context.Context, client *http.Client, u string) (s
 	}
 	return sigSource{Where: u, Blob: data}, true, nil
 }
+
+// drainLimit is how much of an unwanted body is read to keep its
+// connection; a larger one costs more than a new connection.
+const drainLimit = 64 << 10
 
 // dirManifestAndSignatures reads a dir: image: manifest.json and
 // signature-1, -2, … until the first missing one.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -39,17 +40,31 @@ type node struct {
 	lookaside *httptest.Server
 	sigs      sync.Map // URL path -> []byte
 	requests  atomic.Int64
-	keys      map[string]*openpgp.Entity
+	// regRequests counts the registry's requests; conns the connections
+	// either server accepted.
+	regRequests, conns atomic.Int64
+	keys               map[string]*openpgp.Entity
 }
 
 func newNode(t testing.TB) *node {
 	t.Helper()
 	n := &node{t: t, root: t.TempDir(), keys: map[string]*openpgp.Entity{}}
 	n.paths = policyio.NewPaths(n.root, "", "", "")
-	n.reg = httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	countConns := func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			n.conns.Add(1)
+		}
+	}
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	n.reg = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.regRequests.Add(1)
+		reg.ServeHTTP(w, r)
+	}))
+	n.reg.Config.ConnState = countConns
+	n.reg.Start()
 	t.Cleanup(n.reg.Close)
 	n.host = strings.TrimPrefix(n.reg.URL, "http://")
-	n.lookaside = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	n.lookaside = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.requests.Add(1)
 		if b, ok := n.sigs.Load(r.URL.Path); ok {
 			w.Write(b.([]byte))
@@ -57,6 +72,8 @@ func newNode(t testing.TB) *node {
 		}
 		http.NotFound(w, r)
 	}))
+	n.lookaside.Config.ConnState = countConns
+	n.lookaside.Start()
 	t.Cleanup(n.lookaside.Close)
 	n.write("etc/containers/registries.d/default.yaml", "default-docker:\n  lookaside: "+n.lookaside.URL+"\n")
 	return n

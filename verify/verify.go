@@ -34,6 +34,8 @@ type Options struct {
 type Verifier struct {
 	opts      Options
 	detection gpg.Detection
+	// net is shared by every image checked (client.go).
+	net *sharedClient
 }
 
 // InvalidConfigError means the policy or registries.d is invalid: the
@@ -73,7 +75,7 @@ func New(opts Options) (*Verifier, error) {
 		}
 		opts.Registries = rd
 	}
-	v := &Verifier{opts: opts}
+	v := &Verifier{opts: opts, net: newSharedClient(opts.TLSVerify, opts.Timeout)}
 	if opts.Mechanism == "" {
 		v.detection = gpg.DetectMechanism(opts.Paths.Root)
 	} else {
@@ -230,7 +232,7 @@ func (v *Verifier) fetch(ctx context.Context, img *Image, res *Result) (*manifes
 		sigs.lookaside = found
 		return m, sigs, err
 	}
-	tr := newTransport(v.opts.TLSVerify, v.opts.Timeout)
+	tr := v.transport()
 	defer func() { res.Trace.HTTPRequests = tr.count.Load() }()
 	m, err := v.fetchManifest(ctx, img, tr)
 	if err != nil {

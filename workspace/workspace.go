@@ -25,6 +25,31 @@ type Workspace struct {
 	policyFile *policyio.PolicyFile
 	staged     *model.Policy
 	history    []edit
+	// rendered is the staged policy as a save would write it and as that
+	// text parses; Problems and PolicyChange share it until the next
+	// change (rendering and parsing are most of an edit's cost).
+	rendered *rendering
+}
+
+type rendering struct {
+	data  []byte
+	err   error
+	pol   *model.Policy
+	diags model.Diagnostics
+}
+
+// render returns the staged policy's text and its parse, computed once per
+// staged state.
+func (w *Workspace) render() *rendering {
+	if w.rendered == nil {
+		r := &rendering{}
+		r.data, r.err = policyio.MarshalPolicy(w.staged)
+		if r.err == nil {
+			r.pol, r.diags = policyio.ParsePolicy(w.stagedLabel(), r.data)
+		}
+		w.rendered = r
+	}
+	return w.rendered
 }
 
 type edit struct {
@@ -54,6 +79,7 @@ func (w *Workspace) Reload() error {
 	w.policyFile = pf
 	w.staged = pf.Policy.Clone()
 	w.history = nil
+	w.rendered = nil
 	return nil
 }
 
@@ -73,6 +99,7 @@ func (w *Workspace) Edit(summary string, fn func(p *model.Policy)) {
 		w.staged = &model.Policy{}
 	}
 	fn(w.staged)
+	w.rendered = nil
 	w.history = append(w.history, edit{summary: summary, before: before})
 }
 
@@ -84,6 +111,7 @@ func (w *Workspace) Undo() (string, bool) {
 	last := w.history[len(w.history)-1]
 	w.history = w.history[:len(w.history)-1]
 	w.staged = last.before
+	w.rendered = nil
 	return last.summary, true
 }
 
@@ -112,7 +140,11 @@ func (w *Workspace) Problems() model.Diagnostics {
 	if len(w.history) == 0 || w.staged == nil {
 		diags = append(diags, w.policyFile.Diags...)
 	} else {
-		diags = append(diags, policyio.ValidatePolicy(w.staged, w.stagedLabel())...)
+		r := w.render()
+		if r.err != nil {
+			diags = append(diags, model.Diagnostic{Severity: model.Error, Code: "internal", Message: r.err.Error()})
+		}
+		diags = append(diags, r.diags...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
 	rd, rdDiags := policyio.LoadRegistriesD(w.Paths.RegistriesD)
@@ -143,19 +175,21 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 	if w.staged == nil {
 		return nil, nil
 	}
-	data, err := policyio.MarshalPolicy(w.staged)
-	if err != nil {
-		return nil, err
+	if len(w.history) == 0 && w.policyFile.Exists {
+		// Nothing was edited: a reformat alone is not a change to offer
+		// (and opening a large policy need not render it).
+		return nil, nil
 	}
+	r := w.render()
+	if r.err != nil {
+		return nil, r.err
+	}
+	data := r.data
 	old := w.policyFile.Raw
 	if w.policyFile.Exists && string(old) == string(data) {
 		return nil, nil
 	}
-	if len(w.history) == 0 && w.policyFile.Exists {
-		// Nothing was edited: a reformat alone is not a change to offer.
-		return nil, nil
-	}
-	newPol, _ := policyio.ParsePolicy("staged", data)
+	newPol := r.pol
 	return &FileChange{
 		Path:          w.Paths.Policy,
 		Old:           old,
@@ -186,6 +220,7 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 	}
 	w.staged = w.policyFile.Policy.Clone()
 	w.history = nil
+	w.rendered = nil
 	return nil
 }
 
