@@ -306,3 +306,19 @@ func (k *Keyring) PublicBytes() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// unique drops repeated copies of a key (the same fingerprint twice in one
+// input), keeping the first, so that an import writes each key once.
+func (k *Keyring) unique() *Keyring {
+	out := &Keyring{}
+	seen := map[string]bool{}
+	for i, info := range k.Keys {
+		if seen[info.Fingerprint] {
+			continue
+		}
+		seen[info.Fingerprint] = true
+		out.Entities = append(out.Entities, k.Entities[i])
+		out.Keys = append(out.Keys, info)
+	}
+	return out
+}
