@@ -211,6 +211,12 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 			fmt.Fprintln(a.stderr, "imgtrust keys import: policy.json cannot be read (run imgtrust lint); nothing was written")
 			return exitFindings
 		}
+		// The rewrite would copy private material held elsewhere in the
+		// policy; refuse before the key file is written too.
+		if finds := policyio.FindPrivate(ws.Policy()); len(finds) > 0 {
+			fmt.Fprintln(a.stderr, "imgtrust keys import:", &policyio.PrivateKeyError{Path: paths.Node(paths.Policy), Finds: finds})
+			return exitFindings
+		}
 	}
 	res, err := gpg.Import(data, paths, gpg.ImportOptions{Name: o.name, Force: o.force, AuditLog: paths.Host(workspace.DefaultAuditLog)})
 	if err != nil {
@@ -221,7 +227,7 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		fmt.Fprintf(a.stdout, "%s  %s  %s\n", gpg.GroupFingerprint(k.Fingerprint), termsafe.String(firstOr(k.UserIDs, "(no user ID)")), k.Algorithm)
 	}
 	if res.AlreadyIn != "" {
-		fmt.Fprintf(a.stdout, "already imported in %s: nothing written\n", termsafe.String(res.AlreadyIn))
+		fmt.Fprintf(a.stdout, "already in %s: nothing written\n", termsafe.String(res.AlreadyIn))
 	} else {
 		fmt.Fprintf(a.stdout, "imported to %s\n", termsafe.String(res.NodePath))
 	}
@@ -252,7 +258,11 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		}
 	}
 	if err := ws.Save("", allow); err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust keys import: the key is imported, but policy.json was not changed: %s\n", errText(err))
+		did := "the key is imported to " + res.NodePath
+		if res.AlreadyIn != "" {
+			did = "the key was already in " + res.AlreadyIn
+		}
+		fmt.Fprintf(a.stderr, "imgtrust keys import: %s, but policy.json was not changed: %s\n", termsafe.String(did), errText(err))
 		var we *policyio.WeakenError
 		if errors.As(err, &we) {
 			fmt.Fprintln(a.stderr, "repeat with --allow-weaken if this is intended")

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,40 +46,53 @@ func (e *DuplicateError) Error() string {
 // containers/image reads them), atomically, mode 0644, under a name derived
 // from the key. Private key material is refused and nothing is written.
 func Import(data []byte, paths policyio.Paths, opt ImportOptions) (*ImportResult, error) {
+	if opt.Name != "" {
+		if err := checkFileName(opt.Name); err != nil {
+			return nil, err
+		}
+	}
 	kr, err := ParseKeyring(data)
 	if err != nil {
 		return nil, err
 	}
+	kr = kr.unique()
 	inv, err := BuildInventory(paths, nil, MechGoCrypto, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	res := &ImportResult{Keys: kr.Keys}
+	// Where each key already is; sorted so that messages are stable.
+	var files []string
 	present := 0
 	for _, k := range kr.Keys {
-		for file, fprs := range inv.Files {
-			for _, f := range fprs {
-				if f == k.Fingerprint {
-					present++
-					res.AlreadyIn = file
+		found := false
+		for _, file := range sortedKeys(inv.Files) {
+			if slices.Contains(inv.Files[file], k.Fingerprint) {
+				found = true
+				if !slices.Contains(files, file) {
+					files = append(files, file)
 				}
 			}
 		}
+		if found {
+			present++
+		}
 	}
-	if present == len(kr.Keys) {
-		res.NodePath = res.AlreadyIn
+	switch {
+	case present == len(kr.Keys) && len(files) == 1:
+		res.AlreadyIn, res.NodePath = files[0], files[0]
 		return res, nil
+	case present == len(kr.Keys):
+		return nil, fmt.Errorf("these keys are already in %s; nothing was written (reference those files)", strings.Join(files, ", "))
+	case present > 0:
+		return nil, &DuplicateError{Fingerprint: kr.Keys[0].Fingerprint, File: files[0]}
 	}
-	if present > 0 {
-		return nil, &DuplicateError{Fingerprint: kr.Keys[0].Fingerprint, File: res.AlreadyIn}
-	}
-	res.AlreadyIn = ""
 	name := opt.Name
 	if name == "" {
 		name = FileName(kr.Keys[0])
 	}
-	if strings.ContainsAny(name, "/\\") || name == "." || name == ".." || strings.HasPrefix(name, ".") {
-		return nil, fmt.Errorf("invalid key file name %q: give a plain file name such as release.gpg", name)
+	if err := checkFileName(name); err != nil {
+		return nil, err
 	}
 	host := filepath.Join(paths.KeysDir, name)
 	pub, err := kr.PublicBytes()
@@ -102,6 +116,30 @@ func Import(data []byte, paths policyio.Paths, opt ImportOptions) (*ImportResult
 	}
 	res.NodePath = paths.Node(host)
 	return res, nil
+}
+
+// checkFileName refuses key file names that are not a plain name in the
+// keys directory, or that configuration readers would take for their own.
+func checkFileName(name string) error {
+	if strings.ContainsAny(name, "/\\") || name == "." || name == ".." || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("invalid key file name %q: give a plain file name such as release.gpg (no path separator, not hidden)", name)
+	}
+	lower := strings.ToLower(name)
+	for _, ext := range []string{".json", ".yaml", ".yml"} {
+		if strings.HasSuffix(lower, ext) {
+			return fmt.Errorf("invalid key file name %q: a name ending in %s looks like a configuration file (policy.json, registries.d); name key files like release.gpg", name, ext)
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string][]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func firstUID(k KeyInfo) string {
@@ -174,7 +212,7 @@ func referencesTo(pol *model.Policy, nodePath string) []string {
 	pol.EachList(func(ref model.ScopeRef, _ model.Pos, reqs model.Requirements) {
 		for _, r := range reqs {
 			for _, k := range r.KeyRefs() {
-				if k.Path == nodePath {
+				if sameNodePath(k.Path, nodePath) {
 					used = appendUnique(used, ref.String())
 				}
 			}
@@ -192,12 +230,12 @@ func DropReferences(pol *model.Policy, nodePath string) {
 			if r.Type != model.SignedBy && r.Type != model.SigstoreSigned {
 				continue
 			}
-			if r.KeyPath == nodePath {
+			if r.KeyPath != "" && sameNodePath(r.KeyPath, nodePath) {
 				r.KeyPath = ""
 			}
 			var kept []string
 			for _, p := range r.KeyPaths {
-				if p != nodePath {
+				if !sameNodePath(p, nodePath) {
 					kept = append(kept, p)
 				}
 			}
@@ -209,4 +247,11 @@ func DropReferences(pol *model.Policy, nodePath string) {
 			}
 		}
 	})
+}
+
+// sameNodePath compares node paths as the runtime opens them (and the
+// inventory joins them): /etc/gpg/./k.gpg and /etc/gpg//k.gpg are
+// /etc/gpg/k.gpg.
+func sameNodePath(a, b string) bool {
+	return filepath.Clean(a) == filepath.Clean(b)
 }

@@ -74,34 +74,14 @@ func ParseKeyring(data []byte) (*Keyring, error) {
 	if err := FindSecret(data); err != nil {
 		return nil, err
 	}
-	var ents openpgp.EntityList
-	if isArmored(data) {
-		rest := data
-		for {
-			i := bytes.Index(rest, []byte("-----BEGIN PGP PUBLIC KEY BLOCK-----"))
-			if i < 0 {
-				break
-			}
-			block, err := armor.Decode(bytes.NewReader(rest[i:]))
-			if err != nil {
-				return nil, fmt.Errorf("reading armored key: %w", err)
-			}
-			el, err := openpgp.ReadKeyRing(block.Body)
-			if err != nil {
-				return nil, fmt.Errorf("reading armored key: %w", err)
-			}
-			ents = append(ents, el...)
-			rest = rest[i+1:]
-		}
-		if len(ents) == 0 {
-			return nil, fmt.Errorf("no PGP PUBLIC KEY BLOCK found in the armored data")
-		}
-	} else {
-		el, err := openpgp.ReadKeyRing(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("not an OpenPGP public key: %w", err)
-		}
-		ents = el
+	ents, err := readKeys(data)
+	if err != nil {
+		return nil, err
+	}
+	// The scan above reads raw packets; this checks what the parser made
+	// of them, so that no framing trick gets a private part through.
+	if err := entitySecret(ents); err != nil {
+		return nil, err
 	}
 	if len(ents) == 0 {
 		return nil, errors.New("no public key found")
@@ -112,6 +92,53 @@ func ParseKeyring(data []byte) (*Keyring, error) {
 		kr.Keys = append(kr.Keys, describe(e, now))
 	}
 	return kr, nil
+}
+
+// readKeys parses every armored PUBLIC KEY BLOCK in data, or data as
+// binary when it holds none: text that merely looks like armor (a user ID
+// holding "-----BEGIN PGP", say) does not hide a binary keyring.
+func readKeys(data []byte) (openpgp.EntityList, error) {
+	if !isArmored(data) {
+		el, err := openpgp.ReadKeyRing(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("not an OpenPGP public key: %w", err)
+		}
+		return el, nil
+	}
+	var ents openpgp.EntityList
+	var armorErr error
+	rest := data
+	for {
+		i := bytes.Index(rest, []byte("-----BEGIN PGP PUBLIC KEY BLOCK-----"))
+		if i < 0 {
+			break
+		}
+		rest = rest[i:]
+		block, err := armor.Decode(bytes.NewReader(rest))
+		if err == nil {
+			var el openpgp.EntityList
+			if el, err = openpgp.ReadKeyRing(block.Body); err == nil {
+				ents = append(ents, el...)
+			}
+		}
+		if err != nil && armorErr == nil {
+			armorErr = fmt.Errorf("reading armored key: %w", err)
+		}
+		rest = rest[1:]
+	}
+	if len(ents) > 0 {
+		if armorErr != nil {
+			return nil, armorErr
+		}
+		return ents, nil
+	}
+	if el, err := openpgp.ReadKeyRing(bytes.NewReader(data)); err == nil && len(el) > 0 {
+		return el, nil
+	}
+	if armorErr != nil {
+		return nil, armorErr
+	}
+	return nil, fmt.Errorf("no PGP PUBLIC KEY BLOCK found in the armored data")
 }
 
 func isArmored(data []byte) bool {
@@ -278,4 +305,20 @@ func (k *Keyring) PublicBytes() ([]byte, error) {
 		}
 	}
 	return buf.Bytes(), nil
+}
+
+// unique drops repeated copies of a key (the same fingerprint twice in one
+// input), keeping the first, so that an import writes each key once.
+func (k *Keyring) unique() *Keyring {
+	out := &Keyring{}
+	seen := map[string]bool{}
+	for i, info := range k.Keys {
+		if seen[info.Fingerprint] {
+			continue
+		}
+		seen[info.Fingerprint] = true
+		out.Entities = append(out.Entities, k.Entities[i])
+		out.Keys = append(out.Keys, info)
+	}
+	return out
 }

@@ -8,8 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/kios/imgtrust/gpg/secretscan"
 	"github.com/kios/imgtrust/model"
 )
 
@@ -24,7 +24,9 @@ func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Dia
 	if p == nil {
 		return nil
 	}
-	var out model.Diagnostics
+	// Private material inline is reported once, by field, whatever the
+	// inspector would say about the rest of it.
+	out := privateDiagnostics(p)
 	// Large policies name the same few key files many times: read each once.
 	type read struct {
 		data []byte
@@ -49,7 +51,7 @@ func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Dia
 					pos = r.Pos
 				}
 				if k.Inline() {
-					if inspect != nil && len(k.Data) > 0 {
+					if inspect != nil && len(k.Data) > 0 && secretscan.Find(k.Data) == "" {
 						out = append(out, retarget(inspect(fmt.Sprintf("%s[%d].keyData", ref, i), pos, k.Data), tgt)...)
 					}
 					continue
@@ -125,6 +127,10 @@ func inspectPEM(label string, pos model.Pos, data []byte) model.Diagnostics {
 	block, _ := pem.Decode(data)
 	var problem string
 	switch {
+	case secretscan.Find(data) != "":
+		// Anywhere in the file, not only its first block: a node must not
+		// hold the signing key.
+		problem = "holds PRIVATE key material (" + secretscan.Find(data) + ")"
 	case block == nil:
 		problem = "is not PEM"
 	case block.Type == "PUBLIC KEY":
@@ -136,8 +142,6 @@ func inspectPEM(label string, pos model.Pos, data []byte) model.Diagnostics {
 			problem = "holds a public key that cannot be parsed: " + err.Error()
 		}
 	case block.Type == "CERTIFICATE":
-	case strings.Contains(block.Type, "PRIVATE KEY"):
-		problem = "holds a PRIVATE key"
 	default:
 		problem = fmt.Sprintf("holds a %q block, not a public key or certificate", block.Type)
 	}

@@ -26,7 +26,9 @@ func TestCheckKeyFiles(t *testing.T) {
 		"etc/keys/cosign.pub":  pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}),
 		"etc/keys/cosign.key":  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: priv}),
 		"etc/keys/garbage.pub": []byte("not pem"),
-		"etc/gpg/a.gpg":        []byte("openpgp bytes"),
+		// A public key first and the private key behind it.
+		"etc/keys/mixed.pub": append(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: priv})...),
+		"etc/gpg/a.gpg":      []byte("openpgp bytes"),
 	}
 	for name, data := range files {
 		p := filepath.Join(root, name)
@@ -41,6 +43,7 @@ func TestCheckKeyFiles(t *testing.T) {
 		{`{"type":"sigstoreSigned","keyPath":"/etc/keys/missing.pub"}`, "key-missing"},
 		{`{"type":"sigstoreSigned","keyPath":"/etc/keys/garbage.pub"}`, "sigstore-key-invalid"},
 		{`{"type":"sigstoreSigned","keyPath":"/etc/keys/cosign.key"}`, "sigstore-key-invalid"},
+		{`{"type":"sigstoreSigned","keyPath":"/etc/keys/mixed.pub"}`, "sigstore-key-invalid"},
 		{`{"type":"sigstoreSigned","keyData":"bm90IHBlbQ=="}`, "sigstore-key-invalid"},
 		{`{"type":"sigstoreSigned","keyPath":"/etc/keys/cosign.pub","rekorPublicKeyPath":"/etc/keys/rekor.pub"}`, "key-missing"},
 		{`{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/a.gpg"}`, "inspected"},

@@ -238,10 +238,14 @@ func (e *WeakenError) Error() string {
 	return b.String()
 }
 
-// SavePolicy validates p, refuses errors and unconfirmed weakening, and
-// replaces pf.Path atomically with a backup and an audit line. On success
-// pf describes the new file.
+// SavePolicy validates p, refuses errors, private key material anywhere in
+// it (even in rules the edit did not touch: a rewrite would copy it into
+// the new file) and unconfirmed weakening, and replaces pf.Path atomically
+// with a backup and an audit line. On success pf describes the new file.
 func SavePolicy(pf *PolicyFile, p *model.Policy, opt SaveOptions) (safefile.Result, error) {
+	if finds := FindPrivate(p); len(finds) > 0 {
+		return safefile.Result{}, &PrivateKeyError{Path: pf.Path, Finds: finds}
+	}
 	data, err := MarshalPolicy(p)
 	if err != nil {
 		return safefile.Result{}, err

@@ -48,6 +48,11 @@ func (rd *RegistriesD) Set(scope, rawURL string, opt SetOptions) ([]FileChange, 
 	var file *RegistriesFile
 	var doc *yaml.Node
 	if e := rd.Entry(scope); e != nil {
+		// The section is edited where it is: two files defining one scope
+		// is an error the runtime refuses, so --file cannot move it.
+		if opt.File != "" && opt.File != filepath.Base(e.File) {
+			return nil, fmt.Errorf("%s already has a section in %s in registries.d; --file only names the file of a new section: drop --file to edit it there, or remove it first (imgtrust lookaside remove %s); nothing was written", scope, filepath.Base(e.File), scope)
+		}
 		file = rd.file(e.File)
 	} else {
 		name := opt.File

@@ -88,10 +88,14 @@ func TestSetRefusesInvalidResults(t *testing.T) {
 	dir := editDir(t)
 	os.WriteFile(filepath.Join(dir, "other.yaml"), []byte("docker:\n  quay.io/acme:\n    lookaside: https://x\n"), 0o644)
 	rd, _ := LoadRegistriesD(dir)
-	// A new section for a scope another file defines cannot go to a
-	// second file: --file would split it across files.
-	if _, err := rd.Set("registry.example.net", "https://x", SetOptions{File: "other.yaml"}); err != nil {
-		t.Fatalf("in-place edit should ignore --file: %v", err)
+	// A section another file defines cannot go to a second file (--file
+	// would split it across files): the flag is refused, not ignored.
+	if _, err := rd.Set("registry.example.net", "https://x", SetOptions{File: "other.yaml"}); err == nil ||
+		!strings.Contains(err.Error(), "already has a section in registry.example.net.yaml") {
+		t.Fatalf("--file naming another file: %v", err)
+	}
+	if _, err := rd.Set("registry.example.net", "https://x", SetOptions{File: "registry.example.net.yaml"}); err != nil {
+		t.Fatalf("--file naming its own file: %v", err)
 	}
 	if _, err := rd.Set("busybox", "https://x", SetOptions{}); err == nil {
 		t.Error("accepted a scope that never matches")

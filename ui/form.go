@@ -33,9 +33,20 @@ type field struct {
 	check func(f *form) (msg string, warn bool)
 	// onChange runs after the text changed (path completion, say).
 	onChange func(fd *field)
+	// block lets a multi-line paste (an armored key) be kept whole in
+	// pasted: the one-line input would turn its newlines into spaces.
+	block  bool
+	pasted string
 }
 
+// maxPaste bounds a pasted block, as the input's character limit bounds
+// typed text.
+const maxPaste = 1 << 20
+
 func (fd *field) value() string {
+	if fd.pasted != "" {
+		return fd.pasted
+	}
 	if fd.kind == fChoice {
 		if fd.sel < len(fd.opts) {
 			return fd.opts[fd.sel]
@@ -173,6 +184,19 @@ func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 	cur := f.focused()
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
+		if cur != nil && cur.kind == fText && cur.block && strings.ContainsAny(msg.Content, "\r\n") {
+			f.err = ""
+			if len(msg.Content) > maxPaste {
+				f.err = fmt.Sprintf("the pasted text is larger than %d KiB: give a file path instead", maxPaste>>10)
+				return false, nil
+			}
+			// Terminals send pasted line ends as CR.
+			cur.pasted = strings.ReplaceAll(strings.ReplaceAll(msg.Content, "\r\n", "\n"), "\r", "\n")
+			cur.in.SetValue("")
+			cur.changed()
+			f.refreshPreview(m)
+			return false, nil
+		}
 		if cur != nil && cur.kind == fText {
 			var cmd tea.Cmd
 			cur.in, cmd = cur.in.Update(msg)
@@ -235,6 +259,8 @@ func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			f.refreshPreview(m)
 			return false, nil
 		}
+		// Typing after a paste replaces the pasted block.
+		cur.pasted = ""
 		var cmd tea.Cmd
 		cur.in, cmd = cur.in.Update(msg)
 		cur.changed()
@@ -277,6 +303,12 @@ func (f *form) render(m *Model, w, h int) string {
 				shown = fd.optLabels[fd.sel]
 			}
 			val = fmt.Sprintf("< %s >", ansi.Truncate(safe(shown), valW-4, m.th.G.Ellipsis))
+			if i == f.focus {
+				val = m.th.Selected.Render(val)
+			}
+		} else if fd.pasted != "" {
+			val = ansi.Truncate(fmt.Sprintf("[pasted: %d lines, %d bytes]",
+				strings.Count(strings.TrimRight(fd.pasted, "\n"), "\n")+1, len(fd.pasted)), valW, m.th.G.Ellipsis)
 			if i == f.focus {
 				val = m.th.Selected.Render(val)
 			}

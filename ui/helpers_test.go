@@ -59,11 +59,13 @@ func newTestRoot(t testing.TB, policy string) policyio.Paths {
 type fakeKeys struct {
 	keys    []KeyInfo
 	imports int
+	last    []byte // what the last Import got
 }
 
 func (f *fakeKeys) List() ([]KeyInfo, error) { return f.keys, nil }
 
 func (f *fakeKeys) Import(data []byte) (KeyInfo, error) {
+	f.last = data
 	if strings.Contains(string(data), "PRIVATE KEY") {
 		return KeyInfo{}, errors.New("this is a PRIVATE key: refused, nothing was written; export the public key with gpg --export")
 	}

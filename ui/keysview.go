@@ -80,10 +80,10 @@ func (m *Model) openImportForm() tea.Cmd {
 	path := textField("path", "File or paste", "", "/root/release.asc, or paste -----BEGIN PGP PUBLIC KEY BLOCK-----")
 	path.in.CharLimit = 1 << 20
 	path.in.ShowSuggestions = true
+	path.block = true
 	path.explain = func(f *form) string {
-		v := f.get("path").in.Value()
-		if strings.Contains(v, "-----BEGIN") {
-			return fmt.Sprintf("pasted block, %d bytes", len(v))
+		if f.get("path").pasted != "" {
+			return "a pasted block: enter imports it; typing or backspace replaces it"
 		}
 		return "tab completes a path"
 	}
@@ -93,9 +93,12 @@ func (m *Model) openImportForm() tea.Cmd {
 		fields: []*field{path},
 		note:   "Only public keys are stored; a private key is refused and nothing is written.",
 		submit: func(m *Model, f *form) error {
-			v := f.get("path").in.Value()
+			fd := f.get("path")
+			v := fd.in.Value()
 			data := []byte(v)
-			if !strings.Contains(v, "-----BEGIN") {
+			if fd.pasted != "" {
+				data = []byte(fd.pasted) // the key itself, never a path
+			} else if !strings.Contains(v, "-----BEGIN") {
 				b, err := os.ReadFile(strings.TrimSpace(v))
 				if err != nil {
 					return fmt.Errorf("reading key file: %w", err)

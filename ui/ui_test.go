@@ -549,3 +549,28 @@ func TestLookasideExplainFitsWithWarnings(t *testing.T) {
 		t.Fatalf("explanation cut:\n%s", s)
 	}
 }
+
+// TestKeysImportPasteKeepsLines: a pasted armored key reaches the backend
+// with its lines (CR line ends as terminals send them, made LF); typing
+// replaces the pasted block with a path.
+func TestKeysImportPasteKeepsLines(t *testing.T) {
+	m, keys, _, _ := newTestModel(t, testPolicy, 80, 24)
+	block := "-----BEGIN PGP PUBLIC KEY BLOCK-----\r\n\r\nmDMEZ\r\nabcd\r\n=AbCd\r\n-----END PGP PUBLIC KEY BLOCK-----\r\n"
+	send(t, m, "3", "i")
+	m.Update(tea.PasteMsg{Content: block})
+	if !strings.Contains(screen(m), "[pasted: 6 lines") {
+		t.Fatalf("paste not shown:\n%s", screen(m))
+	}
+	send(t, m, "enter")
+	want := strings.ReplaceAll(block, "\r\n", "\n")
+	if keys.imports != 1 || string(keys.last) != want {
+		t.Fatalf("backend got %q, want %q", keys.last, want)
+	}
+	// Typing after a paste gives a path again.
+	send(t, m, "i")
+	m.Update(tea.PasteMsg{Content: block})
+	send(t, m, "backspace", "type:/nonexistent/key.asc", "enter")
+	if keys.imports != 1 || m.modal == nil || !strings.Contains(screen(m), "reading key file") {
+		t.Fatalf("typed path after a paste:\n%s", screen(m))
+	}
+}

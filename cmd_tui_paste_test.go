@@ -1,0 +1,66 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/kios/imgtrust/gpg/gpgtest"
+	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/ui"
+	"github.com/kios/imgtrust/workspace"
+)
+
+// tuiOnRoot is the TUI over the real backends of a scratch root.
+func tuiOnRoot(t *testing.T, root string) *ui.Model {
+	t.Helper()
+	paths := policyio.NewPaths(root, "", "", "")
+	ws, err := workspace.Open(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ui.New(ui.Deps{Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: "openpgp-gocrypto"},
+		Lookaside: tuiLookaside{paths: paths, ws: ws}, NodeImages: func() []string { return nil }})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	return m
+}
+
+// pasteImport opens the Keys view's import form, pastes data and presses
+// enter; it returns the screen.
+func pasteImport(m *ui.Model, data []byte) string {
+	m.Update(tea.KeyPressMsg{Code: '3', Text: "3"})
+	m.Update(tea.KeyPressMsg{Code: 'i', Text: "i"})
+	m.Update(tea.PasteMsg{Content: string(data)})
+	m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	return ansi.Strip(m.View().Content)
+}
+
+// TestTUIPasteImport: the TUI's import field takes a pasted armored public
+// key (newlines kept) and refuses every disguise of a private key, with
+// nothing written.
+func TestTUIPasteImport(t *testing.T) {
+	e := gpgtest.NewKey(t, "pasted")
+	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
+	screen := pasteImport(tuiOnRoot(t, root), gpgtest.ArmoredPublic(t, e))
+	if !strings.Contains(screen, "imported") {
+		t.Fatalf("public key not imported:\n%s", screen)
+	}
+	if code, out, _ := run(t, "--root", root, "keys", "list"); code != exitOK || !strings.Contains(out, "pasted <key@example.com>") {
+		t.Fatalf("not in the keys directory: %s", out)
+	}
+	for name, data := range gpgtest.SecretForms(t) {
+		t.Run(name, func(t *testing.T) {
+			root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
+			before := treeState(t, root)
+			// A paste without a line end is a path; keep the block whole.
+			screen := pasteImport(tuiOnRoot(t, root), append(data, '\n'))
+			if !strings.Contains(screen, "refusing key material") {
+				t.Errorf("not refused:\n%s", screen)
+			}
+			if treeState(t, root) != before {
+				t.Error("files changed")
+			}
+		})
+	}
+}
