@@ -21,7 +21,9 @@ func FuzzParseKeyring(f *testing.F) {
 		if err == nil && len(kr.Keys) == 0 {
 			t.Fatal("no keys and no error")
 		}
-		LoadRuntimeKeyring(data, MechXCrypto)
+		for _, m := range Mechanisms {
+			RuntimeFingerprints(data, m, testNow)
+		}
 	})
 }
 
