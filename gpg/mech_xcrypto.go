@@ -151,4 +151,3 @@ func xcryptoFingerprints(data []byte) ([]string, error) {
 	}
 	return out, nil
 }
-

@@ -189,6 +189,7 @@ func isCurve25519(pk *packet.PublicKey) bool {
 	bits, err := pk.BitLength()
 	return err == nil && bits == 255
 }
+
 // countSignatures counts one-pass signature packets and signature packets
 // in a message, looking inside compressed data.
 func countSignatures(blob []byte) (onePass, sigs int, err error) {
