@@ -134,11 +134,11 @@ func gpgmeSignatureError(err error, md *openpgp.MessageDetails) error {
 	// go-crypto's words describe go-crypto; say what GnuPG decides.
 	switch ve.Reason {
 	case ReasonExpiredKey:
-		ve.Detail = "Invalid GPG signature: the signing key is expired (EXPKEYSIG)"
+		ve.Detail = "Invalid GPG signature: key expired (GnuPG reports EXPKEYSIG)"
 	case ReasonRevokedKey:
-		ve.Detail = "Invalid GPG signature: the signing key is revoked (REVKEYSIG)"
+		ve.Detail = "Invalid GPG signature: signature made by revoked key (GnuPG reports REVKEYSIG)"
 	case ReasonExpiredSignature:
-		ve.Detail = "Invalid GPG signature: the signature is expired (EXPSIG)"
+		ve.Detail = "Invalid GPG signature: signature expired (GnuPG reports EXPSIG)"
 	default:
 		ve.Detail = "Invalid GPG signature: " + ve.Detail
 	}
