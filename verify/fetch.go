@@ -33,7 +33,8 @@ import (
 const (
 	MaxManifestSize  = 4 << 20
 	MaxSignatureSize = 4 << 20
-	// MaxSignatures: the runtime fails on the 128th look-aside signature.
+	// MaxSignatures: the runtime fails when signature-128 exists (127
+	// are fine).
 	MaxSignatures = 128
 )
 
@@ -270,6 +271,17 @@ func (s sigSource) unwrap() (data []byte, simple bool, err error) {
 	return envelope(s.Blob)
 }
 
+// parseError is the error the runtime's signature reader fails with on
+// the first blob it cannot parse (internal/signature.FromBlob), if any.
+func (s signatures) parseError() error {
+	for _, src := range s.lookaside {
+		if _, _, err := src.unwrap(); err != nil {
+			return fmt.Errorf("parsing signature %s: %w", src.Where, err)
+		}
+	}
+	return nil
+}
+
 // lookasideSignatures reads signature-1, -2, … from the look-aside base,
 // stopping at the first that does not exist, as the runtime does. The
 // first two are fetched together, which saves a round trip for the usual
@@ -318,15 +330,17 @@ func (v *Verifier) lookasideSignatures(ctx context.Context, base string, img *Im
 		}
 	}
 	for n := 3; ; n++ {
-		if n >= MaxSignatures {
-			return out, &IncompleteError{Step: "reading look-aside signatures", Err: fmt.Errorf("too many signatures (the runtime fails at %d)", MaxSignatures)}
-		}
 		s, found, err := get(n)
 		if err != nil {
 			return out, err
 		}
 		if !found {
 			return out, nil
+		}
+		if n >= MaxSignatures {
+			// 127 signatures are fine; the pull fails only when
+			// signature-128 exists.
+			return out, &IncompleteError{Step: "reading look-aside signatures", Err: fmt.Errorf("too many signatures (the runtime fails when signature-%d exists)", MaxSignatures)}
 		}
 		out = append(out, s)
 		if _, _, err := s.unwrap(); err != nil {

@@ -202,6 +202,13 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 		tr.Notes = append(tr.Notes, "the policy accepts this image, but the runtime also copies its signatures while pulling, and reading them failed: the pull fails")
 		tr.Requirements = append(tr.Requirements, RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling", Reason: fetchErr.Error()})
 	}
+	if pulledAnyway && fetchErr == nil {
+		// The copy reads the signatures again after the policy check and
+		// parses every one: a blob that is not a signature fails the pull.
+		if err := sigs.parseError(); err != nil {
+			tr.Requirements = append(tr.Requirements, RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling", Reason: "reading signatures: " + err.Error()})
+		}
+	}
 	res.Accepted = !res.Incomplete && len(tr.Requirements) > 0
 	for _, rr := range tr.Requirements {
 		res.Accepted = res.Accepted && rr.Accepted
