@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/opencontainers/go-digest"
 )
@@ -47,6 +48,31 @@ type IncompleteError struct {
 
 func (e *IncompleteError) Error() string { return e.Step + ": " + e.Err.Error() }
 func (e *IncompleteError) Unwrap() error { return e.Err }
+
+// unreadableLookasideError: the look-aside URL has a scheme the runtime
+// cannot read. Every pull through it fails, whatever the policy says: a
+// configuration error, not a verdict about the image.
+type unreadableLookasideError struct{ URL string }
+
+func (e *unreadableLookasideError) Error() string {
+	return "Unsupported scheme when reading signature from " + e.URL
+}
+
+// asInvalidConfig turns an unreadable look-aside into the configuration
+// error it is; other errors give nil.
+func asInvalidConfig(err error, lookaside *policyio.LookasideMatch) *InvalidConfigError {
+	var ue *unreadableLookasideError
+	if !errors.As(err, &ue) {
+		return nil
+	}
+	d := model.Diagnostic{Severity: model.Error, Code: "lookaside-scheme",
+		Message: ue.Error() + ": the look-aside URL has no http, https or file scheme, so every pull through it fails, even under insecureAcceptAnything",
+		Fix:     "write a full URL such as https://lookaside.example.com in registries.d"}
+	if lookaside != nil {
+		d.Pos = lookaside.Pos
+	}
+	return &InvalidConfigError{Diags: model.Diagnostics{d}}
+}
 
 // countingTransport counts requests and caps response bodies.
 type countingTransport struct {
@@ -366,7 +392,7 @@ func (v *Verifier) getOne(ctx context.Context, client *http.Client, u string) (s
 		return sigSource{Where: u, Blob: data}, true, nil
 	case "http", "https":
 	default:
-		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: fmt.Errorf("Unsupported scheme when reading signature from %s", u)}
+		return sigSource{}, false, &unreadableLookasideError{URL: u}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {

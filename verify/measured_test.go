@@ -2,12 +2,15 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -147,5 +150,31 @@ func TestSignatureAPIUnderEachMechanism(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnreadableLookasideIsInvalidConfig: a look-aside URL with another
+// scheme (ftp://, none) fails every pull through it, even under
+// insecureAcceptAnything: Verify reports the configuration error (the CLI
+// exits 2), not a verdict.
+func TestUnreadableLookasideIsInvalidConfig(t *testing.T) {
+	for _, url := range []string{"ftp://lookaside.example.com/sigs", "lookaside.example.com/sigs"} {
+		for _, pol := range []string{`{"default":[{"type":"insecureAcceptAnything"}]}`,
+			`{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/alice.gpg"}]}`} {
+			n := newNode(t)
+			n.push("team/app:1")
+			n.key("alice", nil)
+			n.write("etc/containers/registries.d/default.yaml", "default-docker:\n  lookaside: "+url+"\n")
+			n.policy(pol)
+			v, err := New(Options{Paths: n.paths, Mechanism: gpg.MechXCrypto, Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := v.Verify(context.Background(), n.host+"/team/app:1")
+			var inv *InvalidConfigError
+			if !errors.As(err, &inv) || !strings.Contains(inv.Diags[0].Message, "Unsupported scheme when reading signature") {
+				t.Errorf("%s, %s: result %+v, err %v; want an invalid configuration", url, pol, res, err)
+			}
+		}
 	}
 }

@@ -141,8 +141,10 @@ type SignatureCheck struct {
 }
 
 // Verify decides for one image. The error is returned only when the
-// image reference is unusable (*UnsupportedError or a parse error); a check
-// that could not finish gives a Result with Incomplete set.
+// image reference is unusable (*UnsupportedError or a parse error) or the
+// configuration the runtime uses for it is invalid (*InvalidConfigError:
+// a look-aside URL it cannot read); a check that could not finish gives a
+// Result with Incomplete set.
 func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	img, err := ParseImage(image)
 	if err != nil {
@@ -173,6 +175,9 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	var fetchErr error
 	if needSigs {
 		m, sigs, fetchErr = v.fetch(ctx, img, res)
+		if ierr := asInvalidConfig(fetchErr, tr.Lookaside); ierr != nil {
+			return nil, ierr
+		}
 	}
 	for i, r := range choice.Requirements {
 		rr := RequirementResult{Index: i, Type: string(r.Type), Description: r.Describe(nil)}
