@@ -345,3 +345,30 @@ func TestRIPEMD160NotLinked(t *testing.T) {
 		t.Fatal("crypto.RIPEMD160 is registered: openpgp-xcrypto verdicts would differ from the node's")
 	}
 }
+
+// TestSkipsYAMLDirectories: image v5.41 and later skip a directory named
+// *.yaml in registries.d; older versions fail on it. The binary's version
+// decides; without it the mechanism implies a range, and the answer says
+// what was assumed.
+func TestSkipsYAMLDirectories(t *testing.T) {
+	tests := []struct {
+		d        Detection
+		skip     bool
+		assumed  bool
+		contains string
+	}{
+		{Detection{Mechanism: MechXCrypto, ImageVersion: "v5.38.0", Binary: "/usr/bin/crio"}, false, false, "v5.38.0"},
+		{Detection{Mechanism: MechGPGME, ImageVersion: "v5.41.2"}, true, false, "v5.41.2"},
+		{Detection{Mechanism: MechGoCrypto, ImageVersion: "v5.42.1"}, true, false, "v5.42.1"},
+		{Detection{Mechanism: MechGPGME, ImageVersion: "v5.23.1"}, false, false, "v5.23.1"},
+		{Detection{Mechanism: MechGoCrypto}, true, true, "v5.41 or later"},
+		{Detection{Mechanism: MechXCrypto}, false, true, "v5.39 or older"},
+		{Detection{Mechanism: MechGPGME}, false, true, "older than v5.41"},
+	}
+	for _, tt := range tests {
+		skip, basis := tt.d.SkipsYAMLDirectories()
+		if skip != tt.skip || !strings.Contains(basis, tt.contains) || strings.Contains(basis, "assumed") != tt.assumed {
+			t.Errorf("%+v: skip=%v (%s), want %v containing %q", tt.d, skip, basis, tt.skip, tt.contains)
+		}
+	}
+}

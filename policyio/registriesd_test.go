@@ -288,3 +288,31 @@ func TestExplain(t *testing.T) {
 		t.Errorf("bad reference: %v", err)
 	}
 }
+
+// TestYAMLDirectoryByRuntimeVersion: a directory named x.yaml fails
+// registries.d before image v5.41 and is skipped from v5.41.
+func TestYAMLDirectoryByRuntimeVersion(t *testing.T) {
+	dir := writeDir(t, map[string]string{"a.yaml": "default-docker:\n  lookaside: https://l.example.com\n"})
+	if err := os.Mkdir(filepath.Join(dir, "x.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, skip := range []bool{false, true} {
+		rd, diags := LoadRegistriesDFor(dir, RegistriesRuntime{SkipYAMLDirectories: skip, Basis: "test"})
+		if diags.HasErrors() == skip {
+			t.Errorf("skip=%v: errors=%v: %v", skip, diags.HasErrors(), diags)
+		}
+		found := false
+		for _, d := range diags {
+			found = found || d.Code == "registriesd-yaml-directory"
+		}
+		if !found {
+			t.Errorf("skip=%v: the directory is not mentioned: %v", skip, diags)
+		}
+		if rd.Default == nil || rd.Default.Lookaside != "https://l.example.com" {
+			t.Errorf("skip=%v: the other file was not read", skip)
+		}
+	}
+	if _, diags := LoadRegistriesD(dir); !diags.HasErrors() {
+		t.Error("without a known version the older rule (failure) is assumed")
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +177,24 @@ func TestUnreadableLookasideIsInvalidConfig(t *testing.T) {
 			if !errors.As(err, &inv) || !strings.Contains(inv.Diags[0].Message, "Unsupported scheme when reading signature") {
 				t.Errorf("%s, %s: result %+v, err %v; want an invalid configuration", url, pol, res, err)
 			}
+		}
+	}
+}
+
+// TestYAMLDirectoryInRegistriesD: the mechanism (standing in for the
+// runtime's containers/image version when no binary is readable) decides
+// whether a directory named x.yaml makes the configuration invalid.
+func TestYAMLDirectoryInRegistriesD(t *testing.T) {
+	n := newNode(t)
+	if err := os.MkdirAll(filepath.Join(n.paths.RegistriesD, "x.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n.policy(`{"default":[{"type":"insecureAcceptAnything"}]}`)
+	for mech, invalid := range map[gpg.Mechanism]bool{gpg.MechXCrypto: true, gpg.MechGPGME: true, gpg.MechGoCrypto: false} {
+		_, err := New(Options{Paths: n.paths, Mechanism: mech})
+		var inv *InvalidConfigError
+		if errors.As(err, &inv) != invalid {
+			t.Errorf("%s: err %v, want invalid=%v", mech, err, invalid)
 		}
 	}
 }

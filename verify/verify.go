@@ -69,18 +69,20 @@ func New(opts Options) (*Verifier, error) {
 			opts.PolicyLabel = "saved"
 		}
 	}
+	v := &Verifier{opts: opts}
+	v.detection = gpg.DetectMechanism(opts.Paths.Root)
+	if opts.Mechanism != "" {
+		// The caller's mechanism wins; the binary's containers/image
+		// version, if readable, still decides how registries.d is read.
+		v.detection = gpg.Detection{Mechanism: opts.Mechanism, Reason: "chosen by the caller", Binary: v.detection.Binary, ImageVersion: v.detection.ImageVersion}
+	}
 	if opts.Registries == nil {
-		rd, diags := policyio.LoadRegistriesD(opts.Paths.RegistriesD)
+		skip, basis := v.detection.SkipsYAMLDirectories()
+		rd, diags := policyio.LoadRegistriesDFor(opts.Paths.RegistriesD, policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis})
 		if diags.HasErrors() {
 			return nil, &InvalidConfigError{Diags: diags}
 		}
-		opts.Registries = rd
-	}
-	v := &Verifier{opts: opts}
-	if opts.Mechanism == "" {
-		v.detection = gpg.DetectMechanism(opts.Paths.Root)
-	} else {
-		v.detection = gpg.Detection{Mechanism: opts.Mechanism, Reason: "chosen by the caller"}
+		v.opts.Registries = rd
 	}
 	return v, nil
 }
