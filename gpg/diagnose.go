@@ -60,6 +60,9 @@ func DiagnoseKeyMaterial(label string, pos model.Pos, data []byte, mech Mechanis
 		switch {
 		case k.Revoked:
 			add(model.Warning, "key-revoked", "key "+name+" is revoked: its signatures are rejected", "remove it from the policy once images are re-signed")
+		case k.Created.After(now) && mech == MechGoCrypto:
+			add(model.Warning, "key-future", fmt.Sprintf("key %s was created in the future (%s; a clock problem?): go-crypto rejects its signatures (key expired)", name, k.Created.UTC().Format(time.RFC3339)),
+				"check the clock of the host that made the key, and make it again")
 		case k.Expires != nil && now.After(*k.Expires):
 			if mech == MechXCrypto {
 				add(model.Warning, "key-expired-trusted", fmt.Sprintf("key %s expired on %s, but this runtime (%s) does not check key expiry and still trusts it", name, k.Expires.Format("2006-01-02"), mech),

@@ -36,9 +36,11 @@ func FuzzVerifySignature(f *testing.F) {
 	f.Add([]byte("This is invalid"))
 	f.Add([]byte{0xa3, 0x01, 0x02})
 	f.Fuzz(func(t *testing.T, blob []byte) {
-		v, err := VerifySignature(blob, [][]byte{ring}, MechGoCrypto, testNow)
-		if err == nil && v.SignerFingerprint != fingerprint(k.rsa.PrimaryKey) {
-			t.Fatalf("accepted with signer %s", v.SignerFingerprint)
+		for _, mech := range Mechanisms {
+			v, err := VerifySignature(blob, [][]byte{ring}, mech, testNow)
+			if err == nil && v.SignerFingerprint != fingerprint(k.rsa.PrimaryKey) {
+				t.Fatalf("%s: accepted with signer %s", mech, v.SignerFingerprint)
+			}
 		}
 	})
 }

@@ -145,6 +145,8 @@ func keyStatus(k KeyInfo, loadable bool, mech Mechanism, now time.Time) string {
 		return "unusable: " + string(mech) + " does not load it from this file"
 	case k.Revoked:
 		return "revoked"
+	case k.Created.After(now) && mech == MechGoCrypto:
+		return "created in the future: " + string(mech) + " rejects its signatures"
 	case k.Expires != nil && now.After(*k.Expires) && mech != MechXCrypto:
 		return "expired"
 	case k.Expires != nil && now.After(*k.Expires):

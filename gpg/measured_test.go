@@ -372,3 +372,28 @@ func TestSkipsYAMLDirectories(t *testing.T) {
 		}
 	}
 }
+
+// TestFutureKeyDiagnostics: lint says what each mechanism makes of a key
+// created in the future: x/crypto uses it, go-crypto rejects its
+// signatures, GnuPG does not import it.
+func TestFutureKeyDiagnostics(t *testing.T) {
+	future := newKey(t, "future", keyOpts{created: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)})
+	data := publicBytes(t, future)
+	want := map[Mechanism]string{MechXCrypto: "", MechGoCrypto: "key-future", MechGPGME: "key-not-openpgp"}
+	for mech, code := range want {
+		diags := DiagnoseKeyMaterial("/etc/gpg/future.gpg", model.Pos{}, data, mech, testNow)
+		var codes []string
+		for _, d := range diags {
+			codes = append(codes, d.Code)
+			if code == "key-not-openpgp" && d.Code == code && !strings.Contains(d.Message, "created in the future") {
+				t.Errorf("%s: %s does not say why", mech, d.Message)
+			}
+		}
+		if code == "" && slices.ContainsFunc(codes, func(c string) bool { return c == "key-future" || c == "key-not-openpgp" }) {
+			t.Errorf("%s: %v, x/crypto uses the key", mech, codes)
+		}
+		if code != "" && !slices.Contains(codes, code) {
+			t.Errorf("%s: %v, want %s", mech, codes, code)
+		}
+	}
+}

@@ -21,7 +21,8 @@ import (
 // xcryptoKeyring loads one key file as containers/image's
 // importKeysFromBytes does with x/crypto: a binary ring, else the first
 // armored block; when both fail, the binary parser's error.
-func xcryptoKeyring(data []byte) (xopenpgp.EntityList, error) {
+func xcryptoKeyring(data []byte) (_ xopenpgp.EntityList, err error) {
+	defer recoverXCrypto(&err)
 	el, err := xopenpgp.ReadKeyRing(bytes.NewReader(data))
 	if err != nil {
 		armored, aerr := xopenpgp.ReadArmoredKeyRing(bytes.NewReader(data))
@@ -42,7 +43,8 @@ func xcryptoKeyring(data []byte) (xopenpgp.EntityList, error) {
 // verifyXCrypto is mechanism_openpgp.go's Verify of image v5.38 with the
 // library's clock replaced by now (x/crypto itself reads no clock while
 // verifying; only the signature-expiry check does).
-func verifyXCrypto(blob []byte, keyrings [][]byte, now time.Time) (*Verified, error) {
+func verifyXCrypto(blob []byte, keyrings [][]byte, now time.Time) (_ *Verified, err error) {
+	defer recoverXCrypto(&err)
 	var ring xopenpgp.EntityList
 	owner := map[*xopenpgp.Entity]int{}
 	for i, data := range keyrings {
@@ -101,6 +103,15 @@ func verifyXCrypto(blob []byte, keyrings [][]byte, now time.Time) (*Verified, er
 		KeyringIndex:      owner[md.SignedBy.Entity],
 		Created:           created,
 	}, nil
+}
+
+// recoverXCrypto turns a panic inside the frozen library (hostile input
+// it was never hardened against) into a rejection: imgtrust must not
+// crash, and the runtime cannot accept such a blob either.
+func recoverXCrypto(err *error) {
+	if r := recover(); r != nil {
+		*err = reject(ReasonBadSignature, "x/crypto panicked on this input (%v): the runtime cannot accept it", r)
+	}
 }
 
 // xcryptoMissingSigner is x/crypto's "Key not found", with the reason when

@@ -18,10 +18,11 @@ import (
 type Mechanism string
 
 const (
-	// MechXCrypto: containers_image_openpgp builds up to image v5.40 (kiOS
-	// CRI-O): the frozen golang.org/x/crypto/openpgp.
+	// MechXCrypto: containers_image_openpgp builds up to image v5.39.x
+	// (kiOS CRI-O): the frozen golang.org/x/crypto/openpgp.
 	MechXCrypto Mechanism = "openpgp-xcrypto"
-	// MechGoCrypto: containers_image_openpgp builds after v5.40.
+	// MechGoCrypto: containers_image_openpgp builds from v5.41:
+	// ProtonMail/go-crypto.
 	MechGoCrypto Mechanism = "openpgp-gocrypto"
 	// MechGPGME: default (distribution) builds, through GnuPG.
 	MechGPGME Mechanism = "gpgme"
