@@ -328,6 +328,10 @@ func TestGPGMEKeyFilesAndSignatureFormats(t *testing.T) {
 			map[Mechanism]verdict{MechXCrypto: "!", MechGoCrypto: "!", MechGPGME: ""}},
 		{"cleartext signature", clear.Bytes(), publicBytes(t, k.other),
 			map[Mechanism]verdict{MechXCrypto: "!", MechGoCrypto: "!", MechGPGME: ""}},
+		{"cleartext signature by a key not in the ring", clear.Bytes(), publicBytes(t, k.rsa),
+			map[Mechanism]verdict{MechXCrypto: "!", MechGoCrypto: "!", MechGPGME: "Invalid GPG signature"}},
+		{"armored signature by a key not in the ring", armoredSig.Bytes(), publicBytes(t, k.rsa),
+			map[Mechanism]verdict{MechXCrypto: "!", MechGoCrypto: "!", MechGPGME: "Key not found"}},
 	}
 	for _, tt := range tests {
 		for _, mech := range Mechanisms {

@@ -153,39 +153,26 @@ func verifyCleartextGPGME(blob []byte, ring openpgp.EntityList, owner map[*openp
 		return nil, reject(ReasonNotSigned, "not a signed message: malformed cleartext signature")
 	}
 	cfg := &packet.Config{Time: func() time.Time { return now }}
+	// go-crypto returns the signature and signer also when only the
+	// validity checks failed, so that futureOnly can look at them.
 	sig, signer, err := openpgp.VerifyDetachedSignature(ring, bytes.NewReader(b.Bytes), b.ArmoredSignature.Body, cfg)
-	if signer == nil {
-		if err == nil || sig == nil {
-			return nil, reject(ReasonUnknownSigner, "Key not found for the cleartext signature: %v", err)
-		}
+	if sig == nil || signer == nil {
+		return nil, reject(ReasonUnknownSigner, "Invalid GPG signature: no known key made this cleartext signature: %v", err)
 	}
 	if err != nil {
 		var key *openpgp.Key
-		if sig != nil && sig.IssuerKeyId != nil {
+		if sig.IssuerKeyId != nil {
 			if keys := ring.KeysById(*sig.IssuerKeyId); len(keys) > 0 {
 				key = &keys[0]
 			}
 		}
-		md := &openpgp.MessageDetails{}
-		if sig != nil && sig.IssuerKeyId != nil {
-			md.SignedByKeyId = *sig.IssuerKeyId
-		}
 		if !futureOnly(err, sig, key, now) {
-			return nil, gpgmeSignatureError(err, md)
+			return nil, gpgmeSignatureError(err, &openpgp.MessageDetails{SignedByKeyId: signer.PrimaryKey.KeyId})
 		}
 	}
-	v := &Verified{Payload: b.Plaintext, KeyringIndex: owner[signer]}
-	if signer != nil {
-		v.SignerFingerprint = fingerprint(signer.PrimaryKey)
-	}
-	if sig != nil {
-		v.Created = sig.CreationTime
-		if sig.IssuerKeyId != nil {
-			v.SigningKeyID = fmt.Sprintf("%016X", *sig.IssuerKeyId)
-		}
-	}
-	if v.SignerFingerprint == "" {
-		return nil, reject(ReasonUnknownSigner, "Key not found for the cleartext signature")
+	v := &Verified{Payload: b.Plaintext, SignerFingerprint: fingerprint(signer.PrimaryKey), KeyringIndex: owner[signer], Created: sig.CreationTime}
+	if sig.IssuerKeyId != nil {
+		v.SigningKeyID = fmt.Sprintf("%016X", *sig.IssuerKeyId)
 	}
 	return v, nil
 }
