@@ -56,7 +56,7 @@ func lintBenchRoot(tb testing.TB, n int) policyio.Paths {
 func BenchmarkLint3000(b *testing.B) {
 	paths := lintBenchRoot(b, 3000)
 	for b.Loop() {
-		if _, _, err := lintNode(paths, gpg.MechGoCrypto); err != nil {
+		if _, _, err := lintNode(paths, gpg.Detection{Mechanism: gpg.MechGoCrypto}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -21,7 +21,9 @@ func FuzzParseKeyring(f *testing.F) {
 		if err == nil && len(kr.Keys) == 0 {
 			t.Fatal("no keys and no error")
 		}
-		LoadRuntimeKeyring(data, MechXCrypto)
+		for _, m := range Mechanisms {
+			RuntimeFingerprints(data, m, testNow)
+		}
 	})
 }
 
@@ -34,9 +36,11 @@ func FuzzVerifySignature(f *testing.F) {
 	f.Add([]byte("This is invalid"))
 	f.Add([]byte{0xa3, 0x01, 0x02})
 	f.Fuzz(func(t *testing.T, blob []byte) {
-		v, err := VerifySignature(blob, [][]byte{ring}, MechGoCrypto, testNow)
-		if err == nil && v.SignerFingerprint != fingerprint(k.rsa.PrimaryKey) {
-			t.Fatalf("accepted with signer %s", v.SignerFingerprint)
+		for _, mech := range Mechanisms {
+			v, err := VerifySignature(blob, [][]byte{ring}, mech, testNow)
+			if err == nil && v.SignerFingerprint != fingerprint(k.rsa.PrimaryKey) {
+				t.Fatalf("%s: accepted with signer %s", mech, v.SignerFingerprint)
+			}
 		}
 	})
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/opencontainers/go-digest"
 )
@@ -31,7 +32,8 @@ import (
 const (
 	MaxManifestSize  = 4 << 20
 	MaxSignatureSize = 4 << 20
-	// MaxSignatures: the runtime fails on the 128th look-aside signature.
+	// MaxSignatures: the runtime fails when signature-128 exists (127
+	// are fine).
 	MaxSignatures = 128
 )
 
@@ -44,6 +46,31 @@ type IncompleteError struct {
 
 func (e *IncompleteError) Error() string { return e.Step + ": " + e.Err.Error() }
 func (e *IncompleteError) Unwrap() error { return e.Err }
+
+// unreadableLookasideError: the look-aside URL has a scheme the runtime
+// cannot read. Every pull through it fails, whatever the policy says: a
+// configuration error, not a verdict about the image.
+type unreadableLookasideError struct{ URL string }
+
+func (e *unreadableLookasideError) Error() string {
+	return "Unsupported scheme when reading signature from " + e.URL
+}
+
+// asInvalidConfig turns an unreadable look-aside into the configuration
+// error it is; other errors give nil.
+func asInvalidConfig(err error, lookaside *policyio.LookasideMatch) *InvalidConfigError {
+	var ue *unreadableLookasideError
+	if !errors.As(err, &ue) {
+		return nil
+	}
+	d := model.Diagnostic{Severity: model.Error, Code: "lookaside-scheme",
+		Message: ue.Error() + ": the look-aside URL has no http, https or file scheme, so every pull through it fails, even under insecureAcceptAnything",
+		Fix:     "write a full URL such as https://lookaside.example.com in registries.d"}
+	if lookaside != nil {
+		d.Pos = lookaside.Pos
+	}
+	return &InvalidConfigError{Diags: model.Diagnostics{d}}
+}
 
 // countingTransport counts requests and caps response bodies.
 type countingTransport struct {
@@ -272,6 +299,17 @@ func (s sigSource) unwrap() (data []byte, simple bool, err error) {
 	return envelope(s.Blob)
 }
 
+// parseError is the error the runtime's signature reader fails with on
+// the first blob it cannot parse (internal/signature.FromBlob), if any.
+func (s signatures) parseError() error {
+	for _, src := range s.lookaside {
+		if _, _, err := src.unwrap(); err != nil {
+			return fmt.Errorf("parsing signature %s: %w", src.Where, err)
+		}
+	}
+	return nil
+}
+
 // lookasideSignatures reads signature-1, -2, … from the look-aside base,
 // stopping at the first that does not exist, as the runtime does. The
 // first two are fetched together, which saves a round trip for the usual
@@ -320,15 +358,17 @@ func (v *Verifier) lookasideSignatures(ctx context.Context, base string, img *Im
 		}
 	}
 	for n := 3; ; n++ {
-		if n >= MaxSignatures {
-			return out, &IncompleteError{Step: "reading look-aside signatures", Err: fmt.Errorf("too many signatures (the runtime fails at %d)", MaxSignatures)}
-		}
 		s, found, err := get(n)
 		if err != nil {
 			return out, err
 		}
 		if !found {
 			return out, nil
+		}
+		if n >= MaxSignatures {
+			// 127 signatures are fine; the pull fails only when
+			// signature-128 exists.
+			return out, &IncompleteError{Step: "reading look-aside signatures", Err: fmt.Errorf("too many signatures (the runtime fails when signature-%d exists)", MaxSignatures)}
 		}
 		out = append(out, s)
 		if _, _, err := s.unwrap(); err != nil {
@@ -354,7 +394,7 @@ func (v *Verifier) getOne(ctx context.Context, client *http.Client, u string) (s
 		return sigSource{Where: u, Blob: data}, true, nil
 	case "http", "https":
 	default:
-		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: fmt.Errorf("Unsupported scheme when reading signature from %s", u)}
+		return sigSource{}, false, &unreadableLookasideError{URL: u}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {

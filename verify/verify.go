@@ -68,18 +68,20 @@ func New(opts Options) (*Verifier, error) {
 			opts.PolicyLabel = "saved"
 		}
 	}
+	v := &Verifier{opts: opts, net: newSharedClient(opts.TLSVerify, opts.Timeout)}
+	v.detection = gpg.DetectMechanism(opts.Paths.Root)
+	if opts.Mechanism != "" {
+		// The caller's mechanism wins; the binary's containers/image
+		// version, if readable, still decides how registries.d is read.
+		v.detection = gpg.Detection{Mechanism: opts.Mechanism, Reason: "chosen by the caller", Binary: v.detection.Binary, ImageVersion: v.detection.ImageVersion}
+	}
 	if opts.Registries == nil {
-		rd, diags := policyio.LoadRegistriesD(opts.Paths.RegistriesD)
+		skip, basis := v.detection.SkipsYAMLDirectories()
+		rd, diags := policyio.LoadRegistriesDFor(opts.Paths.RegistriesD, policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis})
 		if diags.HasErrors() {
 			return nil, &InvalidConfigError{Diags: diags}
 		}
-		opts.Registries = rd
-	}
-	v := &Verifier{opts: opts, net: newSharedClient(opts.TLSVerify, opts.Timeout)}
-	if opts.Mechanism == "" {
-		v.detection = gpg.DetectMechanism(opts.Paths.Root)
-	} else {
-		v.detection = gpg.Detection{Mechanism: opts.Mechanism, Reason: "chosen by the caller"}
+		v.opts.Registries = rd
 	}
 	return v, nil
 }
@@ -156,8 +158,10 @@ type SignatureCheck struct {
 }
 
 // Verify decides for one image. The error is returned only when the
-// image reference is unusable (*UnsupportedError or a parse error); a check
-// that could not finish gives a Result with Incomplete set.
+// image reference is unusable (*UnsupportedError or a parse error) or the
+// configuration the runtime uses for it is invalid (*InvalidConfigError:
+// a look-aside URL it cannot read); a check that could not finish gives a
+// Result with Incomplete set.
 func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	img, err := ParseImage(image)
 	if err != nil {
@@ -188,6 +192,9 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	var fetchErr error
 	if needSigs {
 		m, sigs, fetchErr = v.fetch(ctx, img, res)
+		if ierr := asInvalidConfig(fetchErr, tr.Lookaside); ierr != nil {
+			return nil, ierr
+		}
 	}
 	ec := &evalContext{v: v, img: img, m: m, sigs: sigs}
 	for i, r := range choice.Requirements {
@@ -201,6 +208,15 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 		pull := RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling"}
 		pull.setOutcome("", asKind(KindUnreadable, fetchErr))
 		tr.Requirements = append(tr.Requirements, pull)
+	}
+	if pulledAnyway && fetchErr == nil {
+		// The copy reads the signatures again after the policy check and
+		// parses every one: a blob that is not a signature fails the pull.
+		if err := sigs.parseError(); err != nil {
+			pull := RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling"}
+			pull.setOutcome("", asKind(KindInvalidSignature, fmt.Errorf("reading signatures: %w", err)))
+			tr.Requirements = append(tr.Requirements, pull)
+		}
 	}
 	res.Accepted = !res.Incomplete && len(tr.Requirements) > 0
 	for _, rr := range tr.Requirements {

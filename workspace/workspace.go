@@ -21,6 +21,9 @@ type Workspace struct {
 	// Inspect looks inside key files for Problems; nil checks only that
 	// they exist.
 	Inspect policyio.KeyInspector
+	// Runtime is how the node's runtime reads registries.d (its
+	// containers/image version); the zero value assumes one before v5.41.
+	Runtime policyio.RegistriesRuntime
 
 	policyFile *policyio.PolicyFile
 	staged     *model.Policy
@@ -147,7 +150,11 @@ func (w *Workspace) Problems() model.Diagnostics {
 		diags = append(diags, r.diags...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
-	rd, rdDiags := policyio.LoadRegistriesD(w.Paths.RegistriesD)
+	rt := w.Runtime
+	if rt.Basis == "" {
+		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
+	}
+	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.RegistriesD, rt)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
 	diags = append(diags, NodeDiagnostics(w.Paths)...)
