@@ -7,8 +7,10 @@ package workspace
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/aymanbagabas/go-udiff"
+	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 )
@@ -21,6 +23,10 @@ type Workspace struct {
 	// Inspect looks inside key files for Problems; nil checks only that
 	// they exist.
 	Inspect policyio.KeyInspector
+	// Keys reads the key files policy.json names, for the widening check;
+	// Open reads them under Paths.Root. CompareKeys compares OpenPGP keys.
+	Keys        policyio.KeyFiles
+	CompareKeys policyio.KeyComparer
 
 	policyFile *policyio.PolicyFile
 	staged     *model.Policy
@@ -35,7 +41,8 @@ type edit struct {
 // Open loads the node's policy. A missing policy.json is not an error:
 // the workspace starts from an empty policy that the admin fills in.
 func Open(paths policyio.Paths) (*Workspace, error) {
-	w := &Workspace{Paths: paths, AuditLog: paths.Host(DefaultAuditLog)}
+	w := &Workspace{Paths: paths, AuditLog: paths.Host(DefaultAuditLog),
+		Keys: policyio.DiskKeyFiles(paths), CompareKeys: gpg.CompareKeys}
 	if err := w.Reload(); err != nil {
 		return nil, err
 	}
@@ -161,7 +168,7 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 		Old:           old,
 		New:           data,
 		Diff:          udiff.Unified(w.Paths.Policy, w.Paths.Policy+" (new)", string(old), string(data)),
-		Weakenings:    policyio.Weakenings(w.policyFile.Policy, newPol),
+		Weakenings:    w.Widenings(newPol, nil),
 		DropsComments: w.policyFile.HasComments(),
 	}, nil
 }
@@ -181,12 +188,30 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 	}
 	if _, err := policyio.SavePolicy(w.policyFile, w.staged, policyio.SaveOptions{
 		AuditLog: w.AuditLog, Summary: summary, AllowWeaken: allowWeaken,
+		Keys: w.Keys, CompareKeys: w.CompareKeys,
 	}); err != nil {
 		return err
 	}
 	w.staged = w.policyFile.Policy.Clone()
 	w.history = nil
 	return nil
+}
+
+// Widenings compares the policy on disk, with the key files as they are,
+// and cur with key files that are the same except for replaced (node
+// path -> new content, for a key import about to be written).
+func (w *Workspace) Widenings(cur *model.Policy, replaced map[string][]byte) []policyio.Weakening {
+	curKeys := w.Keys
+	if len(replaced) > 0 && w.Keys != nil {
+		curKeys = func(nodePath string) ([]byte, error) {
+			if data, ok := replaced[filepath.Clean(nodePath)]; ok {
+				return data, nil
+			}
+			return w.Keys(nodePath)
+		}
+	}
+	return policyio.Widenings(policyio.TrustState{Policy: w.policyFile.LoadedPolicy(), Keys: w.Keys},
+		policyio.TrustState{Policy: cur, Keys: curKeys}, w.CompareKeys)
 }
 
 func (w *Workspace) summary() string {
