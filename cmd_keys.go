@@ -2,11 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -195,22 +195,55 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		return exitUsage
 	}
 	// Check the policy edit first, so that a bad --reference writes nothing.
-	var ws *workspace.Workspace
 	if o.reference != "" {
 		if msg := policyio.CheckIdentity(model.Identity{Type: model.IdentityType(o.identity)}); msg != "" || !validIdentityType(o.identity) {
 			fmt.Fprintf(a.stderr, "imgtrust keys import: --identity %q: use matchRepoDigestOrExact, matchRepository or matchExact\n", o.identity)
 			return exitUsage
 		}
-		if ws, err = workspace.Open(paths); err != nil {
+	}
+	// The workspace is needed without --reference too: a key file that
+	// policy.json names changes what the node trusts when it is written.
+	ws, err := workspace.Open(paths)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys import:", err)
+		return exitUsage
+	}
+	if o.reference != "" && ws.PolicyFile().Exists && ws.Policy() == nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys import: policy.json cannot be read (run imgtrust lint); nothing was written")
+		return exitFindings
+	}
+	opts := gpg.ImportOptions{Name: o.name, Force: o.force, AuditLog: paths.Host(workspace.DefaultAuditLog)}
+	planOpts := opts
+	planOpts.DryRun = true
+	plan, err := gpg.Import(data, paths, planOpts)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys import:", err)
+		return exitFindings
+	}
+	idType := model.IdentityType(o.identity)
+	created := !ws.PolicyFile().Exists
+	if o.reference != "" {
+		ws.Edit(fmt.Sprintf("require signatures by %s for %s", plan.NodePath, o.reference), func(p *model.Policy) {
+			if p.Default == nil {
+				p.Default = model.Requirements{{Type: model.Reject}}
+			}
+			p.SetScope(model.TransportDocker, o.reference, model.Requirements{referenceRule(plan.NodePath, nil, idType)})
+		})
+	}
+	if !o.allowWeaken {
+		if widen, err := importWidenings(ws, data, plan, o.reference, idType); err != nil {
 			fmt.Fprintln(a.stderr, "imgtrust keys import:", err)
-			return exitUsage
-		}
-		if ws.PolicyFile().Exists && ws.Policy() == nil {
-			fmt.Fprintln(a.stderr, "imgtrust keys import: policy.json cannot be read (run imgtrust lint); nothing was written")
+			return exitFindings
+		} else if len(widen) > 0 {
+			fmt.Fprintln(a.stderr, "imgtrust keys import: refused, nothing was written: this import widens trust beyond what was asked:")
+			for _, w := range widen {
+				fmt.Fprintln(a.stderr, "  -", w.String())
+			}
+			fmt.Fprintln(a.stderr, "repeat with --allow-weaken if this is intended")
 			return exitFindings
 		}
 	}
-	res, err := gpg.Import(data, paths, gpg.ImportOptions{Name: o.name, Force: o.force, AuditLog: paths.Host(workspace.DefaultAuditLog)})
+	res, err := gpg.Import(data, paths, opts)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys import:", err)
 		return exitFindings
@@ -223,38 +256,13 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 	} else {
 		fmt.Fprintf(a.stdout, "imported to %s\n", res.NodePath)
 	}
-	if ws == nil {
+	if o.reference == "" {
 		return exitOK
 	}
-	idType := model.IdentityType(o.identity)
-	created := ws.PolicyFile() == nil || !ws.PolicyFile().Exists
-	ws.Edit(fmt.Sprintf("require signatures by %s for %s", res.NodePath, o.reference), func(p *model.Policy) {
-		if p.Default == nil {
-			p.Default = model.Requirements{{Type: model.Reject}}
-		}
-		req := &model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: res.NodePath}
-		if idType != model.MatchRepoDigestOrExact {
-			req.SignedIdentity = &model.Identity{Type: idType}
-		}
-		p.SetScope(model.TransportDocker, o.reference, model.Requirements{req})
-	})
-	// Asking for --reference is consent to trust this key for that scope;
-	// any other widening still needs --allow-weaken.
-	allow := o.allowWeaken
-	if ch, err := ws.PolicyChange(); err == nil && ch != nil && !allow {
-		allow = true
-		for _, w := range ch.Weakenings {
-			if w.List != (model.ScopeRef{Transport: model.TransportDocker, Scope: o.reference}) {
-				allow = false
-			}
-		}
-	}
-	if err := ws.Save("", allow); err != nil {
+	// What the save widens was checked above, with the key file as it was
+	// before the import (or consented to with --allow-weaken).
+	if err := ws.Save("", true); err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust keys import: the key is imported, but policy.json was not changed: %v\n", err)
-		var we *policyio.WeakenError
-		if errors.As(err, &we) {
-			fmt.Fprintln(a.stderr, "repeat with --allow-weaken if this is intended")
-		}
 		return exitFindings
 	}
 	fmt.Fprintf(a.stdout, "policy.json: docker scope %q now requires a signature by this key\n", o.reference)
@@ -265,6 +273,57 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		fmt.Fprintln(a.stdout, "  run imgtrust and press w (guided setup) to decide what else the node may pull, the pause image first")
 	}
 	return exitOK
+}
+
+// referenceRule is the signedBy rule --reference writes: by the key file
+// at nodePath, or (for the consent check) by inline key data.
+func referenceRule(nodePath string, keyData []byte, idType model.IdentityType) *model.Requirement {
+	req := &model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: nodePath, KeyData: keyData}
+	if keyData != nil {
+		req.KeyPath = ""
+	}
+	if idType != model.MatchRepoDigestOrExact {
+		req.SignedIdentity = &model.Identity{Type: idType}
+	}
+	return req
+}
+
+// importWidenings says how an import (the key file it writes, the
+// --reference rule it adds) widens trust beyond what the admin asked for.
+// Asking for --reference is consent to trust exactly the imported keys for
+// that scope; the comparison starts from the policy with that consent
+// applied, with the imported keys inline. So a scope pointed at a file that
+// holds other keys too, or a key file replaced under a rule that uses it,
+// is reported.
+func importWidenings(ws *workspace.Workspace, data []byte, plan *gpg.ImportResult, reference string, idType model.IdentityType) ([]policyio.Weakening, error) {
+	replaced := map[string][]byte{}
+	if plan.Data != nil {
+		replaced[filepath.Clean(plan.NodePath)] = plan.Data
+	}
+	base := ws.PolicyFile().LoadedPolicy()
+	if reference != "" {
+		kr, err := gpg.ParseKeyring(data)
+		if err != nil {
+			return nil, err
+		}
+		pub, err := kr.PublicBytes()
+		if err != nil {
+			return nil, err
+		}
+		if base == nil {
+			// The runtime refuses every pull today (no policy.json, or one
+			// it cannot load): the consent covers this one scope only.
+			base = &model.Policy{Default: model.Requirements{{Type: model.Reject}}}
+		} else {
+			base = base.Clone()
+		}
+		base.SetScope(model.TransportDocker, reference, model.Requirements{referenceRule("", pub, idType)})
+	}
+	cur := ws.Policy()
+	if reference == "" {
+		cur = ws.PolicyFile().LoadedPolicy() // no policy edit
+	}
+	return ws.WideningsFrom(base, cur, replaced), nil
 }
 
 func validIdentityType(s string) bool {

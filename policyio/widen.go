@@ -467,15 +467,20 @@ func (w *widener) addedKeys(or, nr *model.Requirement) (added, before []string) 
 	if subsetSources(ns, os) && subsetSources(os, ns) {
 		return nil, nil
 	}
+	var oldData, curData [][]byte
+	nothing := "" // set when old trusted nobody
 	for _, s := range os {
 		before = append(before, s.name())
 		if s.absent || !s.known {
-			return []string{"the keys in " + names(ns)}, []string{"nobody: " + s.name() + " cannot be read, so every image was refused"}
+			nothing = "nobody (" + s.name() + " cannot be read, so every image was refused)"
 		}
-	}
-	var oldData, curData [][]byte
-	for _, s := range os {
 		oldData = append(oldData, s.data)
+	}
+	if nothing != "" {
+		oldData, before = nil, []string{nothing}
+		if w.keys == nil {
+			return []string{"the keys in " + names(ns)}, before
+		}
 	}
 	for _, s := range ns {
 		if !s.known {
@@ -498,6 +503,9 @@ func (w *widener) addedKeys(or, nr *model.Requirement) (added, before []string) 
 		return added, before
 	}
 	a, b := w.keys(oldData, curData)
+	if nothing != "" {
+		b = before
+	}
 	return append(added, a...), b
 }
 

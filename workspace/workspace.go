@@ -201,6 +201,13 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 // and cur with key files that are the same except for replaced (node
 // path -> new content, for a key import about to be written).
 func (w *Workspace) Widenings(cur *model.Policy, replaced map[string][]byte) []policyio.Weakening {
+	return w.WideningsFrom(w.policyFile.LoadedPolicy(), cur, replaced)
+}
+
+// WideningsFrom is Widenings from base (nil: a policy the runtime cannot
+// load) instead of the policy on disk: a caller that has consent for one
+// change compares with the policy that change alone gives.
+func (w *Workspace) WideningsFrom(base, cur *model.Policy, replaced map[string][]byte) []policyio.Weakening {
 	curKeys := w.Keys
 	if len(replaced) > 0 && w.Keys != nil {
 		curKeys = func(nodePath string) ([]byte, error) {
@@ -210,7 +217,7 @@ func (w *Workspace) Widenings(cur *model.Policy, replaced map[string][]byte) []p
 			return w.Keys(nodePath)
 		}
 	}
-	return policyio.Widenings(policyio.TrustState{Policy: w.policyFile.LoadedPolicy(), Keys: w.Keys},
+	return policyio.Widenings(policyio.TrustState{Policy: base, Keys: w.Keys},
 		policyio.TrustState{Policy: cur, Keys: curKeys}, w.CompareKeys)
 }
 
