@@ -282,14 +282,25 @@ func (w *widener) gained(o, n applied) []string {
 	if o.unloadable || len(o.reqs) == 0 || hasRejecting(o.reqs) {
 		return []string{"were all refused (" + o.describe() + "); now accepted when: " + n.describe()}
 	}
-	var out []string
+	// Which old requirements some new one covers; a new requirement that
+	// covers one is not the one to blame for another (with two signedBy
+	// rules made one, the other is "no longer needed").
+	used := make([]bool, len(n.reqs))
+	var missing []*model.Requirement
 	for _, or := range o.reqs {
 		if or.Type == model.InsecureAcceptAnything {
 			continue
 		}
-		if why := w.uncovered(or, n.reqs); why != "" {
-			out = append(out, why)
+		i := slices.IndexFunc(n.reqs, func(nr *model.Requirement) bool { r, _ := w.covers(nr, or); return r == "" })
+		if i < 0 {
+			missing = append(missing, or)
+			continue
 		}
+		used[i] = true
+	}
+	var out []string
+	for _, or := range missing {
+		out = append(out, w.uncovered(or, n.reqs, used))
 	}
 	return out
 }
@@ -304,21 +315,13 @@ func hasRejecting(reqs model.Requirements) bool {
 	return false
 }
 
-// uncovered returns "" when some requirement of cur is at least as strict
-// as or (every image cur's requirement accepts, or accepts), else why not.
-func (w *widener) uncovered(or *model.Requirement, cur model.Requirements) string {
-	var why string
-	for _, nr := range cur {
-		reason, same := w.covers(nr, or)
-		if reason == "" {
-			return ""
+// uncovered says why no requirement of cur is at least as strict as or,
+// blaming the first requirement of or's kind that covers no other.
+func (w *widener) uncovered(or *model.Requirement, cur model.Requirements, used []bool) string {
+	for i, nr := range cur {
+		if reason, same := w.covers(nr, or); same && !used[i] && reason != "" {
+			return reason
 		}
-		if same && why == "" {
-			why = reason
-		}
-	}
-	if why != "" {
-		return why
 	}
 	if onlyAcceptAnything(cur) {
 		return "are accepted signed or not; before: " + or.Describe(nil)
@@ -519,7 +522,7 @@ func (w *widener) sigstoreWider(nr, or *model.Requirement) []string {
 	case len(nk) > 0 && len(ok) == 0:
 		out = append(out, "signatures by the public keys "+names(nk)+" are now accepted; before only certificates")
 	case !subsetSources(nk, ok):
-		out = append(out, "signatures by "+names(nk)+" are now accepted; before only by "+names(ok))
+		out = append(out, "signatures by "+changedNames(nk, ok)+" are now accepted; before only by "+names(ok))
 	}
 	if f := w.fulcioWider(nr.Fulcio, or.Fulcio); f != "" {
 		out = append(out, f)
@@ -536,6 +539,24 @@ func (w *widener) sigstoreWider(nr, or *model.Requirement) []string {
 		}
 	}
 	return out
+}
+
+// changedNames names the sources of cur that old does not have, saying
+// when a file kept its name but not its content.
+func changedNames(cur, old []source) string {
+	var out []string
+	for _, n := range cur {
+		switch {
+		case slices.ContainsFunc(old, func(o source) bool { return sameSource(n, o) }):
+		case n.path != "" && slices.ContainsFunc(old, func(o source) bool { return o.path == n.path }):
+			out = append(out, "the new content of "+n.path)
+		case n.path == "":
+			out = append(out, "other inline key data")
+		default:
+			out = append(out, n.path)
+		}
+	}
+	return orNone(out)
 }
 
 func names(ss []source) string {
@@ -597,16 +618,25 @@ func (w *widener) fulcioWider(n, o *model.Fulcio) string {
 	if n.OIDCIssuer != o.OIDCIssuer {
 		diffs = append(diffs, fmt.Sprintf("OIDC issuer %q (before %q)", n.OIDCIssuer, o.OIDCIssuer))
 	}
-	if n.SubjectEmail != o.SubjectEmail {
-		diffs = append(diffs, fmt.Sprintf("subject e-mail %q (before %q)", n.SubjectEmail, o.SubjectEmail))
-	}
-	if o.BuildSignerURI != "" && n.BuildSignerURI != o.BuildSignerURI {
-		diffs = append(diffs, fmt.Sprintf("build signer %q (before %q)", n.BuildSignerURI, o.BuildSignerURI))
-	}
+	diffs = fieldDiff(diffs, "subject e-mail", n.SubjectEmail, o.SubjectEmail, true)
+	diffs = fieldDiff(diffs, "build signer", n.BuildSignerURI, o.BuildSignerURI, false)
 	if len(diffs) == 0 {
 		return ""
 	}
 	return "Fulcio certificates with " + strings.Join(diffs, ", ") + " are now accepted"
+}
+
+// fieldDiff notes a certificate condition that accepts more: another
+// value, or none where old checked one. always: the field is checked even
+// when empty (Fulcio's e-mail must be in the certificate as given).
+func fieldDiff(diffs []string, label, n, o string, always bool) []string {
+	switch {
+	case n == o || (o == "" && !always):
+		return diffs
+	case n == "":
+		return append(diffs, fmt.Sprintf("any %s (before %q)", label, o))
+	}
+	return append(diffs, fmt.Sprintf("%s %q (before %q)", label, n, o))
 }
 
 func (w *widener) pkiWider(n, o *model.PKI) string {
@@ -625,12 +655,8 @@ func (w *widener) pkiWider(n, o *model.PKI) string {
 	if !w.sameFileOrData(n.CAIntermediatesPath, n.CAIntermediatesData, o.CAIntermediatesPath, o.CAIntermediatesData) {
 		diffs = append(diffs, "other intermediates")
 	}
-	if o.SubjectEmail != "" && n.SubjectEmail != o.SubjectEmail {
-		diffs = append(diffs, fmt.Sprintf("subject e-mail %q (before %q)", n.SubjectEmail, o.SubjectEmail))
-	}
-	if o.SubjectHostname != "" && n.SubjectHostname != o.SubjectHostname {
-		diffs = append(diffs, fmt.Sprintf("subject hostname %q (before %q)", n.SubjectHostname, o.SubjectHostname))
-	}
+	diffs = fieldDiff(diffs, "subject e-mail", n.SubjectEmail, o.SubjectEmail, false)
+	diffs = fieldDiff(diffs, "subject hostname", n.SubjectHostname, o.SubjectHostname, false)
 	if len(diffs) == 0 {
 		return ""
 	}
