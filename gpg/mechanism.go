@@ -200,8 +200,13 @@ func classify(err error, md *openpgp.MessageDetails, mech Mechanism, now time.Ti
 		if mech == MechXCrypto {
 			// x/crypto never looks at key validity periods, only at the
 			// signature's own expiry (checked by hand there).
-			if sig := md.Signature; sig != nil && sig.SigExpired(now) {
-				return reject(ReasonExpiredSignature, "Signature expired on %s", sig.CreationTime.Add(time.Duration(*sig.SigLifetimeSecs)*time.Second).UTC())
+			// go-crypto's SigExpired is also true for a signature made in
+			// the future, which x/crypto accepts (and which has no
+			// lifetime to print).
+			if sig := md.Signature; sig != nil && sig.SigLifetimeSecs != nil && *sig.SigLifetimeSecs != 0 {
+				if expiry := sig.CreationTime.Add(time.Duration(*sig.SigLifetimeSecs) * time.Second); now.After(expiry) {
+					return reject(ReasonExpiredSignature, "Signature expired on %s", expiry.UTC())
+				}
 			}
 			return nil
 		}
