@@ -63,7 +63,7 @@ func runKeysVerb(a *app, verb string, args []string) int {
 		fs.BoolVar(&o.force, "force", false, "replace a different key file of the same name (a backup is kept)")
 		fs.StringVar(&o.reference, "reference", "", "also require signatures by this key for the docker `SCOPE` in policy.json")
 		fs.StringVar(&o.identity, "identity", string(model.MatchRepoDigestOrExact), "signedIdentity type for --reference")
-		fs.BoolVar(&o.allowWeaken, "allow-weaken", false, "allow a --reference change that widens trust")
+		fs.BoolVar(&o.allowWeaken, "allow-weaken", false, "allow an import that widens trust beyond the imported keys for --reference (a key file a rule uses replaced, a --reference file holding other keys)")
 		rest, paths, code, ok := a.parseCommand("keys import", fs, &g, args, 1)
 		if !ok {
 			return code

@@ -10,6 +10,9 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/workspace"
 )
 
 // namedKey makes an ECDSA key for name; pub is its binary public part and
@@ -92,6 +95,48 @@ func TestKeysImportRefusesWidening(t *testing.T) {
 			}
 			if code, out, errs := run(t, append(args, "--allow-weaken")...); code != exitOK {
 				t.Fatalf("with --allow-weaken: exit %d\n%s%s", code, out, errs)
+			}
+		})
+	}
+}
+
+// TestTUIImportRefusesWidening: the TUI's import (no consent step) is
+// refused when it writes a key file the saved policy names, and works for
+// a file nothing uses.
+func TestTUIImportRefusesWidening(t *testing.T) {
+	alice, fpr := namedKey(t, "Alice")
+	kr, err := gpg.ParseKeyring(alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := gpg.FileName(kr.Keys[0])
+	for _, tt := range []struct {
+		name, policy string
+		refused      bool
+	}{
+		{"file the policy names", `{"default":[{"type":"reject"}],"transports":{"docker":{"registry.example.com":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/` + name + `"}]}}}`, true},
+		{"file nothing uses", `{"default":[{"type":"reject"}]}`, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := scratchRoot(t, tt.policy, nil)
+			paths := policyio.NewPaths(root, "", "", "")
+			ws, err := workspace.Open(paths)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = tuiKeys{paths: paths, ws: ws, mech: gpg.MechGoCrypto}.Import(alice)
+			_, statErr := os.Stat(filepath.Join(root, "etc/gpg", name))
+			if !tt.refused {
+				if err != nil || statErr != nil {
+					t.Fatalf("import: %v, file: %v", err, statErr)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "widens trust") || !strings.Contains(err.Error(), fpr) {
+				t.Fatalf("err = %v, want a refusal naming %s", err, fpr)
+			}
+			if statErr == nil {
+				t.Error("the key file was written")
 			}
 		})
 	}
