@@ -129,11 +129,18 @@ func sureKeys(files [][]byte, mech Mechanism) openpgp.EntityList {
 		if err != nil {
 			return nil
 		}
-		if mech == MechXCrypto {
+		switch mech {
+		case MechXCrypto:
 			for _, e := range el {
 				if hasEdDSA(e) {
 					return nil
 				}
+			}
+		case MechGPGME:
+			// gpgme imports nothing from a binary key followed by an
+			// armored one.
+			if len(data) > 0 && data[0]&0x80 != 0 && bytes.Contains(data, []byte("-----BEGIN PGP")) {
+				return nil
 			}
 		}
 		out = append(out, el...)

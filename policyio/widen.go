@@ -2,6 +2,8 @@ package policyio
 
 import (
 	"bytes"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -365,6 +367,9 @@ func (w *widener) covers(nr, or *model.Requirement) (reason string, same bool) {
 		}
 		return strings.Join(reasons, "; "), true
 	case model.SigstoreSigned:
+		if anyAbsent(w.cur.sources(nr.KeyRefs())) {
+			return "", true // a key it cannot read: every signature is refused
+		}
 		var reasons []string
 		reasons = append(reasons, w.sigstoreWider(nr, or)...)
 		if r := identityWider(nr.EffectiveIdentity(), or.EffectiveIdentity()); r != "" {
@@ -519,10 +524,17 @@ func (w *widener) sigstoreWider(nr, or *model.Requirement) []string {
 	var out []string
 	nk, ok := w.cur.sources(nr.KeyRefs()), w.old.sources(or.KeyRefs())
 	switch {
+	case anyAbsent(nk):
+		// The runtime cannot read a key: every signature is refused.
+		return nil
 	case len(nk) > 0 && len(ok) == 0:
 		out = append(out, "signatures by the public keys "+names(nk)+" are now accepted; before only certificates")
-	case !subsetSources(nk, ok):
-		out = append(out, "signatures by "+changedNames(nk, ok)+" are now accepted; before only by "+names(ok))
+	case !pemSourcesCovered(nk, ok):
+		if changed := changedNames(nk, ok); changed != orNone(nil) {
+			out = append(out, "signatures by "+changed+" are now accepted; before only by "+names(ok))
+		} else {
+			out = append(out, "signatures by "+names(nk)+" are now accepted; before none (one of "+names(ok)+" cannot be read or parsed, so every signature was refused)")
+		}
 	}
 	if f := w.fulcioWider(nr.Fulcio, or.Fulcio); f != "" {
 		out = append(out, f)
@@ -531,7 +543,7 @@ func (w *widener) sigstoreWider(nr, or *model.Requirement) []string {
 		out = append(out, p)
 	}
 	nrk, ork := w.cur.sources(rekorRefs(nr)), w.old.sources(rekorRefs(or))
-	if len(ork) > 0 && (len(nrk) == 0 || !subsetSources(nrk, ork)) {
+	if len(ork) > 0 && (len(nrk) == 0 || !pemSourcesCovered(nrk, ork)) {
 		if len(nrk) == 0 {
 			out = append(out, "signatures no longer need a Rekor entry (before: logged under "+names(ork)+")")
 		} else {
@@ -557,6 +569,45 @@ func changedNames(cur, old []source) string {
 		}
 	}
 	return orNone(out)
+}
+
+func anyAbsent(ss []source) bool {
+	return slices.ContainsFunc(ss, func(s source) bool { return s.absent })
+}
+
+// pemSourcesCovered reports whether the PEM keys of cur are provably some
+// of old's. The runtime refuses every sigstore signature when one
+// configured key cannot be read or parsed, so dropping a key that was not
+// usable widens: only the same sources, or some of a set of usable ones,
+// are covered.
+func pemSourcesCovered(cur, old []source) bool {
+	if subsetSources(cur, old) && subsetSources(old, cur) {
+		return true
+	}
+	for _, o := range old {
+		if !o.known || o.absent || !usablePEMKey(o.data) {
+			return false
+		}
+	}
+	return subsetSources(cur, old)
+}
+
+// usablePEMKey: the first PEM block is a public key that parses, which is
+// all the runtime reads of a sigstore key file.
+func usablePEMKey(data []byte) bool {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return false
+	}
+	switch block.Type {
+	case "PUBLIC KEY":
+		_, err := x509.ParsePKIXPublicKey(block.Bytes)
+		return err == nil
+	case "RSA PUBLIC KEY":
+		_, err := x509.ParsePKCS1PublicKey(block.Bytes)
+		return err == nil
+	}
+	return false
 }
 
 func names(ss []source) string {

@@ -163,6 +163,7 @@ func TestWideningTable(t *testing.T) {
 		{"sigstore key replaced", sigstore(`"keyPath":"/etc/pki/a.pub"`), sigstore(`"keyPath":"/etc/pki/b.pub"`), disk, disk, true, "/etc/pki/b.pub are now accepted"},
 		{"sigstore keyData replaced", sigstore(`"keyData":"` + b64(sigA) + `"`), sigstore(`"keyData":"` + b64(sigB) + `"`), disk, disk, true, "now accepted"},
 		{"sigstore key file content replaced", sigstore(`"keyPath":"/etc/pki/a.pub"`), sigstore(`"keyPath":"/etc/pki/a.pub"`), disk, withFile("/etc/pki/a.pub", []byte(sigB)), true, "/etc/pki/a.pub"},
+		{"sigstore: a key the runtime could not read dropped", sigstore(`"keyPaths":["/etc/pki/a.pub","/etc/pki/missing.pub"]`), sigstore(`"keyPath":"/etc/pki/a.pub"`), disk, disk, true, "/etc/pki/a.pub are now accepted"},
 		{"fulcio: another CA", sigstore(fulcio), sigstore(strings.Replace(fulcio, "fulcio.pem", "fulcio2.pem", 1)), disk, disk, true, "another Fulcio CA"},
 		{"fulcio: another oidcIssuer", sigstore(fulcio), sigstore(strings.Replace(fulcio, "issuer.example.com", "evil.example.com", 1)), disk, disk, true, "OIDC issuer"},
 		{"fulcio: another subjectEmail", sigstore(fulcio), sigstore(strings.Replace(fulcio, "release@", "anyone@", 1)), disk, disk, true, "subject e-mail"},
@@ -202,6 +203,8 @@ func TestWideningTable(t *testing.T) {
 		{"signature requirement replaced by reject", base, team(`{"type":"reject"}`), disk, disk, false, ""},
 		{"default accept-anything made signed", `{"default":[{"type":"insecureAcceptAnything"}]}`, `{"default":[` + signed("alice.gpg", "") + `]}`, disk, disk, false, ""},
 		{"sigstore: Rekor added", sigstore(`"keyPath":"/etc/pki/a.pub"`), sigstore(`"keyPath":"/etc/pki/a.pub","rekorPublicKeyPath":"/etc/pki/rekor.pub"`), disk, disk, false, ""},
+		{"sigstore: a usable key dropped", sigstore(`"keyPaths":["/etc/pki/a.pub","/etc/pki/b.pub"]`), sigstore(`"keyPath":"/etc/pki/a.pub"`), disk, disk, false, ""},
+		{"sigstore: rule now names a missing key", sigstore(`"keyPath":"/etc/pki/a.pub"`), sigstore(`"keyPath":"/etc/pki/missing.pub","signedIdentity":{"type":"matchRepository"}`), disk, disk, false, ""},
 		{"sigstore: unchanged fulcio", sigstore(fulcio), sigstore(fulcio), disk, disk, false, ""},
 		{"new policy the runtime cannot load", base, newBroken, disk, disk, false, ""},
 	}
