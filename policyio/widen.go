@@ -24,6 +24,11 @@ import (
 // condition, per group of images that the same pair of requirement lists
 // applies to. Whatever it cannot prove is reported: a false alarm costs a
 // confirmation, a missed widening costs the node.
+//
+// registries.d is not part of it: a look-aside only says where signatures
+// are read, and whatever is found there is verified against the same keys
+// and identity rules, so a look-aside edit can make a signature
+// discoverable but never makes the policy accept one it would refuse.
 
 // Weakening is one group of images that the new configuration may accept
 // where the old one refused them, in plain words.
