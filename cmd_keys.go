@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -65,7 +65,7 @@ func runKeysVerb(a *app, verb string, args []string) int {
 		fs.BoolVar(&o.force, "force", false, "replace a different key file of the same name (a backup is kept)")
 		fs.StringVar(&o.reference, "reference", "", "also require signatures by this key for the docker `SCOPE` in policy.json")
 		fs.StringVar(&o.identity, "identity", string(model.MatchRepoDigestOrExact), "signedIdentity type for --reference")
-		fs.BoolVar(&o.allowWeaken, "allow-weaken", false, "allow a --reference change that widens trust")
+		fs.BoolVar(&o.allowWeaken, "allow-weaken", false, "allow an import that widens trust beyond the imported keys for --reference (a key file a rule uses replaced, a --reference file holding other keys)")
 		rest, paths, code, ok := a.parseCommand("keys import", fs, &g, args, 1)
 		if !ok {
 			return code
@@ -197,16 +197,20 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		return exitUsage
 	}
 	// Check the policy edit first, so that a bad --reference writes nothing.
-	var ws *workspace.Workspace
 	if o.reference != "" {
 		if msg := policyio.CheckIdentity(model.Identity{Type: model.IdentityType(o.identity)}); msg != "" || !validIdentityType(o.identity) {
 			fmt.Fprintf(a.stderr, "imgtrust keys import: --identity %q: use matchRepoDigestOrExact, matchRepository or matchExact\n", o.identity)
 			return exitUsage
 		}
-		if ws, err = workspace.Open(paths); err != nil {
-			fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
-			return exitUsage
-		}
+	}
+	// The workspace is needed without --reference too: a key file that
+	// policy.json names changes what the node trusts when it is written.
+	ws, err := workspace.Open(paths)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
+		return exitUsage
+	}
+	if o.reference != "" {
 		if ws.PolicyFile().Exists && ws.Policy() == nil {
 			fmt.Fprintln(a.stderr, "imgtrust keys import: policy.json cannot be read (run imgtrust lint); nothing was written")
 			return exitFindings
@@ -214,11 +218,50 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		// The rewrite would copy private material held elsewhere in the
 		// policy; refuse before the key file is written too.
 		if finds := policyio.FindPrivate(ws.Policy()); len(finds) > 0 {
-			fmt.Fprintln(a.stderr, "imgtrust keys import:", &policyio.PrivateKeyError{Path: paths.Node(paths.Policy), Finds: finds})
+			fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(&policyio.PrivateKeyError{Path: paths.Node(paths.Policy), Finds: finds}))
 			return exitFindings
 		}
 	}
-	res, err := gpg.Import(data, paths, gpg.ImportOptions{Name: o.name, Force: o.force, AuditLog: paths.Host(workspace.DefaultAuditLog)})
+	opts := gpg.ImportOptions{Name: o.name, Force: o.force, AuditLog: paths.Host(workspace.DefaultAuditLog)}
+	planOpts := opts
+	planOpts.DryRun = true
+	plan, err := gpg.Import(data, paths, planOpts)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
+		return exitFindings
+	}
+	idType := model.IdentityType(o.identity)
+	created := ws.PolicyFile() == nil || !ws.PolicyFile().Exists
+	if o.reference != "" {
+		ws.Edit(fmt.Sprintf("require signatures by %s for %s", plan.NodePath, o.reference), func(p *model.Policy) {
+			if p.Default == nil {
+				p.Default = model.Requirements{{Type: model.Reject}}
+			}
+			p.SetScope(model.TransportDocker, o.reference, model.Requirements{referenceRule(plan.NodePath, nil, idType)})
+		})
+	}
+	if errs := ws.StagedErrors(); len(errs) > 0 {
+		did := "nothing was written"
+		if plan.AlreadyIn != "" {
+			did = "the key was already in " + plan.AlreadyIn + "; nothing was written"
+		}
+		fmt.Fprintf(a.stderr, "imgtrust keys import: %s: policy.json would be invalid (%d errors; run imgtrust lint): %s\n", termsafe.String(did), len(errs), termsafe.String(errs[0].Message))
+		return exitFindings
+	}
+	if !o.allowWeaken {
+		if widen, err := importWidenings(ws, data, plan, o.reference, idType); err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
+			return exitFindings
+		} else if len(widen) > 0 {
+			fmt.Fprintln(a.stderr, "imgtrust keys import: refused, nothing was written: this import widens trust beyond what was asked:")
+			for _, w := range widen {
+				fmt.Fprintln(a.stderr, "  -", termsafe.String(w.String()))
+			}
+			fmt.Fprintln(a.stderr, "repeat with --allow-weaken if this is intended")
+			return exitFindings
+		}
+	}
+	res, err := gpg.Import(data, paths, opts)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
 		return exitFindings
@@ -231,42 +274,17 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 	} else {
 		fmt.Fprintf(a.stdout, "imported to %s\n", termsafe.String(res.NodePath))
 	}
-	if ws == nil {
+	if o.reference == "" {
 		return exitOK
 	}
-	idType := model.IdentityType(o.identity)
-	created := ws.PolicyFile() == nil || !ws.PolicyFile().Exists
-	ws.Edit(fmt.Sprintf("require signatures by %s for %s", res.NodePath, o.reference), func(p *model.Policy) {
-		if p.Default == nil {
-			p.Default = model.Requirements{{Type: model.Reject}}
-		}
-		req := &model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: res.NodePath}
-		if idType != model.MatchRepoDigestOrExact {
-			req.SignedIdentity = &model.Identity{Type: idType}
-		}
-		p.SetScope(model.TransportDocker, o.reference, model.Requirements{req})
-	})
-	// Asking for --reference is consent to trust this key for that scope;
-	// any other widening still needs --allow-weaken.
-	allow := o.allowWeaken
-	if ch, err := ws.PolicyChange(); err == nil && ch != nil && !allow {
-		allow = true
-		for _, w := range ch.Weakenings {
-			if w.List != (model.ScopeRef{Transport: model.TransportDocker, Scope: o.reference}) {
-				allow = false
-			}
-		}
-	}
-	if err := ws.Save("", allow); err != nil {
+	// What the save widens was checked above, with the key file as it was
+	// before the import (or consented to with --allow-weaken).
+	if err := ws.Save("", true); err != nil {
 		did := "the key is imported to " + res.NodePath
 		if res.AlreadyIn != "" {
 			did = "the key was already in " + res.AlreadyIn
 		}
 		fmt.Fprintf(a.stderr, "imgtrust keys import: %s, but policy.json was not changed: %s\n", termsafe.String(did), errText(err))
-		var we *policyio.WeakenError
-		if errors.As(err, &we) {
-			fmt.Fprintln(a.stderr, "repeat with --allow-weaken if this is intended")
-		}
 		return exitFindings
 	}
 	fmt.Fprintf(a.stdout, "policy.json: docker scope %q now requires a signature by this key\n", o.reference)
@@ -277,6 +295,57 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		fmt.Fprintln(a.stdout, "  run imgtrust and press w (guided setup) to decide what else the node may pull, the pause image first")
 	}
 	return exitOK
+}
+
+// referenceRule is the signedBy rule --reference writes: by the key file
+// at nodePath, or (for the consent check) by inline key data.
+func referenceRule(nodePath string, keyData []byte, idType model.IdentityType) *model.Requirement {
+	req := &model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: nodePath, KeyData: keyData}
+	if keyData != nil {
+		req.KeyPath = ""
+	}
+	if idType != model.MatchRepoDigestOrExact {
+		req.SignedIdentity = &model.Identity{Type: idType}
+	}
+	return req
+}
+
+// importWidenings says how an import (the key file it writes, the
+// --reference rule it adds) widens trust beyond what the admin asked for.
+// Asking for --reference is consent to trust exactly the imported keys for
+// that scope; the comparison starts from the policy with that consent
+// applied, with the imported keys inline. So a scope pointed at a file that
+// holds other keys too, or a key file replaced under a rule that uses it,
+// is reported.
+func importWidenings(ws *workspace.Workspace, data []byte, plan *gpg.ImportResult, reference string, idType model.IdentityType) ([]policyio.Weakening, error) {
+	replaced := map[string][]byte{}
+	if plan.Data != nil {
+		replaced[filepath.Clean(plan.NodePath)] = plan.Data
+	}
+	base := ws.PolicyFile().LoadedPolicy()
+	if reference != "" {
+		kr, err := gpg.ParseKeyring(data)
+		if err != nil {
+			return nil, err
+		}
+		pub, err := kr.PublicBytes()
+		if err != nil {
+			return nil, err
+		}
+		if base == nil {
+			// The runtime refuses every pull today (no policy.json, or one
+			// it cannot load): the consent covers this one scope only.
+			base = &model.Policy{Default: model.Requirements{{Type: model.Reject}}}
+		} else {
+			base = base.Clone()
+		}
+		base.SetScope(model.TransportDocker, reference, model.Requirements{referenceRule("", pub, idType)})
+	}
+	cur := ws.Policy()
+	if reference == "" {
+		cur = ws.PolicyFile().LoadedPolicy() // no policy edit
+	}
+	return ws.WideningsFrom(base, cur, replaced), nil
 }
 
 func validIdentityType(s string) bool {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -59,7 +61,30 @@ func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 }
 
 func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
-	res, err := gpg.Import(data, k.paths, gpg.ImportOptions{AuditLog: k.paths.Host(workspace.DefaultAuditLog)})
+	opts := gpg.ImportOptions{AuditLog: k.paths.Host(workspace.DefaultAuditLog)}
+	plan, err := gpg.Import(data, k.paths, gpg.ImportOptions{DryRun: true})
+	if err != nil {
+		return ui.KeyInfo{}, err
+	}
+	if plan.Data != nil {
+		// A file the saved policy names (missing until now) changes what
+		// the node trusts the moment it is written; the TUI has no consent
+		// step for imports, so such an import is refused.
+		pf, err := policyio.LoadPolicy(k.paths.Policy)
+		if err != nil {
+			return ui.KeyInfo{}, err
+		}
+		if widen := k.ws.WideningsFrom(pf.LoadedPolicy(), pf.LoadedPolicy(), map[string][]byte{filepath.Clean(plan.NodePath): plan.Data}); len(widen) > 0 {
+			var b strings.Builder
+			fmt.Fprintf(&b, "refused, nothing written: policy.json uses %s, so writing it widens trust:", plan.NodePath)
+			for _, w := range widen {
+				b.WriteString("\n  " + w.String())
+			}
+			b.WriteString("\nif this is intended: imgtrust keys import --allow-weaken")
+			return ui.KeyInfo{}, errors.New(b.String())
+		}
+	}
+	res, err := gpg.Import(data, k.paths, opts)
 	if err != nil {
 		return ui.KeyInfo{}, err
 	}

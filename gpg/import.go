@@ -21,6 +21,10 @@ type ImportOptions struct {
 	// Force replaces a different file of the same name.
 	Force    bool
 	AuditLog string
+	// DryRun decides everything and writes nothing: the result says where
+	// the keys would go and what the file would hold (Data), so that the
+	// caller can check what the change does to trust first.
+	DryRun bool
 }
 
 // ImportResult says what Import did.
@@ -31,6 +35,9 @@ type ImportResult struct {
 	// AlreadyIn is set when the keys were present already (in that node
 	// path) and nothing was written.
 	AlreadyIn string `json:"already_in,omitempty"`
+	// Data is the content written (or, with DryRun, to be written) to
+	// NodePath; nil when nothing is written.
+	Data []byte `json:"-"`
 }
 
 // DuplicateError reports keys already imported under another file.
@@ -105,6 +112,10 @@ func Import(data []byte, paths policyio.Paths, opt ImportOptions) (*ImportResult
 	} else if _, err := os.Stat(host); err == nil {
 		return nil, fmt.Errorf("%s exists and holds other keys; choose another --name, or replace it with --force (a backup is kept)", paths.Node(host))
 	}
+	if opt.DryRun {
+		res.NodePath, res.Data = paths.Node(host), pub
+		return res, nil
+	}
 	summary := fmt.Sprintf("import key %s (%s)", kr.Keys[0].Fingerprint, firstUID(kr.Keys[0]))
 	if _, err := safefile.Write(host, pub, safefile.Options{ExpectSHA256: expect, Mode: 0o644, Backup: true, AuditLog: opt.AuditLog, Summary: summary}); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", host, err)
@@ -114,7 +125,7 @@ func Import(data []byte, paths policyio.Paths, opt ImportOptions) (*ImportResult
 	if err := os.Chmod(host, 0o644); err != nil {
 		return nil, err
 	}
-	res.NodePath = paths.Node(host)
+	res.NodePath, res.Data = paths.Node(host), pub
 	return res, nil
 }
 

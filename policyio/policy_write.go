@@ -201,6 +201,11 @@ type SaveOptions struct {
 	// AllowWeaken permits a change that makes some images acceptable that
 	// were not before. Without it such a save is refused.
 	AllowWeaken bool
+	// Keys reads the key files the policies name, so that a changed path
+	// is compared by the keys in it; nil compares paths. CompareKeys
+	// compares OpenPGP key material (gpg.CompareKeys); nil compares bytes.
+	Keys        KeyFiles
+	CompareKeys KeyComparer
 }
 
 // InvalidError is returned when a policy with errors is about to be
@@ -255,7 +260,9 @@ func SavePolicy(pf *PolicyFile, p *model.Policy, opt SaveOptions) (safefile.Resu
 		return safefile.Result{}, &InvalidError{Diags: diags}
 	}
 	if !opt.AllowWeaken {
-		if w := Weakenings(pf.Policy, newPol); len(w) > 0 {
+		// The policy is all that changes: the same key files on both sides.
+		w := Widenings(TrustState{Policy: pf.LoadedPolicy(), Keys: opt.Keys}, TrustState{Policy: newPol, Keys: opt.Keys}, opt.CompareKeys)
+		if len(w) > 0 {
 			return safefile.Result{}, &WeakenError{Changes: w}
 		}
 	}

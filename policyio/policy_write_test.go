@@ -118,7 +118,7 @@ func TestSavePolicy(t *testing.T) {
 		weak.SetScope("docker", "example.com", model.Requirements{{Type: model.InsecureAcceptAnything}})
 		_, err := SavePolicy(pf, weak, SaveOptions{})
 		var we *WeakenError
-		if !errors.As(err, &we) || !strings.Contains(err.Error(), "requires signatures -> accepts anything") {
+		if !errors.As(err, &we) || !strings.Contains(err.Error(), "images under docker:example.com: are accepted signed or not") {
 			t.Fatalf("err = %v, want WeakenError", err)
 		}
 		assertFile(t, path, good)
@@ -147,9 +147,14 @@ func TestSavePolicy(t *testing.T) {
 			t.Fatal("comments not noticed")
 		}
 		// The comment makes the file invalid; the model is still usable.
+		// The runtime refuses every pull with it, so any valid policy
+		// widens trust and needs consent.
 		next := pf.Policy.Clone()
 		next.SetScope("docker", "quay.io", model.Requirements{{Type: model.Reject}})
-		res, err := SavePolicy(pf, next, SaveOptions{AuditLog: audit, Summary: "reject quay.io"})
+		if _, err := SavePolicy(pf, next, SaveOptions{AuditLog: audit}); !errors.As(err, new(*WeakenError)) {
+			t.Fatalf("replacing a policy the runtime cannot load: err = %v, want WeakenError", err)
+		}
+		res, err := SavePolicy(pf, next, SaveOptions{AuditLog: audit, Summary: "reject quay.io", AllowWeaken: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,8 +7,10 @@ package workspace
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/aymanbagabas/go-udiff"
+	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 )
@@ -24,6 +26,10 @@ type Workspace struct {
 	// Runtime is how the node's runtime reads registries.d (its
 	// containers/image version); the zero value assumes one before v5.41.
 	Runtime policyio.RegistriesRuntime
+	// Keys reads the key files policy.json names, for the widening check;
+	// Open reads them under Paths.Root. CompareKeys compares OpenPGP keys.
+	Keys        policyio.KeyFiles
+	CompareKeys policyio.KeyComparer
 
 	policyFile *policyio.PolicyFile
 	staged     *model.Policy
@@ -63,7 +69,8 @@ type edit struct {
 // Open loads the node's policy. A missing policy.json is not an error:
 // the workspace starts from an empty policy that the admin fills in.
 func Open(paths policyio.Paths) (*Workspace, error) {
-	w := &Workspace{Paths: paths, AuditLog: paths.Host(DefaultAuditLog)}
+	w := &Workspace{Paths: paths, AuditLog: paths.Host(DefaultAuditLog),
+		Keys: policyio.DiskKeyFiles(paths), CompareKeys: gpg.CompareKeys}
 	if err := w.Reload(); err != nil {
 		return nil, err
 	}
@@ -197,14 +204,38 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 		return nil, nil
 	}
 	newPol := r.pol
+	if r.diags.HasErrors() {
+		// The save refuses this policy anyway; a policy the runtime
+		// cannot load accepts nothing, so it widens nothing.
+		newPol = nil
+	}
 	return &FileChange{
 		Path:          w.Paths.Policy,
 		Old:           old,
 		New:           data,
 		Diff:          udiff.Unified(w.Paths.Policy, w.Paths.Policy+" (new)", string(old), string(data)),
-		Weakenings:    policyio.Weakenings(w.policyFile.Policy, newPol),
+		Weakenings:    w.Widenings(newPol, nil),
 		DropsComments: w.policyFile.HasComments(),
 	}, nil
+}
+
+// StagedErrors returns the errors the staged policy would be refused
+// for at save (none before any edit).
+func (w *Workspace) StagedErrors() model.Diagnostics {
+	if len(w.history) == 0 || w.staged == nil {
+		return nil
+	}
+	r := w.render()
+	if r.err != nil {
+		return model.Diagnostics{{Severity: model.Error, Code: "internal", Message: r.err.Error()}}
+	}
+	var errs model.Diagnostics
+	for _, d := range r.diags {
+		if d.Severity == model.Error {
+			errs = append(errs, d)
+		}
+	}
+	return errs
 }
 
 // Save writes the staged policy through policyio.SavePolicy. allowWeaken
@@ -222,6 +253,7 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 	}
 	if _, err := policyio.SavePolicy(w.policyFile, w.staged, policyio.SaveOptions{
 		AuditLog: w.AuditLog, Summary: summary, AllowWeaken: allowWeaken,
+		Keys: w.Keys, CompareKeys: w.CompareKeys,
 	}); err != nil {
 		return err
 	}
@@ -229,6 +261,30 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 	w.history = nil
 	w.rendered = nil
 	return nil
+}
+
+// Widenings compares the policy on disk, with the key files as they are,
+// and cur with key files that are the same except for replaced (node
+// path -> new content, for a key import about to be written).
+func (w *Workspace) Widenings(cur *model.Policy, replaced map[string][]byte) []policyio.Weakening {
+	return w.WideningsFrom(w.policyFile.LoadedPolicy(), cur, replaced)
+}
+
+// WideningsFrom is Widenings from base (nil: a policy the runtime cannot
+// load) instead of the policy on disk: a caller that has consent for one
+// change compares with the policy that change alone gives.
+func (w *Workspace) WideningsFrom(base, cur *model.Policy, replaced map[string][]byte) []policyio.Weakening {
+	curKeys := w.Keys
+	if len(replaced) > 0 && w.Keys != nil {
+		curKeys = func(nodePath string) ([]byte, error) {
+			if data, ok := replaced[filepath.Clean(nodePath)]; ok {
+				return data, nil
+			}
+			return w.Keys(nodePath)
+		}
+	}
+	return policyio.Widenings(policyio.TrustState{Policy: base, Keys: w.Keys},
+		policyio.TrustState{Policy: cur, Keys: curKeys}, w.CompareKeys)
 }
 
 func (w *Workspace) summary() string {
