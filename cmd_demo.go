@@ -57,12 +57,12 @@ func runDemo(a *app, args []string) int {
 	now := time.Now()
 	trusted, trustedPub, err := demo.GenerateKey("imgtrust demo signer", now)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust demo:", err)
+		fmt.Fprintln(a.stderr, "imgtrust demo:", errText(err))
 		return exitIncomplete
 	}
 	unknown, _, err := demo.GenerateKey("someone else", now)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust demo:", err)
+		fmt.Fprintln(a.stderr, "imgtrust demo:", errText(err))
 		return exitIncomplete
 	}
 
@@ -78,12 +78,12 @@ func runDemo(a *app, args []string) int {
 		TrustedPublicKey: trustedPub,
 	})
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust demo:", err)
+		fmt.Fprintln(a.stderr, "imgtrust demo:", errText(err))
 		return exitIncomplete
 	}
 	defer func() {
 		if err := d.Close(); err != nil {
-			fmt.Fprintln(a.stderr, "imgtrust demo: stopping:", err)
+			fmt.Fprintln(a.stderr, "imgtrust demo: stopping:", errText(err))
 		}
 		if *keep != "" {
 			fmt.Fprintf(a.stdout, "scratch node kept in %s (imgtrust %s)\n", d.Root, d.Flags())

@@ -129,7 +129,12 @@ func keysList(a *app, g *globalFlags, paths policyio.Paths) int {
 		fmt.Fprintf(a.stdout, "mechanism: %s (%s)\n\n", det.Mechanism, termsafe.String(det.Reason))
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "FINGERPRINT\tUSER ID\tEXPIRES\tSTATUS\tFILE\tUSED BY")
+		ascii := g.ascii || asciiTerminal(a)
 		for _, k := range inv.Keys {
+			short := gpg.ShortFingerprint(k.Fingerprint)
+			if ascii {
+				short = strings.ReplaceAll(short, "…", "...")
+			}
 			file := k.File
 			if file == "" {
 				file = "(keyData in policy.json)"
@@ -138,7 +143,7 @@ func keysList(a *app, g *globalFlags, paths policyio.Paths) int {
 			if used == "" {
 				used = "- (unused)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", gpg.ShortFingerprint(k.Fingerprint), termsafe.String(firstOr(k.UserIDs, "-")), expiry(k.Expires), termsafe.String(k.Status), termsafe.String(file), termsafe.String(used))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", short, termsafe.String(firstOr(k.UserIDs, "-")), expiry(k.Expires), termsafe.String(k.Status), termsafe.String(file), termsafe.String(used))
 		}
 		tw.Flush()
 		if len(inv.Keys) == 0 {

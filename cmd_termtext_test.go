@@ -89,6 +89,9 @@ func TestFingerprintSpoofingUserID(t *testing.T) {
 		t.Errorf("keys list: exit %d, want the real fingerprint and the escaped ID:\n%s%s", code, out, errs)
 	}
 
+	_, out, _ = run(t, "--root", root, "--ascii", "keys", "list")
+	assertASCII(t, "keys list --ascii", out)
+
 	code, out, errs = run(t, "--root", root, "keys", "show", fpr)
 	assertTerminalSafe(t, "keys show", out+errs, false)
 	if code != exitOK || !strings.Contains(out, "fingerprint  "+gpg.GroupFingerprint(fpr)) || !strings.Contains(out, "user ID      "+escapedID) {
@@ -148,6 +151,10 @@ func TestHostileRegistryErrorBody(t *testing.T) {
 	if !strings.Contains(out, `\x1b]0;owned\x07\x1b]52;c;`) {
 		t.Errorf("verify must show the error body escaped:\n%s", out)
 	}
+
+	// On the Linux console (--ascii, TERM=linux) no Unicode decoration.
+	_, out, _ = run(t, "--root", root, "--mechanism", "openpgp-gocrypto", "--ascii", "verify", "--tls-verify=false", "--timeout", "5s", image)
+	assertASCII(t, "verify --ascii", out)
 
 	// --from prints one row per image, the reason escaped too.
 	from := filepath.Join(t.TempDir(), "refs")
@@ -307,4 +314,14 @@ func TestLintSnippetWithESC(t *testing.T) {
 		return
 	}
 	t.Errorf("lint must show the snippet escaped:\n%s", out)
+}
+
+func assertASCII(t *testing.T, what, out string) {
+	t.Helper()
+	for _, r := range out {
+		if r > 0x7e {
+			t.Errorf("%s: %q is not ASCII:\n%s", what, r, out)
+			return
+		}
+	}
 }

@@ -36,7 +36,7 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 	}
 	ws, err := workspace.Open(paths)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust:", err)
+		fmt.Fprintln(a.stderr, "imgtrust:", errText(err))
 		return exitUsage
 	}
 	det, _ := g.detectMechanism(paths)
@@ -60,7 +60,7 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 	}
 	p := tea.NewProgram(ui.New(deps))
 	if _, err := p.Run(); err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust:", err)
+		fmt.Fprintln(a.stderr, "imgtrust:", errText(err))
 		return exitUsage
 	}
 	return exitOK

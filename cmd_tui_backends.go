@@ -147,7 +147,7 @@ func (l tuiLookaside) Explain(image string) ([]string, error) {
 	}
 	lines := []string{"section: " + orDash(ex.Scope), ex.Why, "base URL: " + ex.BaseURL, "first signature: " + ex.URLs[0]}
 	if ex.Placeholder {
-		lines = append(lines, "(the zeros stand for the manifest digest: explain IMAGE@sha256:… for the real URL)")
+		lines = append(lines, "(the zeros stand for the manifest digest: explain IMAGE@sha256:... for the real URL)")
 	}
 	lines = append(lines, "tried: "+strings.Join(ex.Tried, ", "))
 	if ex.UseSigstoreAttachments {

@@ -372,7 +372,7 @@ func (d *Demo) Summary(ascii bool) string {
 func (d *Demo) TourSteps() []string {
 	return []string{
 		"1. Overview, Problems (6): what imgtrust says about the open default.",
-		"2. Verify (5): each demo image (↑ recalls them), with the full trace.",
+		"2. Verify (5): each demo image (the up arrow recalls them), with the full trace.",
 		"3. w: setup wizard; its impact check lists what would stop being pulled.",
 		"4. Break a rule (keyPath to a missing file) and watch Problems.",
 	}

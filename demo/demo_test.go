@@ -201,7 +201,7 @@ func TestStartupTextFitsTheConsole(t *testing.T) {
 				t.Errorf("ascii=%v: %d columns: %q", ascii, n, l)
 			}
 		}
-		if ascii && strings.ContainsAny(text, "✓✗") {
+		if ascii && strings.ContainsAny(text, "✓✗↑…→") {
 			t.Errorf("ascii summary has Unicode marks:\n%s", text)
 		}
 	}

@@ -316,7 +316,7 @@ func (m *Model) View() tea.View {
 	if m.w == 0 {
 		return v
 	}
-	v.SetContent(m.render())
+	v.SetContent(guardFrame(m.render()))
 	return v
 }
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
@@ -48,4 +49,65 @@ func showBidi(view string) string {
 		}
 	}
 	return b.String()
+}
+
+// guardFrame is the TUI's last guard, as termsafe.Writer is the CLI's:
+// the frame keeps its own SGR styling (CSI … m, all lipgloss emits), and
+// any other escape sequence, control or bidi rune left in it, which only a
+// value a view forgot to escape can bring, is shown escaped. SGR from a
+// value cannot be told from the frame's own here, so views still escape
+// every value.
+func guardFrame(s string) string {
+	var b strings.Builder
+	start := 0 // s[start:i] is safe and not yet written
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= 0x20 && c < 0x7f || c == '\n':
+			i++
+			continue
+		case c == 0x1b:
+			if n := sgrLen(s[i:]); n > 0 {
+				i += n
+				continue
+			}
+		case c >= 0x80:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if (r != utf8.RuneError || n > 1) && !termsafe.Unsafe(r) {
+				i += n
+				continue
+			}
+		}
+		// Something to escape: the first time, make room for the frame.
+		if b.Cap() == 0 {
+			b.Grow(len(s) + 16)
+		}
+		_, n := utf8.DecodeRuneInString(s[i:])
+		b.WriteString(s[start:i])
+		b.WriteString(termsafe.String(s[i : i+n]))
+		i += n
+		start = i
+	}
+	if start == 0 {
+		return s // the usual frame: nothing to escape, nothing copied
+	}
+	b.WriteString(s[start:])
+	return b.String()
+}
+
+// sgrLen is the length of the SGR sequence s starts with, or 0.
+func sgrLen(s string) int {
+	if len(s) < 3 || s[1] != '[' {
+		return 0
+	}
+	for i := 2; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9' || c == ';' || c == ':':
+		case c == 'm':
+			return i + 1
+		default:
+			return 0
+		}
+	}
+	return 0
 }

@@ -139,3 +139,34 @@ func TestProblemsSnippetWithESCKeepsTheCaret(t *testing.T) {
 	}
 	t.Errorf("no escaped snippet in the Problems view:\n%s", f)
 }
+
+func TestGuardFrameKeepsStylingOnly(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain\ntext", "plain\ntext"},
+		{"\x1b[1;31mred\x1b[0m \x1b[38;2;1;2;3mrgb\x1b[m \x1b[4:3mcurly\x1b[24m", "\x1b[1;31mred\x1b[0m \x1b[38;2;1;2;3mrgb\x1b[m \x1b[4:3mcurly\x1b[24m"},
+		{"\x1b[1Gfake", `\x1b[1Gfake`},
+		{"\x1b]8;;http://e/\x1b\\x", `\x1b]8;;http://e/\x1b\x`},
+		{"\x1b]0;t\x07", `\x1b]0;t\x07`},
+		{"a\u202eb\u009bc\xffd\te", `a\u202eb\u009bc\xffd\te`},
+		{"\x1b[31", `\x1b[31`},
+		{"✓ é 例", "✓ é 例"},
+	}
+	for _, tt := range tests {
+		if got := guardFrame(tt.in); got != tt.want {
+			t.Errorf("guardFrame(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkGuardFrame measures the last guard on a full 120x40 frame of
+// the policy view (it runs once per frame).
+func BenchmarkGuardFrame(b *testing.B) {
+	m, _, _, _ := newTestModel(b, testPolicy, 120, 40)
+	m.switchView(vPolicy)
+	frame := m.render()
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		guardFrame(frame)
+	}
+}

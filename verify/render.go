@@ -26,6 +26,11 @@ func glyphSet(ascii bool) glyphs {
 // "ACCEPTED" line. --json keeps the values exact.
 func RenderText(w io.Writer, r *Result, ascii bool) {
 	safe := termsafe.String
+	if ascii {
+		// Reasons abbreviate fingerprints with "…", which the Linux
+		// console font lacks.
+		safe = func(s string) string { return strings.ReplaceAll(termsafe.String(s), "…", "...") }
+	}
 	g := glyphSet(ascii)
 	verdict := "REJECTED"
 	mark := g.fail
