@@ -110,6 +110,9 @@ var (
 	Signature = Kind{"signature", 4 << 20}
 	// containers/image: maxManifestBodySize, 4 MiB.
 	Manifest = Kind{"manifest", 4 << 20}
+	// The runtime binary, read for its Go build information only (which
+	// buildinfo finds without reading the whole file); CRI-O is ~50 MB.
+	RuntimeBinary = Kind{"runtime binary", 1 << 30}
 	// Any other configuration file imgtrust writes (backups are read back
 	// as the file they copy).
 	ConfigFile = Kind{"configuration file", 64 << 20}
@@ -284,7 +287,39 @@ func ReadFileIn(dir *os.Root, name, host string, k Kind) ([]byte, error) {
 	return readIn(dir, name, loc{root: dir.Name(), rel: name, host: host}, k)
 }
 
+// Open opens a regular file of kind k for reading, under the same rules
+// as ReadFile, for readers that need only parts of it (the runtime's
+// build information). The caller closes it.
+func (f FS) Open(host string, k Kind) (*os.File, error) {
+	l, err := f.locate(host)
+	if err != nil {
+		return nil, err
+	}
+	r, err := l.openRoot()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return openIn(r, l.rel, l, k)
+}
+
 func readIn(r *os.Root, name string, l loc, k Kind) ([]byte, error) {
+	file, err := openIn(r, name, l, k)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, k.Max+1))
+	if err != nil {
+		return nil, l.wrap("reading", l.host, err)
+	}
+	if int64(len(data)) > k.Max {
+		return nil, &TooLargeError{Path: l.host, Kind: k, Size: -1}
+	}
+	return data, nil
+}
+
+func openIn(r *os.Root, name string, l loc, k Kind) (*os.File, error) {
 	fi, err := r.Lstat(name)
 	if err != nil {
 		return nil, l.wrap("reading", l.host, err)
@@ -298,21 +333,15 @@ func readIn(r *os.Root, name string, l loc, k Kind) ([]byte, error) {
 	if err != nil {
 		return nil, l.wrap("reading", l.host, err)
 	}
-	defer file.Close()
 	if fi, err = file.Stat(); err != nil {
+		file.Close()
 		return nil, l.wrap("reading", l.host, err)
 	}
 	if err := regular(l.host, k, fi); err != nil {
+		file.Close()
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(file, k.Max+1))
-	if err != nil {
-		return nil, l.wrap("reading", l.host, err)
-	}
-	if int64(len(data)) > k.Max {
-		return nil, &TooLargeError{Path: l.host, Kind: k, Size: -1}
-	}
-	return data, nil
+	return file, nil
 }
 
 func regular(host string, k Kind, fi fs.FileInfo) error {

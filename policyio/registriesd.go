@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/safefile"
 	"github.com/opencontainers/go-digest"
 	"gopkg.in/yaml.v3"
@@ -25,6 +25,7 @@ import (
 // the YAML trees kept for comment-preserving edits.
 type RegistriesD struct {
 	Dir     string
+	FS      nodefs.FS // the node Dir belongs to; edits are written through it
 	Files   []*RegistriesFile
 	Entries []*model.LookasideEntry // docker scopes, in file then document order
 	Default *model.LookasideEntry   // default-docker, nil if absent
@@ -45,9 +46,16 @@ var sectionKeys = []string{"lookaside", "lookaside-staging", "sigstore", "sigsto
 // missing directory is an empty configuration. Errors are what makes the
 // runtime fail every pull; warnings are what it silently ignores.
 func LoadRegistriesD(dir string) (*RegistriesD, model.Diagnostics) {
-	rd := &RegistriesD{Dir: dir}
+	return LoadRegistriesDFrom(nodefs.FS{}, dir)
+}
+
+// LoadRegistriesDFrom is LoadRegistriesD for the node mounted at node
+// (Paths.FS): the directory and each file resolve inside the node's root,
+// and each file is read as a bounded regular file.
+func LoadRegistriesDFrom(node nodefs.FS, dir string) (*RegistriesD, model.Diagnostics) {
+	rd := &RegistriesD{Dir: dir, FS: node}
 	var diags model.Diagnostics
-	entries, err := os.ReadDir(dir)
+	entries, err := node.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return rd, nil
 	}
@@ -66,7 +74,7 @@ func LoadRegistriesD(dir string) (*RegistriesD, model.Diagnostics) {
 	defined := map[string]*model.LookasideEntry{}
 	for _, name := range names {
 		path := filepath.Join(dir, name)
-		f, fd := parseRegistriesFile(path)
+		f, fd := parseRegistriesFile(node, path)
 		diags = append(diags, fd...)
 		if f == nil {
 			continue
@@ -106,8 +114,8 @@ func mergeConflict(e, prev *model.LookasideEntry, format string) model.Diagnosti
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
-func parseRegistriesFile(path string) (*RegistriesFile, model.Diagnostics) {
-	raw, err := os.ReadFile(path)
+func parseRegistriesFile(node nodefs.FS, path string) (*RegistriesFile, model.Diagnostics) {
+	raw, err := node.ReadFile(path, nodefs.RegistriesDFile)
 	if err != nil {
 		return nil, model.Diagnostics{{Severity: model.Error, Code: "registriesd-unreadable", Pos: model.Pos{File: path}, Message: err.Error(),
 			Runtime: "parsing " + path + ": " + err.Error()}}

@@ -42,8 +42,12 @@ type Options struct {
 	// ExpectSHA256 is the hex SHA-256 of the content the caller read
 	// (ExpectAbsent if it found no file, ExpectAny to skip the check).
 	ExpectSHA256 string
-	// Mode is used for a new file; an existing file keeps its mode.
+	// Mode is used for a new file; an existing file keeps its mode
+	// unless SetMode is set.
 	Mode fs.FileMode
+	// SetMode applies Mode to an existing file too (key files must never
+	// stay writable by others).
+	SetMode bool
 	// Backup keeps the previous content next to the file.
 	Backup bool
 	// AuditLog is the file to append one line to; empty: no audit.
@@ -146,7 +150,7 @@ func Write(path string, data []byte, opt Options) (Result, error) {
 	if mode == 0 {
 		mode = 0o644
 	}
-	if t.info != nil {
+	if t.info != nil && !opt.SetMode {
 		mode = t.info.Mode().Perm()
 	}
 	if t.old != nil && opt.Backup {

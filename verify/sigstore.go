@@ -14,12 +14,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 )
 
 // Annotations of a sigstore signature (internal/signature/sigstore.go).
@@ -128,7 +128,7 @@ func (v *Verifier) readSources(path string, paths []string, data []byte, datas [
 		all = append([]string{path}, paths...)
 	}
 	for _, p := range all {
-		b, err := os.ReadFile(v.opts.Paths.Host(p))
+		b, err := v.opts.Paths.FS().ReadFile(v.opts.Paths.Host(p), nodefs.KeyFile)
 		if err != nil {
 			return nil, nil, fmt.Errorf("open %s: %w", p, errors.Unwrap(err))
 		}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -57,7 +57,7 @@ func New(opts Options) (*Verifier, error) {
 		opts.Now = time.Now
 	}
 	if opts.Policy == nil {
-		pf, err := policyio.LoadPolicy(opts.Paths.Policy)
+		pf, err := policyio.LoadPolicyFrom(opts.Paths.FS(), opts.Paths.Policy)
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +70,7 @@ func New(opts Options) (*Verifier, error) {
 		}
 	}
 	if opts.Registries == nil {
-		rd, diags := policyio.LoadRegistriesD(opts.Paths.RegistriesD)
+		rd, diags := policyio.LoadRegistriesDFrom(opts.Paths.FS(), opts.Paths.RegistriesD)
 		if diags.HasErrors() {
 			return nil, &InvalidConfigError{Diags: diags}
 		}
@@ -300,7 +300,7 @@ func (v *Verifier) checkSignedBy(rr *RequirementResult, r *model.Requirement, im
 			rings, files = append(rings, k.Data), append(files, "keyData")
 			continue
 		}
-		data, err := os.ReadFile(v.opts.Paths.Host(k.Path))
+		data, err := v.opts.Paths.FS().ReadFile(v.opts.Paths.Host(k.Path), nodefs.KeyFile)
 		if err != nil {
 			rr.Reason = fmt.Sprintf("open %s: %v", k.Path, errors.Unwrap(err))
 			return

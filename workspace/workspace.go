@@ -47,7 +47,7 @@ const DefaultAuditLog = "/var/log/imgtrust/audit.log"
 
 // Reload reads the files again, dropping staged edits.
 func (w *Workspace) Reload() error {
-	pf, err := policyio.LoadPolicy(w.Paths.Policy)
+	pf, err := policyio.LoadPolicyFrom(w.Paths.FS(), w.Paths.Policy)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 		diags = append(diags, policyio.ValidatePolicy(w.staged, w.stagedLabel())...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
-	rd, rdDiags := policyio.LoadRegistriesD(w.Paths.RegistriesD)
+	rd, rdDiags := policyio.LoadRegistriesDFrom(w.Paths.FS(), w.Paths.RegistriesD)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
 	diags = append(diags, NodeDiagnostics(w.Paths)...)
