@@ -457,20 +457,25 @@ func audit(opt Options, action, path, before, after string) error {
 		"after=" + after,
 		"summary=" + Escape(opt.Summary),
 	}, " ") + "\n"
-	dir, err := opt.FS.OpenDir(filepath.Dir(opt.AuditLog), true)
+	// The log is a node file like any other: resolved inside the root.
+	logPath, err := opt.FS.Resolve(opt.AuditLog)
+	if err != nil {
+		return err
+	}
+	dir, err := opt.FS.OpenDir(filepath.Dir(logPath), true)
 	if err != nil {
 		return err
 	}
 	defer dir.Close()
 	// O_NONBLOCK and the check after opening: a FIFO put in the log's
 	// place must not make the save wait for a reader.
-	f, err := dir.OpenFile(filepath.Base(opt.AuditLog), os.O_CREATE|os.O_APPEND|os.O_WRONLY|syscall.O_NONBLOCK, 0o640)
+	f, err := dir.OpenFile(filepath.Base(logPath), os.O_CREATE|os.O_APPEND|os.O_WRONLY|syscall.O_NONBLOCK, 0o640)
 	if err != nil {
-		return fmt.Errorf("opening %s: %w", opt.AuditLog, unwrapPath(err))
+		return fmt.Errorf("opening %s: %w", logPath, unwrapPath(err))
 	}
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		f.Close()
-		return fmt.Errorf("%s is not a regular file", opt.AuditLog)
+		return fmt.Errorf("%s is not a regular file", logPath)
 	}
 	if _, err := f.WriteString(line); err != nil {
 		f.Close()
