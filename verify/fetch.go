@@ -393,10 +393,13 @@ func dirManifestAndSignatures(img *Image) (*manifest, []sigSource, error) {
 	m := &manifest{Raw: raw, Digest: digest.FromBytes(raw)}
 	var sigs []sigSource
 	for n := 1; ; n++ {
+		p := filepath.Join(img.Dir, fmt.Sprintf("signature-%d", n))
 		if n > nodefs.MaxSignatures {
+			if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+				return m, sigs, nil
+			}
 			return m, sigs, &IncompleteError{Step: "reading " + img.Dir, Err: fmt.Errorf("too many signatures (more than %d, the most the runtime reads from a look-aside)", nodefs.MaxSignatures)}
 		}
-		p := filepath.Join(img.Dir, fmt.Sprintf("signature-%d", n))
 		data, err := nodefs.FS{}.ReadFile(p, nodefs.Signature)
 		if errors.Is(err, fs.ErrNotExist) {
 			return m, sigs, nil

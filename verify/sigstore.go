@@ -130,7 +130,7 @@ func (v *Verifier) readSources(path string, paths []string, data []byte, datas [
 	for _, p := range all {
 		b, err := v.opts.Paths.FS().ReadFile(v.opts.Paths.Host(p), nodefs.KeyFile)
 		if err != nil {
-			return nil, nil, fmt.Errorf("open %s: %w", p, errors.Unwrap(err))
+			return nil, nil, fmt.Errorf("open %s: %w", p, openReason(err))
 		}
 		out, labels = append(out, b), append(labels, p)
 	}

@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -302,7 +301,7 @@ func (v *Verifier) checkSignedBy(rr *RequirementResult, r *model.Requirement, im
 		}
 		data, err := v.opts.Paths.FS().ReadFile(v.opts.Paths.Host(k.Path), nodefs.KeyFile)
 		if err != nil {
-			rr.Reason = fmt.Sprintf("open %s: %v", k.Path, errors.Unwrap(err))
+			rr.Reason = fmt.Sprintf("open %s: %v", k.Path, openReason(err))
 			return
 		}
 		rings, files = append(rings, data), append(files, k.Path)
