@@ -76,9 +76,9 @@ func TestHostileNodeFilesRefused(t *testing.T) {
 // levels deep are errors, not a stack overflow.
 func TestDeepNestingRefused(t *testing.T) {
 	for name, files := range map[string]map[string]string{
-		"crio.conf":   {CrioConf: "a = " + strings.Repeat("[", 1_000_000)},
+		"crio.conf":    {CrioConf: "a = " + strings.Repeat("[", 1_000_000)},
 		"inline-table": {CrioConf: "a = " + strings.Repeat("{b=", 1_000_000)},
-		"images.json": {StorageImagesJSON: strings.Repeat("[", 1_000_000)},
+		"images.json":  {StorageImagesJSON: strings.Repeat("[", 1_000_000)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			root := t.TempDir()
