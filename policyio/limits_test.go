@@ -75,3 +75,20 @@ func TestDiagnosticsBounded(t *testing.T) {
 		t.Errorf("caret not under the problem:\n%s", diags[0].Snippet)
 	}
 }
+
+// TestRegistriesDDeepNesting: a registries.d file nested a million levels
+// deep is a YAML error (yaml.v3 stops at 10,000 levels), not a crash.
+func TestRegistriesDDeepNesting(t *testing.T) {
+	for name, src := range map[string]string{
+		"flow-sequences": "docker: " + strings.Repeat("[", 1_000_000),
+		"flow-mappings":  "docker: " + strings.Repeat("{a: ", 1_000_000),
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := writeDir(t, map[string]string{"a.yaml": src})
+			_, diags := LoadRegistriesD(dir)
+			if !diags.HasErrors() || diags[0].Code != "registriesd-yaml" {
+				t.Fatalf("got %v", diags)
+			}
+		})
+	}
+}
