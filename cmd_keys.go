@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
@@ -106,7 +106,7 @@ func loadInventory(g *globalFlags, paths policyio.Paths) (*gpg.Inventory, *polic
 	if err != nil {
 		return nil, nil, det, err
 	}
-	pf, err := policyio.LoadPolicy(paths.Policy)
+	pf, err := policyio.LoadPolicyFrom(paths.FS(), paths.Policy)
 	if err != nil {
 		return nil, nil, det, err
 	}
@@ -195,7 +195,7 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 	if src == "-" {
 		data, err = io.ReadAll(io.LimitReader(a.stdin, 16<<20))
 	} else {
-		data, err = os.ReadFile(src)
+		data, err = nodefs.FS{}.ReadFile(src, nodefs.KeyFile)
 	}
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))

@@ -93,8 +93,8 @@ func splitVerb(args []string) (string, []string, bool) {
 }
 
 func loadLookasides(a *app, paths policyio.Paths) (*policyio.RegistriesD, model.Diagnostics) {
-	rd, diags := policyio.LoadRegistriesD(paths.RegistriesD)
-	pf, err := policyio.LoadPolicy(paths.Policy)
+	rd, diags := policyio.LoadRegistriesDFrom(paths.FS(), paths.RegistriesD)
+	pf, err := policyio.LoadPolicyFrom(paths.FS(), paths.Policy)
 	if err == nil {
 		diags = append(diags, policyio.CheckLookasides(rd, pf.Policy, paths)...)
 	}
@@ -182,7 +182,7 @@ func lookasideExplain(a *app, g *globalFlags, paths policyio.Paths, image, dg st
 }
 
 func lookasideEdit(a *app, paths policyio.Paths, verb string, pos []string, opt policyio.SetOptions) int {
-	rd, diags := policyio.LoadRegistriesD(paths.RegistriesD)
+	rd, diags := policyio.LoadRegistriesDFrom(paths.FS(), paths.RegistriesD)
 	if diags.HasErrors() {
 		printDiagnostics(a.stderr, diags)
 		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: fix registries.d first; nothing was written\n", verb)

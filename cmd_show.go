@@ -3,11 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 )
@@ -30,7 +30,7 @@ func runShow(a *app, args []string) int {
 	if !ok {
 		return code
 	}
-	pf, err := policyio.LoadPolicy(paths.Policy)
+	pf, err := policyio.LoadPolicyFrom(paths.FS(), paths.Policy)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
 		return exitUsage
@@ -76,7 +76,7 @@ func keyLabeler(paths policyio.Paths) model.KeyLabeler {
 			if l, ok := cache[k.Path]; ok {
 				return l
 			}
-			b, err := os.ReadFile(paths.Host(k.Path))
+			b, err := paths.FS().ReadFile(paths.Host(k.Path), nodefs.KeyFile)
 			if err != nil {
 				cache[k.Path] = k.Path + " (missing)"
 				return cache[k.Path]

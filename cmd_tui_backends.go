@@ -120,7 +120,7 @@ type tuiLookaside struct {
 }
 
 func (l tuiLookaside) List() ([]ui.LookasideEntry, model.Diagnostics, error) {
-	rd, diags := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	rd, diags := policyio.LoadRegistriesDFrom(l.paths.FS(), l.paths.RegistriesD)
 	diags = append(diags, policyio.CheckLookasides(rd, l.ws.Policy(), l.paths)...)
 	entries := append([]*model.LookasideEntry{}, rd.Entries...)
 	if rd.Default != nil {
@@ -137,7 +137,7 @@ func (l tuiLookaside) List() ([]ui.LookasideEntry, model.Diagnostics, error) {
 }
 
 func (l tuiLookaside) Explain(image string) ([]string, error) {
-	rd, diags := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	rd, diags := policyio.LoadRegistriesDFrom(l.paths.FS(), l.paths.RegistriesD)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("registries.d is invalid (see Problems): the runtime fails every pull")
 	}
@@ -157,7 +157,7 @@ func (l tuiLookaside) Explain(image string) ([]string, error) {
 }
 
 func (l tuiLookaside) Set(e ui.LookasideEntry) error {
-	rd, diags := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	rd, diags := policyio.LoadRegistriesDFrom(l.paths.FS(), l.paths.RegistriesD)
 	if diags.HasErrors() {
 		return fmt.Errorf("registries.d has errors; fix them first (Problems view)")
 	}
@@ -173,7 +173,7 @@ func (l tuiLookaside) Set(e ui.LookasideEntry) error {
 }
 
 func (l tuiLookaside) Remove(scope string) error {
-	rd, _ := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	rd, _ := policyio.LoadRegistriesDFrom(l.paths.FS(), l.paths.RegistriesD)
 	changes, err := rd.Remove(scope)
 	if err != nil {
 		return err

@@ -2,7 +2,10 @@ package gpg
 
 import (
 	"debug/buildinfo"
+	"runtime/debug"
+
 	"fmt"
+	"github.com/kios/imgtrust/nodefs"
 	"path/filepath"
 	"strings"
 
@@ -46,8 +49,9 @@ var imageModules = []string{"go.podman.io/image/v5", "github.com/containers/imag
 // binary under root. It never fails: without a readable binary it falls
 // back to openpgp-xcrypto (kiOS's build) and says so.
 func DetectMechanism(root string) Detection {
+	node := nodefs.New(root)
 	for _, b := range runtimeBinaries {
-		info, err := buildinfo.ReadFile(filepath.Join(root, b))
+		info, err := readBuildInfo(node, filepath.Join(root, b))
 		if err != nil {
 			continue
 		}
@@ -98,4 +102,16 @@ func orUnknown(v string) string {
 		return "version unknown"
 	}
 	return v
+}
+
+// readBuildInfo reads the Go build information of a binary of the node,
+// resolved inside its root (/usr/bin/crio is often a link) and opened as
+// a regular file only.
+func readBuildInfo(node nodefs.FS, host string) (*debug.BuildInfo, error) {
+	f, err := node.Open(host, nodefs.RuntimeBinary)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return buildinfo.Read(f)
 }

@@ -2,7 +2,6 @@ package gpg
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -109,7 +108,7 @@ func Import(data []byte, paths policyio.Paths, opt ImportOptions) (*ImportResult
 	expect := safefile.ExpectAbsent
 	if opt.Force {
 		expect = safefile.ExpectAny
-	} else if _, err := os.Stat(host); err == nil {
+	} else if _, err := paths.FS().Stat(host); err == nil {
 		return nil, fmt.Errorf("%s exists and holds other keys; choose another --name, or replace it with --force (a backup is kept)", paths.Node(host))
 	}
 	if opt.DryRun {
@@ -117,13 +116,10 @@ func Import(data []byte, paths policyio.Paths, opt ImportOptions) (*ImportResult
 		return res, nil
 	}
 	summary := fmt.Sprintf("import key %s (%s)", kr.Keys[0].Fingerprint, firstUID(kr.Keys[0]))
-	if _, err := safefile.Write(host, pub, safefile.Options{ExpectSHA256: expect, Mode: 0o644, Backup: true, AuditLog: opt.AuditLog, Summary: summary}); err != nil {
+	// SetMode: key files must not be writable by others whatever the
+	// umask or an existing file's mode was.
+	if _, err := safefile.Write(host, pub, safefile.Options{ExpectSHA256: expect, Mode: 0o644, SetMode: true, Backup: true, AuditLog: opt.AuditLog, Summary: summary, FS: paths.FS()}); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", host, err)
-	}
-	// Key files must not be writable by others whatever the umask or an
-	// existing file's mode was.
-	if err := os.Chmod(host, 0o644); err != nil {
-		return nil, err
 	}
 	res.NodePath, res.Data = paths.Node(host), pub
 	return res, nil
@@ -204,14 +200,14 @@ func RemoveKeyFile(paths policyio.Paths, pol *model.Policy, nodePath, auditLog s
 		return &ReferencedError{File: nodePath, UsedBy: used}
 	}
 	host := paths.Host(nodePath)
-	sum, err := safefile.Hash(host)
+	sum, err := safefile.HashIn(paths.FS(), host)
 	if err != nil {
 		return err
 	}
 	if sum == safefile.ExpectAbsent {
 		return fmt.Errorf("%s: %w", nodePath, ErrNotFound)
 	}
-	_, err = safefile.Remove(host, safefile.Options{ExpectSHA256: sum, Backup: true, AuditLog: auditLog, Summary: "remove key file " + nodePath})
+	_, err = safefile.Remove(host, safefile.Options{ExpectSHA256: sum, Backup: true, AuditLog: auditLog, Summary: "remove key file " + nodePath, FS: paths.FS()})
 	return err
 }
 

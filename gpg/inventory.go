@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/safefile"
 )
@@ -50,7 +51,7 @@ func BuildInventory(paths policyio.Paths, pol *model.Policy, mech Mechanism, now
 			return
 		}
 		byFile[node] = nil
-		data, err := os.ReadFile(host)
+		data, err := paths.FS().ReadFile(host, nodefs.KeyFile)
 		if err != nil {
 			inv.Problems = append(inv.Problems, model.Diagnostic{Severity: model.Error, Code: "key-unreadable", Pos: model.Pos{File: host}, Message: fmt.Sprintf("%s: %v", node, err)})
 			return
@@ -68,7 +69,7 @@ func BuildInventory(paths policyio.Paths, pol *model.Policy, mech Mechanism, now
 			inv.Keys = append(inv.Keys, ik)
 		}
 	}
-	entries, err := os.ReadDir(paths.KeysDir)
+	entries, err := paths.FS().ReadDir(paths.KeysDir)
 	if err != nil && !os.IsNotExist(err) {
 		return nil, fmt.Errorf("reading the keys directory: %w", err)
 	}
@@ -99,7 +100,7 @@ func BuildInventory(paths policyio.Paths, pol *model.Policy, mech Mechanism, now
 						continue
 					}
 					host := paths.Host(k.Path)
-					if _, err := os.Stat(host); err != nil {
+					if _, err := paths.FS().Stat(host); err != nil {
 						inv.Problems = append(inv.Problems, model.Diagnostic{Severity: model.Error, Code: "key-missing", Pos: r.FieldPos[k.Field],
 							Message: fmt.Sprintf("%s uses %s, which does not exist", ref, k.Path), Fix: "imgtrust keys import FILE"})
 						continue

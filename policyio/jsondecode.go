@@ -23,6 +23,10 @@ type jsonDecoder struct {
 	// lineStarts holds the offset of each line's first byte, built on
 	// first use, so that positions cost a binary search, not a scan.
 	lineStarts []int
+	// omitted counts the problems beyond MaxDiagnostics, omittedWorst
+	// their worst severity.
+	omitted      int
+	omittedWorst model.Severity
 }
 
 // member is one key of a JSON object, with its unescaped name.
@@ -76,8 +80,22 @@ func (d *jsonDecoder) snippet(off int) string {
 	} else {
 		end += off
 	}
-	line := strings.TrimRight(string(d.src[start:end]), "\r")
-	caret := make([]byte, 0, off-start+1)
+	// A long line is cut around the column (at UTF-8 boundaries), so
+	// that a snippet costs the same on a one-line megabyte file.
+	lead, trail := "", ""
+	if off-start > maxSnippetWidth {
+		start = runeStart(d.src, off-maxSnippetWidth)
+		lead = "…"
+	}
+	if end-off > maxSnippetWidth {
+		end = runeStart(d.src, off+maxSnippetWidth)
+		trail = "…"
+	}
+	line := lead + strings.TrimRight(string(d.src[start:end]), "\r") + trail
+	caret := make([]byte, 0, off-start+1+len(lead))
+	if lead != "" {
+		caret = append(caret, ' ')
+	}
 	for _, c := range d.src[start:off] {
 		if c == '\t' {
 			caret = append(caret, '\t')
@@ -86,6 +104,14 @@ func (d *jsonDecoder) snippet(off int) string {
 		}
 	}
 	return line + "\n" + string(caret) + "^"
+}
+
+// runeStart moves i back to the start of the UTF-8 sequence it is in.
+func runeStart(b []byte, i int) int {
+	for i > 0 && i < len(b) && b[i]&0xC0 == 0x80 {
+		i--
+	}
+	return i
 }
 
 // problem is a diagnostic under construction.
@@ -103,6 +129,11 @@ type problem struct {
 }
 
 func (d *jsonDecoder) report(p problem) {
+	if len(d.diags) >= MaxDiagnostics {
+		d.omitted++
+		d.omittedWorst = max(d.omittedWorst, p.sev)
+		return
+	}
 	diag := model.Diagnostic{
 		Severity:    p.sev,
 		Code:        p.code,

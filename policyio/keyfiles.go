@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/kios/imgtrust/gpg/secretscan"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 )
 
 // KeyInspector looks inside key material (the gpg package provides one);
@@ -70,7 +70,7 @@ func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Dia
 				host := paths.Host(k.Path)
 				got, ok := cache[host]
 				if !ok {
-					got.data, got.err = os.ReadFile(host)
+					got.data, got.err = paths.FS().ReadFile(host, nodefs.KeyFile)
 					cache[host] = got
 				}
 				data, err := got.data, got.err

@@ -7,6 +7,8 @@ package policyio
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/kios/imgtrust/nodefs"
 )
 
 // Node defaults, as containers/image and the kiOS guide lay them out.
@@ -54,8 +56,16 @@ func (p Paths) Host(nodePath string) string {
 	if p.Root == "" || p.Root == "/" || !filepath.IsAbs(nodePath) {
 		return nodePath
 	}
-	return filepath.Join(p.Root, nodePath)
+	// Clean first: the node's "/.." is "/", so a path in policy.json
+	// cannot climb out of the root lexically either (symlinks are
+	// resolved inside the root by nodefs).
+	return filepath.Join(p.Root, filepath.Clean(nodePath))
 }
+
+// FS is the node's filesystem under Root: every read and write of a host
+// path from Host goes through it, so that symlinks resolve as the node
+// resolves them.
+func (p Paths) FS() nodefs.FS { return nodefs.New(p.Root) }
 
 // Node maps a host path back to the path the node sees, for writing into
 // policy.json. A path outside the root is returned unchanged.

@@ -20,6 +20,21 @@ import (
 // show and repair it.
 func ParsePolicy(file string, data []byte) (*model.Policy, model.Diagnostics) {
 	d := &jsonDecoder{file: file, src: data}
+	pol := d.parsePolicy(data)
+	if len(d.diags) > MaxDiagnostics { // the linter's, after the decoder's
+		for _, x := range d.diags[MaxDiagnostics:] {
+			d.omitted++
+			d.omittedWorst = max(d.omittedWorst, x.Severity)
+		}
+		d.diags = d.diags[:MaxDiagnostics]
+	}
+	if d.omitted > 0 {
+		d.diags = append(d.diags, omitted(file, d.omitted, d.omittedWorst))
+	}
+	return pol, d.diags
+}
+
+func (d *jsonDecoder) parsePolicy(data []byte) *model.Policy {
 	src := data
 	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) {
 		d.report(problem{
@@ -39,17 +54,26 @@ func ParsePolicy(file string, data []byte) (*model.Policy, model.Diagnostics) {
 			fix:     `write at least {"default": [{"type": "reject"}]} (or run the setup wizard: imgtrust, then w)`,
 			runtime: "unexpected end of JSON input",
 		})
-		return nil, d.diags
+		return nil
+	}
+	if off := jsonTooDeep(src, MaxJSONDepth); off >= 0 {
+		d.report(problem{
+			sev: model.Error, code: "too-deep", off: off,
+			msg:     fmt.Sprintf("policy.json nests more than %d levels deep", MaxJSONDepth),
+			fix:     "a policy nests a few levels; this file is not one",
+			runtime: "exceeded max depth",
+		})
+		return nil
 	}
 	root, err := hujson.Parse(src)
 	if err != nil {
 		d.syntaxError(err)
-		return nil, d.diags
+		return nil
 	}
 	d.checkExtras(&root)
 	pol := d.policy(&root)
 	d.diags = append(d.diags, lintPolicy(pol)...)
-	return pol, d.diags
+	return pol
 }
 
 var hujsonErrRE = regexp.MustCompile(`^hujson: line (\d+), column (\d+): (.*)$`)

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/safefile"
 	"github.com/kios/imgtrust/termsafe"
 )
@@ -155,6 +155,8 @@ type PolicyFile struct {
 	SHA256 string
 	Policy *model.Policy
 	Diags  model.Diagnostics
+	// FS is the node the file belongs to; SavePolicy writes through it.
+	FS nodefs.FS
 }
 
 // HasComments reports whether the file on disk has comments, which a
@@ -172,8 +174,15 @@ func (pf *PolicyFile) HasComments() bool {
 // LoadPolicy: it gives Exists=false and an Error diagnostic, because the
 // runtime then refuses every pull and the admin must be told so.
 func LoadPolicy(path string) (*PolicyFile, error) {
-	pf := &PolicyFile{Path: path}
-	data, err := os.ReadFile(path)
+	return LoadPolicyFrom(nodefs.FS{}, path)
+}
+
+// LoadPolicyFrom is LoadPolicy for a file of the node mounted at node
+// (Paths.FS): links resolve inside the node's root, and anything but a
+// regular file of at most nodefs.PolicyFile.Max bytes is an error.
+func LoadPolicyFrom(node nodefs.FS, path string) (*PolicyFile, error) {
+	pf := &PolicyFile{Path: path, FS: node}
+	data, err := node.ReadFile(path, nodefs.PolicyFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		pf.SHA256 = safefile.ExpectAbsent
@@ -271,11 +280,11 @@ func SavePolicy(pf *PolicyFile, p *model.Policy, opt SaveOptions) (safefile.Resu
 		summary = "policy.json updated"
 	}
 	res, err := safefile.Write(pf.Path, data, safefile.Options{
-		ExpectSHA256: pf.SHA256, Mode: 0o644, Backup: true, AuditLog: opt.AuditLog, Summary: summary,
+		ExpectSHA256: pf.SHA256, Mode: 0o644, Backup: true, AuditLog: opt.AuditLog, Summary: summary, FS: pf.FS,
 	})
 	if err != nil {
 		return res, fmt.Errorf("writing %s: %w", pf.Path, err)
 	}
-	*pf = PolicyFile{Path: pf.Path, Exists: true, Raw: data, SHA256: safefile.SHA256(data), Policy: newPol, Diags: diags}
+	*pf = PolicyFile{Path: pf.Path, Exists: true, Raw: data, SHA256: safefile.SHA256(data), Policy: newPol, Diags: diags, FS: pf.FS}
 	return res, nil
 }

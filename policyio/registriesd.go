@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/safefile"
 	"github.com/opencontainers/go-digest"
 	"gopkg.in/yaml.v3"
@@ -25,6 +25,7 @@ import (
 // the YAML trees kept for comment-preserving edits.
 type RegistriesD struct {
 	Dir     string
+	FS      nodefs.FS // the node Dir belongs to; edits are written through it
 	Files   []*RegistriesFile
 	Entries []*model.LookasideEntry // docker scopes, in file then document order
 	Default *model.LookasideEntry   // default-docker, nil if absent
@@ -45,7 +46,14 @@ var sectionKeys = []string{"lookaside", "lookaside-staging", "sigstore", "sigsto
 // missing directory is an empty configuration. Errors are what makes the
 // runtime fail every pull; warnings are what it silently ignores.
 func LoadRegistriesD(dir string) (*RegistriesD, model.Diagnostics) {
-	return LoadRegistriesDFor(dir, RegistriesRuntime{Basis: "the runtime's containers/image version is not known: assuming one before v5.41"})
+	return LoadRegistriesDFor(nodefs.FS{}, dir, RegistriesRuntime{})
+}
+
+// LoadRegistriesDFrom is LoadRegistriesD for the node mounted at node
+// (Paths.FS): the directory and each file resolve inside the node's root,
+// and each file is read as a bounded regular file.
+func LoadRegistriesDFrom(node nodefs.FS, dir string) (*RegistriesD, model.Diagnostics) {
+	return LoadRegistriesDFor(node, dir, RegistriesRuntime{})
 }
 
 // RegistriesRuntime is what of the node's runtime changes how registries.d
@@ -60,12 +68,15 @@ type RegistriesRuntime struct {
 	Basis string
 }
 
-// LoadRegistriesDFor is LoadRegistriesD for a runtime whose reading rules
-// are known.
-func LoadRegistriesDFor(dir string, rt RegistriesRuntime) (*RegistriesD, model.Diagnostics) {
-	rd := &RegistriesD{Dir: dir}
+// LoadRegistriesDFor is LoadRegistriesDFrom for a runtime whose reading
+// rules are known.
+func LoadRegistriesDFor(node nodefs.FS, dir string, rt RegistriesRuntime) (*RegistriesD, model.Diagnostics) {
+	if rt.Basis == "" {
+		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
+	}
+	rd := &RegistriesD{Dir: dir, FS: node}
 	var diags model.Diagnostics
-	entries, err := os.ReadDir(dir)
+	entries, err := node.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return rd, nil
 	}
@@ -78,7 +89,7 @@ func LoadRegistriesDFor(dir string, rt RegistriesRuntime) (*RegistriesD, model.D
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
-		if st, err := os.Stat(path); err == nil && st.IsDir() {
+		if st, err := node.Stat(path); err == nil && st.IsDir() {
 			if rt.SkipYAMLDirectories {
 				diags = append(diags, model.Diagnostic{Severity: model.Warning, Code: "registriesd-yaml-directory", Pos: model.Pos{File: path},
 					Message: fmt.Sprintf("%s is a directory: this runtime skips it (%s), but containers/image before v5.41 fails every pull on it", path, rt.Basis),
@@ -99,7 +110,7 @@ func LoadRegistriesDFor(dir string, rt RegistriesRuntime) (*RegistriesD, model.D
 	defined := map[string]*model.LookasideEntry{}
 	for _, name := range names {
 		path := filepath.Join(dir, name)
-		f, fd := parseRegistriesFile(path)
+		f, fd := parseRegistriesFile(node, path)
 		diags = append(diags, fd...)
 		if f == nil {
 			continue
@@ -139,8 +150,8 @@ func mergeConflict(e, prev *model.LookasideEntry, format string) model.Diagnosti
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
-func parseRegistriesFile(path string) (*RegistriesFile, model.Diagnostics) {
-	raw, err := os.ReadFile(path)
+func parseRegistriesFile(node nodefs.FS, path string) (*RegistriesFile, model.Diagnostics) {
+	raw, err := node.ReadFile(path, nodefs.RegistriesDFile)
 	if err != nil {
 		return nil, model.Diagnostics{{Severity: model.Error, Code: "registriesd-unreadable", Pos: model.Pos{File: path}, Message: err.Error(),
 			Runtime: "parsing " + path + ": " + err.Error()}}

@@ -3,7 +3,6 @@ package policyio
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/kios/imgtrust/model"
@@ -34,7 +33,7 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths Paths) model.Diag
 					Message: fmt.Sprintf("%s: %s %s is plain http: signatures are signed, but anyone on the path can withhold them or watch which images the node pulls", e.Scope, u.key, u.val),
 					Fix:     "serve the look-aside over https"})
 			case "file":
-				if _, err := os.Stat(paths.Host(parsed.Path)); err != nil {
+				if _, err := paths.FS().Stat(paths.Host(parsed.Path)); err != nil {
 					out = append(out, model.Diagnostic{Severity: model.Warning, Code: "lookaside-file-missing", Pos: e.Pos,
 						Message: fmt.Sprintf("%s: %s %s does not exist on the node: every signature lookup finds nothing", e.Scope, u.key, u.val),
 						Fix:     "create the directory or fix the path"})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/safefile"
 	"gopkg.in/yaml.v3"
 )
@@ -18,6 +19,8 @@ type FileChange struct {
 	Path      string
 	Old, New  []byte
 	OldSHA256 string // of what was read; safefile refuses if it changed
+	// FS is the node Path belongs to (RegistriesD.FS).
+	FS nodefs.FS
 }
 
 // SetOptions control Set.
@@ -114,7 +117,7 @@ func (rd *RegistriesD) change(file *RegistriesFile, doc *yaml.Node) ([]FileChang
 		return nil, fmt.Errorf("rendering %s: %w", file.Path, err)
 	}
 	enc.Close()
-	ch := FileChange{Path: file.Path, Old: file.Raw, New: buf.Bytes(), OldSHA256: file.SHA256}
+	ch := FileChange{Path: file.Path, Old: file.Raw, New: buf.Bytes(), OldSHA256: file.SHA256, FS: rd.FS}
 	if diags := rd.validateWith([]FileChange{ch}); diags.HasErrors() {
 		var msgs []string
 		for _, d := range diags {
@@ -153,7 +156,7 @@ func (rd *RegistriesD) validateWith(changes []FileChange) model.Diagnostics {
 // line, refused if a file changed since it was read).
 func ApplyChanges(changes []FileChange, auditLog, summary string) error {
 	for _, c := range changes {
-		opt := safefile.Options{ExpectSHA256: c.OldSHA256, Mode: 0o644, Backup: true, AuditLog: auditLog, Summary: summary}
+		opt := safefile.Options{ExpectSHA256: c.OldSHA256, Mode: 0o644, Backup: true, AuditLog: auditLog, Summary: summary, FS: c.FS}
 		var err error
 		if c.New == nil {
 			_, err = safefile.Remove(c.Path, opt)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -297,7 +298,7 @@ func TestYAMLDirectoryByRuntimeVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, skip := range []bool{false, true} {
-		rd, diags := LoadRegistriesDFor(dir, RegistriesRuntime{SkipYAMLDirectories: skip, Basis: "test"})
+		rd, diags := LoadRegistriesDFor(nodefs.FS{}, dir, RegistriesRuntime{SkipYAMLDirectories: skip, Basis: "test"})
 		if diags.HasErrors() == skip {
 			t.Errorf("skip=%v: errors=%v: %v", skip, diags.HasErrors(), diags)
 		}

@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/termsafe"
 )
 
@@ -99,7 +100,7 @@ func (m *Model) openImportForm() tea.Cmd {
 			if fd.pasted != "" {
 				data = []byte(fd.pasted) // the key itself, never a path
 			} else if !strings.Contains(v, "-----BEGIN") {
-				b, err := os.ReadFile(strings.TrimSpace(v))
+				b, err := nodefs.FS{}.ReadFile(strings.TrimSpace(v), nodefs.KeyFile)
 				if err != nil {
 					return fmt.Errorf("reading key file: %w", err)
 				}

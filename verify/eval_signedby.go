@@ -1,12 +1,9 @@
 package verify
 
 import (
-	"errors"
-	"io/fs"
-	"os"
-
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 )
 
 // prSignedBy is signedBy (policy_eval_signedby.go): OpenPGP signatures
@@ -59,7 +56,7 @@ func (pr prSignedBy) keyrings(v *Verifier) (rings [][]byte, files []string, err 
 			rings, files = append(rings, k.Data), append(files, "keyData")
 			continue
 		}
-		data, err := os.ReadFile(v.opts.Paths.Host(k.Path))
+		data, err := v.opts.Paths.FS().ReadFile(v.opts.Paths.Host(k.Path), nodefs.KeyFile)
 		if err != nil {
 			return nil, nil, errOpen(k.Path, err)
 		}
@@ -71,11 +68,7 @@ func (pr prSignedBy) keyrings(v *Verifier) (rings [][]byte, files []string, err 
 // errOpen is a trust-root file that cannot be read, named by its node
 // path (the host path under --root means nothing on the node).
 func errOpen(nodePath string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return reqErr(KindTrustRoot, "open %s: %w", nodePath, err)
+	return reqErr(KindTrustRoot, "open %s: %w", nodePath, openReason(err))
 }
 
 // checkSignature is isSignatureAuthorAccepted for one signature: it

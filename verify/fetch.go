@@ -24,6 +24,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/opencontainers/go-digest"
 )
@@ -252,7 +253,7 @@ func (v *Verifier) authenticator(registry string) (authn.Authenticator, error) {
 		}
 	}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := v.opts.Paths.FS().ReadFile(f, nodefs.AuthFile)
 		if err != nil {
 			if f == v.opts.AuthFile {
 				return nil, fmt.Errorf("--authfile: %w", err)
@@ -384,7 +385,7 @@ func (v *Verifier) getOne(ctx context.Context, client *http.Client, u string) (s
 	}
 	switch parsed.Scheme {
 	case "file":
-		data, err := os.ReadFile(v.opts.Paths.Host(parsed.Path))
+		data, err := v.opts.Paths.FS().ReadFile(v.opts.Paths.Host(parsed.Path), nodefs.Signature)
 		if errors.Is(err, fs.ErrNotExist) {
 			return sigSource{}, false, nil
 		}
@@ -434,7 +435,9 @@ const drainLimit = 64 << 10
 // dirManifestAndSignatures reads a dir: image: manifest.json and
 // signature-1, -2, … until the first missing one.
 func dirManifestAndSignatures(img *Image) (*manifest, []sigSource, error) {
-	raw, err := os.ReadFile(filepath.Join(img.Dir, "manifest.json"))
+	// dir: images are named by the admin: read as this machine sees them,
+	// bounded like the registry's manifests and signatures.
+	raw, err := nodefs.FS{}.ReadFile(filepath.Join(img.Dir, "manifest.json"), nodefs.Manifest)
 	if err != nil {
 		return nil, nil, &IncompleteError{Step: "reading the manifest", Err: err}
 	}
@@ -442,7 +445,13 @@ func dirManifestAndSignatures(img *Image) (*manifest, []sigSource, error) {
 	var sigs []sigSource
 	for n := 1; ; n++ {
 		p := filepath.Join(img.Dir, fmt.Sprintf("signature-%d", n))
-		data, err := os.ReadFile(p)
+		if n > nodefs.MaxSignatures {
+			if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+				return m, sigs, nil
+			}
+			return m, sigs, &IncompleteError{Step: "reading " + img.Dir, Err: fmt.Errorf("too many signatures (more than %d, the most the runtime reads from a look-aside)", nodefs.MaxSignatures)}
+		}
+		data, err := nodefs.FS{}.ReadFile(p, nodefs.Signature)
 		if errors.Is(err, fs.ErrNotExist) {
 			return m, sigs, nil
 		}

@@ -13,12 +13,13 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/distribution/reference"
 	"github.com/google/go-containerregistry/pkg/name"

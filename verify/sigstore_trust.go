@@ -6,9 +6,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 )
 
@@ -45,7 +45,7 @@ func (v *Verifier) readSources(path string, paths []string, data []byte, datas [
 		all = append([]string{path}, paths...)
 	}
 	for _, p := range all {
-		b, err := os.ReadFile(v.opts.Paths.Host(p))
+		b, err := v.opts.Paths.FS().ReadFile(v.opts.Paths.Host(p), nodefs.KeyFile)
 		if err != nil {
 			return nil, nil, errOpen(p, err)
 		}

@@ -56,7 +56,7 @@ func New(opts Options) (*Verifier, error) {
 		opts.Now = time.Now
 	}
 	if opts.Policy == nil {
-		pf, err := policyio.LoadPolicy(opts.Paths.Policy)
+		pf, err := policyio.LoadPolicyFrom(opts.Paths.FS(), opts.Paths.Policy)
 		if err != nil {
 			return nil, err
 		}
@@ -77,7 +77,7 @@ func New(opts Options) (*Verifier, error) {
 	}
 	if opts.Registries == nil {
 		skip, basis := v.detection.SkipsYAMLDirectories()
-		rd, diags := policyio.LoadRegistriesDFor(opts.Paths.RegistriesD, policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis})
+		rd, diags := policyio.LoadRegistriesDFor(opts.Paths.FS(), opts.Paths.RegistriesD, policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis})
 		if diags.HasErrors() {
 			return nil, &InvalidConfigError{Diags: diags}
 		}

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/BurntSushi/toml"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -50,16 +49,24 @@ type crioConfFile struct {
 // defaults; a file that cannot be parsed is an error naming it.
 func ReadCrioConfig(paths policyio.Paths) (CrioImageConfig, error) {
 	cfg := CrioImageConfig{PauseImage: DefaultPauseImage, SignaturePolicyDir: DefaultPolicyDir}
+	node := paths.FS()
 	files := []string{paths.Host(CrioConf)}
-	dropins, _ := filepath.Glob(filepath.Join(paths.Host(CrioConfD), "*.conf"))
+	dropins, err := node.Glob(paths.Host(CrioConfD), "*.conf")
+	if err != nil {
+		return cfg, err
+	}
 	sort.Strings(dropins)
 	files = append(files, dropins...)
 	for _, f := range files {
+		data, err := node.ReadFile(f, nodefs.CrioConf)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return cfg, err
+		}
 		var c crioConfFile
-		if _, err := toml.DecodeFile(f, &c); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
+		if err := decodeTOML(data, &c); err != nil {
 			return cfg, fmt.Errorf("reading %s: %w", f, err)
 		}
 		cfg.Sources = append(cfg.Sources, f)
@@ -93,14 +100,14 @@ func NodeDiagnostics(paths policyio.Paths) model.Diagnostics {
 			Fix:     fmt.Sprintf("edit that file instead: imgtrust --policy %s", paths.Host(cfg.SignaturePolicy)),
 		})
 	}
-	if _, err := os.Stat(paths.Host(RootUserPolicy)); err == nil && paths.Policy == paths.Host(policyio.DefaultPolicyPath) {
+	if _, err := paths.FS().Stat(paths.Host(RootUserPolicy)); err == nil && paths.Policy == paths.Host(policyio.DefaultPolicyPath) {
 		out = append(out, model.Diagnostic{
 			Severity: model.Warning, Code: "root-user-policy", Pos: model.Pos{File: paths.Host(RootUserPolicy)},
 			Message: fmt.Sprintf("%s exists: CRI-O (containers/image up to v5.39) uses it instead of %s", RootUserPolicy, policyio.DefaultPolicyPath),
 			Fix:     "remove it, or edit it with imgtrust --policy " + paths.Host(RootUserPolicy),
 		})
 	}
-	if ns, _ := filepath.Glob(filepath.Join(paths.Host(cfg.SignaturePolicyDir), "*.json")); len(ns) > 0 {
+	if ns, _ := paths.FS().Glob(paths.Host(cfg.SignaturePolicyDir), "*.json"); len(ns) > 0 {
 		out = append(out, model.Diagnostic{
 			Severity: model.Info, Code: "namespace-policies", Pos: model.Pos{File: paths.Host(cfg.SignaturePolicyDir)},
 			Message: fmt.Sprintf("%d per-namespace policies in %s replace this policy entirely for pods in those namespaces", len(ns), cfg.SignaturePolicyDir),
@@ -123,11 +130,13 @@ func lastOr(list []string, def string) string {
 func NodeImages(paths policyio.Paths) ([]string, error) {
 	cfg, err := ReadCrioConfig(paths)
 	images := []string{cfg.PauseImage}
-	data, rerr := os.ReadFile(paths.Host(StorageImagesJSON))
+	data, rerr := paths.FS().ReadFile(paths.Host(StorageImagesJSON), nodefs.ImageList)
 	switch {
 	case errors.Is(rerr, fs.ErrNotExist):
 	case rerr != nil:
 		return images, fmt.Errorf("reading the image list: %w", rerr)
+	case nestingTooDeep(data, maxNesting):
+		return images, fmt.Errorf("reading %s: nested more than %d levels deep", paths.Host(StorageImagesJSON), maxNesting)
 	default:
 		var stored []struct {
 			Names []string `json:"names"`
@@ -146,4 +155,40 @@ func NodeImages(paths policyio.Paths) ([]string, error) {
 		}
 	}
 	return images, err
+}
+
+// maxNesting bounds how deep crio.conf and images.json may nest. Real
+// files nest three or four levels; the decoders recurse once per level,
+// so a crafted file a million levels deep would exhaust the stack.
+const maxNesting = 100
+
+// decodeTOML decodes crio.conf after checking its nesting depth.
+func decodeTOML(data []byte, v any) error {
+	if nestingTooDeep(data, maxNesting) {
+		return fmt.Errorf("nested more than %d levels deep", maxNesting)
+	}
+	_, err := toml.Decode(string(data), v)
+	return err
+}
+
+// nestingTooDeep reports whether brackets or braces nest deeper than max
+// anywhere in data. It counts every bracket, also inside strings and
+// comments, so it may overcount, never undercount: a real configuration
+// stays far below max either way.
+func nestingTooDeep(data []byte, max int) bool {
+	depth := 0
+	for _, c := range data {
+		switch c {
+		case '[', '{':
+			depth++
+			if depth > max {
+				return true
+			}
+		case ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return false
 }

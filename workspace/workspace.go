@@ -82,7 +82,7 @@ const DefaultAuditLog = "/var/log/imgtrust/audit.log"
 
 // Reload reads the files again, dropping staged edits.
 func (w *Workspace) Reload() error {
-	pf, err := policyio.LoadPolicy(w.Paths.Policy)
+	pf, err := policyio.LoadPolicyFrom(w.Paths.FS(), w.Paths.Policy)
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 	if rt.Basis == "" {
 		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
 	}
-	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.RegistriesD, rt)
+	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.FS(), w.Paths.RegistriesD, rt)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
 	diags = append(diags, NodeDiagnostics(w.Paths)...)
