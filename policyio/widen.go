@@ -333,7 +333,7 @@ func (w *widener) uncovered(or *model.Requirement, cur model.Requirements, used 
 	if onlyAcceptAnything(cur) {
 		return "are accepted signed or not; before: " + or.Describe(nil)
 	}
-	return "no longer need: " + or.Describe(nil)
+	return "no longer need: " + or.Describe(nil) + "; now enough: " + cur.DescribeList(nil)
 }
 
 func onlyAcceptAnything(reqs model.Requirements) bool {
