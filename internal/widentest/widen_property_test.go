@@ -26,7 +26,7 @@ import (
 // time is accepted by the new configuration and rejected by the old one,
 // as verify's own evaluator decides offline on dir: images.
 //
-// IMGTRUST_WIDEN_PAIRS sets how many pairs to try (default 150: about
+// IMGTRUST_WIDEN_PAIRS sets how many pairs to try (default 120: about
 // 2 s of CPU, most of it verify loading key files again per signature); IMGTRUST_WIDEN_SEED another seed.
 
 // signedIdentities are what the corpus's signatures claim.
@@ -382,7 +382,7 @@ func TestNoWideningMeansNoNewImage(t *testing.T) {
 	now := time.Now().Add(time.Hour)
 	oldEval := &evaluator{root: t.TempDir(), now: now}
 	newEval := &evaluator{root: t.TempDir(), now: now}
-	pairs := envInt("IMGTRUST_WIDEN_PAIRS", 150)
+	pairs := envInt("IMGTRUST_WIDEN_PAIRS", 120)
 	var quiet, reported, sampled, confirmed, checks int
 	for i := range pairs {
 		old := g.config(t)
