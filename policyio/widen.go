@@ -138,7 +138,7 @@ func Weakenings(old, cur *model.Policy) []Weakening {
 // scope and the default for the rest. Both states should use a Keys
 // reader, or neither.
 func Widenings(old, cur TrustState, keys KeyComparer) []Weakening {
-	w := widener{old: old, cur: cur, keys: keys}
+	w := widener{old: old.cached(), cur: cur.cached(), keys: keys}
 	var out []Weakening
 	// Groups that fall to the same pair of lists (the default for docker
 	// images no scope selects, and for other transports) are said once.
@@ -278,6 +278,29 @@ func scopeParents(transport, scope string) ([]string, bool) {
 type widener struct {
 	old, cur TrustState
 	keys     KeyComparer
+}
+
+// cached reads each file once per comparison: large policies name the
+// same few key files thousands of times.
+func (st TrustState) cached() TrustState {
+	if st.Keys == nil {
+		return st
+	}
+	type read struct {
+		data []byte
+		err  error
+	}
+	seen := map[string]read{}
+	next := st.Keys
+	st.Keys = func(p string) ([]byte, error) {
+		r, ok := seen[p]
+		if !ok {
+			r.data, r.err = next(p)
+			seen[p] = r
+		}
+		return r.data, r.err
+	}
+	return st
 }
 
 // gained returns, in plain words, what list n may accept that list o did
