@@ -259,6 +259,12 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 			return exitFindings
 		} else if len(widen) > 0 {
 			fmt.Fprintln(a.stderr, "imgtrust keys import: refused, nothing was written: this import widens trust beyond what was asked:")
+			if o.reference != "" {
+				fmt.Fprintf(a.stderr, "  (\"before\" is what --reference asks for: the imported keys only, for docker scope %q)\n", o.reference)
+			}
+			if ws.PolicyFile().Exists && ws.PolicyFile().LoadedPolicy() == nil {
+				fmt.Fprintln(a.stderr, "  (policy.json has errors today, so the runtime refuses every pull; the rewritten file lets in what follows)")
+			}
 			for _, w := range widen {
 				fmt.Fprintln(a.stderr, "  -", termsafe.String(w.String()))
 			}

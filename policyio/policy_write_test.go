@@ -244,3 +244,37 @@ func BenchmarkParsePolicy10k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWidenings10k compares a 10,000-scope policy with a copy where
+// one scope changed, reading key files from disk (target: well under a
+// second, as every save and every TUI review runs it).
+func BenchmarkWidenings10k(b *testing.B) {
+	dir := b.TempDir()
+	paths := NewPaths(dir, "", "", "")
+	os.MkdirAll(filepath.Join(dir, "etc/gpg"), 0o755)
+	var sb strings.Builder
+	sb.WriteString(`{"default":[{"type":"reject"}],"transports":{"docker":{`)
+	for i := 0; i < 10000; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `"registry%d.example.com/team%d":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k%d.gpg","signedIdentity":{"type":"matchRepository"}}]`, i%100, i, i%20)
+	}
+	sb.WriteString(`}}}`)
+	for i := 0; i < 20; i++ {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("etc/gpg/k%d.gpg", i)), []byte(fmt.Sprintf("key %d", i)), 0o644)
+	}
+	old, d := ParsePolicy("old", []byte(sb.String()))
+	if d.HasErrors() {
+		b.Fatal(dump(d))
+	}
+	cur := old.Clone()
+	cur.SetScope("docker", "registry7.example.com/team7", model.Requirements{{Type: model.InsecureAcceptAnything}})
+	keys := DiskKeyFiles(paths)
+	b.ReportAllocs()
+	for b.Loop() {
+		if w := Widenings(TrustState{Policy: old, Keys: keys}, TrustState{Policy: cur, Keys: keys}, nil); len(w) != 1 {
+			b.Fatalf("widenings: %v", w)
+		}
+	}
+}

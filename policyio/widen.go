@@ -138,7 +138,7 @@ func Weakenings(old, cur *model.Policy) []Weakening {
 // scope and the default for the rest. Both states should use a Keys
 // reader, or neither.
 func Widenings(old, cur TrustState, keys KeyComparer) []Weakening {
-	w := widener{old: old, cur: cur, keys: keys}
+	w := widener{old: old.cached(), cur: cur.cached(), keys: keys}
 	var out []Weakening
 	// Groups that fall to the same pair of lists (the default for docker
 	// images no scope selects, and for other transports) are said once.
@@ -280,6 +280,29 @@ type widener struct {
 	keys     KeyComparer
 }
 
+// cached reads each file once per comparison: large policies name the
+// same few key files thousands of times.
+func (st TrustState) cached() TrustState {
+	if st.Keys == nil {
+		return st
+	}
+	type read struct {
+		data []byte
+		err  error
+	}
+	seen := map[string]read{}
+	next := st.Keys
+	st.Keys = func(p string) ([]byte, error) {
+		r, ok := seen[p]
+		if !ok {
+			r.data, r.err = next(p)
+			seen[p] = r
+		}
+		return r.data, r.err
+	}
+	return st
+}
+
 // gained returns, in plain words, what list n may accept that list o did
 // not; nil when n provably accepts only what o accepts.
 func (w *widener) gained(o, n applied) []string {
@@ -333,7 +356,7 @@ func (w *widener) uncovered(or *model.Requirement, cur model.Requirements, used 
 	if onlyAcceptAnything(cur) {
 		return "are accepted signed or not; before: " + or.Describe(nil)
 	}
-	return "no longer need: " + or.Describe(nil)
+	return "no longer need: " + or.Describe(nil) + "; now enough: " + cur.DescribeList(nil)
 }
 
 func onlyAcceptAnything(reqs model.Requirements) bool {

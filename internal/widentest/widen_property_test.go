@@ -26,7 +26,7 @@ import (
 // time is accepted by the new configuration and rejected by the old one,
 // as verify's own evaluator decides offline on dir: images.
 //
-// IMGTRUST_WIDEN_PAIRS sets how many pairs to try (default 150: about
+// IMGTRUST_WIDEN_PAIRS sets how many pairs to try (default 120: about
 // 2 s of CPU, most of it verify loading key files again per signature); IMGTRUST_WIDEN_SEED another seed.
 
 // signedIdentities are what the corpus's signatures claim.
@@ -46,7 +46,7 @@ func makeCorpus(t *testing.T) *corpus {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &corpus{base: base, keys: []testKey{fastKey(t, "Alice"), fastKey(t, "Bob"), fastKey(t, "Carol")}}
+	c := &corpus{base: base, keys: testKeys(t)}
 	type sig struct{ key, id int }
 	combos := [][]sig{{}}
 	for k := range c.keys {
@@ -80,6 +80,10 @@ func makeCorpus(t *testing.T) *corpus {
 	return c
 }
 
+func testKeys(t testing.TB) []testKey {
+	return []testKey{fastKey(t, "Alice"), fastKey(t, "Bob"), fastKey(t, "Carol")}
+}
+
 // fastKey is a key that is quick to check: verify loads the key files
 // again for every signature, and an RSA signature (and self-signature)
 // verifies several times faster than an ECDSA one; no subkey to verify.
@@ -106,16 +110,31 @@ type config struct {
 
 var keyFiles = []string{"/etc/gpg/k1.gpg", "/etc/gpg/k2.gpg", "/etc/gpg/k3.gpg", "/etc/gpg/k4.gpg"}
 
+// gen makes policies over one transport's scopes, with identity rules
+// whose parameters name what the corpus's signatures claim (and a little
+// more).
 type gen struct {
-	r *rand.Rand
-	c *corpus
+	r         *rand.Rand
+	c         *corpus
+	transport string
+	scopeList []string
+	refs      []string // exactReference candidates
+	repos     []string // exactRepository candidates
+	remap     [][2]string
 }
 
 func (g *gen) pick(n int) int { return g.r.IntN(n) }
 
-func (g *gen) scopes() []string {
-	b := g.c.base
-	return []string{b + "/r/x/app", b + "/r/x", b + "/r", b + "/q", b, ""}
+func (g *gen) scopes() []string { return g.scopeList }
+
+func dirGen(r *rand.Rand, c *corpus) *gen {
+	b := c.base
+	return &gen{r: r, c: c, transport: model.TransportDir,
+		scopeList: []string{b + "/r/x/app", b + "/r/x", b + "/r", b + "/q", b, ""},
+		refs:      append(signedIdentities[:len(signedIdentities):len(signedIdentities)], "registry.example.com/ns/app:v3"),
+		repos:     []string{"registry.example.com/ns/app", "registry.example.com/ns/other", "registry.example.com/ns/app:v1"},
+		remap:     [][2]string{{"registry.example.com/ns", "registry.example.com/ns"}},
+	}
 }
 
 // fileContent is one key file's content: some of the keys, armored or
@@ -144,13 +163,12 @@ func (g *gen) identity() *model.Identity {
 	case 2:
 		return &model.Identity{Type: model.MatchRepository}
 	case 3, 4:
-		refs := append(signedIdentities[:len(signedIdentities):len(signedIdentities)], "registry.example.com/ns/app:v3")
-		return &model.Identity{Type: model.ExactReference, DockerReference: refs[g.pick(len(refs))]}
+		return &model.Identity{Type: model.ExactReference, DockerReference: g.refs[g.pick(len(g.refs))]}
 	case 5, 6:
-		repos := []string{"registry.example.com/ns/app", "registry.example.com/ns/other", "registry.example.com/ns/app:v1"}
-		return &model.Identity{Type: model.ExactRepository, DockerRepository: repos[g.pick(len(repos))]}
+		return &model.Identity{Type: model.ExactRepository, DockerRepository: g.repos[g.pick(len(g.repos))]}
 	case 7:
-		return &model.Identity{Type: model.RemapIdentity, Prefix: "registry.example.com/ns", SignedPrefix: "registry.example.com/ns"}
+		m := g.remap[g.pick(len(g.remap))]
+		return &model.Identity{Type: model.RemapIdentity, Prefix: m[0], SignedPrefix: m[1]}
 	}
 	return &model.Identity{Type: model.MatchRepoDigestOrExact}
 }
@@ -192,7 +210,7 @@ func (g *gen) config(t testing.TB) config {
 	p := &model.Policy{Default: g.list(t)}
 	for _, s := range g.scopes() {
 		if g.pick(3) == 0 {
-			p.SetScope(model.TransportDir, s, g.list(t))
+			p.SetScope(g.transport, s, g.list(t))
 		}
 	}
 	c := config{policy: p, files: map[string][]byte{}}
@@ -257,14 +275,14 @@ func (g *gen) mutate(t testing.TB, c config) (config, string) {
 				did = append(did, "change a keyPath")
 			}
 		case 5:
-			if tr := p.Transport(model.TransportDir); tr != nil {
+			if tr := p.Transport(g.transport); tr != nil {
 				s := tr.Scopes[g.pick(len(tr.Scopes))]
-				p.RemoveScope(model.TransportDir, s.Name)
+				p.RemoveScope(g.transport, s.Name)
 				did = append(did, "remove scope "+s.Name)
 			}
 		case 6:
 			s := g.scopes()[g.pick(len(g.scopes()))]
-			p.SetScope(model.TransportDir, s, g.list(t))
+			p.SetScope(g.transport, s, g.list(t))
 			did = append(did, "set scope "+s)
 		case 7:
 			p.Default = g.list(t)
@@ -313,7 +331,8 @@ type evaluator struct {
 	mech gpg.Mechanism
 	now  time.Time // after the test keys were made
 	// written is what the key files hold now.
-	written map[string][]byte
+	written    map[string][]byte
+	registries *policyio.RegistriesD
 }
 
 // write puts c's key files under the root, touching only what changed
@@ -348,7 +367,7 @@ func (e evaluator) verifier(t testing.TB, c config) *verify.Verifier {
 		return nil
 	}
 	v, err := verify.New(verify.Options{
-		Paths: policyio.NewPaths(e.root, "", "", ""), Policy: c.policy, Registries: &policyio.RegistriesD{},
+		Paths: policyio.NewPaths(e.root, "", "", ""), Policy: c.policy, Registries: e.registries, Timeout: 5 * time.Second,
 		Mechanism: e.mech, Now: func() time.Time { return e.now },
 	})
 	if err != nil {
@@ -378,11 +397,20 @@ func envInt(name string, def int) int {
 func TestNoWideningMeansNoNewImage(t *testing.T) {
 	c := makeCorpus(t)
 	seed := uint64(envInt("IMGTRUST_WIDEN_SEED", 19))
-	g := &gen{r: rand.New(rand.NewPCG(seed, 1)), c: c}
+	checkProperty(t, dirGen(rand.New(rand.NewPCG(seed, 1)), c), seed, envInt("IMGTRUST_WIDEN_PAIRS", 120), nil)
+}
+
+// checkProperty runs pairs random pairs from g and fails on the first one
+// the check calls quiet while an image of g's corpus got in. registries is
+// the look-aside configuration (nil: none, for dir: images).
+func checkProperty(t *testing.T, g *gen, seed uint64, pairs int, registries *policyio.RegistriesD) {
+	c := g.c
+	if registries == nil {
+		registries = &policyio.RegistriesD{}
+	}
 	now := time.Now().Add(time.Hour)
-	oldEval := &evaluator{root: t.TempDir(), now: now}
-	newEval := &evaluator{root: t.TempDir(), now: now}
-	pairs := envInt("IMGTRUST_WIDEN_PAIRS", 150)
+	oldEval := &evaluator{root: t.TempDir(), now: now, registries: registries}
+	newEval := &evaluator{root: t.TempDir(), now: now, registries: registries}
 	var quiet, reported, sampled, confirmed, checks int
 	for i := range pairs {
 		old := g.config(t)
