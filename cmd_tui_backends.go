@@ -76,9 +76,9 @@ func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
 		}
 		if widen := k.ws.WideningsFrom(pf.LoadedPolicy(), pf.LoadedPolicy(), map[string][]byte{filepath.Clean(plan.NodePath): plan.Data}); len(widen) > 0 {
 			var b strings.Builder
-			fmt.Fprintf(&b, "refused, nothing written: policy.json uses %s, so writing it widens trust:", plan.NodePath)
+			fmt.Fprintf(&b, "refused, nothing written: policy.json uses %s, so writing it widens trust:", termsafe.String(plan.NodePath))
 			for _, w := range widen {
-				b.WriteString("\n  " + w.String())
+				b.WriteString("\n  " + termsafe.String(w.String()))
 			}
 			b.WriteString("\nif this is intended: imgtrust keys import --allow-weaken")
 			return ui.KeyInfo{}, errors.New(b.String())
