@@ -29,69 +29,37 @@ joined with the policy rules that use them. Private keys are always refused.
 Exit 0: done; 1: refused or problems found; 2: usage.`
 
 func runKeys(a *app, args []string) int {
-	verb, rest, ok := splitVerb(args)
-	if !ok {
-		fmt.Fprintln(a.stderr, keysUsage)
-		return exitUsage
-	}
-	return runKeysVerb(a, verb, rest)
+	return a.runVerbs("keys", keysUsage, keysVerbs(), args)
 }
 
-func runKeysVerb(a *app, verb string, args []string) int {
-	var g globalFlags
-	fs := flag.NewFlagSet("imgtrust keys "+verb, flag.ContinueOnError)
-	g.register(fs)
-	fs.Usage = func() { fmt.Fprintln(a.stderr, keysUsage) }
-	switch verb {
-	case "list":
-		_, paths, code, ok := a.parseCommand("keys list", fs, &g, args, 0)
-		if !ok {
-			return code
-		}
-		return keysList(a, &g, paths)
-	case "show":
-		rest, paths, code, ok := a.parseCommand("keys show", fs, &g, args, 1)
-		if !ok {
-			return code
-		}
-		if len(rest) != 1 {
-			fmt.Fprintln(a.stderr, keysUsage)
-			return exitUsage
-		}
-		return keysShow(a, &g, paths, rest[0])
-	case "import":
-		var o importFlags
-		fs.StringVar(&o.name, "name", "", "file name in the keys directory (default: from the key's user ID and fingerprint)")
-		fs.BoolVar(&o.force, "force", false, "replace a different key file of the same name (a backup is kept)")
-		fs.StringVar(&o.reference, "reference", "", "also require signatures by this key for the docker `SCOPE` in policy.json")
-		fs.StringVar(&o.identity, "identity", string(model.MatchRepoDigestOrExact), "signedIdentity type for --reference")
-		fs.BoolVar(&o.allowWeaken, "allow-weaken", false, "allow an import that widens trust beyond the imported keys for --reference (a key file a rule uses replaced, a --reference file holding other keys)")
-		rest, paths, code, ok := a.parseCommand("keys import", fs, &g, args, 1)
-		if !ok {
-			return code
-		}
-		src := "-"
-		if len(rest) == 1 {
-			src = rest[0]
-		}
-		return keysImport(a, &g, paths, src, o)
-	case "remove":
-		drop := fs.Bool("drop-references", false, "also remove the key from policy rules; a rule left without keys becomes reject")
-		rest, paths, code, ok := a.parseCommand("keys remove", fs, &g, args, 1)
-		if !ok {
-			return code
-		}
-		if len(rest) != 1 {
-			fmt.Fprintln(a.stderr, keysUsage)
-			return exitUsage
-		}
-		return keysRemove(a, &g, paths, rest[0], *drop)
-	case "help", "-h", "--help":
-		fmt.Fprintln(a.stdout, keysUsage)
-		return exitOK
+func keysVerbs() []verb {
+	return []verb{
+		{"list", 0, 0, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+			return func(a *app, paths policyio.Paths, _ []string) int { return keysList(a, g, paths) }
+		}},
+		{"show", 1, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+			return func(a *app, paths policyio.Paths, pos []string) int { return keysShow(a, g, paths, pos[0]) }
+		}},
+		{"import", 0, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+			var o importFlags
+			fs.StringVar(&o.name, "name", "", "file name in the keys directory (default: from the key's user ID and fingerprint)")
+			fs.BoolVar(&o.force, "force", false, "replace a different key file of the same name (a backup is kept)")
+			fs.StringVar(&o.reference, "reference", "", "also require signatures by this key for the docker `SCOPE` in policy.json")
+			fs.StringVar(&o.identity, "identity", string(model.MatchRepoDigestOrExact), "signedIdentity type for --reference")
+			fs.BoolVar(&o.allowWeaken, "allow-weaken", false, "allow an import that widens trust beyond the imported keys for --reference (a key file a rule uses replaced, a --reference file holding other keys)")
+			return func(a *app, paths policyio.Paths, pos []string) int {
+				src := "-"
+				if len(pos) == 1 {
+					src = pos[0]
+				}
+				return keysImport(a, g, paths, src, o)
+			}
+		}},
+		{"remove", 1, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+			drop := fs.Bool("drop-references", false, "also remove the key from policy rules; a rule left without keys becomes reject")
+			return func(a *app, paths policyio.Paths, pos []string) int { return keysRemove(a, g, paths, pos[0], *drop) }
+		}},
 	}
-	fmt.Fprintf(a.stderr, "imgtrust keys: unknown subcommand %q\n\n%s\n", verb, keysUsage)
-	return exitUsage
 }
 
 type importFlags struct {

@@ -24,72 +24,33 @@ repository as in policy.json, or default-docker.
 Exit 0: done; 1: refused or problems found; 2: usage.`
 
 func runLookaside(a *app, args []string) int {
-	verb, rest, ok := splitVerb(args)
-	if !ok {
-		fmt.Fprintln(a.stderr, lookasideUsage)
-		return exitUsage
-	}
-	var g globalFlags
-	fs := flag.NewFlagSet("imgtrust lookaside "+verb, flag.ContinueOnError)
-	g.register(fs)
-	fs.Usage = func() { fmt.Fprintln(a.stderr, lookasideUsage) }
-	switch verb {
-	case "list":
-		_, paths, code, ok := a.parseCommand("lookaside list", fs, &g, rest, 0)
-		if !ok {
-			return code
-		}
-		return lookasideList(a, &g, paths)
-	case "explain":
-		dg := fs.String("digest", "", "manifest digest to build the signature URLs for (default: a placeholder)")
-		count := fs.Int("count", 3, "how many signature URLs to print")
-		pos, paths, code, ok := a.parseCommand("lookaside explain", fs, &g, rest, 1)
-		if !ok {
-			return code
-		}
-		if len(pos) != 1 {
-			fmt.Fprintln(a.stderr, lookasideUsage)
-			return exitUsage
-		}
-		return lookasideExplain(a, &g, paths, pos[0], *dg, *count)
-	case "set", "remove":
-		file := fs.String("file", "", "file for a new section (default: named after the registry)")
-		staging := fs.Bool("staging", false, "set lookaside-staging (for signing hosts) instead of lookaside")
-		want := 2
-		if verb == "remove" {
-			want = 1
-		}
-		pos, paths, code, ok := a.parseCommand("lookaside "+verb, fs, &g, rest, want)
-		if !ok {
-			return code
-		}
-		if len(pos) != want {
-			fmt.Fprintln(a.stderr, lookasideUsage)
-			return exitUsage
-		}
-		return lookasideEdit(a, paths, verb, pos, policyio.SetOptions{File: *file, Staging: *staging})
-	case "help":
-		fmt.Fprintln(a.stdout, lookasideUsage)
-		return exitOK
-	}
-	fmt.Fprintf(a.stderr, "imgtrust lookaside: unknown subcommand %q\n\n%s\n", verb, lookasideUsage)
-	return exitUsage
+	return a.runVerbs("lookaside", lookasideUsage, lookasideVerbs(), args)
 }
 
-// splitVerb finds a command's verb among args that may start with global
-// flags (main moves them in front).
-func splitVerb(args []string) (string, []string, bool) {
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		if strings.HasPrefix(arg, "-") {
-			if globalTakesValue(arg) && !strings.Contains(arg, "=") {
-				i++
+func lookasideVerbs() []verb {
+	edit := func(name string, n int) verb {
+		return verb{name, n, n, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+			file := fs.String("file", "", "file for a new section (default: named after the registry)")
+			staging := fs.Bool("staging", false, "set lookaside-staging (for signing hosts) instead of lookaside")
+			return func(a *app, paths policyio.Paths, pos []string) int {
+				return lookasideEdit(a, paths, name, pos, policyio.SetOptions{File: *file, Staging: *staging})
 			}
-			continue
-		}
-		return arg, append(append([]string{}, args[:i]...), args[i+1:]...), true
+		}}
 	}
-	return "", nil, false
+	return []verb{
+		{"list", 0, 0, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+			return func(a *app, paths policyio.Paths, _ []string) int { return lookasideList(a, g, paths) }
+		}},
+		{"explain", 1, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+			dg := fs.String("digest", "", "manifest digest to build the signature URLs for (default: a placeholder)")
+			count := fs.Int("count", 3, "how many signature URLs to print")
+			return func(a *app, paths policyio.Paths, pos []string) int {
+				return lookasideExplain(a, g, paths, pos[0], *dg, *count)
+			}
+		}},
+		edit("set", 2),
+		edit("remove", 1),
+	}
 }
 
 func loadLookasides(a *app, paths policyio.Paths) (*policyio.RegistriesD, model.Diagnostics) {

@@ -65,6 +65,7 @@ func (a *app) main(args []string) int {
 	a.stdout, a.stderr = stdout, stderr
 	// Global flags may come before the subcommand; they are handed on to it.
 	var global []string
+	globalFS := globalFlagSet()
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 			a.usage(a.stdout)
@@ -75,7 +76,7 @@ func (a *app) main(args []string) int {
 			return exitOK
 		}
 		global = append(global, args[0])
-		if !strings.Contains(args[0], "=") && len(args) > 1 && globalTakesValue(args[0]) {
+		if len(args) > 1 && takesValue(globalFS, args[0]) {
 			global = append(global, args[1])
 			args = args[1:]
 		}
@@ -149,15 +150,6 @@ func (g *globalFlags) detectMechanism(paths policyio.Paths) (gpg.Detection, erro
 	// the runtime reads registries.d.
 	auto := gpg.DetectMechanism(paths.Root)
 	return gpg.Detection{Mechanism: m, Reason: "set with --mechanism", Binary: auto.Binary, ImageVersion: auto.ImageVersion}, nil
-}
-
-func globalTakesValue(flagArg string) bool {
-	name := strings.TrimLeft(flagArg, "-")
-	switch name {
-	case "root", "policy", "registries.d", "keys-dir", "mechanism":
-		return true
-	}
-	return false
 }
 
 // paths resolves the file locations from the flags, checking that the

@@ -94,7 +94,8 @@ func fulcioIssuer(c *x509.Certificate) (string, error) {
 	var v1, v2 *string
 	for _, ext := range c.Extensions {
 		switch {
-		case ext.Id.Equal(certificate.OIDIssuer): //nolint:staticcheck // deprecated, and still accepted by the runtime
+		//lint:ignore SA1019 deprecated for new certificates, and still accepted by the runtime
+		case ext.Id.Equal(certificate.OIDIssuer):
 			if v1 != nil {
 				return "", invalidCert("Fulcio certificate has a duplicate OIDC issuer v1 extension")
 			}

@@ -176,9 +176,7 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 
 	needSigs, acceptAll := false, len(choice.Requirements) > 0
 	for _, r := range choice.Requirements {
-		if r.Type == model.SignedBy || r.Type == model.SigstoreSigned {
-			needSigs = true
-		}
+		needSigs = needSigs || evaluatorFor(r).needsSignatures()
 		acceptAll = acceptAll && r.Type == model.InsecureAcceptAnything
 	}
 	// A pull copies the image's signatures into storage even when the

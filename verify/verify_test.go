@@ -58,7 +58,9 @@ func TestVerifyRegistry(t *testing.T) {
 	expiredKey := n.key("expired", &packet.Config{Algorithm: packet.PubKeyAlgoECDSA, Curve: packet.CurveNistP256, KeyLifetimeSecs: 60,
 		Time: func() time.Time { return time.Now().Add(-time.Hour) }})
 	expImg := n.push("team/expired:v1")
-	blobExp, err := signAt(expiredKey, MarshalPayload(n.host+"/team/expired:v1", expImg), time.Now().Add(-59*time.Minute))
+	// Signed 30 s into the key's minute of life: a signing time at its very
+	// end fell after the expiry whenever the push took a second.
+	blobExp, err := signAt(expiredKey, MarshalPayload(n.host+"/team/expired:v1", expImg), time.Now().Add(-59*time.Minute-30*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/kios/imgtrust/policyio"
+)
+
+// verb is one subcommand of a command that has verbs (keys, lookaside).
+type verb struct {
+	name string
+	// minArgs and maxArgs bound the positional arguments.
+	minArgs, maxArgs int
+	// setup defines the verb's own flags on fs (the global ones are
+	// there already) and returns what runs once they are parsed.
+	setup func(fs *flag.FlagSet, g *globalFlags) func(a *app, paths policyio.Paths, pos []string) int
+}
+
+// runVerbs finds the verb among args, parses its flags and arguments and
+// runs it; "help" prints usage.
+func (a *app) runVerbs(cmd, usage string, verbs []verb, args []string) int {
+	name, rest, ok := splitVerb(args)
+	if !ok {
+		fmt.Fprintln(a.stderr, usage)
+		return exitUsage
+	}
+	if name == "help" {
+		fmt.Fprintln(a.stdout, usage)
+		return exitOK
+	}
+	for _, v := range verbs {
+		if v.name != name {
+			continue
+		}
+		var g globalFlags
+		fs := flag.NewFlagSet("imgtrust "+cmd+" "+name, flag.ContinueOnError)
+		g.register(fs)
+		fs.Usage = func() { fmt.Fprintln(a.stderr, usage) }
+		run := v.setup(fs, &g)
+		pos, paths, code, ok := a.parseCommand(cmd+" "+name, fs, &g, rest, v.maxArgs)
+		if !ok {
+			return code
+		}
+		if len(pos) < v.minArgs {
+			fmt.Fprintln(a.stderr, usage)
+			return exitUsage
+		}
+		return run(a, paths, pos)
+	}
+	fmt.Fprintf(a.stderr, "imgtrust %s: unknown subcommand %q\n\n%s\n", cmd, name, usage)
+	return exitUsage
+}
+
+// splitVerb finds a command's verb among args that may start with global
+// flags (main moves them in front).
+func splitVerb(args []string) (string, []string, bool) {
+	global := globalFlagSet()
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if strings.HasPrefix(arg, "-") {
+			if takesValue(global, arg) {
+				i++
+			}
+			continue
+		}
+		return arg, append(append([]string{}, args[:i]...), args[i+1:]...), true
+	}
+	return "", nil, false
+}
+
+// globalFlagSet holds the global flags only, to ask which take a value.
+func globalFlagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("imgtrust", flag.ContinueOnError)
+	(&globalFlags{}).register(fs)
+	return fs
+}
+
+// takesValue reports whether arg ("--root", "-policy") is a flag of fs
+// that reads the next argument as its value: defined, not a boolean, and
+// not written as --name=value.
+func takesValue(fs *flag.FlagSet, arg string) bool {
+	name := strings.TrimLeft(arg, "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
+	}
+	b, isBool := f.Value.(interface{ IsBoolFlag() bool })
+	return !isBool || !b.IsBoolFlag()
+}
