@@ -65,15 +65,7 @@ func startsSecretPacket(data []byte) bool {
 	if !ok || !isSecretTag(tag) {
 		return false
 	}
-	hdr := 2 // new format with a one-byte length, old format type 0
-	switch {
-	case data[0]&0x40 != 0 && data[1] >= 192 && data[1] < 224:
-		hdr = 3
-	case data[0]&0x40 != 0 && data[1] == 255:
-		hdr = 6
-	case data[0]&0x40 == 0:
-		hdr = [4]int{2, 3, 5, 1}[data[0]&3]
-	}
+	hdr, _ := headerLen(data)
 	return len(data) > hdr && data[hdr] >= 3 && data[hdr] <= 6
 }
 
@@ -92,6 +84,11 @@ func findBinary(data []byte, aligned bool) string {
 			return what
 		}
 	}
+	// Packets that claim the rest of the input and parse far before they
+	// fail can be nested at every few bytes: bound the bytes parsed in all
+	// to a few times the input, and refuse input that needs more (no key
+	// file comes near it).
+	budget := scanBudgetFactor*len(data) + 1<<20
 	for i := 0; i < len(data); i++ {
 		tag, ok := headerTag(data[i:])
 		if !ok || !isSecretTag(tag) {
@@ -99,7 +96,17 @@ func findBinary(data []byte, aligned bool) string {
 		}
 		// A header byte alone is common in random data (RSA moduli,
 		// signatures); only a packet that parses as a private key counts.
-		p, err := packet.Read(bytes.NewReader(data[i:]))
+		// The parser consumes a packet's whole declared length when it
+		// fails, so it is only tried on a plausible key start, and sees at
+		// most a window that any real secret key packet fits in.
+		if !plausibleKeyStart(data[i:]) {
+			continue
+		}
+		r := &countingReader{r: bytes.NewReader(data[i:min(len(data), i+maxKeyPacket)])}
+		p, err := packet.Read(r)
+		if budget -= r.n; budget < 0 {
+			return "nested packets that look like secret keys, too many to scan"
+		}
 		if err != nil {
 			continue
 		}
@@ -111,6 +118,66 @@ func findBinary(data []byte, aligned bool) string {
 		}
 	}
 	return findDER(data)
+}
+
+// maxKeyPacket bounds the bytes of one key packet the scan parses: RSA-16384
+// secret keys take 4.5 KiB, post-quantum ones less than 16 KiB.
+const maxKeyPacket = 64 << 10
+
+// plausibleKeyStart: data starts with a packet header followed by a key
+// packet body's first bytes: a version of 3 to 6 and a public-key
+// algorithm that exists (RFC 9580 §9.1, with the experimental range).
+func plausibleKeyStart(data []byte) bool {
+	hdr, ok := headerLen(data)
+	if !ok || len(data) < hdr+8 {
+		return false
+	}
+	body := data[hdr:]
+	algo := body[5]
+	if body[0] == 3 {
+		algo = body[7]
+	} else if body[0] < 3 || body[0] > 6 {
+		return false
+	}
+	switch {
+	case algo >= 1 && algo <= 3, algo >= 16 && algo <= 22, algo >= 25 && algo <= 30, algo >= 100 && algo <= 110:
+		return true
+	}
+	return false
+}
+
+// headerLen is the length of the packet header at the start of data.
+func headerLen(data []byte) (int, bool) {
+	if _, ok := headerTag(data); !ok {
+		return 0, false
+	}
+	if data[0]&0x40 == 0 {
+		return [4]int{2, 3, 5, 1}[data[0]&3], true
+	}
+	switch b := data[1]; {
+	case b < 192, b >= 224 && b < 255:
+		return 2, true
+	case b < 224:
+		return 3, true
+	default:
+		return 6, true
+	}
+}
+
+// scanBudgetFactor times the input is what the every-offset scan may
+// parse in all.
+const scanBudgetFactor = 8
+
+// countingReader counts the bytes a parse consumed.
+type countingReader struct {
+	r *bytes.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
 }
 
 // findDER recognises private keys in DER (PKCS#1, PKCS#8, SEC 1) and the
@@ -241,9 +308,8 @@ func NextPacket(data []byte) (tag int, body, rest []byte, ok bool) {
 	}
 }
 
-// maxRunStarts bounds how many lines into a run of base64 lines a decode
-// may start, so that a junk line of base64 letters before the body (a bad
-// header) cannot misalign it, without quadratic work on huge inputs.
+// maxRunStarts bounds how many lines of junk before the body of a run of
+// base64 lines are skipped to find where the body starts.
 const maxRunStarts = 4
 
 // armoredBodies decodes, leniently, every base64 body that can be found in
@@ -255,11 +321,18 @@ const maxRunStarts = 4
 func armoredBodies(data []byte) []armoredBody {
 	lines := bytes.Split(data, []byte("\n"))
 	var out []armoredBody
+	seen := map[string]bool{}
 	afterBegin := true
 	add := func(b64 []byte) {
-		if body := decodeLenient(b64); len(body) > 0 {
-			out = append(out, armoredBody{body, afterBegin})
+		body := decodeLenient(b64)
+		if len(body) == 0 {
+			return
 		}
+		if seen[string(body)] { // a BEGIN section is also a run
+			return
+		}
+		seen[string(body)] = true
+		out = append(out, armoredBody{body, afterBegin})
 	}
 	// Sections after a BEGIN line.
 	for i := 0; i < len(lines); i++ {
@@ -289,7 +362,19 @@ func armoredBodies(data []byte) []armoredBody {
 		for j < len(lines) && isBase64Line(trimLine(lines[j])) {
 			j++
 		}
-		for s := i; s < j && s < i+maxRunStarts; s++ {
+		// Body lines share one length; junk glued before the body (a
+		// header without its colon, say) does not. Decode from the run's
+		// start and from the first line that has its successor's length.
+		starts := []int{i}
+		for s := i; s < j-1 && s < i+maxRunStarts; s++ {
+			if len(trimLine(lines[s])) == len(trimLine(lines[s+1])) {
+				if s != i {
+					starts = append(starts, s)
+				}
+				break
+			}
+		}
+		for _, s := range starts {
 			var b64 []byte
 			for _, l := range lines[s:j] {
 				b64 = append(b64, trimLine(l)...)
