@@ -12,8 +12,12 @@ package secretscan
 
 import (
 	"bytes"
+	"compress/bzip2"
+	"compress/flate"
+	"compress/zlib"
 	"crypto/x509"
 	"encoding/base64"
+	"io"
 	"regexp"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
@@ -23,6 +27,7 @@ import (
 const (
 	tagSecretKey    = 5
 	tagSecretSubkey = 7
+	tagCompressed   = 8
 )
 
 // privateLabelRE matches an armor or PEM header line of private material:
@@ -34,17 +39,34 @@ var privateLabelRE = regexp.MustCompile(`-----BEGIN ([^\r\n]{0,80}PRIVATE KEY[^\
 // people ("a secret key packet", "a PEM EC PRIVATE KEY"), or "" when there
 // is none.
 func Find(data []byte) string {
+	return (&scan{}).find(data, 0)
+}
+
+// scan holds what one Find may spend across nesting levels.
+type scan struct {
+	inflated int // bytes decompressed so far
+}
+
+// maxDepth bounds nesting: armor inside armor, compressed data inside
+// compressed data.
+const maxDepth = 2
+
+// maxInflate bounds what all compressed packets of one input may inflate
+// to: a key file is far smaller, a compression bomb far larger.
+const maxInflate = 16 << 20
+
+func (sc *scan) find(data []byte, depth int) string {
 	if m := privateLabelRE.FindSubmatch(data); m != nil {
 		return "a " + string(m[1])
 	}
 	if bytes.Contains(data, []byte("PRIVATE KEY BLOCK")) {
 		return "a PGP PRIVATE KEY BLOCK"
 	}
-	if what := findBinary(data, true); what != "" {
+	if what := sc.findBinary(data, true, depth); what != "" {
 		return what
 	}
 	for _, b := range armoredBodies(data) {
-		if what := findBinary(b.data, b.afterBegin); what != "" {
+		if what := sc.findBinary(b.data, b.afterBegin, depth); what != "" {
 			return what + " (inside armor)"
 		}
 		// An armored body starts with a packet header: a secret key packet
@@ -54,8 +76,54 @@ func Find(data []byte) string {
 			tag, _ := headerTag(b.data)
 			return describeTag(tag) + " (inside armor)"
 		}
+		// Base64 of armor (keyData holding the base64 of an .asc file).
+		if depth < maxDepth && looksLikeText(b.data) {
+			if what := sc.find(b.data, depth+1); what != "" {
+				return what + " (inside base64)"
+			}
+		}
 	}
 	return ""
+}
+
+// looksLikeText: the first bytes are printable ASCII or line ends.
+func looksLikeText(data []byte) bool {
+	for _, c := range data[:min(len(data), 64)] {
+		if (c < 0x20 || c > 0x7e) && c != '\n' && c != '\r' && c != '\t' {
+			return false
+		}
+	}
+	return len(data) > 0
+}
+
+// inflate decompresses the body of a compressed data packet (RFC 9580
+// §5.6) within what is left of the scan's budget.
+func (sc *scan) inflate(body []byte) []byte {
+	if len(body) == 0 || sc.inflated >= maxInflate {
+		return nil
+	}
+	var r io.Reader
+	var err error
+	switch body[0] {
+	case 0:
+		return body[1:]
+	case 1:
+		r = flate.NewReader(bytes.NewReader(body[1:]))
+	case 2:
+		r, err = zlib.NewReader(bytes.NewReader(body[1:]))
+	case 3:
+		r = bzip2.NewReader(bytes.NewReader(body[1:]))
+	default:
+		return nil
+	}
+	if err != nil {
+		return nil
+	}
+	// A truncated or corrupt stream still yields what came before the
+	// damage, and that is what is scanned.
+	out, _ := io.ReadAll(io.LimitReader(r, int64(maxInflate-sc.inflated)))
+	sc.inflated += len(out)
+	return out
 }
 
 // startsSecretPacket: data begins with a secret key or subkey packet
@@ -78,9 +146,9 @@ func startsSecretPacket(data []byte) bool {
 //
 // Bodies decoded from stray base64 lines are not aligned: read from the
 // start, their random bytes would often look like a secret packet header.
-func findBinary(data []byte, aligned bool) string {
+func (sc *scan) findBinary(data []byte, aligned bool, depth int) string {
 	if aligned {
-		if what := walkPackets(data); what != "" {
+		if what := sc.walkPackets(data, depth); what != "" {
 			return what
 		}
 	}
@@ -223,15 +291,23 @@ func headerTag(data []byte) (int, bool) {
 }
 
 // walkPackets follows packet headers from the start of data and reports
-// the first secret key tag, whatever the packet's content.
-func walkPackets(data []byte) string {
+// the first secret key tag, whatever the packet's content, also inside
+// compressed data packets.
+func (sc *scan) walkPackets(data []byte, depth int) string {
 	for len(data) > 0 {
-		tag, _, rest, ok := NextPacket(data)
+		tag, body, rest, ok := NextPacket(data)
 		if !ok {
 			return ""
 		}
 		if isSecretTag(tag) {
 			return describeTag(tag)
+		}
+		if tag == tagCompressed && depth < maxDepth {
+			if inner := sc.inflate(body); len(inner) > 0 {
+				if what := sc.find(inner, depth+1); what != "" {
+					return what + " (inside compressed data)"
+				}
+			}
 		}
 		data = rest
 	}
