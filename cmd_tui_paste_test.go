@@ -49,6 +49,13 @@ func TestTUIPasteImport(t *testing.T) {
 	if code, out, _ := run(t, "--root", root, "keys", "list"); code != exitOK || !strings.Contains(out, "pasted <key@example.com>") {
 		t.Fatalf("not in the keys directory: %s", out)
 	}
+	before := treeState(t, root)
+	if screen := pasteImport(tuiOnRoot(t, root), gpgtest.ArmoredPublic(t, e)); !strings.Contains(screen, "already in /etc/gpg/") {
+		t.Errorf("a second paste does not say the key is there:\n%s", screen)
+	}
+	if treeState(t, root) != before {
+		t.Error("a second import changed files")
+	}
 	for name, data := range gpgtest.SecretForms(t) {
 		t.Run(name, func(t *testing.T) {
 			root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
