@@ -106,7 +106,11 @@ func Import(data []byte, paths policyio.Paths, opt ImportOptions) (*ImportResult
 		return nil, fmt.Errorf("%s exists and holds other keys; choose another --name, or replace it with --force (a backup is kept)", paths.Node(host))
 	}
 	summary := fmt.Sprintf("import key %s (%s)", kr.Keys[0].Fingerprint, firstUID(kr.Keys[0]))
-	if _, err := safefile.Write(host, pub, safefile.Options{ExpectSHA256: expect, Mode: 0o644, Backup: true, AuditLog: opt.AuditLog, Summary: summary}); err != nil {
+	backup := !holdsSecret(host)
+	if !backup {
+		summary += " (no backup kept: the replaced file held private key material)"
+	}
+	if _, err := safefile.Write(host, pub, safefile.Options{ExpectSHA256: expect, Mode: 0o644, Backup: backup, AuditLog: opt.AuditLog, Summary: summary}); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", host, err)
 	}
 	// Key files must not be writable by others whatever the umask or an
@@ -200,8 +204,19 @@ func RemoveKeyFile(paths policyio.Paths, pol *model.Policy, nodePath, auditLog s
 	if sum == safefile.ExpectAbsent {
 		return fmt.Errorf("%s: %w", nodePath, ErrNotFound)
 	}
-	_, err = safefile.Remove(host, safefile.Options{ExpectSHA256: sum, Backup: true, AuditLog: auditLog, Summary: "remove key file " + nodePath})
+	summary, backup := "remove key file "+nodePath, !holdsSecret(host)
+	if !backup {
+		summary += " (no backup kept: it held private key material)"
+	}
+	_, err = safefile.Remove(host, safefile.Options{ExpectSHA256: sum, Backup: backup, AuditLog: auditLog, Summary: summary})
 	return err
+}
+
+// holdsSecret: the file at host exists and holds private key material, so
+// that a backup of it would be one more copy of a secret.
+func holdsSecret(host string) bool {
+	data, err := os.ReadFile(host)
+	return err == nil && FindSecret(data) != nil
 }
 
 func referencesTo(pol *model.Policy, nodePath string) []string {

@@ -109,3 +109,29 @@ func TestSavePublicMaterialStillWorks(t *testing.T) {
 		t.Errorf("diagnostics: %v", d)
 	}
 }
+
+// TestSaveThatRemovesPrivateMaterialKeepsNoBackup: the save that removes
+// a secret key from policy.json does not keep a copy of it as backup.
+func TestSaveThatRemovesPrivateMaterialKeepsNoBackup(t *testing.T) {
+	sec1, _, _ := gpgtest.ECPrivatePEM(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "policy.json")
+	raw := `{"default":[{"type":"reject"}],"transports":{"docker":{"secret.example.com":[{"type":"sigstoreSigned","keyData":"` + base64.StdEncoding.EncodeToString(sec1) + `"}]}}}`
+	os.WriteFile(path, []byte(raw), 0o644)
+	pf, err := LoadPolicy(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pf.Policy.Clone()
+	p.Transport(model.TransportDocker).Scope("secret.example.com").Requirements = model.Requirements{{Type: model.Reject}}
+	res, err := SavePolicy(pf, p, SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BackupPath != "" {
+		t.Errorf("backup written to %s", res.BackupPath)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files next to policy.json: %v", entries)
+	}
+}
