@@ -60,8 +60,7 @@ func TestTUIPasteImport(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
 			before := treeState(t, root)
-			// A paste without a line end is a path; keep the block whole.
-			screen := pasteImport(tuiOnRoot(t, root), append(data, '\n'))
+			screen := pasteImport(tuiOnRoot(t, root), data)
 			if !strings.Contains(screen, "refusing key material") {
 				t.Errorf("not refused:\n%s", screen)
 			}
