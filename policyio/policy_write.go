@@ -300,7 +300,7 @@ func SavePolicy(pf *PolicyFile, p *model.Policy, opt SaveOptions) (safefile.Resu
 	}
 	// A backup of a file that holds private key material would be one more
 	// copy of it: the save that removes the material keeps none.
-	backup := pf.Policy == nil || len(FindPrivate(pf.Policy)) == 0
+	backup := !pf.holdsPrivate()
 	if !backup {
 		summary += " (no backup kept: the previous file held private key material)"
 	}

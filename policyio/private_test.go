@@ -135,3 +135,30 @@ func TestSaveThatRemovesPrivateMaterialKeepsNoBackup(t *testing.T) {
 		t.Errorf("files next to policy.json: %v", entries)
 	}
 }
+
+// TestPrivateMaterialInAComment: a private key in a comment of
+// policy.json is reported, and the save that drops it keeps no backup.
+func TestPrivateMaterialInAComment(t *testing.T) {
+	sec1, _, _ := gpgtest.ECPrivatePEM(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "policy.json")
+	raw := "/*\n" + string(sec1) + "*/\n" + `{"default":[{"type":"reject"}]}`
+	os.WriteFile(path, []byte(raw), 0o644)
+	pf, err := LoadPolicy(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := RawPrivateDiagnostics(pf); len(d) != 1 || d[0].Severity != model.Error || !strings.Contains(d[0].Message, "EC PRIVATE KEY") {
+		t.Fatalf("diagnostics: %v", d)
+	}
+	res, err := SavePolicy(pf, pf.Policy.Clone(), SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BackupPath != "" {
+		t.Errorf("backup of the secret written to %s", res.BackupPath)
+	}
+	if data, _ := os.ReadFile(path); strings.Contains(string(data), "PRIVATE") {
+		t.Errorf("still there:\n%s", data)
+	}
+}

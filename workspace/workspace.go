@@ -115,6 +115,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 		diags = append(diags, policyio.ValidatePolicy(w.staged, w.stagedLabel())...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
+	diags = append(diags, policyio.RawPrivateDiagnostics(w.policyFile)...)
 	rd, rdDiags := policyio.LoadRegistriesD(w.Paths.RegistriesD)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
