@@ -94,10 +94,12 @@ func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
 	}
 	for _, key := range inv.Keys {
 		if key.File == res.NodePath {
-			return keyInfo(key), nil
+			ki := keyInfo(key)
+			ki.AlreadyThere = res.AlreadyIn != ""
+			return ki, nil
 		}
 	}
-	return ui.KeyInfo{Fingerprint: res.Keys[0].Fingerprint, Path: res.NodePath}, nil
+	return ui.KeyInfo{Fingerprint: res.Keys[0].Fingerprint, Path: res.NodePath, AlreadyThere: res.AlreadyIn != ""}, nil
 }
 
 func (k tuiKeys) Remove(fingerprint string, p *model.Policy) error {

@@ -49,12 +49,18 @@ func TestTUIPasteImport(t *testing.T) {
 	if code, out, _ := run(t, "--root", root, "keys", "list"); code != exitOK || !strings.Contains(out, "pasted <key@example.com>") {
 		t.Fatalf("not in the keys directory: %s", out)
 	}
+	before := treeState(t, root)
+	if screen := pasteImport(tuiOnRoot(t, root), gpgtest.ArmoredPublic(t, e)); !strings.Contains(screen, "already in /etc/gpg/") {
+		t.Errorf("a second paste does not say the key is there:\n%s", screen)
+	}
+	if treeState(t, root) != before {
+		t.Error("a second import changed files")
+	}
 	for name, data := range gpgtest.SecretForms(t) {
 		t.Run(name, func(t *testing.T) {
 			root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
 			before := treeState(t, root)
-			// A paste without a line end is a path; keep the block whole.
-			screen := pasteImport(tuiOnRoot(t, root), append(data, '\n'))
+			screen := pasteImport(tuiOnRoot(t, root), data)
 			if !strings.Contains(screen, "refusing key material") {
 				t.Errorf("not refused:\n%s", screen)
 			}

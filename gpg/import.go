@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/safefile"
 )
@@ -116,9 +117,13 @@ func Import(data []byte, paths policyio.Paths, opt ImportOptions) (*ImportResult
 		return res, nil
 	}
 	summary := fmt.Sprintf("import key %s (%s)", kr.Keys[0].Fingerprint, firstUID(kr.Keys[0]))
+	backup := !holdsSecret(paths.FS(), host)
+	if !backup {
+		summary += " (no backup kept: the replaced file held private key material)"
+	}
 	// SetMode: key files must not be writable by others whatever the
 	// umask or an existing file's mode was.
-	if _, err := safefile.Write(host, pub, safefile.Options{ExpectSHA256: expect, Mode: 0o644, SetMode: true, Backup: true, AuditLog: opt.AuditLog, Summary: summary, FS: paths.FS()}); err != nil {
+	if _, err := safefile.Write(host, pub, safefile.Options{ExpectSHA256: expect, Mode: 0o644, SetMode: true, Backup: backup, AuditLog: opt.AuditLog, Summary: summary, FS: paths.FS()}); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", host, err)
 	}
 	res.NodePath, res.Data = paths.Node(host), pub
@@ -207,8 +212,19 @@ func RemoveKeyFile(paths policyio.Paths, pol *model.Policy, nodePath, auditLog s
 	if sum == safefile.ExpectAbsent {
 		return fmt.Errorf("%s: %w", nodePath, ErrNotFound)
 	}
-	_, err = safefile.Remove(host, safefile.Options{ExpectSHA256: sum, Backup: true, AuditLog: auditLog, Summary: "remove key file " + nodePath, FS: paths.FS()})
+	summary, backup := "remove key file "+nodePath, !holdsSecret(paths.FS(), host)
+	if !backup {
+		summary += " (no backup kept: it held private key material)"
+	}
+	_, err = safefile.Remove(host, safefile.Options{ExpectSHA256: sum, Backup: backup, AuditLog: auditLog, Summary: summary, FS: paths.FS()})
 	return err
+}
+
+// holdsSecret: the file at host exists and holds private key material, so
+// that a backup of it would be one more copy of a secret.
+func holdsSecret(node nodefs.FS, host string) bool {
+	data, err := node.ReadFile(host, nodefs.KeyFile)
+	return err == nil && FindSecret(data) != nil
 }
 
 func referencesTo(pol *model.Policy, nodePath string) []string {

@@ -117,3 +117,21 @@ func TestParsedSecretRefused(t *testing.T) {
 		t.Errorf("public key: %v", err)
 	}
 }
+
+// TestForceOverSecretKeepsNoBackup: replacing a key file that holds a
+// secret key writes the public key and keeps no copy of the secret.
+func TestForceOverSecretKeepsNoBackup(t *testing.T) {
+	paths := policyio.NewPaths(t.TempDir(), "", "", "")
+	os.MkdirAll(paths.KeysDir, 0o755)
+	host := paths.KeysDir + "/k.gpg"
+	os.WriteFile(host, gpgtest.SecretForms(t)["relabelled behind a MESSAGE line"], 0o644)
+	if _, err := Import(gpgtest.Public(t, gpgtest.NewKey(t, "new")), paths, ImportOptions{Name: "k.gpg", Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(paths.KeysDir); len(entries) != 1 {
+		t.Errorf("keys directory: %v (a backup of the secret?)", entries)
+	}
+	if data, _ := os.ReadFile(host); FindSecret(data) != nil {
+		t.Error("the secret is still there")
+	}
+}

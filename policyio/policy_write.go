@@ -279,8 +279,14 @@ func SavePolicy(pf *PolicyFile, p *model.Policy, opt SaveOptions) (safefile.Resu
 	if summary == "" {
 		summary = "policy.json updated"
 	}
+	// A backup of a file that holds private key material would be one more
+	// copy of it: the save that removes the material keeps none.
+	backup := !pf.holdsPrivate()
+	if !backup {
+		summary += " (no backup kept: the previous file held private key material)"
+	}
 	res, err := safefile.Write(pf.Path, data, safefile.Options{
-		ExpectSHA256: pf.SHA256, Mode: 0o644, Backup: true, AuditLog: opt.AuditLog, Summary: summary, FS: pf.FS,
+		ExpectSHA256: pf.SHA256, Mode: 0o644, Backup: backup, AuditLog: opt.AuditLog, Summary: summary, FS: pf.FS,
 	})
 	if err != nil {
 		return res, fmt.Errorf("writing %s: %w", pf.Path, err)

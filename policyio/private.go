@@ -115,3 +115,27 @@ func privateDiagnostics(p *model.Policy) model.Diagnostics {
 	}
 	return out
 }
+
+// RawPrivateDiagnostics reports private key material in the text of
+// policy.json that is in none of its rules (a comment, say): the rules'
+// fields are reported by CheckKeyFiles, by field.
+func RawPrivateDiagnostics(pf *PolicyFile) model.Diagnostics {
+	if pf == nil || len(pf.Raw) == 0 || len(FindPrivate(pf.Policy)) > 0 {
+		return nil
+	}
+	what := secretscan.Find(pf.Raw)
+	if what == "" {
+		return nil
+	}
+	return model.Diagnostics{{
+		Severity: model.Error, Code: "key-private", Pos: model.Pos{File: pf.Path},
+		Message: fmt.Sprintf("the text of policy.json holds private key material (%s) outside its rules, in a comment perhaps; policy.json is world-readable", what),
+		Fix:     "delete it from the file; a save from imgtrust rewrites the file without it and keeps no backup of it",
+	}}
+}
+
+// holdsPrivate: the file as read holds private key material, in a rule
+// or anywhere in its text.
+func (pf *PolicyFile) holdsPrivate() bool {
+	return len(FindPrivate(pf.Policy)) > 0 || (len(pf.Raw) > 0 && secretscan.Find(pf.Raw) != "")
+}

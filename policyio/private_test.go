@@ -109,3 +109,56 @@ func TestSavePublicMaterialStillWorks(t *testing.T) {
 		t.Errorf("diagnostics: %v", d)
 	}
 }
+
+// TestSaveThatRemovesPrivateMaterialKeepsNoBackup: the save that removes
+// a secret key from policy.json does not keep a copy of it as backup.
+func TestSaveThatRemovesPrivateMaterialKeepsNoBackup(t *testing.T) {
+	sec1, _, _ := gpgtest.ECPrivatePEM(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "policy.json")
+	raw := `{"default":[{"type":"reject"}],"transports":{"docker":{"secret.example.com":[{"type":"sigstoreSigned","keyData":"` + base64.StdEncoding.EncodeToString(sec1) + `"}]}}}`
+	os.WriteFile(path, []byte(raw), 0o644)
+	pf, err := LoadPolicy(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pf.Policy.Clone()
+	p.Transport(model.TransportDocker).Scope("secret.example.com").Requirements = model.Requirements{{Type: model.Reject}}
+	res, err := SavePolicy(pf, p, SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BackupPath != "" {
+		t.Errorf("backup written to %s", res.BackupPath)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files next to policy.json: %v", entries)
+	}
+}
+
+// TestPrivateMaterialInAComment: a private key in a comment of
+// policy.json is reported, and the save that drops it keeps no backup.
+func TestPrivateMaterialInAComment(t *testing.T) {
+	sec1, _, _ := gpgtest.ECPrivatePEM(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "policy.json")
+	raw := "/*\n" + string(sec1) + "*/\n" + `{"default":[{"type":"reject"}]}`
+	os.WriteFile(path, []byte(raw), 0o644)
+	pf, err := LoadPolicy(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := RawPrivateDiagnostics(pf); len(d) != 1 || d[0].Severity != model.Error || !strings.Contains(d[0].Message, "EC PRIVATE KEY") {
+		t.Fatalf("diagnostics: %v", d)
+	}
+	res, err := SavePolicy(pf, pf.Policy.Clone(), SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BackupPath != "" {
+		t.Errorf("backup of the secret written to %s", res.BackupPath)
+	}
+	if data, _ := os.ReadFile(path); strings.Contains(string(data), "PRIVATE") {
+		t.Errorf("still there:\n%s", data)
+	}
+}

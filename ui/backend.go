@@ -40,6 +40,9 @@ type KeyInfo struct {
 	Path        string    // node path of the file holding it
 	UsedBy      []string  // scope refs that trust it
 	Details     string    // multi-line description for the details pane
+	// AlreadyThere is set by Import when the key was in Path already and
+	// nothing was written.
+	AlreadyThere bool
 }
 
 // KeyBackend is the node's key inventory (gpg package).

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -37,6 +38,22 @@ type field struct {
 	// pasted: the one-line input would turn its newlines into spaces.
 	block  bool
 	pasted string
+}
+
+// isBlock tells a pasted block (several lines, armor, binary, or longer
+// than any path) from a pasted one-line value such as a path, which may
+// come with a line end.
+func isBlock(s string) bool {
+	t := strings.TrimSpace(s)
+	if strings.ContainsAny(t, "\r\n") || strings.Contains(t, "-----BEGIN") || len(t) > 1024 || !utf8.ValidString(t) {
+		return true
+	}
+	for _, r := range t {
+		if r < 0x20 || r == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // maxPaste bounds a pasted block, as the input's character limit bounds
@@ -184,7 +201,7 @@ func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 	cur := f.focused()
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
-		if cur != nil && cur.kind == fText && cur.block && strings.ContainsAny(msg.Content, "\r\n") {
+		if cur != nil && cur.kind == fText && cur.block && isBlock(msg.Content) {
 			f.err = ""
 			if len(msg.Content) > maxPaste {
 				f.err = fmt.Sprintf("the pasted text is larger than %d KiB: give a file path instead", maxPaste>>10)

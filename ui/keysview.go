@@ -112,7 +112,11 @@ func (m *Model) openImportForm() tea.Cmd {
 			}
 			m.keys.reload(m)
 			m.refresh()
-			m.setStatus(false, "imported %s %s into %s", ki.Fingerprint, ki.UserID, ki.Path)
+			if ki.AlreadyThere {
+				m.setStatus(false, "%s %s is already in %s: nothing written", ki.Fingerprint, ki.UserID, ki.Path)
+			} else {
+				m.setStatus(false, "imported %s %s into %s", ki.Fingerprint, ki.UserID, ki.Path)
+			}
 			return nil
 		},
 	}

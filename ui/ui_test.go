@@ -573,4 +573,11 @@ func TestKeysImportPasteKeepsLines(t *testing.T) {
 	if keys.imports != 1 || m.modal == nil || !strings.Contains(screen(m), "reading key file") {
 		t.Fatalf("typed path after a paste:\n%s", screen(m))
 	}
+	// A pasted path with its line end is still a path.
+	send(t, m, "esc", "i")
+	m.Update(tea.PasteMsg{Content: "/nonexistent/pasted.asc\n"})
+	send(t, m, "enter")
+	if keys.imports != 1 || !strings.Contains(screen(m), "reading key file") {
+		t.Fatalf("pasted path:\n%s", screen(m))
+	}
 }

@@ -157,6 +157,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 		diags = append(diags, r.diags...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
+	diags = append(diags, policyio.RawPrivateDiagnostics(w.policyFile)...)
 	rt := w.Runtime
 	if rt.Basis == "" {
 		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"

@@ -6,6 +6,7 @@ package gpgtest
 
 import (
 	"bytes"
+	"compress/zlib"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -206,7 +207,22 @@ func SecretForms(t testing.TB) map[string][]byte {
 		"junk lines and a bad header":       append([]byte("hello\nnot armor at all\n"), HandArmor(openpgp.PublicKeyType, []string{"this is no header", "Comment: x"}, sec, "=AAAA")...),
 		"no blank line, no checksum":        []byte(strings.Replace(string(HandArmor(openpgp.PublicKeyType, nil, sec, "")), "-----\n\n", "-----\n", 1)),
 		"no BEGIN line at all":              HandArmor("", nil, sec, "")[len("-----BEGIN -----\n"):],
+		"inside a compressed data packet":   append(Public(t, other), Compressed(t, sec)...),
+		"base64 of relabelled armor":        []byte(base64.StdEncoding.EncodeToString(relabelled)),
 	}
+}
+
+// Compressed wraps data in a ZLIB compressed data packet (tag 8), as
+// `gpg --compress-algo zlib --store` would frame it.
+func Compressed(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var z bytes.Buffer
+	w := zlib.NewWriter(&z)
+	w.Write(data)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return newPacket(8, append([]byte{2}, z.Bytes()...))
 }
 
 func packetBody(t testing.TB, pkt []byte) []byte {

@@ -12,8 +12,12 @@ package secretscan
 
 import (
 	"bytes"
+	"compress/bzip2"
+	"compress/flate"
+	"compress/zlib"
 	"crypto/x509"
 	"encoding/base64"
+	"io"
 	"regexp"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
@@ -23,6 +27,7 @@ import (
 const (
 	tagSecretKey    = 5
 	tagSecretSubkey = 7
+	tagCompressed   = 8
 )
 
 // privateLabelRE matches an armor or PEM header line of private material:
@@ -34,17 +39,34 @@ var privateLabelRE = regexp.MustCompile(`-----BEGIN ([^\r\n]{0,80}PRIVATE KEY[^\
 // people ("a secret key packet", "a PEM EC PRIVATE KEY"), or "" when there
 // is none.
 func Find(data []byte) string {
+	return (&scan{}).find(data, 0)
+}
+
+// scan holds what one Find may spend across nesting levels.
+type scan struct {
+	inflated int // bytes decompressed so far
+}
+
+// maxDepth bounds nesting: armor inside armor, compressed data inside
+// compressed data.
+const maxDepth = 2
+
+// maxInflate bounds what all compressed packets of one input may inflate
+// to: a key file is far smaller, a compression bomb far larger.
+const maxInflate = 16 << 20
+
+func (sc *scan) find(data []byte, depth int) string {
 	if m := privateLabelRE.FindSubmatch(data); m != nil {
 		return "a " + string(m[1])
 	}
 	if bytes.Contains(data, []byte("PRIVATE KEY BLOCK")) {
 		return "a PGP PRIVATE KEY BLOCK"
 	}
-	if what := findBinary(data, true); what != "" {
+	if what := sc.findBinary(data, true, depth); what != "" {
 		return what
 	}
 	for _, b := range armoredBodies(data) {
-		if what := findBinary(b.data, b.afterBegin); what != "" {
+		if what := sc.findBinary(b.data, b.afterBegin, depth); what != "" {
 			return what + " (inside armor)"
 		}
 		// An armored body starts with a packet header: a secret key packet
@@ -54,8 +76,54 @@ func Find(data []byte) string {
 			tag, _ := headerTag(b.data)
 			return describeTag(tag) + " (inside armor)"
 		}
+		// Base64 of armor (keyData holding the base64 of an .asc file).
+		if depth < maxDepth && looksLikeText(b.data) {
+			if what := sc.find(b.data, depth+1); what != "" {
+				return what + " (inside base64)"
+			}
+		}
 	}
 	return ""
+}
+
+// looksLikeText: the first bytes are printable ASCII or line ends.
+func looksLikeText(data []byte) bool {
+	for _, c := range data[:min(len(data), 64)] {
+		if (c < 0x20 || c > 0x7e) && c != '\n' && c != '\r' && c != '\t' {
+			return false
+		}
+	}
+	return len(data) > 0
+}
+
+// inflate decompresses the body of a compressed data packet (RFC 9580
+// §5.6) within what is left of the scan's budget.
+func (sc *scan) inflate(body []byte) []byte {
+	if len(body) == 0 || sc.inflated >= maxInflate {
+		return nil
+	}
+	var r io.Reader
+	var err error
+	switch body[0] {
+	case 0:
+		return body[1:]
+	case 1:
+		r = flate.NewReader(bytes.NewReader(body[1:]))
+	case 2:
+		r, err = zlib.NewReader(bytes.NewReader(body[1:]))
+	case 3:
+		r = bzip2.NewReader(bytes.NewReader(body[1:]))
+	default:
+		return nil
+	}
+	if err != nil {
+		return nil
+	}
+	// A truncated or corrupt stream still yields what came before the
+	// damage, and that is what is scanned.
+	out, _ := io.ReadAll(io.LimitReader(r, int64(maxInflate-sc.inflated)))
+	sc.inflated += len(out)
+	return out
 }
 
 // startsSecretPacket: data begins with a secret key or subkey packet
@@ -65,15 +133,7 @@ func startsSecretPacket(data []byte) bool {
 	if !ok || !isSecretTag(tag) {
 		return false
 	}
-	hdr := 2 // new format with a one-byte length, old format type 0
-	switch {
-	case data[0]&0x40 != 0 && data[1] >= 192 && data[1] < 224:
-		hdr = 3
-	case data[0]&0x40 != 0 && data[1] == 255:
-		hdr = 6
-	case data[0]&0x40 == 0:
-		hdr = [4]int{2, 3, 5, 1}[data[0]&3]
-	}
+	hdr, _ := headerLen(data)
 	return len(data) > hdr && data[hdr] >= 3 && data[hdr] <= 6
 }
 
@@ -86,12 +146,17 @@ func startsSecretPacket(data []byte) bool {
 //
 // Bodies decoded from stray base64 lines are not aligned: read from the
 // start, their random bytes would often look like a secret packet header.
-func findBinary(data []byte, aligned bool) string {
+func (sc *scan) findBinary(data []byte, aligned bool, depth int) string {
 	if aligned {
-		if what := walkPackets(data); what != "" {
+		if what := sc.walkPackets(data, depth); what != "" {
 			return what
 		}
 	}
+	// Packets that claim the rest of the input and parse far before they
+	// fail can be nested at every few bytes: bound the bytes parsed in all
+	// to a few times the input, and refuse input that needs more (no key
+	// file comes near it).
+	budget := scanBudgetFactor*len(data) + 1<<20
 	for i := 0; i < len(data); i++ {
 		tag, ok := headerTag(data[i:])
 		if !ok || !isSecretTag(tag) {
@@ -99,7 +164,17 @@ func findBinary(data []byte, aligned bool) string {
 		}
 		// A header byte alone is common in random data (RSA moduli,
 		// signatures); only a packet that parses as a private key counts.
-		p, err := packet.Read(bytes.NewReader(data[i:]))
+		// The parser consumes a packet's whole declared length when it
+		// fails, so it is only tried on a plausible key start, and sees at
+		// most a window that any real secret key packet fits in.
+		if !plausibleKeyStart(data[i:]) {
+			continue
+		}
+		r := &countingReader{r: bytes.NewReader(data[i:min(len(data), i+maxKeyPacket)])}
+		p, err := packet.Read(r)
+		if budget -= r.n; budget < 0 {
+			return "nested packets that look like secret keys, too many to scan"
+		}
 		if err != nil {
 			continue
 		}
@@ -111,6 +186,66 @@ func findBinary(data []byte, aligned bool) string {
 		}
 	}
 	return findDER(data)
+}
+
+// maxKeyPacket bounds the bytes of one key packet the scan parses: RSA-16384
+// secret keys take 4.5 KiB, post-quantum ones less than 16 KiB.
+const maxKeyPacket = 64 << 10
+
+// plausibleKeyStart: data starts with a packet header followed by a key
+// packet body's first bytes: a version of 3 to 6 and a public-key
+// algorithm that exists (RFC 9580 §9.1, with the experimental range).
+func plausibleKeyStart(data []byte) bool {
+	hdr, ok := headerLen(data)
+	if !ok || len(data) < hdr+8 {
+		return false
+	}
+	body := data[hdr:]
+	algo := body[5]
+	if body[0] == 3 {
+		algo = body[7]
+	} else if body[0] < 3 || body[0] > 6 {
+		return false
+	}
+	switch {
+	case algo >= 1 && algo <= 3, algo >= 16 && algo <= 22, algo >= 25 && algo <= 30, algo >= 100 && algo <= 110:
+		return true
+	}
+	return false
+}
+
+// headerLen is the length of the packet header at the start of data.
+func headerLen(data []byte) (int, bool) {
+	if _, ok := headerTag(data); !ok {
+		return 0, false
+	}
+	if data[0]&0x40 == 0 {
+		return [4]int{2, 3, 5, 1}[data[0]&3], true
+	}
+	switch b := data[1]; {
+	case b < 192, b >= 224 && b < 255:
+		return 2, true
+	case b < 224:
+		return 3, true
+	default:
+		return 6, true
+	}
+}
+
+// scanBudgetFactor times the input is what the every-offset scan may
+// parse in all.
+const scanBudgetFactor = 8
+
+// countingReader counts the bytes a parse consumed.
+type countingReader struct {
+	r *bytes.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
 }
 
 // findDER recognises private keys in DER (PKCS#1, PKCS#8, SEC 1) and the
@@ -156,15 +291,23 @@ func headerTag(data []byte) (int, bool) {
 }
 
 // walkPackets follows packet headers from the start of data and reports
-// the first secret key tag, whatever the packet's content.
-func walkPackets(data []byte) string {
+// the first secret key tag, whatever the packet's content, also inside
+// compressed data packets.
+func (sc *scan) walkPackets(data []byte, depth int) string {
 	for len(data) > 0 {
-		tag, _, rest, ok := NextPacket(data)
+		tag, body, rest, ok := NextPacket(data)
 		if !ok {
 			return ""
 		}
 		if isSecretTag(tag) {
 			return describeTag(tag)
+		}
+		if tag == tagCompressed && depth < maxDepth {
+			if inner := sc.inflate(body); len(inner) > 0 {
+				if what := sc.find(inner, depth+1); what != "" {
+					return what + " (inside compressed data)"
+				}
+			}
 		}
 		data = rest
 	}
@@ -241,9 +384,8 @@ func NextPacket(data []byte) (tag int, body, rest []byte, ok bool) {
 	}
 }
 
-// maxRunStarts bounds how many lines into a run of base64 lines a decode
-// may start, so that a junk line of base64 letters before the body (a bad
-// header) cannot misalign it, without quadratic work on huge inputs.
+// maxRunStarts bounds how many lines of junk before the body of a run of
+// base64 lines are skipped to find where the body starts.
 const maxRunStarts = 4
 
 // armoredBodies decodes, leniently, every base64 body that can be found in
@@ -255,11 +397,18 @@ const maxRunStarts = 4
 func armoredBodies(data []byte) []armoredBody {
 	lines := bytes.Split(data, []byte("\n"))
 	var out []armoredBody
+	seen := map[string]bool{}
 	afterBegin := true
 	add := func(b64 []byte) {
-		if body := decodeLenient(b64); len(body) > 0 {
-			out = append(out, armoredBody{body, afterBegin})
+		body := decodeLenient(b64)
+		if len(body) == 0 {
+			return
 		}
+		if seen[string(body)] { // a BEGIN section is also a run
+			return
+		}
+		seen[string(body)] = true
+		out = append(out, armoredBody{body, afterBegin})
 	}
 	// Sections after a BEGIN line.
 	for i := 0; i < len(lines); i++ {
@@ -289,7 +438,19 @@ func armoredBodies(data []byte) []armoredBody {
 		for j < len(lines) && isBase64Line(trimLine(lines[j])) {
 			j++
 		}
-		for s := i; s < j && s < i+maxRunStarts; s++ {
+		// Body lines share one length; junk glued before the body (a
+		// header without its colon, say) does not. Decode from the run's
+		// start and from the first line that has its successor's length.
+		starts := []int{i}
+		for s := i; s < j-1 && s < i+maxRunStarts; s++ {
+			if len(trimLine(lines[s])) == len(trimLine(lines[s+1])) {
+				if s != i {
+					starts = append(starts, s)
+				}
+				break
+			}
+		}
+		for _, s := range starts {
 			var b64 []byte
 			for _, l := range lines[s:j] {
 				b64 = append(b64, trimLine(l)...)

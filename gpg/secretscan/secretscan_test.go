@@ -90,3 +90,49 @@ func TestNoFalsePositiveOnPublicKeys(t *testing.T) {
 		}
 	}
 }
+
+// nestedPackets is hostile input for the every-offset scan: a secret key
+// packet header every 19 bytes, each claiming the rest of the input and
+// holding a tiny public key that parses, so that each parse reads far
+// before it fails. Unbounded, 256 KiB of it took 17 s.
+func nestedPackets(n int) []byte {
+	unit := []byte{4, 0, 0, 0, 1, 1, 0, 8, 0xff, 0, 2, 3, 0} // v4 RSA, 8-bit n, e=3, unencrypted
+	count := n / 19
+	out := make([]byte, 0, count*19+1)
+	out = append(out, 0) // not a packet: the aligned walk stops at once
+	for k := 0; k < count; k++ {
+		l := (count-k)*19 - 6
+		out = append(out, 0xc5, 255, byte(l>>24), byte(l>>16), byte(l>>8), byte(l))
+		out = append(out, unit...)
+	}
+	return out
+}
+
+// TestNestedPacketsBounded: input built to make the scan quadratic is
+// refused once the parse budget is spent (see BenchmarkFind for the time).
+func TestNestedPacketsBounded(t *testing.T) {
+	if what := Find(nestedPackets(256 << 10)); what == "" {
+		t.Fatal("hostile nesting accepted")
+	}
+}
+
+func BenchmarkFind(b *testing.B) {
+	var ring []byte
+	for len(ring) < 1<<20 {
+		ring = append(ring, gpgtest.Public(b, gpgtest.NewKey(b, "bench"))...)
+	}
+	armored := gpgtest.Armor(b, "PGP PUBLIC KEY BLOCK", ring)
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"public keyring 1 MiB", ring}, {"armored keyring 1.3 MiB", armored}, {"nested 1 MiB", nestedPackets(1 << 20)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.data)))
+			for b.Loop() {
+				if what := Find(c.data); what != "" && c.name != "nested 1 MiB" {
+					b.Fatal(what)
+				}
+			}
+		})
+	}
+}
