@@ -94,3 +94,37 @@ func TestHostileKeyFilesInKeysDir(t *testing.T) {
 		})
 	}
 }
+
+// TestRuntimeBinaryConfined: /usr/bin/crio as an absolute link is read
+// inside the root (here the test binary itself, a Go binary with build
+// information, stands for CRI-O); a FIFO or device in its place is
+// skipped at once.
+func TestRuntimeBinaryConfined(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "opt"), 0o755)
+	os.WriteFile(filepath.Join(root, "opt/crio"), data, 0o755)
+	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
+	os.Symlink("/opt/crio", filepath.Join(root, "usr/bin/crio"))
+	if d := DetectMechanism(root); d.Binary != "/usr/bin/crio" {
+		t.Fatalf("the node's binary was not read through its link: %+v", d)
+	}
+	for _, h := range nodefstest.All() {
+		t.Run(h.Name, func(t *testing.T) {
+			root := t.TempDir()
+			h.Make(t, filepath.Join(root, "usr/bin/crio"))
+			var d Detection
+			nodefstest.Bounded(t, func() { d = DetectMechanism(root) })
+			if d.Binary != "" {
+				t.Errorf("%+v", d)
+			}
+		})
+	}
+}

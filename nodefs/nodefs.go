@@ -194,17 +194,6 @@ func (f FS) Resolve(host string) (string, error) {
 	return l.host, err
 }
 
-// Inside reports whether host is a node path (under the root) rather
-// than a file the admin named outside it.
-func (f FS) Inside(host string) bool {
-	abs, err := filepath.Abs(host)
-	if err != nil {
-		return false
-	}
-	_, ok := below(f.Root(), abs)
-	return ok
-}
-
 func below(root, abs string) (string, bool) {
 	rel, err := filepath.Rel(root, abs)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {

@@ -189,3 +189,25 @@ func TestHostileNodeFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestHostStaysInRoot: under a root, no node path maps outside it
+// lexically: ".." stops at the root, and a relative path (which the
+// runtime resolves against its own working directory) is taken from the
+// node's "/", never from imgtrust's working directory.
+func TestHostStaysInRoot(t *testing.T) {
+	p := NewPaths("/host", "", "", "")
+	for in, want := range map[string]string{
+		"/etc/gpg/k.gpg":         "/host/etc/gpg/k.gpg",
+		"/../../etc/shadow":      "/host/etc/shadow",
+		"/etc/../../../../x":     "/host/x",
+		"etc/gpg/k.gpg":          "/host/etc/gpg/k.gpg",
+		"../../../../etc/shadow": "/host/etc/shadow",
+	} {
+		if got := p.Host(in); got != want {
+			t.Errorf("Host(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := NewPaths("/", "", "", "").Host("etc/gpg/k.gpg"); got != "etc/gpg/k.gpg" {
+		t.Errorf("on this machine a relative path is left alone: %q", got)
+	}
+}

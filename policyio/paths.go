@@ -50,11 +50,17 @@ func pick(v, def string) string {
 }
 
 // Host maps a node path (as written in policy.json) to the path to open
-// here. Relative paths are left alone: the runtime resolves them against
-// its own working directory, which imgtrust cannot know.
+// here. The runtime resolves a relative path against its own working
+// directory, which imgtrust cannot know (lint warns about them): on this
+// machine it is left alone; under a root it is taken from the node's
+// "/" (a systemd service's working directory) so that it can never name
+// a file of the machine imgtrust runs on.
 func (p Paths) Host(nodePath string) string {
-	if p.Root == "" || p.Root == "/" || !filepath.IsAbs(nodePath) {
+	if p.Root == "" || p.Root == "/" {
 		return nodePath
+	}
+	if !filepath.IsAbs(nodePath) {
+		nodePath = "/" + nodePath
 	}
 	// Clean first: the node's "/.." is "/", so a path in policy.json
 	// cannot climb out of the root lexically either (symlinks are

@@ -185,10 +185,16 @@ func LoadPolicyFrom(node nodefs.FS, path string) (*PolicyFile, error) {
 	data, err := node.ReadFile(path, nodefs.PolicyFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		msg := "policy.json does not exist: the runtime refuses every pull (no policy.json file found)"
+		if target, rerr := node.Resolve(path); rerr == nil && target != path {
+			// A link whose target exists here but not on the node is
+			// easy to misread in ls; say where the node looks.
+			msg = fmt.Sprintf("policy.json is a link to %s, which does not exist on the node: the runtime refuses every pull (no policy.json file found)", target)
+		}
 		pf.SHA256 = safefile.ExpectAbsent
 		pf.Diags = model.Diagnostics{{
 			Severity: model.Error, Code: "policy-missing", Pos: model.Pos{File: path},
-			Message: "policy.json does not exist: the runtime refuses every pull (no policy.json file found)",
+			Message: msg,
 			Fix:     "create it with the guided setup (imgtrust, then w)",
 			Runtime: "no policy.json file found",
 		}}

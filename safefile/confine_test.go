@@ -2,7 +2,9 @@ package safefile
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -159,7 +161,7 @@ func TestLockWaitIsBounded(t *testing.T) {
 	}
 	_, err = Write(p, []byte("new"), Options{ExpectSHA256: ExpectAny, LockWait: 200 * time.Millisecond, AuditLog: filepath.Join(dir, "log/audit.log")})
 	var le *LockedError
-	if !errors.As(err, &le) || !strings.Contains(err.Error(), "locked by another process") || !strings.Contains(err.Error(), dir) {
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "is locked by") || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("got %v", err)
 	}
 	if read(t, p) != "old" {
@@ -200,5 +202,41 @@ func TestAuditLogConfined(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "audit log was not") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestLockHolderNamed: when another process holds the lock, the error
+// names it (from /proc/locks).
+func TestLockHolderNamed(t *testing.T) {
+	flock, err := exec.LookPath("flock")
+	if err != nil {
+		t.Skip("no flock(1) here")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "policy.json")
+	mustWrite(t, p, "old")
+	cmd := exec.Command(flock, dir, "sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	probe, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	for i := 0; syscall.Flock(int(probe.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil; i++ {
+		syscall.Flock(int(probe.Fd()), syscall.LOCK_UN)
+		if i == 1000 {
+			t.Fatal("flock(1) did not take the lock in 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	want := fmt.Sprintf("locked by process %d (flock)", cmd.Process.Pid)
+	if _, err := Write(p, []byte("new"), Options{ExpectSHA256: ExpectAny, LockWait: 100 * time.Millisecond}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+	if read(t, p) != "old" {
+		t.Error("written despite the lock")
 	}
 }

@@ -388,11 +388,16 @@ const DefaultLockWait = 10 * time.Second
 type LockedError struct {
 	File   string // the file imgtrust was about to change
 	Dir    string // the directory whose lock is held
+	Holder string // "process 1234 (imgtrust)" when /proc tells; else ""
 	Waited time.Duration
 }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("%s is locked by another process (it holds the lock on %s, imgtrust waited %s): nothing was changed; try again once the other editor is done", e.File, e.Dir, e.Waited)
+	who := "another process"
+	if e.Holder != "" {
+		who = e.Holder
+	}
+	return fmt.Sprintf("%s is locked by %s (it holds the lock on %s, imgtrust waited %s): nothing was changed; try again once the other editor is done", e.File, who, e.Dir, e.Waited)
 }
 
 // lock takes an exclusive advisory lock on the file's directory so that
@@ -421,8 +426,9 @@ func lock(dir *os.Root, file string, wait time.Duration) (*os.File, error) {
 			return nil, fmt.Errorf("locking %s: %w", dirName, err)
 		}
 		if waited := time.Since(start); waited >= wait {
+			holder := lockHolder(f)
 			f.Close()
-			return nil, &LockedError{File: file, Dir: dirName, Waited: waited.Round(100 * time.Millisecond)}
+			return nil, &LockedError{File: file, Dir: dirName, Holder: holder, Waited: waited.Round(100 * time.Millisecond)}
 		}
 		time.Sleep(delay)
 	}

@@ -106,3 +106,24 @@ func TestDirSignaturesBounded(t *testing.T) {
 		t.Fatalf("a 4 MiB + 1 signature: %v", err)
 	}
 }
+
+// TestHostileAuthFile: --authfile (and REGISTRY_AUTH_FILE) naming a
+// FIFO, a device or a 2 GB sparse file is an error at once.
+func TestHostileAuthFile(t *testing.T) {
+	for _, h := range nodefstest.All() {
+		t.Run(h.Name, func(t *testing.T) {
+			n := newNode(t)
+			p := filepath.Join(t.TempDir(), "auth.json")
+			h.Make(t, p)
+			n.policy(signedByPolicy)
+			v, err := New(Options{Paths: n.paths, AuthFile: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			nodefstest.Bounded(t, func() { _, err = v.authenticator(n.host) })
+			if err == nil || !strings.Contains(err.Error(), "--authfile") || !strings.Contains(err.Error(), p) {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+}
