@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +17,7 @@ import (
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/safefile"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -240,6 +243,9 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 			return exitFindings
 		}
 	}
+	// What the key file held before, so that a failed policy save can put
+	// it back: key file and policy.json change together or not at all.
+	before, beforeErr := paths.FS().ReadFile(paths.Host(plan.NodePath), nodefs.KeyFile)
 	res, err := gpg.Import(data, paths, opts)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
@@ -263,7 +269,10 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		if res.AlreadyIn != "" {
 			did = "the key was already in " + res.AlreadyIn
 		}
-		fmt.Fprintf(a.stderr, "imgtrust keys import: %s, but policy.json was not changed: %s\n", termsafe.String(did), errText(err))
+		if res.AlreadyIn == "" {
+			did = rollBackKeyFile(paths, res, before, beforeErr)
+		}
+		fmt.Fprintf(a.stderr, "imgtrust keys import: policy.json was not changed: %s; %s\n", errText(err), termsafe.String(did))
 		return exitFindings
 	}
 	fmt.Fprintf(a.stdout, "policy.json: docker scope %q now requires a signature by this key\n", o.reference)
@@ -410,4 +419,27 @@ func expiry(t *time.Time) string {
 		return "never"
 	}
 	return t.Format("2006-01-02")
+}
+
+// rollBackKeyFile undoes the key file write of an import whose policy.json
+// save then failed: the previous content is written back (or the new file
+// removed), so that no half of the change stays. It says what it did.
+func rollBackKeyFile(paths policyio.Paths, res *gpg.ImportResult, before []byte, beforeErr error) string {
+	host := paths.Host(res.NodePath)
+	opt := safefile.Options{ExpectSHA256: safefile.SHA256(res.Data), AuditLog: paths.Host(workspace.DefaultAuditLog), FS: paths.FS(),
+		Summary: "roll back key import of " + res.NodePath + ": policy.json could not be changed"}
+	var err error
+	switch {
+	case errors.Is(beforeErr, fs.ErrNotExist):
+		_, err = safefile.Remove(host, opt)
+	case beforeErr == nil:
+		opt.Mode, opt.SetMode = 0o644, true
+		_, err = safefile.Write(host, before, opt)
+	default:
+		err = beforeErr
+	}
+	if err != nil {
+		return fmt.Sprintf("the key file %s was written and could NOT be restored (%s): restore it from %s.imgtrust.bak or remove it", res.NodePath, errText(err), res.NodePath)
+	}
+	return "the key file " + res.NodePath + " was restored as it was: nothing changed"
 }
