@@ -193,7 +193,7 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 		case model.SignedBy, model.SigstoreSigned:
 			if fetchErr != nil {
 				rr.Reason = fetchErr.Error()
-				res.Incomplete = true
+				res.Incomplete = res.Incomplete || unfinished(fetchErr)
 				break
 			}
 			if r.Type == model.SignedBy {
@@ -205,7 +205,7 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 		tr.Requirements = append(tr.Requirements, rr)
 	}
 	if pulledAnyway && fetchErr != nil {
-		res.Incomplete = true
+		res.Incomplete = unfinished(fetchErr)
 		tr.Notes = append(tr.Notes, "the policy accepts this image, but the runtime also copies its signatures while pulling, and reading them failed: the pull fails")
 		tr.Requirements = append(tr.Requirements, RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling", Reason: fetchErr.Error()})
 	}
