@@ -45,7 +45,7 @@ var sectionKeys = []string{"lookaside", "lookaside-staging", "sigstore", "sigsto
 // missing directory is an empty configuration. Errors are what makes the
 // runtime fail every pull; warnings are what it silently ignores.
 func LoadRegistriesD(dir string) (*RegistriesD, model.Diagnostics) {
-	return LoadRegistriesDFor(dir, RegistriesRuntime{Basis: "the runtime's containers/image version is not known: assuming one before v5.41"})
+	return LoadRegistriesDFor(dir, RegistriesRuntime{})
 }
 
 // RegistriesRuntime is what of the node's runtime changes how registries.d
@@ -61,8 +61,11 @@ type RegistriesRuntime struct {
 }
 
 // LoadRegistriesDFor is LoadRegistriesD for a runtime whose reading rules
-// are known.
+// are known. The zero RegistriesRuntime assumes a runtime before v5.41.
 func LoadRegistriesDFor(dir string, rt RegistriesRuntime) (*RegistriesD, model.Diagnostics) {
+	if rt.Basis == "" {
+		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
+	}
 	rd := &RegistriesD{Dir: dir}
 	var diags model.Diagnostics
 	entries, err := os.ReadDir(dir)

@@ -118,11 +118,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 		diags = append(diags, policyio.ValidatePolicy(w.staged, w.stagedLabel())...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
-	rt := w.Runtime
-	if rt.Basis == "" {
-		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
-	}
-	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.RegistriesD, rt)
+	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.RegistriesD, w.Runtime)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
 	diags = append(diags, NodeDiagnostics(w.Paths)...)
