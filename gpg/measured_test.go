@@ -20,6 +20,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/kios/imgtrust/gpg/internal/rmd160"
 	"github.com/kios/imgtrust/model"
 )
 
@@ -81,9 +82,9 @@ func mpi(b []byte) []byte {
 // craftSigned builds, by hand, the one-pass signed binary message gpg
 // --sign writes, signed by e's RSA primary key with hash algorithm hashID
 // (OpenPGP numbering) computed by newHash, and extra hashed subpackets.
-// newHash nil gives a signature that is not cryptographically valid
-// (for hashes the test may not link, such as RIPEMD-160: registering it
-// would change x/crypto's verdict in this process).
+// newHash nil gives a signature that is not cryptographically valid.
+// RIPEMD-160 comes from gpg/internal/rmd160: linking x/crypto's would
+// register it and change x/crypto's verdict in this process.
 func craftSigned(t testing.TB, e *openpgp.Entity, payload []byte, created time.Time, hashID byte, goHash crypto.Hash, newHash func() hash.Hash, extra ...[]byte) []byte {
 	t.Helper()
 	priv, ok := e.PrivateKey.PrivateKey.(*rsa.PrivateKey)
@@ -195,10 +196,18 @@ func TestMeasuredSignatureVerdicts(t *testing.T) {
 			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "signature expired", MechGPGME: ""}},
 		{"MD5", craftSigned(t, k.rsa, payload, recent, 1, crypto.MD5, md5.New), ring,
 			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "!", MechGPGME: "!"}},
-		// Real gpgme accepts RIPEMD-160; the model cannot hash it (README,
-		// Known differences), so it rejects.
-		{"RIPEMD-160", craftSigned(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, nil), ring,
-			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: "!"}},
+		{"RIPEMD-160", craftSigned(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, rmd160.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: ""}},
+		{"RIPEMD-160, corrupt", corrupt(craftSigned(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, rmd160.New)), ring,
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: "Invalid GPG signature"}},
+		{"RIPEMD-160 by an unknown key", craftSigned(t, k.other, payload, recent, 3, crypto.RIPEMD160, rmd160.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: "Key not found"}},
+		{"RIPEMD-160 by an expired key", craftSigned(t, k.expired, payload, past.Add(time.Hour), 3, crypto.RIPEMD160, rmd160.New), [][]byte{publicBytes(t, k.expired)},
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: "key expired"}},
+		{"RIPEMD-160, critical unknown notation", craftSigned(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, rmd160.New, critical(20, notation("unknown@example.com", "x"))), ring,
+			map[Mechanism]verdict{MechXCrypto: "!", MechGoCrypto: "!", MechGPGME: "unknown critical notation"}},
+		{"RIPEMD-160 in the future", craftSigned(t, k.rsa, payload, future, 3, crypto.RIPEMD160, rmd160.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: ""}},
 		{"policy URL, not critical", craftSigned(t, k.rsa, payload, recent, 8, crypto.SHA256, sha, subpacket(26, []byte("https://example.com/policy"))), ring,
 			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "", MechGPGME: ""}},
 		{"critical policy URL", craftSigned(t, k.rsa, payload, recent, 8, crypto.SHA256, sha, critical(26, []byte("https://example.com/policy"))), ring,
