@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/md5"
+	"crypto/sha1"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -133,6 +134,37 @@ func craftSigned(t testing.TB, e *openpgp.Entity, payload []byte, created time.T
 	return msg
 }
 
+// craftSignedV3 is craftSigned with a version 3 signature packet, as
+// PGP 2 and gpg --force-v3-sigs made them.
+func craftSignedV3(t testing.TB, e *openpgp.Entity, payload []byte, created time.Time, hashID byte, goHash crypto.Hash, newHash func() hash.Hash) []byte {
+	t.Helper()
+	priv := e.PrivateKey.PrivateKey.(*rsa.PrivateKey)
+	keyID := binary.BigEndian.AppendUint64(nil, e.PrimaryKey.KeyId)
+	hashed := binary.BigEndian.AppendUint32([]byte{0x00}, uint32(created.Unix())) // type, time
+	h := newHash()
+	h.Write(payload)
+	h.Write(hashed)
+	digest := h.Sum(nil)
+	sig, err := rsa.SignPKCS1v15(rand.Reader, priv, goHash, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := append([]byte{3, 5}, hashed...)
+	body = append(body, keyID...)
+	body = append(body, byte(packet.PubKeyAlgoRSA), hashID)
+	body = append(body, digest[:2]...)
+	body = append(body, mpi(sig)...)
+	onePass := append([]byte{3, 0x00, hashID, byte(packet.PubKeyAlgoRSA)}, keyID...)
+	onePass = append(onePass, 1)
+	literal := append([]byte{'b', 0}, binary.BigEndian.AppendUint32(nil, uint32(created.Unix()))...)
+	literal = append(literal, payload...)
+	var msg []byte
+	msg = append(msg, pkt(4, onePass)...)
+	msg = append(msg, pkt(11, literal)...)
+	msg = append(msg, pkt(2, body)...)
+	return msg
+}
+
 func critical(typ byte, body []byte) []byte { return subpacket(0x80|typ, body) }
 
 func notation(name, value string) []byte {
@@ -206,6 +238,18 @@ func TestMeasuredSignatureVerdicts(t *testing.T) {
 			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: "key expired"}},
 		{"RIPEMD-160, critical unknown notation", craftSigned(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, rmd160.New, critical(20, notation("unknown@example.com", "x"))), ring,
 			map[Mechanism]verdict{MechXCrypto: "!", MechGoCrypto: "!", MechGPGME: "unknown critical notation"}},
+		{"V3 signature, SHA-256", craftSignedV3(t, k.rsa, payload, recent, 8, crypto.SHA256, sha), ring,
+			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "!", MechGPGME: ""}},
+		{"V3 signature, SHA-1", craftSignedV3(t, k.rsa, payload, recent, 2, crypto.SHA1, sha1.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "!", MechGPGME: ""}},
+		{"V3 signature, RIPEMD-160", craftSignedV3(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, rmd160.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: ""}},
+		{"V3 signature, MD5", craftSignedV3(t, k.rsa, payload, recent, 1, crypto.MD5, md5.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "!", MechGPGME: "!"}},
+		{"V3 signature, corrupt", corrupt(craftSignedV3(t, k.rsa, payload, recent, 8, crypto.SHA256, sha)), ring,
+			map[Mechanism]verdict{MechXCrypto: "!", MechGoCrypto: "!", MechGPGME: "Invalid GPG signature"}},
+		{"V3 signature by an expired key", craftSignedV3(t, k.expired, payload, past.Add(time.Hour), 8, crypto.SHA256, sha), [][]byte{publicBytes(t, k.expired)},
+			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "!", MechGPGME: "key expired"}},
 		{"RIPEMD-160 in the future", craftSigned(t, k.rsa, payload, future, 3, crypto.RIPEMD160, rmd160.New), ring,
 			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: ""}},
 		{"policy URL, not critical", craftSigned(t, k.rsa, payload, recent, 8, crypto.SHA256, sha, subpacket(26, []byte("https://example.com/policy"))), ring,

@@ -13,12 +13,13 @@ import (
 	"github.com/kios/imgtrust/gpg/internal/rmd160"
 )
 
-// GnuPG verifies RIPEMD-160 signatures; go-crypto refuses to parse them
-// (it knows no hash number 3). For the gpgme model such a message is
-// taken apart here: the signature packet is parsed by go-crypto with its
-// hash number swapped for one it knows, then given the real hash back,
-// hashed with our RIPEMD-160 and checked by go-crypto's own public-key
-// code and the validity rules go-crypto applies to any message signature.
+// GnuPG verifies RIPEMD-160 signatures and version 3 signature packets;
+// go-crypto parses neither (it knows no hash number 3, and no v3
+// signatures). For the gpgme model such a message is taken apart here:
+// go-crypto parses a stand-in signature packet it knows, which is then
+// given the real hash function and hashed trailer back, hashed (RIPEMD-160
+// with our own implementation) and checked by go-crypto's own public-key
+// code, with the validity rules go-crypto applies to any signature.
 
 const hashRIPEMD160 = 3 // OpenPGP hash algorithm number
 
@@ -49,41 +50,89 @@ func messagePackets(msg []byte) []rawPacket {
 	return out
 }
 
-// usesRIPEMD160 reports whether a one-pass signed message is signed with
-// RIPEMD-160.
-func usesRIPEMD160(msg []byte) bool {
+// byHand reports whether a one-pass signed message needs the hand path:
+// signed with RIPEMD-160, or a version 3 signature packet (GnuPG verifies
+// both; go-crypto parses neither).
+func byHand(msg []byte) bool {
 	for _, p := range messagePackets(msg) {
-		if p.tag == 4 && len(p.body) > 2 {
-			return p.body[2] == hashRIPEMD160
+		switch {
+		case p.tag == 4 && len(p.body) > 2 && p.body[2] == hashRIPEMD160:
+			return true
+		case p.tag == 2 && len(p.body) > 0 && p.body[0] == 3:
+			return true
 		}
 	}
 	return false
 }
 
-func verifyRIPEMD160GPGME(msg []byte, ring openpgp.EntityList, owner map[*openpgp.Entity]int, now time.Time) (*Verified, error) {
+// hashes GnuPG verifies with, by OpenPGP number; MD5 (1) it refuses.
+var gpgHashes = map[byte]crypto.Hash{2: crypto.SHA1, hashRIPEMD160: crypto.RIPEMD160, 8: crypto.SHA256, 9: crypto.SHA384, 10: crypto.SHA512, 11: crypto.SHA224}
+
+func newHash(h crypto.Hash) hash.Hash {
+	if h == crypto.RIPEMD160 {
+		return rmd160.New()
+	}
+	return h.New()
+}
+
+// handSignature parses a signature packet body that go-crypto cannot
+// parse as it is: go-crypto parses a stand-in it can (a v4 packet with a
+// hash it knows, the same key algorithm, issuer and values), and the real
+// hash function and hashed trailer are put back.
+func handSignature(body []byte) (*packet.Signature, error) {
+	var v4 []byte
+	var real crypto.Hash
+	var suffix []byte
+	switch {
+	case len(body) >= 19 && body[0] == 3 && body[1] == 5:
+		h, ok := gpgHashes[body[16]]
+		if !ok {
+			return nil, fmt.Errorf("hash algorithm %d refused", body[16])
+		}
+		real, suffix = h, append([]byte(nil), body[2:7]...) // type and creation time
+		v4 = []byte{4, body[2], body[15], 8, 0, 6, 5, 2}
+		v4 = append(v4, body[3:7]...)
+		v4 = append(v4, 0, 10, 9, 16)
+		v4 = append(v4, body[7:15]...)
+		v4 = append(v4, body[17:]...)
+	case len(body) >= 4 && body[0] == 4 && body[3] == hashRIPEMD160:
+		real = crypto.RIPEMD160
+		v4 = append([]byte(nil), body...)
+		v4[3] = 8
+	default:
+		return nil, errors.New("unexpected signature packet")
+	}
+	var framed bytes.Buffer
+	framed.WriteByte(0xC0 | 2)
+	writeNewLength(&framed, len(v4))
+	framed.Write(v4)
+	p, err := packet.Read(&framed)
+	if err != nil {
+		return nil, err
+	}
+	sig, ok := p.(*packet.Signature)
+	if !ok || len(sig.HashSuffix) < 4 || sig.HashSuffix[3] != 8 || sig.IssuerKeyId == nil {
+		return nil, errors.New("unexpected signature packet")
+	}
+	sig.Hash = real
+	if suffix != nil {
+		sig.HashSuffix = suffix
+	} else {
+		sig.HashSuffix[3] = hashRIPEMD160
+	}
+	return sig, nil
+}
+
+func verifyByHandGPGME(msg []byte, ring openpgp.EntityList, owner map[*openpgp.Entity]int, now time.Time) (*Verified, error) {
 	pkts := messagePackets(msg)
 	if len(pkts) != 3 || pkts[0].tag != 4 || pkts[1].tag != 11 || pkts[2].tag != 2 {
 		return nil, reject(ReasonNotSigned, "not a signed message: expected a one-pass signature, literal data and a signature")
 	}
-	literal, sigBody := pkts[1].body, append([]byte(nil), pkts[2].body...)
-	if len(sigBody) < 4 || sigBody[0] != 4 || sigBody[3] != hashRIPEMD160 {
-		return nil, reject(ReasonBadSignature, "Invalid GPG signature: the one-pass and signature packets disagree")
-	}
-	sigBody[3] = 8 // SHA-256, only so that go-crypto parses the packet
-	var framed bytes.Buffer
-	framed.WriteByte(0xC0 | 2)
-	writeNewLength(&framed, len(sigBody))
-	framed.Write(sigBody)
-	p, err := packet.Read(&framed)
+	sig, err := handSignature(pkts[2].body)
 	if err != nil {
 		return nil, reject(ReasonBadSignature, "Invalid GPG signature: %v", err)
 	}
-	sig, ok := p.(*packet.Signature)
-	if !ok || len(sig.HashSuffix) < 4 || sig.HashSuffix[3] != 8 || sig.IssuerKeyId == nil {
-		return nil, reject(ReasonBadSignature, "Invalid GPG signature: unexpected signature packet")
-	}
-	sig.Hash, sig.HashSuffix[3] = crypto.RIPEMD160, hashRIPEMD160
-	data, err := literalBody(literal)
+	data, err := literalBody(pkts[1].body)
 	if err != nil {
 		return nil, reject(ReasonNotSigned, "not a signed message: %v", err)
 	}
@@ -92,7 +141,7 @@ func verifyRIPEMD160GPGME(msg []byte, ring openpgp.EntityList, owner map[*openpg
 		return nil, reject(ReasonUnknownSigner, "Key not found for key ID %x in signature", *sig.IssuerKeyId)
 	}
 	key := keys[0]
-	var h hash.Hash = rmd160.New()
+	h := newHash(sig.Hash)
 	if sig.SigType == packet.SigTypeText {
 		h = openpgp.NewCanonicalTextHash(h)
 	}
