@@ -108,10 +108,7 @@ func craftSigned(t testing.TB, e *openpgp.Entity, payload []byte, created time.T
 		h.Write(head)
 		h.Write(trailer)
 		digest = h.Sum(nil)
-		var err error
-		if sig, err = rsa.SignPKCS1v15(rand.Reader, priv, goHash, digest); err != nil {
-			t.Fatal(err)
-		}
+		sig = rsaSign(t, priv, goHash, digest)
 	} else {
 		digest = bytes.Repeat([]byte{0x5A}, 20)
 		sig = bytes.Repeat([]byte{0x5A}, 256)
@@ -145,10 +142,7 @@ func craftSignedV3(t testing.TB, e *openpgp.Entity, payload []byte, created time
 	h.Write(payload)
 	h.Write(hashed)
 	digest := h.Sum(nil)
-	sig, err := rsa.SignPKCS1v15(rand.Reader, priv, goHash, digest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sig := rsaSign(t, priv, goHash, digest)
 	body := append([]byte{3, 5}, hashed...)
 	body = append(body, keyID...)
 	body = append(body, byte(packet.PubKeyAlgoRSA), hashID)
@@ -163,6 +157,20 @@ func craftSignedV3(t testing.TB, e *openpgp.Entity, payload []byte, created time
 	msg = append(msg, pkt(11, literal)...)
 	msg = append(msg, pkt(2, body)...)
 	return msg
+}
+
+// rsaSign signs as gpg does: for RIPEMD-160 with OpenPGP's DigestInfo
+// (RFC 4880 §5.2.2), not crypto/rsa's.
+func rsaSign(t testing.TB, priv *rsa.PrivateKey, h crypto.Hash, digest []byte) []byte {
+	t.Helper()
+	if h == crypto.RIPEMD160 {
+		h, digest = 0, append(append([]byte(nil), ripemd160DigestInfo...), digest...)
+	}
+	sig, err := rsa.SignPKCS1v15(rand.Reader, priv, h, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
 }
 
 func critical(typ byte, body []byte) []byte { return subpacket(0x80|typ, body) }

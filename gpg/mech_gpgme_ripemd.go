@@ -3,6 +3,7 @@ package gpg
 import (
 	"bytes"
 	"crypto"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"hash"
@@ -146,7 +147,7 @@ func verifyByHandGPGME(msg []byte, ring openpgp.EntityList, owner map[*openpgp.E
 		h = openpgp.NewCanonicalTextHash(h)
 	}
 	h.Write(data)
-	if err := key.PublicKey.VerifySignature(h, sig); err != nil {
+	if err := verifyHandSignature(key.PublicKey, h, sig); err != nil {
 		return nil, reject(ReasonBadSignature, "Invalid GPG signature: %v", err)
 	}
 	if err := gpgmeValidity(&key, sig, now); err != nil {
@@ -159,6 +160,34 @@ func verifyByHandGPGME(msg []byte, ring openpgp.EntityList, owner map[*openpgp.E
 		KeyringIndex:      owner[key.Entity],
 		Created:           sig.CreationTime,
 	}, nil
+}
+
+// ripemd160DigestInfo is the DER prefix OpenPGP (RFC 4880 §5.2.2) puts
+// before a RIPEMD-160 digest in an RSA signature; Go's crypto/rsa uses
+// another object identifier for RIPEMD-160, so gpg's signatures would not
+// verify through it.
+var ripemd160DigestInfo = []byte{0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x24, 0x03, 0x02, 0x01, 0x05, 0x00, 0x04, 0x14}
+
+// verifyHandSignature is go-crypto's PublicKey.VerifySignature, except for
+// RSA with RIPEMD-160, checked with OpenPGP's DigestInfo.
+func verifyHandSignature(pk *packet.PublicKey, h hash.Hash, sig *packet.Signature) error {
+	rsaPub, isRSA := pk.PublicKey.(*rsa.PublicKey)
+	if sig.Hash != crypto.RIPEMD160 || !isRSA || sig.RSASignature == nil {
+		return pk.VerifySignature(h, sig)
+	}
+	if !pk.CanSign() || pk.PubKeyAlgo != sig.PubKeyAlgo {
+		return errors.New("the key cannot make this signature")
+	}
+	h.Write(sig.HashSuffix)
+	digest := h.Sum(nil)
+	raw := sig.RSASignature.Bytes()
+	if size := rsaPub.Size(); len(raw) < size {
+		raw = append(make([]byte, size-len(raw)), raw...)
+	}
+	if err := rsa.VerifyPKCS1v15(rsaPub, 0, append(append([]byte(nil), ripemd160DigestInfo...), digest...), raw); err != nil {
+		return errors.New("RSA verification failure")
+	}
+	return nil
 }
 
 // gpgmeValidity applies go-crypto's message-signature checks (unknown
