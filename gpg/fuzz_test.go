@@ -1,8 +1,11 @@
 package gpg
 
 import (
+	"crypto"
 	"testing"
 	"time"
+
+	"github.com/kios/imgtrust/gpg/internal/rmd160"
 )
 
 // FuzzParseKeyring: hostile key files and pasted blocks never panic or
@@ -35,6 +38,8 @@ func FuzzVerifySignature(f *testing.F) {
 	f.Add(signAt(f, k.rsa, []byte("payload"), testNow.Add(-time.Hour), 0))
 	f.Add([]byte("This is invalid"))
 	f.Add([]byte{0xa3, 0x01, 0x02})
+	f.Add(craftSigned(f, k.rsa, []byte("payload"), testNow.Add(-time.Hour), 3, crypto.RIPEMD160, rmd160.New))
+	f.Add(craftSignedV3(f, k.rsa, []byte("payload"), testNow.Add(-time.Hour), 3, crypto.RIPEMD160, rmd160.New))
 	f.Fuzz(func(t *testing.T, blob []byte) {
 		for _, mech := range Mechanisms {
 			v, err := VerifySignature(blob, [][]byte{ring}, mech, testNow)

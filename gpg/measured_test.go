@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/kios/imgtrust/gpg/internal/rmd160"
 	"github.com/kios/imgtrust/model"
 )
 
@@ -81,9 +83,9 @@ func mpi(b []byte) []byte {
 // craftSigned builds, by hand, the one-pass signed binary message gpg
 // --sign writes, signed by e's RSA primary key with hash algorithm hashID
 // (OpenPGP numbering) computed by newHash, and extra hashed subpackets.
-// newHash nil gives a signature that is not cryptographically valid
-// (for hashes the test may not link, such as RIPEMD-160: registering it
-// would change x/crypto's verdict in this process).
+// newHash nil gives a signature that is not cryptographically valid.
+// RIPEMD-160 comes from gpg/internal/rmd160: linking x/crypto's would
+// register it and change x/crypto's verdict in this process.
 func craftSigned(t testing.TB, e *openpgp.Entity, payload []byte, created time.Time, hashID byte, goHash crypto.Hash, newHash func() hash.Hash, extra ...[]byte) []byte {
 	t.Helper()
 	priv, ok := e.PrivateKey.PrivateKey.(*rsa.PrivateKey)
@@ -106,10 +108,7 @@ func craftSigned(t testing.TB, e *openpgp.Entity, payload []byte, created time.T
 		h.Write(head)
 		h.Write(trailer)
 		digest = h.Sum(nil)
-		var err error
-		if sig, err = rsa.SignPKCS1v15(rand.Reader, priv, goHash, digest); err != nil {
-			t.Fatal(err)
-		}
+		sig = rsaSign(t, priv, goHash, digest)
 	} else {
 		digest = bytes.Repeat([]byte{0x5A}, 20)
 		sig = bytes.Repeat([]byte{0x5A}, 256)
@@ -130,6 +129,48 @@ func craftSigned(t testing.TB, e *openpgp.Entity, payload []byte, created time.T
 	msg = append(msg, pkt(11, literal)...)
 	msg = append(msg, pkt(2, body)...)
 	return msg
+}
+
+// craftSignedV3 is craftSigned with a version 3 signature packet, as
+// PGP 2 and gpg --force-v3-sigs made them.
+func craftSignedV3(t testing.TB, e *openpgp.Entity, payload []byte, created time.Time, hashID byte, goHash crypto.Hash, newHash func() hash.Hash) []byte {
+	t.Helper()
+	priv := e.PrivateKey.PrivateKey.(*rsa.PrivateKey)
+	keyID := binary.BigEndian.AppendUint64(nil, e.PrimaryKey.KeyId)
+	hashed := binary.BigEndian.AppendUint32([]byte{0x00}, uint32(created.Unix())) // type, time
+	h := newHash()
+	h.Write(payload)
+	h.Write(hashed)
+	digest := h.Sum(nil)
+	sig := rsaSign(t, priv, goHash, digest)
+	body := append([]byte{3, 5}, hashed...)
+	body = append(body, keyID...)
+	body = append(body, byte(packet.PubKeyAlgoRSA), hashID)
+	body = append(body, digest[:2]...)
+	body = append(body, mpi(sig)...)
+	onePass := append([]byte{3, 0x00, hashID, byte(packet.PubKeyAlgoRSA)}, keyID...)
+	onePass = append(onePass, 1)
+	literal := append([]byte{'b', 0}, binary.BigEndian.AppendUint32(nil, uint32(created.Unix()))...)
+	literal = append(literal, payload...)
+	var msg []byte
+	msg = append(msg, pkt(4, onePass)...)
+	msg = append(msg, pkt(11, literal)...)
+	msg = append(msg, pkt(2, body)...)
+	return msg
+}
+
+// rsaSign signs as gpg does: for RIPEMD-160 with OpenPGP's DigestInfo
+// (RFC 4880 §5.2.2), not crypto/rsa's.
+func rsaSign(t testing.TB, priv *rsa.PrivateKey, h crypto.Hash, digest []byte) []byte {
+	t.Helper()
+	if h == crypto.RIPEMD160 {
+		h, digest = 0, append(append([]byte(nil), ripemd160DigestInfo...), digest...)
+	}
+	sig, err := rsa.SignPKCS1v15(rand.Reader, priv, h, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
 }
 
 func critical(typ byte, body []byte) []byte { return subpacket(0x80|typ, body) }
@@ -195,10 +236,30 @@ func TestMeasuredSignatureVerdicts(t *testing.T) {
 			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "signature expired", MechGPGME: ""}},
 		{"MD5", craftSigned(t, k.rsa, payload, recent, 1, crypto.MD5, md5.New), ring,
 			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "!", MechGPGME: "!"}},
-		// Real gpgme accepts RIPEMD-160; the model cannot hash it (README,
-		// Known differences), so it rejects.
-		{"RIPEMD-160", craftSigned(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, nil), ring,
-			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: "!"}},
+		{"RIPEMD-160", craftSigned(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, rmd160.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: ""}},
+		{"RIPEMD-160, corrupt", corrupt(craftSigned(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, rmd160.New)), ring,
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: "Invalid GPG signature"}},
+		{"RIPEMD-160 by an unknown key", craftSigned(t, k.other, payload, recent, 3, crypto.RIPEMD160, rmd160.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: "Key not found"}},
+		{"RIPEMD-160 by an expired key", craftSigned(t, k.expired, payload, past.Add(time.Hour), 3, crypto.RIPEMD160, rmd160.New), [][]byte{publicBytes(t, k.expired)},
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: "key expired"}},
+		{"RIPEMD-160, critical unknown notation", craftSigned(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, rmd160.New, critical(20, notation("unknown@example.com", "x"))), ring,
+			map[Mechanism]verdict{MechXCrypto: "!", MechGoCrypto: "!", MechGPGME: "unknown critical notation"}},
+		{"V3 signature, SHA-256", craftSignedV3(t, k.rsa, payload, recent, 8, crypto.SHA256, sha), ring,
+			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "!", MechGPGME: ""}},
+		{"V3 signature, SHA-1", craftSignedV3(t, k.rsa, payload, recent, 2, crypto.SHA1, sha1.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "!", MechGPGME: ""}},
+		{"V3 signature, RIPEMD-160", craftSignedV3(t, k.rsa, payload, recent, 3, crypto.RIPEMD160, rmd160.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: ""}},
+		{"V3 signature, MD5", craftSignedV3(t, k.rsa, payload, recent, 1, crypto.MD5, md5.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "!", MechGPGME: "!"}},
+		{"V3 signature, corrupt", corrupt(craftSignedV3(t, k.rsa, payload, recent, 8, crypto.SHA256, sha)), ring,
+			map[Mechanism]verdict{MechXCrypto: "!", MechGoCrypto: "!", MechGPGME: "Invalid GPG signature"}},
+		{"V3 signature by an expired key", craftSignedV3(t, k.expired, payload, past.Add(time.Hour), 8, crypto.SHA256, sha), [][]byte{publicBytes(t, k.expired)},
+			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "!", MechGPGME: "key expired"}},
+		{"RIPEMD-160 in the future", craftSigned(t, k.rsa, payload, future, 3, crypto.RIPEMD160, rmd160.New), ring,
+			map[Mechanism]verdict{MechXCrypto: "hash not available: 9", MechGoCrypto: "!", MechGPGME: ""}},
 		{"policy URL, not critical", craftSigned(t, k.rsa, payload, recent, 8, crypto.SHA256, sha, subpacket(26, []byte("https://example.com/policy"))), ring,
 			map[Mechanism]verdict{MechXCrypto: "", MechGoCrypto: "", MechGPGME: ""}},
 		{"critical policy URL", craftSigned(t, k.rsa, payload, recent, 8, crypto.SHA256, sha, critical(26, []byte("https://example.com/policy"))), ring,

@@ -22,9 +22,9 @@ import (
 //   - a signature created in the future is accepted;
 //   - a blob must hold exactly one signature;
 //   - armored and cleartext signatures verify (only the registry's
-//     signature API delivers them: the look-aside envelope refuses them).
-// Known gap: GnuPG accepts RIPEMD-160 signatures, which go-crypto cannot
-// hash; the model rejects them (the conservative direction).
+//     signature API delivers them: the look-aside envelope refuses them);
+//   - RIPEMD-160 signatures and version 3 signature packets verify
+//     (mech_gpgme_ripemd.go), MD5 signatures do not.
 
 // gpgmeKeyring is what gpgme_op_import keeps from one key file, and a
 // note when it dropped keys the file holds.
@@ -91,6 +91,9 @@ func verifyGPGME(blob []byte, keyrings [][]byte, now time.Time) (*Verified, erro
 	}
 	if onePass > 1 || sigs > 1 {
 		return nil, reject(ReasonBadSignature, "Unexpected GPG signature count %d", max(onePass, sigs))
+	}
+	if byHand(blob) {
+		return verifyByHandGPGME(blob, ring, owner, now)
 	}
 	md, payload, err := readSigned(blob, ring, now)
 	if err != nil {

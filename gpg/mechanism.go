@@ -2,6 +2,7 @@ package gpg
 
 import (
 	"bytes"
+	"compress/bzip2"
 	"compress/flate"
 	"compress/zlib"
 	"errors"
@@ -245,8 +246,10 @@ func decompress(body []byte) ([]byte, error) {
 			return nil, err
 		}
 		r = zr
+	case 3:
+		r = bzip2.NewReader(bytes.NewReader(body[1:]))
 	default:
-		// bzip2 and others: counting is best effort; the verifier decides.
+		// Unknown algorithms: counting is best effort; the verifier decides.
 		return nil, nil
 	}
 	return io.ReadAll(io.LimitReader(r, maxDecompressed))

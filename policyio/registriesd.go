@@ -89,7 +89,9 @@ func LoadRegistriesDFor(node nodefs.FS, dir string, rt RegistriesRuntime) (*Regi
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
-		if st, err := node.Stat(path); err == nil && st.IsDir() {
+		// The entry's own type, as containers/image v5.41+ checks it: a
+		// symbolic link to a directory is read, and fails, everywhere.
+		if e.IsDir() {
 			if rt.SkipYAMLDirectories {
 				diags = append(diags, model.Diagnostic{Severity: model.Warning, Code: "registriesd-yaml-directory", Pos: model.Pos{File: path},
 					Message: fmt.Sprintf("%s is a directory: this runtime skips it (%s), but containers/image before v5.41 fails every pull on it", path, rt.Basis),

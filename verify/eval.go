@@ -68,7 +68,7 @@ func evaluateRequirement(ec *evalContext, i int, r *model.Requirement, fetchErr 
 	var why string
 	var err error
 	if ev.needsSignatures() && fetchErr != nil {
-		err, incomplete = asKind(KindUnreadable, fetchErr), true
+		err, incomplete = asKind(KindUnreadable, fetchErr), unfinished(fetchErr)
 	} else {
 		why, rr.Signatures, err = ev.evaluate(ec)
 	}

@@ -48,6 +48,39 @@ type IncompleteError struct {
 func (e *IncompleteError) Error() string { return e.Step + ": " + e.Err.Error() }
 func (e *IncompleteError) Unwrap() error { return e.Err }
 
+// pullFailedError: reading the signatures failed in a way the node's
+// runtime meets too — a limit it shares (too many signatures, a blob too
+// large) or a definite answer from the server (404 from the signature API,
+// 4xx other than authentication and rate limits). The pull fails: a
+// rejection, not an unfinished check.
+type pullFailedError struct {
+	Step string
+	Err  error
+}
+
+func (e *pullFailedError) Error() string { return e.Step + ": " + e.Err.Error() }
+func (e *pullFailedError) Unwrap() error { return e.Err }
+
+// unfinished reports whether a failed read leaves the verdict open (the
+// node may see something else: a network error, a 5xx, credentials).
+func unfinished(err error) bool {
+	var pf *pullFailedError
+	return err != nil && !errors.As(err, &pf)
+}
+
+// statusError is the error for a non-200, non-404 answer: definite for
+// client errors the node's runtime would get too.
+func statusError(step string, code int, suffix string) error {
+	err := fmt.Errorf("status %d (%s)%s", code, http.StatusText(code), suffix)
+	switch {
+	case code == http.StatusUnauthorized, code == http.StatusForbidden, code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
+		return &IncompleteError{Step: step, Err: err}
+	case code >= 400 && code < 500:
+		return &pullFailedError{Step: step, Err: err}
+	}
+	return &IncompleteError{Step: step, Err: err}
+}
+
 // unreadableLookasideError: the look-aside URL has a scheme the runtime
 // cannot read. Every pull through it fails, whatever the policy says: a
 // configuration error, not a verdict about the image.
@@ -369,7 +402,7 @@ func (v *Verifier) lookasideSignatures(ctx context.Context, base string, img *Im
 		if n >= MaxSignatures {
 			// 127 signatures are fine; the pull fails only when
 			// signature-128 exists.
-			return out, &IncompleteError{Step: "reading look-aside signatures", Err: fmt.Errorf("too many signatures (the runtime fails when signature-%d exists)", MaxSignatures)}
+			return out, &pullFailedError{Step: "reading look-aside signatures", Err: fmt.Errorf("too many signatures (the runtime fails when signature-%d exists)", MaxSignatures)}
 		}
 		out = append(out, s)
 		if _, _, err := s.unwrap(); err != nil {
@@ -416,14 +449,14 @@ func (v *Verifier) getOne(ctx context.Context, client *http.Client, u string) (s
 	case http.StatusNotFound:
 		return sigSource{}, false, nil
 	default:
-		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: fmt.Errorf("status %d (%s): the runtime fails the pull", resp.StatusCode, http.StatusText(resp.StatusCode))}
+		return sigSource{}, false, statusError("reading "+u, resp.StatusCode, ": the runtime fails the pull")
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxSignatureSize+1))
 	if err != nil {
 		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: err}
 	}
 	if len(data) > MaxSignatureSize {
-		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: fmt.Errorf("signature larger than %d bytes", MaxSignatureSize)}
+		return sigSource{}, false, &pullFailedError{Step: "reading " + u, Err: fmt.Errorf("signature larger than %d bytes", MaxSignatureSize)}
 	}
 	return sigSource{Where: u, Blob: data}, true, nil
 }

@@ -201,7 +201,7 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 		tr.Requirements = append(tr.Requirements, rr)
 	}
 	if pulledAnyway && fetchErr != nil {
-		res.Incomplete = true
+		res.Incomplete = res.Incomplete || unfinished(fetchErr)
 		tr.Notes = append(tr.Notes, "the policy accepts this image, but the runtime also copies its signatures while pulling, and reading them failed: the pull fails")
 		pull := RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling"}
 		pull.setOutcome("", asKind(KindUnreadable, fetchErr))
