@@ -3,22 +3,26 @@
 // e.g. BenchmarkStagedEdit/10000), the growth exponent k of t ≈ c·n^k:
 // the least-squares slope of log(ns/op) over log(n). k ≤ 1.05 is linear.
 //
-//	go test -run '^$' -bench 'StagedEdit' -count 3 ./ui/ | go run ./bench/growth
+//	go test -run '^$' -bench 'StagedEdit' -count 3 ./ui/ | (cd bench && go run ./growth -metric cpu-ns/op)
 package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"math"
 	"os"
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 )
 
-var line = regexp.MustCompile(`^(Benchmark[^\s/]+)/(\d+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op`)
+var line = regexp.MustCompile(`^(Benchmark[^\s/]+)/(\d+)(?:-\d+)?\s+\d+\s+(.*)$`)
 
 func main() {
+	metric := flag.String("metric", "ns/op", "which figure to fit: ns/op, or cpu-ns/op where a benchmark reports it (steadier on a shared machine)")
+	flag.Parse()
 	samples := map[string][][2]float64{}
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
@@ -27,7 +31,10 @@ func main() {
 			continue
 		}
 		n, _ := strconv.ParseFloat(m[2], 64)
-		t, _ := strconv.ParseFloat(m[3], 64)
+		t, ok := figure(m[3], *metric)
+		if !ok {
+			continue
+		}
 		samples[m[1]] = append(samples[m[1]], [2]float64{math.Log(n), math.Log(t)})
 	}
 	names := make([]string, 0, len(samples))
@@ -47,6 +54,18 @@ func main() {
 		}
 		fmt.Printf("%s: growth exponent %.2f over %d samples: %s\n", name, k, len(samples[name]), verdict)
 	}
+}
+
+// figure finds "VALUE UNIT" for unit in the rest of a benchmark line.
+func figure(rest, unit string) (float64, bool) {
+	f := strings.Fields(rest)
+	for i := 1; i < len(f); i++ {
+		if f[i] == unit {
+			v, err := strconv.ParseFloat(f[i-1], 64)
+			return v, err == nil
+		}
+	}
+	return 0, false
 }
 
 func slope(pts [][2]float64) (float64, bool) {
