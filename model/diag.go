@@ -4,8 +4,9 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/clipperhouse/displaywidth"
@@ -175,20 +176,32 @@ func (ds Diagnostics) Count(s Severity) int {
 // Sorted returns a copy ordered by severity (errors first), then file,
 // line and column, so that output is stable.
 func (ds Diagnostics) Sorted() Diagnostics {
-	out := append(Diagnostics(nil), ds...)
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	// Sort positions, not the diagnostics: a Diagnostic is large, and a
+	// large policy can have one per scope.
+	perm := make([]int, len(ds))
+	for i := range perm {
+		perm[i] = i
+	}
+	slices.SortStableFunc(perm, func(i, j int) int {
+		a, b := &ds[i], &ds[j]
 		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
+			return cmp.Compare(b.Severity, a.Severity)
 		}
-		if a.Pos.File != b.Pos.File {
-			return a.Pos.File < b.Pos.File
+		if c := strings.Compare(a.Pos.File, b.Pos.File); c != 0 {
+			return c
 		}
 		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line < b.Pos.Line
+			return cmp.Compare(a.Pos.Line, b.Pos.Line)
 		}
-		return a.Pos.Col < b.Pos.Col
+		return cmp.Compare(a.Pos.Col, b.Pos.Col)
 	})
+	if len(ds) == 0 {
+		return nil
+	}
+	out := make(Diagnostics, len(ds))
+	for i, p := range perm {
+		out[i] = ds[p]
+	}
 	return out
 }
 

@@ -108,3 +108,31 @@ func BenchmarkScopeLookup(b *testing.B) {
 		})
 	}
 }
+
+// TestSortedOrder: Sorted orders by severity (errors first), file, line
+// and column, keeps the input order among equals and leaves its input
+// alone.
+func TestSortedOrder(t *testing.T) {
+	in := Diagnostics{
+		{Severity: Warning, Code: "w1", Pos: Pos{File: "b", Line: 2}},
+		{Severity: Error, Code: "e1", Pos: Pos{File: "b", Line: 9}},
+		{Severity: Warning, Code: "w2", Pos: Pos{File: "a", Line: 5, Col: 3}},
+		{Severity: Warning, Code: "w3", Pos: Pos{File: "a", Line: 5, Col: 1}},
+		{Severity: Error, Code: "e2", Pos: Pos{File: "a", Line: 1}},
+		{Severity: Warning, Code: "w4", Pos: Pos{File: "b", Line: 2}},
+		{Severity: Info, Code: "i1"},
+	}
+	var got []string
+	for _, d := range in.Sorted() {
+		got = append(got, d.Code)
+	}
+	if want := []string{"e2", "e1", "w3", "w2", "w1", "w4", "i1"}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+	if in[0].Code != "w1" || in[6].Code != "i1" {
+		t.Error("the input was reordered")
+	}
+	if Diagnostics(nil).Sorted() != nil || (Diagnostics{}).Sorted() != nil {
+		t.Error("an empty list sorts to a non-nil one")
+	}
+}

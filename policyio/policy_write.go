@@ -2,6 +2,7 @@ package policyio
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,23 +25,107 @@ type field struct {
 }
 
 func (o orderedObject) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range o {
-		if i > 0 {
-			b.WriteByte(',')
+	return appendJSON(nil, o)
+}
+
+// appendJSON appends v as compact JSON, byte for byte what encoding/json
+// writes for it, without reflection: encoding/json re-validates the
+// output of every MarshalJSON at every level, which made rendering a
+// large policy cost as much as parsing it. Strings that need escaping are
+// left to encoding/json (TestMarshalMatchesEncodingJSON holds the two to
+// each other).
+func appendJSON(b []byte, v any) ([]byte, error) {
+	var err error
+	switch v := v.(type) {
+	case string:
+		return appendString(b, v)
+	case orderedObject:
+		b = append(b, '{')
+		for i, f := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendString(b, f.key); err != nil {
+				return nil, err
+			}
+			b = append(b, ':')
+			if b, err = appendJSON(b, f.val); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.key, err)
+			}
 		}
-		k, _ := json.Marshal(f.key)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(f.val)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.key, err)
+		return append(b, '}'), nil
+	case []orderedObject:
+		if v == nil {
+			return append(b, "null"...), nil
 		}
-		b.Write(v)
+		b = append(b, '[')
+		for i, o := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSON(b, o); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case []string:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, s := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendString(b, s); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case []byte:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, v)
+		return append(b, '"'), nil
+	case [][]byte:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, d := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSON(b, d); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, raw...), nil
+}
+
+// appendString quotes s as encoding/json does; only plain printable ASCII
+// is written here, anything else goes through encoding/json.
+func appendString(b []byte, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, err := json.Marshal(s)
+			if err != nil {
+				return nil, err
+			}
+			return append(b, q...), nil
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"'), nil
 }
 
 // MarshalPolicy renders a policy as standard JSON (no comments), two-space
@@ -63,11 +148,12 @@ func MarshalPolicy(p *model.Policy) ([]byte, error) {
 		}
 		top = append(top, field{"transports", ts})
 	}
-	raw, err := json.Marshal(top)
+	raw, err := appendJSON(make([]byte, 0, 256), top)
 	if err != nil {
 		return nil, fmt.Errorf("encoding policy: %w", err)
 	}
 	var out bytes.Buffer
+	out.Grow(len(raw) * 2)
 	if err := json.Indent(&out, raw, "", "  "); err != nil {
 		return nil, fmt.Errorf("indenting policy: %w", err)
 	}

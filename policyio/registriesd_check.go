@@ -80,11 +80,12 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths Paths) model.Diag
 				Message: fmt.Sprintf("%s: the policy requires no signatures for these images, so this look-aside is never consulted for a decision", e.Scope)})
 		}
 	}
+	urls := entryURLs(rd)
 	for name := range signedScopes {
 		if name == "" || strings.HasPrefix(name, "*.") {
 			continue
 		}
-		if m := lookasideForScope(rd, name); m == "" {
+		if m := lookasideForScope(rd, urls, name); m == "" {
 			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "signed-without-lookaside", Pos: docker.Scope(name).Pos,
 				Message: fmt.Sprintf("docker scope %q requires signatures, but registries.d names no look-aside for it: the runtime only looks in %s (and the registry, if it serves signatures itself)", name, model.BuiltinLookaside),
 				Fix:     fmt.Sprintf("add one: imgtrust lookaside set %s https://lookaside.example.com", name)})
@@ -153,12 +154,30 @@ func coveredBySigned(scope string, signed map[string]bool, docker *model.Transpo
 	return false
 }
 
+// entryURLs maps each registries.d scope to its read URL ("" when it has
+// none), so that a policy of many scopes looks each parent up once.
+func entryURLs(rd *RegistriesD) map[string]string {
+	out := make(map[string]string, len(rd.Entries))
+	for _, e := range rd.Entries {
+		if _, seen := out[e.Scope]; !seen { // the first entry wins, as in Entry
+			out[e.Scope] = e.ReadURL()
+		}
+	}
+	return out
+}
+
 // lookasideForScope is the read URL the runtime would use for images
-// directly in a policy scope, "" for the built-in default.
-func lookasideForScope(rd *RegistriesD, scope string) string {
-	for _, s := range append([]string{scope}, DockerScopeParents(scope)...) {
-		if e := rd.Entry(s); e != nil && e.ReadURL() != "" {
-			return e.ReadURL()
+// directly in a policy scope, "" for the built-in default; urls is
+// entryURLs(rd).
+func lookasideForScope(rd *RegistriesD, urls map[string]string, scope string) string {
+	if len(urls) > 0 {
+		if u := urls[scope]; u != "" {
+			return u
+		}
+		for _, s := range DockerScopeParents(scope) {
+			if u := urls[s]; u != "" {
+				return u
+			}
 		}
 	}
 	if rd.Default != nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/aymanbagabas/go-udiff"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
@@ -87,7 +86,9 @@ func (w *Workspace) Reload() error {
 		return err
 	}
 	w.policyFile = pf
-	w.staged = pf.Policy.Clone()
+	// Shared until the first edit, which works on a copy: opening (and
+	// lint, which never edits) need not hold the policy twice.
+	w.staged = pf.Policy
 	w.history = nil
 	w.rendered = nil
 	return nil
@@ -98,17 +99,22 @@ func (w *Workspace) PolicyFile() *policyio.PolicyFile { return w.policyFile }
 
 // Policy is the staged policy: the loaded one plus every edit. It is nil
 // when the file on disk cannot be parsed at all (a syntax error) and no
-// edit has started a new one.
+// edit has started a new one. It is read-only: change it through Edit
+// (before the first edit it is the loaded policy itself).
 func (w *Workspace) Policy() *model.Policy { return w.staged }
 
 // Edit applies fn to the staged policy, keeping the previous state for
 // Undo. fn receives a policy even when none could be loaded.
 func (w *Workspace) Edit(summary string, fn func(p *model.Policy)) {
-	before := w.staged.Clone()
-	if w.staged == nil {
-		w.staged = &model.Policy{}
+	// fn works on a copy and the previous state is kept as it was: no
+	// state in the history, nor the loaded policy, is ever changed.
+	before := w.staged
+	next := w.staged.Clone()
+	if next == nil {
+		next = &model.Policy{}
 	}
-	fn(w.staged)
+	fn(next)
+	w.staged = next
 	w.rendered = nil
 	w.history = append(w.history, edit{summary: summary, before: before})
 }
@@ -214,7 +220,7 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 		Path:          w.Paths.Policy,
 		Old:           old,
 		New:           data,
-		Diff:          udiff.Unified(w.Paths.Policy, w.Paths.Policy+" (new)", string(old), string(data)),
+		Diff:          unifiedDiff(w.Paths.Policy, w.Paths.Policy+" (new)", string(old), string(data)),
 		Weakenings:    w.Widenings(newPol, nil),
 		DropsComments: w.policyFile.HasComments(),
 	}, nil
@@ -258,7 +264,7 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 	}); err != nil {
 		return err
 	}
-	w.staged = w.policyFile.Policy.Clone()
+	w.staged = w.policyFile.Policy
 	w.history = nil
 	w.rendered = nil
 	return nil

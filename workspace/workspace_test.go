@@ -154,3 +154,41 @@ func TestQuickFix(t *testing.T) {
 		t.Fatal("the fix is not undoable")
 	}
 }
+
+// TestEditsLeaveEarlierStatesAlone: the loaded policy (the baseline of
+// Weakenings) and every state in the undo history stay as they were,
+// whatever later edits do, and the shared rendering follows each change.
+func TestEditsLeaveEarlierStatesAlone(t *testing.T) {
+	paths := newRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"a.example":[{"type":"reject"}]}}}`)
+	w, err := Open(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, _ := policyio.MarshalPolicy(w.PolicyFile().Policy)
+	w.Edit("open a.example", func(p *model.Policy) {
+		p.Transport("docker").Scope("a.example").Requirements[0].Type = model.InsecureAcceptAnything
+	})
+	afterFirst, _ := policyio.MarshalPolicy(w.Policy())
+	ch, err := w.PolicyChange()
+	if err != nil || ch == nil || len(ch.Weakenings) == 0 {
+		t.Fatalf("the widening is not seen: %+v %v", ch, err)
+	}
+	w.Edit("add b.example", func(p *model.Policy) {
+		p.SetScope("docker", "b.example", model.Requirements{{Type: model.Reject}})
+		p.Transport("docker").Scope("a.example").Requirements[0].Type = model.Reject
+	})
+	if got, _ := policyio.MarshalPolicy(w.PolicyFile().Policy); string(got) != string(loaded) {
+		t.Errorf("the loaded policy changed:\n%s", got)
+	}
+	if ch, _ := w.PolicyChange(); ch == nil || !strings.Contains(ch.Diff, "b.example") || len(ch.Weakenings) != 0 {
+		t.Errorf("the change does not follow the second edit: %+v", ch)
+	}
+	w.Undo()
+	if got, _ := policyio.MarshalPolicy(w.Policy()); string(got) != string(afterFirst) {
+		t.Errorf("undo gave\n%s\nwant\n%s", got, afterFirst)
+	}
+	w.Undo()
+	if got, _ := policyio.MarshalPolicy(w.Policy()); string(got) != string(loaded) || w.Dirty() {
+		t.Errorf("undoing everything gave\n%s", got)
+	}
+}
