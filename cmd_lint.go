@@ -35,7 +35,7 @@ func runLint(a *app, args []string) int {
 		return code
 	}
 	det, _ := g.detectMechanism(paths)
-	pf, diags, err := lintNode(paths, det.Mechanism)
+	pf, diags, err := lintNode(paths, det)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust lint:", err)
 		return exitUsage
@@ -65,18 +65,25 @@ func runLint(a *app, args []string) int {
 
 // lintNode gathers the diagnostics of every file that decides what the
 // node may pull: the same list the TUI's Problems view shows.
-func lintNode(paths policyio.Paths, mech gpg.Mechanism) (*policyio.PolicyFile, model.Diagnostics, error) {
+func lintNode(paths policyio.Paths, det gpg.Detection) (*policyio.PolicyFile, model.Diagnostics, error) {
 	ws, err := workspace.Open(paths)
 	if err != nil {
 		return nil, nil, err
 	}
-	ws.Inspect = keyInspector(mech)
+	ws.Inspect = keyInspector(det.Mechanism)
+	ws.Runtime = registriesRuntime(det)
 	return ws.PolicyFile(), ws.Problems(), nil
+}
+
+// registriesRuntime is how the detected runtime reads registries.d.
+func registriesRuntime(det gpg.Detection) policyio.RegistriesRuntime {
+	skip, basis := det.SkipsYAMLDirectories()
+	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis}
 }
 
 // consequences says, per file kind, what the errors mean on the node.
 func consequences(diags model.Diagnostics) []string {
-	var policyErr, registriesErr, keyErr bool
+	var policyErr, registriesErr, keyErr, lookasideErr bool
 	for _, d := range diags {
 		if d.Severity != model.Error {
 			continue
@@ -84,6 +91,8 @@ func consequences(diags model.Diagnostics) []string {
 		switch {
 		case strings.HasPrefix(d.Code, "registriesd-"):
 			registriesErr = true
+		case d.Code == "lookaside-scheme":
+			lookasideErr = true
 		case strings.HasPrefix(d.Code, "key-"):
 			keyErr = true
 		default:
@@ -96,6 +105,9 @@ func consequences(diags model.Diagnostics) []string {
 	}
 	if registriesErr {
 		out = append(out, "containers/image refuses registries.d: every pull from a registry fails until the errors are fixed.")
+	}
+	if lookasideErr {
+		out = append(out, "every pull through a look-aside the runtime cannot read fails, whatever the policy says.")
 	}
 	if keyErr && !policyErr {
 		out = append(out, "images under the rules whose keys have errors are rejected.")

@@ -41,6 +41,7 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 	}
 	det, _ := g.detectMechanism(paths)
 	ws.Inspect = keyInspector(det.Mechanism)
+	ws.Runtime = registriesRuntime(det)
 	deps := ui.Deps{
 		Paths:     paths,
 		Policy:    ws,

@@ -92,8 +92,17 @@ type tuiLookaside struct {
 	ws    *workspace.Workspace
 }
 
+// registries loads registries.d as the node's runtime reads it.
+func (l tuiLookaside) registries() (*policyio.RegistriesD, model.Diagnostics) {
+	var rt policyio.RegistriesRuntime
+	if l.ws != nil {
+		rt = l.ws.Runtime
+	}
+	return policyio.LoadRegistriesDFor(l.paths.RegistriesD, rt)
+}
+
 func (l tuiLookaside) List() ([]ui.LookasideEntry, model.Diagnostics, error) {
-	rd, diags := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	rd, diags := l.registries()
 	diags = append(diags, policyio.CheckLookasides(rd, l.ws.Policy(), l.paths)...)
 	entries := append([]*model.LookasideEntry{}, rd.Entries...)
 	if rd.Default != nil {
@@ -110,7 +119,7 @@ func (l tuiLookaside) List() ([]ui.LookasideEntry, model.Diagnostics, error) {
 }
 
 func (l tuiLookaside) Explain(image string) ([]string, error) {
-	rd, diags := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	rd, diags := l.registries()
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("registries.d is invalid (see Problems): the runtime fails every pull")
 	}
@@ -130,7 +139,7 @@ func (l tuiLookaside) Explain(image string) ([]string, error) {
 }
 
 func (l tuiLookaside) Set(e ui.LookasideEntry) error {
-	rd, diags := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	rd, diags := l.registries()
 	if diags.HasErrors() {
 		return fmt.Errorf("registries.d has errors; fix them first (Problems view)")
 	}
@@ -146,7 +155,7 @@ func (l tuiLookaside) Set(e ui.LookasideEntry) error {
 }
 
 func (l tuiLookaside) Remove(scope string) error {
-	rd, _ := policyio.LoadRegistriesD(l.paths.RegistriesD)
+	rd, _ := l.registries()
 	changes, err := rd.Remove(scope)
 	if err != nil {
 		return err

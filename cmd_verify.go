@@ -79,6 +79,9 @@ func runVerify(a *app, args []string) int {
 		return verifyBatch(ctx, a, &g, v, o)
 	}
 	res, err := v.Verify(ctx, rest[0])
+	if errors.As(err, &inv) {
+		printDiagnostics(a.stderr, inv.Diags.Sorted())
+	}
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust verify:", err)
 		return exitUsage

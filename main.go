@@ -139,7 +139,10 @@ func (g *globalFlags) detectMechanism(paths policyio.Paths) (gpg.Detection, erro
 	if err != nil {
 		return gpg.Detection{}, err
 	}
-	return gpg.Detection{Mechanism: m, Reason: "set with --mechanism"}, nil
+	// The binary's containers/image version, if readable, still says how
+	// the runtime reads registries.d.
+	auto := gpg.DetectMechanism(paths.Root)
+	return gpg.Detection{Mechanism: m, Reason: "set with --mechanism", Binary: auto.Binary, ImageVersion: auto.ImageVersion}, nil
 }
 
 func globalTakesValue(flagArg string) bool {

@@ -13,7 +13,27 @@ import (
 type Detection struct {
 	Mechanism Mechanism `json:"mechanism"`
 	Binary    string    `json:"binary,omitempty"`
-	Reason    string    `json:"reason"`
+	// ImageVersion is the containers/image module version linked into the
+	// runtime binary, "" when unknown.
+	ImageVersion string `json:"image_version,omitempty"`
+	Reason       string `json:"reason"`
+}
+
+// SkipsYAMLDirectories says whether the runtime's registries.d reader
+// skips a directory named *.yaml (containers/image v5.41 and later) or
+// fails on it (older), and what that rests on.
+func (d Detection) SkipsYAMLDirectories() (bool, string) {
+	if v := d.ImageVersion; semver.IsValid(v) {
+		skip := semver.Compare(semver.MajorMinor(v), "v5.41") >= 0
+		return skip, fmt.Sprintf("containers/image %s in %s", v, orUnknown(d.Binary))
+	}
+	switch d.Mechanism {
+	case MechGoCrypto:
+		return true, "containers/image version unknown: assumed v5.41 or later, as openpgp-gocrypto is"
+	case MechXCrypto:
+		return false, "containers/image version unknown: assumed v5.39 or older, as openpgp-xcrypto is"
+	}
+	return false, "containers/image version unknown: assumed older than v5.41"
 }
 
 // runtimeBinaries are where kiOS and distributions put CRI-O and Podman.
@@ -49,7 +69,7 @@ func DetectMechanism(root string) Detection {
 			}
 		}
 		d := decideMechanism(tags, version)
-		d.Binary = b
+		d.Binary, d.ImageVersion = b, version
 		return d
 	}
 	return Detection{Mechanism: MechXCrypto, Reason: "no runtime binary with Go build information found under the root; assuming kiOS's CRI-O (containers_image_openpgp, x/crypto)"}

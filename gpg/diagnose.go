@@ -25,30 +25,44 @@ func DiagnoseKeyMaterial(label string, pos model.Pos, data []byte, mech Mechanis
 		add(model.Error, "key-empty", "is empty: no public keys imported, every signed image is rejected", "import the signing key: imgtrust keys import FILE")
 		return out
 	}
-	ring, err := LoadRuntimeKeyring(data, mech)
+	loaded, err := RuntimeFingerprints(data, mech, now)
 	if err != nil {
-		if strings.Contains(err.Error(), "EdDSA") {
-			add(model.Error, "key-unusable-mechanism", "the runtime cannot use this key: every image that needs it will be rejected ("+string(mech)+" has no ed25519 support)",
-				"sign with an RSA or ECDSA key (gpg --quick-gen-key ID rsa4096 sign), or run a runtime built with openpgp-gocrypto or gpgme")
+		if mech == MechXCrypto && anyEdDSA(data) {
+			add(model.Error, "key-unusable-mechanism", "the runtime cannot load this key file: every image that needs it will be rejected ("+err.Error()+")",
+				"sign with an RSA or ECDSA key (gpg --quick-gen-key ID rsa4096 sign) and keep ed25519 keys out of this file, or run a runtime built with openpgp-gocrypto or gpgme")
 		} else {
 			add(model.Error, "key-not-openpgp", "is not an OpenPGP public key the runtime can read: "+err.Error(), "export the key in binary form: gpg --export KEYID > FILE")
 		}
 		return out
 	}
 	kr, perr := ParseKeyring(data)
-	if perr != nil || len(ring) == 0 {
-		add(model.Error, "key-not-openpgp", "holds no usable public key", "export the key in binary form: gpg --export KEYID > FILE")
+	if perr != nil || len(loaded) == 0 {
+		add(model.Error, "key-not-openpgp", "holds no public key the runtime loads"+noKeysHint(data, mech, now), "export the key in binary form: gpg --export KEYID > FILE")
 		return out
 	}
-	if n := len(kr.Keys) - len(ring); n > 0 && mech == MechXCrypto {
-		add(model.Warning, "key-partly-unusable", fmt.Sprintf("%d of its %d keys use ed25519, which this runtime skips", n, len(kr.Keys)), "")
+	isLoaded := map[string]bool{}
+	for _, f := range loaded {
+		isLoaded[f] = true
 	}
+	var keys []KeyInfo
+	for i, k := range kr.Keys {
+		if isLoaded[k.Fingerprint] {
+			keys = append(keys, k)
+			continue
+		}
+		add(model.Warning, "key-partly-unusable", fmt.Sprintf("key %s is not loaded by this runtime (%s): %s; its signatures are rejected", ShortFingerprint(k.Fingerprint), mech, lostReason(kr.Keys, i, mech, now)),
+			"keep each key in its own binary file (gpg --export KEYID > FILE); sign with RSA or ECDSA for openpgp-xcrypto")
+	}
+	kr = &Keyring{Keys: keys}
 	usable := 0
 	for _, k := range kr.Keys {
 		name := ShortFingerprint(k.Fingerprint)
 		switch {
 		case k.Revoked:
 			add(model.Warning, "key-revoked", "key "+name+" is revoked: its signatures are rejected", "remove it from the policy once images are re-signed")
+		case k.Created.After(now) && mech == MechGoCrypto:
+			add(model.Warning, "key-future", fmt.Sprintf("key %s was created in the future (%s; a clock problem?): go-crypto rejects its signatures (key expired)", name, k.Created.UTC().Format(time.RFC3339)),
+				"check the clock of the host that made the key, and make it again")
 		case k.Expires != nil && now.After(*k.Expires):
 			if mech == MechXCrypto {
 				add(model.Warning, "key-expired-trusted", fmt.Sprintf("key %s expired on %s, but this runtime (%s) does not check key expiry and still trusts it", name, k.Expires.Format("2006-01-02"), mech),
@@ -76,6 +90,40 @@ func DiagnoseKeyMaterial(label string, pos model.Pos, data []byte, mech Mechanis
 		out = append(out, model.Diagnostic{Severity: model.Warning, Code: "key-none-usable", Pos: pos, Message: label + ": no key in it can verify a signature now"})
 	}
 	return out
+}
+
+// lostReason says why the runtime did not load keys[i] of a key file.
+func lostReason(keys []KeyInfo, i int, mech Mechanism, now time.Time) string {
+	k := keys[i]
+	switch {
+	case mech == MechXCrypto && k.EdDSA:
+		return "x/crypto/openpgp cannot parse ed25519 keys"
+	case mech == MechXCrypto && i+1 < len(keys) && keys[i+1].EdDSA:
+		return "x/crypto/openpgp also loses the key just before an ed25519 key in a ring"
+	case mech == MechGPGME && k.Created.After(now):
+		return "GnuPG does not import a key created in the future"
+	case mech != MechGPGME:
+		return "only the first armored block of a key file is read"
+	}
+	return "GnuPG did not import it"
+}
+
+// noKeysHint explains an empty import.
+func noKeysHint(data []byte, mech Mechanism, now time.Time) string {
+	if mech != MechGPGME {
+		return ""
+	}
+	_, note := gpgmeKeyring(data, now)
+	return note
+}
+
+func anyEdDSA(data []byte) bool {
+	for _, e := range allEntities(data) {
+		if hasEdDSA(e) {
+			return true
+		}
+	}
+	return false
 }
 
 func baseName(label string) string {

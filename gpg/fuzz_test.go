@@ -1,8 +1,11 @@
 package gpg
 
 import (
+	"crypto"
 	"testing"
 	"time"
+
+	"github.com/kios/imgtrust/gpg/internal/rmd160"
 )
 
 // FuzzParseKeyring: hostile key files and pasted blocks never panic or
@@ -21,7 +24,9 @@ func FuzzParseKeyring(f *testing.F) {
 		if err == nil && len(kr.Keys) == 0 {
 			t.Fatal("no keys and no error")
 		}
-		LoadRuntimeKeyring(data, MechXCrypto)
+		for _, m := range Mechanisms {
+			RuntimeFingerprints(data, m, testNow)
+		}
 	})
 }
 
@@ -33,10 +38,14 @@ func FuzzVerifySignature(f *testing.F) {
 	f.Add(signAt(f, k.rsa, []byte("payload"), testNow.Add(-time.Hour), 0))
 	f.Add([]byte("This is invalid"))
 	f.Add([]byte{0xa3, 0x01, 0x02})
+	f.Add(craftSigned(f, k.rsa, []byte("payload"), testNow.Add(-time.Hour), 3, crypto.RIPEMD160, rmd160.New))
+	f.Add(craftSignedV3(f, k.rsa, []byte("payload"), testNow.Add(-time.Hour), 3, crypto.RIPEMD160, rmd160.New))
 	f.Fuzz(func(t *testing.T, blob []byte) {
-		v, err := VerifySignature(blob, [][]byte{ring}, MechGoCrypto, testNow)
-		if err == nil && v.SignerFingerprint != fingerprint(k.rsa.PrimaryKey) {
-			t.Fatalf("accepted with signer %s", v.SignerFingerprint)
+		for _, mech := range Mechanisms {
+			v, err := VerifySignature(blob, [][]byte{ring}, mech, testNow)
+			if err == nil && v.SignerFingerprint != fingerprint(k.rsa.PrimaryKey) {
+				t.Fatalf("%s: accepted with signer %s", mech, v.SignerFingerprint)
+			}
 		}
 	})
 }

@@ -131,7 +131,7 @@ func TestVerifyMatrix(t *testing.T) {
 		{"ed25519 key", signAt(t, k.ed, payload, recent, 0), [][]byte{publicBytes(t, k.ed)},
 			want{MechXCrypto: ReasonKeyLoad, MechGoCrypto: "", MechGPGME: ""}},
 		{"ed25519 in a mixed ring", signAt(t, k.ed, payload, recent, 0), [][]byte{publicBytes(t, k.ed, k.rsa)},
-			want{MechXCrypto: ReasonUnknownSigner, MechGoCrypto: "", MechGPGME: ""}},
+			want{MechXCrypto: ReasonUnusableKey, MechGoCrypto: "", MechGPGME: ""}},
 		{"expired key", signAt(t, k.expired, payload, past.Add(time.Hour), 0), [][]byte{publicBytes(t, k.expired)},
 			want{MechXCrypto: "", MechGoCrypto: ReasonExpiredKey, MechGPGME: ReasonExpiredKey}},
 		{"revoked key", byRevoked, [][]byte{revokedRing},

@@ -60,13 +60,9 @@ func BuildInventory(paths policyio.Paths, pol *model.Policy, mech Mechanism, now
 			inv.Problems = append(inv.Problems, model.Diagnostic{Severity: model.Error, Code: "key-not-openpgp", Pos: model.Pos{File: host}, Message: fmt.Sprintf("%s: %v", node, err)})
 			return
 		}
-		usable, lerr := LoadRuntimeKeyring(data, mech)
-		usableFpr := map[string]bool{}
-		for _, e := range usable {
-			usableFpr[fingerprint(e.PrimaryKey)] = true
-		}
+		usableFpr := loadedSet(data, mech, now)
 		for _, k := range kr.Keys {
-			ik := InventoryKey{KeyInfo: k, File: node, UsedBy: []string{}, Status: keyStatus(k, usableFpr[k.Fingerprint] && lerr == nil, mech, now)}
+			ik := InventoryKey{KeyInfo: k, File: node, UsedBy: []string{}, Status: keyStatus(k, usableFpr[k.Fingerprint], mech, now)}
 			byFile[node] = append(byFile[node], len(inv.Keys))
 			inv.Files[node] = append(inv.Files[node], k.Fingerprint)
 			inv.Keys = append(inv.Keys, ik)
@@ -93,8 +89,9 @@ func BuildInventory(paths policyio.Paths, pol *model.Policy, mech Mechanism, now
 						if err != nil {
 							continue // lint reports bad keyData
 						}
+						loaded := loadedSet(k.Data, mech, now)
 						for _, info := range kr.Keys {
-							inv.Keys = append(inv.Keys, InventoryKey{KeyInfo: info, UsedBy: []string{ref.String()}, Status: keyStatus(info, !(mech == MechXCrypto && info.EdDSA), mech, now)})
+							inv.Keys = append(inv.Keys, InventoryKey{KeyInfo: info, UsedBy: []string{ref.String()}, Status: keyStatus(info, loaded[info.Fingerprint], mech, now)})
 						}
 						continue
 					}
@@ -119,6 +116,20 @@ func BuildInventory(paths policyio.Paths, pol *model.Policy, mech Mechanism, now
 	return inv, nil
 }
 
+// loadedSet is the set of fingerprints the runtime loads from a key file
+// (empty when the file fails to load).
+func loadedSet(data []byte, mech Mechanism, now time.Time) map[string]bool {
+	set := map[string]bool{}
+	fprs, err := RuntimeFingerprints(data, mech, now)
+	if err != nil {
+		return set
+	}
+	for _, f := range fprs {
+		set[f] = true
+	}
+	return set
+}
+
 func appendUnique(list []string, s string) []string {
 	for _, x := range list {
 		if x == s {
@@ -131,9 +142,11 @@ func appendUnique(list []string, s string) []string {
 func keyStatus(k KeyInfo, loadable bool, mech Mechanism, now time.Time) string {
 	switch {
 	case !loadable:
-		return "unusable: " + string(mech) + " cannot load ed25519 keys"
+		return "unusable: " + string(mech) + " does not load it from this file"
 	case k.Revoked:
 		return "revoked"
+	case k.Created.After(now) && mech == MechGoCrypto:
+		return "created in the future: " + string(mech) + " rejects its signatures"
 	case k.Expires != nil && now.After(*k.Expires) && mech != MechXCrypto:
 		return "expired"
 	case k.Expires != nil && now.After(*k.Expires):

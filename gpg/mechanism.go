@@ -2,6 +2,7 @@ package gpg
 
 import (
 	"bytes"
+	"compress/bzip2"
 	"compress/flate"
 	"compress/zlib"
 	"errors"
@@ -10,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
-	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
 
@@ -18,10 +19,11 @@ import (
 type Mechanism string
 
 const (
-	// MechXCrypto: containers_image_openpgp builds up to image v5.40 (kiOS
-	// CRI-O): the frozen golang.org/x/crypto/openpgp.
+	// MechXCrypto: containers_image_openpgp builds up to image v5.39.x
+	// (kiOS CRI-O): the frozen golang.org/x/crypto/openpgp.
 	MechXCrypto Mechanism = "openpgp-xcrypto"
-	// MechGoCrypto: containers_image_openpgp builds after v5.40.
+	// MechGoCrypto: containers_image_openpgp builds from v5.41:
+	// ProtonMail/go-crypto.
 	MechGoCrypto Mechanism = "openpgp-gocrypto"
 	// MechGPGME: default (distribution) builds, through GnuPG.
 	MechGPGME Mechanism = "gpgme"
@@ -81,35 +83,96 @@ type Verified struct {
 	Created      time.Time
 }
 
-// LoadRuntimeKeyring loads key files the way containers/image does
-// (importKeysFromBytes): binary rings, or else the first armored block
-// only. Under MechXCrypto keys with EdDSA parts are dropped, as x/crypto
-// cannot parse them; a file holding only such keys is a load error.
-func LoadRuntimeKeyring(data []byte, mech Mechanism) (openpgp.EntityList, error) {
-	if len(data) == 0 {
-		return nil, nil
+// RuntimeFingerprints lists the primary fingerprints of the keys the
+// mechanism loads from one key file (keyPath, a keyPaths entry or
+// keyData), as containers/image imports them, or the error that makes
+// the requirement fail. An empty list with no error means "No public keys
+// imported" when it is the only key file.
+func RuntimeFingerprints(data []byte, mech Mechanism, now time.Time) ([]string, error) {
+	if mech == MechXCrypto {
+		return xcryptoFingerprints(data)
 	}
-	el, err := openpgp.ReadKeyRing(bytes.NewReader(data))
+	var el openpgp.EntityList
+	var err error
+	if mech == MechGPGME {
+		el, _ = gpgmeKeyring(data, now)
+	} else {
+		el, err = gocryptoKeyring(data)
+	}
 	if err != nil {
-		armored, aerr := openpgp.ReadArmoredKeyRing(bytes.NewReader(data))
-		if aerr != nil {
-			return nil, fmt.Errorf("the runtime cannot read this key file: %w", err)
-		}
-		el = armored
+		return nil, err
 	}
-	if mech != MechXCrypto {
-		return el, nil
-	}
-	var kept openpgp.EntityList
+	out := make([]string, 0, len(el))
 	for _, e := range el {
-		if !hasEdDSA(e) {
-			kept = append(kept, e)
+		out = append(out, fingerprint(e.PrimaryKey))
+	}
+	return out, nil
+}
+
+// VerifySignature checks a simple-signing signature blob against the key
+// files of one requirement (each element the content of one keyPath /
+// keyPaths entry / keyData) as mechanism mech would, at time now.
+//
+// openpgp-xcrypto runs golang.org/x/crypto/openpgp and openpgp-gocrypto
+// runs ProtonMail/go-crypto, each exactly as containers/image's
+// mechanism_openpgp.go calls them; gpgme is modelled on go-crypto with
+// GnuPG's measured differences (see mech_gpgme.go).
+func VerifySignature(blob []byte, keyrings [][]byte, mech Mechanism, now time.Time) (*Verified, error) {
+	switch mech {
+	case MechXCrypto:
+		return verifyXCrypto(blob, keyrings, now)
+	case MechGPGME:
+		return verifyGPGME(blob, keyrings, now)
+	}
+	return verifyGoCrypto(blob, keyrings, now)
+}
+
+// allEntities reads every key it can find in data with go-crypto: a
+// binary ring, or every armored public key block. It is for explaining
+// verdicts, never for reaching them.
+func allEntities(data []byte) openpgp.EntityList {
+	if !isArmored(data) {
+		el, _ := openpgp.ReadKeyRing(bytes.NewReader(data))
+		return el
+	}
+	var out openpgp.EntityList
+	for _, block := range armoredKeyBlocks(data) {
+		el, _ := openpgp.ReadKeyRing(bytes.NewReader(block))
+		out = append(out, el...)
+	}
+	return out
+}
+
+// armoredKeyBlocks decodes every armored public key block of data; a
+// block that does not decode is left out.
+func armoredKeyBlocks(data []byte) [][]byte {
+	const begin = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+	var out [][]byte
+	for rest := data; ; {
+		i := bytes.Index(rest, []byte(begin))
+		if i < 0 {
+			return out
+		}
+		rest = rest[i:]
+		if block, err := armor.Decode(bytes.NewReader(rest)); err == nil {
+			if body, err := io.ReadAll(io.LimitReader(block.Body, maxDecompressed)); err == nil {
+				out = append(out, body)
+			}
+		}
+		rest = rest[len(begin):]
+	}
+}
+
+func entityHasKeyID(e *openpgp.Entity, id uint64) bool {
+	if e.PrimaryKey != nil && e.PrimaryKey.KeyId == id {
+		return true
+	}
+	for _, sk := range e.Subkeys {
+		if sk.PublicKey != nil && sk.PublicKey.KeyId == id {
+			return true
 		}
 	}
-	if len(kept) == 0 && len(el) > 0 {
-		return nil, fmt.Errorf("the runtime cannot use this key: x/crypto/openpgp has no EdDSA (ed25519) support (openpgp: unsupported feature: public key type: 22)")
-	}
-	return kept, nil
+	return false
 }
 
 func hasEdDSA(e *openpgp.Entity) bool {
@@ -127,97 +190,6 @@ func hasEdDSA(e *openpgp.Entity) bool {
 func isCurve25519(pk *packet.PublicKey) bool {
 	bits, err := pk.BitLength()
 	return err == nil && bits == 255
-}
-
-// VerifySignature checks a simple-signing signature blob against the key
-// files of one requirement (each element the content of one keyPath /
-// keyPaths entry / keyData) as mechanism mech would, at time now.
-func VerifySignature(blob []byte, keyrings [][]byte, mech Mechanism, now time.Time) (*Verified, error) {
-	var ring openpgp.EntityList
-	owner := map[*openpgp.Entity]int{}
-	for i, data := range keyrings {
-		el, err := LoadRuntimeKeyring(data, mech)
-		if err != nil {
-			return nil, reject(ReasonKeyLoad, "key %d: %v", i+1, err)
-		}
-		for _, e := range el {
-			owner[e] = i
-		}
-		ring = append(ring, el...)
-	}
-	if len(ring) == 0 {
-		return nil, reject(ReasonNoKeys, "No public keys imported")
-	}
-	onePass, sigs, err := countSignatures(blob)
-	if err != nil {
-		return nil, reject(ReasonNotSigned, "not a signed message: %v", err)
-	}
-	switch {
-	case onePass > 1 && mech == MechXCrypto:
-		return nil, reject(ReasonBadSignature, "openpgp: unsupported feature: nested signatures (the blob holds %d signatures; the runtime accepts exactly one)", onePass)
-	case (onePass > 1 || sigs > 1) && mech == MechGPGME:
-		return nil, reject(ReasonBadSignature, "Unexpected GPG signature count %d", max(onePass, sigs))
-	}
-	var cfg packet.Config
-	cfg.Time = func() time.Time { return now }
-	md, err := openpgp.ReadMessage(bytes.NewReader(blob), ring, nil, &cfg)
-	if err != nil {
-		return nil, reject(ReasonNotSigned, "not a signed message: %v", err)
-	}
-	if !md.IsSigned {
-		return nil, reject(ReasonNotSigned, "not signed")
-	}
-	payload, err := io.ReadAll(io.LimitReader(md.UnverifiedBody, 64<<20))
-	if err != nil {
-		return nil, classify(err, md, mech, now)
-	}
-	if md.SignedBy == nil {
-		return nil, reject(ReasonUnknownSigner, "Key not found for key ID %x in signature", md.SignedByKeyId)
-	}
-	if md.SignatureError != nil {
-		if verr := classify(md.SignatureError, md, mech, now); verr != nil {
-			return nil, verr
-		}
-	}
-	if md.Signature == nil {
-		return nil, reject(ReasonBadSignature, "signature packet missing")
-	}
-	return &Verified{
-		Payload:           payload,
-		SignerFingerprint: fingerprint(md.SignedBy.Entity.PrimaryKey),
-		SigningKeyID:      fmt.Sprintf("%016X", md.SignedBy.PublicKey.KeyId),
-		KeyringIndex:      owner[md.SignedBy.Entity],
-		Created:           md.Signature.CreationTime,
-	}, nil
-}
-
-// classify maps go-crypto's verdict to the mechanism's. Returns nil when
-// the mechanism accepts what go-crypto refused (x/crypto does not check
-// key expiry).
-func classify(err error, md *openpgp.MessageDetails, mech Mechanism, now time.Time) error {
-	switch {
-	case errors.Is(err, pgperrors.ErrKeyExpired):
-		if mech == MechXCrypto {
-			// x/crypto never looks at key validity periods, only at the
-			// signature's own expiry (checked by hand there).
-			if sig := md.Signature; sig != nil && sig.SigExpired(now) {
-				return reject(ReasonExpiredSignature, "Signature expired on %s", sig.CreationTime.Add(time.Duration(*sig.SigLifetimeSecs)*time.Second).UTC())
-			}
-			return nil
-		}
-		return reject(ReasonExpiredKey, "signature error: openpgp: key expired (the signing key is expired; this runtime rejects its signatures)")
-	case errors.Is(err, pgperrors.ErrKeyRevoked):
-		if mech == MechXCrypto {
-			return reject(ReasonRevokedKey, "Key not found for key ID %x in signature (the key is revoked)", md.SignedByKeyId)
-		}
-		return reject(ReasonRevokedKey, "signature error: openpgp: signature made by revoked key")
-	case errors.Is(err, pgperrors.ErrSignatureExpired):
-		return reject(ReasonExpiredSignature, "signature error: openpgp: signature expired")
-	}
-	if errors.Is(err, pgperrors.ErrUnknownIssuer) {
-		return reject(ReasonUnknownSigner, "Key not found for key ID %x in signature", md.SignedByKeyId)
-	}
-	return reject(ReasonBadSignature, "signature error: %v", err)
 }
 
 // countSignatures counts one-pass signature packets and signature packets
@@ -274,8 +246,10 @@ func decompress(body []byte) ([]byte, error) {
 			return nil, err
 		}
 		r = zr
+	case 3:
+		r = bzip2.NewReader(bytes.NewReader(body[1:]))
 	default:
-		// bzip2 and others: counting is best effort; the verifier decides.
+		// Unknown algorithms: counting is best effort; the verifier decides.
 		return nil, nil
 	}
 	return io.ReadAll(io.LimitReader(r, maxDecompressed))

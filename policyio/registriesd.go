@@ -45,6 +45,27 @@ var sectionKeys = []string{"lookaside", "lookaside-staging", "sigstore", "sigsto
 // missing directory is an empty configuration. Errors are what makes the
 // runtime fail every pull; warnings are what it silently ignores.
 func LoadRegistriesD(dir string) (*RegistriesD, model.Diagnostics) {
+	return LoadRegistriesDFor(dir, RegistriesRuntime{})
+}
+
+// RegistriesRuntime is what of the node's runtime changes how registries.d
+// is read.
+type RegistriesRuntime struct {
+	// SkipYAMLDirectories: containers/image v5.41 and later skip a
+	// directory whose name ends in .yaml; older versions fail on it (every
+	// pull fails).
+	SkipYAMLDirectories bool
+	// Basis says what the setting rests on (the runtime binary's version,
+	// or an assumption), for the messages.
+	Basis string
+}
+
+// LoadRegistriesDFor is LoadRegistriesD for a runtime whose reading rules
+// are known. The zero RegistriesRuntime assumes a runtime before v5.41.
+func LoadRegistriesDFor(dir string, rt RegistriesRuntime) (*RegistriesD, model.Diagnostics) {
+	if rt.Basis == "" {
+		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
+	}
 	rd := &RegistriesD{Dir: dir}
 	var diags model.Diagnostics
 	entries, err := os.ReadDir(dir)
@@ -56,9 +77,26 @@ func LoadRegistriesD(dir string) (*RegistriesD, model.Diagnostics) {
 	}
 	var names []string
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".yaml") {
-			names = append(names, e.Name())
+		if !strings.HasSuffix(e.Name(), ".yaml") {
+			continue
 		}
+		path := filepath.Join(dir, e.Name())
+		// The entry's own type, as containers/image v5.41+ checks it: a
+		// symbolic link to a directory is read, and fails, everywhere.
+		if e.IsDir() {
+			if rt.SkipYAMLDirectories {
+				diags = append(diags, model.Diagnostic{Severity: model.Warning, Code: "registriesd-yaml-directory", Pos: model.Pos{File: path},
+					Message: fmt.Sprintf("%s is a directory: this runtime skips it (%s), but containers/image before v5.41 fails every pull on it", path, rt.Basis),
+					Fix:     "rename or remove it"})
+			} else {
+				diags = append(diags, model.Diagnostic{Severity: model.Error, Code: "registriesd-yaml-directory", Pos: model.Pos{File: path},
+					Message: fmt.Sprintf("%s is a directory: containers/image before v5.41 fails to read registries.d, so every pull fails (%s; v5.41 and later skip it)", path, rt.Basis),
+					Fix:     "rename or remove it",
+					Runtime: "read " + path + ": is a directory"})
+			}
+			continue
+		}
+		names = append(names, e.Name())
 	}
 	// The runtime reads in directory order; sorting makes our messages
 	// stable without changing any verdict.

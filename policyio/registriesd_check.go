@@ -41,8 +41,15 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths Paths) model.Diag
 				}
 			case "https":
 			default:
-				out = append(out, model.Diagnostic{Severity: model.Warning, Code: "lookaside-scheme", Pos: e.Pos,
-					Message: fmt.Sprintf("%s: %s %q has no http, https or file scheme: reading signatures fails (Unsupported scheme)", e.Scope, u.key, u.val),
+				// The runtime reads the signatures on every pull, even
+				// under insecureAcceptAnything, and fails on this URL:
+				// a configuration error for every image it covers.
+				sev, effect := model.Warning, "it is not read (lookaside wins), but would fail every pull"
+				if u.val == e.ReadURL() {
+					sev, effect = model.Error, "every pull through it fails, even under insecureAcceptAnything"
+				}
+				out = append(out, model.Diagnostic{Severity: sev, Code: "lookaside-scheme", Pos: e.Pos,
+					Message: fmt.Sprintf("%s: %s %q has no http, https or file scheme: %s (Unsupported scheme when reading signature)", e.Scope, u.key, u.val, effect),
 					Fix:     "write a full URL such as https://lookaside.example.com"})
 			}
 		}
@@ -66,7 +73,7 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths Paths) model.Diag
 	}
 	defaultSigned := Strength(pol.Default) == StrengthSigned
 	for _, e := range rd.Entries {
-		if defaultSigned || e.ReadURL() == "" || strings.HasPrefix(e.Scope, "*.") {
+		if defaultSigned || e.ReadURL() == "" || strings.HasPrefix(e.Scope, "*.") || !ReadableScheme(e.ReadURL()) {
 			continue
 		}
 		if !coveredBySigned(e.Scope, signedScopes, docker) {
@@ -95,6 +102,21 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths Paths) model.Diag
 		}
 	}
 	return out
+}
+
+// ReadableScheme reports whether the runtime can read signatures from a
+// look-aside URL: http, https or file. Any other scheme, or none, fails
+// every pull through it.
+func ReadableScheme(u string) bool {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	switch parsed.Scheme {
+	case "http", "https", "file":
+		return true
+	}
+	return false
 }
 
 func hasSigstoreSigned(reqs model.Requirements) bool {

@@ -172,6 +172,8 @@ docker:
   files.example: {lookaside: file:///var/lib/sigs}
   staging.example: {lookaside: https://s, lookaside-staging: file:///tmp/s}
   unused.example: {lookaside: https://u}
+  ftp.example: {lookaside: ftp://f/sigs}
+  noscheme.example: {lookaside: lookaside.example.com/sigs}
 `})
 	rd, _ := LoadRegistriesD(dir)
 	pol, d := ParsePolicy("p", []byte(`{"default":[{"type":"reject"}],"transports":{"docker":{
@@ -179,13 +181,26 @@ docker:
 		"files.example":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}],
 		"staging.example":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}],
 		"nolookaside.example":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}],
-		"unused.example":[{"type":"insecureAcceptAnything"}]}}}`))
+		"unused.example":[{"type":"insecureAcceptAnything"}],
+		"ftp.example":[{"type":"insecureAcceptAnything"}],
+		"noscheme.example":[{"type":"insecureAcceptAnything"}]}}}`))
 	if d.HasErrors() {
 		t.Fatal(d)
 	}
 	got := map[string]bool{}
 	for _, x := range CheckLookasides(rd, pol, NewPaths(t.TempDir(), "", "", "")) {
 		got[x.Code] = true
+		// An unreadable look-aside fails every pull through it, even
+		// under insecureAcceptAnything: an error, and never "unused".
+		if x.Code == "lookaside-scheme" && x.Severity != model.Error {
+			t.Errorf("%s: %v, want an error", x.Message, x.Severity)
+		}
+		if x.Code == "lookaside-unused" && (strings.Contains(x.Message, "ftp.example") || strings.Contains(x.Message, "noscheme.example")) {
+			t.Errorf("an unreadable look-aside is called unused: %s", x.Message)
+		}
+	}
+	if !got["lookaside-scheme"] {
+		t.Error("ftp:// and scheme-less look-asides not reported")
 	}
 	for _, want := range []string{"lookaside-http", "lookaside-file-missing", "lookaside-staging", "lookaside-unused", "signed-without-lookaside"} {
 		if !got[want] {
@@ -271,5 +286,33 @@ func TestExplain(t *testing.T) {
 	}
 	if _, err := rd.Explain("Not/A Reference", "", 1); err == nil || !strings.Contains(err.Error(), "not an image reference") {
 		t.Errorf("bad reference: %v", err)
+	}
+}
+
+// TestYAMLDirectoryByRuntimeVersion: a directory named x.yaml fails
+// registries.d before image v5.41 and is skipped from v5.41.
+func TestYAMLDirectoryByRuntimeVersion(t *testing.T) {
+	dir := writeDir(t, map[string]string{"a.yaml": "default-docker:\n  lookaside: https://l.example.com\n"})
+	if err := os.Mkdir(filepath.Join(dir, "x.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, skip := range []bool{false, true} {
+		rd, diags := LoadRegistriesDFor(dir, RegistriesRuntime{SkipYAMLDirectories: skip, Basis: "test"})
+		if diags.HasErrors() == skip {
+			t.Errorf("skip=%v: errors=%v: %v", skip, diags.HasErrors(), diags)
+		}
+		found := false
+		for _, d := range diags {
+			found = found || d.Code == "registriesd-yaml-directory"
+		}
+		if !found {
+			t.Errorf("skip=%v: the directory is not mentioned: %v", skip, diags)
+		}
+		if rd.Default == nil || rd.Default.Lookaside != "https://l.example.com" {
+			t.Errorf("skip=%v: the other file was not read", skip)
+		}
+	}
+	if _, diags := LoadRegistriesD(dir); !diags.HasErrors() {
+		t.Error("without a known version the older rule (failure) is assumed")
 	}
 }

@@ -44,7 +44,7 @@ func (v *Verifier) extensionSignatures(ctx context.Context, img *Image, d digest
 	defer resp.Body.Close()
 	step := fmt.Sprintf("downloading signatures for %s in %s", d, repo.Name())
 	if resp.StatusCode != http.StatusOK {
-		return nil, &IncompleteError{Step: step, Err: fmt.Errorf("status %d (%s)", resp.StatusCode, http.StatusText(resp.StatusCode))}
+		return nil, statusError(step, resp.StatusCode, "")
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {

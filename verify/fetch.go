@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/opencontainers/go-digest"
 )
@@ -33,7 +34,8 @@ import (
 const (
 	MaxManifestSize  = 4 << 20
 	MaxSignatureSize = 4 << 20
-	// MaxSignatures: the runtime fails on the 128th look-aside signature.
+	// MaxSignatures: the runtime fails when signature-128 exists (127
+	// are fine).
 	MaxSignatures = 128
 )
 
@@ -46,6 +48,64 @@ type IncompleteError struct {
 
 func (e *IncompleteError) Error() string { return e.Step + ": " + e.Err.Error() }
 func (e *IncompleteError) Unwrap() error { return e.Err }
+
+// pullFailedError: reading the signatures failed in a way the node's
+// runtime meets too — a limit it shares (too many signatures, a blob too
+// large) or a definite answer from the server (404 from the signature API,
+// 4xx other than authentication and rate limits). The pull fails: a
+// rejection, not an unfinished check.
+type pullFailedError struct {
+	Step string
+	Err  error
+}
+
+func (e *pullFailedError) Error() string { return e.Step + ": " + e.Err.Error() }
+func (e *pullFailedError) Unwrap() error { return e.Err }
+
+// unfinished reports whether a failed read leaves the verdict open (the
+// node may see something else: a network error, a 5xx, credentials).
+func unfinished(err error) bool {
+	var pf *pullFailedError
+	return err != nil && !errors.As(err, &pf)
+}
+
+// statusError is the error for a non-200, non-404 answer: definite for
+// client errors the node's runtime would get too.
+func statusError(step string, code int, suffix string) error {
+	err := fmt.Errorf("status %d (%s)%s", code, http.StatusText(code), suffix)
+	switch {
+	case code == http.StatusUnauthorized, code == http.StatusForbidden, code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
+		return &IncompleteError{Step: step, Err: err}
+	case code >= 400 && code < 500:
+		return &pullFailedError{Step: step, Err: err}
+	}
+	return &IncompleteError{Step: step, Err: err}
+}
+
+// unreadableLookasideError: the look-aside URL has a scheme the runtime
+// cannot read. Every pull through it fails, whatever the policy says: a
+// configuration error, not a verdict about the image.
+type unreadableLookasideError struct{ URL string }
+
+func (e *unreadableLookasideError) Error() string {
+	return "Unsupported scheme when reading signature from " + e.URL
+}
+
+// asInvalidConfig turns an unreadable look-aside into the configuration
+// error it is; other errors give nil.
+func asInvalidConfig(err error, lookaside *policyio.LookasideMatch) *InvalidConfigError {
+	var ue *unreadableLookasideError
+	if !errors.As(err, &ue) {
+		return nil
+	}
+	d := model.Diagnostic{Severity: model.Error, Code: "lookaside-scheme",
+		Message: ue.Error() + ": the look-aside URL has no http, https or file scheme, so every pull through it fails, even under insecureAcceptAnything",
+		Fix:     "write a full URL such as https://lookaside.example.com in registries.d"}
+	if lookaside != nil {
+		d.Pos = lookaside.Pos
+	}
+	return &InvalidConfigError{Diags: model.Diagnostics{d}}
+}
 
 // countingTransport counts requests and caps response bodies.
 type countingTransport struct {
@@ -270,6 +330,17 @@ func (s sigSource) unwrap() (data []byte, simple bool, err error) {
 	return envelope(s.Blob)
 }
 
+// parseError is the error the runtime's signature reader fails with on
+// the first blob it cannot parse (internal/signature.FromBlob), if any.
+func (s signatures) parseError() error {
+	for _, src := range s.lookaside {
+		if _, _, err := src.unwrap(); err != nil {
+			return fmt.Errorf("parsing signature %s: %w", src.Where, err)
+		}
+	}
+	return nil
+}
+
 // lookasideSignatures reads signature-1, -2, … from the look-aside base,
 // stopping at the first that does not exist, as the runtime does. The
 // first two are fetched together, which saves a round trip for the usual
@@ -318,15 +389,17 @@ func (v *Verifier) lookasideSignatures(ctx context.Context, base string, img *Im
 		}
 	}
 	for n := 3; ; n++ {
-		if n >= MaxSignatures {
-			return out, &IncompleteError{Step: "reading look-aside signatures", Err: fmt.Errorf("too many signatures (the runtime fails at %d)", MaxSignatures)}
-		}
 		s, found, err := get(n)
 		if err != nil {
 			return out, err
 		}
 		if !found {
 			return out, nil
+		}
+		if n >= MaxSignatures {
+			// 127 signatures are fine; the pull fails only when
+			// signature-128 exists.
+			return out, &pullFailedError{Step: "reading look-aside signatures", Err: fmt.Errorf("too many signatures (the runtime fails when signature-%d exists)", MaxSignatures)}
 		}
 		out = append(out, s)
 		if _, _, err := s.unwrap(); err != nil {
@@ -352,7 +425,7 @@ func (v *Verifier) getOne(ctx context.Context, client *http.Client, u string) (s
 		return sigSource{Where: u, Blob: data}, true, nil
 	case "http", "https":
 	default:
-		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: fmt.Errorf("Unsupported scheme when reading signature from %s", u)}
+		return sigSource{}, false, &unreadableLookasideError{URL: u}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -368,14 +441,14 @@ func (v *Verifier) getOne(ctx context.Context, client *http.Client, u string) (s
 	case http.StatusNotFound:
 		return sigSource{}, false, nil
 	default:
-		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: fmt.Errorf("status %d (%s): the runtime fails the pull", resp.StatusCode, http.StatusText(resp.StatusCode))}
+		return sigSource{}, false, statusError("reading "+u, resp.StatusCode, ": the runtime fails the pull")
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxSignatureSize+1))
 	if err != nil {
 		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: err}
 	}
 	if len(data) > MaxSignatureSize {
-		return sigSource{}, false, &IncompleteError{Step: "reading " + u, Err: fmt.Errorf("signature larger than %d bytes", MaxSignatureSize)}
+		return sigSource{}, false, &pullFailedError{Step: "reading " + u, Err: fmt.Errorf("signature larger than %d bytes", MaxSignatureSize)}
 	}
 	return sigSource{Where: u, Blob: data}, true, nil
 }

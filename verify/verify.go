@@ -69,18 +69,20 @@ func New(opts Options) (*Verifier, error) {
 			opts.PolicyLabel = "saved"
 		}
 	}
+	v := &Verifier{opts: opts}
+	v.detection = gpg.DetectMechanism(opts.Paths.Root)
+	if opts.Mechanism != "" {
+		// The caller's mechanism wins; the binary's containers/image
+		// version, if readable, still decides how registries.d is read.
+		v.detection = gpg.Detection{Mechanism: opts.Mechanism, Reason: "chosen by the caller", Binary: v.detection.Binary, ImageVersion: v.detection.ImageVersion}
+	}
 	if opts.Registries == nil {
-		rd, diags := policyio.LoadRegistriesD(opts.Paths.RegistriesD)
+		skip, basis := v.detection.SkipsYAMLDirectories()
+		rd, diags := policyio.LoadRegistriesDFor(opts.Paths.RegistriesD, policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis})
 		if diags.HasErrors() {
 			return nil, &InvalidConfigError{Diags: diags}
 		}
-		opts.Registries = rd
-	}
-	v := &Verifier{opts: opts}
-	if opts.Mechanism == "" {
-		v.detection = gpg.DetectMechanism(opts.Paths.Root)
-	} else {
-		v.detection = gpg.Detection{Mechanism: opts.Mechanism, Reason: "chosen by the caller"}
+		v.opts.Registries = rd
 	}
 	return v, nil
 }
@@ -141,8 +143,10 @@ type SignatureCheck struct {
 }
 
 // Verify decides for one image. The error is returned only when the
-// image reference is unusable (*UnsupportedError or a parse error); a check
-// that could not finish gives a Result with Incomplete set.
+// image reference is unusable (*UnsupportedError or a parse error) or the
+// configuration the runtime uses for it is invalid (*InvalidConfigError:
+// a look-aside URL it cannot read); a check that could not finish gives a
+// Result with Incomplete set.
 func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	img, err := ParseImage(image)
 	if err != nil {
@@ -173,6 +177,9 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	var fetchErr error
 	if needSigs {
 		m, sigs, fetchErr = v.fetch(ctx, img, res)
+		if ierr := asInvalidConfig(fetchErr, tr.Lookaside); ierr != nil {
+			return nil, ierr
+		}
 	}
 	for i, r := range choice.Requirements {
 		rr := RequirementResult{Index: i, Type: string(r.Type), Description: r.Describe(nil)}
@@ -186,7 +193,7 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 		case model.SignedBy, model.SigstoreSigned:
 			if fetchErr != nil {
 				rr.Reason = fetchErr.Error()
-				res.Incomplete = true
+				res.Incomplete = res.Incomplete || unfinished(fetchErr)
 				break
 			}
 			if r.Type == model.SignedBy {
@@ -198,9 +205,16 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 		tr.Requirements = append(tr.Requirements, rr)
 	}
 	if pulledAnyway && fetchErr != nil {
-		res.Incomplete = true
+		res.Incomplete = unfinished(fetchErr)
 		tr.Notes = append(tr.Notes, "the policy accepts this image, but the runtime also copies its signatures while pulling, and reading them failed: the pull fails")
 		tr.Requirements = append(tr.Requirements, RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling", Reason: fetchErr.Error()})
+	}
+	if pulledAnyway && fetchErr == nil {
+		// The copy reads the signatures again after the policy check and
+		// parses every one: a blob that is not a signature fails the pull.
+		if err := sigs.parseError(); err != nil {
+			tr.Requirements = append(tr.Requirements, RequirementResult{Index: len(tr.Requirements), Type: PullStep, Description: "the runtime reads the image's signatures while pulling", Reason: "reading signatures: " + err.Error()})
+		}
 	}
 	res.Accepted = !res.Incomplete && len(tr.Requirements) > 0
 	for _, rr := range tr.Requirements {

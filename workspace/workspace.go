@@ -21,6 +21,9 @@ type Workspace struct {
 	// Inspect looks inside key files for Problems; nil checks only that
 	// they exist.
 	Inspect policyio.KeyInspector
+	// Runtime is how the node's runtime reads registries.d (its
+	// containers/image version); the zero value assumes one before v5.41.
+	Runtime policyio.RegistriesRuntime
 
 	policyFile *policyio.PolicyFile
 	staged     *model.Policy
@@ -115,7 +118,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 		diags = append(diags, policyio.ValidatePolicy(w.staged, w.stagedLabel())...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
-	rd, rdDiags := policyio.LoadRegistriesD(w.Paths.RegistriesD)
+	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.RegistriesD, w.Runtime)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
 	diags = append(diags, NodeDiagnostics(w.Paths)...)
