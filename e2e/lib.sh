@@ -51,6 +51,10 @@ fpr_of() { # email -> primary fingerprint
 	gpg --batch --with-colons --list-keys "$1" | awk -F: '/^fpr/ {print $10; exit}'
 }
 
+subfpr_of() { # email -> fingerprint of the first subkey
+	gpg --batch --with-colons --list-keys "$1" 2>/dev/null | awk -F: '/^sub/ {f=1} f && /^fpr/ {print $10; exit}'
+}
+
 # All keys are created with a faked clock in 2020 so that they can sign
 # "in the past" (an expired signature, a signature by a key that has since
 # expired) without faketime.
@@ -183,6 +187,11 @@ sigdir() { # NAME DIGEST -> look-aside directory of that image
 	printf '%s/lookaside/%s@%s\n' "$T" "$1" "${2/:/=}"
 }
 
+payload() { # IDENTITY DIGEST: the simple-signing payload into $T/payload.json
+	printf '{"critical":{"identity":{"docker-reference":"%s"},"image":{"docker-manifest-digest":"%s"},"type":"atomic container signature"},"optional":{"creator":"imgtrust e2e","timestamp":%s}}' \
+		"$1" "$2" "$(date +%s)" >"$T/payload.json"
+}
+
 # gpgsign OUT IDENTITY DIGEST FPR [gpg options]: a simple-signing signature
 # made with gpg directly, for what skopeo --sign-by cannot produce (another
 # identity, a signature in the past). Same payload layout as skopeo's.
@@ -190,8 +199,7 @@ gpgsign() {
 	local out=$1 identity=$2 digest=$3 fpr=$4
 	shift 4
 	mkdir -p "$(dirname "$out")"
-	printf '{"critical":{"identity":{"docker-reference":"%s"},"image":{"docker-manifest-digest":"%s"},"type":"atomic container signature"},"optional":{"creator":"imgtrust e2e","timestamp":%s}}' \
-		"$identity" "$digest" "$(date +%s)" >"$T/payload.json"
+	payload "$identity" "$digest"
 	g "$@" --yes -u "$fpr!" --sign -o "$out" "$T/payload.json" 2>>"$T/gpg.log" ||
 		die "gpg signing for $identity failed (see $T/gpg.log)"
 }
@@ -292,7 +300,189 @@ e2e_setup() {
 	trap 'exit 130' INT TERM
 	local t0=$SECONDS
 	e2e_servers
+	e2e_sigapi_server
 	e2e_keys
 	e2e_images
+	e2e_mech_keys
+	e2e_mech_images
 	log "e2e: setup done in $((SECONDS - t0))s: registry $REG, look-aside $LA_URL, scratch $T"
+}
+
+# ------------------------------------------------------------------------
+# Keys, rings and signatures where the OpenPGP mechanisms differ (issue 14:
+# x/crypto, go-crypto, gpgme), for the oracle matrix.
+
+# A registry that serves signatures itself (X-Registry-Supports-Signatures):
+# e2e/sigapi.py in front of the same docker-registry, signatures from
+# $T/sigapi in the look-aside layout. Sets SIGREG.
+e2e_sigapi_server() {
+	local port
+	port=$(free_port)
+	SIGREG="127.0.0.1:$port"
+	mkdir -p "$T/sigapi"
+	python3 "$E2E_DIR/sigapi.py" "$port" "$REG" "$T/sigapi" >"$T/sigapi.log" 2>&1 &
+	E2E_PIDS+=($!)
+	wait_http "http://$SIGREG/v2/"
+}
+
+apidir() { # NAME DIGEST -> signature API directory of that image
+	printf '%s/sigapi/%s@%s\n' "$T" "$1" "${2/:/=}"
+}
+
+# Dates for "created in the future": keys and signatures are made with gpg's
+# faked clock, so these stay in the future for a few years.
+FUTURE='--faked-system-time 20300101T000000!'
+FUTURE2='--faked-system-time 20300102T000000!'
+
+e2e_mech_keys() {
+	# shellcheck disable=SC2086
+	{
+		g $OLD --quick-gen-key 'E2E P-256 <p256@e2e.test>' nistp256 sign never
+		g $OLD --quick-gen-key 'E2E P-384 <p384@e2e.test>' nistp384 sign never
+		g $OLD --quick-gen-key 'E2E Brainpool <bp@e2e.test>' brainpoolP256r1 sign never
+		g $OLD --quick-gen-key 'E2E secp256k1 <k1@e2e.test>' secp256k1 sign never
+		g $OLD --quick-gen-key 'E2E DSA <dsa@e2e.test>' dsa2048 sign never
+		g $OLD --quick-gen-key 'E2E RSA+Ed <rsaed@e2e.test>' rsa2048 cert never
+		g $OLD --quick-add-key "$(fpr_of rsaed@e2e.test)" ed25519 sign never
+		g $OLD --quick-gen-key 'E2E Ed+RSA <edrsa@e2e.test>' ed25519 cert never
+		g $OLD --quick-add-key "$(fpr_of edrsa@e2e.test)" rsa2048 sign never
+		g $FUTURE --quick-gen-key 'E2E Future <future@e2e.test>' rsa2048 sign never
+	} 2>>"$T/gpg.log" || die "making the mechanism keys failed (see $T/gpg.log)"
+	FPR_P256=$(fpr_of p256@e2e.test)
+	FPR_P384=$(fpr_of p384@e2e.test)
+	FPR_BP=$(fpr_of bp@e2e.test)
+	FPR_K1=$(fpr_of k1@e2e.test)
+	FPR_DSA=$(fpr_of dsa@e2e.test)
+	FPR_RSAED=$(fpr_of rsaed@e2e.test)
+	FPR_EDRSA=$(fpr_of edrsa@e2e.test)
+	FPR_FUTURE=$(fpr_of future@e2e.test)
+	local k KD="$T/keys"
+	for k in P256 P384 BP K1 DSA RSAED EDRSA FUTURE; do
+		[ -n "$(eval echo "\$FPR_$k")" ] || die "key $k was not created (see $T/gpg.log)"
+	done
+	g --export "$FPR_P256" >"$KD/p256.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_P384" >"$KD/p384.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_BP" >"$KD/brainpool.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_K1" >"$KD/secp256k1.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_DSA" >"$KD/dsa.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_RSAED" >"$KD/rsa-ed-subkey.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_EDRSA" >"$KD/ed-rsa-subkey.gpg" 2>>"$T/gpg.log"
+	g --export "$FPR_FUTURE" >"$KD/future.gpg" 2>>"$T/gpg.log"
+	# Binary rings in several orders (x/crypto loses the key before an
+	# ed25519 key), armored rings as gpg exports them, files of two blocks.
+	cat "$KD/rsa.gpg" "$KD/ed25519.gpg" "$KD/p256.gpg" >"$KD/ring-rsa-ed-p256.gpg"
+	cat "$KD/ed25519.gpg" "$KD/p256.gpg" "$KD/rsa.gpg" >"$KD/ring-ed-p256-rsa.gpg"
+	cat "$KD/rsa.gpg" "$KD/ed25519.gpg" >"$KD/ring-rsa-ed.gpg"
+	cat "$KD/ed25519.gpg" "$KD/rsa.gpg" >"$KD/ring-ed-rsa.gpg"
+	cat "$KD/rsa.gpg" "$KD/p256.gpg" "$KD/ed25519.gpg" >"$KD/ring-rsa-p256-ed.gpg"
+	cat "$KD/rsa-ed-subkey.gpg" "$KD/rsa.gpg" >"$KD/ring-rsaedsub-rsa.gpg"
+	cat "$KD/rsa.gpg" "$KD/rsa-ed-subkey.gpg" >"$KD/ring-rsa-rsaedsub.gpg"
+	g --armor --export "$FPR_RSA" >"$KD/rsa.asc" 2>>"$T/gpg.log"
+	g --armor --export "$FPR_OTHER" >"$KD/other.asc" 2>>"$T/gpg.log"
+	g --armor --export "$FPR_RSA" "$FPR_ED" >"$KD/ring-rsa-ed.asc" 2>>"$T/gpg.log"
+	g --armor --export "$FPR_ED" "$FPR_RSA" >"$KD/ring-ed-rsa.asc" 2>>"$T/gpg.log"
+	g --armor --export "$FPR_OTHER" "$FPR_RSA" >"$KD/ring-other-rsa.asc" 2>>"$T/gpg.log"
+	cat "$KD/other.asc" "$KD/rsa.asc" >"$KD/blocks-other-rsa.asc"
+	cat "$KD/rsa.asc" "$KD/other.asc" >"$KD/blocks-rsa-other.asc"
+	cat "$KD/other.gpg" "$KD/rsa.asc" >"$KD/bin-other-armor-rsa.gpg"
+	cat "$KD/rsa.gpg" "$KD/other.asc" >"$KD/bin-rsa-armor-other.gpg"
+	{ cat "$KD/rsa.asc"; printf 'trailing text after the block\n'; } >"$KD/rsa-trailing.asc"
+	local f
+	for f in "$KD"/*.gpg "$KD"/*.asc; do
+		[ -s "$f" ] || die "key file $f is empty (see $T/gpg.log)"
+	done
+}
+
+# signed_img NAME SEED FPR [gpg options]: push NAME:v1 unsigned, then sign
+# it with gpg into the look-aside (signature-1). Sets DIG.
+signed_img() {
+	local name=$1 seed=$2 fpr=$3
+	shift 3
+	push "e2e/$name:v1" "$seed"
+	DIG=$(digest_of "e2e/$name:v1")
+	gpgsign "$(sigdir "e2e/$name" "$DIG")/signature-1" "$REG/e2e/$name:v1" "$DIG" "$fpr" "$@"
+}
+
+# api_img NAME SEED [FPR [gpg options]]: push NAME:v1 and, with FPR, put a
+# signature for it behind the signature API ($SIGREG). Sets DIG.
+api_img() {
+	local name=$1 seed=$2 fpr=${3:-}
+	shift 3 || shift $#
+	push "e2e/$name:v1" "$seed"
+	DIG=$(digest_of "e2e/$name:v1")
+	mkdir -p "$(apidir "e2e/$name" "$DIG")"
+	[ -z "$fpr" ] || gpgsign "$(apidir "e2e/$name" "$DIG")/signature-1" "$SIGREG/e2e/$name:v1" "$DIG" "$fpr" "$@"
+}
+
+e2e_mech_images() {
+	local d n
+	# shellcheck disable=SC2086
+	{
+		# Creation times in the future (no expiry): a signature by a key of
+		# 2020, and a key created in 2030 signing then.
+		signed_img future-sig futuresig "$FPR_RSA" $FUTURE
+		signed_img future-key futurekey "$FPR_FUTURE" $FUTURE2
+		# Digest algorithms.
+		signed_img hash-md5 hashmd5 "$FPR_RSA" --allow-weak-digest-algos --digest-algo MD5
+		signed_img hash-ripemd160 hashripemd "$FPR_RSA" --allow-weak-digest-algos --digest-algo RIPEMD160
+		signed_img hash-sha1 hashsha1 "$FPR_RSA" --digest-algo SHA1
+		signed_img hash-sha224 hashsha224 "$FPR_RSA" --digest-algo SHA224
+		signed_img hash-sha512 hashsha512 "$FPR_RSA" --digest-algo SHA512
+		# Critical (and non-critical) subpackets.
+		signed_img crit-policy critpolicy "$FPR_RSA" --sig-policy-url '!https://policy.e2e.test/p'
+		signed_img crit-notation critnotation "$FPR_RSA" --sig-notation '!name@e2e.test=value'
+		signed_img noncrit-notation noncritnotation "$FPR_RSA" --sig-notation 'name@e2e.test=value'
+		signed_img noncrit-policy noncritpolicy "$FPR_RSA" --sig-policy-url 'https://policy.e2e.test/p'
+		# Other algorithms and key shapes.
+		signed_img key-p256 keyp256 "$FPR_P256"
+		signed_img key-p384 keyp384 "$FPR_P384"
+		signed_img key-brainpool keybp "$FPR_BP"
+		signed_img key-secp256k1 keyk1 "$FPR_K1"
+		signed_img key-dsa keydsa "$FPR_DSA"
+		signed_img key-rsa-ed-subkey keyrsaed "$(subfpr_of rsaed@e2e.test)"
+		signed_img key-ed-rsa-subkey keyedrsa "$(subfpr_of edrsa@e2e.test)"
+		# Message shapes: compression, text mode, two signers in one blob.
+		signed_img msg-bzip2 msgbzip2 "$FPR_RSA" --compress-algo bzip2
+		signed_img msg-zip msgzip "$FPR_RSA" --compress-algo zip
+		signed_img msg-uncompressed msgraw "$FPR_RSA" -z 0
+		signed_img msg-textmode msgtext "$FPR_RSA" --textmode
+		signed_img msg-two-signers msgtwo "$FPR_OTHER" -u "$FPR_RSA!"
+		signed_img msg-armored msgarmor "$FPR_RSA" --armor
+	}
+
+	# A detached signature (no payload inside).
+	push e2e/msg-detached:v1 msgdetached
+	d=$(digest_of e2e/msg-detached:v1)
+	mkdir -p "$(sigdir e2e/msg-detached "$d")"
+	payload "$REG/e2e/msg-detached:v1" "$d"
+	g --yes -u "$FPR_RSA!" --detach-sign -o "$(sigdir e2e/msg-detached "$d")/signature-1" "$T/payload.json" 2>>"$T/gpg.log"
+
+	# A look-aside blob that is not a signature, for insecureAcceptAnything.
+	push e2e/junk-insecure:v1 junkinsecure
+	d=$(digest_of e2e/junk-insecure:v1)
+	mkdir -p "$(sigdir e2e/junk-insecure "$d")"
+	printf 'not a signature\n' >"$(sigdir e2e/junk-insecure "$d")/signature-1"
+
+	# 127 and 128 copies of one valid signature.
+	for n in 127 128; do
+		signed_img "many$n" "many$n" "$FPR_RSA"
+		d=$(sigdir "e2e/many$n" "$DIG")
+		for i in $(seq 2 "$n"); do cp "$d/signature-1" "$d/signature-$i"; done
+	done
+
+	# The registry's signature API: binary, armored and cleartext
+	# signatures, none, a 404, and a look-aside it must not consult.
+	api_img api-binary apibinary "$FPR_RSA"
+	api_img api-armored apiarmored "$FPR_RSA" --armor
+	api_img api-clearsign apiclear
+	payload "$SIGREG/e2e/api-clearsign:v1" "$DIG"
+	g --yes -u "$FPR_RSA!" --clearsign -o "$(apidir e2e/api-clearsign "$DIG")/signature-1" "$T/payload.json" 2>>"$T/gpg.log"
+	api_img api-none apinone
+	api_img api-404 api404
+	touch "$(apidir e2e/api-404 "$DIG")/404"
+	api_img api-lookaside-only apilookaside
+	gpgsign "$(sigdir e2e/api-lookaside-only "$DIG")/signature-1" "$SIGREG/e2e/api-lookaside-only:v1" "$DIG" "$FPR_RSA"
+	api_img api-garbage apigarbage
+	printf 'not a signature\n' >"$(apidir e2e/api-garbage "$DIG")/signature-1"
+	api_img api-wrongkey apiwrongkey "$FPR_OTHER"
 }

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# End-to-end suite against the real runtime code (Debian's skopeo, a real
-# registry, gpg). Run by .ci/run after `go test ./...`, as root, CI=true, no
-# stdin. Installs its tools with apt, then runs e2e/run.sh.
+# End-to-end suite against the real runtime code (Debian's skopeo, and
+# containers/image itself built per OpenPGP mechanism, a real registry,
+# gpg). Run by .ci/run after `go test ./...`, as root, CI=true, no stdin.
+# Installs its tools with apt, then runs e2e/run.sh (which builds the
+# oracles once into ~/.cache/imgtrust-oracle, see e2e/oracle/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-need=(skopeo docker-registry gnupg openssl tmux curl jq python3)
+# gcc, pkg-config, libgpgme-dev and libsqlite3-dev build the gpgme oracle
+# (containers/image v5.42 with cgo; e2e/oracle/build.sh).
+need=(skopeo docker-registry gnupg openssl tmux curl jq python3 gcc libc6-dev pkg-config libgpgme-dev libsqlite3-dev)
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
