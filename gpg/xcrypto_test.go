@@ -1,5 +1,7 @@
 package gpg
 
+//lint:file-ignore SA1019 the test compares our model with the frozen library the runtime runs
+
 import (
 	"bytes"
 	"errors"

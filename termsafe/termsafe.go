@@ -1,14 +1,3 @@
-// Package termsafe makes text that came from files, keys, servers or
-// people safe to print on a terminal. A user ID, scope name, URL, server
-// error body or source line may hold ESC sequences (CSI moves the cursor
-// and can overwrite a fingerprint already printed, OSC sets the window
-// title or writes the clipboard, OSC 8 makes hyperlinks), other C0 and C1
-// controls, or bidi controls that reorder what is shown. The functions
-// here show each of them escaped, Go style ("\x1b", "\u202e"), so that the
-// terminal draws them as text and never interprets them.
-//
-// Escape at the place where text reaches the terminal, not where it is
-// read: errors and --json keep the exact values.
 package termsafe
 
 import (

@@ -32,7 +32,6 @@ type verifyView struct {
 	id      int
 	cancel  context.CancelFunc
 	frame   int
-	started time.Time
 	res     *VerifyResult
 	err     error
 	staged  bool // the policy used had unsaved edits

@@ -1,5 +1,7 @@
 package rmd160
 
+//lint:file-ignore SA1019 the reference implementation our RIPEMD-160 is checked against
+
 import (
 	"bytes"
 	"crypto/rand"
