@@ -55,14 +55,18 @@ func runVerify(a *app, args []string) int {
 		fmt.Fprintln(a.stderr, verifyUsage)
 		return exitUsage
 	}
-	det, _ := g.detectMechanism(paths)
+	det, err := g.detectMechanism(paths)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
+		return exitUsage
+	}
 	mech := det.Mechanism
 	if g.mechanism == "" || g.mechanism == "auto" {
 		mech = "" // verify detects it and reports how
 	}
 	v, err := verify.New(verify.Options{
 		Paths: paths, Mechanism: mech, TLSVerify: o.tlsVerify, AuthFile: o.authfile, Creds: o.creds,
-		Platform: o.plat, Timeout: o.timeout,
+		Platform: o.plat, Timeout: o.timeout, RuntimeVersion: g.runtimeVersion,
 	})
 	var inv *verify.InvalidConfigError
 	if errors.As(err, &inv) {

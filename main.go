@@ -14,6 +14,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
+	"golang.org/x/mod/semver"
 )
 
 // Exit codes are part of the CLI contract scripts depend on.
@@ -124,6 +125,9 @@ type globalFlags struct {
 	json        bool
 	ascii       bool
 	mechanism   string
+	// runtimeVersion overrides the containers/image version read from the
+	// runtime binary (how registries.d is read).
+	runtimeVersion string
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
@@ -133,12 +137,25 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.keysDir, "keys-dir", "", "directory of OpenPGP public keys (default /etc/gpg under --root)")
 	fs.BoolVar(&g.json, "json", false, "print machine-readable JSON")
 	fs.BoolVar(&g.ascii, "ascii", false, "use ASCII instead of Unicode symbols")
+	fs.StringVar(&g.runtimeVersion, "runtime-version", "", "the runtime's containers/image version (e.g. v5.38.0), instead of reading it from the node's crio/podman binary")
 	fs.StringVar(&g.mechanism, "mechanism", "auto", "the runtime's OpenPGP mechanism: auto (read the node's crio/podman binary), openpgp-xcrypto, openpgp-gocrypto or gpgme")
 }
 
 // detectMechanism resolves --mechanism; auto reads the runtime binary's
 // build information under the root.
 func (g *globalFlags) detectMechanism(paths policyio.Paths) (gpg.Detection, error) {
+	det, err := g.detectMechanismOnly(paths)
+	if err != nil || g.runtimeVersion == "" {
+		return det, err
+	}
+	if !semver.IsValid(g.runtimeVersion) {
+		return det, fmt.Errorf("--runtime-version %q: want a version such as v5.38.0", g.runtimeVersion)
+	}
+	det.ImageVersion, det.Binary = g.runtimeVersion, "--runtime-version"
+	return det, nil
+}
+
+func (g *globalFlags) detectMechanismOnly(paths policyio.Paths) (gpg.Detection, error) {
 	if g.mechanism == "" || g.mechanism == "auto" {
 		return gpg.DetectMechanism(paths.Root), nil
 	}

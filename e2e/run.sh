@@ -171,25 +171,25 @@ verdict_oracle() { # MECH POLICY REGD REF -> sets X_RC, X_ERR
 }
 
 # imgtrust learns the runtime's containers/image version (how it reads
-# registries.d) from the runtime binary under --root, as on a node: for an
-# oracle, a root whose /usr/bin/crio is that oracle and where the scratch
-# directory appears at its own path (key paths in policy.json are node
-# paths); for skopeo no root, so no binary: a runtime before v5.41.
-mkroot() { # MECH -> prints the root for imgtrust --root
-	local r="$T/root-$1"
-	if [ ! -e "$r/usr/bin/crio" ]; then
-		mkdir -p "$r/usr/bin" "$r$(dirname "$T")"
-		ln -s "$ORACLE_DIR/oracle-$1" "$r/usr/bin/crio"
-		ln -s "$T" "$r$T"
+# registries.d) from the runtime binary on a node. Here the version is read
+# from the oracle binary's build information the same way and passed with
+# --runtime-version: a --root whose /usr/bin/crio links to the oracle would
+# be followed inside that root (as the node would), not to the oracle. For
+# skopeo no version: a runtime before v5.41.
+declare -A RUNTIME_VERSION=()
+runtime_version() { # MECH -> prints the oracle's containers/image version
+	if [ -z "${RUNTIME_VERSION[$1]:-}" ]; then
+		RUNTIME_VERSION[$1]=$(go version -m "$ORACLE_DIR/oracle-$1" | awk '$1 == "dep" && $2 == "go.podman.io/image/v5" {print $3}')
+		[ -n "${RUNTIME_VERSION[$1]}" ] || { echo "e2e: no containers/image version in oracle-$1" >&2; exit 1; }
 	fi
-	printf '%s\n' "$r"
+	printf '%s\n' "${RUNTIME_VERSION[$1]}"
 }
 
 verdict_ours() { # RUNTIME POLICY REGD REF [extra flags] -> sets O_RC, O_OUT
 	local m=$1 p=$2 r=$3 ref=$4 root=()
 	shift 4
 	O_OUT="$T/out/ours-$m.out"
-	[ "$m" = skopeo ] || root=(--root "$(mkroot "$m")")
+	[ "$m" = skopeo ] || root=(--runtime-version "$(runtime_version "$m")")
 	set +e
 	timeout 120 "$IMGTRUST" verify "${root[@]}" --policy "$p" --registries.d "$r" --keys-dir "$K" \
 		--tls-verify=false --mechanism "${MECH_FLAG[$m]}" "$@" "$ref" >"$O_OUT" 2>&1

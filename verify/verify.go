@@ -13,6 +13,9 @@ import (
 // Options configure a Verifier.
 type Options struct {
 	Paths policyio.Paths
+	// RuntimeVersion, when set, is the runtime's containers/image version
+	// instead of the one read from its binary under Paths.Root.
+	RuntimeVersion string
 	// Policy to evaluate; nil loads Paths.Policy. The TUI passes its
 	// staged policy here.
 	Policy *model.Policy
@@ -74,6 +77,9 @@ func New(opts Options) (*Verifier, error) {
 		// The caller's mechanism wins; the binary's containers/image
 		// version, if readable, still decides how registries.d is read.
 		v.detection = gpg.Detection{Mechanism: opts.Mechanism, Reason: "chosen by the caller", Binary: v.detection.Binary, ImageVersion: v.detection.ImageVersion}
+	}
+	if opts.RuntimeVersion != "" {
+		v.detection.ImageVersion, v.detection.Binary = opts.RuntimeVersion, "the caller's runtime version"
 	}
 	if opts.Registries == nil {
 		skip, basis := v.detection.SkipsYAMLDirectories()
