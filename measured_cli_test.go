@@ -57,3 +57,21 @@ func TestYAMLDirectoryLint(t *testing.T) {
 		}
 	}
 }
+
+// TestRuntimeVersionFlag: --runtime-version decides the version-dependent
+// rules instead of the binary (none here): a directory named *.yaml is an
+// error before containers/image v5.41 and skipped from it; a bad version
+// is a usage error.
+func TestRuntimeVersionFlag(t *testing.T) {
+	root := scratchRoot(t, `{"default":[{"type":"insecureAcceptAnything"}]}`, map[string]string{
+		"etc/containers/registries.d/x.yaml/inside": "x"})
+	for version, code := range map[string]int{"v5.38.0": exitFindings, "v5.41.0": exitOK, "v5.42.1": exitOK} {
+		got, out, errs := run(t, "--root", root, "--mechanism", "openpgp-xcrypto", "--runtime-version", version, "lint")
+		if got != code || !strings.Contains(out, "containers/image "+version) {
+			t.Errorf("%s: exit %d, want %d\n%s%s", version, got, code, out, errs)
+		}
+	}
+	if got, _, errs := run(t, "--root", root, "--runtime-version", "5.38", "lint"); got != exitUsage || !strings.Contains(errs, "--runtime-version") {
+		t.Errorf("bad version: exit %d\n%s", got, errs)
+	}
+}
