@@ -206,7 +206,6 @@ type lazyVerifier struct {
 	made bool
 }
 
-
 func (c *Checker) verifier(cfg Config, lv *lazyVerifier) (*verify.Verifier, error) {
 	if !lv.made {
 		lv.made = true
