@@ -233,7 +233,9 @@ func (c *Checker) judge(ctx context.Context, cfg Config, lv *lazyVerifier, ref s
 		v.Scope = scope
 		return v
 	}
-	if c.opts.Offline {
+	// Only the docker transport reaches the network; a dir: image is
+	// read from local files even offline.
+	if c.opts.Offline && img.Transport == model.TransportDocker {
 		return Verdict{Status: NotChecked, Scope: scope, Reason: "needs the image's signatures from the network, and --offline makes no request"}
 	}
 	ver, err := c.verifier(cfg, lv)

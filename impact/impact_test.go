@@ -270,3 +270,42 @@ func TestCompare(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckedThroughVerify: a rule that needs signatures is decided by
+// verify's evaluator (here on containers/image's dir: fixtures, which need
+// no network): a valid signature makes the image pullable, none rejects
+// it, and neither verdict is marked as decided offline.
+func TestCheckedThroughVerify(t *testing.T) {
+	fixture := func(name string) string {
+		p, err := filepath.Abs(filepath.Join("..", "verify", "testdata", "fixtures", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pol := &model.Policy{Default: reqs(&model.Requirement{Type: model.Reject})}
+	pol.SetScope(model.TransportDir, "", reqs(&model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: fixture("public-key.gpg"),
+		SignedIdentity: &model.Identity{Type: model.ExactReference, DockerReference: "testing/manifest:latest"}}))
+	c := NewChecker(Options{Paths: policyio.NewPaths("/", "", "", ""), Registries: &policyio.RegistriesD{}, Mechanism: gpg.MechGoCrypto})
+	tests := []struct {
+		dir  string
+		want Status
+	}{
+		{"dir-img-valid", Pullable},
+		{"dir-img-unsigned", Rejected},
+		{"dir-img-modified-manifest", Rejected},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			got := c.CheckOne(context.Background(), Config{Policy: pol}, "dir:"+fixture(tt.dir))
+			if got.Status != tt.want || got.Offline {
+				t.Errorf("got %+v, want %s checked through verify", got, tt.want)
+			}
+		})
+	}
+	off := NewChecker(Options{Paths: policyio.NewPaths("/", "", "", ""), Offline: true, Mechanism: gpg.MechGoCrypto})
+	// dir: images are local files: offline still checks them.
+	if got := off.CheckOne(context.Background(), Config{Policy: pol}, "dir:"+fixture("dir-img-valid")); got.Status != Pullable {
+		t.Errorf("offline dir: image: %+v, want pullable", got)
+	}
+}
