@@ -3,10 +3,16 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"time"
 
+	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
+	"github.com/kios/imgtrust/workspace"
 )
 
 // tuiImpact is the wizard's impact check: the impact package judges each
@@ -22,4 +28,77 @@ func (t tuiImpact) Verify(ctx context.Context, p *model.Policy, ref string) (ui.
 		return out, errors.New("not checked: " + v.Reason)
 	}
 	return out, nil
+}
+
+// lintImageTimeout bounds each network step of lint's signature checks:
+// lint must stay quick on a node that cannot reach its registries.
+const lintImageTimeout = 10 * time.Second
+
+// nodeImageReport judges every image the node depends on under its saved
+// policy for lint: what the policy decides alone without the network, the
+// rest online unless offline.
+func nodeImageReport(ctx context.Context, paths policyio.Paths, det gpg.Detection, pol *model.Policy, offline bool) ([]imageVerdict, error) {
+	imgs, err := workspace.ReadNodeImages(paths)
+	c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: true, Timeout: lintImageTimeout})
+	verdicts := c.Check(ctx, impact.Config{Policy: pol, Label: "saved"}, imgs)
+	out := make([]imageVerdict, len(imgs))
+	for i := range imgs {
+		out[i] = imageVerdict{Image: imgs[i], Verdict: verdicts[i]}
+	}
+	return out, err
+}
+
+// imageVerdict is one node image in lint's --json report.
+type imageVerdict struct {
+	Image   workspace.NodeImage `json:"image"`
+	Verdict impact.Verdict      `json:"verdict"`
+}
+
+// imageDiagnostics turns lint's image verdicts into diagnostics: an error
+// when the pause image is rejected (no new pod can start), a warning per
+// other image whose next pull is rejected, and one note for the images
+// that could not be checked.
+func imageDiagnostics(verdicts []imageVerdict, listErr error) model.Diagnostics {
+	var out model.Diagnostics
+	if listErr != nil {
+		out = append(out, model.Diagnostic{Severity: model.Warning, Code: "node-images-unreadable", Message: listErr.Error(),
+			Fix: "imgtrust cannot tell every image this node depends on; the images it read are checked"})
+	}
+	var unchecked []string
+	for _, iv := range verdicts {
+		pos := model.Pos{File: iv.Image.Source}
+		what := iv.Image.Ref
+		if iv.Image.Role == workspace.RolePause && iv.Image.Source == "" {
+			what += " (CRI-O's default: crio.conf sets no pause_image)"
+		}
+		switch {
+		case iv.Verdict.Status == impact.NotChecked:
+			unchecked = append(unchecked, iv.Image.Ref+" ("+iv.Verdict.Reason+")")
+		case iv.Verdict.Status != impact.Rejected:
+		case iv.Image.Role == workspace.RolePause:
+			out = append(out, model.Diagnostic{Severity: model.Error, Code: "pause-image-rejected", Pos: pos,
+				Message: fmt.Sprintf("the policy rejects the pause image %s: no new pod can start on this node (%s, under %s)", what, iv.Verdict.Reason, iv.Verdict.Scope),
+				Fix:     "allow it: imgtrust policy set " + repository(iv.Image.Ref) + " --signed-by KEY (or --accept)"})
+		default:
+			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "node-image-rejected", Pos: pos,
+				Message: fmt.Sprintf("the node uses %s (%s image), and its next pull would be rejected: %s (under %s)", iv.Image.Ref, iv.Image.Role, iv.Verdict.Reason, iv.Verdict.Scope),
+				Fix:     "allow its repository in the policy, or stop using the image"})
+		}
+	}
+	if len(unchecked) > 0 {
+		out = append(out, model.Diagnostic{Severity: model.Info, Code: "node-images-not-checked",
+			Message: fmt.Sprintf("%d node image(s) not checked: %s", len(unchecked), strings.Join(unchecked, "; "))})
+	}
+	return out
+}
+
+// repository is ref without its tag or digest, for a suggested scope.
+func repository(ref string) string {
+	if i := strings.IndexByte(ref, '@'); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		ref = ref[:i]
+	}
+	return ref
 }

@@ -155,7 +155,8 @@ type NodeImage struct {
 	// Role is RolePause, RoleStored or RoleContainer (an image only an
 	// existing container names).
 	Role string `json:"role"`
-	// Source is the host path the reference was read from.
+	// Source is the host path the reference was read from; "" for CRI-O's
+	// default pause image.
 	Source string `json:"source"`
 }
 
@@ -171,7 +172,9 @@ func ReadNodeImages(paths policyio.Paths) ([]NodeImage, error) {
 			firstErr = err
 		}
 	}
-	images := []NodeImage{{Ref: cfg.PauseImage, Role: RolePause, Source: lastOr(cfg.Sources, "CRI-O's default")}}
+	// The pause image's source is the last crio.conf file that could set
+	// it; none means CRI-O's built-in default.
+	images := []NodeImage{{Ref: cfg.PauseImage, Role: RolePause, Source: lastOr(cfg.Sources, "")}}
 	seen := map[string]bool{cfg.PauseImage: true}
 	add := func(ref, role, src string) {
 		if ref != "" && !seen[ref] {
