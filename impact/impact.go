@@ -89,6 +89,11 @@ type Options struct {
 	// Timeout bounds each network step (verify's default when zero).
 	Timeout time.Duration
 	Now     func() time.Time
+	// SkipUnchanged leaves unjudged the images whose requirements and key
+	// files are the same under both configurations of Compare: a save
+	// check needs only what the change touches, and an unrelated image
+	// then costs no network request.
+	SkipUnchanged bool
 }
 
 // Row is one node image under the current and the candidate configuration.
@@ -159,8 +164,15 @@ func (c *Checker) Compare(ctx context.Context, cur, cand Config, images []worksp
 	curV, candV := &lazyVerifier{}, &lazyVerifier{}
 	for _, img := range images {
 		row := Row{Image: img}
+		same := c.sameRules(cur, cand, img.Ref)
+		if same && c.opts.SkipUnchanged {
+			v := Verdict{Status: NotChecked, Reason: "the change leaves its requirements and key files as they are"}
+			row.Current, row.Candidate, row.Change = v, v, Unchanged
+			rep.Rows = append(rep.Rows, row)
+			continue
+		}
 		row.Current = c.judge(ctx, cur, curV, img.Ref)
-		if c.sameRules(cur, cand, img.Ref) {
+		if same {
 			row.Candidate = row.Current
 		} else {
 			row.Candidate = c.judge(ctx, cand, candV, img.Ref)
@@ -209,8 +221,12 @@ type lazyVerifier struct {
 func (c *Checker) verifier(cfg Config, lv *lazyVerifier) (*verify.Verifier, error) {
 	if !lv.made {
 		lv.made = true
+		pol := cfg.Policy
+		if cfg.Keys != nil {
+			pol = inlineKeys(pol.Clone(), cfg.Keys)
+		}
 		lv.v, lv.err = verify.New(verify.Options{
-			Paths: c.opts.Paths, Policy: cfg.Policy, PolicyLabel: cfg.Label, Registries: c.opts.Registries,
+			Paths: c.opts.Paths, Policy: pol, PolicyLabel: cfg.Label, Registries: c.opts.Registries,
 			Mechanism: c.mech, TLSVerify: c.opts.TLSVerify, Timeout: c.opts.Timeout, Now: c.opts.Now,
 		})
 	}
@@ -406,4 +422,43 @@ func requirementsEqual(a, b model.Requirements) bool {
 	x, errA := policyio.MarshalPolicy(&model.Policy{Default: a})
 	y, errB := policyio.MarshalPolicy(&model.Policy{Default: b})
 	return errA == nil && errB == nil && string(x) == string(y)
+}
+
+// inlineKeys puts the content of every signedBy key file, read through
+// keys, into the rule itself: verify reads key files from disk, and a
+// candidate's key file (an import about to be written) is not there yet.
+// A file keys cannot read stays a path, so verify reports it as the
+// runtime would.
+func inlineKeys(p *model.Policy, keys policyio.KeyFiles) *model.Policy {
+	fix := func(reqs model.Requirements) {
+		for _, r := range reqs {
+			if r.Type != model.SignedBy || (r.KeyPath == "" && len(r.KeyPaths) == 0) {
+				continue
+			}
+			var datas [][]byte
+			ok := true
+			for _, k := range r.KeyRefs() {
+				if k.Inline() {
+					datas = append(datas, k.Data)
+					continue
+				}
+				d, err := keys(k.Path)
+				if err != nil {
+					ok = false
+					break
+				}
+				datas = append(datas, d)
+			}
+			if ok {
+				r.KeyPath, r.KeyPaths, r.KeyData, r.KeyDatas = "", nil, nil, datas
+			}
+		}
+	}
+	fix(p.Default)
+	for _, t := range p.Transports {
+		for _, sc := range t.Scopes {
+			fix(sc.Requirements)
+		}
+	}
+	return p
 }

@@ -304,8 +304,52 @@ func TestCheckedThroughVerify(t *testing.T) {
 		})
 	}
 	off := NewChecker(Options{Paths: policyio.NewPaths("/", "", "", ""), Offline: true, Mechanism: gpg.MechGoCrypto})
+	// A candidate's key file not yet on disk is read through Config.Keys
+	// for the online check too.
+	staged := pol.Clone()
+	staged.Transport(model.TransportDir).Scope("").Requirements[0].KeyPath = "/etc/gpg/about-to-be-imported.gpg"
+	keyData, err := os.ReadFile(fixture("public-key.gpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := func(p string) ([]byte, error) {
+		if p == "/etc/gpg/about-to-be-imported.gpg" {
+			return keyData, nil
+		}
+		return nil, os.ErrNotExist
+	}
+	if got := c.CheckOne(context.Background(), Config{Policy: staged, Keys: keys}, "dir:"+fixture("dir-img-valid")); got.Status != Pullable {
+		t.Errorf("candidate key through Keys: %+v, want pullable", got)
+	}
+	if got := c.CheckOne(context.Background(), Config{Policy: staged}, "dir:"+fixture("dir-img-valid")); got.Status != Rejected || !got.Offline {
+		t.Errorf("the same key file read from disk: %+v, want rejected offline (missing)", got)
+	}
 	// dir: images are local files: offline still checks them.
 	if got := off.CheckOne(context.Background(), Config{Policy: pol}, "dir:"+fixture("dir-img-valid")); got.Status != Pullable {
 		t.Errorf("offline dir: image: %+v, want pullable", got)
+	}
+}
+
+// TestSkipUnchanged: a save check judges only the images the change
+// touches; the others are unchanged without a verdict.
+func TestSkipUnchanged(t *testing.T) {
+	reg := refusingRegistry(t)
+	paths := node(t, reg+"/pause:3.10", nil)
+	accept := reqs(&model.Requirement{Type: model.InsecureAcceptAnything})
+	cur := Config{Policy: policyWith(accept, map[string]model.Requirements{"quay.io": accept})}
+	cand := Config{Policy: policyWith(accept, map[string]model.Requirements{"quay.io": reqs(&model.Requirement{Type: model.Reject})})}
+	imgs, _ := workspace.ReadNodeImages(paths)
+	rep := NewChecker(Options{Paths: paths, SkipUnchanged: true, Mechanism: gpg.MechGoCrypto}).Compare(context.Background(), cur, cand, imgs)
+	for _, row := range rep.Rows {
+		touched := strings.HasPrefix(row.Image.Ref, "quay.io/")
+		switch {
+		case touched && row.Change != Lockout:
+			t.Errorf("%s: %s, want lockout", row.Image.Ref, row.Change)
+		case !touched && (row.Change != Unchanged || row.Current.Status != NotChecked):
+			t.Errorf("%s: %+v, want unchanged and not judged", row.Image.Ref, row)
+		}
+	}
+	if rep.PauseLockout() != nil || len(rep.Lockouts()) != 3 {
+		t.Errorf("lockouts %+v", rep.Lockouts())
 	}
 }
