@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -101,4 +104,107 @@ func repository(ref string) string {
 		ref = ref[:i]
 	}
 	return ref
+}
+
+// stagedImpact compares the node's images under the policy on disk and
+// under the workspace's staged policy, with replaced (node path -> new
+// content) for key files a change is about to write. Only the images
+// whose rules the change touches are judged.
+func stagedImpact(ctx context.Context, paths policyio.Paths, det gpg.Detection, ws *workspace.Workspace, replaced map[string][]byte, offline bool) *impact.Report {
+	imgs, err := workspace.ReadNodeImages(paths)
+	c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: true,
+		Timeout: lintImageTimeout, SkipUnchanged: true})
+	disk := ws.Keys
+	if disk == nil {
+		disk = policyio.DiskKeyFiles(paths)
+	}
+	keys := disk
+	if len(replaced) > 0 {
+		keys = func(nodePath string) ([]byte, error) {
+			if d, ok := replaced[filepath.Clean(nodePath)]; ok {
+				return d, nil
+			}
+			return disk(nodePath)
+		}
+	}
+	rep := c.Compare(ctx, impact.Config{Policy: ws.PolicyFile().LoadedPolicy(), Keys: disk, Label: "saved"},
+		impact.Config{Policy: ws.Policy(), Keys: keys, Label: "staged"}, imgs)
+	if err != nil {
+		rep.ImagesError = err.Error()
+	}
+	return rep
+}
+
+// printImpact writes what a change does to the node's images: every
+// image whose verdict changes or may change, then a count of the rest.
+func printImpact(w io.Writer, rep *impact.Report) {
+	if rep.ImagesError != "" {
+		fmt.Fprintln(w, "impact: the node's image list is incomplete:", termsafe.String(rep.ImagesError))
+	}
+	unchanged := 0
+	var lines []string
+	for _, row := range rep.Rows {
+		name := termsafe.String(row.Image.Ref)
+		if row.Image.Role == workspace.RolePause {
+			name += " (pause image)"
+		}
+		switch row.Change {
+		case impact.Lockout:
+			lines = append(lines, fmt.Sprintf("  LOCKOUT  %s: would be rejected: %s (under %s)", name, termsafe.String(row.Candidate.Reason), termsafe.String(row.Candidate.Scope)))
+		case impact.Widening:
+			lines = append(lines, fmt.Sprintf("  WIDENS   %s: would become pullable: %s (under %s)", name, termsafe.String(row.Candidate.Reason), termsafe.String(row.Candidate.Scope)))
+		case impact.Unknown:
+			lines = append(lines, fmt.Sprintf("  UNKNOWN  %s: now %s, after the change %s: %s", name, row.Current.Status, row.Candidate.Status, termsafe.String(unknownReason(row))))
+		default:
+			unchanged++
+		}
+	}
+	if len(lines) == 0 {
+		fmt.Fprintf(w, "impact: none of the node's %d image(s) changes\n", unchanged)
+		return
+	}
+	fmt.Fprintln(w, "impact on the node's images:")
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+	if unchanged > 0 {
+		fmt.Fprintf(w, "  %d other image(s) unchanged\n", unchanged)
+	}
+}
+
+func unknownReason(row impact.Row) string {
+	if row.Candidate.Status == impact.NotChecked {
+		return row.Candidate.Reason
+	}
+	return row.Current.Reason
+}
+
+// lockoutRefused reports whether a change must be refused because it
+// makes the pause image unpullable without --allow-lockout, and says so.
+func lockoutRefused(w io.Writer, cmd string, rep *impact.Report, allow bool) bool {
+	row := rep.PauseLockout()
+	if row == nil {
+		return false
+	}
+	msg := fmt.Sprintf("the pause image %s would be rejected (%s, under %s): no new pod could start on this node",
+		termsafe.String(row.Image.Ref), termsafe.String(row.Candidate.Reason), termsafe.String(row.Candidate.Scope))
+	if allow {
+		fmt.Fprintf(w, "%s: --allow-lockout: %s\n", cmd, msg)
+		return false
+	}
+	fmt.Fprintf(w, "%s: refused, nothing was written: %s\nrepeat with --allow-lockout if this is intended\n", cmd, msg)
+	return true
+}
+
+// keysLockout is keys import's lockout check, before anything is written:
+// the --reference rule and the key file it writes, against the pause
+// image.
+func keysLockout(a *app, g *globalFlags, paths policyio.Paths, ws *workspace.Workspace, plan *gpg.ImportResult, o importFlags) bool {
+	det, _ := g.detectMechanism(paths)
+	replaced := map[string][]byte{}
+	if plan.Data != nil {
+		replaced[filepath.Clean(plan.NodePath)] = plan.Data
+	}
+	rep := stagedImpact(context.Background(), paths, det, ws, replaced, o.offline)
+	return lockoutRefused(a.stderr, "imgtrust keys import", rep, o.allowLockout)
 }
