@@ -24,7 +24,7 @@ import (
 
 const keysUsage = `usage: imgtrust keys list [--json]
        imgtrust keys show FILE|FINGERPRINT [--json]
-       imgtrust keys import [FILE|-] [--name NAME] [--force] [--reference SCOPE [--identity TYPE]] [--allow-weaken]
+       imgtrust keys import [FILE|-] [--name NAME] [--force] [--reference SCOPE [--identity TYPE]] [--allow-weaken] [--allow-lockout] [--offline]
        imgtrust keys remove FILE|FINGERPRINT [--drop-references]
 
 Public OpenPGP keys in the keys directory (--keys-dir, default /etc/gpg under --root),
@@ -50,6 +50,8 @@ func keysVerbs() []verb {
 			fs.StringVar(&o.reference, "reference", "", "also require signatures by this key for the docker `SCOPE` in policy.json")
 			fs.StringVar(&o.identity, "identity", string(model.MatchRepoDigestOrExact), "signedIdentity type for --reference")
 			fs.BoolVar(&o.allowWeaken, "allow-weaken", false, "allow an import that widens trust beyond the imported keys for --reference (a key file a rule uses replaced, a --reference file holding other keys)")
+			fs.BoolVar(&o.allowLockout, "allow-lockout", false, "allow an import whose --reference rule makes the node's pause image unpullable (no new pod could start)")
+			fs.BoolVar(&o.offline, "offline", false, "make no network request for the lockout check: images that need one are not checked")
 			return func(a *app, paths policyio.Paths, pos []string) int {
 				src := "-"
 				if len(pos) == 1 {
@@ -68,6 +70,7 @@ func keysVerbs() []verb {
 type importFlags struct {
 	name, reference, identity string
 	force, allowWeaken        bool
+	allowLockout, offline     bool
 }
 
 // loadInventory reads the policy (if any) and the keys under the node's
@@ -242,6 +245,9 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 			fmt.Fprintln(a.stderr, "repeat with --allow-weaken if this is intended")
 			return exitFindings
 		}
+	}
+	if keysLockout(a, g, paths, ws, plan, o) {
+		return exitFindings
 	}
 	// What the key file held before, so that a failed policy save can put
 	// it back: key file and policy.json change together or not at all.

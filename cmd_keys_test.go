@@ -74,7 +74,7 @@ func TestKeysCommands(t *testing.T) {
 }
 
 func TestLookasideCommands(t *testing.T) {
-	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"registry.example.net":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"}]}}}`, map[string]string{
+	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"registry.k8s.io/pause":[{"type":"insecureAcceptAnything"}],"registry.example.net":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"}]}}}`, map[string]string{
 		"etc/containers/registries.d/registry.example.net.yaml": "# team\ndocker:\n  registry.example.net:\n    lookaside: https://lookaside.example.com\n",
 		"etc/gpg/k.gpg": testPublicKey(t),
 	})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -19,14 +20,17 @@ type lintReport struct {
 	Errors      int               `json:"errors"`
 	Warnings    int               `json:"warnings"`
 	Diagnostics model.Diagnostics `json:"diagnostics"`
+	// Images are the node's images under the saved policy.
+	Images []imageVerdict `json:"images,omitempty"`
 }
 
 func runLint(a *app, args []string) int {
 	var g globalFlags
 	fs := flag.NewFlagSet("imgtrust lint", flag.ContinueOnError)
 	g.register(fs)
+	offline := fs.Bool("offline", false, "make no network request: node images whose rule needs signatures are reported as not checked")
 	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "usage: imgtrust lint [--json] [global flags]\n\nChecks policy.json and the key files it references as containers/image would.\nExit 0: no errors; 1: errors found; 2: cannot run.")
+		fmt.Fprintln(a.stderr, "usage: imgtrust lint [--offline] [--json] [global flags]\n\nChecks policy.json and the key files it references as containers/image would,\nand the images the node depends on (the pause image, containers-storage):\nwhat the policy decides alone is decided without the network; only images\nwhose rule needs signatures are checked online (none with --offline).\nExit 0: no errors; 1: errors found (a rejected pause image is one); 2: cannot run.")
 		fs.PrintDefaults()
 	}
 	_, paths, code, ok := a.parseCommand("lint", fs, &g, args, 0)
@@ -39,7 +43,15 @@ func runLint(a *app, args []string) int {
 		fmt.Fprintln(a.stderr, "imgtrust lint:", errText(err))
 		return exitUsage
 	}
-	rep := lintReport{Policy: pf.Path, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags}
+	var images []imageVerdict
+	if pol := pf.LoadedPolicy(); pol != nil {
+		// A policy the runtime cannot load is already an error: every
+		// image is refused, and saying so per image adds nothing.
+		var listErr error
+		images, listErr = nodeImageReport(context.Background(), paths, det, pol, *offline)
+		diags = append(diags, imageDiagnostics(images, listErr)...).Sorted()
+	}
+	rep := lintReport{Policy: pf.Path, Images: images, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags}
 	if rep.Diagnostics == nil {
 		rep.Diagnostics = model.Diagnostics{}
 	}
@@ -80,12 +92,14 @@ func registriesRuntime(det gpg.Detection) policyio.RegistriesRuntime {
 
 // consequences says, per file kind, what the errors mean on the node.
 func consequences(diags model.Diagnostics) []string {
-	var policyErr, registriesErr, keyErr, lookasideErr bool
+	var policyErr, registriesErr, keyErr, lookasideErr, pauseErr bool
 	for _, d := range diags {
 		if d.Severity != model.Error {
 			continue
 		}
 		switch {
+		case d.Code == "pause-image-rejected":
+			pauseErr = true
 		case strings.HasPrefix(d.Code, "registriesd-"):
 			registriesErr = true
 		case d.Code == "lookaside-scheme":
@@ -105,6 +119,9 @@ func consequences(diags model.Diagnostics) []string {
 	}
 	if lookasideErr {
 		out = append(out, "every pull through a look-aside the runtime cannot read fails, whatever the policy says.")
+	}
+	if pauseErr && !policyErr {
+		out = append(out, "the pause image is rejected: pods already running go on, but no new pod can start on this node.")
 	}
 	if keyErr && !policyErr {
 		out = append(out, "images under the rules whose keys have errors are rejected.")

@@ -4,9 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
+	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -48,6 +50,8 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 		Keys:      tuiKeys{paths: paths, ws: ws, mech: det.Mechanism},
 		Lookaside: tuiLookaside{paths: paths, ws: ws},
 		Verifier:  tuiVerifier{paths: paths, ws: ws, mech: det.Mechanism, tlsVerify: *tlsVerify},
+		Impact: tuiImpact{impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism,
+			TLSVerify: *tlsVerify, Timeout: 15 * time.Second})},
 		NodeImages: func() []string {
 			// The pause image comes first even when the image list is
 			// unreadable; the wizard checks what it has.

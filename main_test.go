@@ -93,7 +93,7 @@ func TestLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := `{"default":[{"type":"reject"}],"transports":{"docker":{"example.com":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"}]}}}`
+	good := `{"default":[{"type":"reject"}],"transports":{"docker":{"registry.k8s.io/pause":[{"type":"insecureAcceptAnything"}],"example.com":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"}]}}}`
 	tests := []struct {
 		name   string
 		policy string

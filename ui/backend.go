@@ -107,6 +107,11 @@ type Deps struct {
 	Keys      KeyBackend       // nil: keys view says it is unavailable
 	Lookaside LookasideBackend // nil: look-aside view says it is unavailable
 	Verifier  Verifier         // nil: verify view says it is unavailable
+	// Impact judges the node's images for the wizard's impact check (the
+	// impact package: what the policy decides alone needs no network, an
+	// image it could not check is an error, never a rejection); nil uses
+	// Verifier.
+	Impact Verifier
 	// NodeImages lists images the node already uses (the pause image from
 	// crio.conf, …) for the setup wizard's impact check.
 	NodeImages func() []string

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -579,5 +581,34 @@ func TestKeysImportPasteKeepsLines(t *testing.T) {
 	send(t, m, "enter")
 	if keys.imports != 1 || !strings.Contains(screen(m), "reading key file") {
 		t.Fatalf("pasted path:\n%s", screen(m))
+	}
+}
+
+// unreachableImpact answers as the impact backend does for a registry out
+// of reach: the image was not checked.
+type unreachableImpact struct{}
+
+func (unreachableImpact) Verify(_ context.Context, _ *model.Policy, ref string) (VerifyResult, error) {
+	return VerifyResult{Ref: ref}, errors.New("dial tcp: connection refused")
+}
+
+// TestWizardUnreachableIsNotRejected: an image the impact check could not
+// reach is shown as not checked and asks the "not checked" question, never
+// "REJECTS the pause image".
+func TestWizardUnreachableIsNotRejected(t *testing.T) {
+	d, _, _, _ := testDeps(t, `{"default":[{"type":"insecureAcceptAnything"}]}`)
+	d.Impact = unreachableImpact{}
+	m := sized(New(d), 80, 24)
+	send(t, m, "n", "w", "type:registry.example.com/team", "enter", "enter", "enter", "enter", "enter")
+	send(t, m, "enter", "enter", "enter")
+	if m.wiz.step != wsImpact || !m.wiz.impact[0].done || m.wiz.rejected != 0 {
+		t.Fatalf("impact = %+v rejected %d", m.wiz.impact, m.wiz.rejected)
+	}
+	if s := screen(m); strings.Contains(s, "REJECT") || !strings.Contains(s, "not checked") {
+		t.Fatalf("impact screen:\n%s", s)
+	}
+	send(t, m, "enter")
+	if d, ok := m.modal.(*confirmDialog); !ok || !strings.Contains(d.title, "NOT checked") {
+		t.Fatalf("an unreachable pause image must ask the not-checked question:\n%s", screen(m))
 	}
 }

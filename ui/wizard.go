@@ -328,8 +328,12 @@ func (wz *wizard) verify(m *Model, refs []string) tea.Cmd {
 	p := wz.proposed(m)
 	wz.running = len(refs)
 	cmds := []tea.Cmd{spinTick(-wz.runID)}
+	ver := m.deps.Verifier
+	if wz.step == wsImpact && m.deps.Impact != nil {
+		ver = m.deps.Impact
+	}
 	for i, r := range refs {
-		cmds = append(cmds, runVerify(ctx, m.deps.Verifier, p.Clone(), r, wz.runID*1000+i, "wizard"))
+		cmds = append(cmds, runVerify(ctx, ver, p.Clone(), r, wz.runID*1000+i, "wizard"))
 	}
 	return tea.Batch(cmds...)
 }
@@ -371,7 +375,8 @@ func (wz *wizard) async(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 			}
 			wz.rejected = 0
 			for _, r := range wz.impact {
-				if r.done && !r.ok {
+				// An image that could not be checked is not a rejection.
+				if r.done && r.err == nil && !r.ok {
 					wz.rejected++
 				}
 			}
@@ -409,7 +414,7 @@ func (wz *wizard) startImpact(m *Model) tea.Cmd {
 	for _, r := range refs {
 		wz.impact = append(wz.impact, impactRow{ref: r})
 	}
-	if m.deps.Verifier == nil || len(refs) == 0 {
+	if (m.deps.Verifier == nil && m.deps.Impact == nil) || len(refs) == 0 {
 		return nil
 	}
 	return wz.verify(m, refs)
@@ -449,13 +454,13 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 	}
 	pauseRejected := false
 	for _, r := range wz.impact {
-		if r.ref == wz.pauseRef && r.done && !r.ok {
+		if r.ref == wz.pauseRef && r.done && r.err == nil && !r.ok {
 			pauseRejected = true
 		}
 	}
 	unchecked := 0
 	for _, r := range wz.impact {
-		if !r.done {
+		if !r.done || r.err != nil {
 			unchecked++
 		}
 	}
@@ -525,7 +530,7 @@ func (wz *wizard) renderImpact(m *Model, w, h int) string {
 	if len(wz.impact) == 0 {
 		lines = append(lines, "  none known (no pause image found and none listed)")
 	}
-	if m.deps.Verifier == nil && len(wz.impact) > 0 {
+	if m.deps.Verifier == nil && m.deps.Impact == nil && len(wz.impact) > 0 {
 		lines = append(lines, m.th.Warn.Render("  verification is not wired into this build: these are NOT checked"))
 	}
 	for _, r := range wz.impact {
@@ -542,7 +547,7 @@ func (wz *wizard) renderImpact(m *Model, w, h int) string {
 		case !r.done:
 			st = m.th.Warn.Render("? not checked")
 		case r.err != nil:
-			st, why = m.th.Fail.Render(m.th.G.Fail+" ERROR "), safeErr(r.err)
+			st, why = m.th.Warn.Render("? not checked"), safeErr(r.err)
 		case r.ok:
 			st = m.th.OK.Render(m.th.G.OK + " ACCEPT")
 		default:

@@ -128,33 +128,116 @@ func lastOr(list []string, def string) string {
 // image first, then every name in containers-storage's image list. The
 // setup wizard checks each against a new policy before it is saved.
 func NodeImages(paths policyio.Paths) ([]string, error) {
-	cfg, err := ReadCrioConfig(paths)
-	images := []string{cfg.PauseImage}
-	data, rerr := paths.FS().ReadFile(paths.Host(StorageImagesJSON), nodefs.ImageList)
-	switch {
-	case errors.Is(rerr, fs.ErrNotExist):
-	case rerr != nil:
-		return images, fmt.Errorf("reading the image list: %w", rerr)
-	case nestingTooDeep(data, maxNesting):
-		return images, fmt.Errorf("reading %s: nested more than %d levels deep", paths.Host(StorageImagesJSON), maxNesting)
-	default:
-		var stored []struct {
-			Names []string `json:"names"`
-		}
-		if jerr := json.Unmarshal(data, &stored); jerr != nil {
-			return images, fmt.Errorf("reading %s: %w", paths.Host(StorageImagesJSON), jerr)
-		}
-		seen := map[string]bool{cfg.PauseImage: true}
-		for _, img := range stored {
-			for _, n := range img.Names {
-				if !seen[n] {
-					seen[n] = true
-					images = append(images, n)
-				}
-			}
+	imgs, err := ReadNodeImages(paths)
+	out := make([]string, 0, len(imgs))
+	for _, img := range imgs {
+		if img.Role != RoleContainer {
+			out = append(out, img.Ref)
 		}
 	}
-	return images, err
+	return out, err
+}
+
+// StorageContainersJSON is containers-storage's list of containers; CRI-O
+// records each container's image name in its metadata.
+const StorageContainersJSON = "/var/lib/containers/storage/overlay-containers/containers.json"
+
+// Roles of a node image: why the node depends on it.
+const (
+	RolePause     = "pause"
+	RoleStored    = "stored"
+	RoleContainer = "container"
+)
+
+// NodeImage is one image reference the node depends on.
+type NodeImage struct {
+	Ref string `json:"ref"`
+	// Role is RolePause, RoleStored or RoleContainer (an image only an
+	// existing container names).
+	Role string `json:"role"`
+	// Source is the host path the reference was read from; "" for CRI-O's
+	// default pause image.
+	Source string `json:"source"`
+}
+
+// ReadNodeImages lists the images the node depends on, each once: the
+// pause image (crio.conf and its drop-ins), the names in
+// containers-storage's image list, then the images of existing containers
+// that the list does not name. It returns what it could read with the
+// first error met.
+func ReadNodeImages(paths policyio.Paths) ([]NodeImage, error) {
+	cfg, firstErr := ReadCrioConfig(paths)
+	keep := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	// The pause image's source is the last crio.conf file that could set
+	// it; none means CRI-O's built-in default.
+	images := []NodeImage{{Ref: cfg.PauseImage, Role: RolePause, Source: lastOr(cfg.Sources, "")}}
+	seen := map[string]bool{cfg.PauseImage: true}
+	add := func(ref, role, src string) {
+		if ref != "" && !seen[ref] {
+			seen[ref] = true
+			images = append(images, NodeImage{Ref: ref, Role: role, Source: src})
+		}
+	}
+	var stored []struct {
+		ID    string   `json:"id"`
+		Names []string `json:"names"`
+	}
+	imagesFile := paths.Host(StorageImagesJSON)
+	if err := readStorageJSON(paths, imagesFile, &stored); err != nil {
+		keep(err)
+	}
+	byID := map[string][]string{}
+	for _, img := range stored {
+		byID[img.ID] = img.Names
+		for _, n := range img.Names {
+			add(n, RoleStored, imagesFile)
+		}
+	}
+	var containers []struct {
+		Image    string `json:"image"`
+		Metadata string `json:"metadata"`
+	}
+	containersFile := paths.Host(StorageContainersJSON)
+	if err := readStorageJSON(paths, containersFile, &containers); err != nil {
+		keep(err)
+	}
+	for _, c := range containers {
+		// CRI-O's container metadata names the image as pulled; an
+		// image whose name was since removed is still known by it.
+		var md struct {
+			ImageName string `json:"image-name"`
+		}
+		if c.Metadata != "" && json.Unmarshal([]byte(c.Metadata), &md) == nil && md.ImageName != "" {
+			add(md.ImageName, RoleContainer, containersFile)
+			continue
+		}
+		for _, n := range byID[c.Image] {
+			add(n, RoleContainer, containersFile)
+		}
+	}
+	return images, firstErr
+}
+
+// readStorageJSON decodes one of containers-storage's lists; a missing
+// file is an empty list.
+func readStorageJSON(paths policyio.Paths, file string, v any) error {
+	data, err := paths.FS().ReadFile(file, nodefs.ImageList)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("reading the image list: %w", err)
+	case nestingTooDeep(data, maxNesting):
+		return fmt.Errorf("reading %s: nested more than %d levels deep", file, maxNesting)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("reading %s: %w", file, err)
+	}
+	return nil
 }
 
 // maxNesting bounds how deep crio.conf and images.json may nest. Real

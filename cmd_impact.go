@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/impact"
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/termsafe"
+	"github.com/kios/imgtrust/ui"
+	"github.com/kios/imgtrust/workspace"
+)
+
+// tuiImpact is the wizard's impact check: the impact package judges each
+// node image under the proposed policy. What the policy decides alone
+// needs no network; an image it could not check comes back as an error,
+// which the wizard shows as not checked, never as rejected.
+type tuiImpact struct{ checker *impact.Checker }
+
+func (t tuiImpact) Verify(ctx context.Context, p *model.Policy, ref string) (ui.VerifyResult, error) {
+	v := t.checker.CheckOne(ctx, impact.Config{Policy: p, Label: "proposed"}, ref)
+	out := ui.VerifyResult{Ref: ref, Accepted: v.Status == impact.Pullable, Scope: v.Scope, Summary: v.Reason}
+	if v.Status == impact.NotChecked {
+		return out, errors.New("not checked: " + v.Reason)
+	}
+	return out, nil
+}
+
+// lintImageTimeout bounds each network step of lint's signature checks:
+// lint must stay quick on a node that cannot reach its registries.
+const lintImageTimeout = 10 * time.Second
+
+// nodeImageReport judges every image the node depends on under its saved
+// policy for lint: what the policy decides alone without the network, the
+// rest online unless offline.
+func nodeImageReport(ctx context.Context, paths policyio.Paths, det gpg.Detection, pol *model.Policy, offline bool) ([]imageVerdict, error) {
+	imgs, err := workspace.ReadNodeImages(paths)
+	c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: true, Timeout: lintImageTimeout})
+	verdicts := c.Check(ctx, impact.Config{Policy: pol, Label: "saved"}, imgs)
+	out := make([]imageVerdict, len(imgs))
+	for i := range imgs {
+		out[i] = imageVerdict{Image: imgs[i], Verdict: verdicts[i]}
+	}
+	return out, err
+}
+
+// imageVerdict is one node image in lint's --json report.
+type imageVerdict struct {
+	Image   workspace.NodeImage `json:"image"`
+	Verdict impact.Verdict      `json:"verdict"`
+}
+
+// imageDiagnostics turns lint's image verdicts into diagnostics: an error
+// when the pause image is rejected (no new pod can start), a warning per
+// other image whose next pull is rejected, and one note for the images
+// that could not be checked.
+func imageDiagnostics(verdicts []imageVerdict, listErr error) model.Diagnostics {
+	var out model.Diagnostics
+	if listErr != nil {
+		out = append(out, model.Diagnostic{Severity: model.Warning, Code: "node-images-unreadable", Message: listErr.Error(),
+			Fix: "imgtrust cannot tell every image this node depends on; the images it read are checked"})
+	}
+	var unchecked []string
+	for _, iv := range verdicts {
+		pos := model.Pos{File: iv.Image.Source}
+		what := iv.Image.Ref
+		if iv.Image.Role == workspace.RolePause && iv.Image.Source == "" {
+			what += " (CRI-O's default: crio.conf sets no pause_image)"
+		}
+		switch {
+		case iv.Verdict.Status == impact.NotChecked:
+			unchecked = append(unchecked, iv.Image.Ref+" ("+iv.Verdict.Reason+")")
+		case iv.Verdict.Status != impact.Rejected:
+		case iv.Image.Role == workspace.RolePause:
+			out = append(out, model.Diagnostic{Severity: model.Error, Code: "pause-image-rejected", Pos: pos,
+				Message: fmt.Sprintf("the policy rejects the pause image %s: no new pod can start on this node (%s, under %s)", what, iv.Verdict.Reason, iv.Verdict.Scope),
+				Fix:     "allow it: imgtrust policy set " + repository(iv.Image.Ref) + " --signed-by KEY (or --accept)"})
+		default:
+			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "node-image-rejected", Pos: pos,
+				Message: fmt.Sprintf("the node uses %s (%s image), and its next pull would be rejected: %s (under %s)", iv.Image.Ref, iv.Image.Role, iv.Verdict.Reason, iv.Verdict.Scope),
+				Fix:     "allow its repository in the policy, or stop using the image"})
+		}
+	}
+	if len(unchecked) > 0 {
+		out = append(out, model.Diagnostic{Severity: model.Info, Code: "node-images-not-checked",
+			Message: fmt.Sprintf("%d node image(s) not checked: %s", len(unchecked), strings.Join(unchecked, "; "))})
+	}
+	return out
+}
+
+// repository is ref without its tag or digest, for a suggested scope.
+func repository(ref string) string {
+	if i := strings.IndexByte(ref, '@'); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		ref = ref[:i]
+	}
+	return ref
+}
+
+// stagedImpact compares the node's images under the policy on disk and
+// under the workspace's staged policy, with replaced (node path -> new
+// content) for key files a change is about to write. Only the images
+// whose rules the change touches are judged.
+func stagedImpact(ctx context.Context, paths policyio.Paths, det gpg.Detection, ws *workspace.Workspace, replaced map[string][]byte, offline bool) *impact.Report {
+	imgs, err := workspace.ReadNodeImages(paths)
+	c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: true,
+		Timeout: lintImageTimeout, SkipUnchanged: true})
+	disk := ws.Keys
+	if disk == nil {
+		disk = policyio.DiskKeyFiles(paths)
+	}
+	keys := disk
+	if len(replaced) > 0 {
+		keys = func(nodePath string) ([]byte, error) {
+			if d, ok := replaced[filepath.Clean(nodePath)]; ok {
+				return d, nil
+			}
+			return disk(nodePath)
+		}
+	}
+	rep := c.Compare(ctx, impact.Config{Policy: ws.PolicyFile().LoadedPolicy(), Keys: disk, Label: "saved"},
+		impact.Config{Policy: ws.Policy(), Keys: keys, Label: "staged"}, imgs)
+	if err != nil {
+		rep.ImagesError = err.Error()
+	}
+	return rep
+}
+
+// printImpact writes what a change does to the node's images: every
+// image whose verdict changes or may change, then a count of the rest.
+func printImpact(w io.Writer, rep *impact.Report) {
+	if rep.ImagesError != "" {
+		fmt.Fprintln(w, "impact: the node's image list is incomplete:", termsafe.String(rep.ImagesError))
+	}
+	unchanged := 0
+	var lines []string
+	for _, row := range rep.Rows {
+		name := termsafe.String(row.Image.Ref)
+		if row.Image.Role == workspace.RolePause {
+			name += " (pause image)"
+		}
+		switch row.Change {
+		case impact.Lockout:
+			lines = append(lines, fmt.Sprintf("  LOCKOUT  %s: would be rejected: %s (under %s)", name, termsafe.String(row.Candidate.Reason), termsafe.String(row.Candidate.Scope)))
+		case impact.Widening:
+			lines = append(lines, fmt.Sprintf("  WIDENS   %s: would become pullable: %s (under %s)", name, termsafe.String(row.Candidate.Reason), termsafe.String(row.Candidate.Scope)))
+		case impact.Unknown:
+			lines = append(lines, fmt.Sprintf("  UNKNOWN  %s: now %s, after the change %s: %s", name, row.Current.Status, row.Candidate.Status, termsafe.String(unknownReason(row))))
+		default:
+			unchanged++
+		}
+	}
+	if len(lines) == 0 {
+		fmt.Fprintf(w, "impact: none of the node's %d image(s) changes\n", unchanged)
+		return
+	}
+	fmt.Fprintln(w, "impact on the node's images:")
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+	if unchanged > 0 {
+		fmt.Fprintf(w, "  %d other image(s) unchanged\n", unchanged)
+	}
+}
+
+func unknownReason(row impact.Row) string {
+	if row.Candidate.Status == impact.NotChecked {
+		return row.Candidate.Reason
+	}
+	return row.Current.Reason
+}
+
+// lockoutRefused reports whether a change must be refused because it
+// makes the pause image unpullable without --allow-lockout, and says so.
+func lockoutRefused(w io.Writer, cmd string, rep *impact.Report, allow bool) bool {
+	row := rep.PauseLockout()
+	if row == nil {
+		return false
+	}
+	msg := fmt.Sprintf("the pause image %s would be rejected (%s, under %s): no new pod could start on this node",
+		termsafe.String(row.Image.Ref), termsafe.String(row.Candidate.Reason), termsafe.String(row.Candidate.Scope))
+	if allow {
+		fmt.Fprintf(w, "%s: --allow-lockout: %s\n", cmd, msg)
+		return false
+	}
+	fmt.Fprintf(w, "%s: refused, nothing was written: %s\nrepeat with --allow-lockout if this is intended\n", cmd, msg)
+	return true
+}
+
+// keysLockout is keys import's lockout check, before anything is written:
+// the --reference rule and the key file it writes, against the pause
+// image.
+func keysLockout(a *app, g *globalFlags, paths policyio.Paths, ws *workspace.Workspace, plan *gpg.ImportResult, o importFlags) bool {
+	det, _ := g.detectMechanism(paths)
+	replaced := map[string][]byte{}
+	if plan.Data != nil {
+		replaced[filepath.Clean(plan.NodePath)] = plan.Data
+	}
+	rep := stagedImpact(context.Background(), paths, det, ws, replaced, o.offline)
+	return lockoutRefused(a.stderr, "imgtrust keys import", rep, o.allowLockout)
+}
