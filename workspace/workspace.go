@@ -6,6 +6,7 @@
 package workspace
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -64,6 +65,10 @@ func (w *Workspace) render() *rendering {
 type edit struct {
 	summary string
 	before  *model.Policy
+	// raw is set for an edit that staged text the admin wrote (StageRaw):
+	// it is the only kind of edit that may replace a policy.json that
+	// cannot be parsed.
+	raw bool
 }
 
 // Open loads the node's policy. A missing policy.json is not an error:
@@ -188,6 +193,9 @@ type FileChange struct {
 func (w *Workspace) PolicyChange() (*FileChange, error) {
 	if w.staged == nil {
 		return nil, nil
+	}
+	if err := w.treeBlocked(); err != nil {
+		return nil, err
 	}
 	if len(w.history) == 0 && w.policyFile.Exists {
 		// Nothing was edited: a reformat alone is not a change to offer
@@ -324,7 +332,74 @@ func (w *Workspace) QuickFix(d model.Diagnostic) error {
 		return fmt.Errorf("the fix does not give a readable policy; nothing staged")
 	}
 	w.Edit("quick fix: "+d.Message, func(dst *model.Policy) { *dst = *p })
+	// The fix was made to the text, like an editor's: it may replace a
+	// file that could not be parsed.
+	w.history[len(w.history)-1].raw = true
 	return nil
 }
 
 func (w *Workspace) stagedLabel() string { return w.Paths.Policy + " (staged)" }
+
+// ErrUnparsable is returned when a save would write a policy built from
+// the tree over a policy.json that cannot be parsed: the tree is empty
+// then, and its save would delete every scope the file holds.
+var ErrUnparsable = errors.New("policy.json cannot be parsed: the policy tree is empty, and saving it would delete every scope in the file; repair the text in the raw editor (E) instead")
+
+// Unparsable reports whether policy.json exists but is not even JSON (a
+// syntax error, an empty file, a BOM-only file): no policy tree could be
+// read from it and no raw edit has replaced it yet. Tree edits must not
+// start then (see ErrUnparsable).
+func (w *Workspace) Unparsable() bool {
+	return w.policyFile.Exists && w.policyFile.Policy == nil && !w.hasRawEdit()
+}
+
+func (w *Workspace) hasRawEdit() bool {
+	for _, e := range w.history {
+		if e.raw {
+			return true
+		}
+	}
+	return false
+}
+
+// treeBlocked refuses a change built on the empty tree of an unparsable
+// file: only text staged with StageRaw may replace it.
+func (w *Workspace) treeBlocked() error {
+	if w.policyFile.Exists && w.policyFile.Policy == nil && !w.hasRawEdit() {
+		return ErrUnparsable
+	}
+	return nil
+}
+
+// PolicyText is the text an editor of policy.json starts from: the file
+// as on disk before any edit (with its comments and even when it cannot
+// be parsed), the staged policy as a save would write it after.
+func (w *Workspace) PolicyText() ([]byte, error) {
+	if len(w.history) == 0 || w.staged == nil {
+		return w.policyFile.Raw, nil
+	}
+	return w.render().data, nil
+}
+
+// StageRaw stages text the admin wrote for policy.json as an edit that
+// Undo reverts: the staged policy becomes the one the text gives. Text
+// that is not even JSON is refused (there is no policy to stage); text
+// with other errors is staged, and the save refuses it like any policy
+// the runtime would reject (SavePolicy re-parses what it writes).
+func (w *Workspace) StageRaw(summary string, text []byte) error {
+	p, diags := policyio.ParsePolicy(w.Paths.Policy+" (editor)", text)
+	if p == nil {
+		for _, d := range diags {
+			if d.Severity == model.Error {
+				return fmt.Errorf("the text cannot be staged: %s: %s", d.Pos, d.Message)
+			}
+		}
+		return fmt.Errorf("the text cannot be staged: it is not a policy")
+	}
+	if summary == "" {
+		summary = "policy.json edited as text"
+	}
+	w.Edit(summary, func(dst *model.Policy) { *dst = *p })
+	w.history[len(w.history)-1].raw = true
+	return nil
+}
