@@ -122,6 +122,9 @@ type RawPolicyBackend interface {
 	// Unparsable: policy.json exists but gives no tree; tree edits are
 	// refused until text replaces it.
 	Unparsable() bool
+	// TextOnly: Unparsable, or the staged text has errors the tree
+	// cannot hold; the tree is read-only then.
+	TextOnly() bool
 	// PolicyText is the text the editor starts from.
 	PolicyText() ([]byte, error)
 	// StageRaw stages the admin's text as one undoable edit.

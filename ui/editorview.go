@@ -247,13 +247,18 @@ func (e *rawEditor) render(m *Model, w, h int) string {
 // workspace.Unparsable): the Policy view then offers only the editor.
 func (m *Model) policyUnparsable() bool {
 	raw, ok := m.deps.Policy.(RawPolicyBackend)
-	return ok && raw.Unparsable()
+	return ok && raw.TextOnly()
 }
 
 func (v *policyView) renderUnparsable(m *Model, w, h int) string {
 	var b strings.Builder
-	b.WriteString(m.th.Fail.Render(m.th.G.Fail+" policy.json cannot be parsed") + "\n\n")
-	b.WriteString(wrap("The runtime refuses every pull until it is repaired. The tree is empty only because the file could not be read: it cannot be edited here, and nothing built from it can be saved over the file.", w-4) + "\n\n")
+	if raw, ok := m.deps.Policy.(RawPolicyBackend); ok && !raw.Unparsable() {
+		b.WriteString(m.th.Fail.Render(m.th.G.Fail+" the staged policy text has errors") + "\n\n")
+		b.WriteString(wrap("The tree would show only what it could read of that text, and a save of it would drop the rest: fix the text first.", w-4) + "\n\n")
+	} else {
+		b.WriteString(m.th.Fail.Render(m.th.G.Fail+" policy.json cannot be parsed") + "\n\n")
+		b.WriteString(wrap("The runtime refuses every pull until it is repaired. The tree is empty only because the file could not be read: it cannot be edited here, and nothing built from it can be saved over the file.", w-4) + "\n\n")
+	}
 	for _, d := range m.problems {
 		if d.Severity == model.Error && d.Target == nil && strings.HasPrefix(d.Pos.File, m.deps.Paths.Policy) {
 			b.WriteString(wrap(safe(fmt.Sprintf("%s:%d:%d: %s", m.deps.Paths.Node(m.deps.Paths.Policy), d.Pos.Line, d.Pos.Col, d.Message)), w-4) + "\n")
