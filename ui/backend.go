@@ -122,3 +122,21 @@ type Deps struct {
 	// Recent seeds the Verify view's history (↑/↓ recalls them).
 	Recent []string
 }
+
+// RawPolicyBackend is the text side of the policy session, for the raw
+// editor; *workspace.Workspace implements it. A backend without it has no
+// editor (the Policy view says so).
+type RawPolicyBackend interface {
+	// Unparsable: policy.json exists but gives no tree; tree edits are
+	// refused until text replaces it.
+	Unparsable() bool
+	// TextOnly: Unparsable, or the staged text has errors the tree
+	// cannot hold; the tree is read-only then.
+	TextOnly() bool
+	// PolicyText is the text the editor starts from.
+	PolicyText() ([]byte, error)
+	// StageRaw stages the admin's text as one undoable edit.
+	StageRaw(summary string, text []byte) error
+}
+
+var _ RawPolicyBackend = (*workspace.Workspace)(nil)

@@ -12,6 +12,7 @@ type keyMap struct {
 	Up, Down, PgUp, PgDown, Enter, Back, Left, Right key.Binding
 	Add, Edit, Delete, MoveUp, MoveDown, Fix         key.Binding
 	Import, Explain, Refresh                         key.Binding
+	RawEdit                                          key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -44,6 +45,7 @@ func newKeyMap() keyMap {
 		Import:    b([]string{"i"}, "i", "import"),
 		Explain:   b([]string{"x"}, "x", "explain"),
 		Refresh:   b([]string{"r"}, "r", "reload"),
+		RawEdit:   b([]string{"E"}, "E", "edit raw"),
 	}
 	for i := range numViews {
 		d := string(rune('1' + i))

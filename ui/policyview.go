@@ -106,6 +106,9 @@ func (v *policyView) selectedReqs(m *Model) model.Requirements {
 
 func (v *policyView) bindings(m *Model) []key.Binding {
 	km := m.km
+	if m.policyUnparsable() {
+		return []key.Binding{km.RawEdit}
+	}
 	if v.focusReqs {
 		add := km.Add
 		add.SetHelp("a", "add rule")
@@ -115,11 +118,20 @@ func (v *policyView) bindings(m *Model) []key.Binding {
 	add.SetHelp("a", "add scope")
 	right := km.Right
 	right.SetHelp("→/enter", "rules")
-	return []key.Binding{km.Up, km.Down, right, add, km.Edit, km.Delete, km.Undo}
+	return []key.Binding{km.Up, km.Down, right, add, km.Edit, km.Delete, km.Undo, km.RawEdit}
 }
 
 func (v *policyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	km := m.km
+	if key.Matches(k, km.RawEdit) {
+		return m.openRawEditor(m.firstTextError())
+	}
+	if m.policyUnparsable() {
+		// The tree is empty because the file could not be read, not
+		// because it holds nothing: an edit here would write over it.
+		m.setStatus(true, "policy.json cannot be parsed: the tree cannot be edited; E opens the editor")
+		return nil
+	}
 	row, ok := v.selected()
 	if !ok {
 		if key.Matches(k, km.Add) {
@@ -273,8 +285,8 @@ func setReqs(p *model.Policy, ref model.ScopeRef, rs model.Requirements) {
 }
 
 func (v *policyView) render(m *Model, w, h int) string {
-	if m.deps.Policy.Policy() == nil {
-		return "\n  policy.json could not be parsed; see the Problems view (6), or press w\n  to start a new policy with the guided setup."
+	if m.policyUnparsable() || m.deps.Policy.Policy() == nil {
+		return v.renderUnparsable(m, w, h)
 	}
 	leftW := 36
 	if w >= 120 {

@@ -38,7 +38,7 @@ func (v *problemsView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		v.cursor++
 	case key.Matches(k, m.km.Enter):
 		if v.cursor < len(m.problems) {
-			m.jumpTo(m.problems[v.cursor])
+			return m.jumpTo(m.problems[v.cursor])
 		}
 	case key.Matches(k, m.km.Fix):
 		if v.cursor < len(m.problems) {
@@ -50,19 +50,25 @@ func (v *problemsView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 }
 
 // jumpTo shows the policy node a diagnostic is about.
-func (m *Model) jumpTo(d model.Diagnostic) {
+func (m *Model) jumpTo(d model.Diagnostic) tea.Cmd {
+	if d.Target == nil && d.Pos.Line > 0 && strings.HasPrefix(d.Pos.File, m.deps.Paths.Policy) {
+		// A problem of the text (syntax, comment, duplicate key): show it
+		// in the editor, cursor on it.
+		return m.openRawEditor(d.Pos)
+	}
 	if d.Target == nil {
 		m.setStatus(false, "%s is not about a node of the policy tree", d.Pos)
-		return
+		return nil
 	}
 	if !m.pol.selectRef(d.Target.List) {
 		m.setStatus(true, "%s is not in the staged policy (the file could not be read into it)", d.Target.List)
-		return
+		return nil
 	}
 	m.view = vPolicy
 	m.pol.focusReqs = d.Target.Requirement >= 0
 	m.pol.req = max(0, d.Target.Requirement)
 	m.pol.clamp()
+	return nil
 }
 
 // quickFix asks the workspace to apply the loader's suggested replacement

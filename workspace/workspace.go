@@ -6,6 +6,7 @@
 package workspace
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -51,6 +52,12 @@ type rendering struct {
 func (w *Workspace) render() *rendering {
 	if w.rendered == nil {
 		r := &rendering{}
+		if t := w.lastText(); t != nil {
+			r.data = t
+			r.pol, r.diags = policyio.ParsePolicy(w.stagedLabel(), t)
+			w.rendered = r
+			return r
+		}
 		r.data, r.err = policyio.MarshalPolicy(w.staged)
 		if r.err == nil {
 			r.pol, r.diags = policyio.ParsePolicy(w.stagedLabel(), r.data)
@@ -63,6 +70,16 @@ func (w *Workspace) render() *rendering {
 type edit struct {
 	summary string
 	before  *model.Policy
+	// raw is set for an edit that staged text the admin wrote (StageRaw):
+	// it is the only kind of edit that may replace a policy.json that
+	// cannot be parsed.
+	raw bool
+	// text is what a raw edit staged (StageRaw, QuickFix): while it is the
+	// last edit it is the staged policy's text, so that what the model
+	// cannot hold (an invalid identity, bad base64, a duplicate key) is
+	// neither lost nor hidden. textErrs: the text had errors.
+	text     []byte
+	textErrs bool
 }
 
 // Open loads the node's policy. A missing policy.json is not an error:
@@ -196,6 +213,9 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 	if w.staged == nil {
 		return nil, nil
 	}
+	if err := w.treeBlocked(); err != nil {
+		return nil, err
+	}
 	if len(w.history) == 0 && w.policyFile.Exists {
 		// Nothing was edited: a reformat alone is not a change to offer
 		// (and opening a large policy need not render it).
@@ -205,7 +225,16 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	var err error
 	data := r.data
+	if w.lastText() != nil && !r.diags.HasErrors() {
+		// A save writes the policy the text gives, as policyio writes
+		// every policy: the diff shows that (text with errors is shown
+		// as typed; the save refuses it).
+		if data, err = policyio.MarshalPolicy(w.staged); err != nil {
+			return nil, err
+		}
+	}
 	old := w.policyFile.Raw
 	if w.policyFile.Exists && string(old) == string(data) {
 		return nil, nil
@@ -257,6 +286,13 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 	}
 	if summary == "" {
 		summary = w.summary()
+	}
+	if w.lastText() != nil {
+		// The model may have dropped what the text got wrong: the text
+		// itself must be valid.
+		if errs := w.StagedErrors(); len(errs) > 0 {
+			return &policyio.InvalidError{Diags: errs}
+		}
 	}
 	if _, err := policyio.SavePolicy(w.policyFile, w.staged, policyio.SaveOptions{
 		AuditLog: w.AuditLog, Summary: summary, AllowWeaken: allowWeaken,
@@ -314,11 +350,12 @@ func (w *Workspace) QuickFix(d model.Diagnostic) error {
 	switch {
 	case len(w.history) == 0 && d.Pos.File == w.policyFile.Path && w.policyFile.Exists:
 		src = w.policyFile.Raw
-	case d.Pos.File == w.stagedLabel() && w.staged != nil:
-		var err error
-		if src, err = policyio.MarshalPolicy(w.staged); err != nil {
-			return err
+	case len(w.history) > 0 && d.Pos.File == w.stagedLabel() && w.staged != nil:
+		r := w.render()
+		if r.err != nil {
+			return r.err
 		}
+		src = r.data
 	default:
 		return fmt.Errorf("%s is not in the policy text imgtrust holds; reload and try again", d.Pos)
 	}
@@ -326,12 +363,115 @@ func (w *Workspace) QuickFix(d model.Diagnostic) error {
 	if err != nil {
 		return err
 	}
-	p, _ := policyio.ParsePolicy(d.Pos.File, fixed)
-	if p == nil {
+	// The fix was made to the text, like an editor's, and the text stays
+	// staged: re-rendering the model would drop whatever else in it the
+	// model cannot hold.
+	if err := w.stageText("quick fix: "+d.Message, fixed); err != nil {
 		return fmt.Errorf("the fix does not give a readable policy; nothing staged")
 	}
-	w.Edit("quick fix: "+d.Message, func(dst *model.Policy) { *dst = *p })
 	return nil
 }
 
 func (w *Workspace) stagedLabel() string { return w.Paths.Policy + " (staged)" }
+
+// ErrUnparsable is returned when a save would write a policy built from
+// the tree over a policy.json that cannot be parsed: the tree is empty
+// then, and its save would delete every scope the file holds.
+var ErrUnparsable = errors.New("policy.json cannot be parsed: the policy tree is empty, and saving it would delete every scope in the file; repair the text in the raw editor (E) instead")
+
+// Unparsable reports whether policy.json exists but is not even JSON (a
+// syntax error, an empty file, a BOM-only file): no policy tree could be
+// read from it and no raw edit has replaced it yet. Tree edits must not
+// start then (see ErrUnparsable).
+func (w *Workspace) Unparsable() bool {
+	return w.policyFile.Exists && w.policyFile.Policy == nil && !w.hasRawEdit()
+}
+
+func (w *Workspace) hasRawEdit() bool {
+	for _, e := range w.history {
+		if e.raw {
+			return true
+		}
+	}
+	return false
+}
+
+// treeBlocked refuses a change built on the empty tree of an unparsable
+// file: only text staged with StageRaw may replace it.
+func (w *Workspace) treeBlocked() error {
+	if w.policyFile.Exists && w.policyFile.Policy == nil && !w.hasRawEdit() {
+		return ErrUnparsable
+	}
+	lossy := false // a text with errors is staged under the tree's edits
+	for _, e := range w.history {
+		switch {
+		case e.raw:
+			lossy = e.textErrs
+		case lossy:
+			return ErrTextHasErrors
+		}
+	}
+	return nil
+}
+
+// ErrTextHasErrors is returned when a tree edit follows staged text that
+// had errors: the tree holds only what it could read of that text, and a
+// save of it would silently drop the rest.
+var ErrTextHasErrors = errors.New("the staged policy text has errors the tree cannot hold: undo the tree edit (u) and fix the text in the editor (E) first")
+
+// lastText is the staged text when the last edit staged one.
+func (w *Workspace) lastText() []byte {
+	if n := len(w.history); n > 0 {
+		return w.history[n-1].text
+	}
+	return nil
+}
+
+// TextOnly reports whether the staged policy can only be edited as text:
+// the file cannot be parsed, or the staged text has errors the tree
+// cannot hold.
+func (w *Workspace) TextOnly() bool {
+	if w.Unparsable() {
+		return true
+	}
+	n := len(w.history)
+	return n > 0 && w.history[n-1].textErrs
+}
+
+// PolicyText is the text an editor of policy.json starts from: the file
+// as on disk before any edit (with its comments and even when it cannot
+// be parsed), the staged policy as a save would write it after.
+func (w *Workspace) PolicyText() ([]byte, error) {
+	if len(w.history) == 0 || w.staged == nil {
+		return w.policyFile.Raw, nil
+	}
+	return w.render().data, nil
+}
+
+// StageRaw stages text the admin wrote for policy.json as an edit that
+// Undo reverts: the staged policy becomes the one the text gives. Text
+// that is not even JSON is refused (there is no policy to stage); text
+// with other errors is staged, and the save refuses it like any policy
+// the runtime would reject (SavePolicy re-parses what it writes).
+func (w *Workspace) StageRaw(summary string, text []byte) error {
+	if summary == "" {
+		summary = "policy.json edited as text"
+	}
+	return w.stageText(summary, text)
+}
+
+func (w *Workspace) stageText(summary string, text []byte) error {
+	p, diags := policyio.ParsePolicy(w.Paths.Policy+" (editor)", text)
+	if p == nil {
+		for _, d := range diags {
+			if d.Severity == model.Error {
+				return fmt.Errorf("the text cannot be staged: %s: %s", d.Pos, d.Message)
+			}
+		}
+		return fmt.Errorf("the text cannot be staged: it is not a policy")
+	}
+	w.Edit(summary, func(dst *model.Policy) { *dst = *p })
+	e := &w.history[len(w.history)-1]
+	e.raw, e.text, e.textErrs = true, append([]byte(nil), text...), diags.HasErrors()
+	return nil
+}

@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+)
+
+const brokenPolicy = "{\"default\": [{\"type\": \"reject\"]]}\n"
+
+// TestProgramRawEditorRepair drives a real program over a policy.json that
+// cannot be parsed: the Policy view refuses tree edits and offers the
+// editor, the editor opens on the error, a typed fix makes the error
+// vanish from the live lint, and the save goes through the review.
+func TestProgramRawEditorRepair(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			d, _, _, _ := testDeps(t, brokenPolicy)
+			d.ASCII = true
+			tm := teatest.NewTestModel(t, New(d),
+				teatest.WithInitialTermSize(sz[0], sz[1]),
+				teatest.WithProgramOptions(
+					tea.WithColorProfile(colorprofile.ASCII),
+					tea.WithEnvironment([]string{"TERM=linux"})))
+			// wait consumes output until every string has been seen.
+			wait := func(ss ...string) {
+				t.Helper()
+				seen := make([]bool, len(ss))
+				teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+					all := true
+					for i, s := range ss {
+						seen[i] = seen[i] || bytes.Contains(b, []byte(s))
+						all = all && seen[i]
+					}
+					return all
+				}, teatest.WithDuration(3*time.Second))
+			}
+			tm.Type("2")
+			wait("policy.json cannot be parsed")
+			tm.Type("a")
+			wait("the tree cannot be edited")
+			tm.Type("E")
+			wait("line 1, col 31", "invalid character ']'")
+			tm.Send(tea.KeyPressMsg{Code: tea.KeyDelete})
+			tm.Type("}")
+			wait("no problems in the text")
+			tm.Send(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
+			wait("Review")
+			tm.Type("y")
+			wait("(backup kept)")
+			tm.Type("q")
+			final := tm.FinalModel(t, teatest.WithFinalTimeout(3*time.Second)).(*Model)
+			b, err := os.ReadFile(d.Paths.Policy)
+			if err != nil || !strings.Contains(string(b), `"reject"`) || strings.Contains(string(b), "]]") {
+				t.Fatalf("repaired policy not written (%v):\n%s", err, b)
+			}
+			if final.dirty() || final.policyUnparsable() {
+				t.Fatal("still dirty or unparsable after the save")
+			}
+		})
+	}
+}
+
+// The tree over an unparsable file cannot be edited or saved, through any
+// key of the Policy view.
+func TestUnparsablePolicyViewBlocksTreeEdits(t *testing.T) {
+	d, _, _, _ := testDeps(t, brokenPolicy)
+	m := sized(New(d), 80, 24)
+	send(t, m, "2", "a", "e", "d", "K", "enter", "ctrl+s")
+	if m.modal != nil {
+		t.Fatalf("a dialog opened over the unparsable policy: %T", m.modal)
+	}
+	if n := len(m.deps.Policy.Edits()); n != 0 {
+		t.Fatalf("%d edit(s) staged on the empty tree", n)
+	}
+	if got, _ := os.ReadFile(d.Paths.Policy); string(got) != brokenPolicy {
+		t.Fatalf("file changed:\n%s", got)
+	}
+	if s := screen(m); !strings.Contains(s, "cannot be parsed") || !strings.Contains(s, "E opens") {
+		t.Fatalf("the Policy view does not say why or offer the editor:\n%s", s)
+	}
+}

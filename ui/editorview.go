@@ -1,0 +1,287 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+)
+
+// lintDelay is how long typing must pause before the buffer is linted
+// again: parsing a large policy on every keystroke would lag the editor.
+const lintDelay = 250 * time.Millisecond
+
+// rawEditor edits policy.json as text, with the problems of the buffer
+// beneath it. It is a modal so that it receives every message (its lint
+// ticks and results); its save stages the text in the workspace and opens
+// the same save review as every other edit.
+type rawEditor struct {
+	label string // the file's node path, for the title and positions
+	file  string // the host path diagnostics name
+	ta    textarea.Model
+	orig  string
+
+	// seq counts buffer changes; a lint tick or result for an older seq is
+	// stale and dropped.
+	seq, lintedSeq int
+	diags          model.Diagnostics
+	sel            int
+	err            string
+	keys           editorKeys
+}
+
+type editorKeys struct {
+	Save, Close, NextProblem, PrevProblem, GoProblem key.Binding
+}
+
+func newEditorKeys() editorKeys {
+	return editorKeys{
+		Save:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "stage + review save")),
+		Close:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close (discard)")),
+		NextProblem: key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "next problem")),
+		PrevProblem: key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "prev problem")),
+		GoProblem:   key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "go to problem")),
+	}
+}
+
+type editorLintTickMsg struct{ seq int }
+
+type editorLintDoneMsg struct {
+	seq   int
+	diags model.Diagnostics
+}
+
+// openRawEditor opens policy.json's text; at is where to put the cursor
+// (line 0: the top).
+func (m *Model) openRawEditor(at model.Pos) tea.Cmd {
+	raw, ok := m.deps.Policy.(RawPolicyBackend)
+	if !ok {
+		m.setStatus(true, "this session has no text editor for policy.json")
+		return nil
+	}
+	text, err := raw.PolicyText()
+	if err != nil {
+		m.setStatus(true, "cannot open the editor: %v", err)
+		return nil
+	}
+	e := &rawEditor{label: m.deps.Paths.Node(m.deps.Paths.Policy), file: m.deps.Paths.Policy, keys: newEditorKeys()}
+	e.ta = textarea.New()
+	e.ta.ShowLineNumbers = true
+	e.ta.Prompt = ""
+	e.ta.CharLimit = 0
+	e.ta.MaxHeight = 0
+	e.ta.MaxWidth = 0
+	// The editor's own keys win over the textarea's emacs-style ones.
+	e.ta.KeyMap.LineNext.SetKeys("down")
+	e.ta.KeyMap.LinePrevious.SetKeys("up")
+	e.ta.KeyMap.SelectAll.SetEnabled(false)
+	e.orig = string(text)
+	e.ta.SetValue(e.orig)
+	e.ta.MoveToBegin()
+	e.moveTo(at)
+	m.modal = e
+	return tea.Batch(e.ta.Focus(), e.lint(m))
+}
+
+// moveTo puts the cursor at a diagnostic's line and column (1-based; the
+// column counts bytes, which is runes for the ASCII a policy mostly is).
+func (e *rawEditor) moveTo(p model.Pos) {
+	if p.Line <= 0 {
+		return
+	}
+	e.ta.MoveToBegin()
+	// CursorDown steps over soft-wrapped rows too: step until the logical
+	// line is reached, bounded by the buffer's size.
+	for i := 0; e.ta.Line() < p.Line-1 && i < e.ta.Length()+e.ta.LineCount(); i++ {
+		before := e.ta.Line()
+		e.ta.CursorDown()
+		if e.ta.Line() == before && e.ta.LineInfo().RowOffset+1 >= e.ta.LineInfo().Height {
+			break
+		}
+	}
+	e.ta.SetCursorColumn(max(0, p.Col-1))
+}
+
+// lint returns the command that lints the buffer as it is now: the parse
+// runs off the keystroke path, and the key-file checks (file I/O) never
+// run in Update.
+func (e *rawEditor) lint(m *Model) tea.Cmd {
+	seq, text, file, paths := e.seq, e.ta.Value(), e.file, m.deps.Paths
+	return func() tea.Msg {
+		p, diags := policyio.ParsePolicy(file, []byte(text))
+		if p != nil {
+			diags = append(diags, policyio.CheckKeyFiles(p, paths, nil)...)
+		}
+		return editorLintDoneMsg{seq: seq, diags: diags.Sorted()}
+	}
+}
+
+func (e *rawEditor) bindings() []key.Binding {
+	return []key.Binding{e.keys.Save, e.keys.NextProblem, e.keys.PrevProblem, e.keys.GoProblem, e.keys.Close}
+}
+
+func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
+	switch msg := msg.(type) {
+	case editorLintTickMsg:
+		if msg.seq != e.seq {
+			return false, nil // typing went on; a later tick lints
+		}
+		return false, e.lint(m)
+	case editorLintDoneMsg:
+		if msg.seq == e.seq {
+			e.diags, e.lintedSeq = msg.diags, msg.seq
+			e.sel = max(0, min(e.sel, len(e.diags)-1))
+		}
+		return false, nil
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, e.keys.Close):
+			if e.ta.Value() != e.orig {
+				m.setStatus(false, "editor closed: its text was discarded (nothing staged)")
+			}
+			return true, nil
+		case key.Matches(msg, e.keys.Save):
+			return e.save(m)
+		case key.Matches(msg, e.keys.NextProblem), key.Matches(msg, e.keys.PrevProblem):
+			if len(e.diags) == 0 {
+				return false, nil
+			}
+			d := 1
+			if key.Matches(msg, e.keys.PrevProblem) {
+				d = len(e.diags) - 1
+			}
+			e.sel = (e.sel + d) % len(e.diags)
+			e.moveTo(e.diags[e.sel].Pos)
+			return false, nil
+		case key.Matches(msg, e.keys.GoProblem):
+			if e.sel < len(e.diags) {
+				e.moveTo(e.diags[e.sel].Pos)
+			}
+			return false, nil
+		}
+	case tea.PasteMsg:
+	default:
+		var cmd tea.Cmd
+		e.ta, cmd = e.ta.Update(msg)
+		return false, cmd
+	}
+	before := e.ta.Value()
+	var cmd tea.Cmd
+	e.ta, cmd = e.ta.Update(msg)
+	if e.ta.Value() == before {
+		return false, cmd
+	}
+	e.err = ""
+	e.seq++
+	seq := e.seq
+	return false, tea.Batch(cmd, tea.Tick(lintDelay, func(time.Time) tea.Msg { return editorLintTickMsg{seq: seq} }))
+}
+
+// save stages the buffer and opens the save review; text that is not even
+// JSON stays in the editor with the reason.
+func (e *rawEditor) save(m *Model) (bool, tea.Cmd) {
+	raw := m.deps.Policy.(RawPolicyBackend) // openRawEditor checked
+	if e.ta.Value() == e.orig {
+		e.err = "nothing changed in the text"
+		return false, nil
+	}
+	if err := raw.StageRaw("policy.json edited as text", []byte(e.ta.Value())); err != nil {
+		e.err = err.Error()
+		return false, nil
+	}
+	m.refresh()
+	m.setStatus(false, "staged: policy.json edited as text (u undoes)")
+	m.openSave()
+	return true, nil
+}
+
+func (e *rawEditor) render(m *Model, w, h int) string {
+	listH := min(8, max(4, h/3))
+	edH := h - listH - 2
+	e.ta.SetWidth(w - 2)
+	e.ta.SetHeight(max(3, edH-2))
+	title := fmt.Sprintf(" Edit %s  line %d, col %d ", safe(e.label), e.ta.Line()+1, e.ta.LineInfo().ColumnOffset+1)
+	top := boxed(m.th.PaneFocused, title, e.ta.View(), w, edH)
+
+	var lines []string
+	state := ""
+	if e.lintedSeq != e.seq {
+		state = " (checking...)"
+	}
+	switch {
+	case e.err != "":
+		lines = append(lines, m.th.Fail.Render(ansi.Truncate(safe(e.err), w-4, m.th.G.Ellipsis)))
+	}
+	if len(e.diags) == 0 {
+		lines = append(lines, m.th.OK.Render(m.th.G.OK+" no problems in the text"+state))
+	}
+	n := listH - 2 - len(lines)
+	start := max(0, min(e.sel-n/2, len(e.diags)-n))
+	for i := start; i < len(e.diags) && len(lines) < listH-3; i++ {
+		d := e.diags[i]
+		where := fmt.Sprintf("%d:%d", d.Pos.Line, d.Pos.Col)
+		if d.Pos.Line == 0 {
+			where = "-"
+		}
+		text := fmt.Sprintf(" %-7s %s", where, safe(d.Message))
+		text = ansi.Truncate(text, w-14, m.th.G.Ellipsis)
+		if i == e.sel {
+			text = m.th.Selected.Render(text)
+		}
+		lines = append(lines, m.sevLabel(d.Severity)+text)
+	}
+	if e.sel < len(e.diags) && e.diags[e.sel].Fix != "" {
+		lines = append(lines, ansi.Truncate("  fix: "+safe(e.diags[e.sel].Fix), w-4, m.th.G.Ellipsis))
+	}
+	bottom := boxed(m.th.Pane, fmt.Sprintf(" Problems of the text (%d)%s ", len(e.diags), state), strings.Join(lines, "\n"), w, listH+2)
+	return top + "\n" + bottom
+}
+
+// policyUnparsable reports whether policy.json gives no tree (see
+// workspace.Unparsable): the Policy view then offers only the editor.
+func (m *Model) policyUnparsable() bool {
+	raw, ok := m.deps.Policy.(RawPolicyBackend)
+	return ok && raw.TextOnly()
+}
+
+func (v *policyView) renderUnparsable(m *Model, w, h int) string {
+	var b strings.Builder
+	if raw, ok := m.deps.Policy.(RawPolicyBackend); ok && !raw.Unparsable() {
+		b.WriteString(m.th.Fail.Render(m.th.G.Fail+" the staged policy text has errors") + "\n\n")
+		b.WriteString(wrap("The tree would show only what it could read of that text, and a save of it would drop the rest: fix the text first.", w-4) + "\n\n")
+	} else {
+		b.WriteString(m.th.Fail.Render(m.th.G.Fail+" policy.json cannot be parsed") + "\n\n")
+		b.WriteString(wrap("The runtime refuses every pull until it is repaired. The tree is empty only because the file could not be read: it cannot be edited here, and nothing built from it can be saved over the file.", w-4) + "\n\n")
+	}
+	for _, d := range m.problems {
+		if d.Severity == model.Error && d.Target == nil && strings.HasPrefix(d.Pos.File, m.deps.Paths.Policy) {
+			b.WriteString(wrap(safe(fmt.Sprintf("%s:%d:%d: %s", m.deps.Paths.Node(m.deps.Paths.Policy), d.Pos.Line, d.Pos.Col, d.Message)), w-4) + "\n")
+			if d.Fix != "" {
+				b.WriteString(wrap("fix: "+safe(d.Fix), w-4) + "\n")
+			}
+			break
+		}
+	}
+	b.WriteString("\n" + m.th.Key.Render("E") + " opens the file in the editor, cursor on the error; Problems (6) lists it.")
+	return boxed(m.th.PaneFocused, " Policy ", b.String(), w, h)
+}
+
+// firstTextError is where the editor opens from the Policy view: on the
+// first error of the file's text when it cannot be parsed, else the top.
+func (m *Model) firstTextError() model.Pos {
+	if !m.policyUnparsable() {
+		return model.Pos{}
+	}
+	for _, d := range m.problems {
+		if d.Severity == model.Error && d.Pos.Line > 0 && strings.HasPrefix(d.Pos.File, m.deps.Paths.Policy) {
+			return d.Pos
+		}
+	}
+	return model.Pos{}
+}
