@@ -40,6 +40,21 @@ type field struct {
 	pasted string
 }
 
+// pastedLines turns the CR line ends terminals send for pasted text into
+// LF. Binary data (a pasted binary key) is kept byte for byte: a 0x0d in a
+// key packet is not a line end.
+func pastedLines(s string) string {
+	if !utf8.ValidString(s) {
+		return s
+	}
+	for _, r := range s {
+		if (r < 0x20 && r != '\r' && r != '\n' && r != '\t') || r == 0x7f {
+			return s
+		}
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
 // isBlock tells a pasted block (several lines, armor, binary, or longer
 // than any path) from a pasted one-line value such as a path, which may
 // come with a line end.
@@ -207,8 +222,7 @@ func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 				f.err = fmt.Sprintf("the pasted text is larger than %d KiB: give a file path instead", maxPaste>>10)
 				return false, nil
 			}
-			// Terminals send pasted line ends as CR.
-			cur.pasted = strings.ReplaceAll(strings.ReplaceAll(msg.Content, "\r\n", "\n"), "\r", "\n")
+			cur.pasted = pastedLines(msg.Content)
 			cur.in.SetValue("")
 			cur.changed()
 			f.refreshPreview(m)
