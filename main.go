@@ -47,6 +47,7 @@ func commands() []command {
 		{"show", "print the effective policy in plain words", runShow},
 		{"keys", "list, show, import and remove OpenPGP public keys", runKeys},
 		{"lookaside", "list, explain and edit look-aside signature servers", runLookaside},
+		{"policy", "edit the default and the scopes of policy.json, with diff, widening and impact", runPolicy},
 		{"verify", "tell whether the node would accept an image, and why", runVerify},
 		{"demo", "open the TUI on a scratch node with a local registry", runDemo},
 		{"tui", "open the interactive trust manager (the default)", runTUI},
