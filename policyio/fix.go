@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/tailscale/hujson"
 )
 
 // ApplyReplacement applies a diagnostic's quick fix to the text it was
@@ -38,4 +39,18 @@ func ApplyReplacement(src []byte, d model.Diagnostic) ([]byte, error) {
 	out = append(out, src[:off]...)
 	out = append(out, q...)
 	return append(out, src[end+1:]...), nil
+}
+
+// StripComments is the fix with one right answer for every comment and
+// trailing comma of a policy: the runtime's encoding/json accepts neither.
+// Comments become spaces and newlines (hujson's Standardize), so every
+// other byte keeps its line and column; trailing commas go. Text that is
+// not hujson (a syntax error) is returned with the error.
+func StripComments(src []byte) ([]byte, error) {
+	v, err := hujson.Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("fix the syntax error first: %w", err)
+	}
+	v.Standardize()
+	return v.Pack(), nil
 }

@@ -87,3 +87,84 @@ func TestUnparsablePolicyViewBlocksTreeEdits(t *testing.T) {
 		t.Fatalf("the Policy view does not say why or offer the editor:\n%s", s)
 	}
 }
+
+// lintNow runs the editor's lint command and feeds its result back, as
+// the program would after the debounce.
+func lintNow(t *testing.T, m *Model, cmd tea.Cmd) {
+	t.Helper()
+	e, ok := m.modal.(*rawEditor)
+	if !ok {
+		t.Fatalf("the editor is not open: %T", m.modal)
+	}
+	if cmd == nil {
+		cmd = e.lint(m)
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			if c != nil {
+				if r, ok := c().(editorLintDoneMsg); ok {
+					msg = r
+				}
+			}
+		}
+	}
+	m.Update(msg)
+}
+
+func editorCodes(m *Model) map[string]int {
+	out := map[string]int{}
+	for _, d := range m.modal.(*rawEditor).diags {
+		out[d.Code]++
+	}
+	return out
+}
+
+// The kiOS guide's policy in the editor: the "]]" fixed by typing, every
+// comment and trailing comma dropped with one key, the duplicate "type"
+// by its quick fix; the rule's other keys stay.
+func TestEditorRepairsGuidePolicy(t *testing.T) {
+	guide, err := os.ReadFile("../testdata/kios-guide-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, _, _ := testDeps(t, string(guide))
+	m := sized(New(d), 80, 24)
+	m.modal = nil // the setup offer
+	send(t, m, "2")
+	_, cmd := m.Update(kp("E"))
+	lintNow(t, m, nil)
+	_ = cmd
+	if c := editorCodes(m); c["syntax"] != 1 {
+		t.Fatalf("want the syntax error, got %v", c)
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyDelete})
+	m.Update(kp("}"))
+	lintNow(t, m, nil)
+	c := editorCodes(m)
+	if c["syntax"] != 0 || c["comment"] == 0 {
+		t.Fatalf("after the typed fix: %v", c)
+	}
+	_, cmd = m.Update(kp("ctrl+x"))
+	lintNow(t, m, cmd)
+	if c := editorCodes(m); c["comment"] != 0 || c["trailing-comma"] != 0 {
+		t.Fatalf("comments or trailing commas left: %v", c)
+	}
+	e := m.modal.(*rawEditor)
+	for i, dg := range e.diags {
+		if dg.Code == "duplicate-key" && dg.Replacement == "keyType" {
+			e.sel = i
+		}
+	}
+	_, cmd = m.Update(kp("ctrl+f"))
+	lintNow(t, m, cmd)
+	if c := editorCodes(m); c["duplicate-key"] != 0 {
+		t.Fatalf("duplicate key left: %v (%s)", c, e.err)
+	}
+	text := e.ta.Value()
+	for _, keep := range []string{`"keyType": "GPGKeys"`, `"signedIdentity"`, `"keyData"`, `"keyPaths"`} {
+		if !strings.Contains(text, keep) {
+			t.Errorf("the text lost %s", keep)
+		}
+	}
+}

@@ -37,7 +37,7 @@ type rawEditor struct {
 }
 
 type editorKeys struct {
-	Save, Close, NextProblem, PrevProblem, GoProblem key.Binding
+	Save, Close, NextProblem, PrevProblem, GoProblem, Fix, StripComments key.Binding
 }
 
 func newEditorKeys() editorKeys {
@@ -47,6 +47,9 @@ func newEditorKeys() editorKeys {
 		NextProblem: key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "next problem")),
 		PrevProblem: key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "prev problem")),
 		GoProblem:   key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "go to problem")),
+		Fix:         key.NewBinding(key.WithKeys("ctrl+f"), key.WithHelp("ctrl+f", "quick fix")),
+		StripComments: key.NewBinding(key.WithKeys("ctrl+x"),
+			key.WithHelp("ctrl+x", "drop comments, trailing commas")),
 	}
 }
 
@@ -81,6 +84,7 @@ func (m *Model) openRawEditor(at model.Pos) tea.Cmd {
 	e.ta.KeyMap.LineNext.SetKeys("down")
 	e.ta.KeyMap.LinePrevious.SetKeys("up")
 	e.ta.KeyMap.SelectAll.SetEnabled(false)
+	e.ta.KeyMap.CharacterForward.SetKeys("right")
 	e.orig = string(text)
 	e.ta.SetValue(e.orig)
 	e.ta.MoveToBegin()
@@ -99,10 +103,10 @@ func (e *rawEditor) moveTo(p model.Pos) {
 	// CursorDown steps over soft-wrapped rows too: step until the logical
 	// line is reached, bounded by the buffer's size.
 	for i := 0; e.ta.Line() < p.Line-1 && i < e.ta.Length()+e.ta.LineCount(); i++ {
-		before := e.ta.Line()
+		line, col := e.ta.Line(), e.ta.Column()
 		e.ta.CursorDown()
-		if e.ta.Line() == before && e.ta.LineInfo().RowOffset+1 >= e.ta.LineInfo().Height {
-			break
+		if e.ta.Line() == line && e.ta.Column() == col {
+			break // the last row of the buffer
 		}
 	}
 	e.ta.SetCursorColumn(max(0, p.Col-1))
@@ -123,7 +127,7 @@ func (e *rawEditor) lint(m *Model) tea.Cmd {
 }
 
 func (e *rawEditor) bindings() []key.Binding {
-	return []key.Binding{e.keys.Save, e.keys.NextProblem, e.keys.PrevProblem, e.keys.GoProblem, e.keys.Close}
+	return []key.Binding{e.keys.Save, e.keys.NextProblem, e.keys.Fix, e.keys.StripComments, e.keys.Close, e.keys.PrevProblem, e.keys.GoProblem}
 }
 
 func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
@@ -159,6 +163,8 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			e.sel = (e.sel + d) % len(e.diags)
 			e.moveTo(e.diags[e.sel].Pos)
 			return false, nil
+		case key.Matches(msg, e.keys.Fix), key.Matches(msg, e.keys.StripComments):
+			return false, e.fix(m, key.Matches(msg, e.keys.StripComments))
 		case key.Matches(msg, e.keys.GoProblem):
 			if e.sel < len(e.diags) {
 				e.moveTo(e.diags[e.sel].Pos)
@@ -237,7 +243,11 @@ func (e *rawEditor) render(m *Model, w, h int) string {
 		lines = append(lines, m.sevLabel(d.Severity)+text)
 	}
 	if e.sel < len(e.diags) && e.diags[e.sel].Fix != "" {
-		lines = append(lines, ansi.Truncate("  fix: "+safe(e.diags[e.sel].Fix), w-4, m.th.G.Ellipsis))
+		fix := "  fix: " + safe(e.diags[e.sel].Fix)
+		if r := e.diags[e.sel].Replacement; r != "" {
+			fix = "  ctrl+f writes " + safe(r) + ": " + safe(e.diags[e.sel].Fix)
+		}
+		lines = append(lines, ansi.Truncate(fix, w-4, m.th.G.Ellipsis))
 	}
 	bottom := boxed(m.th.Pane, fmt.Sprintf(" Problems of the text (%d)%s ", len(e.diags), state), strings.Join(lines, "\n"), w, listH+2)
 	return top + "\n" + bottom
@@ -284,4 +294,33 @@ func (m *Model) firstTextError() model.Pos {
 		}
 	}
 	return model.Pos{}
+}
+
+// fix rewrites the buffer in memory: the selected problem's quick fix
+// (policyio.ApplyReplacement: only the token it names), or every comment
+// and trailing comma (policyio.StripComments: lines and columns kept).
+// A fix found on an older buffer is refused: its position may have moved.
+func (e *rawEditor) fix(m *Model, strip bool) tea.Cmd {
+	var out []byte
+	var err error
+	switch {
+	case strip:
+		out, err = policyio.StripComments([]byte(e.ta.Value()))
+	case e.lintedSeq != e.seq:
+		err = fmt.Errorf("the text changed since it was checked; wait a moment")
+	case e.sel >= len(e.diags) || e.diags[e.sel].Replacement == "":
+		err = fmt.Errorf("no quick fix for this problem")
+	default:
+		out, err = policyio.ApplyReplacement([]byte(e.ta.Value()), e.diags[e.sel])
+	}
+	if err != nil {
+		e.err = err.Error()
+		return nil
+	}
+	line, col := e.ta.Line(), e.ta.Column()
+	e.ta.SetValue(string(out))
+	e.moveTo(model.Pos{Line: line + 1, Col: col + 1})
+	e.err = ""
+	e.seq++
+	return e.lint(m)
 }
