@@ -223,16 +223,23 @@ func (l loc) openRoot() (*os.Root, error) {
 // ReadFile reads a regular file of kind k: anything else, or more than
 // k.Max bytes, is an error at once, without waiting and without reading.
 func (f FS) ReadFile(host string, k Kind) ([]byte, error) {
+	return inRoot(f, host, func(r *os.Root, l loc) ([]byte, error) { return readIn(r, l.rel, l, k) })
+}
+
+// inRoot resolves host inside the node's root and runs fn with the root
+// opened and the location found; the root is closed when fn returns.
+func inRoot[T any](f FS, host string, fn func(*os.Root, loc) (T, error)) (T, error) {
+	var zero T
 	l, err := f.locate(host)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	r, err := l.openRoot()
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	defer r.Close()
-	return readIn(r, l.rel, l, k)
+	return fn(r, l)
 }
 
 // ReadFileIn reads name from an open directory root under the same rules
@@ -247,16 +254,7 @@ func ReadFileIn(dir *os.Root, name, host string, k Kind) ([]byte, error) {
 // as ReadFile, for readers that need only parts of it (the runtime's
 // build information). The caller closes it.
 func (f FS) Open(host string, k Kind) (*os.File, error) {
-	l, err := f.locate(host)
-	if err != nil {
-		return nil, err
-	}
-	r, err := l.openRoot()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return openIn(r, l.rel, l, k)
+	return inRoot(f, host, func(r *os.Root, l loc) (*os.File, error) { return openIn(r, l.rel, l, k) })
 }
 
 func readIn(r *os.Root, name string, l loc, k Kind) ([]byte, error) {
@@ -330,44 +328,30 @@ func describe(m fs.FileMode) string {
 
 // Stat describes the file host names, following links inside the root.
 func (f FS) Stat(host string) (fs.FileInfo, error) {
-	l, err := f.locate(host)
-	if err != nil {
-		return nil, err
-	}
-	r, err := l.openRoot()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	fi, err := r.Lstat(l.rel)
-	return fi, l.wrap("inspecting", l.host, err)
+	return inRoot(f, host, func(r *os.Root, l loc) (fs.FileInfo, error) {
+		fi, err := r.Lstat(l.rel)
+		return fi, l.wrap("inspecting", l.host, err)
+	})
 }
 
 // ReadDir lists the directory host names, resolved inside the root.
 func (f FS) ReadDir(host string) ([]fs.DirEntry, error) {
-	l, err := f.locate(host)
-	if err != nil {
-		return nil, err
-	}
-	r, err := l.openRoot()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	fi, err := r.Lstat(l.rel)
-	if err != nil {
-		return nil, l.wrap("reading", l.host, err)
-	}
-	if !fi.IsDir() {
-		return nil, &fs.PathError{Op: "reading directory", Path: l.host, Err: syscall.ENOTDIR}
-	}
-	d, err := r.Open(l.rel)
-	if err != nil {
-		return nil, l.wrap("reading", l.host, err)
-	}
-	defer d.Close()
-	ents, err := d.ReadDir(-1)
-	return ents, l.wrap("reading", l.host, err)
+	return inRoot(f, host, func(r *os.Root, l loc) ([]fs.DirEntry, error) {
+		fi, err := r.Lstat(l.rel)
+		if err != nil {
+			return nil, l.wrap("reading", l.host, err)
+		}
+		if !fi.IsDir() {
+			return nil, &fs.PathError{Op: "reading directory", Path: l.host, Err: syscall.ENOTDIR}
+		}
+		d, err := r.Open(l.rel)
+		if err != nil {
+			return nil, l.wrap("reading", l.host, err)
+		}
+		defer d.Close()
+		ents, err := d.ReadDir(-1)
+		return ents, l.wrap("reading", l.host, err)
+	})
 }
 
 // Glob lists the names in dir matching pattern (filepath.Match syntax),
@@ -394,23 +378,16 @@ func (f FS) Glob(dir, pattern string) ([]string, error) {
 // mkdir is set. Every operation through the returned Root stays in that
 // directory. The caller closes it.
 func (f FS) OpenDir(host string, mkdir bool) (*os.Root, error) {
-	l, err := f.locate(host)
-	if err != nil {
-		return nil, err
-	}
-	r, err := l.openRoot()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	if mkdir && l.rel != "." {
-		if err := r.MkdirAll(l.rel, 0o755); err != nil {
-			return nil, l.wrap("creating", l.host, err)
+	return inRoot(f, host, func(r *os.Root, l loc) (*os.Root, error) {
+		if mkdir && l.rel != "." {
+			if err := r.MkdirAll(l.rel, 0o755); err != nil {
+				return nil, l.wrap("creating", l.host, err)
+			}
 		}
-	}
-	d, err := r.OpenRoot(l.rel)
-	if err != nil {
-		return nil, l.wrap("opening", l.host, err)
-	}
-	return d, nil
+		d, err := r.OpenRoot(l.rel)
+		if err != nil {
+			return nil, l.wrap("opening", l.host, err)
+		}
+		return d, nil
+	})
 }
