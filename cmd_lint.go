@@ -25,10 +25,7 @@ func runLint(a *app, args []string) int {
 	var g globalFlags
 	fs := flag.NewFlagSet("imgtrust lint", flag.ContinueOnError)
 	g.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "usage: imgtrust lint [--json] [global flags]\n\nChecks policy.json and the key files it references as containers/image would.\nExit 0: no errors; 1: errors found; 2: cannot run.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: imgtrust lint [--json] [global flags]\n\nChecks policy.json and the key files it references as containers/image would.\nExit 0: no errors; 1: errors found; 2: cannot run.")
 	_, paths, code, ok := a.parseCommand("lint", fs, &g, args, 0)
 	if !ok {
 		return code
