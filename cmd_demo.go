@@ -24,17 +24,17 @@ import (
 // with an in-process registry and look-aside server on loopback, then
 // opens the TUI on it; with --serve it only runs the servers for scripts.
 func runDemo(a *app, args []string) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs := flag.NewFlagSet("imgtrust demo", flag.ContinueOnError)
 	var g globalFlags
 	g.register(fs)
 	keep := fs.String("keep", "", "create the scratch root in `DIR` (new or empty) and keep it afterwards")
 	serve := fs.Bool("serve", false, "only start the servers, print how to use them, and run until SIGINT/SIGTERM")
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "usage: imgtrust demo [--keep DIR] [--serve]")
-		fs.PrintDefaults()
+	setUsage(fs, "usage: imgtrust demo [--keep DIR] [--serve]\n\nOpens the TUI on a scratch node with a local registry and look-aside server.")
+	pos, err := a.parseFlags(fs, args)
+	if err == errHelp {
+		return exitOK
 	}
-	pos, ok := a.parseFlags(fs, args)
-	if !ok {
+	if err != nil {
 		return exitUsage
 	}
 	if len(pos) > 0 {

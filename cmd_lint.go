@@ -29,10 +29,7 @@ func runLint(a *app, args []string) int {
 	fs := flag.NewFlagSet("imgtrust lint", flag.ContinueOnError)
 	g.register(fs)
 	offline := fs.Bool("offline", false, "make no network request: node images whose rule needs signatures are reported as not checked")
-	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, "usage: imgtrust lint [--offline] [--json] [global flags]\n\nChecks policy.json and the key files it references as containers/image would,\nand the images the node depends on (the pause image, containers-storage):\nwhat the policy decides alone is decided without the network; only images\nwhose rule needs signatures are checked online (none with --offline).\nExit 0: no errors; 1: errors found (a rejected pause image is one); 2: cannot run.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: imgtrust lint [--offline] [--json] [global flags]\n\nChecks policy.json and the key files it references as containers/image would,\nand the images the node depends on (the pause image, containers-storage):\nwhat the policy decides alone is decided without the network; only images\nwhose rule needs signatures are checked online (none with --offline).\nExit 0: no errors; 1: errors found (a rejected pause image is one); 2: cannot run.")
 	_, paths, code, ok := a.parseCommand("lint", fs, &g, args, 0)
 	if !ok {
 		return code

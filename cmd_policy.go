@@ -255,6 +255,10 @@ type policyChangeReport struct {
 }
 
 func runPolicy(a *app, args []string) int {
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		fmt.Fprintln(a.stdout, policyUsage)
+		return exitOK
+	}
 	verb, rest, ok := splitVerb(args)
 	if !ok {
 		fmt.Fprintln(a.stderr, policyUsage)
@@ -273,12 +277,12 @@ func runPolicy(a *app, args []string) int {
 	if verb != "remove" {
 		rf.register(fs)
 	}
-	fs.Usage = func() { fmt.Fprintln(a.stderr, policyUsage) }
+	setUsage(fs, policyUsage)
 	name := "policy " + verb
 	switch verb {
 	case "default", "set", "remove":
 	default:
-		fmt.Fprintf(a.stderr, "imgtrust policy: unknown subcommand %q\n\n%s\n", verb, policyUsage)
+		fmt.Fprintf(a.stderr, "imgtrust policy: unknown subcommand %q%s\n\n%s\n", verb, didYouMean(verb, []string{"default", "set", "remove"}), policyUsage)
 		return exitUsage
 	}
 	pos, paths, code, ok := a.parseCommand(name, fs, &g, rest, 1)

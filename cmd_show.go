@@ -26,6 +26,7 @@ func runShow(a *app, args []string) int {
 	var g globalFlags
 	fs := flag.NewFlagSet("imgtrust show", flag.ContinueOnError)
 	g.register(fs)
+	setUsage(fs, "usage: imgtrust show [--json] [global flags]\n\nPrints the effective policy in plain words, one line per scope.\nExit 0: done; 1: the policy has errors (the runtime refuses it); 2: cannot run.")
 	_, paths, code, ok := a.parseCommand("show", fs, &g, args, 0)
 	if !ok {
 		return code

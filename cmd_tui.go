@@ -22,6 +22,7 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 	fs := flag.NewFlagSet("imgtrust tui", flag.ContinueOnError)
 	g.register(fs)
 	tlsVerify := fs.Bool("tls-verify", true, "verify registry TLS when checking images (false: allow plain http, as for the demo registry)")
+	setUsage(fs, "usage: imgtrust [tui] [--tls-verify=false] [global flags]\n\nOpens the interactive trust manager on the node (the default command).")
 	_, paths, code, ok := a.parseCommand("tui", fs, &g, args, 0)
 	if !ok {
 		return code

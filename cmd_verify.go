@@ -46,7 +46,7 @@ func runVerify(a *app, args []string) int {
 	fs.StringVar(&o.from, "from", "", "check every reference in `FILE` (one a line, - for stdin)")
 	fs.IntVar(&o.jobs, "jobs", 8, "how many images --from checks at once")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "limit for each network step")
-	fs.Usage = func() { fmt.Fprintln(a.stderr, verifyUsage) }
+	setUsage(fs, verifyUsage)
 	rest, paths, code, ok := a.parseCommand("verify", fs, &g, args, 1)
 	if !ok {
 		return code

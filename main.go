@@ -69,7 +69,7 @@ func (a *app) main(args []string) int {
 	var global []string
 	globalFS := globalFlagSet()
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if isHelpFlag(args[0]) {
 			a.usage(a.stdout)
 			return exitOK
 		}
@@ -92,14 +92,25 @@ func (a *app) main(args []string) int {
 		a.usage(a.stdout)
 		return exitOK
 	}
+	var names []string
 	for _, c := range commands() {
 		if c.name == name {
 			return c.run(a, append(global, args...))
 		}
+		names = append(names, c.name)
 	}
-	fmt.Fprintf(a.stderr, "imgtrust: unknown command %q\n\n", name)
+	fmt.Fprintf(a.stderr, "imgtrust: unknown command %q%s\n\n", name, didYouMean(name, append(names, "help")))
 	a.usage(a.stderr)
 	return exitUsage
+}
+
+// didYouMean is the hint after an unknown name: "; did you mean lint?", or
+// "" when no candidate is a plausible typo.
+func didYouMean(name string, candidates []string) string {
+	if s := policyio.Suggest(name, candidates); s != "" && s != name {
+		return fmt.Sprintf("; did you mean %s?", s)
+	}
+	return ""
 }
 
 func (a *app) usage(w io.Writer) {
@@ -183,23 +194,86 @@ func (g *globalFlags) paths() (policyio.Paths, error) {
 	return policyio.NewPaths(g.root, g.policy, g.registriesD, g.keysDir), nil
 }
 
+// setUsage makes fs's usage the command's text followed by every flag
+// with its description, written to wherever fs writes (stdout for --help,
+// stderr for a usage error).
+func setUsage(fs *flag.FlagSet, text string) {
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), strings.TrimRight(text, "\n"))
+		fmt.Fprintln(fs.Output(), "\nflags (the global ones included):")
+		fs.PrintDefaults()
+	}
+}
+
+// isHelpFlag reports whether arg asks for help.
+func isHelpFlag(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help"
+}
+
+// errHelp says that parseFlags printed the help: the command exits 0.
+var errHelp = flag.ErrHelp
+
+// checkFlags finds, before parsing, a help flag (help is printed to stdout
+// and errHelp returned) or an undefined flag (a did-you-mean error, since
+// the flag package's own message gives no hint). Values of flags that take
+// one are skipped; "--" ends the scan.
+func (a *app) checkFlags(fs *flag.FlagSet, args []string) error {
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			return nil
+		}
+		if !strings.HasPrefix(arg, "-") || arg == "-" {
+			continue
+		}
+		if isHelpFlag(arg) {
+			fs.SetOutput(a.stdout)
+			fs.Usage()
+			fs.SetOutput(a.stderr)
+			return errHelp
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if fs.Lookup(name) == nil {
+			var names []string
+			fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+			hint := ""
+			if s := policyio.Suggest(name, names); s != "" {
+				hint = fmt.Sprintf("; did you mean --%s?", s)
+			}
+			return fmt.Errorf("unknown flag %s%s (see --help)", arg, hint)
+		}
+		if takesValue(fs, arg) {
+			i++
+		}
+	}
+	return nil
+}
+
 // parseFlags parses args with fs, allowing flags after positional
 // arguments ("imgtrust verify IMAGE --json"); "--" ends flag parsing.
-func (a *app) parseFlags(fs *flag.FlagSet, args []string) ([]string, bool) {
+// On --help it prints the usage to stdout and returns errHelp; on a usage
+// error it has printed the message.
+func (a *app) parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(a.stderr)
+	if err := a.checkFlags(fs, args); err != nil {
+		if err != errHelp {
+			fmt.Fprintf(a.stderr, "%s: %s\n", fs.Name(), err)
+		}
+		return nil, err
+	}
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, false
+			return nil, err
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return positional, true
+			return positional, nil
 		}
 		// fs.Parse stopped at a positional argument (or "--"): keep it and
 		// parse what follows it.
 		if args[0] == "--" {
-			return append(positional, args[1:]...), true
+			return append(positional, args[1:]...), nil
 		}
 		positional = append(positional, args[0])
 		args = args[1:]
@@ -210,15 +284,18 @@ func (a *app) parseFlags(fs *flag.FlagSet, args []string) ([]string, bool) {
 // most maxArgs positional arguments, and resolves the node paths. When ok
 // is false the command exits with code; the message is already printed.
 func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args []string, maxArgs int) (rest []string, paths policyio.Paths, code int, ok bool) {
-	rest, parsed := a.parseFlags(fs, args)
-	if !parsed {
+	rest, err := a.parseFlags(fs, args)
+	if err == errHelp {
+		return nil, paths, exitOK, false
+	}
+	if err != nil {
 		return nil, paths, exitUsage, false
 	}
 	if len(rest) > maxArgs {
 		fmt.Fprintf(a.stderr, "imgtrust %s: unexpected argument %q\n", name, rest[maxArgs])
 		return nil, paths, exitUsage, false
 	}
-	paths, err := g.paths()
+	paths, err = g.paths()
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return nil, paths, exitUsage, false

@@ -71,7 +71,7 @@ func TestUsageAndExitCodes(t *testing.T) {
 	}{
 		{"help", []string{"--help"}, exitOK, "usage: imgtrust"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
-		{"unknown flag", []string{"lint", "--frob"}, exitUsage, "flag provided but not defined"},
+		{"unknown flag", []string{"lint", "--frob"}, exitUsage, "unknown flag --frob (see --help)"},
 		{"bad root", []string{"--root", "/nonexistent/root", "lint"}, exitUsage, "--root"},
 		{"extra argument", []string{"lint", "extra"}, exitUsage, "unexpected argument"},
 	}

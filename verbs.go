@@ -23,6 +23,12 @@ type verb struct {
 func (a *app) runVerbs(cmd, usage string, verbs []verb, args []string) int {
 	name, rest, ok := splitVerb(args)
 	if !ok {
+		for _, arg := range args {
+			if isHelpFlag(arg) {
+				fmt.Fprintln(a.stdout, usage)
+				return exitOK
+			}
+		}
 		fmt.Fprintln(a.stderr, usage)
 		return exitUsage
 	}
@@ -37,7 +43,7 @@ func (a *app) runVerbs(cmd, usage string, verbs []verb, args []string) int {
 		var g globalFlags
 		fs := flag.NewFlagSet("imgtrust "+cmd+" "+name, flag.ContinueOnError)
 		g.register(fs)
-		fs.Usage = func() { fmt.Fprintln(a.stderr, usage) }
+		setUsage(fs, usage)
 		run := v.setup(fs, &g)
 		pos, paths, code, ok := a.parseCommand(cmd+" "+name, fs, &g, rest, v.maxArgs)
 		if !ok {
@@ -49,7 +55,11 @@ func (a *app) runVerbs(cmd, usage string, verbs []verb, args []string) int {
 		}
 		return run(a, paths, pos)
 	}
-	fmt.Fprintf(a.stderr, "imgtrust %s: unknown subcommand %q\n\n%s\n", cmd, name, usage)
+	var names []string
+	for _, v := range verbs {
+		names = append(names, v.name)
+	}
+	fmt.Fprintf(a.stderr, "imgtrust %s: unknown subcommand %q%s\n\n%s\n", cmd, name, didYouMean(name, names), usage)
 	return exitUsage
 }
 

@@ -69,7 +69,7 @@ func TestVerbDispatch(t *testing.T) {
 		{[]string{"keys", "frob"}, exitUsage, `imgtrust keys: unknown subcommand "frob"`},
 		{[]string{"keys", "show"}, exitUsage, "usage: imgtrust keys"},
 		{[]string{"keys", "show", "a", "b"}, exitUsage, `unexpected argument "b"`},
-		{[]string{"keys", "list", "--name", "x"}, exitUsage, "flag provided but not defined: -name"},
+		{[]string{"keys", "list", "--name", "x"}, exitUsage, "unknown flag --name (see --help)"},
 		{[]string{"lookaside", "help"}, exitOK, "usage: imgtrust lookaside list"},
 		{[]string{"lookaside", "frob"}, exitUsage, `imgtrust lookaside: unknown subcommand "frob"`},
 		{[]string{"lookaside", "set", "example.com"}, exitUsage, "usage: imgtrust lookaside"},

@@ -43,3 +43,8 @@ func levenshtein(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// Suggest is suggest for callers outside the package (the CLI's
+// did-you-mean for commands and flags), so that one notion of "a plausible
+// typo" serves both.
+func Suggest(s string, candidates []string) string { return suggest(s, candidates) }
