@@ -21,6 +21,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/kios/imgtrust/gpg/gpgtest"
 	"github.com/kios/imgtrust/gpg/internal/rmd160"
 	"github.com/kios/imgtrust/model"
 )
@@ -55,20 +56,7 @@ func withSigningSubkey(t testing.TB, e *openpgp.Entity, algo packet.PublicKeyAlg
 }
 
 // pkt frames an OpenPGP packet in the new format.
-func pkt(tag byte, body []byte) []byte {
-	out := []byte{0xC0 | tag}
-	switch n := len(body); {
-	case n < 192:
-		out = append(out, byte(n))
-	case n < 8384:
-		n -= 192
-		out = append(out, byte(n>>8)+192, byte(n))
-	default:
-		out = append(out, 0xFF)
-		out = binary.BigEndian.AppendUint32(out, uint32(n))
-	}
-	return append(out, body...)
-}
+func pkt(tag byte, body []byte) []byte { return gpgtest.Packet(tag, body) }
 
 func subpacket(typ byte, body []byte) []byte {
 	return append([]byte{byte(len(body) + 1), typ}, body...)
@@ -119,16 +107,7 @@ func craftSigned(t testing.TB, e *openpgp.Entity, payload []byte, created time.T
 	body = append(body, unhashed...)
 	body = append(body, digest[:2]...)
 	body = append(body, mpi(sig)...)
-
-	onePass := append([]byte{3, 0x00, hashID, byte(packet.PubKeyAlgoRSA)}, keyID...)
-	onePass = append(onePass, 1)
-	literal := append([]byte{'b', 0}, binary.BigEndian.AppendUint32(nil, uint32(created.Unix()))...)
-	literal = append(literal, payload...)
-	var msg []byte
-	msg = append(msg, pkt(4, onePass)...)
-	msg = append(msg, pkt(11, literal)...)
-	msg = append(msg, pkt(2, body)...)
-	return msg
+	return onePassMessage(keyID, hashID, created, payload, body)
 }
 
 // craftSignedV3 is craftSigned with a version 3 signature packet, as
@@ -148,15 +127,7 @@ func craftSignedV3(t testing.TB, e *openpgp.Entity, payload []byte, created time
 	body = append(body, byte(packet.PubKeyAlgoRSA), hashID)
 	body = append(body, digest[:2]...)
 	body = append(body, mpi(sig)...)
-	onePass := append([]byte{3, 0x00, hashID, byte(packet.PubKeyAlgoRSA)}, keyID...)
-	onePass = append(onePass, 1)
-	literal := append([]byte{'b', 0}, binary.BigEndian.AppendUint32(nil, uint32(created.Unix()))...)
-	literal = append(literal, payload...)
-	var msg []byte
-	msg = append(msg, pkt(4, onePass)...)
-	msg = append(msg, pkt(11, literal)...)
-	msg = append(msg, pkt(2, body)...)
-	return msg
+	return onePassMessage(keyID, hashID, created, payload, body)
 }
 
 // rsaSign signs as gpg does: for RIPEMD-160 with OpenPGP's DigestInfo
@@ -467,4 +438,18 @@ func TestFutureKeyDiagnostics(t *testing.T) {
 			t.Errorf("%s: %v, want %s", mech, codes, code)
 		}
 	}
+}
+
+// onePassMessage is the signed message gpg --sign writes: a one-pass
+// signature packet, the literal data, then the signature packet sigBody.
+func onePassMessage(keyID []byte, hashID byte, created time.Time, payload, sigBody []byte) []byte {
+	onePass := append([]byte{3, 0x00, hashID, byte(packet.PubKeyAlgoRSA)}, keyID...)
+	onePass = append(onePass, 1)
+	literal := append([]byte{'b', 0}, binary.BigEndian.AppendUint32(nil, uint32(created.Unix()))...)
+	literal = append(literal, payload...)
+	var msg []byte
+	msg = append(msg, pkt(4, onePass)...)
+	msg = append(msg, pkt(11, literal)...)
+	msg = append(msg, pkt(2, sigBody)...)
+	return msg
 }

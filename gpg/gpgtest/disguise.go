@@ -73,7 +73,7 @@ func SecretSubkeysOnly(t testing.TB, e *openpgp.Entity) []byte {
 	body := packetBody(t, pub.Bytes())
 	body = append(body, 0xff, 0x07, 101, 0x02, 'G', 'N', 'U', 0x01)
 	var b bytes.Buffer
-	b.Write(newPacket(5, body))
+	b.Write(Packet(5, body))
 	for _, id := range e.Identities {
 		if err := id.UserId.Serialize(&b); err != nil {
 			t.Fatal(err)
@@ -218,7 +218,7 @@ func Compressed(t testing.TB, data []byte) []byte {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return newPacket(8, append([]byte{2}, z.Bytes()...))
+	return Packet(8, append([]byte{2}, z.Bytes()...))
 }
 
 func packetBody(t testing.TB, pkt []byte) []byte {
@@ -236,7 +236,9 @@ func packetBody(t testing.TB, pkt []byte) []byte {
 	return nil
 }
 
-func newPacket(tag byte, body []byte) []byte {
+// Packet frames body as an OpenPGP packet of tag in the new format, for
+// tests that craft packets the libraries will not make.
+func Packet(tag byte, body []byte) []byte {
 	out := []byte{0xc0 | tag}
 	switch n := len(body); {
 	case n < 192:
