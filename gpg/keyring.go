@@ -270,12 +270,15 @@ func GroupFingerprint(fpr string) string {
 	return b.String()
 }
 
-// ShortFingerprint abbreviates a fingerprint as "3A5C…E1F0".
+// ShortFingerprint abbreviates a fingerprint to its long key ID, e.g.
+// "43DD1699E6EA0BAB".
 func ShortFingerprint(fpr string) string {
-	if len(fpr) <= 8 {
+	// The 16-digit long key ID, not 4+4 digits: a made-up key matching 8
+	// hex digits takes seconds to find. Plain ASCII for every console.
+	if len(fpr) <= 16 {
 		return fpr
 	}
-	return fpr[:4] + "…" + fpr[len(fpr)-4:]
+	return fpr[len(fpr)-16:]
 }
 
 // Label names the keyring for people: the first key's short fingerprint
