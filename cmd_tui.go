@@ -59,7 +59,8 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 			imgs, _ := workspace.NodeImages(paths)
 			return imgs
 		},
-		ASCII: g.ascii || a.getenv("TERM") == "linux",
+		ASCII:    g.ascii || a.getenv("TERM") == "linux",
+		KeyFiles: tuiKeyFiles{paths: paths, mech: det.Mechanism},
 	}
 	for _, x := range extras {
 		x(&deps)

@@ -42,3 +42,10 @@ func CheckRequirement(r *model.Requirement) model.Diagnostics {
 	}
 	return out
 }
+
+// InspectPEM applies to data about to be embedded (keyData, caData,
+// rekorPublicKeyData) the check CheckKeyFiles applies to the files a
+// sigstoreSigned rule names.
+func InspectPEM(label string, data []byte) model.Diagnostics {
+	return inspectPEM(label, model.Pos{}, data)
+}
