@@ -90,7 +90,11 @@ func (k tuiKeyFiles) describeGPG(data []byte) ([]string, error) {
 		if len(key.UserIDs) > 0 {
 			uid = key.UserIDs[0]
 		}
-		lines = append(lines, key.Fingerprint, "  "+key.Algorithm+" "+uid)
+		alg := key.Algorithm
+		if key.Bits > 0 {
+			alg = fmt.Sprintf("%s %d", alg, key.Bits)
+		}
+		lines = append(lines, key.Fingerprint, "  "+alg+" "+uid)
 	}
 	return lines, nil
 }

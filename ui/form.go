@@ -190,7 +190,7 @@ func newFormKeyMap() *formKeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, h))
 	}
 	km := &formKeyMap{
-		Next:     b([]string{"tab", "down"}, "tab", "next field"),
+		Next:     b([]string{"tab", "down"}, "tab", "next"),
 		Prev:     b([]string{"shift+tab", "up"}, "shift+tab", "prev"),
 		Apply:    b([]string{"enter"}, "enter", "next/apply"),
 		Save:     b([]string{"ctrl+s"}, "ctrl+s", "apply"),

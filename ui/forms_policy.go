@@ -40,8 +40,8 @@ type ruleState struct {
 	embeds map[string]*embed // by the key of the field naming the file
 	// diags is policyio.CheckRequirement of the rule as the form stands.
 	diags model.Diagnostics
-	// owners maps a diagnostic's key (diagKey) to the fields that can show
-	// it; the first visible one does.
+	// owners maps a diagnostic's key (diagKey, or "code:" and its code) to
+	// the fields that can show it; the first visible one does.
 	owners map[string][]string
 	// keyPathBoxes are the key files of signedBy's keyPaths boxes, by
 	// box index.
@@ -79,7 +79,7 @@ func diagKey(d model.Diagnostic) string {
 // owner of its key (or of the key without its sub-key), else the type.
 func (st *ruleState) shownBy(f *form, d model.Diagnostic) string {
 	k := diagKey(d)
-	for _, cand := range []string{k, strings.SplitN(k, ".", 2)[0]} {
+	for _, cand := range []string{"code:" + d.Code, k, strings.SplitN(k, ".", 2)[0]} {
 		for _, key := range st.owners[cand] {
 			if fd := f.get(key); fd != nil && f.visible(fd) {
 				return key
@@ -210,6 +210,10 @@ func buildRequirement(f *form, st *ruleState) *model.Requirement {
 	var r *model.Requirement
 	if orig := st.orig; orig != nil && orig.Type == t {
 		r = orig.Clone()
+		// The positions are the old file's; the writer also reads them as
+		// "this key was there" (an empty keyPath is kept), which must not
+		// bring back a key the form replaced.
+		r.FieldPos = nil
 	} else {
 		r = &model.Requirement{Type: t}
 	}

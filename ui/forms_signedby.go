@@ -84,13 +84,18 @@ func (m *Model) keyChoice(orig *model.Requirement, several bool) *field {
 	}
 	keyc := choiceField("key", "Key", opts, labels)
 	keyc.explain = func(f *form) string {
+		var note string
 		switch {
 		case m.deps.Keys == nil:
-			return "key inventory not available in this build: keys used by the policy, or a path"
+			note = "key inventory not available in this build: keys used by the policy, or a path"
 		case len(m.keys.items) == 0:
-			return "no keys in the inventory: import one in the Keys view (3)"
+			note = "no keys in the inventory: import one in the Keys view (3)"
 		}
-		return ""
+		// The label may be cut: say what is written, whole.
+		if v := f.val("key"); v != "" && !strings.HasPrefix(v, "\x00") {
+			return strings.TrimSpace("written as keyPath " + v + "\n" + note)
+		}
+		return note
 	}
 	return keyc
 }

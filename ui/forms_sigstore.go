@@ -88,9 +88,9 @@ func (m *Model) sigstoreFields(st *ruleState) []*field {
 	}
 
 	opts := []string{rootKeyPath, rootKeyPaths, rootKeyData, rootFulcio, rootPKI}
-	labels := []string{"a public key file (keyPath)", "several public key files, any one may sign (keyPaths)",
-		"a public key embedded in policy.json (keyData)", "Fulcio certificates: OIDC issuer and subject (fulcio)",
-		"an X.509 CA: roots and a subject (pki)"}
+	labels := []string{"a public key file (keyPath)", "several key files, any one may sign (keyPaths)",
+		"a public key embedded in policy.json (keyData)", "Fulcio certificates (fulcio)",
+		"certificates from your own CA (pki)"}
 	var keepRoots bool
 	if orig != nil {
 		if roots := sigstoreRootsOf(orig); len(roots) > 1 || orig.KeyDatas != nil {
@@ -105,9 +105,9 @@ func (m *Model) sigstoreFields(st *ruleState) []*field {
 	root.explain = func(f *form) string {
 		switch f.val("ssRoot") {
 		case rootFulcio:
-			return "signatures carry a Fulcio certificate; the rule names who got it"
+			return "signatures carry a Fulcio certificate: the rule names its CA, the OIDC issuer and the signer's email"
 		case rootPKI:
-			return "signatures carry a certificate issued by your own CA"
+			return "signatures carry an X.509 certificate from your CA roots: the rule names the subject"
 		case keyKeep:
 			return "the rule's trust roots stay as they are"
 		}
@@ -196,6 +196,7 @@ func (m *Model) sigstoreFields(st *ruleState) []*field {
 	st.own("rkPath", "rekorPublicKeyPath")
 	st.own("rkPaths", "rekorPublicKeyPaths")
 	st.own("rkData", "rekorPublicKeyData")
+	st.own("rkSrc", "code:sigstore-fulcio-rekor", "code:sigstore-rekor-sources", "code:sigstore-pki-rekor")
 	st.own("rkSrc", "rekorPublicKeyPath", "rekorPublicKeyPaths", "rekorPublicKeyData", "rekorPublicKeyDatas")
 
 	if orig != nil {
