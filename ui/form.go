@@ -522,7 +522,10 @@ func (f *form) render(m *Model, w, h int) string {
 				if i == 2 {
 					break
 				}
-				tail = append(tail, ansi.Truncate("  "+d.Severity.String()+": "+safe(d.Message), innerW, m.th.G.Ellipsis))
+				// Wrapped, not cut: it may be the only place the problem shows.
+				for _, l := range strings.Split(wrap(d.Severity.String()+": "+safe(d.Message), innerW-2), "\n") {
+					tail = append(tail, "  "+l)
+				}
 			}
 		}
 	}

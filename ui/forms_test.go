@@ -1,0 +1,272 @@
+package ui
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
+)
+
+// A cosign-style public key and a CA certificate (made once with openssl;
+// public material only) for the sigstore forms.
+const (
+	testCosignPub = `-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEyATKxsk4eRAUP2FSpmCpmHvZpJFU
+sZ+EpK0s2/tZ/EBYyl074sOSPTn/ySHQcUwGbE3qVFPQ63XM+zrnUP4wtg==
+-----END PUBLIC KEY-----
+`
+	testCACert = `-----BEGIN CERTIFICATE-----
+MIIBjjCCATOgAwIBAgIUMQd/OFBqzsAU1OhbS43/QD+EFT0wCgYIKoZIzj0EAwIw
+GzEZMBcGA1UEAwwQaW1ndHJ1c3QgdGVzdCBDQTAgFw0yNjEyMDEyMjQ4MDZaGA8y
+MTI2MTEwNzIyNDgwNlowGzEZMBcGA1UEAwwQaW1ndHJ1c3QgdGVzdCBDQTBZMBMG
+ByqGSM49AgEGCCqGSM49AwEHA0IABMgEysbJOHkQFD9hUqZgqZh72aSRVLGfhKSt
+LNv7WfxAWMpdO+LDkj05/8kh0HFMBmxN6lRT0Ot1zPs651D+MLajUzBRMB0GA1Ud
+DgQWBBSVXooMfs6P9btbs2B4hEJjc1vt0TAfBgNVHSMEGDAWgBSVXooMfs6P9btb
+s2B4hEJjc1vt0TAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0kAMEYCIQDV
+gTfCMcHK81FOWDqy9KYOfs9hnkWf5LAG/R1I3j26cgIhAIPMjzoKp8Nw2YXaiChy
+tlt4DAQQKZ3ziAhKaOsha8TM
+-----END CERTIFICATE-----
+`
+)
+
+// fakeKeyFiles reads embedded files from the test root and names them by
+// digest; the real reader (gpg, PEM) is tested in the main package.
+type fakeKeyFiles struct{ paths policyio.Paths }
+
+func (k fakeKeyFiles) ReadKeyFile(p string, kind KeyFileKind) (KeyFile, error) {
+	data, err := os.ReadFile(k.paths.Host(p))
+	if err != nil {
+		return KeyFile{}, err
+	}
+	lines, _ := k.DescribeKeyData(data, kind)
+	return KeyFile{Data: data, Lines: lines}, nil
+}
+
+func (fakeKeyFiles) DescribeKeyData(data []byte, kind KeyFileKind) ([]string, error) {
+	s := sha256.Sum256(data)
+	return []string{fmt.Sprintf("FAKEFPR%x kind %d", s[:8], kind)}, nil
+}
+
+func formDeps(t *testing.T, policy string) Deps {
+	d, _, _, _ := testDeps(t, policy)
+	d.KeyFiles = fakeKeyFiles{d.Paths}
+	for name, content := range map[string]string{
+		"etc/gpg/second.gpg": "key2", "etc/containers/cosign.pub": testCosignPub, "etc/containers/cosign2.pub": testCosignPub,
+		"etc/containers/rekor.pub": testCosignPub, "etc/containers/fulcio.pem": testCACert,
+		"etc/containers/ca.pem": testCACert, "etc/containers/inter.pem": testCACert,
+	} {
+		p := filepath.Join(d.Paths.Root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d
+}
+
+const formScope = "quay.io/formtest"
+
+// formCase builds one rule through the scope form: keys start on the
+// Rule field (after the scope is typed) and end by applying the form.
+type formCase struct {
+	name string
+	keys []string
+	want func(r *model.Requirement) string // "" when r is right
+}
+
+func is(ok bool, what string) string {
+	if ok {
+		return ""
+	}
+	return what
+}
+
+var formCases = []formCase{
+	{"signedBy-keyPath-inventory", nil, func(r *model.Requirement) string {
+		return is(r.Type == model.SignedBy && r.KeyPath == "/etc/gpg/release.gpg" && r.SignedIdentity.Type == model.MatchRepoDigestOrExact, "keyPath of the inventory key")
+	}},
+	{"signedBy-keyPath-typed-matchExact", []string{"tab", "right", "tab", "type:/etc/gpg/second.gpg", "tab", "right*2"}, func(r *model.Requirement) string {
+		return is(r.KeyPath == "/etc/gpg/second.gpg" && r.SignedIdentity.Type == model.MatchExact, "typed keyPath, matchExact")
+	}},
+	{"signedBy-keyPaths-exactRepository", []string{"tab", "right*2", "tab", "space", "tab", "type:/etc/gpg/second.gpg", "tab", "right*4", "tab", "type:quay.io/formtest/app"}, func(r *model.Requirement) string {
+		return is(r.KeyPath == "" && strings.Join(r.KeyPaths, ",") == "/etc/gpg/release.gpg,/etc/gpg/second.gpg" &&
+			r.SignedIdentity.Type == model.ExactRepository && r.SignedIdentity.DockerRepository == "quay.io/formtest/app", "keyPaths of a marked and a typed key")
+	}},
+	{"signedBy-keyData-exactReference", []string{"tab", "right*3", "tab", "wait:embeds 3 bytes of /etc/gpg/release.gpg", "tab", "right*3", "tab", "type:quay.io/formtest/app:1.0"}, func(r *model.Requirement) string {
+		return is(string(r.KeyData) == "key" && r.KeyPath == "" && r.SignedIdentity.DockerReference == "quay.io/formtest/app:1.0", "keyData of the inventory key file")
+	}},
+	{"sigstore-keyPath-matchRepository", []string{"right*2", "tab", "tab", "type:/etc/containers/cosign.pub", "tab", "tab", "right"}, func(r *model.Requirement) string {
+		return is(r.Type == model.SigstoreSigned && r.KeyPath == "/etc/containers/cosign.pub" && r.SignedIdentity.Type == model.MatchRepository, "sigstore keyPath")
+	}},
+	{"sigstore-keyPaths-rekorPath", []string{"right*2", "tab", "right", "tab", "type:/etc/containers/cosign.pub, /etc/containers/cosign2.pub", "tab", "right", "tab", "type:/etc/containers/rekor.pub"}, func(r *model.Requirement) string {
+		return is(len(r.KeyPaths) == 2 && r.RekorPublicKeyPath == "/etc/containers/rekor.pub", "sigstore keyPaths and rekorPublicKeyPath")
+	}},
+	{"sigstore-keyData-rekorData", []string{"right*2", "tab", "right*2", "tab", "type:/etc/containers/cosign.pub", "wait:embeds 178 bytes of /etc/containers/cosign.pub", "tab", "right*3", "tab", "type:/etc/containers/rekor.pub", "wait:embeds 178 bytes of /etc/containers/rekor.pub"}, func(r *model.Requirement) string {
+		return is(string(r.KeyData) == testCosignPub && string(r.RekorPublicKeyData) == testCosignPub, "sigstore keyData and rekorPublicKeyData")
+	}},
+	{"sigstore-fulcio-caPath-rekorPaths", []string{"right*2", "tab", "right*3", "tab", "tab", "type:/etc/containers/fulcio.pem", "tab", "type:https://oauth2.example.com", "tab", "type:dev@example.com", "tab", "right*2", "tab", "type:/etc/containers/rekor.pub"}, func(r *model.Requirement) string {
+		f := r.Fulcio
+		return is(f != nil && f.CAPath == "/etc/containers/fulcio.pem" && f.OIDCIssuer == "https://oauth2.example.com" && f.SubjectEmail == "dev@example.com" &&
+			strings.Join(r.RekorPublicKeyPaths, ",") == "/etc/containers/rekor.pub", "fulcio with caPath, rekorPublicKeyPaths")
+	}},
+	{"sigstore-fulcio-caData", []string{"right*2", "tab", "right*3", "tab", "right", "tab", "type:/etc/containers/fulcio.pem", "wait:embeds 599 bytes", "tab", "type:https://oauth2.example.com", "tab", "type:dev@example.com", "tab", "right", "tab", "type:/etc/containers/rekor.pub"}, func(r *model.Requirement) string {
+		return is(r.Fulcio != nil && string(r.Fulcio.CAData) == testCACert && r.Fulcio.CAPath == "", "fulcio with caData")
+	}},
+	{"sigstore-pki-paths", []string{"right*2", "tab", "right*4", "tab", "tab", "type:/etc/containers/ca.pem", "tab", "right", "tab", "type:/etc/containers/inter.pem", "tab", "type:dev@example.com", "tab", "type:build.example.com"}, func(r *model.Requirement) string {
+		p := r.PKI
+		return is(p != nil && p.CARootsPath == "/etc/containers/ca.pem" && p.CAIntermediatesPath == "/etc/containers/inter.pem" &&
+			p.SubjectEmail == "dev@example.com" && p.SubjectHostname == "build.example.com" && r.RekorPublicKeyPath == "", "pki with paths")
+	}},
+	{"sigstore-pki-data", []string{"right*2", "tab", "right*4", "tab", "right", "tab", "type:/etc/containers/ca.pem", "wait:embeds 599 bytes of /etc/containers/ca.pem", "tab", "right*2", "tab", "type:/etc/containers/inter.pem", "wait:embeds 599 bytes of /etc/containers/inter.pem", "tab", "tab", "type:build.example.com"}, func(r *model.Requirement) string {
+		p := r.PKI
+		return is(p != nil && string(p.CARootsData) == testCACert && string(p.CAIntermediatesData) == testCACert && p.SubjectHostname == "build.example.com", "pki with data")
+	}},
+	{"signedBaseLayer-remapIdentity", []string{"right", "tab", "right*5", "tab", "type:quay.io/formtest", "tab", "type:registry.example.com/team"}, func(r *model.Requirement) string {
+		id := r.BaseLayerIdentity
+		return is(r.Type == model.SignedBaseLayer && id != nil && id.Type == model.RemapIdentity && id.Prefix == "quay.io/formtest" && id.SignedPrefix == "registry.example.com/team", "baseLayerIdentity remapIdentity")
+	}},
+	{"reject", []string{"left"}, func(r *model.Requirement) string { return is(r.Type == model.Reject, "reject") }},
+	{"insecureAcceptAnything", []string{"left*2"}, func(r *model.Requirement) string {
+		return is(r.Type == model.InsecureAcceptAnything, "insecureAcceptAnything")
+	}},
+}
+
+// expand turns "right*3" into three "right".
+func expand(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if name, n, ok := strings.Cut(k, "*"); ok && !strings.Contains(k, ":") {
+			c, _ := strconv.Atoi(n)
+			for range c {
+				out = append(out, name)
+			}
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+func (tc formCase) send(t *testing.T, tm *teatest.TestModel) {
+	for _, k := range expand(tc.keys) {
+		if text, ok := strings.CutPrefix(k, "wait:"); ok {
+			// A file to embed is read by a Cmd: wait until the form says
+			// what it embeds.
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
+				teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+			continue
+		}
+		if text, ok := strings.CutPrefix(k, "type:"); ok {
+			tm.Type(text)
+			continue
+		}
+		tm.Send(kp(k))
+	}
+}
+
+// TestProgramBuildsEveryRuleForm builds a rule of every form through key
+// presses in a real program, saves it through the review, and checks the
+// file: policyio parses it without errors into the rule asked for, and it
+// is the one in testdata/forms (which policyio's skopeo test hands to the
+// runtime's parser).
+func TestProgramBuildsEveryRuleForm(t *testing.T) {
+	for _, tc := range formCases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := formDeps(t, testPolicy)
+			tm := teatest.NewTestModel(t, New(d), teatest.WithInitialTermSize(80, 24),
+				teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII),
+					tea.WithEnvironment([]string{"TERM=linux"})))
+			wait := func(what string, ok func(b []byte) bool) {
+				t.Helper()
+				teatest.WaitFor(t, tm.Output(), ok, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+			}
+			has := func(s string) func(b []byte) bool {
+				return func(b []byte) bool { return bytes.Contains(b, []byte(s)) }
+			}
+			wait("overview", has("Trust posture"))
+			tm.Type("2")
+			wait("policy", has("Scopes (2)"))
+			tm.Type("a")
+			wait("form", has("Add a scope"))
+			tm.Type(formScope)
+			tm.Send(kp("tab"))
+			tm.Send(kp("tab"))
+			tc.send(t, tm)
+			// The form applies once its checks and the files it embeds
+			// are ready; until then ctrl+s says what is missing.
+			tm.Send(kp("ctrl+s"))
+			wait("staged", has("staged: add scope"))
+			tm.Send(kp("ctrl+s"))
+			wait("review", has("Review and save"))
+			tm.Type("y")
+			typed := false
+			wait("confirm", func(b []byte) bool {
+				typed = bytes.Contains(b, []byte("type yes"))
+				return typed || bytes.Contains(b, []byte("(backup kept)"))
+			})
+			if typed {
+				tm.Type("yes")
+				tm.Send(kp("enter"))
+				wait("written", has("(backup kept)"))
+			}
+			tm.Type("q")
+			tm.FinalModel(t, teatest.WithFinalTimeout(3*time.Second))
+			data, err := os.ReadFile(d.Paths.Policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, diags := policyio.ParsePolicy("policy.json", data)
+			if diags.HasErrors() {
+				t.Fatalf("the written policy has errors:\n%v\n%s", diags, data)
+			}
+			s := p.Transport("docker").Scope(formScope)
+			if s == nil || len(s.Requirements) != 1 {
+				t.Fatalf("scope %s not written:\n%s", formScope, data)
+			}
+			if msg := tc.want(s.Requirements[0]); msg != "" {
+				t.Fatalf("want %s, got:\n%s", msg, data)
+			}
+			requireGoldenFile(t, filepath.Join("forms", tc.name+".json"), data)
+		})
+	}
+}
+
+// requireGoldenFile compares got with testdata/NAME (-update rewrites it).
+func requireGoldenFile(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join(testdataDir, name)
+	if flagUpdate() {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./ui -update to create it)", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Fatalf("%s differs:\nwant:\n%s\ngot:\n%s", path, want, got)
+	}
+}
+
+func flagUpdate() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
