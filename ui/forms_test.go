@@ -270,3 +270,37 @@ func flagUpdate() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
 }
+
+// TestEditLoadsEveryRuleFormBack opens each written rule in the edit
+// form and applies it unchanged: every field must have been loaded back,
+// so the staged policy renders to the very file (nothing to save).
+func TestEditLoadsEveryRuleFormBack(t *testing.T) {
+	for _, tc := range formCases {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(testdataDir, "forms", tc.name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := sized(New(formDeps(t, string(data))), 80, 24)
+			ref := model.ScopeRef{Transport: model.TransportDocker, Scope: formScope}
+			send(t, m, "2")
+			runCmd(m, m.openRequirementForm(ref, 0))
+			settle(m)
+			f, ok := m.modal.(*form)
+			if !ok {
+				t.Fatal("no form")
+			}
+			send(t, m, "ctrl+s")
+			if m.modal != nil {
+				t.Fatalf("the unchanged rule does not apply: %s\n%s", f.err, screen(m))
+			}
+			if m.dirty() {
+				ch, _ := m.deps.Policy.PolicyChange()
+				t.Fatalf("editing without a change changed the policy:\n%+v", ch)
+			}
+			if got := m.deps.Policy.Policy().Transport("docker").Scope(formScope).Requirements[0]; tc.want(got) != "" {
+				t.Fatalf("rule after the edit: %s", tc.want(got))
+			}
+		})
+	}
+}
