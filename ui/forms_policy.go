@@ -147,14 +147,16 @@ func (st *ruleState) embedPath(f *form, key string) string {
 	return f.val(key)
 }
 
-// embedded returns the data for embed field key, nil when none is ready.
+// embedded returns the data for embed field key. While none is ready it
+// is empty but present, so that the rule's checks speak of the file being
+// read (the field's own problem, which blocks) and not of a missing key.
 func (st *ruleState) embedded(key string) []byte {
 	if e := st.embeds[key]; e != nil {
 		if data, ok := e.value(); ok {
 			return data
 		}
 	}
-	return nil
+	return []byte{}
 }
 
 func (st *ruleState) takeFile(m *Model, f *form, msg tea.Msg) (bool, tea.Cmd) {

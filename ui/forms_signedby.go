@@ -201,10 +201,11 @@ func (m *Model) signedByFields(st *ruleState) []*field {
 	dpath := textField("keyDataPath", "Key file", "", "/root/release.asc")
 	dpath.show = func(f *form) bool { return choice(keyEmbed)(f) && f.val("keyDataFrom") == keyOther }
 
-	st.own("keyPath", "keyPath", "key")
+	// JSON key -> the fields that show its problems, first visible wins.
+	st.own("keyPath", "keyPath")
 	st.own("keyPathsMore", "keyPaths")
 	st.own("keyDataFrom", "keyData")
-	st.own("key", "keyPaths", "keyData", "keyType")
+	st.own("key", "keyPath", "keyPaths", "keyData", "keyType")
 
 	if orig != nil {
 		switch srcs := keySourcesOf(orig); {

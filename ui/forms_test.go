@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kios/imgtrust/model"
@@ -304,3 +306,172 @@ func TestEditLoadsEveryRuleFormBack(t *testing.T) {
 		})
 	}
 }
+
+// openScopeRuleForm opens "Add a scope" with the scope typed and the
+// focus on the Rule field, as the teatest flows start.
+func openScopeRuleForm(t *testing.T, w, h int, ascii bool) *Model {
+	t.Helper()
+	d := formDeps(t, testPolicy)
+	d.ASCII = ascii
+	m := sized(New(d), w, h)
+	send(t, m, "2", "a", "type:"+formScope, "tab", "tab")
+	if _, ok := m.modal.(*form); !ok {
+		t.Fatal("no form")
+	}
+	return m
+}
+
+// TestRuleFormsFitEveryScreen: every form, in every state its keys go
+// through, is drawn at exactly the terminal size, no line wider, the
+// footer kept, the focused field on screen, and nothing but ASCII on
+// TERM=linux.
+func TestRuleFormsFitEveryScreen(t *testing.T) {
+	for _, tc := range formCases {
+		for _, sz := range [][2]int{{80, 24}, {100, 30}, {120, 40}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", tc.name, sz[0], sz[1]), func(t *testing.T) {
+				m := openScopeRuleForm(t, sz[0], sz[1], true) // as on TERM=linux
+				for step, k := range append(expand(tc.keys), "tab") {
+					if strings.HasPrefix(k, "wait:") {
+						continue
+					}
+					// Without send's wait for the cursor's blink timer:
+					// nothing here needs it.
+					if text, ok := strings.CutPrefix(k, "type:"); ok {
+						for _, r := range text {
+							m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+						}
+					} else {
+						m.Update(kp(k))
+					}
+					settle(m)
+					s := m.View().Content
+					lines := strings.Split(s, "\n")
+					if len(lines) != sz[1] {
+						t.Fatalf("step %d (%s): %d lines", step, k, len(lines))
+					}
+					for i, l := range lines {
+						if w := ansiWidth(l); w > sz[0] {
+							t.Fatalf("step %d (%s): line %d is %d wide", step, k, i, w)
+						}
+					}
+					plain := screen(m)
+					if !strings.Contains(lines[len(lines)-1], "cancel") {
+						t.Fatalf("step %d (%s): footer %q", step, k, lines[len(lines)-1])
+					}
+					if !strings.Contains(plain, "> ") {
+						t.Fatalf("step %d (%s): the focused field is off screen:\n%s", step, k, plain)
+					}
+					for _, r := range plain {
+						if r > 0x7e {
+							t.Fatalf("step %d (%s): %q on an ASCII screen:\n%s", step, k, r, plain)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRuleFormPreviewRunsInACmd: a keystroke does not judge the policy
+// (which reads key files) in Update; the Cmd it returns does, and only
+// the latest run's result is kept.
+func TestRuleFormPreviewRunsInACmd(t *testing.T) {
+	m := openScopeRuleForm(t, 80, 24, false)
+	f := m.modal.(*form)
+	if f.previewing() {
+		t.Fatal("settled form still previewing")
+	}
+	send(t, m, "tab", "right") // Key: a typed path
+	m.Update(kp("tab"))
+	m.Update(tea.KeyPressMsg{Code: '/', Text: "/"})
+	stale := f.pending
+	m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	if !f.previewing() || f.pending == nil {
+		t.Fatal("the preview was computed in Update")
+	}
+	// The older run finishing late must not replace the newer result.
+	var old formPreviewMsg
+	switch msg := stale().(type) {
+	case formPreviewMsg:
+		old = msg
+	case tea.BatchMsg:
+		for _, c := range msg {
+			if c == nil {
+				continue
+			}
+			if msg, ok := c().(formPreviewMsg); ok {
+				old = msg
+			}
+		}
+	}
+	if old.form != f {
+		t.Fatal("the first keystroke's Cmd held no preview")
+	}
+	m.Update(old)
+	if !f.previewing() {
+		t.Fatal("a stale preview was taken as current")
+	}
+	settle(m)
+	if f.previewing() {
+		t.Fatal("the preview did not come back")
+	}
+}
+
+// TestRuleFormKeysServeMatchingAndHelp: the footer lists the keys of the
+// focused field from the form's key map, and those keys do what it says.
+func TestRuleFormKeysServeMatchingAndHelp(t *testing.T) {
+	m := openScopeRuleForm(t, 100, 30, false)
+	f := m.modal.(*form)
+	if !strings.Contains(screen(m), "choose") {
+		t.Fatalf("a choice field's footer lacks choose:\n%s", screen(m))
+	}
+	send(t, m, "tab", "right", "right") // Key: several key files
+	send(t, m, "tab")
+	box := f.focused()
+	if box.kind != fCheck || !strings.Contains(screen(m), "space mark") {
+		t.Fatalf("a check box's footer lacks space mark:\n%s", screen(m))
+	}
+	for _, b := range f.bindings() {
+		if b.Help().Key == "space" {
+			send(t, m, b.Keys()[0])
+		}
+	}
+	if !box.on {
+		t.Fatal("the key the footer names did not mark the box")
+	}
+	send(t, m, "x")
+	if box.on {
+		t.Fatal("x did not unmark the box")
+	}
+}
+
+// TestEmbedShowsWhatItEmbedsAndRefusesPrivateKeys: keyData shows the
+// fingerprints of the chosen file once read; a file the reader refuses
+// blocks the form with the reader's reason.
+func TestEmbedShowsWhatItEmbedsAndRefusesPrivateKeys(t *testing.T) {
+	m := openScopeRuleForm(t, 80, 24, false)
+	f := m.modal.(*form)
+	send(t, m, "tab", "right", "right", "right", "tab") // Key: embed; Embed key file: the inventory key
+	s := screen(m)
+	if !strings.Contains(s, "embeds 3 bytes of /etc/gpg/release.gpg") || !strings.Contains(s, "FAKEFPR") {
+		t.Fatalf("the form does not say what it embeds:\n%s", s)
+	}
+	m.deps.KeyFiles = refusingKeyFiles{}
+	send(t, m, "right", "tab", "type:/etc/gpg/secret.gpg")
+	if p := f.blocking(); !strings.Contains(p, "PRIVATE") {
+		t.Fatalf("blocking = %q, want the refusal", p)
+	}
+	send(t, m, "ctrl+s")
+	if m.modal == nil || m.dirty() {
+		t.Fatal("a refused file was embedded")
+	}
+}
+
+type refusingKeyFiles struct{}
+
+func (refusingKeyFiles) ReadKeyFile(string, KeyFileKind) (KeyFile, error) {
+	return KeyFile{}, errors.New("holds PRIVATE key material: refused, nothing is embedded")
+}
+func (refusingKeyFiles) DescribeKeyData([]byte, KeyFileKind) ([]string, error) { return nil, nil }
+
+func ansiWidth(s string) int { return lipgloss.Width(s) }
