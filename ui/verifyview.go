@@ -234,7 +234,11 @@ func (v *verifyView) renderResult(m *Model, w int) string {
 			g, st = m.th.G.Fail, m.th.Fail
 		}
 		ind := strings.Repeat("  ", s.Depth)
-		lines = append(lines, ansi.Truncate(ind+st.Render(g)+" "+safe(s.Text), w, m.th.G.Ellipsis))
+		mark := st.Render(g) + " "
+		if s.Detail {
+			mark = "  "
+		}
+		lines = append(lines, ansi.Truncate(ind+mark+safe(s.Text), w, m.th.G.Ellipsis))
 	}
 	if v.offset >= len(lines) {
 		v.offset = max(0, len(lines)-1)
