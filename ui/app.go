@@ -10,6 +10,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -151,7 +152,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// only the placeholder's first letter.
 		m.ver.input.SetWidth(max(10, msg.Width-10))
 		return m, nil
-	case verifyDoneMsg, spinTickMsg:
+	case verifyDoneMsg, wizardCheckMsg, spinner.TickMsg:
 		if m.wiz != nil {
 			if cmd, ok := m.wiz.async(m, msg); ok {
 				return m, cmd

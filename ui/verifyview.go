@@ -7,20 +7,20 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 )
 
+// verifyDoneMsg ends the verify view's run number run; a result for an
+// older run (cancelled, or superseded by a newer reference) is dropped.
 type verifyDoneMsg struct {
-	id    int
-	owner string // "view" or "wizard"
-	res   VerifyResult
-	err   error
+	run int
+	res VerifyResult
+	err error
 }
-
-type spinTickMsg struct{ id int }
 
 // verifyView runs one verification at a time in the background against
 // the staged policy.
@@ -29,9 +29,9 @@ type verifyView struct {
 	history []string
 	histPos int
 	running bool
-	id      int
+	run     int // counts runs started; results carry theirs
 	cancel  context.CancelFunc
-	frame   int
+	spin    spinner.Model
 	res     *VerifyResult
 	err     error
 	staged  bool // the policy used had unsaved edits
@@ -44,7 +44,7 @@ func newVerifyView() verifyView {
 	in.Placeholder = "registry.example.com/team/app:1.0"
 	in.CharLimit = 512
 	in.SetStyles(textinput.DefaultStyles(true))
-	return verifyView{input: in}
+	return verifyView{input: in, spin: spinner.New()}
 }
 
 func (v *verifyView) bindings(m *Model) []key.Binding {
@@ -130,34 +130,42 @@ func (v *verifyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 // start launches a verification of ref against a snapshot of the staged
 // policy; the snapshot keeps later edits from racing the check.
 func (v *verifyView) start(m *Model, ref string) tea.Cmd {
-	v.id++
+	v.run++
+	run := v.run
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	v.cancel = cancel
-	v.running, v.res, v.err, v.offset, v.frame = true, nil, nil, 0, 0
+	v.running, v.res, v.err, v.offset = true, nil, nil, 0
 	v.staged = m.dirty()
-	return tea.Batch(runVerify(ctx, m.deps.Verifier, m.deps.Policy.Policy().Clone(), ref, v.id, "view"), spinTick(v.id))
+	v.spin.Spinner = themeSpinner(m.th)
+	done := func(res VerifyResult, err error) tea.Msg { return verifyDoneMsg{run: run, res: res, err: err} }
+	return tea.Batch(runVerify(ctx, m.deps.Verifier, m.deps.Policy.Policy().Clone(), ref, done), v.spin.Tick)
 }
 
-func runVerify(ctx context.Context, ver Verifier, p *model.Policy, ref string, id int, owner string) tea.Cmd {
+// runVerify checks ref in the background; done turns the outcome into
+// the message of whoever asked (the verify view, the wizard).
+func runVerify(ctx context.Context, ver Verifier, p *model.Policy, ref string, done func(VerifyResult, error) tea.Msg) tea.Cmd {
 	return func() tea.Msg {
-		res, err := ver.Verify(ctx, p, ref)
-		return verifyDoneMsg{id: id, owner: owner, res: res, err: err}
+		return done(ver.Verify(ctx, p, ref))
 	}
 }
 
-func spinTick(id int) tea.Cmd {
-	return tea.Tick(120*time.Millisecond, func(time.Time) tea.Msg { return spinTickMsg{id: id} })
+// themeSpinner is bubbles' spinner with the theme's frames (ASCII on a
+// Linux console).
+func themeSpinner(th Theme) spinner.Spinner {
+	return spinner.Spinner{Frames: th.G.Spinner, FPS: 120 * time.Millisecond}
 }
 
 func (v *verifyView) async(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case spinTickMsg:
-		if msg.id == v.id && v.running {
-			v.frame++
-			return spinTick(v.id)
+	case spinner.TickMsg:
+		if !v.running {
+			return nil // the spinner stops with its run
 		}
+		var cmd tea.Cmd
+		v.spin, cmd = v.spin.Update(msg) // ignores other spinners' ticks
+		return cmd
 	case verifyDoneMsg:
-		if msg.id != v.id || msg.owner != "view" {
+		if msg.run != v.run {
 			return nil // a stale or cancelled run
 		}
 		v.running = false
@@ -187,7 +195,7 @@ func (v *verifyView) render(m *Model, w, h int) string {
 	}
 	switch {
 	case v.running:
-		g := m.th.G.Spinner[v.frame%len(m.th.G.Spinner)]
+		g := v.spin.View()
 		b.WriteString(g + " verifying " + safe(v.history[len(v.history)-1]) + " " + m.th.Faint.Render("(esc cancels)") + "\n")
 	case v.err != nil:
 		b.WriteString(m.th.Fail.Render(m.th.G.Fail+" could not finish: ") + wrap(safeErr(v.err), w-4) + "\n")
