@@ -26,6 +26,7 @@ type verifyDoneMsg struct {
 // the staged policy.
 type verifyView struct {
 	input   textinput.Model
+	keys    verifyKeys
 	history []string
 	histPos int
 	running bool
@@ -44,18 +45,40 @@ func newVerifyView() verifyView {
 	in.Placeholder = "registry.example.com/team/app:1.0"
 	in.CharLimit = 512
 	in.SetStyles(textinput.DefaultStyles(true))
-	return verifyView{input: in, spin: spinner.New()}
+	return verifyView{input: in, keys: newVerifyKeys(), spin: spinner.New()}
+}
+
+// verifyKeys are the verify view's keys: the same bindings decide what a
+// key does and what the help line says.
+type verifyKeys struct {
+	Cancel, Focus, Verify, Leave, Older, Newer, ScrollUp, ScrollDown key.Binding
+}
+
+func newVerifyKeys() verifyKeys {
+	b := func(keys []string, k, h string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, h))
+	}
+	return verifyKeys{
+		Cancel:     b([]string{"esc"}, "esc", "cancel"),
+		Focus:      b([]string{"enter", "i"}, "enter/i", "type a reference"),
+		Verify:     b([]string{"enter"}, "enter", "verify"),
+		Leave:      b([]string{"esc"}, "esc", "leave input"),
+		Older:      b([]string{"up"}, "↑", "older reference"),
+		Newer:      b([]string{"down"}, "↓", "newer reference"),
+		ScrollUp:   b([]string{"up", "k"}, "↑/k", "scroll up"),
+		ScrollDown: b([]string{"down", "j"}, "↓/j", "scroll down"),
+	}
 }
 
 func (v *verifyView) bindings(m *Model) []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
-	if v.running {
-		return []key.Binding{b("esc", "cancel")}
+	k := v.keys
+	switch {
+	case v.running:
+		return []key.Binding{k.Cancel}
+	case v.input.Focused():
+		return []key.Binding{k.Verify, k.Older, k.Newer, k.Leave}
 	}
-	if v.input.Focused() {
-		return []key.Binding{b("enter", "verify"), b("↑/↓", "history"), b("esc", "leave input"), b("tab", "next view")}
-	}
-	return []key.Binding{b("enter/i", "type a reference"), b("↑/↓", "scroll")}
+	return []key.Binding{k.Focus, k.ScrollUp, k.ScrollDown}
 }
 
 func (v *verifyView) paste(p tea.PasteMsg) tea.Cmd {
@@ -65,35 +88,36 @@ func (v *verifyView) paste(p tea.PasteMsg) tea.Cmd {
 }
 
 func (v *verifyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	keys := v.keys
 	if v.running {
-		if k.String() == "esc" && v.cancel != nil {
+		if key.Matches(k, keys.Cancel) && v.cancel != nil {
 			v.cancel()
 		}
 		return nil
 	}
 	if !v.input.Focused() {
-		switch k.String() {
-		case "enter", "i":
+		switch {
+		case key.Matches(k, keys.Focus):
 			return v.input.Focus()
-		case "up", "k":
+		case key.Matches(k, keys.ScrollUp):
 			v.offset = max(0, v.offset-1)
-		case "down", "j":
+		case key.Matches(k, keys.ScrollDown):
 			v.offset++
 		}
 		return nil
 	}
-	switch k.String() {
-	case "esc":
+	switch {
+	case key.Matches(k, keys.Leave):
 		v.input.Blur()
 		return nil
-	case "up":
+	case key.Matches(k, keys.Older):
 		if v.histPos > 0 {
 			v.histPos--
 			v.input.SetValue(v.history[v.histPos])
 			v.input.CursorEnd()
 		}
 		return nil
-	case "down":
+	case key.Matches(k, keys.Newer):
 		if v.histPos < len(v.history)-1 {
 			v.histPos++
 			v.input.SetValue(v.history[v.histPos])
@@ -103,7 +127,7 @@ func (v *verifyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 		v.input.CursorEnd()
 		return nil
-	case "enter":
+	case key.Matches(k, keys.Verify):
 		ref := strings.TrimSpace(v.input.Value())
 		if ref == "" {
 			return nil
