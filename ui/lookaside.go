@@ -174,7 +174,7 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 		lines = append(lines, row)
 	}
 	if len(v.items) == 0 {
-		lines = append(lines, " no entries: signatures are read from file:///var/lib/containers/sigstore (the built-in default)")
+		lines = append(lines, " no entries: signatures are read from "+model.BuiltinLookaside+" (the built-in default)")
 	}
 	out := boxed(m.th.PaneFocused, fmt.Sprintf(" Look-aside (%d) ", len(v.items)), strings.Join(lines, "\n"), w, listH)
 	if listH < h {
