@@ -10,10 +10,11 @@ import (
 // CheckRequirement judges one requirement that a tool (the TUI's rule
 // form) is about to write, without reading any file: the runtime parser's
 // verdict on the requirement alone, exactly as ValidatePolicy gives it,
-// plus one rule that is only a warning in an existing file but that a tool
+// plus rules that are only warnings in an existing file but that a tool
 // must not write: every key, Rekor key and CA path must be absolute, since
 // the runtime resolves a relative one against a working directory nobody
-// knows (CheckKeyFiles reports it as key-relative-path).
+// knows (CheckKeyFiles reports it as key-relative-path), and a signedBy
+// must name at least one key (no-keys).
 //
 // Each diagnostic's Target names requirement 0 of the default list and
 // the requirement's JSON key in Field; Path ends in ".<key>.<subkey>" for
@@ -24,9 +25,16 @@ func CheckRequirement(r *model.Requirement) model.Diagnostics {
 	}
 	var out model.Diagnostics
 	for _, d := range ValidatePolicy(&model.Policy{Default: model.Requirements{r}}, "rule") {
-		if d.Target != nil && d.Target.Requirement == 0 {
-			out = append(out, d)
+		if d.Target == nil || d.Target.Requirement != 0 {
+			continue
 		}
+		if d.Code == "no-keys" {
+			// A signedBy that names no usable key rejects every signed
+			// image: in a file it is a warning, a tool must not write it
+			// (reject says that on purpose).
+			d.Severity = model.Error
+		}
+		out = append(out, d)
 	}
 	refs := append(r.KeyRefs(), sigstoreFiles(r)...)
 	for _, k := range refs {

@@ -21,6 +21,7 @@ func TestCheckRequirement(t *testing.T) {
 		{"no key", &model.Requirement{Type: model.SignedBy, KeyType: "GPGKeys"}, []string{"signedby-no-key"}, "keyPath"},
 		{"relative keyPath", &model.Requirement{Type: model.SignedBy, KeyType: "GPGKeys", KeyPath: "a.gpg"}, []string{"key-relative-path"}, "keyPath"},
 		{"relative keyPaths entry", &model.Requirement{Type: model.SignedBy, KeyType: "GPGKeys", KeyPaths: []string{"/a", "b"}}, []string{"key-relative-path"}, "keyPaths"},
+		{"empty keyPaths", &model.Requirement{Type: model.SignedBy, KeyType: "GPGKeys", KeyPaths: []string{}}, []string{"no-keys"}, "keyPaths"},
 		{"two sources", &model.Requirement{Type: model.SignedBy, KeyType: "GPGKeys", KeyPath: "/a", KeyData: []byte("k")}, []string{"signedby-many-keys"}, "keyData"},
 		{"bad exactReference", &model.Requirement{Type: model.SignedBy, KeyType: "GPGKeys", KeyPath: "/a", SignedIdentity: id(model.ExactReference, "no tag/x")}, []string{"bad-identity-value"}, "signedIdentity"},
 		{"fulcio without rekor", &model.Requirement{Type: model.SigstoreSigned, Fulcio: &model.Fulcio{CAPath: "/ca", OIDCIssuer: "https://i", SubjectEmail: "a@b"}}, []string{"sigstore-fulcio-rekor"}, ""},

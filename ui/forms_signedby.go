@@ -173,12 +173,7 @@ func (m *Model) signedByFields(st *ruleState) []*field {
 	more := textField("keyPathsMore", "More key files", "", "/etc/gpg/a.gpg, /etc/gpg/b.gpg")
 	more.show = choice(keyMany)
 	more.explain = func(*form) string { return "other key file paths, separated by commas" }
-	more.check = st.check("keyPathsMore", func(f *form) string {
-		if len(st.markedKeyPaths(f)) == 0 {
-			return "mark at least one key file above or type a path"
-		}
-		return ""
-	})
+	more.check = st.check("keyPathsMore", nil)
 
 	// keyData: a key file whose content is embedded.
 	var dopts, dlabels []string

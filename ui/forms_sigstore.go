@@ -76,6 +76,11 @@ func (m *Model) sigstoreFields(st *ruleState) []*field {
 		e := &embed{kind: kind, keep: keep}
 		st.embeds[key] = e
 		fd := textField(key, label, "", placeholder)
+		if keep != nil {
+			// Without colour a placeholder looks like a value: say what
+			// an empty field does.
+			fd.in.Placeholder = "(empty: keep the embedded data)"
+		}
 		fd.show = show
 		fd.explain = func(*form) string {
 			if s := e.explain(m.th.G.Ellipsis); s != "" {

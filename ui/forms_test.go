@@ -283,7 +283,7 @@ func TestEditLoadsEveryRuleFormBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := sized(New(formDeps(t, string(data))), 80, 24)
+			m := sized(New(formDeps(t, string(data))), 120, 40)
 			ref := model.ScopeRef{Transport: model.TransportDocker, Scope: formScope}
 			send(t, m, "2")
 			runCmd(m, m.openRequirementForm(ref, 0))
@@ -291,6 +291,13 @@ func TestEditLoadsEveryRuleFormBack(t *testing.T) {
 			f, ok := m.modal.(*form)
 			if !ok {
 				t.Fatal("no form")
+			}
+			// An embedded key is kept, and the form says what it holds.
+			if n := strings.Count(string(data), "Data\""); n > 0 && strings.Count(screen(m), "keeps the embedded") != n {
+				t.Fatalf("%d embedded values, but the form does not say it keeps each:\n%s", n, screen(m))
+			}
+			if strings.Contains(string(data), "keyData") && !strings.Contains(screen(m), "FAKEFPR") {
+				t.Fatalf("the kept key data is not described:\n%s", screen(m))
 			}
 			send(t, m, "ctrl+s")
 			if m.modal != nil {
