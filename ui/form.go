@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
@@ -148,6 +149,10 @@ type form struct {
 	// tea.Cmd (it reads key files), and its result comes back as a
 	// formPreviewMsg.
 	preview func(m *Model, f *form) func() model.Diagnostics
+	// previewDelay, when set, waits that long after a change before the
+	// preview runs, so that typing into a form over a large policy does
+	// not judge the whole policy once per keystroke.
+	previewDelay time.Duration
 	// changed runs after every change of a value, before the fields are
 	// checked: the rule form validates its requirement there and starts
 	// reading a key file to embed.
@@ -165,6 +170,14 @@ type form struct {
 	keys    *formKeyMap
 	// top is the first line of the fields shown when they do not fit.
 	top int
+}
+
+// formPreviewDueMsg says a delayed preview may run if nothing changed
+// since it was asked for.
+type formPreviewDueMsg struct {
+	form *form
+	seq  int
+	job  func() model.Diagnostics
 }
 
 // formPreviewMsg carries a preview's diagnostics back to its form.
@@ -294,13 +307,21 @@ func (f *form) refresh(m *Model) tea.Cmd {
 		f.previewSeq++
 		if f.blocking() == "" {
 			job, seq := f.preview(m, f), f.previewSeq
-			cmds = append(cmds, func() tea.Msg { return formPreviewMsg{form: f, seq: seq, diags: job()} })
+			if f.previewDelay > 0 {
+				cmds = append(cmds, tea.Tick(f.previewDelay, func(time.Time) tea.Msg { return formPreviewDueMsg{form: f, seq: seq, job: job} }))
+			} else {
+				cmds = append(cmds, runPreview(f, seq, job))
+			}
 		} else {
 			f.diags, f.previewed = nil, f.previewSeq
 		}
 	}
 	f.pending = tea.Batch(cmds...)
 	return f.pending
+}
+
+func runPreview(f *form, seq int, job func() model.Diagnostics) tea.Cmd {
+	return func() tea.Msg { return formPreviewMsg{form: f, seq: seq, diags: job()} }
 }
 
 // previewing reports whether the shown preview is older than the values.
@@ -327,6 +348,11 @@ func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			f.diags, f.previewed = msg.diags, msg.seq
 		}
 		return false, nil
+	case formPreviewDueMsg:
+		if msg.form == f && msg.seq == f.previewSeq {
+			return false, runPreview(f, msg.seq, msg.job)
+		}
+		return false, nil // a later change asked for its own
 	case tea.PasteMsg:
 		if cur != nil && cur.kind == fText && cur.block && isBlock(msg.Content) {
 			f.err = ""

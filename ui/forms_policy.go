@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/kios/imgtrust/model"
@@ -282,8 +283,25 @@ func (m *Model) openRequirementForm(ref model.ScopeRef, i int) tea.Cmd {
 			return nil
 		},
 	}
+	f.previewDelay = m.previewDelay()
 	m.modal = f
 	return f.start(m)
+}
+
+// bigPolicyLists is where judging the whole staged policy takes long
+// enough (tens of milliseconds per thousand scopes,
+// BenchmarkRuleFormPreview) that a form waits for a pause in typing.
+const bigPolicyLists = 200
+
+func (m *Model) previewDelay() time.Duration {
+	n := 0
+	if p := m.deps.Policy.Policy(); p != nil {
+		p.EachList(func(model.ScopeRef, model.Pos, model.Requirements) { n++ })
+	}
+	if n >= bigPolicyLists {
+		return 150 * time.Millisecond
+	}
+	return 0
 }
 
 // stagedWith returns the work that validates the staged policy with fn
@@ -387,6 +405,7 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 	if ref == nil {
 		f.changed, f.async = rf.st.changed, rf.st.takeFile
 	}
+	f.previewDelay = m.previewDelay()
 	m.modal = f
 	return f.start(m)
 }

@@ -482,3 +482,37 @@ func (refusingKeyFiles) ReadKeyFile(string, KeyFileKind) (KeyFile, error) {
 func (refusingKeyFiles) DescribeKeyData([]byte, KeyFileKind) ([]string, error) { return nil, nil }
 
 func ansiWidth(s string) int { return lipgloss.Width(s) }
+
+// TestRuleFormPreviewWaitsForAPauseOnABigPolicy: over a large policy the
+// preview runs only once typing pauses; a change since drops the wait.
+func TestRuleFormPreviewWaitsForAPauseOnABigPolicy(t *testing.T) {
+	m, _, _, _ := newTestModel(t, bigPolicy(bigPolicyLists), 80, 24)
+	ref := model.ScopeRef{Transport: model.TransportDocker, Scope: "registry7.example.com/team7"}
+	m.openRequirementForm(ref, 0)
+	f := m.modal.(*form)
+	if f.previewDelay == 0 {
+		t.Fatal("no delay on a big policy")
+	}
+	small, _, _, _ := newTestModel(t, testPolicy, 80, 24)
+	small.openRequirementForm(model.ScopeRef{IsDefault: true}, 0)
+	if small.modal.(*form).previewDelay != 0 {
+		t.Fatal("a small policy's preview waits")
+	}
+	job := f.preview(m, f)
+	m.Update(kp("right")) // a change: the preview is asked for again
+	if _, cmd := m.Update(formPreviewDueMsg{form: f, seq: f.previewSeq - 1, job: job}); cmd != nil {
+		t.Fatal("a wait a later change superseded still ran the preview")
+	}
+	_, cmd := m.Update(formPreviewDueMsg{form: f, seq: f.previewSeq, job: job})
+	if cmd == nil {
+		t.Fatal("the current wait did not run the preview")
+	}
+	msg, ok := cmd().(formPreviewMsg)
+	if !ok || msg.seq != f.previewSeq {
+		t.Fatalf("preview result = %#v", msg)
+	}
+	m.Update(msg)
+	if f.previewing() {
+		t.Fatal("the result was not taken")
+	}
+}
