@@ -516,3 +516,57 @@ func TestRuleFormPreviewWaitsForAPauseOnABigPolicy(t *testing.T) {
 		t.Fatal("the result was not taken")
 	}
 }
+
+// TestEditKeepsWhatTheFormCannotWrite: keys the form has no field for
+// (sigstore's keyDatas and rekorPublicKeyDatas, fulcio's buildSignerURI)
+// survive an edit, and a rule naming two key sources (invalid) is kept as
+// it is until a key is chosen.
+func TestEditKeepsWhatTheFormCannotWrite(t *testing.T) {
+	rule := func(r string) string {
+		return `{"default": [{"type": "reject"}], "transports": {"docker": {"` + formScope + `": [` + r + `]}}}`
+	}
+	tests := []struct {
+		name, policy string
+		keys         []string // after the form opens
+		dirty        bool     // the edit changes the file
+		want         string   // in the staged rule's JSON
+	}{
+		{"keyDatas and rekorPublicKeyDatas", rule(`{"type": "sigstoreSigned", "keyDatas": ["YWJj", "ZGVm"], "rekorPublicKeyDatas": ["Z2hp"]}`),
+			[]string{"tab", "tab", "tab", "right"}, true, `"keyDatas": [`},
+		{"buildSignerURI", rule(`{"type": "sigstoreSigned", "fulcio": {"caPath": "/etc/containers/fulcio.pem", "oidcIssuer": "https://i.example", "subjectEmail": "a@example.com", "buildSignerURI": "https://b.example"}, "rekorPublicKeyPath": "/etc/containers/rekor.pub"}`),
+			nil, false, `"buildSignerURI": "https://b.example"`},
+		{"two key sources, then one chosen", rule(`{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/etc/gpg/release.gpg", "keyData": "YWJj"}`),
+			[]string{"tab", "right"}, true, `"keyPath": "/etc/gpg/release.gpg"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := sized(New(formDeps(t, tt.policy)), 120, 40)
+			before, err := policyio.MarshalPolicy(m.deps.Policy.Policy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			runCmd(m, m.openRequirementForm(model.ScopeRef{Transport: model.TransportDocker, Scope: formScope}, 0))
+			settle(m)
+			f := m.modal.(*form)
+			if tt.name == "two key sources, then one chosen" {
+				if f.val("key") != keyKeep || f.blocking() == "" {
+					t.Fatalf("an invalid rule must be kept and block: key=%q blocking=%q", f.val("key"), f.blocking())
+				}
+			}
+			send(t, m, append(tt.keys, "ctrl+s")...)
+			if m.modal != nil {
+				t.Fatalf("not applied: %s\n%s", f.err, screen(m))
+			}
+			out, err := policyio.MarshalPolicy(m.deps.Policy.Policy())
+			if changed := !bytes.Equal(before, out); changed != tt.dirty {
+				t.Fatalf("changed = %v, want %v:\n%s", changed, tt.dirty, out)
+			}
+			if err != nil || !strings.Contains(string(out), tt.want) {
+				t.Fatalf("staged policy lacks %s (%v):\n%s", tt.want, err, out)
+			}
+			if tt.name == "two key sources, then one chosen" && strings.Contains(string(out), "keyData") {
+				t.Fatalf("the other key source stayed:\n%s", out)
+			}
+		})
+	}
+}
