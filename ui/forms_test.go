@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
@@ -334,7 +335,7 @@ func openScopeRuleForm(t *testing.T, w, h int, ascii bool) *Model {
 // TERM=linux.
 func TestRuleFormsFitEveryScreen(t *testing.T) {
 	for _, tc := range formCases {
-		for _, sz := range [][2]int{{80, 24}, {100, 30}, {120, 40}} {
+		for _, sz := range [][2]int{{80, 24}, {120, 40}} {
 			t.Run(fmt.Sprintf("%s/%dx%d", tc.name, sz[0], sz[1]), func(t *testing.T) {
 				m := openScopeRuleForm(t, sz[0], sz[1], true) // as on TERM=linux
 				for step, k := range append(expand(tc.keys), "tab") {
@@ -361,7 +362,7 @@ func TestRuleFormsFitEveryScreen(t *testing.T) {
 							t.Fatalf("step %d (%s): line %d is %d wide", step, k, i, w)
 						}
 					}
-					plain := screen(m)
+					plain := ansi.Strip(s)
 					if !strings.Contains(lines[len(lines)-1], "cancel") {
 						t.Fatalf("step %d (%s): footer %q", step, k, lines[len(lines)-1])
 					}
