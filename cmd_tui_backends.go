@@ -41,7 +41,7 @@ func (k tuiKeys) List() ([]ui.KeyInfo, error) {
 
 func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 	ki := ui.KeyInfo{
-		Fingerprint: k.Fingerprint, UserID: firstOr(k.UserIDs, ""), Algorithm: fmt.Sprintf("%s %d", k.Algorithm, k.Bits),
+		Fingerprint: k.Fingerprint, UserID: firstOr(k.UserIDs, ""), Algorithm: k.AlgorithmText(),
 		Status: k.Status, Path: k.File, UsedBy: k.UsedBy,
 	}
 	if k.Expires != nil {
@@ -54,7 +54,7 @@ func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 		fmt.Fprintf(&b, "user ID %s\n", termsafe.String(u))
 	}
 	for _, s := range k.Subkeys {
-		fmt.Fprintf(&b, "subkey %s %s [%s]\n", s.KeyID, s.Algorithm, strings.Join(s.Flags(), ","))
+		fmt.Fprintf(&b, "subkey %s %s [%s]\n", s.KeyID, s.AlgorithmText(), strings.Join(s.Flags(), ","))
 	}
 	ki.Details = strings.TrimSpace(b.String())
 	return ki
