@@ -24,12 +24,17 @@ import (
 )
 
 const keysUsage = `usage: imgtrust keys list [--json]
-       imgtrust keys show FILE|FINGERPRINT [--json]
+       imgtrust keys show FILE|-|NAME|FINGERPRINT [--json]
        imgtrust keys import [FILE|-] [--name NAME] [--force] [--reference SCOPE [--identity TYPE]] [--allow-weaken] [--allow-lockout] [--offline]
        imgtrust keys remove FILE|FINGERPRINT [--drop-references]
 
 Public OpenPGP keys in the keys directory (--keys-dir, default /etc/gpg under --root),
 joined with the policy rules that use them. Private keys are always refused.
+show FILE or - (stdin) describes keys before import, with the node mechanism's
+verdict; a NAME in the keys directory or a FINGERPRINT (8+ hex digits) shows an
+imported key. import prints the same details first and refuses keys the node's
+mechanism cannot use unless --force. list prints full fingerprints unless stdout
+is a terminal (then the 16-digit long key ID; --json always has them whole).
 Exit 0: done; 1: refused or problems found; 2: usage.`
 
 func runKeys(a *app, args []string) int {

@@ -60,6 +60,27 @@ func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 	return ki
 }
 
+// Inspect describes keys before import with the node mechanism's
+// verdict on the file the import would write (gpg.Inspect).
+func (k tuiKeys) Inspect(data []byte) ([]ui.KeyInfo, error) {
+	keys, err := gpg.Inspect(data, k.mech, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.KeyInfo, 0, len(keys))
+	for _, key := range keys {
+		ki := keyInfo(gpg.InventoryKey{KeyInfo: key.KeyInfo, Status: key.Status})
+		if key.Usable {
+			ki.Verdict = fmt.Sprintf("%s (this node) can verify signatures with it: %s", k.mech, termsafe.String(key.Status))
+		} else {
+			ki.Verdict = fmt.Sprintf("%s (this node) CANNOT verify signatures with it: %s", k.mech, termsafe.String(key.Status))
+		}
+		ki.Unusable = !key.Usable
+		out = append(out, ki)
+	}
+	return out, nil
+}
+
 func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
 	opts := gpg.ImportOptions{AuditLog: k.paths.Host(workspace.DefaultAuditLog)}
 	plan, err := gpg.Import(data, k.paths, gpg.ImportOptions{DryRun: true})

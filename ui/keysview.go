@@ -106,22 +106,71 @@ func (m *Model) openImportForm() tea.Cmd {
 				}
 				data = b
 			}
-			ki, err := m.deps.Keys.Import(data)
-			if err != nil {
-				return err
+			if insp, ok := m.deps.Keys.(KeyInspector); ok {
+				keys, err := insp.Inspect(data)
+				if err != nil {
+					return err // private key material is refused here
+				}
+				m.modal = importConfirm(keys, data)
+				return nil
 			}
-			m.keys.reload(m)
-			m.refresh()
-			if ki.AlreadyThere {
-				m.setStatus(false, "%s %s is already in %s: nothing written", ki.Fingerprint, ki.UserID, ki.Path)
-			} else {
-				m.setStatus(false, "imported %s %s into %s", ki.Fingerprint, ki.UserID, ki.Path)
-			}
-			return nil
+			return m.importKey(data)
 		},
 	}
 	m.modal = f
 	return f.start(m)
+}
+
+// importConfirm shows what is about to be trusted before anything is
+// written: the full fingerprint, user IDs, algorithm, expiry and whether
+// the node's mechanism can use each key. A key it cannot use makes the
+// dialog a warning: a rule with only that key rejects every image.
+func importConfirm(keys []KeyInfo, data []byte) *confirmDialog {
+	var b strings.Builder
+	unusable := 0
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		exp := "never"
+		if !k.Expires.IsZero() {
+			exp = k.Expires.Format("2006-01-02")
+		}
+		// Details is the backend's multi-line text, each value escaped.
+		fmt.Fprintf(&b, "%s\nalgorithm %s\nexpires %s\n%s", termsafe.Text(k.Details), safe(k.Algorithm), exp, safe(k.Verdict))
+		if k.Unusable {
+			unusable++
+		}
+	}
+	d := &confirmDialog{title: "Import " + plural(len(keys), "key") + "?", yes: "import",
+		onYes: func(m *Model) tea.Cmd {
+			if err := m.importKey(data); err != nil {
+				m.setStatus(true, "not imported: %v", err)
+			}
+			return nil
+		}}
+	if unusable > 0 {
+		d.danger, d.yes = true, "import anyway"
+		fmt.Fprintf(&b, "\n\n%d of these keys cannot verify signatures on this node: a rule using only them rejects every image.", unusable)
+	}
+	d.body = b.String()
+	return d
+}
+
+// importKey hands data to the backend and reports what it did.
+func (m *Model) importKey(data []byte) error {
+	ki, err := m.deps.Keys.Import(data)
+	if err != nil {
+		return err
+	}
+	m.keys.reload(m)
+	m.refresh()
+	if ki.AlreadyThere {
+		m.setStatus(false, "%s %s is already in %s: nothing written", ki.Fingerprint, ki.UserID, ki.Path)
+	} else {
+		m.setStatus(false, "imported %s %s into %s", ki.Fingerprint, ki.UserID, ki.Path)
+	}
+	return nil
 }
 
 // completePath offers directory entries that extend what was typed.
