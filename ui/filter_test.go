@@ -15,9 +15,9 @@ func TestStep(t *testing.T) {
 	even := func(i int) bool { return i%2 == 0 }
 	none := func(int) bool { return false }
 	tests := []struct {
-		name        string
-		n, cur, d   int
-		ok          func(int) bool
+		name       string
+		n, cur, d  int
+		ok         func(int) bool
 		want, near int
 	}{
 		{"down to the next passing", 10, 2, 1, even, 4, 2},
@@ -131,7 +131,6 @@ func TestFilterEachView(t *testing.T) {
 		})
 	}
 }
-
 
 // paneText is the text of columns [from, to) of a screen, box borders and
 // spaces dropped and lines joined: a wrapped name reads whole in it.
