@@ -181,16 +181,22 @@ func nearest(n, cur int, ok func(i int) bool) int {
 // cursor while focused) and how many of total entries pass.
 func (f *filter) render(m *Model, w, passing, total int) string {
 	count := fmt.Sprintf(" %d of %d", passing, total)
-	f.in.SetWidth(max(4, w-len(count)-len(f.in.Prompt)-2))
+	if passing == 0 {
+		count = " nothing matches (esc clears)"
+	}
+	room := max(4, w-1-len(count))
+	f.in.SetWidth(max(1, room-len(f.in.Prompt)-1))
 	line := f.in.View()
 	if !f.focused() {
 		line = "/ " + safe(f.in.Value())
 	}
-	line = showBidi(line) + m.th.Faint.Render(count)
+	line = ansi.Truncate(showBidi(line), room, m.th.G.Ellipsis)
+	line += strings.Repeat(" ", max(0, room-ansi.StringWidth(line)))
+	st := m.th.Faint
 	if passing == 0 {
-		line += m.th.Warn.Render(" (nothing matches; esc clears)")
+		st = m.th.Warn
 	}
-	return " " + ansi.Truncate(line, w-1, m.th.G.Ellipsis)
+	return " " + line + st.Render(count)
 }
 
 // initFilters gives each filterable view its filter.

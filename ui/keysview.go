@@ -165,7 +165,11 @@ func importConfirm(keys []KeyInfo, data []byte) *confirmDialog {
 		}}
 	if unusable > 0 {
 		d.danger, d.yes = true, "import anyway"
-		fmt.Fprintf(&b, "\n\n%d of these keys cannot verify signatures on this node: a rule using only them rejects every image.", unusable)
+		if len(keys) == 1 {
+			b.WriteString("\n\nThis key cannot verify signatures on this node: a rule using only it rejects every image.")
+		} else {
+			fmt.Fprintf(&b, "\n\n%d of these keys cannot verify signatures on this node: a rule using only them rejects every image.", unusable)
+		}
 	}
 	d.body = b.String()
 	return d

@@ -175,6 +175,9 @@ func (v *policyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		if handled, changed, cmd := v.flt.update(k); handled {
 			if changed {
 				v.rebuild(m)
+				if r, ok := v.selected(); ok && r.kind == rowTransport && v.flt.set() && v.cursor+1 < len(v.rows) {
+					v.cursor++ // onto the first scope that passes
+				}
 			}
 			return cmd
 		}
