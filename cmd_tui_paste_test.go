@@ -127,3 +127,52 @@ func TestTUIImportConfirmsUnusableKey(t *testing.T) {
 		}
 	}
 }
+
+// TestTUIImportConfirmScrolls: the details of several keys do not fit the
+// console; the confirmation scrolls instead of cutting them, and keeps its
+// y/n line on screen.
+func TestTUIImportConfirmScrolls(t *testing.T) {
+	var data []byte
+	var fprs []string
+	for _, name := range []string{"one", "two", "three"} {
+		e := gpgtest.NewKey(t, name)
+		data = append(data, gpgtest.ArmoredPublic(t, e)...)
+		kr, err := gpg.ParseKeyring(gpgtest.Public(t, e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fprs = append(fprs, gpg.GroupFingerprint(kr.Keys[0].Fingerprint))
+	}
+	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
+	paths := policyio.NewPaths(root, "", "", "")
+	ws, err := workspace.Open(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ui.New(ui.Deps{Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: gpg.MechGoCrypto}, NodeImages: func() []string { return nil }, ASCII: true})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.Update(tea.KeyPressMsg{Code: '3', Text: "3"})
+	m.Update(tea.KeyPressMsg{Code: 'i', Text: "i"})
+	m.Update(tea.PasteMsg{Content: string(data)})
+	m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	seen := map[string]bool{}
+	for range 40 {
+		s := ansi.Strip(m.View().Content)
+		if !strings.Contains(s, "Import 3 keys?") || !strings.Contains(s, "y import") {
+			t.Fatalf("the confirmation lost its title or its y/n line:\n%s", s)
+		}
+		for _, f := range fprs {
+			if strings.Contains(s, f) {
+				seen[f] = true
+			}
+		}
+		m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	}
+	if len(seen) != len(fprs) {
+		t.Errorf("scrolling showed %d of the %d fingerprints", len(seen), len(fprs))
+	}
+	m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	if code, out, _ := run(t, "--root", root, "keys", "list"); code != exitOK || !strings.Contains(out, "three <key@example.com>") {
+		t.Fatalf("not imported: %s", out)
+	}
+}
