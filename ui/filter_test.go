@@ -181,3 +181,18 @@ func TestLongTextShownWhole(t *testing.T) {
 		})
 	}
 }
+
+// TestFormCheckWraps: a field's check message longer than the form wraps
+// under the field, whole, at the console width.
+func TestFormCheckWraps(t *testing.T) {
+	msg := `dockerReference "registry.example.com/team/app" has no tag or digest: exactReference needs one, such as registry.example.com/team/app:1.0 (the end of this message is its reason)`
+	m, _, _, _ := newTestModel(t, testPolicy, 80, 24)
+	fd := textField("ref", "Signed reference", "registry.example.com/team/app", "")
+	fd.check = func(*form) (string, bool) { return msg, false }
+	m.modal = &form{title: "Edit rule", fields: []*field{fd}}
+	s := screen(m)
+	want := strings.ReplaceAll(msg, " ", "")
+	if got := paneText(s, 0, 80); !strings.Contains(got, want) {
+		t.Errorf("the check message is cut:\n%s", s)
+	}
+}
