@@ -512,9 +512,9 @@ func (f *form) renderField(m *Model, fd *field, focused, full bool, valW int) []
 			if warn {
 				st, g = m.th.Warn, m.th.G.Warn
 			}
-			// Wrapped, not cut: the message is what to fix.
-			for _, l := range strings.Split(wrap(g+" "+termsafe.Text(msg), valW), "\n") {
-				out = append(out, indent+st.Render(l))
+			// Wrapped, never cut: the end of a check is its reason.
+			for _, l := range strings.Split(wrap(g+" "+safe(msg), valW), "\n") {
+				out = append(out, indent+st.Render(strings.TrimRight(l, " ")))
 			}
 		}
 	}
@@ -549,8 +549,12 @@ func (f *form) render(m *Model, w, h int) string {
 					break
 				}
 				// Wrapped, not cut: it may be the only place the problem shows.
-				for _, l := range strings.Split(wrap(d.Severity.String()+": "+safe(d.Message), innerW-2), "\n") {
-					tail = append(tail, "  "+l)
+				for j, l := range strings.Split(wrap(d.Severity.String()+": "+safe(d.Message), innerW-4), "\n") {
+					ind := "  "
+					if j > 0 {
+						ind = "    "
+					}
+					tail = append(tail, ind+strings.TrimRight(l, " "))
 				}
 			}
 		}

@@ -33,7 +33,7 @@ func (m *Model) gpgKeyOptions() []gpgKeyOption {
 			continue
 		}
 		seen[k.Path] = true
-		out = append(out, gpgKeyOption{k.Path, formKeyID(k.Fingerprint) + " " + k.UserID + " (" + k.Path + ")"})
+		out = append(out, gpgKeyOption{k.Path, shortFpr(k.Fingerprint, m.th.G.Ellipsis) + " " + k.UserID + " (" + k.Path + ")"})
 	}
 	if p := m.deps.Policy.Policy(); p != nil {
 		p.EachList(func(_ model.ScopeRef, _ model.Pos, reqs model.Requirements) {
@@ -51,15 +51,6 @@ func (m *Model) gpgKeyOptions() []gpgKeyOption {
 		})
 	}
 	return out
-}
-
-// formKeyID is the 16-digit long key ID of a fingerprint: fewer digits
-// can be matched by a made-up key in seconds.
-func formKeyID(fpr string) string {
-	if len(fpr) <= 16 {
-		return fpr
-	}
-	return fpr[len(fpr)-16:]
 }
 
 // keyChoice is the "Key" field: a key file, a typed path and, when
