@@ -2,7 +2,6 @@ package ui
 
 import (
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
 )
 
 // The identity fields: signedBy's and sigstoreSigned's signedIdentity and
@@ -28,9 +27,9 @@ func (m *Model) identityFields(st *ruleState) []*field {
 	idIs := func(t model.IdentityType) func(f *form) bool {
 		return func(f *form) bool { return withIdentity(f) && f.val("identity") == string(t) }
 	}
-	idCheck := func(key string) func(f *form) (string, bool) {
-		return st.check(key, func(f *form) string { return policyio.CheckIdentity(formIdentity(f)) })
-	}
+	// Each value's own problem: policyio.CheckRequirement reports each key
+	// of the identity at its path (signedIdentity.prefix, ...).
+	idCheck := func(key string) func(f *form) (string, bool) { return st.check(key, nil) }
 	ref := textField("dockerReference", "Signed reference", "", "registry.example.com/app:1.0")
 	ref.show, ref.check = idIs(model.ExactReference), idCheck("dockerReference")
 	repo := textField("dockerRepository", "Signed repository", "", "registry.example.com/app")

@@ -571,3 +571,30 @@ func TestEditKeepsWhatTheFormCannotWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestIdentityProblemsShownAtTheirField: each identity value's problem,
+// as policyio reports it, is shown under that value's field only.
+func TestIdentityProblemsShownAtTheirField(t *testing.T) {
+	m := openScopeRuleForm(t, 120, 40, false)
+	f := m.modal.(*form)
+	send(t, m, "right", "tab") // signedBaseLayer: its identity
+	for f.val("identity") != string(model.RemapIdentity) {
+		send(t, m, "right")
+	}
+	send(t, m, "tab", "type:quay.io/ok")
+	if msg, _ := f.get("prefix").check(f); msg != "" {
+		t.Fatalf("a valid prefix has a problem: %q", msg)
+	}
+	msg, warn := f.get("signedPrefix").check(f)
+	if warn || !strings.HasPrefix(msg, `signedPrefix "" is not valid`) {
+		t.Fatalf("signedPrefix check = %q (warn %v)", msg, warn)
+	}
+	send(t, m, "tab", "type:registry.example.com/team:tag")
+	if msg, _ := f.get("signedPrefix").check(f); !strings.Contains(msg, "no tag, digest") {
+		t.Fatalf("a prefix with a tag: %q", msg)
+	}
+	send(t, m, "backspace", "backspace", "backspace", "backspace")
+	if p := f.blocking(); p != "" {
+		t.Fatalf("still blocked: %s", p)
+	}
+}
