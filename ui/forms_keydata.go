@@ -136,14 +136,19 @@ func (e *embed) problem() string {
 
 // explain says what the rule will embed.
 func (e *embed) explain(ellipsis string) string {
-	var lines []string
+	var lines, what []string
 	switch {
 	case e.path == "" && e.keep != nil:
 		lines = append(lines, fmt.Sprintf("keeps the embedded %d bytes (SHA-256 %s%s):", len(e.keep), shortSum(e.keep), ellipsis))
-		lines = append(lines, e.kept...)
+		what = e.kept
 	case e.path != "" && e.data != nil:
-		lines = append(lines, fmt.Sprintf("embeds %d bytes of %s:", len(e.data), e.path))
-		lines = append(lines, e.desc...)
+		lines = append(lines, fmt.Sprintf("embeds %d bytes of %s:", len(e.data), safe(e.path)))
+		what = e.desc
+	}
+	// A user ID is the key's author's text: one line each, escaped, so
+	// that it cannot forge a fingerprint line.
+	for _, l := range what {
+		lines = append(lines, safe(l))
 	}
 	return strings.Join(lines, "\n")
 }

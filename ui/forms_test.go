@@ -598,3 +598,22 @@ func TestIdentityProblemsShownAtTheirField(t *testing.T) {
 		t.Fatalf("still blocked: %s", p)
 	}
 }
+
+// TestEmbedEscapesWhatTheKeySays: a user ID with a line break and an
+// escape sequence cannot add a line or drive the terminal.
+func TestEmbedEscapesWhatTheKeySays(t *testing.T) {
+	m := openScopeRuleForm(t, 120, 40, false)
+	m.deps.KeyFiles = hostileKeyFiles{}
+	send(t, m, "tab", "right", "right", "right", "tab")
+	s := screen(m)
+	if !strings.Contains(s, `evil\n`) || strings.Contains(s, "\x1b]") || strings.Contains(s, "\nFAKE") {
+		t.Fatalf("user ID not escaped:\n%q", s)
+	}
+}
+
+type hostileKeyFiles struct{}
+
+func (hostileKeyFiles) ReadKeyFile(string, KeyFileKind) (KeyFile, error) {
+	return KeyFile{Data: []byte("k"), Lines: []string{"1111222233334444", "  evil\nFAKE 9999 \x1b]0;title\x07"}}, nil
+}
+func (hostileKeyFiles) DescribeKeyData([]byte, KeyFileKind) ([]string, error) { return nil, nil }
