@@ -49,6 +49,7 @@ func commands() []command {
 		{"lookaside", "list, explain and edit look-aside signature servers", runLookaside},
 		{"policy", "edit the default and the scopes of policy.json, with diff, widening and impact", runPolicy},
 		{"verify", "tell whether the node would accept an image, and why", runVerify},
+		{"shadow", "soak a candidate policy on the node's real pulls without enforcing it", runShadow},
 		{"demo", "open the TUI on a scratch node with a local registry", runDemo},
 		{"tui", "open the interactive trust manager (the default)", runTUI},
 	}

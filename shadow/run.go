@@ -173,14 +173,16 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 			return false
 		}
 	}
-	// The pause image: every pod needs it, whether or not it is stored.
+	// The pause image (every pod needs it, whether or not it is stored)
+	// and existing containers' images (a container's image may have lost
+	// its name in storage and still run). Those the image list names are
+	// judged with its digest, once, with their role as source.
 	cfg, _ := workspace.ReadCrioConfig(o.Paths)
-	if !send(item{ref: cfg.PauseImage, source: workspace.RolePause}) {
-		return
+	pending := map[string]string{}
+	_ = o.scanContainers(func(ref string) bool { pending[ref] = workspace.RoleContainer; return true })
+	if cfg.PauseImage != "" {
+		pending[cfg.PauseImage] = workspace.RolePause
 	}
-	// Existing containers' images at start: a container's image may have
-	// lost its name in storage and still run.
-	_ = o.scanContainers(func(ref string) bool { return send(item{ref: ref, source: workspace.RoleContainer}) })
 	imagesFile := o.Paths.Host(workspace.StorageImagesJSON)
 	w, werr := fsnotify.NewWatcher()
 	if werr == nil {
@@ -205,7 +207,12 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 		err := o.scanImages(imagesFile, func(img StoredImage) bool {
 			for _, n := range img.Names {
 				names++
-				if !send(item{ref: n, digest: img.Digest, source: workspace.RoleStored}) {
+				source := workspace.RoleStored
+				if role, ok := pending[n]; ok {
+					source = role
+					delete(pending, n)
+				}
+				if !send(item{ref: n, digest: img.Digest, source: source}) {
 					return false
 				}
 			}
@@ -223,6 +230,12 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 	if !scan() {
 		return
 	}
+	for ref, role := range pending {
+		if !send(item{ref: ref, source: role}) {
+			return
+		}
+	}
+	pending = nil
 	tick := time.NewTicker(o.Interval)
 	defer tick.Stop()
 	var events <-chan fsnotify.Event
