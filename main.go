@@ -50,6 +50,7 @@ func commands() []command {
 		{"policy", "edit the default and the scopes of policy.json, with diff, widening and impact", runPolicy},
 		{"verify", "tell whether the node would accept an image, and why", runVerify},
 		{"shadow", "soak a candidate policy on the node's real pulls without enforcing it", runShadow},
+		{"confirm", "keep the change of a trial (a change made with --try)", runConfirm},
 		{"demo", "open the TUI on a scratch node with a local registry", runDemo},
 		{"tui", "open the interactive trust manager (the default)", runTUI},
 	}
@@ -92,6 +93,9 @@ func (a *app) main(args []string) int {
 	if name == "help" {
 		a.usage(a.stdout)
 		return exitOK
+	}
+	if name == trialWatchCommand {
+		return runTrialWatch(a, args)
 	}
 	var names []string
 	for _, c := range commands() {
@@ -305,6 +309,7 @@ func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args [
 		fmt.Fprintf(a.stderr, "imgtrust %s: --mechanism: %s\n", name, errText(err))
 		return nil, paths, exitUsage, false
 	}
+	a.trialStartup(paths)
 	return rest, paths, exitOK, true
 }
 
