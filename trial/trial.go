@@ -59,7 +59,7 @@ type Record struct {
 	// WatcherPID is the detached watcher's process (informational).
 	WatcherPID int `json:"watcher_pid,omitempty"`
 	// Failures says, per file, why a revert could not restore it.
-	Failures []string `json:"failures,omitempty"`
+	Failures []string  `json:"failures,omitempty"`
 	Reverted time.Time `json:"reverted,omitempty"`
 }
 
