@@ -410,6 +410,7 @@ func applyPolicyChange(a *app, g *globalFlags, name string, paths policyio.Paths
 			}
 		}
 		printImpact(a.stdout, rep.Impact)
+		ownImageNote(a, paths)
 	}
 	errw := a.stderr
 	if g.json {

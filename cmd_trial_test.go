@@ -283,3 +283,42 @@ func TestTrialSurvivesKill9(t *testing.T) {
 		t.Errorf("not restored:\n%v\nwant\n%v", now, before)
 	}
 }
+
+// TestOwnImageLockout: the image imgtrust runs in, given once with
+// --own-image and remembered, is checked by every change and a change
+// that rejects it is refused like a pause-image lockout.
+func TestOwnImageLockout(t *testing.T) {
+	root := trialRoot(t)
+	policy := filepath.Join(root, "etc/containers/policy.json")
+	before, _ := os.ReadFile(policy)
+	code, out, errs := run(t, "--root", root, "policy", "set", "docker.io/admin", "--reject", "--offline", "--dry-run")
+	if code != 0 || !strings.Contains(out, "give it once with --own-image REF") {
+		t.Errorf("unknown own image: exit %d, no question asked:\n%s%s", code, out, errs)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"remembered and refused", []string{"--own-image", "docker.io/admin/debug:1", "policy", "set", "docker.io/admin", "--reject", "--offline"}, 1,
+			"the image imgtrust runs in, docker.io/admin/debug:1, would be rejected"},
+		{"refused again without the flag", []string{"policy", "set", "docker.io/admin", "--reject", "--offline"}, 1, "refused, nothing was written"},
+		{"another scope is not refused", []string{"policy", "set", "docker.io/other", "--reject", "--offline", "--dry-run"}, 0, "--dry-run: nothing was written"},
+	}
+	for _, tc := range tests {
+		code, out, errs := run(t, append([]string{"--root", root}, tc.args...)...)
+		if code != tc.code || !strings.Contains(out+errs, tc.want) {
+			t.Errorf("%s: exit %d, want %d with %q:\n%s%s", tc.name, code, tc.code, tc.want, out, errs)
+		}
+		if strings.Contains(out, "--own-image REF") {
+			t.Errorf("%s: asked again after the answer was remembered", tc.name)
+		}
+	}
+	if now, _ := os.ReadFile(policy); string(now) != string(before) {
+		t.Errorf("policy.json written by a refused change")
+	}
+	if code, out, errs := run(t, "--root", root, "policy", "set", "docker.io/admin", "--reject", "--offline", "--allow-lockout"); code != 0 || !strings.Contains(out+errs, "--allow-lockout: the image imgtrust runs in") {
+		t.Errorf("--allow-lockout: exit %d\n%s%s", code, out, errs)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
+	"github.com/kios/imgtrust/workspace"
 	"golang.org/x/mod/semver"
 )
 
@@ -145,6 +146,9 @@ type globalFlags struct {
 	// runtimeVersion overrides the containers/image version read from the
 	// runtime binary (how registries.d is read).
 	runtimeVersion string
+	// ownImage is the admin's answer to "which image does imgtrust run
+	// in", remembered on the node.
+	ownImage string
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
@@ -155,6 +159,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&g.json, "json", false, "print machine-readable JSON")
 	fs.BoolVar(&g.ascii, "ascii", false, "use ASCII instead of Unicode symbols")
 	fs.StringVar(&g.runtimeVersion, "runtime-version", "", "the runtime's containers/image version (e.g. v5.38.0), instead of reading it from the node's crio/podman binary")
+	fs.StringVar(&g.ownImage, "own-image", "", "the image of the pod imgtrust runs in (`REF`, or none), when it cannot be found from its cgroup and the node's container store; remembered in "+workspace.OwnImageFile+"; a change that rejects it is refused like one that rejects the pause image")
 	fs.StringVar(&g.mechanism, "mechanism", "auto", "the runtime's OpenPGP mechanism: auto (read the node's crio/podman binary), openpgp-xcrypto, openpgp-gocrypto or gpgme")
 }
 
@@ -310,6 +315,12 @@ func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args [
 		return nil, paths, exitUsage, false
 	}
 	a.trialStartup(paths)
+	if g.ownImage != "" {
+		if err := workspace.RememberOwnImage(paths, g.ownImage, paths.Host(workspace.DefaultAuditLog)); err != nil {
+			fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
+			return nil, paths, exitUsage, false
+		}
+	}
 	return rest, paths, exitOK, true
 }
 
