@@ -18,6 +18,7 @@ import (
 	"github.com/kios/imgtrust/safefile"
 	"github.com/kios/imgtrust/shadow"
 	"github.com/kios/imgtrust/termsafe"
+	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/verify"
 )
 
@@ -243,4 +244,27 @@ func openAppend(node nodefs.FS, host string) (*os.File, error) {
 		return nil, errors.New(host + " is not a regular file")
 	}
 	return f, nil
+}
+
+// tuiShadow reads the node's shadow log for the Overview.
+type tuiShadow struct{ paths policyio.Paths }
+
+func (t tuiShadow) Status() (ui.ShadowStatus, bool, error) {
+	f, err := t.paths.FS().Open(t.paths.Host(DefaultShadowLog), shadowLogKind)
+	if errors.Is(err, fs.ErrNotExist) {
+		return ui.ShadowStatus{}, false, nil
+	}
+	if err != nil {
+		return ui.ShadowStatus{}, false, err
+	}
+	defer f.Close()
+	s, err := shadow.ReadLog(f, nil)
+	if err != nil {
+		return ui.ShadowStatus{}, false, err
+	}
+	st := ui.ShadowStatus{Headline: s.Headline(), Rejected: s.Rejected, Running: !s.Stopped}
+	for _, r := range s.Examples {
+		st.Examples = append(st.Examples, r.Reference+": "+r.Reason)
+	}
+	return st, true, nil
 }

@@ -109,16 +109,13 @@ func (a *app) withTrial(name string, pos []string, paths policyio.Paths, t tryFl
 		return code
 	}
 	summary := strings.TrimSpace("imgtrust " + name + " " + strings.Join(pos, " "))
-	rec, err := store.Begin(summary, "", files, t.d)
+	rec, werr, err := beginTrial(paths, summary, files, t.d)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: WARNING: the change was applied but could not be made a trial: %s\n", name, errText(err))
 		return exitFindings
 	}
-	pid, err := spawnWatcher(paths, rec.ID)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust %s: WARNING: no watcher could be started (%s): the change is reverted by the first imgtrust command after the deadline\n", name, errText(err))
-	} else {
-		_ = store.SetWatcher(rec.ID, pid)
+	if werr != nil {
+		fmt.Fprintf(a.stderr, "imgtrust %s: WARNING: no watcher could be started (%s): the change is reverted by the first imgtrust command after the deadline\n", name, errText(werr))
 	}
 	fmt.Fprintf(a.stderr, "imgtrust %s: trial: %s applied; run `imgtrust confirm` by %s to keep it, or it is put back as it was\n",
 		name, fileList(rec), rec.Deadline.Local().Format("15:04:05"))
@@ -126,6 +123,66 @@ func (a *app) withTrial(name string, pos []string, paths policyio.Paths, t tryFl
 		a.promptConfirm(paths, rec)
 	}
 	return code
+}
+
+// beginTrial records files as a trial of d and starts its watcher; werr
+// says the watcher could not be started (the next command after the
+// deadline reverts then).
+func beginTrial(paths policyio.Paths, summary string, files []trial.File, d time.Duration) (rec *trial.Record, werr, err error) {
+	store := trialStore(paths)
+	rec, err = store.Begin(summary, "", files, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	pid, werr := spawnWatcher(paths, rec.ID)
+	if werr == nil {
+		_ = store.SetWatcher(rec.ID, pid)
+	}
+	return rec, werr, nil
+}
+
+// tuiTrial is the TUI's save on trial.
+type tuiTrial struct{ paths policyio.Paths }
+
+func (t tuiTrial) Try(save func() error, d time.Duration) (time.Time, error) {
+	store := trialStore(t.paths)
+	if cur, err := store.Load(); err != nil {
+		return time.Time{}, err
+	} else if cur != nil {
+		return time.Time{}, &trial.BusyError{Record: cur}
+	}
+	before, err := trial.Capture(t.paths)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if err := save(); err != nil {
+		return time.Time{}, err
+	}
+	files, err := trial.Changed(t.paths, before)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("saved, but not on trial: %w", err)
+	}
+	rec, _, err := beginTrial(t.paths, "TUI save", files, d)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("saved, but not on trial: %w", err)
+	}
+	return rec.Deadline, nil
+}
+
+func (t tuiTrial) Confirm() error {
+	r, err := trialStore(t.paths).Confirm()
+	if err == nil && r == nil {
+		return errors.New("no trial in progress: it was reverted at its deadline")
+	}
+	return err
+}
+
+func (t tuiTrial) Pending() (time.Time, bool, error) {
+	r, err := trialStore(t.paths).Load()
+	if err != nil || r == nil || r.State != trial.Pending {
+		return time.Time{}, false, err
+	}
+	return r.Deadline, true, nil
 }
 
 // promptConfirm waits on the terminal for the admin to confirm: an admin

@@ -59,7 +59,9 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 			imgs, _ := workspace.NodeImages(paths)
 			return imgs
 		},
-		ASCII: g.ascii || a.getenv("TERM") == "linux",
+		ASCII:  g.ascii || a.getenv("TERM") == "linux",
+		Shadow: tuiShadow{paths: paths},
+		Trial:  tuiTrial{paths: paths},
 	}
 	for _, x := range extras {
 		x(&deps)

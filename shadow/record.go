@@ -75,6 +75,9 @@ type Summary struct {
 	OtherCandidates int
 	// BadLines counts lines that were not records (a line cut by a crash).
 	BadLines int
+	// Stopped: the last run wrote its stop line (a running shadow has
+	// not; nor has one that was killed).
+	Stopped bool
 }
 
 // Add counts one record.
@@ -87,6 +90,7 @@ func (s *Summary) Add(r Record) {
 			s.Last = r.Time
 		}
 	}
+	s.Stopped = r.Event == EventStop
 	switch r.Event {
 	case EventStart:
 		s.Starts++

@@ -86,6 +86,31 @@ func (m *Model) renderOverview(w, h int) string {
 		state = fmt.Sprintf("%d staged edit(s), not saved", len(m.deps.Policy.Edits()))
 	}
 	line("  Changes:          %s", state)
+	if !m.trialDeadline.IsZero() {
+		line("  Trial:            %s", m.th.Warn.Render(fmt.Sprintf("saved on trial: put back at %s unless kept (press c)", m.trialDeadline.Local().Format("15:04:05"))))
+	}
+	switch {
+	case m.shadowErr != nil:
+		line("  Shadow soak:      %s", m.th.Fail.Render(safeErr(m.shadowErr)))
+	case m.shadow != nil:
+		head := safe(m.shadow.Headline)
+		if !m.shadow.Running {
+			head += " (stopped)"
+		}
+		if m.shadow.Rejected > 0 {
+			head = m.th.Fail.Render(head)
+		} else {
+			head = m.th.OK.Render(head)
+		}
+		line("  Shadow soak:      %s", ansi.Truncate(head, w-20, m.th.G.Ellipsis))
+		for i, ex := range m.shadow.Examples {
+			if i == 2 {
+				line("                    %s", m.th.Faint.Render(fmt.Sprintf("and %d more: imgtrust shadow --report", m.shadow.Rejected-2)))
+				break
+			}
+			line("                    %s", ansi.Truncate(safe(ex), w-22, m.th.G.Ellipsis))
+		}
+	}
 	line("")
 	line("%s", m.th.Title.Render("Next step"))
 	line("  %s", m.nextStep(e))
