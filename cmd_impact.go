@@ -12,6 +12,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/ui"
@@ -224,7 +225,7 @@ func keysLockout(a *app, g *globalFlags, paths policyio.Paths, ws *workspace.Wor
 // be found: without it a change could reject the admin's own debug image
 // unnoticed. The answer (--own-image) is remembered.
 func ownImageNote(a *app, paths policyio.Paths) {
-	own, err := workspace.FindOwnImageHere(paths)
+	own, err := node.FindOwnImageHere(paths)
 	if err != nil || own.Ref != "" || own.None {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
@@ -159,7 +160,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&g.json, "json", false, "print machine-readable JSON")
 	fs.BoolVar(&g.ascii, "ascii", false, "use ASCII instead of Unicode symbols")
 	fs.StringVar(&g.runtimeVersion, "runtime-version", "", "the runtime's containers/image version (e.g. v5.38.0), instead of reading it from the node's crio/podman binary")
-	fs.StringVar(&g.ownImage, "own-image", "", "the image of the pod imgtrust runs in (`REF`, or none), when it cannot be found from its cgroup and the node's container store; remembered in "+workspace.OwnImageFile+"; a change that rejects it is refused like one that rejects the pause image")
+	fs.StringVar(&g.ownImage, "own-image", "", "the image of the pod imgtrust runs in (`REF`, or none), when it cannot be found from its cgroup and the node's container store; remembered in "+node.OwnImageFile+"; a change that rejects it is refused like one that rejects the pause image")
 	fs.StringVar(&g.mechanism, "mechanism", "auto", "the runtime's OpenPGP mechanism: auto (read the node's crio/podman binary), openpgp-xcrypto, openpgp-gocrypto or gpgme")
 }
 

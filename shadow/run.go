@@ -12,9 +12,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
-	"github.com/kios/imgtrust/policyio"
-	"github.com/kios/imgtrust/workspace"
 )
 
 // Evaluator judges one image reference under one configuration; reason is
@@ -25,7 +24,7 @@ type Evaluator interface {
 
 // Options configure Run.
 type Options struct {
-	Paths           policyio.Paths
+	Paths           node.Paths
 	Live, Candidate Evaluator
 	// Log receives one JSON line per record (the caller opens it for
 	// appending). Each line is one Write call.
@@ -177,13 +176,13 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 	// and existing containers' images (a container's image may have lost
 	// its name in storage and still run). Those the image list names are
 	// judged with its digest, once, with their role as source.
-	cfg, _ := workspace.ReadCrioConfig(o.Paths)
+	cfg, _ := node.ReadCrioConfig(o.Paths)
 	pending := map[string]string{}
-	_ = o.scanContainers(func(ref string) bool { pending[ref] = workspace.RoleContainer; return true })
+	_ = o.scanContainers(func(ref string) bool { pending[ref] = node.RoleContainer; return true })
 	if cfg.PauseImage != "" {
-		pending[cfg.PauseImage] = workspace.RolePause
+		pending[cfg.PauseImage] = node.RolePause
 	}
-	imagesFile := o.Paths.Host(workspace.StorageImagesJSON)
+	imagesFile := o.Paths.Host(node.StorageImagesJSON)
 	w, werr := fsnotify.NewWatcher()
 	if werr == nil {
 		defer w.Close()
@@ -207,7 +206,7 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 		err := o.scanImages(imagesFile, func(img StoredImage) bool {
 			for _, n := range img.Names {
 				names++
-				source := workspace.RoleStored
+				source := node.RoleStored
 				if role, ok := pending[n]; ok {
 					source = role
 					delete(pending, n)
@@ -304,7 +303,7 @@ func (o *Options) scanImages(host string, fn func(StoredImage) bool) error {
 // scanContainers streams containers.json and hands on each container's
 // image as CRI-O named it when it was pulled (its metadata's image-name).
 func (o *Options) scanContainers(fn func(ref string) bool) error {
-	f, err := o.Paths.FS().Open(o.Paths.Host(workspace.StorageContainersJSON), streamedImageList)
+	f, err := o.Paths.FS().Open(o.Paths.Host(node.StorageContainersJSON), streamedImageList)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

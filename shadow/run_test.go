@@ -19,10 +19,10 @@ import (
 	"github.com/kios/imgtrust/demo"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/shadow"
 	"github.com/kios/imgtrust/verify"
-	"github.com/kios/imgtrust/workspace"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -76,7 +76,7 @@ type storedImage struct {
 // containers/storage does (a temporary file renamed over it).
 func writeImages(t *testing.T, root string, imgs []storedImage, byRename bool) {
 	t.Helper()
-	path := filepath.Join(root, workspace.StorageImagesJSON)
+	path := filepath.Join(root, node.StorageImagesJSON)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func stored(im demo.Image, names ...string) storedImage {
 	return storedImage{ID: "cfg-" + im.Digest, Digest: im.Digest, Names: append([]string{im.Ref}, names...), BigData: map[string]string{"manifest": im.Digest}}
 }
 
-func verifier(t *testing.T, paths policyio.Paths, p *model.Policy) shadow.Evaluator {
+func verifier(t *testing.T, paths node.Paths, p *model.Policy) shadow.Evaluator {
 	t.Helper()
 	v, err := verify.New(verify.Options{Paths: paths, Policy: p, PolicyLabel: "candidate", Mechanism: gpg.MechGoCrypto, Timeout: 10 * time.Second})
 	if err != nil {
@@ -137,7 +137,7 @@ func (s *syncBuffer) String() string {
 // signed by the node's key), and the log and summary say so.
 func TestRunGrowingStorage(t *testing.T) {
 	d := startDemo(t)
-	paths := policyio.NewPaths(d.Root, "", "", "")
+	paths := node.NewPaths(d.Root, "", "", "")
 	signed, unsigned, unknownKey, open := demoImage(t, d, "demo/signed"), demoImage(t, d, "demo/unsigned"), demoImage(t, d, "demo/unknown-key"), demoImage(t, d, "open/tool")
 	// The pause image is the demo's open/tool: no request leaves the machine.
 	if err := os.WriteFile(filepath.Join(d.Root, demo.CrioConfPath), fmt.Appendf(nil, "[crio.image]\npause_image = %q\n", open.Ref), 0o644); err != nil {
@@ -224,18 +224,18 @@ func TestRunGrowingStorage(t *testing.T) {
 		live, candidate shadow.Verdict
 		reason          string
 	}{
-		{open.Ref, workspace.RolePause, shadow.Accepted, shadow.Rejected, "reject"},
-		{signed.Ref, workspace.RoleStored, shadow.Accepted, shadow.Accepted, ""},
-		{unsigned.Ref, workspace.RoleStored, shadow.Rejected, shadow.Rejected, "signature"},
-		{unknownKey.Ref, workspace.RoleStored, shadow.Rejected, shadow.Rejected, "key"},
-		{retag, workspace.RoleStored, shadow.Rejected, shadow.Rejected, "v1"},
+		{open.Ref, node.RolePause, shadow.Accepted, shadow.Rejected, "reject"},
+		{signed.Ref, node.RoleStored, shadow.Accepted, shadow.Accepted, ""},
+		{unsigned.Ref, node.RoleStored, shadow.Rejected, shadow.Rejected, "signature"},
+		{unknownKey.Ref, node.RoleStored, shadow.Rejected, shadow.Rejected, "key"},
+		{retag, node.RoleStored, shadow.Rejected, shadow.Rejected, "v1"},
 	}
 	for _, tc := range tests {
 		r := got[tc.ref]
 		if r.Source != tc.source || r.Live != tc.live || r.Candidate != tc.candidate || !strings.Contains(r.Reason, tc.reason) {
 			t.Errorf("%s: got %s live=%s candidate=%s reason %q; want %s %s %s (reason with %q)", tc.ref, r.Source, r.Live, r.Candidate, r.Reason, tc.source, tc.live, tc.candidate, tc.reason)
 		}
-		if tc.source == workspace.RoleStored && r.Digest == "" {
+		if tc.source == node.RoleStored && r.Digest == "" {
 			t.Errorf("%s: no digest in the record", tc.ref)
 		}
 	}

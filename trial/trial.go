@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/safefile"
 )
 
@@ -65,7 +65,7 @@ type Record struct {
 
 // Store reads and writes the trial record of one node.
 type Store struct {
-	Paths policyio.Paths
+	Paths node.Paths
 	// AuditLog is the host path of the audit log ("" for none).
 	AuditLog string
 	Now      func() time.Time
@@ -312,7 +312,7 @@ type Snapshot map[string]Prior
 // Capture reads the files a change command may write: policy.json, every
 // file in registries.d and the keys directory, and extra (host paths).
 // Backups and temporary files are not the change's own and are left out.
-func Capture(paths policyio.Paths, extra ...string) (Snapshot, error) {
+func Capture(paths node.Paths, extra ...string) (Snapshot, error) {
 	snap := Snapshot{}
 	for _, host := range candidates(paths, extra) {
 		p, err := read(paths.FS(), host)
@@ -329,7 +329,7 @@ func Capture(paths policyio.Paths, extra ...string) (Snapshot, error) {
 // Existed false.
 func FromPrevious(files map[string]Prior) Snapshot { return Snapshot(files) }
 
-func candidates(paths policyio.Paths, extra []string) []string {
+func candidates(paths node.Paths, extra []string) []string {
 	set := map[string]bool{paths.Policy: true}
 	for _, e := range extra {
 		set[e] = true
@@ -369,7 +369,7 @@ func read(node nodefs.FS, host string) (Prior, error) {
 
 // Changed compares the files now with before and returns those that
 // differ, as trial Files with node paths.
-func Changed(paths policyio.Paths, before Snapshot, extra ...string) ([]File, error) {
+func Changed(paths node.Paths, before Snapshot, extra ...string) ([]File, error) {
 	set := map[string]bool{}
 	for p := range before {
 		set[p] = true

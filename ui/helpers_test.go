@@ -239,7 +239,7 @@ func runCmd(m *Model, cmd tea.Cmd) {
 		for _, c := range msg {
 			runCmd(m, c)
 		}
-	case verifyDoneMsg, shadowMsg:
+	case verifyDoneMsg, wizardCheckMsg, shadowMsg:
 		_, next := m.Update(msg)
 		runCmd(m, next)
 	}

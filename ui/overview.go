@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
@@ -29,6 +31,26 @@ func (m *Model) strengthLabel(reqs model.Requirements) string {
 		return m.th.OK.Render("SIGNED")
 	}
 	return m.th.Warn.Render("ANY")
+}
+
+// overviewView is the Overview tab: it only shows, so its keys are the
+// guided setup (a global binding) and, while a trial runs, c to keep it.
+type overviewView struct{}
+
+func (overviewView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	if k.String() == "c" && !m.trialDeadline.IsZero() && m.deps.Trial != nil {
+		m.confirmTrial()
+	}
+	return nil
+}
+
+func (overviewView) render(m *Model, w, h int) string { return m.renderOverview(w, h) }
+
+func (overviewView) bindings(m *Model) []key.Binding {
+	if !m.trialDeadline.IsZero() {
+		return []key.Binding{key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "keep the trial change")), m.km.Wizard}
+	}
+	return []key.Binding{m.km.Wizard}
 }
 
 func (m *Model) renderOverview(w, h int) string {
