@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/trial"
@@ -119,7 +120,8 @@ func (a *app) withTrial(name string, pos []string, paths policyio.Paths, t tryFl
 	}
 	fmt.Fprintf(a.stderr, "imgtrust %s: trial: %s applied; run `imgtrust confirm` by %s to keep it, or it is put back as it was\n",
 		name, fileList(rec), rec.Deadline.Local().Format("15:04:05"))
-	if f, ok := a.stdin.(*os.File); ok && isTerminal(f) {
+	// A real terminal only: /dev/null is a character device too.
+	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		a.promptConfirm(paths, rec)
 	}
 	return code
@@ -289,7 +291,7 @@ func (a *app) confirm(paths policyio.Paths) int {
 		fmt.Fprintln(a.stderr, "imgtrust confirm:", errText(err))
 		return exitFindings
 	case r == nil:
-		fmt.Fprintln(a.stderr, "imgtrust confirm: no trial in progress (a trial past its deadline has been reverted)")
+		fmt.Fprintln(a.stderr, "imgtrust confirm: no trial in progress")
 		return exitFindings
 	case r.State == trial.RevertFailed:
 		fmt.Fprintf(a.stdout, "the failed revert of %q is cleared\n", termsafe.String(r.Summary))

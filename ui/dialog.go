@@ -244,7 +244,7 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 	case len(d.widen) > 0:
 		foot = append(foot, "y: continue (you will be asked to type yes)   n/esc: cancel, nothing is written")
 	case m.deps.Trial != nil:
-		foot = append(foot, "y: write the file   t: apply for 5 minutes, then revert unless confirmed   n/esc: cancel")
+		foot = append(foot, "y: write   t: apply for 5 minutes, then revert unless confirmed   n/esc: cancel")
 	default:
 		foot = append(foot, "y: write the file   n/esc: cancel, nothing is written")
 	}
