@@ -29,7 +29,9 @@ func TestCaptureChangedRevert(t *testing.T) {
 		change func(root string)
 		want   []string // node paths reported changed
 	}{
-		{"policy rewritten", func(root string) { write(t, root, "etc/containers/policy.json", `{"default":[{"type":"reject"}]}`, 0o644) },
+		{"policy rewritten", func(root string) {
+			write(t, root, "etc/containers/policy.json", `{"default":[{"type":"reject"}]}`, 0o644)
+		},
 			[]string{"/etc/containers/policy.json"}},
 		{"key created", func(root string) { write(t, root, "etc/gpg/new.gpg", "KEY", 0o644) }, []string{"/etc/gpg/new.gpg"}},
 		{"registries.d file removed", func(root string) { os.Remove(filepath.Join(root, "etc/containers/registries.d/quay.yaml")) },
