@@ -83,6 +83,10 @@ func imageDiagnostics(verdicts []imageVerdict, listErr error) model.Diagnostics 
 			out = append(out, model.Diagnostic{Severity: model.Error, Code: "pause-image-rejected", Pos: pos,
 				Message: fmt.Sprintf("the policy rejects the pause image %s: no new pod can start on this node (%s, under %s)", what, iv.Verdict.Reason, iv.Verdict.Scope),
 				Fix:     "allow it: imgtrust policy set " + repository(iv.Image.Ref) + " --signed-by KEY (or --accept)"})
+		case iv.Image.Role == workspace.RoleOwn:
+			out = append(out, model.Diagnostic{Severity: model.Error, Code: "own-image-rejected", Pos: pos,
+				Message: fmt.Sprintf("the policy rejects %s, the image imgtrust runs in: a new debug pod from it could not start on this node (%s, under %s)", iv.Image.Ref, iv.Verdict.Reason, iv.Verdict.Scope),
+				Fix:     "allow it: imgtrust policy set " + repository(iv.Image.Ref) + " --signed-by KEY (or --accept)"})
 		default:
 			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "node-image-rejected", Pos: pos,
 				Message: fmt.Sprintf("the node uses %s (%s image), and its next pull would be rejected: %s (under %s)", iv.Image.Ref, iv.Image.Role, iv.Verdict.Reason, iv.Verdict.Scope),

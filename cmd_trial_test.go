@@ -321,4 +321,8 @@ func TestOwnImageLockout(t *testing.T) {
 	if code, out, errs := run(t, "--root", root, "policy", "set", "docker.io/admin", "--reject", "--offline", "--allow-lockout"); code != 0 || !strings.Contains(out+errs, "--allow-lockout: the image imgtrust runs in") {
 		t.Errorf("--allow-lockout: exit %d\n%s%s", code, out, errs)
 	}
+	// Now applied, lint says the admin is locked out.
+	if code, out, _ := run(t, "--root", root, "lint", "--offline"); code != 1 || !strings.Contains(out, "own-image: error: the policy rejects docker.io/admin/debug:1, the image imgtrust runs in") {
+		t.Errorf("lint after the lockout: exit %d\n%s", code, out)
+	}
 }
