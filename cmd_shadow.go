@@ -246,10 +246,18 @@ func openAppend(node nodefs.FS, host string) (*os.File, error) {
 	return f, nil
 }
 
-// tuiShadow reads the node's shadow log for the Overview.
-type tuiShadow struct{ paths policyio.Paths }
+// tuiShadow reads the node's shadow log for the Overview. The Overview
+// asks every few seconds; a log of a long soak is large, so it is read
+// again only when its size or time changed. Status is called from one
+// tea.Cmd at a time (the next is scheduled by the result).
+type tuiShadow struct {
+	paths policyio.Paths
+	size  int64
+	mtime time.Time
+	last  ui.ShadowStatus
+}
 
-func (t tuiShadow) Status() (ui.ShadowStatus, bool, error) {
+func (t *tuiShadow) Status() (ui.ShadowStatus, bool, error) {
 	f, err := t.paths.FS().Open(t.paths.Host(DefaultShadowLog), shadowLogKind)
 	if errors.Is(err, fs.ErrNotExist) {
 		return ui.ShadowStatus{}, false, nil
@@ -258,6 +266,12 @@ func (t tuiShadow) Status() (ui.ShadowStatus, bool, error) {
 		return ui.ShadowStatus{}, false, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil {
+		if fi.Size() == t.size && fi.ModTime().Equal(t.mtime) && t.last.Headline != "" {
+			return t.last, true, nil
+		}
+		t.size, t.mtime = fi.Size(), fi.ModTime()
+	}
 	s, err := shadow.ReadLog(f, nil)
 	if err != nil {
 		return ui.ShadowStatus{}, false, err
@@ -266,5 +280,6 @@ func (t tuiShadow) Status() (ui.ShadowStatus, bool, error) {
 	for _, r := range s.Examples {
 		st.Examples = append(st.Examples, r.Reference+": "+r.Reason)
 	}
+	t.last = st
 	return st, true, nil
 }

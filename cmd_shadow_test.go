@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/kios/imgtrust/policyio"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,5 +112,33 @@ func TestShadowReport(t *testing.T) {
 		if strings.ContainsAny(out, "\x1b\x07") {
 			t.Errorf("%s: a control character reached the terminal: %q", tc.log, out)
 		}
+	}
+}
+
+// TestTUIShadowStatus: the Overview's backend reads the node's log, and
+// reads it again when it grows.
+func TestTUIShadowStatus(t *testing.T) {
+	root := scratchRoot(t, "", nil)
+	b := &tuiShadow{paths: policyio.NewPaths(root, "", "", "")}
+	if _, ok, err := b.Status(); ok || err != nil {
+		t.Fatalf("no log: ok=%v err=%v", ok, err)
+	}
+	log := filepath.Join(root, "var/lib/imgtrust/shadow.log")
+	os.MkdirAll(filepath.Dir(log), 0o755)
+	os.WriteFile(log, []byte(`{"time":"2026-11-28T10:00:00Z","event":"start","candidate_sha256":"c"}
+{"time":"2026-11-28T10:00:00Z","event":"image","reference":"r/a:1","live":"accepted","candidate":"accepted"}
+`), 0o644)
+	s, ok, err := b.Status()
+	if !ok || err != nil || s.Headline != "0 seconds, 1 pull, none would have been rejected" || !s.Running {
+		t.Fatalf("%+v %v %v", s, ok, err)
+	}
+	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"time":"2026-11-29T10:00:00Z","event":"image","reference":"r/b:1","live":"accepted","candidate":"rejected","reason":"no signature"}
+{"time":"2026-11-29T10:00:01Z","event":"stop"}
+`)
+	f.Close()
+	s, _, _ = b.Status()
+	if s.Headline != "1 day, 2 pulls, 1 would have been rejected" || s.Running || len(s.Examples) != 1 || s.Examples[0] != "r/b:1: no signature" {
+		t.Errorf("after the log grew: %+v", s)
 	}
 }

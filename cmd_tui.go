@@ -61,7 +61,7 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 			return imgs
 		},
 		ASCII:  ascii,
-		Shadow: tuiShadow{paths: paths},
+		Shadow: &tuiShadow{paths: paths},
 		Trial:  tuiTrial{paths: paths},
 	}
 	for _, x := range extras {

@@ -187,7 +187,7 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 	if werr == nil {
 		defer w.Close()
 	}
-	watching := false
+	watching, watchedDir := false, ""
 	watch := func() {
 		if werr != nil || watching {
 			return
@@ -198,7 +198,7 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 		// never report.
 		dir, err := o.Paths.FS().Resolve(filepath.Dir(imagesFile))
 		if err == nil && w.Add(dir) == nil {
-			watching = true
+			watching, watchedDir = true, dir
 		}
 	}
 	scan := func() bool {
@@ -250,6 +250,12 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 		case ev, ok := <-events:
 			if !ok {
 				events = nil
+				continue
+			}
+			if ev.Name == watchedDir && ev.Op&(fsnotify.Remove|fsnotify.Rename) != 0 {
+				// The storage directory itself went (storage reset): its
+				// watch is gone; the next tick watches the new one.
+				watching = false
 				continue
 			}
 			if filepath.Base(ev.Name) == filepath.Base(imagesFile) && ev.Op&(fsnotify.Create|fsnotify.Write|fsnotify.Rename) != 0 && settle == nil {
