@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -108,7 +109,12 @@ func (m *Model) renderOverview(w, h int) string {
 		state = fmt.Sprintf("%d staged edit(s), not saved", len(m.deps.Policy.Edits()))
 	}
 	line("  Changes:          %s", state)
-	if !m.trialDeadline.IsZero() {
+	switch {
+	case m.trialDeadline.IsZero():
+	case time.Now().After(m.trialDeadline):
+		// The watcher has put the files back; the staged view is stale.
+		line("  Trial:            %s", m.th.Fail.Render(fmt.Sprintf("not kept by %s: the previous files were put back (reopen imgtrust)", m.trialDeadline.Local().Format("15:04:05"))))
+	default:
 		line("  Trial:            %s", m.th.Warn.Render(fmt.Sprintf("saved on trial: put back at %s unless kept (press c)", m.trialDeadline.Local().Format("15:04:05"))))
 	}
 	switch {
