@@ -113,7 +113,7 @@ func (m *Model) renderOverview(w, h int) string {
 	case m.trialDeadline.IsZero():
 	case time.Now().After(m.trialDeadline):
 		// The watcher has put the files back; the staged view is stale.
-		line("  Trial:            %s", m.th.Fail.Render(fmt.Sprintf("not kept by %s: the previous files were put back (reopen imgtrust)", m.trialDeadline.Local().Format("15:04:05"))))
+		line("  Trial:            %s", m.th.Fail.Render(fmt.Sprintf("not kept by %s: the previous files are back (reopen)", m.trialDeadline.Local().Format("15:04:05"))))
 	default:
 		line("  Trial:            %s", m.th.Warn.Render(fmt.Sprintf("saved on trial: put back at %s unless kept (press c)", m.trialDeadline.Local().Format("15:04:05"))))
 	}

@@ -9,6 +9,7 @@ import (
 )
 
 type fakeTrial struct {
+	now       time.Time
 	tried     []time.Duration
 	deadline  time.Time
 	confirmed int
@@ -22,7 +23,7 @@ func (f *fakeTrial) Try(save func() error, d time.Duration) (time.Time, error) {
 		return time.Time{}, err
 	}
 	f.tried = append(f.tried, d)
-	f.deadline = time.Date(2026, 12, 1, 23, 5, 0, 0, time.Local)
+	f.deadline = f.now.Add(d)
 	return f.deadline, nil
 }
 
@@ -39,7 +40,8 @@ func (f *fakeTrial) Pending() (time.Time, bool, error) { return f.deadline, !f.d
 // while the trial runs.
 func TestSaveOnTrial(t *testing.T) {
 	d, _, _, _ := testDeps(t, testPolicy)
-	tr := &fakeTrial{}
+	tr := &fakeTrial{now: time.Now()}
+	at := tr.now.Add(5 * time.Minute).Local().Format("15:04:05")
 	d.Trial = tr
 	m := sized(New(d), 80, 24)
 	send(t, m, "2", "j", "j", "j", "d", "y", "ctrl+s")
@@ -54,12 +56,12 @@ func TestSaveOnTrial(t *testing.T) {
 		t.Fatalf("not saved:\n%s", b)
 	}
 	send(t, m, "1")
-	if s := screen(m); !strings.Contains(s, "saved on trial: put back at 23:05:00 unless kept (press c)") {
+	if s := screen(m); !strings.Contains(s, "saved on trial: put back at "+at+" unless kept (press c)") {
 		t.Fatalf("overview does not show the trial:\n%s", s)
 	}
 	// Another save while the trial runs is refused.
 	send(t, m, "2", "j", "j", "d", "y", "ctrl+s", "y")
-	if s := screen(m); !strings.Contains(s, "a trial change is in progress until 23:05:00") {
+	if s := screen(m); !strings.Contains(s, "a trial change is in progress until "+at) {
 		t.Fatalf("a save during the trial was not refused:\n%s", s)
 	}
 	send(t, m, "esc", "1", "c")
@@ -98,5 +100,19 @@ func TestOverviewShowsShadowSoak(t *testing.T) {
 	}
 	if strings.Contains(m.View().Content, "\x1b[2J") {
 		t.Error("an escape from the log reached the terminal")
+	}
+}
+
+// TestOverviewTrialPastDeadline: once the deadline has passed the
+// Overview no longer offers to keep the change: its files are back.
+func TestOverviewTrialPastDeadline(t *testing.T) {
+	d, _, _, _ := testDeps(t, testPolicy)
+	past := time.Now().Add(-time.Minute)
+	d.Trial = &fakeTrial{deadline: past}
+	m := sized(New(d), 80, 24)
+	send(t, m, "1")
+	want := "not kept by " + past.Local().Format("15:04:05") + ": the previous files are back (reopen)"
+	if s := screen(m); !strings.Contains(s, want) || strings.Contains(s, "unless kept") {
+		t.Errorf("overview lacks %q:\n%s", want, s)
 	}
 }
