@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -221,7 +222,13 @@ func spawnWatcher(paths policyio.Paths, id string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	cmd := exec.Command(exe, trialWatchCommand, "--root", paths.Root, "--id", id)
+	// The watcher runs from /, so a relative --root ("./node") must not
+	// reach it relative.
+	root, err := filepath.Abs(paths.Root)
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(exe, trialWatchCommand, "--root", root, "--id", id)
 	cmd.Dir = "/"
 	// Its own session: no controlling terminal, not in the applying
 	// process's group, so a hang-up or a kill of that group spares it.

@@ -185,6 +185,21 @@ func mapValues(m map[string]string) []string {
 	return out
 }
 
+// TestTrialRelativeRoot: the watcher, which runs from /, is given the
+// root as an absolute path.
+func TestTrialRelativeRoot(t *testing.T) {
+	root := trialRoot(t)
+	before := snapshotTree(t, root)
+	t.Chdir(filepath.Dir(root))
+	if code, out, errs := run(t, "--root", filepath.Base(root), "lookaside", "set", "example.com", "https://s.example", "--try", "500ms"); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	waitFor(t, "the watcher's revert", func() bool { return readRecord(t, root) == nil })
+	if now := snapshotTree(t, root); strings.Join(sortedValues(now), "\n") != strings.Join(sortedValues(before), "\n") {
+		t.Errorf("not restored:\n%v\nwant\n%v", now, before)
+	}
+}
+
 // TestTrialNoWatcher: the watcher died (its pod was deleted); the first
 // command after the deadline reverts and says so.
 func TestTrialNoWatcher(t *testing.T) {
