@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -160,10 +161,22 @@ func shadowEvaluators(a *app, g *globalFlags, paths policyio.Paths, o shadowFlag
 		mech = ""
 	}
 	base := verify.Options{Paths: paths, Mechanism: mech, TLSVerify: o.tlsVerify, Timeout: o.timeout, RuntimeVersion: g.runtimeVersion}
-	lv, err := verify.New(base)
-	if err != nil {
+	if _, err := verify.New(base); err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust shadow: the live configuration:", errText(err))
 		return nil, nil, "", exitUsage
+	}
+	// The live side follows the node's files over a soak of days; the
+	// candidate is fixed (a new candidate is a new soak).
+	lv := &shadow.Reloading{
+		Stamp: func() string { return liveStamp(paths) },
+		Build: func() (shadow.Evaluator, error) {
+			v, err := verify.New(base)
+			if err != nil {
+				return nil, fmt.Errorf("the live configuration: %w", err)
+			}
+			return shadow.VerifierEvaluator{V: v}, nil
+		},
+		Every: 5 * time.Second,
 	}
 	// The candidate is a file of this machine (the admin's draft), not
 	// of the node: read it without --root.
@@ -201,7 +214,22 @@ func shadowEvaluators(a *app, g *globalFlags, paths policyio.Paths, o shadowFlag
 		fmt.Fprintln(a.stderr, "imgtrust shadow: the candidate:", errText(err))
 		return nil, nil, "", exitUsage
 	}
-	return shadow.VerifierEvaluator{V: lv}, shadow.VerifierEvaluator{V: cv}, sha, exitOK
+	return lv, shadow.VerifierEvaluator{V: cv}, sha, exitOK
+}
+
+// liveStamp is what the live configuration is now: the hashes of
+// policy.json and of every file in registries.d. Key files are read by
+// verify at each check, so they need no stamp.
+func liveStamp(paths policyio.Paths) string {
+	var b strings.Builder
+	h, err := safefile.HashIn(paths.FS(), paths.Policy)
+	fmt.Fprintf(&b, "%s %v\n", h, err)
+	files, _ := paths.FS().Glob(paths.RegistriesD, "*")
+	for _, f := range files {
+		h, err := safefile.HashIn(paths.FS(), f)
+		fmt.Fprintf(&b, "%s %s %v\n", f, h, err)
+	}
+	return b.String()
 }
 
 func shadowReport(a *app, paths policyio.Paths, logPath string) int {
