@@ -75,15 +75,24 @@ func fileList(r *trial.Record) string {
 	return strings.Join(names, ", ")
 }
 
+// trialBusy refuses a change while a trial is recorded: its revert would
+// undo the change too. The TUI's key and look-aside edits ask it.
+func trialBusy(paths policyio.Paths) error {
+	cur, err := trialStore(paths).Load()
+	if err != nil {
+		return err
+	}
+	if cur != nil {
+		return fmt.Errorf("refused, nothing was written: %w", &trial.BusyError{Record: cur})
+	}
+	return nil
+}
+
 // withTrial runs a change command's apply: refused while a trial is in
 // progress; with --try, the files it wrote become a trial.
 func (a *app) withTrial(name string, pos []string, paths policyio.Paths, t tryFlags, apply func() int) int {
-	store := trialStore(paths)
-	if cur, err := store.Load(); err != nil {
+	if err := trialBusy(paths); err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
-		return exitFindings
-	} else if cur != nil {
-		fmt.Fprintf(a.stderr, "imgtrust %s: refused, nothing was written: %s\n", name, errText(&trial.BusyError{Record: cur}))
 		return exitFindings
 	}
 	if t.d == 0 {

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/trial"
+	"github.com/kios/imgtrust/ui"
 )
 
 // TestMain lets the test binary stand in for imgtrust: a trial's watcher
@@ -339,5 +342,31 @@ func TestOwnImageLockout(t *testing.T) {
 	// Now applied, lint says the admin is locked out.
 	if code, out, _ := run(t, "--root", root, "lint", "--offline"); code != 1 || !strings.Contains(out, "own-image: error: the policy rejects docker.io/admin/debug:1, the image imgtrust runs in") {
 		t.Errorf("lint after the lockout: exit %d\n%s", code, out)
+	}
+}
+
+// TestTrialRefusesTUIEdits: the TUI's key and look-aside edits are
+// refused during a trial like the commands.
+func TestTrialRefusesTUIEdits(t *testing.T) {
+	root := trialRoot(t)
+	if code, out, errs := run(t, "--root", root, "lookaside", "set", "example.com", "https://s.example", "--try", "30s"); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	paths := policyio.NewPaths(root, "", "", "")
+	la := tuiLookaside{paths: paths}
+	keys := tuiKeys{paths: paths, mech: gpg.MechGoCrypto}
+	_, importErr := keys.Import([]byte(testPublicKey(t)))
+	for name, err := range map[string]error{
+		"lookaside set":    la.Set(ui.LookasideEntry{Scope: "docker.io", URL: "https://d.example"}),
+		"lookaside remove": la.Remove("quay.io"),
+		"keys import":      importErr,
+		"keys remove":      keys.Remove("0000", nil),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "is in progress until") {
+			t.Errorf("%s during a trial: %v", name, err)
+		}
+	}
+	if code, _, errs := run(t, "--root", root, "confirm"); code != 0 {
+		t.Fatalf("confirm: %s", errs)
 	}
 }
