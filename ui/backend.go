@@ -26,6 +26,8 @@ type PolicyBackend interface {
 	PolicyChange() (*workspace.FileChange, error)
 	Save(summary string, allowWeaken bool) error
 	QuickFix(d model.Diagnostic) error
+	// ApplyFix applies the diagnostic's quick fix number i (d.Fixes).
+	ApplyFix(d model.Diagnostic, i int) error
 }
 
 var _ PolicyBackend = (*workspace.Workspace)(nil)

@@ -34,6 +34,8 @@ type rawEditor struct {
 	sel            int
 	err            string
 	keys           editorKeys
+	// choice is open while the admin picks one of several quick fixes.
+	choice *fixChoice
 }
 
 type editorKeys struct {
@@ -127,6 +129,9 @@ func (e *rawEditor) lint(m *Model) tea.Cmd {
 }
 
 func (e *rawEditor) bindings() []key.Binding {
+	if e.choice != nil {
+		return fixChoiceKeys
+	}
 	return []key.Binding{e.keys.Save, e.keys.NextProblem, e.keys.Fix, e.keys.StripComments, e.keys.Close, e.keys.PrevProblem, e.keys.GoProblem}
 }
 
@@ -144,6 +149,16 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		}
 		return false, nil
 	case tea.KeyPressMsg:
+		if e.choice != nil {
+			i, done := e.choice.key(msg)
+			if done {
+				e.choice = nil
+			}
+			if i >= 0 {
+				return false, e.applyFix(m, i)
+			}
+			return false, nil
+		}
 		switch {
 		case key.Matches(msg, e.keys.Close):
 			if e.ta.Value() != e.orig {
@@ -243,11 +258,20 @@ func (e *rawEditor) render(m *Model, w, h int) string {
 		lines = append(lines, m.sevLabel(d.Severity)+text)
 	}
 	if e.sel < len(e.diags) && e.diags[e.sel].Fix != "" {
-		fix := "  fix: " + safe(e.diags[e.sel].Fix)
-		if r := e.diags[e.sel].Replacement; r != "" {
-			fix = "  ctrl+f writes " + safe(r) + ": " + safe(e.diags[e.sel].Fix)
+		d := e.diags[e.sel]
+		fix := "  fix: " + safe(d.Fix)
+		switch {
+		case len(d.Fixes) > 1:
+			fix = fmt.Sprintf("  ctrl+f: %d choices: %s", len(d.Fixes), safe(d.Fix))
+		case len(d.Fixes) == 1:
+			fix = "  ctrl+f: " + safe(d.Fixes[0].Title)
+		case d.Replacement != "":
+			fix = "  ctrl+f writes " + safe(d.Replacement) + ": " + safe(d.Fix)
 		}
 		lines = append(lines, ansi.Truncate(fix, w-4, m.th.G.Ellipsis))
+	}
+	if e.choice != nil {
+		lines = e.choice.lines(m, w-4)
 	}
 	bottom := boxed(m.th.Pane, fmt.Sprintf(" Problems of the text (%d)%s ", len(e.diags), state), strings.Join(lines, "\n"), w, listH+2)
 	return top + "\n" + bottom
@@ -297,22 +321,39 @@ func (m *Model) firstTextError() model.Pos {
 }
 
 // fix rewrites the buffer in memory: the selected problem's quick fix
-// (policyio.ApplyReplacement: only the token it names), or every comment
-// and trailing comma (policyio.StripComments: lines and columns kept).
-// A fix found on an older buffer is refused: its position may have moved.
+// (policyio.ApplyDiagnosticFix: only the nodes it names; a choice first
+// when there are several), or every comment and trailing comma
+// (policyio.StripComments: lines and columns kept). A fix found on an
+// older buffer is refused: its position may have moved.
 func (e *rawEditor) fix(m *Model, strip bool) tea.Cmd {
-	var out []byte
-	var err error
-	switch {
-	case strip:
-		out, err = policyio.StripComments([]byte(e.ta.Value()))
-	case e.lintedSeq != e.seq:
-		err = fmt.Errorf("the text changed since it was checked; wait a moment")
-	case e.sel >= len(e.diags) || e.diags[e.sel].Replacement == "":
-		err = fmt.Errorf("no quick fix for this problem")
-	default:
-		out, err = policyio.ApplyReplacement([]byte(e.ta.Value()), e.diags[e.sel])
+	if strip {
+		out, err := policyio.StripComments([]byte(e.ta.Value()))
+		return e.replaceText(m, out, err)
 	}
+	switch {
+	case e.lintedSeq != e.seq:
+		e.err = "the text changed since it was checked; wait a moment"
+		return nil
+	case e.sel >= len(e.diags) || !hasFix(e.diags[e.sel]):
+		e.err = "no quick fix for this problem"
+		return nil
+	case len(e.diags[e.sel].Fixes) > 1:
+		e.choice = &fixChoice{diag: e.diags[e.sel]}
+		return nil
+	}
+	return e.applyFix(m, 0)
+}
+
+func (e *rawEditor) applyFix(m *Model, i int) tea.Cmd {
+	if e.lintedSeq != e.seq || e.sel >= len(e.diags) {
+		e.err = "the text changed since it was checked; wait a moment"
+		return nil
+	}
+	out, err := policyio.ApplyDiagnosticFix([]byte(e.ta.Value()), e.diags[e.sel], i)
+	return e.replaceText(m, out, err)
+}
+
+func (e *rawEditor) replaceText(m *Model, out []byte, err error) tea.Cmd {
 	if err != nil {
 		e.err = err.Error()
 		return nil

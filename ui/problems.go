@@ -26,7 +26,7 @@ func (v *problemsView) bindings(m *Model) []key.Binding {
 	enter := m.km.Enter
 	enter.SetHelp("enter", "go to item")
 	fix := m.km.Fix
-	fix.SetEnabled(v.cursor < len(m.problems) && m.problems[v.cursor].Replacement != "")
+	fix.SetEnabled(v.cursor < len(m.problems) && hasFix(m.problems[v.cursor]))
 	return []key.Binding{m.km.Up, m.km.Down, enter, fix}
 }
 
@@ -71,15 +71,26 @@ func (m *Model) jumpTo(d model.Diagnostic) tea.Cmd {
 	return nil
 }
 
-// quickFix asks the workspace to apply the loader's suggested replacement
-// and stage it (so it can be undone); the TUI only reports the outcome.
+func hasFix(d model.Diagnostic) bool { return len(d.Fixes) > 0 || d.Replacement != "" }
+
+// quickFix asks the workspace to apply the loader's quick fix and stage it
+// (so it can be undone); when there is a choice, the admin picks first.
+// The TUI only reports the outcome.
 func (m *Model) quickFix(d model.Diagnostic) {
-	if d.Replacement == "" {
+	if !hasFix(d) {
 		m.setStatus(true, "no quick fix for this problem")
 		return
 	}
+	if len(d.Fixes) > 1 {
+		m.modal = &fixChoiceDialog{fixChoice: fixChoice{diag: d}, apply: func(m *Model, i int) { m.applyFix(d, i) }}
+		return
+	}
+	m.applyFix(d, 0)
+}
+
+func (m *Model) applyFix(d model.Diagnostic, i int) {
 	before := len(m.problems)
-	if err := m.deps.Policy.QuickFix(d); err != nil {
+	if err := m.deps.Policy.ApplyFix(d, i); err != nil {
 		m.setStatus(true, "quick fix: %v", err)
 		return
 	}
@@ -133,7 +144,12 @@ func (v *problemsView) render(m *Model, w, h int) string {
 		// The snippet's caret line must keep its columns: cut, never wrap.
 		det += "\n" + strings.Join(lines, "\n")
 	}
-	if d.Replacement != "" {
+	switch {
+	case len(d.Fixes) > 1:
+		det += "\n" + m.th.OK.Render(wrap(fmt.Sprintf("quick fixes: f offers %d choices", len(d.Fixes)), w-2))
+	case len(d.Fixes) == 1:
+		det += "\n" + m.th.OK.Render(wrap("quick fix: f will "+safe(d.Fixes[0].Title), w-2))
+	case d.Replacement != "":
 		det += "\n" + m.th.OK.Render(wrap(fmt.Sprintf("quick fix available: f replaces it with %s", safe(d.Replacement)), w-2))
 	}
 	detail := boxed(m.th.Pane, " Details ", det, w, detailH)
