@@ -53,6 +53,7 @@ type Model struct {
 	problems  model.Diagnostics
 	change    *workspace.FileChange
 	changeErr error
+	rdChanges []*workspace.FileChange // staged registries.d text
 
 	pol   policyView
 	prob  problemsView
@@ -106,11 +107,12 @@ func (m *Model) Init() tea.Cmd { return nil }
 func (m *Model) refresh() {
 	m.problems = m.deps.Policy.Problems()
 	m.change, m.changeErr = m.deps.Policy.PolicyChange()
+	m.refreshRegistries()
 	m.pol.rebuild(m)
 	m.prob.clamp(len(m.problems))
 }
 
-func (m *Model) dirty() bool { return m.change != nil }
+func (m *Model) dirty() bool { return m.change != nil || len(m.rdChanges) > 0 }
 
 func (m *Model) needsSetup() bool {
 	pf := m.deps.Policy.PolicyFile()

@@ -26,6 +26,12 @@ type rawEditor struct {
 	file  string // the host path diagnostics name
 	ta    textarea.Model
 	orig  string
+	// lintText checks a buffer; it runs in a tea.Cmd (it may read files)
+	// and must not touch the model. stage stages the saved text.
+	lintText func(text string) model.Diagnostics
+	stage    func(m *Model, text []byte) error
+	yaml     bool // registries.d: no JSON comment stripping
+	loading  bool // the text is being read (registries.d)
 
 	// seq counts buffer changes; a lint tick or result for an older seq is
 	// stale and dropped.
@@ -57,6 +63,14 @@ func newEditorKeys() editorKeys {
 
 type editorLintTickMsg struct{ seq int }
 
+// editorTextMsg brings the text of a file read off the Update path.
+type editorTextMsg struct {
+	file string
+	text []byte
+	err  error
+	at   model.Pos
+}
+
 type editorLintDoneMsg struct {
 	seq   int
 	diags model.Diagnostics
@@ -75,7 +89,25 @@ func (m *Model) openRawEditor(at model.Pos) tea.Cmd {
 		m.setStatus(true, "cannot open the editor: %v", err)
 		return nil
 	}
-	e := &rawEditor{label: m.deps.Paths.Node(m.deps.Paths.Policy), file: m.deps.Paths.Policy, keys: newEditorKeys()}
+	file, paths := m.deps.Paths.Policy, m.deps.Paths
+	e := newRawEditor(m.deps.Paths.Node(file), file)
+	e.lintText = func(text string) model.Diagnostics {
+		p, diags := policyio.ParsePolicy(file, []byte(text))
+		if p != nil {
+			diags = append(diags, policyio.CheckKeyFiles(p, paths, nil)...)
+		}
+		return diags.Sorted()
+	}
+	e.stage = func(m *Model, text []byte) error {
+		return m.deps.Policy.(RawPolicyBackend).StageRaw("policy.json edited as text", text)
+	}
+	e.setText(string(text), at)
+	m.modal = e
+	return tea.Batch(e.ta.Focus(), e.lint(m))
+}
+
+func newRawEditor(label, file string) *rawEditor {
+	e := &rawEditor{label: label, file: file, keys: newEditorKeys()}
 	e.ta = textarea.New()
 	e.ta.ShowLineNumbers = true
 	e.ta.Prompt = ""
@@ -87,12 +119,19 @@ func (m *Model) openRawEditor(at model.Pos) tea.Cmd {
 	e.ta.KeyMap.LinePrevious.SetKeys("up")
 	e.ta.KeyMap.SelectAll.SetEnabled(false)
 	e.ta.KeyMap.CharacterForward.SetKeys("right")
-	e.orig = string(text)
+	return e
+}
+
+func (e *rawEditor) setText(text string, at model.Pos) {
+	e.orig = text
 	e.ta.SetValue(e.orig)
 	e.ta.MoveToBegin()
 	e.moveTo(at)
-	m.modal = e
-	return tea.Batch(e.ta.Focus(), e.lint(m))
+	if e.ta.Value() != text && strings.Contains(text, "\t") {
+		// The textarea holds no tabs: say so rather than change the
+		// file behind the admin's back (for YAML, tabs are the error).
+		e.err = "the file's tabs are shown as spaces, and a save writes spaces"
+	}
 }
 
 // moveTo puts the cursor at a diagnostic's line and column (1-based; the
@@ -118,19 +157,18 @@ func (e *rawEditor) moveTo(p model.Pos) {
 // runs off the keystroke path, and the key-file checks (file I/O) never
 // run in Update.
 func (e *rawEditor) lint(m *Model) tea.Cmd {
-	seq, text, file, paths := e.seq, e.ta.Value(), e.file, m.deps.Paths
+	seq, text, lint := e.seq, e.ta.Value(), e.lintText
 	return func() tea.Msg {
-		p, diags := policyio.ParsePolicy(file, []byte(text))
-		if p != nil {
-			diags = append(diags, policyio.CheckKeyFiles(p, paths, nil)...)
-		}
-		return editorLintDoneMsg{seq: seq, diags: diags.Sorted()}
+		return editorLintDoneMsg{seq: seq, diags: lint(text)}
 	}
 }
 
 func (e *rawEditor) bindings() []key.Binding {
 	if e.choice != nil {
 		return fixChoiceKeys
+	}
+	if e.yaml {
+		return []key.Binding{e.keys.Save, e.keys.NextProblem, e.keys.Fix, e.keys.Close, e.keys.PrevProblem, e.keys.GoProblem}
 	}
 	return []key.Binding{e.keys.Save, e.keys.NextProblem, e.keys.Fix, e.keys.StripComments, e.keys.Close, e.keys.PrevProblem, e.keys.GoProblem}
 }
@@ -142,6 +180,17 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			return false, nil // typing went on; a later tick lints
 		}
 		return false, e.lint(m)
+	case editorTextMsg:
+		if e.loading && msg.file == e.file {
+			e.loading = false
+			if msg.err != nil {
+				m.setStatus(true, "cannot open the editor: %v", msg.err)
+				return true, nil
+			}
+			e.setText(string(msg.text), msg.at)
+			return false, e.lint(m)
+		}
+		return false, nil
 	case editorLintDoneMsg:
 		if msg.seq == e.seq {
 			e.diags, e.lintedSeq = msg.diags, msg.seq
@@ -149,6 +198,12 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		}
 		return false, nil
 	case tea.KeyPressMsg:
+		if e.loading {
+			if key.Matches(msg, e.keys.Close) {
+				return true, nil
+			}
+			return false, nil
+		}
 		if e.choice != nil {
 			i, done := e.choice.key(msg)
 			if done {
@@ -178,7 +233,7 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			e.sel = (e.sel + d) % len(e.diags)
 			e.moveTo(e.diags[e.sel].Pos)
 			return false, nil
-		case key.Matches(msg, e.keys.Fix), key.Matches(msg, e.keys.StripComments):
+		case key.Matches(msg, e.keys.Fix), key.Matches(msg, e.keys.StripComments) && !e.yaml:
 			return false, e.fix(m, key.Matches(msg, e.keys.StripComments))
 		case key.Matches(msg, e.keys.GoProblem):
 			if e.sel < len(e.diags) {
@@ -207,17 +262,16 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 // save stages the buffer and opens the save review; text that is not even
 // JSON stays in the editor with the reason.
 func (e *rawEditor) save(m *Model) (bool, tea.Cmd) {
-	raw := m.deps.Policy.(RawPolicyBackend) // openRawEditor checked
 	if e.ta.Value() == e.orig {
 		e.err = "nothing changed in the text"
 		return false, nil
 	}
-	if err := raw.StageRaw("policy.json edited as text", []byte(e.ta.Value())); err != nil {
+	if err := e.stage(m, []byte(e.ta.Value())); err != nil {
 		e.err = err.Error()
 		return false, nil
 	}
 	m.refresh()
-	m.setStatus(false, "staged: policy.json edited as text (u undoes)")
+	m.setStatus(false, "staged: %s edited as text (u undoes)", safe(e.label))
 	m.openSave()
 	return true, nil
 }

@@ -33,7 +33,7 @@ func (v *lookasideView) bindings(m *Model) []key.Binding {
 	}
 	del := m.km.Delete
 	del.SetHelp("d", "remove")
-	return []key.Binding{m.km.Up, m.km.Down, m.km.Add, m.km.Edit, del, m.km.Explain}
+	return []key.Binding{m.km.Up, m.km.Down, m.km.Add, m.km.Edit, del, m.km.Explain, rawEditKey(m)}
 }
 
 func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
@@ -54,6 +54,8 @@ func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.km.Explain):
 		return m.openExplainForm()
+	case key.Matches(k, m.km.RawEdit):
+		return m.openRegistriesEditor(m.lookasideFile(v), model.Pos{})
 	case key.Matches(k, m.km.Delete):
 		if v.cursor < len(v.items) {
 			e := v.items[v.cursor]

@@ -56,6 +56,9 @@ func (m *Model) jumpTo(d model.Diagnostic) tea.Cmd {
 		// in the editor, cursor on it.
 		return m.openRawEditor(d.Pos)
 	}
+	if d.Pos.Line > 0 && m.isRegistriesFile(d.Pos.File) {
+		return m.openRegistriesEditor(d.Pos.File, d.Pos)
+	}
 	if d.Target == nil {
 		m.setStatus(false, "%s is not about a node of the policy tree", d.Pos)
 		return nil

@@ -85,19 +85,32 @@ func (w *Workspace) RegistriesText(path string) ([]byte, error) {
 // LintRegistriesText checks text as the content of path, with the rest of
 // registries.d as staged (two files defining one section is an error of
 // both), and returns the diagnostics of that file. It reads the other
-// files; the TUI calls it from a command, never in Update.
+// files.
 func (w *Workspace) LintRegistriesText(path string, text []byte) model.Diagnostics {
-	overlay := w.rdOverlay()
-	overlay[path] = text
-	rd, diags := policyio.LoadRegistriesDOverlay(w.Paths.FS(), w.Paths.RegistriesD, w.registriesRuntime(), overlay)
-	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
-	var out model.Diagnostics
-	for _, d := range diags {
-		if d.Pos.File == path || (d.Related != nil && d.Related.File == path) {
-			out = append(out, d)
+	return w.RegistriesLinter(path)(text)
+}
+
+// RegistriesLinter is LintRegistriesText with the workspace's state taken
+// now: the function it returns reads only that copy and the disk, so an
+// editor may run it off its event loop.
+func (w *Workspace) RegistriesLinter(path string) func(text []byte) model.Diagnostics {
+	overlay, pol, paths, rt := w.rdOverlay(), w.staged, w.Paths, w.registriesRuntime()
+	return func(text []byte) model.Diagnostics {
+		ov := make(map[string][]byte, len(overlay)+1)
+		for p, t := range overlay {
+			ov[p] = t
 		}
+		ov[path] = text
+		rd, diags := policyio.LoadRegistriesDOverlay(paths.FS(), paths.RegistriesD, rt, ov)
+		diags = append(diags, policyio.CheckLookasides(rd, pol, paths)...)
+		var out model.Diagnostics
+		for _, d := range diags {
+			if d.Pos.File == path || (d.Related != nil && d.Related.File == path) {
+				out = append(out, d)
+			}
+		}
+		return out.Sorted()
 	}
-	return out.Sorted()
 }
 
 // StageRegistriesText stages text for one file of registries.d as an edit

@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/kios/imgtrust/model"
+)
+
+const goodPolicy = `{"default": [{"type": "reject"}]}` + "\n"
+
+// TestProgramRegistriesEditorRepair drives a real program over a
+// registries.d file the runtime refuses (a section defined twice):
+// enter on the problem opens that file in the editor on the error, a typed
+// fix makes the error vanish from the live lint, and the save goes through
+// the review and writes the file.
+func TestProgramRegistriesEditorRepair(t *testing.T) {
+	d, _, _, _ := testDeps(t, goodPolicy)
+	d.ASCII = true
+	file := filepath.Join(d.Paths.RegistriesD, "site.yaml")
+	broken := "docker:\n  registry.example.net:\n    lookaside: https://a.example.com\n  registry.example.net:\n    lookaside: https://b.example.com\n"
+	if err := os.WriteFile(file, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, New(d),
+		teatest.WithInitialTermSize(80, 24),
+		teatest.WithProgramOptions(
+			tea.WithColorProfile(colorprofile.ASCII),
+			tea.WithEnvironment([]string{"TERM=linux"})))
+	wait := func(ss ...string) {
+		t.Helper()
+		seen := make([]bool, len(ss))
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			all := true
+			for i, s := range ss {
+				seen[i] = seen[i] || bytes.Contains(b, []byte(s))
+				all = all && seen[i]
+			}
+			return all
+		}, teatest.WithDuration(3*time.Second))
+	}
+	tm.Type("6")
+	wait("site.yaml:4:3", "already defined")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	wait("Edit /etc/containers/registries.d/site.yaml", "line 4, col 3", "Problems of the text (3)")
+	tm.Type("mirror.")
+	// Two infos remain (the policy requires no signature there).
+	wait("mirror.registry.example.net: the policy")
+	tm.Send(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
+	wait("Review", "+  mirror.registry.example.net:")
+	tm.Type("y")
+	wait("(backup kept)")
+	tm.Type("q")
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(3*time.Second)).(*Model)
+	b, err := os.ReadFile(file)
+	if want := strings.Replace(broken, "  registry.example.net:\n    lookaside: https://b", "  mirror.registry.example.net:\n    lookaside: https://b", 1); err != nil || string(b) != want {
+		t.Fatalf("written (%v):\n%q\nwant\n%q", err, b, want)
+	}
+	if final.dirty() {
+		t.Fatal("still dirty after the save")
+	}
+	for _, p := range final.problems {
+		if p.Pos.File == file && p.Severity == model.Error {
+			t.Errorf("left: %s", p)
+		}
+	}
+}
+
+// E in the Look-aside view opens the selected entry's file; a staged
+// text with an error is not written, and undo takes it back.
+func TestRegistriesEditorStagesAndUndoes(t *testing.T) {
+	d, _, la, _ := testDeps(t, goodPolicy)
+	file := filepath.Join(d.Paths.RegistriesD, "default.yaml")
+	orig := "default-docker:\n  lookaside: https://a.example.com\n"
+	if err := os.WriteFile(file, []byte(orig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	la.entries[0].File = file + ":2:3"
+	m := sized(New(d), 80, 24)
+	send(t, m, "4", "E")
+	e, ok := m.modal.(*rawEditor)
+	if !ok || e.file != file {
+		t.Fatalf("E opened %T", m.modal)
+	}
+	// The text arrives by a command, like the file read it is.
+	if e.ta.Value() != orig || e.loading {
+		t.Fatalf("text %q (loading %v)", e.ta.Value(), e.loading)
+	}
+	send(t, m, "type:- ") // a list, not a mapping: the runtime fails on it
+	send(t, m, "ctrl+s")
+	if _, ok := m.modal.(*saveDialog); !ok {
+		t.Fatalf("no review after ctrl+s: %T %s", m.modal, e.err)
+	}
+	send(t, m, "y")
+	if b, _ := os.ReadFile(file); string(b) != orig {
+		t.Fatalf("a registries.d with an error was written:\n%s", b)
+	}
+	send(t, m, "esc", "u")
+	if m.dirty() {
+		t.Fatalf("dirty after undo: %s", m.status)
+	}
+}
