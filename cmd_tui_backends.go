@@ -219,7 +219,13 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed, Depth: st.Depth, Text: st.Text})
 	}
 	if res.Incomplete {
-		return out, fmt.Errorf("could not finish: %s", res.Summary)
+		// The Verify view heads the error with "could not finish", as
+		// the summary does: hand on the reason alone, once.
+		reason := strings.TrimPrefix(strings.TrimPrefix(res.Summary, "could not finish"), ": ")
+		if reason == "" {
+			reason = "the check was incomplete"
+		}
+		return out, errors.New(reason)
 	}
 	return out, nil
 }

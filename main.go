@@ -60,7 +60,14 @@ func main() {
 }
 
 func (a *app) main(args []string) int {
-	// The last guard: nothing a command prints may drive the terminal.
+	// The last guard: nothing a command prints may drive the terminal,
+	// and on a console without the marks nothing is drawn as a box.
+	if wantsASCII(args, a.getenv) {
+		ao, ae := &asciiWriter{w: a.stdout}, &asciiWriter{w: a.stderr}
+		defer ao.Flush()
+		defer ae.Flush()
+		a.stdout, a.stderr = ao, ae
+	}
 	stdout, stderr := termsafe.NewWriter(a.stdout), termsafe.NewWriter(a.stderr)
 	defer stdout.Flush()
 	defer stderr.Flush()

@@ -143,7 +143,7 @@ func (v *problemsView) render(m *Model, w, h int) string {
 	list := boxed(m.th.PaneFocused, fmt.Sprintf(" Problems (%d) ", len(m.problems)), strings.Join(lines, "\n"), w, listH)
 	d := m.problems[v.cursor]
 	det := wrap(d.String(), w-2) // String escapes every value
-	if lines := d.SnippetLines(); lines != nil {
+	if lines := m.snippetLines(d); lines != nil {
 		// The snippet's caret line must keep its columns: cut, never wrap.
 		det += "\n" + strings.Join(lines, "\n")
 	}
@@ -169,4 +169,19 @@ func shortPos(d model.Diagnostic) string {
 		return filepath.Base(d.Pos.File)
 	}
 	return fmt.Sprintf("%s:%d:%d", filepath.Base(d.Pos.File), d.Pos.Line, d.Pos.Col)
+}
+
+// snippetLines is the diagnostic's snippet for this terminal: on an ASCII
+// console the ellipsis that marks a cut line is "...", and the caret moves
+// with the two extra cells of a leading one.
+func (m *Model) snippetLines(d model.Diagnostic) []string {
+	lines := d.SnippetLines()
+	if !m.th.ASCII || len(lines) != 2 {
+		return lines
+	}
+	if strings.HasPrefix(lines[0], "…") {
+		lines[1] = "  " + lines[1]
+	}
+	lines[0] = strings.ReplaceAll(lines[0], "…", "...")
+	return lines
 }
