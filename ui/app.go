@@ -444,24 +444,7 @@ func (m *Model) renderFooter() string {
 	return ansi.Truncate(m.help.ShortHelpView(bs), m.w, "")
 }
 
-func (m *Model) renderFullHelp(w, h int) string {
-	section := func(b *strings.Builder, title string, bs []key.Binding) {
-		b.WriteString(m.th.Bold.Render(title) + "\n")
-		for _, k := range bs {
-			if k.Enabled() {
-				fmt.Fprintf(b, "  %-12s %s\n", k.Help().Key, k.Help().Desc)
-			}
-		}
-	}
-	var left, right strings.Builder
-	left.WriteString(m.th.Title.Render("Keys") + "\n\n")
-	section(&left, "Everywhere", m.globalBindings())
-	section(&right, "Views", m.km.Views[:])
-	right.WriteString("\n")
-	section(&right, "In "+viewNames[m.view], m.viewBindings())
-	right.WriteString("\n" + m.th.Faint.Render("esc or ? closes this help"))
-	return m.asciiArrows(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w/2).Render(left.String()), "\n\n"+right.String()))
-}
+func (m *Model) renderFullHelp(w, h int) string { return m.renderHelpScreen(w, h) }
 
 func (m *Model) viewBindings() []key.Binding {
 	switch m.view {

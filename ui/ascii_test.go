@@ -39,6 +39,9 @@ func TestASCIIScreensHaveNoUnicode(t *testing.T) {
 	for v := range numViews {
 		send(t, m, fmt.Sprint(int(v)+1))
 		check(viewNames[v])
+		if v == vVerify {
+			send(t, m, "esc")
+		}
 		send(t, m, "?")
 		check(viewNames[v] + " help")
 		send(t, m, "esc")
