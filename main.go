@@ -32,6 +32,10 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// collectFlags, when set, receives each command's flag set instead of
+	// the command running (parseFlags returns at once): shell completion
+	// is generated from the flag sets the commands really parse.
+	collectFlags func(fs *flag.FlagSet)
 }
 
 // command is one subcommand of imgtrust.
@@ -51,6 +55,7 @@ func commands() []command {
 		{"verify", "tell whether the node would accept an image, and why", runVerify},
 		{"demo", "open the TUI on a scratch node with a local registry", runDemo},
 		{"tui", "open the interactive trust manager (the default)", runTUI},
+		{"completion", "print a shell completion script: completion bash|zsh|fish", runCompletion},
 	}
 }
 
@@ -261,6 +266,10 @@ func (a *app) checkFlags(fs *flag.FlagSet, args []string) error {
 // On --help it prints the usage to stdout and returns errHelp; on a usage
 // error it has printed the message.
 func (a *app) parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	if a.collectFlags != nil {
+		a.collectFlags(fs)
+		return nil, errHelp
+	}
 	fs.SetOutput(a.stderr)
 	if err := a.checkFlags(fs, args); err != nil {
 		if err != errHelp {
