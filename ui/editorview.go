@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -282,6 +283,11 @@ func (e *rawEditor) render(m *Model, w, h int) string {
 	e.ta.SetWidth(w - 2)
 	e.ta.SetHeight(max(3, edH-2))
 	title := fmt.Sprintf(" Edit %s  line %d, col %d ", safe(e.label), e.ta.Line()+1, e.ta.LineInfo().ColumnOffset+1)
+	if ansi.StringWidth(title) > w-6 {
+		// A long registries.d name: the position matters more than the
+		// directory, which every file of it shares.
+		title = fmt.Sprintf(" Edit %s  line %d, col %d ", safe(filepath.Base(e.label)), e.ta.Line()+1, e.ta.LineInfo().ColumnOffset+1)
+	}
 	top := boxed(m.th.PaneFocused, title, e.ta.View(), w, edH)
 
 	var lines []string
