@@ -36,6 +36,9 @@ type app struct {
 	// the command running (parseFlags returns at once): shell completion
 	// is generated from the flag sets the commands really parse.
 	collectFlags func(fs *flag.FlagSet)
+	// stdoutTTY: stdout is a terminal (a person reads it); otherwise
+	// listings print what a script needs whole (full fingerprints).
+	stdoutTTY bool
 }
 
 // command is one subcommand of imgtrust.
@@ -60,7 +63,7 @@ func commands() []command {
 }
 
 func main() {
-	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stdoutTTY: isTerminal(os.Stdout)}
 	os.Exit(a.main(os.Args[1:]))
 }
 
