@@ -1,20 +1,18 @@
 package main
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the CLI golden files in testdata/cli")
-
-// golden compares got with testdata/cli/NAME.golden (-update rewrites it).
+// golden compares got with testdata/golden/cli-NAME.txt (-update, the
+// flag of the keys show goldens, rewrites it).
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "cli", name+".golden")
-	if *update {
+	path := filepath.Join("testdata", "golden", "cli-"+name+".txt")
+	if *updateGolden {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
