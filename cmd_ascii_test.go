@@ -88,3 +88,49 @@ func TestASCIIWriterSplitRune(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// repeatedPrefix finds a line whose ": "-separated parts repeat one
+// after the other ("could not finish: could not finish: ...").
+func repeatedPrefix(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		parts := strings.Split(l, ": ")
+		for i := 1; i < len(parts); i++ {
+			if p := strings.TrimSpace(parts[i]); p != "" && p == strings.TrimSpace(parts[i-1]) {
+				return l
+			}
+		}
+		if strings.Count(l, "could not finish") > 1 {
+			return l
+		}
+	}
+	return ""
+}
+
+// Errors are prefixed once: a wrapped error does not say again what its
+// wrapper said.
+func TestErrorPrefixesNotRepeated(t *testing.T) {
+	guide, err := os.ReadFile("testdata/kios-guide-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := scratchRoot(t, string(guide), map[string]string{"etc/containers/registries.d/b.yaml": "docker: ["})
+	signed := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"127.0.0.1:1":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"}]}}}`,
+		map[string]string{"etc/gpg/k.gpg": testPublicKey(t)})
+	cases := [][]string{
+		{"verify", "--timeout", "2s", "--root", signed, "127.0.0.1:1/x:1"},
+		{"verify", "--root", signed, "127.0.0.1:1/x:1", "127.0.0.1:1/y:1"},
+		{"verify", "--root", broken, "docker.io/library/busybox:1"},
+		{"keys", "import", "--root", signed, "/nonexistent/key.asc"},
+		{"keys", "remove", "--root", signed, "nothing.gpg"},
+		{"lookaside", "set", "--root", broken, "x.example", "https://x.example"},
+		{"policy", "set", "--root", broken, "example.com", "--reject"},
+		{"show", "--root", broken},
+		{"lint", "--root", "/nonexistent/root"},
+	}
+	for _, c := range cases {
+		_, out, errs := run(t, c...)
+		if l := repeatedPrefix(out + errs); l != "" {
+			t.Errorf("%v: %q", c, l)
+		}
+	}
+}

@@ -113,7 +113,7 @@ func (m *Model) quickFix(d model.Diagnostic) {
 func (m *Model) applyFix(d model.Diagnostic, i int) {
 	before := len(m.problems)
 	if err := m.deps.Policy.ApplyFix(d, i); err != nil {
-		m.setStatus(true, "quick fix: %v", err)
+		m.setStatus(true, "not fixed: %v", err)
 		return
 	}
 	m.refresh()
