@@ -22,8 +22,11 @@ func ApplyReplacement(src []byte, d model.Diagnostic) ([]byte, error) {
 	}
 	dec := &jsonDecoder{src: src}
 	off := offsetOfPos(dec, d.Pos)
-	if off < 0 || off >= len(src) || src[off] != '"' {
-		return nil, fmt.Errorf("no string at %s to replace", d.Pos)
+	if off < 0 || off >= len(src) {
+		return nil, fmt.Errorf("no token at %s to replace", d.Pos)
+	}
+	if src[off] != '"' {
+		return replacePlainScalar(src, off, d)
 	}
 	end := off + 1
 	for end < len(src) && src[end] != '"' {
@@ -43,6 +46,32 @@ func ApplyReplacement(src []byte, d model.Diagnostic) ([]byte, error) {
 	out = append(out, src[:off]...)
 	out = append(out, q...)
 	return append(out, src[end+1:]...), nil
+}
+
+// replacePlainScalar is ApplyReplacement for a YAML plain scalar (a
+// registries.d key such as lookasid): the token runs to the ':' of a key
+// or the end of the value. A replacement that is not itself plain-safe is
+// quoted.
+func replacePlainScalar(src []byte, off int, d model.Diagnostic) ([]byte, error) {
+	end := off
+	for end < len(src) && !strings.ContainsRune(": \t\r\n#", rune(src[end])) {
+		end++
+	}
+	if end == off {
+		return nil, fmt.Errorf("no token at %s to replace", d.Pos)
+	}
+	repl := d.Replacement
+	if strings.Trim(repl, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/") != "" {
+		q, err := json.Marshal(repl)
+		if err != nil {
+			return nil, err
+		}
+		repl = string(q)
+	}
+	out := make([]byte, 0, len(src)+len(repl))
+	out = append(out, src[:off]...)
+	out = append(out, repl...)
+	return append(out, src[end:]...), nil
 }
 
 // StripComments is the fix with one right answer for every comment and

@@ -61,7 +61,7 @@ func (v *problemsView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.km.Fix):
 		if v.cursor < len(m.problems) {
-			m.quickFix(m.problems[v.cursor])
+			return m.quickFix(m.problems[v.cursor])
 		}
 	}
 	v.clamp(len(m.problems))
@@ -98,16 +98,23 @@ func hasFix(d model.Diagnostic) bool { return len(d.Fixes) > 0 || d.Replacement 
 // quickFix asks the workspace to apply the loader's quick fix and stage it
 // (so it can be undone); when there is a choice, the admin picks first.
 // The TUI only reports the outcome.
-func (m *Model) quickFix(d model.Diagnostic) {
+func (m *Model) quickFix(d model.Diagnostic) tea.Cmd {
 	if !hasFix(d) {
 		m.setStatus(true, "no quick fix for this problem")
-		return
+		return nil
+	}
+	if len(d.Fixes) == 0 && d.Pos.Line > 0 && m.isRegistriesFile(d.Pos.File) {
+		// A registries.d file is read from disk, never in Update: its
+		// fix is made in the editor, on the text it reads.
+		m.setStatus(false, "ctrl+f applies the fix in the editor; ctrl+s stages it for review")
+		return m.openRegistriesEditor(d.Pos.File, d.Pos)
 	}
 	if len(d.Fixes) > 1 {
 		m.modal = &fixChoiceDialog{fixChoice: fixChoice{diag: d}, apply: func(m *Model, i int) { m.applyFix(d, i) }}
-		return
+		return nil
 	}
 	m.applyFix(d, 0)
+	return nil
 }
 
 func (m *Model) applyFix(d model.Diagnostic, i int) {

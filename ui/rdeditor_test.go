@@ -107,3 +107,38 @@ func TestRegistriesEditorStagesAndUndoes(t *testing.T) {
 		t.Fatalf("dirty after undo: %s", m.status)
 	}
 }
+
+// f on a registries.d problem with a did-you-mean opens the file in the
+// editor on it; ctrl+f there writes the suggestion into the buffer, only
+// the key it names.
+func TestRegistriesQuickFixInEditor(t *testing.T) {
+	d, _, _, _ := testDeps(t, goodPolicy)
+	file := filepath.Join(d.Paths.RegistriesD, "site.yaml")
+	text := "docker:\n  registry.example.net:\n    lookasid: https://a.example.com # the mirror\n"
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := sized(New(d), 80, 24)
+	m.modal = nil
+	send(t, m, "6")
+	selectProblem(t, m, "registriesd-unknown-key")
+	send(t, m, "f")
+	e, ok := m.modal.(*rawEditor)
+	if !ok || e.file != file || e.ta.Line() != 2 {
+		t.Fatalf("f did not open the file on the problem: %T %s", m.modal, m.status)
+	}
+	lintNow(t, m, nil)
+	for i, dg := range e.diags {
+		if dg.Code == "registriesd-unknown-key" {
+			e.sel = i
+		}
+	}
+	_, cmd := m.Update(kp("ctrl+f"))
+	lintNow(t, m, cmd)
+	if want := strings.Replace(text, "lookasid:", "lookaside:", 1); e.ta.Value() != want {
+		t.Fatalf("the fix wrote %q, want %q (%s)", e.ta.Value(), want, e.err)
+	}
+	if c := editorCodes(m); c["registriesd-unknown-key"] != 0 {
+		t.Fatalf("left: %v", c)
+	}
+}
