@@ -72,16 +72,27 @@ func (m *Model) pendingChanges() []*workspace.FileChange {
 }
 
 // saveBlockers counts the errors that make the runtime refuse a file the
-// save writes (the text of policy.json or registries.d). A key file that
-// is missing or unusable is not one: the runtime loads the policy and
-// rejects the images that rule covers, and the file may be imported after.
+// save writes (the text of policy.json or of a registries.d file). A key
+// file that is missing or unusable is not one: the runtime loads the
+// policy and rejects the images that rule covers, and the file may be
+// imported after. Nor is an error of a file the save leaves alone.
 func (m *Model) saveBlockers() int {
+	var files []string
+	for _, c := range m.pendingChanges() {
+		files = append(files, c.Path)
+	}
 	n := 0
 	for _, d := range m.problems {
 		if d.Severity != model.Error || strings.HasPrefix(d.Code, "key-") || strings.HasPrefix(d.Code, "sigstore-key") {
 			continue
 		}
-		n++
+		for _, f := range files {
+			// Staged policy text is labelled "policy.json (staged)".
+			if d.Pos.File == f || strings.HasPrefix(d.Pos.File, f+" (") || d.Related != nil && d.Related.File == f {
+				n++
+				break
+			}
+		}
 	}
 	return n
 }

@@ -142,3 +142,38 @@ func TestRegistriesQuickFixInEditor(t *testing.T) {
 		t.Fatalf("left: %v", c)
 	}
 }
+
+// The save review is held back only by errors of the files it writes: a
+// registries.d fix is saved while policy.json (not written) is broken,
+// and a missing key file never holds a policy save back.
+func TestSaveBlockersAreTheWrittenFiles(t *testing.T) {
+	d, _, _, _ := testDeps(t, brokenPolicy)
+	file := filepath.Join(d.Paths.RegistriesD, "default.yaml")
+	if err := os.WriteFile(file, []byte("default-docker:\n  lookasid: https://a.example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := sized(New(d), 80, 24)
+	m.modal = nil
+	raw := d.Policy.(RawRegistriesBackend)
+	if err := raw.StageRegistriesText(file, []byte("default-docker:\n  lookaside: https://a.example.com\n")); err != nil {
+		t.Fatal(err)
+	}
+	m.refresh()
+	if m.problems.Count(model.Error) == 0 || m.saveBlockers() != 0 {
+		t.Fatalf("errors %d, blockers %d", m.problems.Count(model.Error), m.saveBlockers())
+	}
+	send(t, m, "ctrl+s", "y")
+	if b, _ := os.ReadFile(file); !strings.Contains(string(b), "lookaside:") {
+		t.Fatalf("the registries.d fix was not saved (%s):\n%s", m.status, b)
+	}
+
+	d2, _, _, _ := testDeps(t, `{"default": [{"type": "reject"}]}`)
+	m2 := sized(New(d2), 80, 24)
+	m2.modal = nil
+	m2.edit("sign a.example", func(p *model.Policy) {
+		p.SetScope("docker", "a.example", model.Requirements{{Type: model.SignedBy, KeyType: "GPGKeys", KeyPath: "/etc/gpg/missing.gpg"}})
+	})
+	if m2.problems.Count(model.Error) == 0 || m2.saveBlockers() != 0 {
+		t.Fatalf("missing key: errors %d, blockers %d: %v", m2.problems.Count(model.Error), m2.saveBlockers(), m2.problems)
+	}
+}
