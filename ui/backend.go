@@ -138,6 +138,9 @@ type Deps struct {
 	Tour []string
 	// Recent seeds the Verify view's history (↑/↓ recalls them).
 	Recent []string
+	// KeyFiles reads the files a rule embeds (keyData, caData); nil: the
+	// rule form cannot embed a file.
+	KeyFiles KeyFileReader
 }
 
 // RawPolicyBackend is the text side of the policy session, for the raw
