@@ -163,3 +163,21 @@ func (c *Config) Blocked(physical reference.Named) *BlockedError {
 // plain http) for the source: the endpoint's own setting
 // (newImageSourceAttempt sets InsecureSkipVerify from it).
 func (s Source) Insecure() bool { return s.Endpoint.Insecure }
+
+// AnyInsecure reports whether some endpoint is marked insecure.
+func (c *Config) AnyInsecure() bool {
+	if c == nil {
+		return false
+	}
+	for _, r := range c.Registries {
+		if r.Insecure {
+			return true
+		}
+		for _, m := range r.Mirrors {
+			if m.Insecure {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -55,14 +55,26 @@ func RenderText(w io.Writer, r *Result, ascii bool) {
 			tried = append(tried, safe(s.Scope))
 		}
 	}
-	fmt.Fprintf(w, "  scopes      %s\n", strings.Join(tried, " "+g.arrow+" "))
-	pos := safe(t.Scope.Pos.String())
-	fmt.Fprintf(w, "  rule        %s%s\n", safe(t.Scope.List.String()), parens(pos))
+	if len(tried) > 0 {
+		fmt.Fprintf(w, "  scopes      %s\n", strings.Join(tried, " "+g.arrow+" "))
+		pos := safe(t.Scope.Pos.String())
+		fmt.Fprintf(w, "  rule        %s%s\n", safe(t.Scope.List.String()), parens(pos))
+	}
+	if t.RegistryEntry != "" {
+		fmt.Fprintf(w, "  registries  [[registry]] prefix %s%s\n", safe(t.RegistryEntry), parens(safe(t.RegistryEntryPos.String())))
+	}
+	for i, s := range t.Sources {
+		label := "            "
+		if i == 0 {
+			label = "  sources   "
+		}
+		fmt.Fprintf(w, "%s %s\n", label, safe(sourceLine(s, g)))
+	}
 	if t.ManifestDigest != "" {
 		fmt.Fprintf(w, "  manifest    %s\n", safe(t.ManifestDigest))
 	}
 	if t.Lookaside != nil {
-		fmt.Fprintf(w, "  look-aside  %s (%s)\n", safe(t.Lookaside.BaseURL), safe(orStr(t.Lookaside.Scope, "built-in default")))
+		fmt.Fprintf(w, "  look-aside  %s (%s)%s\n", safe(t.Lookaside.BaseURL), safe(orStr(t.Lookaside.Scope, "built-in default")), safe(mirrorNote(t)))
 	}
 	if len(t.Signatures) > 0 || t.Lookaside != nil || t.Transport == "dir" {
 		fmt.Fprintf(w, "  signatures  %d found\n", len(t.Signatures))
@@ -122,4 +134,33 @@ func yesNo(b bool, yes, no string) string {
 		return yes
 	}
 	return no
+}
+
+// sourceLine is one pull source as tried: its role, the reference, and
+// what came of it.
+func sourceLine(s SourceTry, g glyphs) string {
+	role := "primary"
+	if s.Mirror {
+		role = "mirror "
+	}
+	if s.Insecure {
+		role += " (insecure)"
+	}
+	switch {
+	case s.Skipped != "":
+		return fmt.Sprintf("%s %s %s skipped: %s", g.info, role, s.Reference, s.Skipped)
+	case s.Used:
+		return fmt.Sprintf("%s %s %s served the manifest", g.ok, role, s.Reference)
+	case s.Error != "":
+		return fmt.Sprintf("%s %s %s: %s", g.fail, role, s.Reference, s.Error)
+	}
+	return fmt.Sprintf("%s %s %s", g.info, role, s.Reference)
+}
+
+// mirrorNote says whose look-aside it is when a mirror served the image.
+func mirrorNote(t Trace) string {
+	if t.PulledFrom == "" {
+		return ""
+	}
+	return ", chosen by the mirror's location " + t.PulledFrom
 }

@@ -47,12 +47,38 @@ func (r *Result) Steps() []Step {
 	for _, s := range t.Scope.Tried {
 		tried = append(tried, s.Scope)
 	}
-	step(StepOK, 0, "rule %s (tried %s)", t.Scope.List, strings.Join(tried, ", "))
+	if len(tried) > 0 {
+		step(StepOK, 0, "rule %s (tried %s)", t.Scope.List, strings.Join(tried, ", "))
+	}
+	if t.RegistryEntry != "" {
+		step(StepInfo, 0, "registries.conf entry %s", t.RegistryEntry)
+	}
+	for _, s := range t.Sources {
+		st := StepInfo
+		switch {
+		case s.Used:
+			st = StepOK
+		case s.Error != "":
+			st = StepFailed
+		}
+		role := "primary"
+		if s.Mirror {
+			role = "mirror"
+		}
+		switch {
+		case s.Skipped != "":
+			step(st, 1, "%s %s skipped: %s", role, s.Reference, s.Skipped)
+		case s.Used:
+			step(st, 1, "%s %s served the manifest", role, s.Reference)
+		default:
+			step(st, 1, "%s %s: %s", role, s.Reference, orStr(s.Error, "not tried"))
+		}
+	}
 	if t.ManifestDigest != "" {
 		step(StepInfo, 0, "manifest %s", t.ManifestDigest)
 	}
 	if la := t.Lookaside; la != nil {
-		step(StepInfo, 0, "look-aside %s (%s), %d signature(s)", la.BaseURL, orStr(la.Scope, "-"), len(t.Signatures))
+		step(StepInfo, 0, "look-aside %s (%s)%s, %d signature(s)", la.BaseURL, orStr(la.Scope, "-"), mirrorNote(t), len(t.Signatures))
 	}
 	for _, rr := range t.Requirements {
 		step(pass(rr.Accepted), 0, "%s: %s", rr.Description, rr.Reason)
