@@ -136,10 +136,10 @@ type globalFlags struct {
 	// registriesConf is skopeo's --registries-conf: an explicit
 	// registries.conf instead of the node's.
 	registriesConf string
-	keysDir     string
-	json        bool
-	ascii       bool
-	mechanism   string
+	keysDir        string
+	json           bool
+	ascii          bool
+	mechanism      string
 	// runtimeVersion overrides the containers/image version read from the
 	// runtime binary (how registries.d is read).
 	runtimeVersion string

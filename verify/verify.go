@@ -132,15 +132,15 @@ type Result struct {
 
 // Trace records every step for people and scripts.
 type Trace struct {
-	Reference      string                   `json:"reference"`
-	Transport      string                   `json:"transport"`
-	Notes          []string                 `json:"notes,omitempty"`
-	Policy         string                   `json:"policy"`
-	Mechanism      gpg.Detection            `json:"mechanism"`
-	Scope          Choice                   `json:"scope"`
-	ManifestDigest string                   `json:"manifest_digest,omitempty"`
-	IndexDigest    string                   `json:"index_digest,omitempty"`
-	Platform       string                   `json:"platform,omitempty"`
+	Reference      string        `json:"reference"`
+	Transport      string        `json:"transport"`
+	Notes          []string      `json:"notes,omitempty"`
+	Policy         string        `json:"policy"`
+	Mechanism      gpg.Detection `json:"mechanism"`
+	Scope          Choice        `json:"scope"`
+	ManifestDigest string        `json:"manifest_digest,omitempty"`
+	IndexDigest    string        `json:"index_digest,omitempty"`
+	Platform       string        `json:"platform,omitempty"`
 	// RegistryEntry is the registries.conf [[registry]] prefix that
 	// applies; Sources the pull sources tried in order, PulledFrom the
 	// mirror that served the manifest ("" for the primary).
@@ -149,9 +149,9 @@ type Trace struct {
 	Sources          []SourceTry              `json:"sources,omitempty"`
 	PulledFrom       string                   `json:"pulled_from,omitempty"`
 	Lookaside        *policyio.LookasideMatch `json:"lookaside,omitempty"`
-	Signatures     []string                 `json:"signatures_found"`
-	Requirements   []RequirementResult      `json:"requirements"`
-	HTTPRequests   int64                    `json:"http_requests"`
+	Signatures       []string                 `json:"signatures_found"`
+	Requirements     []RequirementResult      `json:"requirements"`
+	HTTPRequests     int64                    `json:"http_requests"`
 }
 
 // PullStep is the RequirementResult.Type of the step after the policy:
