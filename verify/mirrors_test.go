@@ -1,0 +1,243 @@
+package verify
+
+import (
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/kios/imgtrust/gpg"
+	"github.com/opencontainers/go-digest"
+)
+
+// server is a second registry with a look-aside of its own: a mirror.
+type server struct {
+	t         *testing.T
+	host      string
+	lookaside *httptest.Server
+	sigs      sync.Map
+	requests  atomic.Int64
+}
+
+func newServer(t *testing.T) *server {
+	s := &server{t: t}
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	rs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(rs.Close)
+	s.host = strings.TrimPrefix(rs.URL, "http://")
+	s.lookaside = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b, ok := s.sigs.Load(r.URL.Path); ok {
+			w.Write(b.([]byte))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(s.lookaside.Close)
+	return s
+}
+
+func (s *server) push(repoTag string, img v1.Image) {
+	ref, err := name.ParseReference(s.host+"/"+repoTag, name.Insecure)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *server) sign(key *openpgp.Entity, repo string, d digest.Digest, identity string) {
+	blob, err := gpg.Sign(key, MarshalPayload(identity, d))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.sigs.Store("/"+repo+"@"+d.Algorithm().String()+"="+d.Encoded()+"/signature-1", blob)
+}
+
+// TestMirrors follows docker_image_src.go (newImageSource,
+// newImageSourceAttempt) and docker_client.go (newDockerClient): the
+// sources in order, the look-aside of the one that served, the policy on
+// the requested name; sysregistriesv2 PullSourcesFromReference for
+// pull-from-mirror and mirror-by-digest-only; blocked before the policy.
+func TestMirrors(t *testing.T) {
+	n := newNode(t)
+	release := n.key("release", nil)
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d0, _ := img.Digest()
+	dg := digest.Digest(d0.String())
+	empty, good, unsignedMirror := newServer(t), newServer(t), newServer(t)
+	// The primary and the good mirror hold the same image; only the
+	// mirror's look-aside has a signature, made for the requested name.
+	n.pushImage("team/app:v1", img)
+	good.push("team/app:v1", img)
+	unsignedMirror.push("team/app:v1", img)
+	good.sign(release, "team/app", dg, n.host+"/team/app:v1")
+	n.policy(policyWith(""))
+	n.write("etc/containers/registries.d/default.yaml", "docker:\n  "+n.host+":\n    lookaside: "+n.lookaside.URL+"\n  "+good.host+":\n    lookaside: "+good.lookaside.URL+"\n  "+unsignedMirror.host+":\n    lookaside: "+unsignedMirror.lookaside.URL+"\n")
+
+	conf := func(body string) {
+		n.write("etc/containers/registries.conf", strings.NewReplacer("REG", n.host, "EMPTY", empty.host, "GOOD", good.host, "UNSIGNED", unsignedMirror.host).Replace(body))
+	}
+	tests := []struct {
+		name, conf, image string
+		accepted, incomplete bool
+		pulledFrom           string // "" = the primary
+		sources              []string
+		summary              string
+	}{
+		{
+			name:  "mirrors in order: the first lacks the image, the second serves it with its own look-aside",
+			conf:  "[[registry]]\nlocation = \"REG\"\n[[registry.mirror]]\nlocation = \"EMPTY\"\n[[registry.mirror]]\nlocation = \"GOOD\"\n",
+			image: "REG/team/app:v1", accepted: true, pulledFrom: "GOOD/team/app:v1",
+			sources: []string{"EMPTY/team/app:v1 error", "GOOD/team/app:v1 used"},
+		},
+		{
+			name:  "the first mirror that has the image wins, even unsigned",
+			conf:  "[[registry]]\nlocation = \"REG\"\n[[registry.mirror]]\nlocation = \"UNSIGNED\"\n[[registry.mirror]]\nlocation = \"GOOD\"\n",
+			image: "REG/team/app:v1", pulledFrom: "UNSIGNED/team/app:v1",
+			sources: []string{"UNSIGNED/team/app:v1 used"}, summary: "no signature exists",
+		},
+		{
+			name:  "no mirror: the primary's look-aside has no signature",
+			conf:  "",
+			image: "REG/team/app:v1", summary: "no signature exists",
+		},
+		{
+			name:  "digest-only mirror skipped for a tag",
+			conf:  "[[registry]]\nlocation = \"REG\"\n[[registry.mirror]]\nlocation = \"GOOD\"\npull-from-mirror = \"digest-only\"\n",
+			image: "REG/team/app:v1", sources: []string{"GOOD skipped", "REG/team/app:v1 used"}, summary: "no signature exists",
+		},
+		{
+			name:  "digest-only mirror used for a digest",
+			conf:  "[[registry]]\nlocation = \"REG\"\n[[registry.mirror]]\nlocation = \"GOOD\"\npull-from-mirror = \"digest-only\"\n",
+			image: "REG/team/app@" + dg.String(), accepted: true, pulledFrom: "GOOD/team/app@" + dg.String(),
+			sources: []string{"GOOD/team/app@" + dg.String() + " used"},
+		},
+		{
+			name:  "mirror-by-digest-only on the registry",
+			conf:  "[[registry]]\nlocation = \"REG\"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = \"GOOD\"\n",
+			image: "REG/team/app:v1", sources: []string{"GOOD skipped", "REG/team/app:v1 used"}, summary: "no signature exists",
+		},
+		{
+			name:  "blocked primary without mirrors: refused before the policy",
+			conf:  "[[registry]]\nlocation = \"REG\"\nblocked = true\n",
+			image: "REG/team/app:v1", summary: "rejected before the policy: registry REG is blocked in /etc/containers/registries.conf or /root/.config/containers/registries.conf.d",
+		},
+		{
+			name:  "blocked primary, the mirror still serves (measured on v5.38 and v5.42)",
+			conf:  "[[registry]]\nlocation = \"REG\"\nblocked = true\n[[registry.mirror]]\nlocation = \"GOOD\"\n",
+			image: "REG/team/app:v1", accepted: true, pulledFrom: "GOOD/team/app:v1",
+		},
+		{
+			name:  "every source fails: one combined error",
+			conf:  "[[registry]]\nlocation = \"REG\"\n[[registry.mirror]]\nlocation = \"EMPTY\"\n[[registry.mirror]]\nlocation = \"EMPTY/other\"\n",
+			image: "REG/team/missing:v1", incomplete: true,
+			summary: "(Mirrors also failed: [EMPTY/team/missing:v1: ",
+		},
+		{
+			name:  "a prefix rewrites into a namespace of the mirror",
+			conf:  "[[registry]]\nprefix = \"REG/team\"\nlocation = \"REG/team\"\n[[registry.mirror]]\nlocation = \"GOOD/team\"\n",
+			image: "REG/team/app:v1", accepted: true, pulledFrom: "GOOD/team/app:v1",
+		},
+	}
+	rep := strings.NewReplacer("REG", n.host, "EMPTY", empty.host, "GOOD", good.host, "UNSIGNED", unsignedMirror.host)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conf(tt.conf)
+			before := n.regRequests.Load()
+			res := n.verify(rep.Replace(tt.image))
+			tr := res.Trace
+			if res.Accepted != tt.accepted || res.Incomplete != tt.incomplete {
+				t.Fatalf("accepted %v incomplete %v (%s), want %v %v", res.Accepted, res.Incomplete, res.Summary, tt.accepted, tt.incomplete)
+			}
+			if want := rep.Replace(tt.pulledFrom); tr.PulledFrom != want {
+				t.Errorf("pulled from %q, want %q", tr.PulledFrom, want)
+			}
+			if tt.summary != "" && !strings.Contains(res.Summary, rep.Replace(tt.summary)) {
+				t.Errorf("summary %q, want %q", res.Summary, rep.Replace(tt.summary))
+			}
+			for i, want := range tt.sources {
+				want = rep.Replace(want)
+				if i >= len(tr.Sources) {
+					t.Fatalf("sources %+v, want %v", tr.Sources, tt.sources)
+				}
+				s := tr.Sources[i]
+				got := s.Reference
+				switch {
+				case s.Skipped != "":
+					got += " skipped"
+				case s.Used:
+					got += " used"
+				case s.Error != "":
+					got += " error"
+				}
+				if got != want {
+					t.Errorf("source %d = %q, want %q", i, got, want)
+				}
+			}
+			if tt.pulledFrom != "" && tr.Lookaside != nil && !strings.HasPrefix(tr.Lookaside.BaseURL, "http") {
+				t.Errorf("look-aside %+v", tr.Lookaside)
+			}
+			if strings.Contains(tt.name, "before the policy") {
+				if n.regRequests.Load() != before {
+					t.Error("a blocked registry was contacted")
+				}
+				if len(tr.Scope.Tried) != 0 {
+					t.Error("the policy was consulted for a blocked registry")
+				}
+			}
+		})
+	}
+
+	// The look-aside is chosen by the mirror's location: with no entry of
+	// its own, the primary's does not apply and the signature is missed.
+	t.Run("look-aside chosen by the mirror's location", func(t *testing.T) {
+		conf("[[registry]]\nlocation = \"REG\"\n[[registry.mirror]]\nlocation = \"GOOD\"\n")
+		n.write("etc/containers/registries.d/default.yaml", "docker:\n  "+n.host+":\n    lookaside: "+good.lookaside.URL+"\n")
+		res := n.verify(n.host + "/team/app:v1")
+		if res.Accepted || res.Trace.Lookaside == nil || res.Trace.Lookaside.Scope != "" {
+			t.Fatalf("accepted %v, look-aside %+v: the primary's entry was used for the mirror", res.Accepted, res.Trace.Lookaside)
+		}
+		n.write("etc/containers/registries.d/default.yaml", "docker:\n  "+good.host+":\n    lookaside: "+good.lookaside.URL+"\n")
+		res = n.verify(n.host + "/team/app:v1")
+		if !res.Accepted || res.Trace.Lookaside.Scope != good.host {
+			t.Fatalf("accepted %v (%s), look-aside %+v", res.Accepted, res.Summary, res.Trace.Lookaside)
+		}
+		var text strings.Builder
+		RenderText(&text, res, true)
+		for _, want := range []string{"[[registry]] prefix " + n.host, "mirror  " + good.host + "/team/app:v1 served the manifest", "chosen by the mirror's location " + good.host + "/team/app:v1"} {
+			if !strings.Contains(text.String(), want) {
+				t.Errorf("trace lacks %q:\n%s", want, text.String())
+			}
+		}
+	})
+
+	// The signature must claim the requested name, not the mirror's.
+	t.Run("signedIdentity matches the requested name", func(t *testing.T) {
+		other := newServer(t)
+		other.push("team/app:v1", img)
+		other.sign(release, "team/app", dg, other.host+"/team/app:v1")
+		n.write("etc/containers/registries.d/default.yaml", "docker:\n  "+other.host+":\n    lookaside: "+other.lookaside.URL+"\n")
+		n.write("etc/containers/registries.conf", "[[registry]]\nlocation = \""+n.host+"\"\n[[registry.mirror]]\nlocation = \""+other.host+"\"\n")
+		res := n.verify(n.host + "/team/app:v1")
+		if res.Accepted || !strings.Contains(res.Summary, "but for "+other.host+"/team/app:v1") {
+			t.Fatalf("accepted %v: %s", res.Accepted, res.Summary)
+		}
+	})
+}
