@@ -157,6 +157,8 @@ func Load(fsys nodefs.FS, host, node func(string) string, loc Locations) (*Confi
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
 		// The library continues with an empty configuration.
+	case err != nil && d.HasErrors():
+		return c, diags // a parse error, already with its position
 	case err != nil:
 		diags = append(diags, errDiag("registries-conf-unreadable", model.Pos{File: c.ConfPath},
 			fmt.Sprintf("loading registries configuration %q: %v", c.ConfPath, err), "the runtime fails every pull until the file can be read"))
@@ -185,7 +187,7 @@ func Load(fsys nodefs.FS, host, node func(string) string, loc Locations) (*Confi
 			p := filepath.Join(dir, e.Name())
 			f, d, err := readFile(fsys, p, true)
 			diags = append(diags, d...)
-			if errors.Is(err, fs.ErrNotExist) {
+			if errors.Is(err, fs.ErrNotExist) || (err != nil && d.HasErrors()) {
 				continue
 			}
 			if err != nil {
@@ -263,7 +265,8 @@ func Parse(path string, data []byte, forceV2 bool) (*parsed, model.Diagnostics, 
 		msg := err.Error()
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			pos.Line, pos.Col = pe.Position.Line, pe.Position.Col
+			// Start is exact; Line is one too far for an error at a newline.
+			pos = lc.at(min(pe.Position.Start, len(data)))
 			msg = pe.Message
 		} else if m := typeErrRe.FindStringSubmatch(msg); m != nil {
 			// A type mismatch is a plain error naming the line and key.

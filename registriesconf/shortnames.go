@@ -200,7 +200,7 @@ func LoadAliasCache(fsys nodefs.FS, hostPath, nodePath string) (*AliasCache, mod
 		pos := model.Pos{File: hostPath}
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			pos.Line, pos.Col = pe.Position.Line, pe.Position.Col
+			pos = locator{file: hostPath, data: data}.at(min(pe.Position.Start, len(data)))
 		}
 		return ac, wrap(pos, err.Error())
 	}
