@@ -95,7 +95,7 @@ func TestMirrors(t *testing.T) {
 		n.write("etc/containers/registries.conf", strings.NewReplacer("REG", n.host, "EMPTY", empty.host, "GOOD", good.host, "UNSIGNED", unsignedMirror.host).Replace(body))
 	}
 	tests := []struct {
-		name, conf, image string
+		name, conf, image    string
 		accepted, incomplete bool
 		pulledFrom           string // "" = the primary
 		sources              []string
