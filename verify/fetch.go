@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
@@ -233,6 +234,12 @@ func (v *Verifier) fetchManifest(ctx context.Context, img *Image, tr *countingTr
 	}
 	desc, err := remote.Get(ref, opts...)
 	if err != nil {
+		var te *transport.Error
+		if errors.As(err, &te) && manifestUnknown(te) {
+			// The registry answered: no such image. The node is told the
+			// same (a short name's next candidate is tried then).
+			return nil, &pullFailedError{Step: "fetching the manifest of " + img.String(), Err: err}
+		}
 		return nil, &IncompleteError{Step: "fetching the manifest of " + img.String(), Err: err}
 	}
 	m := &manifest{Raw: desc.Manifest, MediaType: string(desc.MediaType), Digest: digest.FromBytes(desc.Manifest)}

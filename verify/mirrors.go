@@ -127,11 +127,14 @@ func (v *Verifier) fetchFromSources(ctx context.Context, img *Image, tr *countin
 		return errs[i]
 	})
 	// The node gets the same answer only when no source failed for a
-	// reason of this machine's (network, credentials): all blocked.
+	// reason of this machine's (network, credentials): each was blocked
+	// or answered that it has no such image.
 	for _, e := range errs {
 		var b *registriesconf.BlockedError
-		if !errors.As(e, &b) {
-			return nil, nil, &IncompleteError{Step: "pulling from every source", Err: err}
+		if !errors.As(e, &b) && unfinished(e) {
+			// Flattened: the primary's definite error inside must not
+			// make the whole a definite one.
+			return nil, nil, &IncompleteError{Step: "pulling from every source", Err: errors.New(err.Error())}
 		}
 	}
 	return nil, nil, &pullFailedError{Step: "pulling", Err: err}

@@ -82,6 +82,9 @@ func TestMirrors(t *testing.T) {
 	d0, _ := img.Digest()
 	dg := digest.Digest(d0.String())
 	empty, good, unsignedMirror := newServer(t), newServer(t), newServer(t)
+	down := httptest.NewServer(http.NotFoundHandler())
+	downHost := strings.TrimPrefix(down.URL, "http://")
+	down.Close()
 	// The primary and the good mirror hold the same image; only the
 	// mirror's look-aside has a signature, made for the requested name.
 	n.pushImage("team/app:v1", img)
@@ -92,7 +95,7 @@ func TestMirrors(t *testing.T) {
 	n.write("etc/containers/registries.d/default.yaml", "docker:\n  "+n.host+":\n    lookaside: "+n.lookaside.URL+"\n  "+good.host+":\n    lookaside: "+good.lookaside.URL+"\n  "+unsignedMirror.host+":\n    lookaside: "+unsignedMirror.lookaside.URL+"\n")
 
 	conf := func(body string) {
-		n.write("etc/containers/registries.conf", strings.NewReplacer("REG", n.host, "EMPTY", empty.host, "GOOD", good.host, "UNSIGNED", unsignedMirror.host).Replace(body))
+		n.write("etc/containers/registries.conf", strings.NewReplacer("REG", n.host, "EMPTY", empty.host, "GOOD", good.host, "UNSIGNED", unsignedMirror.host, "DOWN", downHost).Replace(body))
 	}
 	tests := []struct {
 		name, conf, image    string
@@ -145,10 +148,16 @@ func TestMirrors(t *testing.T) {
 			image: "REG/team/app:v1", accepted: true, pulledFrom: "GOOD/team/app:v1",
 		},
 		{
-			name:  "every source fails: one combined error",
-			conf:  "[[registry]]\nlocation = \"REG\"\n[[registry.mirror]]\nlocation = \"EMPTY\"\n[[registry.mirror]]\nlocation = \"EMPTY/other\"\n",
-			image: "REG/team/missing:v1", incomplete: true,
+			name:    "every source fails: one combined error",
+			conf:    "[[registry]]\nlocation = \"REG\"\n[[registry.mirror]]\nlocation = \"EMPTY\"\n[[registry.mirror]]\nlocation = \"EMPTY/other\"\n",
+			image:   "REG/team/missing:v1",
 			summary: "(Mirrors also failed: [EMPTY/team/missing:v1: ",
+		},
+		{
+			name:  "an unreachable mirror and a primary without the image: this machine cannot tell",
+			conf:  "[[registry]]\nlocation = \"REG\"\n[[registry.mirror]]\nlocation = \"DOWN\"\n",
+			image: "REG/team/missing:v1", incomplete: true,
+			summary: "could not finish: pulling from every source: (Mirrors also failed: [DOWN/team/missing:v1: ",
 		},
 		{
 			name:  "a prefix rewrites into a namespace of the mirror",
@@ -156,7 +165,7 @@ func TestMirrors(t *testing.T) {
 			image: "REG/team/app:v1", accepted: true, pulledFrom: "GOOD/team/app:v1",
 		},
 	}
-	rep := strings.NewReplacer("REG", n.host, "EMPTY", empty.host, "GOOD", good.host, "UNSIGNED", unsignedMirror.host)
+	rep := strings.NewReplacer("REG", n.host, "EMPTY", empty.host, "GOOD", good.host, "UNSIGNED", unsignedMirror.host, "DOWN", downHost)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			conf(tt.conf)
