@@ -64,11 +64,11 @@ func RenderText(w io.Writer, r *Result, ascii bool) {
 		fmt.Fprintf(w, "  registries  [[registry]] prefix %s%s\n", safe(t.RegistryEntry), parens(safe(t.RegistryEntryPos.String())))
 	}
 	for i, s := range t.Sources {
-		label := "            "
+		label := ""
 		if i == 0 {
-			label = "  sources   "
+			label = "sources"
 		}
-		fmt.Fprintf(w, "%s %s\n", label, safe(sourceLine(s, g)))
+		fmt.Fprintf(w, "  %-10s  %s\n", label, safe(sourceLine(s, g)))
 	}
 	if t.ManifestDigest != "" {
 		fmt.Fprintf(w, "  manifest    %s\n", safe(t.ManifestDigest))
