@@ -14,10 +14,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/verify"
-	"github.com/kios/imgtrust/workspace"
 )
 
 const verifyUsage = `usage: imgtrust verify [global flags] [--tls-verify=false] [--authfile FILE] [--creds USER:PASS]
@@ -208,11 +207,11 @@ func verifyBatch(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier
 
 // verifyShortName checks every candidate CRI-O resolves a short name to,
 // in the mode crio.conf sets (or --short-name-mode).
-func verifyShortName(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier, paths policyio.Paths, o verifyFlags, name string) int {
+func verifyShortName(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier, paths node.Paths, o verifyFlags, name string) int {
 	mode, source := o.shortNameMode, "--short-name-mode"
 	switch mode {
 	case "":
-		cfg, err := workspace.ReadCrioConfig(paths)
+		cfg, err := node.ReadCrioConfig(paths)
 		if err != nil {
 			fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
 			return exitUsage

@@ -160,7 +160,7 @@ func Load(fsys nodefs.FS, host, node func(string) string, loc Locations) (*Confi
 	case err != nil && d.HasErrors():
 		return c, diags // a parse error, already with its position
 	case err != nil:
-		diags = append(diags, errDiag("registries-conf-unreadable", model.Pos{File: c.ConfPath},
+		diags = append(diags, diag(model.Error, "registries-conf-unreadable", model.Pos{File: c.ConfPath},
 			fmt.Sprintf("loading registries configuration %q: %v", c.ConfPath, err), "the runtime fails every pull until the file can be read"))
 		return c, diags
 	case main != nil:
@@ -176,7 +176,7 @@ func Load(fsys nodefs.FS, host, node func(string) string, loc Locations) (*Confi
 			continue
 		}
 		if err != nil {
-			diags = append(diags, errDiag("registries-conf-unreadable", model.Pos{File: dir}, "reading registries.conf.d: "+err.Error(), ""))
+			diags = append(diags, diag(model.Error, "registries-conf-unreadable", model.Pos{File: dir}, "reading registries.conf.d: "+err.Error(), ""))
 			continue
 		}
 		for _, e := range ents {
@@ -191,7 +191,7 @@ func Load(fsys nodefs.FS, host, node func(string) string, loc Locations) (*Confi
 				continue
 			}
 			if err != nil {
-				diags = append(diags, errDiag("registries-conf-unreadable", model.Pos{File: p},
+				diags = append(diags, diag(model.Error, "registries-conf-unreadable", model.Pos{File: p},
 					fmt.Sprintf("loading drop-in registries configuration %q: %v", p, err), ""))
 				continue
 			}
@@ -254,7 +254,7 @@ func readFile(fsys nodefs.FS, path string, forceV2 bool) (*parsed, model.Diagnos
 func Parse(path string, data []byte, forceV2 bool) (*parsed, model.Diagnostics, error) {
 	lc := locator{file: path, data: data}
 	if line, col, deep := nestingTooDeep(data, MaxNesting); deep {
-		d := errDiag("registries-conf-syntax", model.Pos{File: path, Line: line, Col: col},
+		d := diag(model.Error, "registries-conf-syntax", model.Pos{File: path, Line: line, Col: col},
 			fmt.Sprintf("nested more than %d levels deep", MaxNesting), "")
 		return nil, model.Diagnostics{d}, errors.New(d.Message)
 	}
@@ -273,7 +273,7 @@ func Parse(path string, data []byte, forceV2 bool) (*parsed, model.Diagnostics, 
 			pos = lc.onLine(atoi(m[1]), m[2])
 			msg = m[3]
 		}
-		d := errDiag("registries-conf-syntax", pos, "invalid TOML: "+msg, "the runtime fails every pull while this file does not parse")
+		d := diag(model.Error, "registries-conf-syntax", pos, "invalid TOML: "+msg, "the runtime fails every pull while this file does not parse")
 		return nil, model.Diagnostics{d}, err
 	}
 	var diags model.Diagnostics
@@ -284,7 +284,7 @@ func Parse(path string, data []byte, forceV2 bool) (*parsed, model.Diagnostics, 
 			Message: fmt.Sprintf("unknown key %q: containers/image ignores it", k.String()), Fix: "check the spelling against containers-registries.conf(5)"})
 	}
 	fail := func(pos model.Pos, msg string) (*parsed, model.Diagnostics, error) {
-		diags = append(diags, errDiag("registries-conf-invalid", pos, msg, "the runtime fails every pull while this file is invalid"))
+		diags = append(diags, diag(model.Error, "registries-conf-invalid", pos, msg, "the runtime fails every pull while this file is invalid"))
 		return nil, diags, nil
 	}
 	out := &parsed{}
@@ -515,7 +515,7 @@ func parseAliases(in map[string]string, lc locator) (map[string]Alias, model.Dia
 		value := in[name]
 		pos := lc.key(name)
 		if err := ValidateShortName(name); err != nil {
-			diags = append(diags, errDiag("registries-conf-alias", pos, "validating short-name aliases: "+err.Error(), "an alias is a short name such as \"team/app\""))
+			diags = append(diags, diag(model.Error, "registries-conf-alias", pos, "validating short-name aliases: "+err.Error(), "an alias is a short name such as \"team/app\""))
 		}
 		if value == "" {
 			out[name] = Alias{Pos: pos}
@@ -523,7 +523,7 @@ func parseAliases(in map[string]string, lc locator) (map[string]Alias, model.Dia
 		}
 		named, err := parseAliasValue(value)
 		if err != nil {
-			diags = append(diags, errDiag("registries-conf-alias", lc.value(value), "validating short-name aliases: "+err.Error(), "write the full name, such as \"quay.io/team/app\", without a tag"))
+			diags = append(diags, diag(model.Error, "registries-conf-alias", lc.value(value), "validating short-name aliases: "+err.Error(), "write the full name, such as \"quay.io/team/app\", without a tag"))
 			continue
 		}
 		out[name] = Alias{Value: named, Pos: pos}
@@ -577,8 +577,8 @@ func hasRegistry(domain string) bool {
 	return strings.ContainsAny(domain, ".:") || domain == "localhost"
 }
 
-func errDiag(code string, pos model.Pos, msg, fix string) model.Diagnostic {
-	return model.Diagnostic{Severity: model.Error, Code: code, Pos: pos, Message: msg, Fix: fix}
+func diag(sev model.Severity, code string, pos model.Pos, msg, fix string) model.Diagnostic {
+	return model.Diagnostic{Severity: sev, Code: code, Pos: pos, Message: msg, Fix: fix}
 }
 
 // nestingTooDeep reports where brackets or braces first nest deeper than

@@ -184,7 +184,7 @@ func LoadAliasCache(fsys nodefs.FS, hostPath, nodePath string) (*AliasCache, mod
 		return ac, nil
 	}
 	wrap := func(pos model.Pos, msg string) model.Diagnostics {
-		return model.Diagnostics{errDiag("short-name-aliases", pos, fmt.Sprintf("loading short-name aliases config file %q: %s", nodePath, msg),
+		return model.Diagnostics{diag(model.Error, "short-name-aliases", pos, fmt.Sprintf("loading short-name aliases config file %q: %s", nodePath, msg),
 			"every pull of a short name fails while this file is invalid; it is machine-written: remove it")}
 	}
 	if err != nil {

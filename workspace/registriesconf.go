@@ -6,6 +6,7 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/registriesconf"
 )
@@ -17,7 +18,7 @@ import (
 // (docker_client.go: newDockerClientFromRef gets the physical
 // reference), so a mirror without the entry its primary has sends every
 // signature lookup elsewhere.
-func RegistriesConfDiagnostics(paths policyio.Paths, rd *policyio.RegistriesD) model.Diagnostics {
+func RegistriesConfDiagnostics(paths node.Paths, rd *policyio.RegistriesD) model.Diagnostics {
 	conf, diags := registriesconf.Load(paths.FS(), paths.Host, paths.Node, registriesconf.Locations{Conf: paths.RegistriesConf})
 	_, cacheDiags := registriesconf.LoadAliasCache(paths.FS(), paths.Host(registriesconf.AliasCachePath), registriesconf.AliasCachePath)
 	diags = append(diags, cacheDiags...)

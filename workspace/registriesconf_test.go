@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -45,7 +46,7 @@ func TestRegistriesConfDiagnostics(t *testing.T) {
 			write("etc/containers/registries.conf", tt.conf)
 			write("etc/containers/registries.d/default.yaml", tt.regd)
 			write("var/cache/containers/short-name-aliases.conf", tt.cache)
-			paths := policyio.NewPaths(root, "", "", "")
+			paths := node.NewPaths(root, "", "", "")
 			rd, _ := policyio.LoadRegistriesDFor(paths.FS(), paths.RegistriesD, policyio.RegistriesRuntime{})
 			diags := RegistriesConfDiagnostics(paths, rd)
 			if tt.want == "" {
