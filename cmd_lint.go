@@ -10,6 +10,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/registriesconf"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -88,7 +89,8 @@ func lintNode(paths policyio.Paths, det gpg.Detection) (*policyio.PolicyFile, mo
 // registriesRuntime is how the detected runtime reads registries.d.
 func registriesRuntime(det gpg.Detection) policyio.RegistriesRuntime {
 	skip, basis := det.SkipsYAMLDirectories()
-	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis}
+	v1, v1basis := registriesconf.V1Rule(det.ImageVersion, det.Mechanism == gpg.MechGoCrypto)
+	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis, RefuseRegistriesConfV1: v1, RegistriesConfV1Basis: v1basis}
 }
 
 // consequences says, per file kind, what the errors mean on the node.

@@ -87,6 +87,7 @@ func Codes() []CodeInfo {
 		{"registries-conf-alias", AreaRegistriesConf, "a short-name alias that is not a short name mapped to a full name without tag or digest: the runtime refuses registries.conf"},
 		{"registries-conf-invalid", AreaRegistriesConf, "registries.conf breaks a rule of containers/image (a location with a scheme, conflicting duplicates, a bad pull-from-mirror…): every pull fails"},
 		{"registries-conf-syntax", AreaRegistriesConf, "a TOML syntax or type error in registries.conf or a drop-in: every pull fails"},
+		{"registries-conf-v1", AreaRegistriesConf, "registries.conf in the v1 format: runtimes from containers/image v5.40 refuse it and fail every pull"},
 		{"registries-conf-unknown-key", AreaRegistriesConf, "an unknown key in registries.conf: containers/image silently ignores it"},
 		{"registries-conf-unreadable", AreaRegistriesConf, "registries.conf or a drop-in cannot be read (or an explicit --registries-conf is missing)"},
 		{"registriesd-bad-url", AreaRegistriesD, "a look-aside value that is not a valid URL: the runtime fails every pull that reads it"},

@@ -15,6 +15,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/nodefs"
+	"golang.org/x/mod/semver"
 )
 
 // Node paths (pkg/sysregistriesv2/paths_common.go, shortnames.go).
@@ -93,6 +94,24 @@ type Locations struct {
 	// Conf is an explicit registries.conf (skopeo's --registries-conf,
 	// SystemContext.SystemRegistriesConfPath): it must exist.
 	Conf string
+	// RefuseV1: the runtime's containers/image is v5.40 or later, which
+	// refuses the v1 format in every file (container-libs#1029); older
+	// ones convert a v1 main file. V1Basis says what that rests on.
+	RefuseV1 bool
+	V1Basis  string
+}
+
+// V1Rule says whether the runtime refuses a v1 registries.conf, from its
+// containers/image version ("" unknown) or, without one, from what the
+// mechanism implies (go-crypto builds are v5.41 or later), and why.
+func V1Rule(version string, goCrypto bool) (refuse bool, basis string) {
+	switch {
+	case semver.IsValid(version):
+		return semver.Compare(semver.MajorMinor(version), "v5.40") >= 0, "the runtime's containers/image is " + version
+	case goCrypto:
+		return true, "containers/image version unknown: assumed v5.41 or later, as openpgp-gocrypto is"
+	}
+	return false, "containers/image version unknown: assumed older than v5.40"
 }
 
 // MaxNesting bounds bracket nesting before the TOML decoder recurses
@@ -152,7 +171,7 @@ func Load(fsys nodefs.FS, host, node func(string) string, loc Locations) (*Confi
 	}
 	c.DirPaths = dirs
 	var diags model.Diagnostics
-	main, d, err := readFile(fsys, c.ConfPath, false)
+	main, d, err := readFile(fsys, c.ConfPath, rules{refuseV1: loc.RefuseV1, v1Basis: loc.V1Basis})
 	diags = append(diags, d...)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
@@ -185,7 +204,7 @@ func Load(fsys nodefs.FS, host, node func(string) string, loc Locations) (*Confi
 				continue
 			}
 			p := filepath.Join(dir, e.Name())
-			f, d, err := readFile(fsys, p, true)
+			f, d, err := readFile(fsys, p, rules{forceV2: true, refuseV1: loc.RefuseV1, v1Basis: loc.V1Basis})
 			diags = append(diags, d...)
 			if errors.Is(err, fs.ErrNotExist) || (err != nil && d.HasErrors()) {
 				continue
@@ -240,18 +259,24 @@ func (c *Config) apply(f *parsed, origin string) {
 // readFile reads and checks one file (loadConfigFile). The error is for
 // a file that cannot be read or parsed at all; rule violations are
 // diagnostics and make the file count as not loaded (nil).
-func readFile(fsys nodefs.FS, path string, forceV2 bool) (*parsed, model.Diagnostics, error) {
+func readFile(fsys nodefs.FS, path string, r rules) (*parsed, model.Diagnostics, error) {
 	data, err := fsys.ReadFile(path, nodefs.RegistriesConf)
 	if err != nil {
 		return nil, nil, err
 	}
-	return Parse(path, data, forceV2)
+	return parse(path, data, r)
 }
 
-// Parse checks one file's bytes as loadConfigFile and
+// rules are what differs between files and runtime versions.
+type rules struct {
+	forceV2, refuseV1 bool
+	v1Basis           string
+}
+
+// parse checks one file's bytes as loadConfigFile and
 // postProcessRegistries do. The returned error is the decode error, with
 // the position in the diagnostics.
-func Parse(path string, data []byte, forceV2 bool) (*parsed, model.Diagnostics, error) {
+func parse(path string, data []byte, r rules) (*parsed, model.Diagnostics, error) {
 	lc := locator{file: path, data: data}
 	if line, col, deep := nestingTooDeep(data, MaxNesting); deep {
 		d := diag(model.Error, "registries-conf-syntax", model.Pos{File: path, Line: line, Col: col},
@@ -292,10 +317,17 @@ func Parse(path string, data []byte, forceV2 bool) (*parsed, model.Diagnostics, 
 	v2set := len(fc.Registries) > 0 || len(fc.UnqualifiedSearchRegistries) > 0 || len(fc.CredentialHelpers) > 0 ||
 		fc.ShortNameMode != "" || fc.AdditionalLayerStoreAuthHelper != "" || len(fc.Aliases) > 0
 	if v1set {
-		// loadConfigFile: drop-ins must be v2; v1 and v2 do not mix.
-		if forceV2 {
+		// loadConfigFile: from v5.40 no file may be v1; before, drop-ins
+		// must be v2 and v1 and v2 do not mix.
+		if r.refuseV1 {
+			return fail(lc.key("registries"), "registries.conf must be in v2 format but is in v1 ("+r.v1Basis+")")
+		}
+		if r.forceV2 {
 			return fail(lc.key("registries"), "registry must be in v2 format but is in v1")
 		}
+		diags = append(diags, diag(model.Warning, "registries-conf-v1", lc.key("registries"),
+			"the v1 format ([registries.search], [registries.block], [registries.insecure]): containers/image v5.40 and later refuse it and fail every pull ("+r.v1Basis+")",
+			"rewrite it in the v2 format: unqualified-search-registries = [...] and [[registry]] entries with blocked / insecure"))
 		if v2set {
 			return fail(lc.key("registries"), "mixing sysregistry v1/v2 is not supported")
 		}

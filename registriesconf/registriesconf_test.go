@@ -163,10 +163,26 @@ func TestMergeAndSources(t *testing.T) {
 			t.Errorf("config %+v, diags %v", c, diags)
 		}
 	})
+	t.Run("v1 main file refused from v5.40 (container-libs#1029)", func(t *testing.T) {
+		refuse, basis := V1Rule("v5.40.0", false)
+		_, diags, _ := scratch(t, map[string]string{"etc/containers/registries.conf": "[registries.search]\nregistries = [\"a.com\"]\n"}, Locations{RefuseV1: refuse, V1Basis: basis})
+		if !diags.HasErrors() || !strings.Contains(diags[0].Message, "registries.conf must be in v2 format but is in v1") || diags[0].Pos.Line != 1 {
+			t.Errorf("diags = %v", diags)
+		}
+		if r, _ := V1Rule("v5.39.4", false); r {
+			t.Error("v5.39 refuses v1")
+		}
+		if r, _ := V1Rule("", true); !r {
+			t.Error("a go-crypto runtime without a version is not assumed v5.41+")
+		}
+	})
 	t.Run("v1 main file", func(t *testing.T) {
 		c, diags, _ := scratch(t, map[string]string{"etc/containers/registries.conf": "[registries.search]\nregistries = [\"a.com\"]\n[registries.block]\nregistries = [\"bad.com\"]\n"}, Locations{})
 		if diags.HasErrors() || c.Find("bad.com/x") == nil || !c.Find("bad.com/x").Blocked || len(c.UnqualifiedSearch) != 1 {
 			t.Errorf("config %+v, diags %v", c, diags)
+		}
+		if len(diags) != 1 || diags[0].Code != "registries-conf-v1" {
+			t.Errorf("no warning that v5.40 refuses v1: %v", diags)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/distribution/reference"
+	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/registriesconf"
@@ -25,9 +26,11 @@ type SourceTry struct {
 	Used    bool   `json:"used,omitempty"`
 }
 
-// LoadRegistriesConf reads the node's registries.conf as verify uses it.
-func LoadRegistriesConf(paths policyio.Paths) (*registriesconf.Config, model.Diagnostics) {
-	return registriesconf.Load(paths.FS(), paths.Host, paths.Node, registriesconf.Locations{Conf: paths.RegistriesConf})
+// LoadRegistriesConf reads the node's registries.conf as a runtime with
+// the detected containers/image version does.
+func LoadRegistriesConf(paths policyio.Paths, det gpg.Detection) (*registriesconf.Config, model.Diagnostics) {
+	refuse, basis := registriesconf.V1Rule(det.ImageVersion, det.Mechanism == gpg.MechGoCrypto)
+	return registriesconf.Load(paths.FS(), paths.Host, paths.Node, registriesconf.Locations{Conf: paths.RegistriesConf, RefuseV1: refuse, V1Basis: basis})
 }
 
 // pullPlan is where a pull of img goes (docker_image_src.go:

@@ -96,7 +96,7 @@ func New(opts Options) (*Verifier, error) {
 		v.opts.Registries = rd
 	}
 	if v.opts.RegistriesConf == nil {
-		rc, diags := LoadRegistriesConf(opts.Paths)
+		rc, diags := LoadRegistriesConf(opts.Paths, v.detection)
 		if diags.HasErrors() {
 			return nil, &InvalidConfigError{Diags: diags}
 		}

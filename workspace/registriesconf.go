@@ -18,8 +18,12 @@ import (
 // (docker_client.go: newDockerClientFromRef gets the physical
 // reference), so a mirror without the entry its primary has sends every
 // signature lookup elsewhere.
-func RegistriesConfDiagnostics(paths node.Paths, rd *policyio.RegistriesD) model.Diagnostics {
-	conf, diags := registriesconf.Load(paths.FS(), paths.Host, paths.Node, registriesconf.Locations{Conf: paths.RegistriesConf})
+func RegistriesConfDiagnostics(paths node.Paths, rd *policyio.RegistriesD, rt policyio.RegistriesRuntime) model.Diagnostics {
+	basis := rt.RegistriesConfV1Basis
+	if basis == "" {
+		basis = "containers/image version unknown: assumed older than v5.40"
+	}
+	conf, diags := registriesconf.Load(paths.FS(), paths.Host, paths.Node, registriesconf.Locations{Conf: paths.RegistriesConf, RefuseV1: rt.RefuseRegistriesConfV1, V1Basis: basis})
 	_, cacheDiags := registriesconf.LoadAliasCache(paths.FS(), paths.Host(registriesconf.AliasCachePath), registriesconf.AliasCachePath)
 	diags = append(diags, cacheDiags...)
 	if diags.HasErrors() || rd == nil {

@@ -48,7 +48,7 @@ func TestRegistriesConfDiagnostics(t *testing.T) {
 			write("var/cache/containers/short-name-aliases.conf", tt.cache)
 			paths := node.NewPaths(root, "", "", "")
 			rd, _ := policyio.LoadRegistriesDFor(paths.FS(), paths.RegistriesD, policyio.RegistriesRuntime{})
-			diags := RegistriesConfDiagnostics(paths, rd)
+			diags := RegistriesConfDiagnostics(paths, rd, policyio.RegistriesRuntime{})
 			if tt.want == "" {
 				if len(diags) != 0 {
 					t.Fatalf("diags = %v", diags)

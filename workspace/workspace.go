@@ -189,7 +189,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.FS(), w.Paths.RegistriesD, rt)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
-	diags = append(diags, RegistriesConfDiagnostics(w.Paths, rd)...)
+	diags = append(diags, RegistriesConfDiagnostics(w.Paths, rd, rt)...)
 	diags = append(diags, NodeDiagnostics(w.Paths)...)
 	return diags.Sorted()
 }
