@@ -10,6 +10,7 @@ import (
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/registriesconf"
 	libreference "go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/pkg/shortnames"
 	"go.podman.io/image/v5/pkg/sysregistriesv2"
 	"go.podman.io/image/v5/types"
 )
@@ -196,4 +197,68 @@ func libRef(t *testing.T, s string) libreference.Named {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestShortNamesMatchLibrary resolves short names with the library's
+// shortnames.Resolve in CRI-O's two modes (no TTY, as under CRI-O) and
+// with registriesconf.Resolve: the same candidates in the same order, and
+// a failure exactly where the library fails (CRI-O words the enforcing
+// one "returns ambiguous list", internal/storage/image.go).
+func TestShortNamesMatchLibrary(t *testing.T) {
+	root := t.TempDir()
+	conf := filepath.Join(root, "etc/containers/registries.conf")
+	dir := filepath.Join(root, "etc/containers/registries.conf.d")
+	cache := filepath.Join(root, "var/cache/containers/short-name-aliases.conf")
+	for p, body := range map[string]string{
+		conf:                         "unqualified-search-registries = [\"quay.example\", \"docker.io\"]\n[aliases]\n\"team/app\" = \"registry.example/team/app\"\n\"reset\" = \"quay.example/x/reset\"\n\"one\" = \"one.example/one\"\n",
+		filepath.Join(dir, "9.conf"): "[aliases]\n\"reset\" = \"\"\n",
+		cache:                        "[aliases]\n\"cached\" = \"cache.example/cached\"\n\"one\" = \"cache.example/one\"\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	host := func(p string) string { return filepath.Join(root, p) }
+	node := func(p string) string { return "/" + strings.TrimPrefix(strings.TrimPrefix(p, root), "/") }
+	ours, diags := registriesconf.Load(nodefs.New(root), host, node, registriesconf.Locations{Conf: conf})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	ourCache, cd := registriesconf.LoadAliasCache(nodefs.New(root), cache, cache)
+	if cd.HasErrors() {
+		t.Fatal(cd)
+	}
+	const dg = "@sha256:0123456789012345678901234567890123456789012345678901234567890123"
+	for _, mode := range []types.ShortNameMode{types.ShortNameModeEnforcing, types.ShortNameModeDisabled} {
+		for _, name := range []string{"nginx", "nginx:1.25", "nginx" + dg, "library/nginx", "team/app", "team/app:v2", "team/app:v2" + dg, "cached", "one", "reset", "quay.example/x", "localhost/app", "a:b:c"} {
+			sysregistriesv2.InvalidateCache()
+			sys := &types.SystemContext{SystemRegistriesConfPath: conf, SystemRegistriesConfDirPath: dir, UserShortNameAliasConfPath: cache, ShortNameMode: &mode}
+			lib, libErr := shortnames.Resolve(sys, name)
+			crioMode := registriesconf.ModeEnforcing
+			if mode == types.ShortNameModeDisabled {
+				crioMode = registriesconf.ModeDisabled
+			}
+			mine := ours.Resolve(ourCache, name, crioMode)
+			if (libErr != nil) != (mine.Err != nil) {
+				t.Errorf("%s (%s): library error %v, imgtrust %v", name, crioMode, libErr, mine.Err)
+				continue
+			}
+			if libErr != nil {
+				continue
+			}
+			var a, b []string
+			for _, c := range lib.PullCandidates {
+				a = append(a, c.Value.String())
+			}
+			for _, c := range mine.Candidates {
+				b = append(b, c.String())
+			}
+			if strings.Join(a, " ") != strings.Join(b, " ") {
+				t.Errorf("%s (%s): library %v, imgtrust %v", name, crioMode, a, b)
+			}
+		}
+	}
 }

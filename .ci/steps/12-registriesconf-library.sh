@@ -5,4 +5,4 @@
 # the table (load or refuse, entry, pull sources, search registries).
 set -euo pipefail
 cd "$(dirname "$0")/../../bench"
-go test -count=1 -run TestRegistriesConfMatchesLibrary .
+go test -count=1 -run 'TestRegistriesConfMatchesLibrary|TestShortNamesMatchLibrary' .
