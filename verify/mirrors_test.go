@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -249,4 +250,47 @@ func TestMirrors(t *testing.T) {
 			t.Fatalf("accepted %v: %s", res.Accepted, res.Summary)
 		}
 	})
+}
+
+// TestInsecureMirror: an insecure mirror skips TLS verification for
+// itself only, while the rest stays verified (newImageSourceAttempt sets
+// InsecureSkipVerify from the endpoint).
+func TestInsecureMirror(t *testing.T) {
+	n := newNode(t)
+	release := n.key("release", nil)
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d0, _ := img.Digest()
+	dg := digest.Digest(d0.String())
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	tlsReg := httptest.NewTLSServer(reg)
+	t.Cleanup(tlsReg.Close)
+	mhost := strings.TrimPrefix(tlsReg.URL, "https://")
+	ref, err := name.ParseReference(mhost + "/team/app:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img, remote.WithTransport(tlsReg.Client().Transport)); err != nil {
+		t.Fatal(err)
+	}
+	n.sign(release, "team/app", dg, n.host+"/team/app:v1", 1)
+	n.policy(policyWith(""))
+	for _, tt := range []struct {
+		insecure bool
+		accepted bool
+	}{{true, true}, {false, false}} {
+		n.write("etc/containers/registries.conf", fmt.Sprintf("[[registry]]\nlocation = %q\n[[registry.mirror]]\nlocation = %q\ninsecure = %v\n", n.host, mhost, tt.insecure))
+		res := n.verify(n.host+"/team/app:v1", func(o *Options) { o.TLSVerify = true })
+		if res.Accepted != tt.accepted {
+			t.Fatalf("insecure=%v: accepted %v (%s)", tt.insecure, res.Accepted, res.Summary)
+		}
+		if tt.insecure && (len(res.Trace.Sources) == 0 || !res.Trace.Sources[0].Used || !res.Trace.Sources[0].Insecure) {
+			t.Errorf("sources %+v", res.Trace.Sources)
+		}
+		if !tt.insecure && (len(res.Trace.Sources) != 2 || !strings.Contains(res.Trace.Sources[0].Error, "certificate")) {
+			t.Errorf("a verified mirror with a self-signed certificate served: %+v", res.Trace.Sources)
+		}
+	}
 }
