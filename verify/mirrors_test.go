@@ -231,7 +231,7 @@ func TestMirrors(t *testing.T) {
 		}
 		var text strings.Builder
 		RenderText(&text, res, true)
-		for _, want := range []string{"[[registry]] prefix " + n.host, "mirror " + good.host + "/team/app:v1 served the manifest", "chosen by the mirror's location " + good.host + "/team/app:v1"} {
+		for _, want := range []string{"[[registry]] prefix " + n.host, "mirror served the manifest: " + good.host + "/team/app:v1", "chosen by the mirror's location " + good.host + "/team/app:v1"} {
 			if !strings.Contains(text.String(), want) {
 				t.Errorf("trace lacks %q:\n%s", want, text.String())
 			}

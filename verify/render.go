@@ -106,15 +106,16 @@ func sourceLine(s SourceTry, g glyphs) string {
 	if s.Insecure {
 		role += " (insecure)"
 	}
+	// The outcome before the reference: a narrow pane cuts the line's end.
 	switch {
 	case s.Skipped != "":
-		return fmt.Sprintf("%s %s %s skipped: %s", g.info, role, s.Reference, s.Skipped)
+		return fmt.Sprintf("%s %s skipped (%s): %s", g.info, role, s.Skipped, s.Reference)
 	case s.Used:
-		return fmt.Sprintf("%s %s %s served the manifest", g.ok, role, s.Reference)
+		return fmt.Sprintf("%s %s served the manifest: %s", g.ok, role, s.Reference)
 	case s.Error != "":
-		return fmt.Sprintf("%s %s %s: %s", g.fail, role, s.Reference, s.Error)
+		return fmt.Sprintf("%s %s failed: %s: %s", g.fail, role, s.Reference, s.Error)
 	}
-	return fmt.Sprintf("%s %s %s", g.info, role, s.Reference)
+	return fmt.Sprintf("%s %s not tried: %s", g.info, role, s.Reference)
 }
 
 // mirrorNote says whose look-aside it is when a mirror served the image.
