@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/gpg"
@@ -103,6 +104,10 @@ func (v *Verifier) fetchFromSources(ctx context.Context, img *Image, tr *countin
 		if b := v.opts.RegistriesConf.Blocked(s.Reference); b != nil {
 			errs[i] = b
 		} else {
+			// Only the registry that serves the image decides whether its
+			// signature API replaces the look-aside: a failed mirror's
+			// ping must not.
+			tr.extension = new(atomic.Value)
 			m, err := v.fetchManifest(ctx, phys, tr)
 			if err == nil {
 				try.Used = true

@@ -294,3 +294,37 @@ func TestInsecureMirror(t *testing.T) {
 		}
 	}
 }
+
+// TestMirrorSignatureAPIIsTheServers: a failed mirror that advertises the
+// registry signature API does not make the runtime skip the look-aside
+// of the mirror that serves (each source is its own client,
+// newImageSourceAttempt).
+func TestMirrorSignatureAPIIsTheServers(t *testing.T) {
+	n := newNode(t)
+	release := n.key("release", nil)
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d0, _ := img.Digest()
+	dg := digest.Digest(d0.String())
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			w.Header().Set("X-Registry-Supports-Signatures", "1")
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(api.Close)
+	apiHost := strings.TrimPrefix(api.URL, "http://")
+	good := newServer(t)
+	good.push("team/app:v1", img)
+	good.sign(release, "team/app", dg, n.host+"/team/app:v1")
+	n.policy(policyWith(""))
+	n.write("etc/containers/registries.d/default.yaml", "docker:\n  "+good.host+":\n    lookaside: "+good.lookaside.URL+"\n")
+	n.write("etc/containers/registries.conf", fmt.Sprintf("[[registry]]\nlocation = %q\n[[registry.mirror]]\nlocation = %q\n[[registry.mirror]]\nlocation = %q\n", n.host, apiHost, good.host))
+	res := n.verify(n.host + "/team/app:v1")
+	if !res.Accepted || res.Trace.PulledFrom != good.host+"/team/app:v1" || res.Trace.Lookaside == nil {
+		t.Fatalf("accepted %v, pulled from %q, look-aside %+v: %s", res.Accepted, res.Trace.PulledFrom, res.Trace.Lookaside, res.Summary)
+	}
+}
