@@ -34,13 +34,26 @@ func RegistriesConfDiagnostics(paths node.Paths, rd *policyio.RegistriesD, rt po
 			continue
 		}
 		primary, ok := probe(rd, r.Prefix)
-		if !ok || primary.Scope == "" || primary.Scope == model.DefaultDockerScope {
-			continue // the primary has no entry of its own either
+		if !ok {
+			continue
 		}
+		ownLookaside := func(m policyio.LookasideMatch) bool { return m.Scope != "" && m.Scope != model.DefaultDockerScope }
 		for _, m := range r.Mirrors {
 			mirror, ok := probe(rd, m.Location)
-			if !ok || (mirror.Scope != "" && mirror.Scope != model.DefaultDockerScope) || mirror.BaseURL == primary.BaseURL {
+			if !ok {
 				continue
+			}
+			if primary.UseSigstoreAttachments && !mirror.UseSigstoreAttachments {
+				// docker_client.go: useSigstoreAttachments(physical ref).
+				diags = append(diags, model.Diagnostic{
+					Severity: model.Warning, Code: "mirror-lookaside", Pos: m.Pos,
+					Message: fmt.Sprintf("mirror %s of %s has no registries.d entry with use-sigstore-attachments: for images pulled through it the runtime reads no sigstore signatures, though it reads them for %s",
+						m.Location, r.Prefix, r.Prefix),
+					Fix: fmt.Sprintf("add a docker: %q entry with use-sigstore-attachments: true", m.Location),
+				})
+			}
+			if !ownLookaside(primary) || ownLookaside(mirror) || mirror.BaseURL == primary.BaseURL {
+				continue // the primary has no entry of its own, or the mirror has one
 			}
 			diags = append(diags, model.Diagnostic{
 				Severity: model.Warning, Code: "mirror-lookaside", Pos: m.Pos,

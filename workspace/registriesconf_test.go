@@ -27,6 +27,7 @@ func TestRegistriesConfDiagnostics(t *testing.T) {
 		{"mirror has its own entry", withMirror, "docker:\n  quay.example:\n    lookaside: https://sigs.example\n  mirror.example:\n    lookaside: https://msigs.example\n", "", "", ""},
 		{"the primary has none either", withMirror, "default-docker:\n  lookaside: https://sigs.example\n", "", "", ""},
 		{"the mirror's entry is the same URL by default-docker", withMirror, "default-docker:\n  lookaside: https://sigs.example\ndocker:\n  quay.example:\n    lookaside: https://sigs.example\n", "", "", ""},
+		{"mirror without the primary's sigstore attachments", withMirror, "default-docker:\n  lookaside: https://sigs.example\ndocker:\n  quay.example:\n    use-sigstore-attachments: true\n", "", "mirror-lookaside:4:1", "reads no sigstore signatures"},
 		{"syntax error", "[[registry]\nlocation = \"a\"\n", "", "", "registries-conf-syntax:1:11", "invalid TOML"},
 		{"bad alias cache", "", "", "[aliases]\n\"app\" = \"app:v1\"\n", "short-name-aliases:2:9", "loading short-name aliases config file \"/var/cache/containers/short-name-aliases.conf\""},
 	}
