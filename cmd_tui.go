@@ -62,6 +62,8 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 		},
 		ASCII:    ascii,
 		KeyFiles: tuiKeyFiles{paths: paths, mech: det.Mechanism},
+		Shadow:   &tuiShadow{paths: paths},
+		Trial:    tuiTrial{paths: paths},
 	}
 	for _, x := range extras {
 		x(&deps)
