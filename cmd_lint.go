@@ -10,6 +10,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/registriesconf"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -98,12 +99,13 @@ func lintWithImages(paths policyio.Paths, det gpg.Detection, offline bool) (*pol
 // registriesRuntime is how the detected runtime reads registries.d.
 func registriesRuntime(det gpg.Detection) policyio.RegistriesRuntime {
 	skip, basis := det.SkipsYAMLDirectories()
-	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis}
+	v1, v1basis := registriesconf.V1Rule(det.ImageVersion, det.Mechanism == gpg.MechGoCrypto)
+	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis, RefuseRegistriesConfV1: v1, RegistriesConfV1Basis: v1basis}
 }
 
 // consequences says, per file kind, what the errors mean on the node.
 func consequences(diags model.Diagnostics) []string {
-	var policyErr, registriesErr, keyErr, lookasideErr, pauseErr bool
+	var policyErr, registriesErr, keyErr, lookasideErr, pauseErr, confErr, aliasErr bool
 	for _, d := range diags {
 		if d.Severity != model.Error {
 			continue
@@ -113,6 +115,10 @@ func consequences(diags model.Diagnostics) []string {
 			pauseErr = true
 		case strings.HasPrefix(d.Code, "registriesd-"):
 			registriesErr = true
+		case strings.HasPrefix(d.Code, "registries-conf-"):
+			confErr = true
+		case d.Code == "short-name-aliases":
+			aliasErr = true
 		case d.Code == "lookaside-scheme":
 			lookasideErr = true
 		case strings.HasPrefix(d.Code, "key-"):
@@ -127,6 +133,12 @@ func consequences(diags model.Diagnostics) []string {
 	}
 	if registriesErr {
 		out = append(out, "containers/image refuses registries.d: every pull from a registry fails until the errors are fixed.")
+	}
+	if confErr {
+		out = append(out, "containers/image refuses registries.conf: every pull from a registry fails until the errors are fixed.")
+	}
+	if aliasErr {
+		out = append(out, "the short-name alias cache is invalid: every pull of a short name fails until it is fixed or removed.")
 	}
 	if lookasideErr {
 		out = append(out, "every pull through a look-aside the runtime cannot read fails, whatever the policy says.")

@@ -211,6 +211,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 	rd, rdDiags := policyio.LoadRegistriesDOverlay(w.Paths.FS(), w.Paths.RegistriesD, rt, w.rdStaged)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
+	diags = append(diags, RegistriesConfDiagnostics(w.Paths, rd, rt)...)
 	diags = append(diags, NodeDiagnostics(w.Paths)...)
 	return diags.Sorted()
 }
