@@ -15,6 +15,7 @@ import (
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/safefile"
+	"github.com/kios/imgtrust/termsafe"
 )
 
 // The change set: besides policy.json, a workspace stages key files
@@ -536,7 +537,9 @@ func keyLines(data []byte, mech gpg.Mechanism) []string {
 	for _, k := range kr.Keys {
 		out = append(out, "key "+gpg.GroupFingerprint(k.Fingerprint))
 		for _, u := range k.UserIDs {
-			out = append(out, "  user ID   "+u)
+			// Escaped: a newline in a user ID must not forge a line of
+			// the diff (a fingerprint of another key, say).
+			out = append(out, "  user ID   "+termsafe.String(u))
 		}
 		algo := k.Algorithm
 		if k.Bits > 0 {
@@ -547,7 +550,7 @@ func keyLines(data []byte, mech gpg.Mechanism) []string {
 		if !loaded[k.Fingerprint] {
 			verdict = "CANNOT use it"
 			if loadErr != nil {
-				verdict += ": " + loadErr.Error()
+				verdict += ": " + termsafe.String(loadErr.Error())
 			}
 		}
 		out = append(out, fmt.Sprintf("  node      %s %s", mech, verdict))
