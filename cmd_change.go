@@ -208,6 +208,19 @@ func (r *changeRun) run() int {
 	return finish(exitOK)
 }
 
+// openChange opens the workspace a change command stages into, with the
+// node's mechanism for the review of key files.
+func openChange(g *globalFlags, paths policyio.Paths) (*workspace.Workspace, error) {
+	ws, err := workspace.Open(paths)
+	if err != nil {
+		return nil, err
+	}
+	if det, derr := g.detectMechanism(paths); derr == nil {
+		ws.Mechanism = det.Mechanism
+	}
+	return ws, nil
+}
+
 // reformatOnly: the change writes only policy.json, and only to say the
 // same rules another way: no change to offer.
 func (r *changeRun) reformatOnly(rev *workspace.Review) bool {

@@ -192,13 +192,10 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 	}
 	// The workspace is needed without --reference too: a key file that
 	// policy.json names changes what the node trusts when it is written.
-	ws, err := workspace.Open(paths)
+	ws, err := openChange(g, paths)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
 		return exitUsage
-	}
-	if det, derr := g.detectMechanism(paths); derr == nil {
-		ws.Mechanism = det.Mechanism
 	}
 	if o.reference != "" {
 		if ws.PolicyFile().Exists && ws.Policy() == nil {
@@ -361,7 +358,7 @@ func keysRemove(a *app, g *globalFlags, paths policyio.Paths, query string, drop
 	for f := range files {
 		file = f
 	}
-	ws, err := workspace.Open(paths)
+	ws, err := openChange(g, paths)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))
 		return exitUsage

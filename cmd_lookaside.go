@@ -9,7 +9,6 @@ import (
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
-	"github.com/kios/imgtrust/workspace"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -149,7 +148,7 @@ func lookasideExplain(a *app, g *globalFlags, paths policyio.Paths, image, dg st
 
 func lookasideEdit(a *app, g *globalFlags, paths policyio.Paths, verb string, pos []string, opt policyio.SetOptions, cf changeFlags) int {
 	name := "lookaside " + verb
-	ws, err := workspace.Open(paths)
+	ws, err := openChange(g, paths)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitUsage

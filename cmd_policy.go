@@ -10,7 +10,6 @@ import (
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
-	"github.com/kios/imgtrust/workspace"
 )
 
 const policyUsage = `usage: imgtrust policy default reject|accept|signed-by|sigstore-signed|signed-base-layer [RULE FLAGS] [CHANGE FLAGS]
@@ -265,7 +264,7 @@ func runPolicy(a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "imgtrust %s: SCOPE is required\n", name)
 		return exitUsage
 	}
-	ws, err := workspace.Open(paths)
+	ws, err := openChange(&g, paths)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitUsage
