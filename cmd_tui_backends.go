@@ -199,6 +199,7 @@ type tuiVerifier struct {
 	ws        *workspace.Workspace
 	mech      gpg.Mechanism
 	tlsVerify bool
+	ascii     bool // the matched scope's mark in the trace
 }
 
 func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) (ui.VerifyResult, error) {
@@ -215,8 +216,13 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 		return ui.VerifyResult{}, err
 	}
 	out := ui.VerifyResult{Ref: res.Image, Accepted: res.Accepted, Scope: res.Trace.Scope.List.String(), Summary: res.Summary}
-	for _, st := range res.Steps() {
-		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed, Depth: st.Depth, Text: st.Text})
+	for _, st := range res.Steps(t.ascii) {
+		text := st.Text
+		if st.Label != "" {
+			text = st.Label + " " + text
+		}
+		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed,
+			Detail: st.Status == verify.StepPlain, Depth: st.Depth, Text: text})
 	}
 	if res.Incomplete {
 		return out, fmt.Errorf("could not finish: %s", res.Summary)
