@@ -42,10 +42,17 @@ func pasteImport(m *ui.Model, data []byte) string {
 func TestTUIPasteImport(t *testing.T) {
 	e := gpgtest.NewKey(t, "pasted")
 	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
-	screen := pasteImport(tuiOnRoot(t, root), gpgtest.ArmoredPublic(t, e))
-	if !strings.Contains(screen, "imported") {
-		t.Fatalf("public key not imported:\n%s", screen)
+	m := tuiOnRoot(t, root)
+	screen := pasteImport(m, gpgtest.ArmoredPublic(t, e))
+	if !strings.Contains(screen, "staged: import") {
+		t.Fatalf("public key not staged:\n%s", screen)
 	}
+	// The save review shows the key, and y writes it.
+	m.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
+	if s := ansi.Strip(m.View().Content); !strings.Contains(s, "pasted <key@example.com>") || !strings.Contains(s, "loads it") {
+		t.Fatalf("review does not show the key:\n%s", s)
+	}
+	m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
 	if code, out, _ := run(t, "--root", root, "keys", "list"); code != exitOK || !strings.Contains(out, "pasted <key@example.com>") {
 		t.Fatalf("not in the keys directory: %s", out)
 	}

@@ -884,3 +884,21 @@ func overlap(a, b map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// StagedFile is a key file or registries.d file the change set writes or
+// removes, for views that list what is staged.
+type StagedFile struct {
+	Kind   FileKind
+	Data   []byte // what the save writes; nil when Remove
+	Remove bool
+}
+
+// StagedFiles maps the host path of every staged file to what the save
+// does to it.
+func (w *Workspace) StagedFiles() map[string]StagedFile {
+	out := make(map[string]StagedFile, len(w.files))
+	for _, f := range w.files {
+		out[f.path] = StagedFile{Kind: f.kind, Data: f.data, Remove: f.remove()}
+	}
+	return out
+}
