@@ -35,7 +35,7 @@ func (k tuiKeys) List() ([]ui.KeyInfo, error) {
 	for _, key := range inv.Keys {
 		ki := keyInfo(key)
 		if f, ok := staged[k.paths.Host(key.File)]; ok && f.Remove {
-			ki.Status = "staged for removal (ctrl+s saves)"
+			ki.Status = "rm (staged)"
 		}
 		out = append(out, ki)
 	}
@@ -50,7 +50,7 @@ func (k tuiKeys) List() ([]ui.KeyInfo, error) {
 		}
 		for _, key := range kr.Keys {
 			ki := keyInfo(gpg.InventoryKey{KeyInfo: key, File: k.paths.Node(host)})
-			ki.Status = "staged: written on save (ctrl+s)"
+			ki.Status = "new (staged)"
 			out = append(out, ki)
 		}
 	}

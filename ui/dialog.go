@@ -90,6 +90,8 @@ type saveDialog struct {
 	// what rejects it. impact lists the node images whose verdict changes.
 	lockout, why string
 	impact       []string
+	// keyWarnings name staged keys the node's mechanism cannot use.
+	keyWarnings []string
 	// stage is what is being typed: "" none, "lockout" the image's name,
 	// "widen" yes.
 	stage   string
@@ -119,7 +121,7 @@ func (m *Model) openSave() {
 			m.setStatus(false, "nothing to save: no staged changes")
 			return
 		}
-		d.files, d.widen = rev.Files, rev.Widenings
+		d.files, d.widen, d.keyWarnings = rev.Files, rev.Widenings, rev.KeyWarnings
 		d.lines = strings.Split(strings.TrimRight(rev.Diff, "\n"), "\n")
 		if m.deps.SaveImpact != nil {
 			d.readImpact(m.deps.SaveImpact(rev))
@@ -253,7 +255,7 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 	if len(d.files) == 1 {
 		m.setStatus(false, "saved %s (backup kept)", safe(m.deps.Paths.Node(d.files[0].Path)))
 	} else {
-		m.setStatus(false, "saved %d files as one change (backups kept)", len(d.files))
+		m.setStatus(false, "saved %d files as one change (backups of the replaced ones kept)", len(d.files))
 	}
 	return true, nil
 }
@@ -294,6 +296,9 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 		if d.lockout == "" || !strings.Contains(l, d.lockout) {
 			head = append(head, m.th.Warn.Render(m.th.G.Warn+" "+safe(l)))
 		}
+	}
+	for _, kw := range d.keyWarnings {
+		head = append(head, m.th.Warn.Render(m.th.G.Warn+" "+safe(kw)))
 	}
 	for _, wk := range d.widen {
 		head = append(head, m.th.Fail.Render(m.th.G.Warn+" WIDENS TRUST: "+safe(wk.String())))
