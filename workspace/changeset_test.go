@@ -411,3 +411,40 @@ func TestRefreshReappliesAndNamesConflicts(t *testing.T) {
 		t.Errorf("after refresh: %s", rev.Diff)
 	}
 }
+
+// TestProblemsOfTheStagedFiles: Problems reads key files and registries.d
+// as the change set leaves them: a staged key answers a rule's missing
+// key, a staged plain-http look-aside is warned about, before any write.
+func TestProblemsOfTheStagedFiles(t *testing.T) {
+	c := newChangeRoot(t)
+	os.Remove(c.usedKey)
+	w := c.open(t)
+	codes := func() map[string]bool {
+		out := map[string]bool{}
+		for _, d := range w.Problems() {
+			out[d.Code] = true
+		}
+		return out
+	}
+	if !codes()["key-missing"] {
+		t.Fatal("no key-missing before the import")
+	}
+	if _, err := w.StageKeyImport(c.newKey, gpg.ImportOptions{Name: "used.gpg"}); err != nil {
+		t.Fatal(err)
+	}
+	if codes()["key-missing"] {
+		t.Error("key-missing although the key is staged")
+	}
+	if err := w.StageRegistries("http", func(rd *policyio.RegistriesD) ([]policyio.FileChange, error) {
+		return rd.Set("registry.example.com", "http://plain.example.com", policyio.SetOptions{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !codes()["lookaside-http"] {
+		t.Error("the staged plain-http look-aside is not reported")
+	}
+	w.Undo()
+	if codes()["lookaside-http"] {
+		t.Error("undone look-aside still reported")
+	}
+}
