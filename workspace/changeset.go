@@ -542,7 +542,9 @@ func keyLines(data []byte, mech gpg.Mechanism) []string {
 			out = append(out, "  user ID   "+termsafe.String(u))
 		}
 		algo := k.Algorithm
-		if k.Bits > 0 {
+		// Bits says something for RSA and DSA; for an elliptic-curve key
+		// it is the encoded point's length (515 for P-256), which misleads.
+		if k.Bits > 0 && !strings.HasPrefix(k.Algorithm, "EC") && !strings.HasPrefix(k.Algorithm, "EdDSA") {
 			algo = fmt.Sprintf("%s %d", k.Algorithm, k.Bits)
 		}
 		out = append(out, "  algorithm "+algo)
