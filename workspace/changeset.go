@@ -342,11 +342,15 @@ func (w *Workspace) OutsideChanges() []OutsideChange {
 	var out []OutsideChange
 	check := func(kind FileKind, path, was string) {
 		now, err := safefile.HashIn(w.Paths.FS(), path)
-		if err != nil || now == was {
+		if err == nil && now == was {
 			return
 		}
 		what := "modified"
 		switch {
+		case err != nil:
+			// Replaced by a directory, a FIFO, a file too large: not what
+			// was read either.
+			what = "unreadable now: " + err.Error()
 		case was == safefile.ExpectAbsent:
 			what = "created"
 		case now == safefile.ExpectAbsent:

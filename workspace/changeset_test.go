@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -223,6 +224,10 @@ func TestOutsideChangeReportedBeforeTheDiff(t *testing.T) {
 			os.WriteFile(filepath.Join(c.paths.KeysDir, "release.gpg"), []byte("x"), 0o644)
 		}, "release.gpg (created)"},
 		{"removed key deleted", func(c *changeRoot) { os.Remove(c.oldKey) }, "old.gpg (deleted)"},
+		{"registries.d file replaced by a directory", func(c *changeRoot) {
+			os.Remove(c.regFile)
+			os.Mkdir(c.regFile, 0o755)
+		}, "registry.example.com.yaml (unreadable now"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newChangeRoot(t)
@@ -446,5 +451,42 @@ func TestProblemsOfTheStagedFiles(t *testing.T) {
 	w.Undo()
 	if codes()["lookaside-http"] {
 		t.Error("undone look-aside still reported")
+	}
+}
+
+// TestApplyRestoresKeysWhenRegistriesDIsReadOnly is the failure without
+// injection: registries.d cannot be written (read-only for a user; made
+// immutable with chattr for root, whom modes do not stop), so the apply
+// fails after the key file was written, and puts it back.
+func TestApplyRestoresKeysWhenRegistriesDIsReadOnly(t *testing.T) {
+	c := newChangeRoot(t)
+	w := c.open(t)
+	c.stageAll(t, w)
+	dir := c.paths.RegistriesD
+	if os.Getuid() == 0 {
+		if out, err := exec.Command("chattr", "+i", dir).CombinedOutput(); err != nil {
+			t.Skipf("cannot make %s read-only as root: chattr: %v %s", dir, err, out)
+		}
+		t.Cleanup(func() { exec.Command("chattr", "-i", dir).Run() })
+	} else {
+		os.Chmod(dir, 0o555)
+		t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	}
+	_, err := w.Apply(ApplyOptions{AllowWeaken: true})
+	var rb *RollbackError
+	if !errors.As(err, &rb) || strings.Join(rb.RolledBack, ",") != "/etc/gpg/release.gpg" || len(rb.NotRestored) != 0 {
+		t.Fatalf("err = %v, want the key file rolled back", err)
+	}
+	if !strings.Contains(err.Error(), "rolled back /etc/gpg/release.gpg: every file is as it was") {
+		t.Errorf("error: %v", err)
+	}
+	after := c.snapshot(t)
+	if len(after) != len(c.before) {
+		t.Errorf("files: %d, want %d", len(after), len(c.before))
+	}
+	for p, d := range c.before {
+		if string(after[p]) != string(d) {
+			t.Errorf("%s not restored byte for byte", p)
+		}
 	}
 }
