@@ -191,7 +191,13 @@ func (r *changeRun) run() int {
 		return fail(err)
 	}
 	rep.Applied, rep.Written = true, res.Files
-	for _, f := range res.Files {
+	for i, f := range res.Files {
+		// The review's path: the written one is resolved (a link's
+		// target, absolute), which a relative --root cannot name back.
+		path := f.Path
+		if i < len(rev.Files) {
+			path = rev.Files[i].Path
+		}
 		what := "wrote"
 		if f.Op == "remove" {
 			what = "removed"
@@ -200,7 +206,7 @@ func (r *changeRun) run() int {
 		if f.BackupPath != "" {
 			kept = " (backup kept)"
 		}
-		fmt.Fprintf(out, "%s %s%s\n", what, termsafe.String(r.paths.Node(f.Path)), kept)
+		fmt.Fprintf(out, "%s %s%s\n", what, termsafe.String(r.paths.Node(path)), kept)
 	}
 	if r.done != nil {
 		r.done(out)
