@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/workspace"
 )
 
 type wizStep int
@@ -93,28 +94,8 @@ func (wz *wizard) bindings() []key.Binding {
 
 // proposed builds the policy the answers describe, on top of the staged one.
 func (wz *wizard) proposed(m *Model) *model.Policy {
-	p := m.deps.Policy.Policy().Clone()
-	if p == nil {
-		p = &model.Policy{}
-	}
-	def := &model.Requirement{Type: wz.deflt}
-	p.Default = model.Requirements{def}
-	if d := p.Transport(model.TransportDocker).Scope(""); d != nil {
-		// A docker "" scope overrides the default for every registry: keep
-		// it in line with the chosen default.
-		d.Requirements = model.Requirements{def.Clone()}
-	}
-	for _, s := range wz.scopes {
-		r := &model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: wz.keyPath}
-		if wz.identity != model.MatchRepoDigestOrExact {
-			r.SignedIdentity = &model.Identity{Type: wz.identity}
-		}
-		p.SetScope(model.TransportDocker, s, model.Requirements{r})
-	}
-	for _, s := range wz.open {
-		p.SetScope(model.TransportDocker, s, model.Requirements{{Type: model.InsecureAcceptAnything}})
-	}
-	return p
+	a := workspace.SetupAnswers{Default: wz.deflt, Signed: wz.scopes, KeyPath: wz.keyPath, Identity: wz.identity, Open: wz.open}
+	return a.Propose(m.deps.Policy.Policy())
 }
 
 func splitList(s string) []string {
@@ -200,9 +181,8 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 		f.title = "Where are the signatures?"
 		u := textField("url", "Look-aside URL", wz.lookURL, "https://lookaside.example.com/sigs (empty: none)")
 		u.check = func(f *form) (string, bool) {
-			v := f.val("url")
-			if v != "" && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "file://") {
-				return "the runtime only reads http(s):// and file:// look-asides", false
+			if v := f.val("url"); v != "" {
+				return policyio.LookasideURLProblem(v), false
 			}
 			return "", false
 		}

@@ -116,6 +116,8 @@ keys 3
 keys i
 wait_for "Import a public key"
 keys "$work/ci.gpg" Enter
+wait_for "Import 1 key?"
+keys y
 wait_for "staged: import"
 keys 2
 keys a
