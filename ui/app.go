@@ -111,9 +111,11 @@ func (m *Model) Init() tea.Cmd { return nil }
 func (m *Model) refresh() {
 	m.problems = m.deps.Policy.Problems()
 	m.change, m.changeErr = m.deps.Policy.PolicyChange()
+	// PolicyChange above is the policy's part; the staged files are the
+	// rest (asking the workspace for both would diff the policy twice).
 	m.pending = m.change != nil
-	if cs := m.changeSet(); cs != nil {
-		m.pending = cs.HasChanges()
+	if cs := m.changeSet(); cs != nil && !m.pending {
+		m.pending = len(cs.StagedFiles()) > 0
 	}
 	m.pol.rebuild(m)
 	m.prob.clamp(len(m.problems))

@@ -174,8 +174,9 @@ type ChangeSetBackend interface {
 	// Refresh re-reads every file and re-applies the staged edits that
 	// still apply, naming the others.
 	Refresh() (*workspace.ReloadResult, error)
-	// HasChanges: a save would write something.
-	HasChanges() bool
+	// StagedFiles are the key files and registries.d files a save writes
+	// or removes besides policy.json (host path -> what it does).
+	StagedFiles() map[string]workspace.StagedFile
 }
 
 var _ ChangeSetBackend = (*workspace.Workspace)(nil)
