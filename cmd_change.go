@@ -167,6 +167,9 @@ func (r *changeRun) run() int {
 		}
 	}
 	printImpact(out, rep.Impact)
+	if !g.json {
+		ownImageNote(a, r.paths)
+	}
 	if len(widen) > 0 && !r.cf.allowWeaken {
 		rep.Refused = "widening"
 		fmt.Fprintf(errw, "imgtrust %s: refused, nothing was written: the change widens trust:\n", r.name)
@@ -183,6 +186,11 @@ func (r *changeRun) run() int {
 	if r.cf.dryRun {
 		fmt.Fprintln(out, "--dry-run: nothing was written")
 		return finish(exitOK)
+	}
+	// A trial's revert would undo this change too (policy commands check
+	// this before staging, through withTrial).
+	if err := trialBusy(r.paths); err != nil {
+		return fail(err)
 	}
 	// The widenings were shown and consented to above (or there are
 	// none): the apply need not refuse them again.

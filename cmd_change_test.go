@@ -83,7 +83,7 @@ func TestChangeCommandsGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root, newKey := changeNode(t)
-			before := snapshotTree(t, root)
+			before := changeTree(t, root)
 			args := []string{"--root", root, "--mechanism", "openpgp-gocrypto"}
 			for _, a := range tt.args {
 				if a == "NEW" {
@@ -105,7 +105,7 @@ func TestChangeCommandsGolden(t *testing.T) {
 					t.Fatalf("--json output is not JSON: %v\n%s", err, out)
 				}
 			}
-			after := snapshotTree(t, root)
+			after := changeTree(t, root)
 			var wrote []string
 			for p, d := range after {
 				if before[p] != d && !strings.HasSuffix(p, ".imgtrust.bak") && !strings.HasPrefix(p, "var/log/") {
@@ -145,7 +145,7 @@ func TestChangeCommandsGolden(t *testing.T) {
 	}
 }
 
-func snapshotTree(t *testing.T, root string) map[string]string {
+func changeTree(t *testing.T, root string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {

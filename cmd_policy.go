@@ -242,9 +242,11 @@ func runPolicy(a *app, args []string) int {
 	var g globalFlags
 	var rf ruleFlags
 	var cf changeFlags
+	var try tryFlags
 	fs := flag.NewFlagSet("imgtrust policy "+verb, flag.ContinueOnError)
 	g.register(fs)
 	cf.register(fs)
+	try.register(fs)
 	if verb != "remove" {
 		rf.register(fs)
 	}
@@ -264,7 +266,12 @@ func runPolicy(a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "imgtrust %s: SCOPE is required\n", name)
 		return exitUsage
 	}
-	ws, err := openChange(&g, paths)
+	return a.withTrial(name, pos, paths, try, func() int { return policyChange(a, &g, &rf, cf, verb, name, pos, paths) })
+}
+
+// policyChange stages, reports and applies one policy verb.
+func policyChange(a *app, g *globalFlags, rf *ruleFlags, cf changeFlags, verb, name string, pos []string, paths policyio.Paths) int {
+	ws, err := openChange(g, paths)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitUsage
@@ -312,7 +319,7 @@ func runPolicy(a *app, args []string) int {
 			return exitOK
 		}
 	}
-	r := &changeRun{a: a, g: &g, name: name, paths: paths, ws: ws, summary: summary, cf: cf,
+	r := &changeRun{a: a, g: g, name: name, paths: paths, ws: ws, summary: summary, cf: cf,
 		nothing: "policy.json already says this: nothing to do"}
 	return r.run()
 }

@@ -86,6 +86,9 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 			imgs, _ := workspace.NodeImages(paths)
 			return imgs
 		},
-		ASCII: ascii,
+		ASCII:    ascii,
+		KeyFiles: tuiKeyFiles{paths: paths, mech: det.Mechanism},
+		Shadow:   &tuiShadow{paths: paths},
+		Trial:    tuiTrial{paths: paths},
 	}
 }

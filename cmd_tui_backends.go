@@ -104,6 +104,9 @@ func (k tuiKeys) Inspect(data []byte) ([]ui.KeyInfo, error) {
 // names changes what the node trusts) and the impact, and the save
 // writes it with the other staged changes.
 func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
+	if err := trialBusy(k.paths); err != nil {
+		return ui.KeyInfo{}, err
+	}
 	plan, err := k.ws.StageKeyImport(data, gpg.ImportOptions{})
 	if err != nil {
 		return ui.KeyInfo{}, err
@@ -116,6 +119,9 @@ func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
 // Remove stages the removal of the key file holding fingerprint; the
 // workspace refuses a file the staged policy still uses.
 func (k tuiKeys) Remove(fingerprint string, p *model.Policy) error {
+	if err := trialBusy(k.paths); err != nil {
+		return err
+	}
 	// A key staged for import only: removing it drops it from the change.
 	for host, f := range k.ws.StagedFiles() {
 		if f.Kind != workspace.KindKey || f.Remove {
@@ -195,6 +201,9 @@ func (l tuiLookaside) Explain(image string) ([]string, error) {
 
 // Set stages the look-aside edit in the change set; the save writes it.
 func (l tuiLookaside) Set(e ui.LookasideEntry) error {
+	if err := trialBusy(l.paths); err != nil {
+		return err
+	}
 	if _, diags := l.registries(); diags.HasErrors() {
 		return fmt.Errorf("registries.d has errors; fix them first (Problems view)")
 	}
@@ -209,6 +218,9 @@ func (l tuiLookaside) Set(e ui.LookasideEntry) error {
 
 // Remove stages the removal of scope's look-aside section.
 func (l tuiLookaside) Remove(scope string) error {
+	if err := trialBusy(l.paths); err != nil {
+		return err
+	}
 	return l.ws.StageRegistries("remove lookaside "+scope, func(rd *policyio.RegistriesD) ([]policyio.FileChange, error) {
 		return rd.Remove(scope)
 	})
