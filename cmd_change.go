@@ -119,7 +119,7 @@ func (r *changeRun) run() int {
 	}
 	if len(rev.Errors) > 0 {
 		rep.Errors, rep.Refused = rev.Errors, "invalid"
-		fmt.Fprintf(errw, "imgtrust %s: refused, nothing was written: policy.json would be invalid:\n", r.name)
+		fmt.Fprintf(errw, "imgtrust %s: refused, nothing was written: the change leaves a file the runtime would refuse:\n", r.name)
 		printDiagnostics(errw, rev.Errors)
 		if r.refusedNote != "" {
 			fmt.Fprintln(errw, termsafe.String(r.refusedNote))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -582,6 +583,9 @@ func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
+	if rv := reflect.ValueOf(v); rv.IsValid() {
+		v = emptyLists(rv).Interface()
+	}
 	if err := enc.Encode(v); err != nil {
 		return err
 	}

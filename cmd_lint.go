@@ -39,18 +39,10 @@ func runLint(a *app, args []string) int {
 		return explainCodes(a, *explain, g.json)
 	}
 	det, _ := g.detectMechanism(paths)
-	pf, diags, err := lintNode(paths, det)
+	pf, diags, images, err := lintWithImages(paths, det, *offline)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust lint:", errText(err))
 		return exitUsage
-	}
-	var images []imageVerdict
-	if pol := pf.LoadedPolicy(); pol != nil {
-		// A policy the runtime cannot load is already an error: every
-		// image is refused, and saying so per image adds nothing.
-		var listErr error
-		images, listErr = nodeImageReport(context.Background(), paths, det, pol, *offline)
-		diags = append(diags, imageDiagnostics(images, listErr)...).Sorted()
 	}
 	rep := lintReport{Policy: pf.Path, Images: images, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags}
 	if rep.Diagnostics == nil {
@@ -83,6 +75,24 @@ func lintNode(paths policyio.Paths, det gpg.Detection) (*policyio.PolicyFile, mo
 	ws.Inspect = keyInspector(det.Mechanism)
 	ws.Runtime = registriesRuntime(det)
 	return ws.PolicyFile(), ws.Problems(), nil
+}
+
+// lintWithImages is lintNode with the verdicts on the node's own images
+// (the pause image...): everything lint reports and counts.
+func lintWithImages(paths policyio.Paths, det gpg.Detection, offline bool) (*policyio.PolicyFile, model.Diagnostics, []imageVerdict, error) {
+	pf, diags, err := lintNode(paths, det)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var images []imageVerdict
+	if pol := pf.LoadedPolicy(); pol != nil {
+		// A policy the runtime cannot load is already an error: every
+		// image is refused, and saying so per image adds nothing.
+		var listErr error
+		images, listErr = nodeImageReport(context.Background(), paths, det, pol, offline)
+		diags = append(diags, imageDiagnostics(images, listErr)...).Sorted()
+	}
+	return pf, diags, images, nil
 }
 
 // registriesRuntime is how the detected runtime reads registries.d.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -259,7 +260,13 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 			Detail: st.Status == verify.StepPlain, Depth: st.Depth, Text: text})
 	}
 	if res.Incomplete {
-		return out, fmt.Errorf("could not finish: %s", res.Summary)
+		// The Verify view heads the error with "could not finish", as
+		// the summary does: hand on the reason alone, once.
+		reason := strings.TrimPrefix(strings.TrimPrefix(res.Summary, "could not finish"), ": ")
+		if reason == "" {
+			reason = "the check was incomplete"
+		}
+		return out, errors.New(reason)
 	}
 	return out, nil
 }

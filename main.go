@@ -34,6 +34,10 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// collectFlags, when set, receives each command's flag set instead of
+	// the command running (parseFlags returns at once): shell completion
+	// is generated from the flag sets the commands really parse.
+	collectFlags func(fs *flag.FlagSet)
 	// stdoutTTY: stdout is a terminal (a person reads it); otherwise
 	// listings print what a script needs whole (full fingerprints).
 	stdoutTTY bool
@@ -58,6 +62,7 @@ func commands() []command {
 		{"confirm", "keep the change of a trial (a change made with --try)", runConfirm},
 		{"demo", "open the TUI on a scratch node with a local registry", runDemo},
 		{"tui", "open the interactive trust manager (the default)", runTUI},
+		{"completion", "print a shell completion script: completion bash|zsh|fish", runCompletion},
 	}
 }
 
@@ -67,7 +72,14 @@ func main() {
 }
 
 func (a *app) main(args []string) int {
-	// The last guard: nothing a command prints may drive the terminal.
+	// The last guard: nothing a command prints may drive the terminal,
+	// and on a console without the marks nothing is drawn as a box.
+	if wantsASCII(args, a.getenv) {
+		ao, ae := &asciiWriter{w: a.stdout}, &asciiWriter{w: a.stderr}
+		defer ao.Flush()
+		defer ae.Flush()
+		a.stdout, a.stderr = ao, ae
+	}
 	stdout, stderr := termsafe.NewWriter(a.stdout), termsafe.NewWriter(a.stderr)
 	defer stdout.Flush()
 	defer stderr.Flush()
@@ -268,6 +280,10 @@ func (a *app) checkFlags(fs *flag.FlagSet, args []string) error {
 // On --help it prints the usage to stdout and returns errHelp; on a usage
 // error it has printed the message.
 func (a *app) parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	if a.collectFlags != nil {
+		a.collectFlags(fs)
+		return nil, errHelp
+	}
 	fs.SetOutput(a.stderr)
 	if err := a.checkFlags(fs, args); err != nil {
 		if err != errHelp {

@@ -73,15 +73,17 @@ type RegistriesRuntime struct {
 // LoadRegistriesDFor is LoadRegistriesDFrom for a runtime whose reading
 // rules are known.
 func LoadRegistriesDFor(node nodefs.FS, dir string, rt RegistriesRuntime) (*RegistriesD, model.Diagnostics) {
-	return LoadRegistriesDWith(node, dir, rt, nil)
+	return LoadRegistriesDOverlay(node, dir, rt, nil)
 }
 
-// LoadRegistriesDWith is LoadRegistriesDFor with staged content: overlay
-// maps a file's path (as under dir) to the content a change set would
-// write there, nil for a file it would remove. The result is what the
-// runtime would read once the change is written, so that several staged
-// edits build on each other and are checked together.
-func LoadRegistriesDWith(node nodefs.FS, dir string, rt RegistriesRuntime, overlay map[string][]byte) (*RegistriesD, model.Diagnostics) {
+// LoadRegistriesDOverlay is LoadRegistriesDFor with staged content:
+// overlay maps a file's path (as under dir) to the text a change set or an
+// editor's staged buffer would write there, nil for a file it would
+// remove; a path not in the directory is a new file. The result is what
+// the runtime would read once the change is written, so that staged text
+// is checked with the merge rules of the whole directory before it is
+// written, and several staged edits build on each other.
+func LoadRegistriesDOverlay(node nodefs.FS, dir string, rt RegistriesRuntime, overlay map[string][]byte) (*RegistriesD, model.Diagnostics) {
 	if rt.Basis == "" {
 		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
 	}
@@ -138,8 +140,8 @@ func LoadRegistriesDWith(node nodefs.FS, dir string, rt RegistriesRuntime, overl
 		path := filepath.Join(dir, name)
 		var f *RegistriesFile
 		var fd model.Diagnostics
-		if data, staged := overlay[path]; staged {
-			f, fd = parseRegistriesData(path, data)
+		if text, staged := overlay[path]; staged {
+			f, fd = parseRegistriesText(path, text)
 		} else {
 			f, fd = parseRegistriesFile(node, path)
 		}
@@ -188,10 +190,11 @@ func parseRegistriesFile(node nodefs.FS, path string) (*RegistriesFile, model.Di
 		return nil, model.Diagnostics{{Severity: model.Error, Code: "registriesd-unreadable", Pos: model.Pos{File: path}, Message: err.Error(),
 			Runtime: "parsing " + path + ": " + err.Error()}}
 	}
-	return parseRegistriesData(path, raw)
+	return parseRegistriesText(path, raw)
 }
 
-func parseRegistriesData(path string, raw []byte) (*RegistriesFile, model.Diagnostics) {
+// parseRegistriesText parses one file's text, as read or as staged.
+func parseRegistriesText(path string, raw []byte) (*RegistriesFile, model.Diagnostics) {
 	f := &RegistriesFile{Path: path, Raw: raw, SHA256: safefile.SHA256(raw)}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {

@@ -132,10 +132,10 @@ func TestRemoveSection(t *testing.T) {
 	}
 }
 
-// TestLoadRegistriesDWithOverlay: staged content replaces, adds and
+// TestLoadRegistriesDOverlay: staged content replaces, adds and
 // removes files as the runtime would read the directory once written,
 // and the merge rules apply across disk and staged files.
-func TestLoadRegistriesDWithOverlay(t *testing.T) {
+func TestLoadRegistriesDOverlay(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("docker:\n  a.example:\n    lookaside: https://a\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("docker:\n  b.example:\n    lookaside: https://b\n"), 0o644)
@@ -153,7 +153,7 @@ func TestLoadRegistriesDWithOverlay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rd, diags := LoadRegistriesDWith(nodefs.FS{}, dir, RegistriesRuntime{}, tt.overlay)
+			rd, diags := LoadRegistriesDOverlay(nodefs.FS{}, dir, RegistriesRuntime{}, tt.overlay)
 			var got []string
 			for _, e := range rd.Entries {
 				got = append(got, e.Scope+"="+e.Lookaside)

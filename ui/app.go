@@ -57,7 +57,8 @@ type Model struct {
 	changeErr error
 	// pending: a save would write something (policy.json, a staged key
 	// file or look-aside edit).
-	pending bool
+	pending   bool
+	rdChanges []*workspace.FileChange // staged registries.d text
 
 	pol   policyView
 	prob  problemsView
@@ -148,6 +149,7 @@ func (m *Model) Init() tea.Cmd { return m.loadShadow() }
 func (m *Model) refresh() {
 	m.problems = m.deps.Policy.Problems()
 	m.change, m.changeErr = m.deps.Policy.PolicyChange()
+	m.refreshRegistries()
 	// PolicyChange above is the policy's part; the staged files are the
 	// rest (asking the workspace for both would diff the policy twice).
 	m.pending = m.change != nil
@@ -550,24 +552,7 @@ func (m *Model) renderFooter() string {
 	return ansi.Truncate(m.help.ShortHelpView(bs), m.w, "")
 }
 
-func (m *Model) renderFullHelp(w, h int) string {
-	section := func(b *strings.Builder, title string, bs []key.Binding) {
-		b.WriteString(m.th.Bold.Render(title) + "\n")
-		for _, k := range bs {
-			if k.Enabled() {
-				fmt.Fprintf(b, "  %-12s %s\n", k.Help().Key, k.Help().Desc)
-			}
-		}
-	}
-	var left, right strings.Builder
-	left.WriteString(m.th.Title.Render("Keys") + "\n\n")
-	section(&left, "Everywhere", m.globalBindings())
-	section(&right, "Views", m.km.Views[:])
-	right.WriteString("\n")
-	section(&right, "In "+viewNames[m.view], m.viewBindings())
-	right.WriteString("\n" + m.th.Faint.Render("esc or ? closes this help"))
-	return m.asciiArrows(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w/2).Render(left.String()), "\n\n"+right.String()))
-}
+func (m *Model) renderFullHelp(w, h int) string { return m.renderHelpScreen(w, h) }
 
 func (m *Model) viewBindings() []key.Binding { return m.active().bindings(m) }
 

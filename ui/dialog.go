@@ -11,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/impact"
-	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
@@ -126,7 +125,7 @@ type saveDialog struct {
 }
 
 func (m *Model) openSave() {
-	d := &saveDialog{errs: m.problems.Count(model.Error), canTry: m.deps.Trial != nil}
+	d := &saveDialog{canTry: m.deps.Trial != nil}
 	if cs := m.changeSet(); cs != nil {
 		// The on-disk check comes first: a diff against files that changed
 		// meanwhile would not show what the save does.
@@ -148,6 +147,13 @@ func (m *Model) openSave() {
 			return
 		}
 		d.files, d.widen, d.keyWarnings = rev.Files, rev.Widenings, rev.KeyWarnings
+		// Held back only by errors of the files it writes (a registries.d
+		// fix saves while policy.json is broken elsewhere).
+		var paths []string
+		for _, f := range rev.Files {
+			paths = append(paths, f.Path)
+		}
+		d.errs = m.saveBlockersIn(paths)
 		d.lines = strings.Split(strings.TrimRight(rev.Diff, "\n"), "\n")
 		if m.deps.SaveImpact != nil {
 			d.readImpact(m.deps.SaveImpact(rev))
@@ -157,12 +163,16 @@ func (m *Model) openSave() {
 			m.setStatus(true, "cannot render the policy: %v", m.changeErr)
 			return
 		}
-		if m.change == nil {
+		if !m.dirty() {
 			m.setStatus(false, "nothing to save: no staged changes")
 			return
 		}
-		d.files, d.widen = []workspace.FileChange{*m.change}, m.change.Weakenings
-		d.lines = strings.Split(strings.TrimRight(m.change.Diff, "\n"), "\n")
+		d.errs = m.saveBlockers()
+		for _, c := range m.pendingChanges() {
+			d.files = append(d.files, *c)
+			d.widen = append(d.widen, c.Weakenings...)
+			d.lines = append(d.lines, strings.Split(strings.TrimRight(c.Diff, "\n"), "\n")...)
+		}
 	}
 	d.confirm = textinput.New()
 	m.modal = d

@@ -261,13 +261,7 @@ func (w *Workspace) runtime() policyio.RegistriesRuntime {
 // StagedRegistries is registries.d as the runtime would read it once the
 // change set is applied.
 func (w *Workspace) StagedRegistries() (*policyio.RegistriesD, model.Diagnostics) {
-	overlay := map[string][]byte{}
-	for _, f := range w.files {
-		if f.kind == KindRegistries {
-			overlay[f.path] = f.data
-		}
-	}
-	return policyio.LoadRegistriesDWith(w.Paths.FS(), w.Paths.RegistriesD, w.runtime(), overlay)
+	return policyio.LoadRegistriesDOverlay(w.Paths.FS(), w.Paths.RegistriesD, w.runtime(), w.registriesOverlay())
 }
 
 // StagedKeys reads key files (by node path) as they would be once the
@@ -306,13 +300,8 @@ func (w *Workspace) StagedKeys() policyio.KeyFiles {
 }
 
 // HasChanges reports whether an apply would write anything: a policy
-// edit or a staged file.
-func (w *Workspace) HasChanges() bool {
-	if len(w.files) > 0 {
-		return true
-	}
-	return w.Dirty()
-}
+// edit or a staged file (Dirty).
+func (w *Workspace) HasChanges() bool { return w.Dirty() }
 
 // OutsideChange is a file that changed on disk since the workspace read
 // it.
@@ -375,7 +364,8 @@ type Review struct {
 	// together (registries.d only says where signatures are read, and
 	// never widens what the policy accepts: see policyio.Widenings).
 	Widenings []policyio.Weakening `json:"widenings"`
-	// Errors are the staged policy's errors; Apply refuses them.
+	// Errors are the errors of the staged policy and of registries.d as
+	// staged; Apply refuses them.
 	Errors model.Diagnostics `json:"errors,omitempty"`
 	// KeyWarnings name staged key files the node's mechanism cannot use.
 	KeyWarnings []string `json:"key_warnings,omitempty"`
@@ -404,7 +394,9 @@ func (w *Workspace) Review() (*Review, error) {
 	if err != nil {
 		return nil, err
 	}
-	rev.Errors = w.StagedErrors()
+	// What the runtime would refuse to load: the staged policy's errors
+	// and, when the change writes registries.d, the directory's.
+	rev.Errors = append(w.StagedErrors(), w.registriesErrors()...)
 	rev.CandidatePolicy = w.policyFile.LoadedPolicy()
 	if pc != nil {
 		r := w.render()

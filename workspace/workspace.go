@@ -167,7 +167,8 @@ func (w *Workspace) Undo() (string, bool) {
 	return last.summary, true
 }
 
-// Edits lists the summaries of the staged edits, oldest first.
+// Edits lists the summaries of the staged edits (policy.json's, key
+// files' and registries.d's, in one history), oldest first.
 func (w *Workspace) Edits() []string {
 	out := make([]string, len(w.history))
 	for i, e := range w.history {
@@ -176,8 +177,12 @@ func (w *Workspace) Edits() []string {
 	return out
 }
 
-// Dirty reports whether saving would change policy.json.
+// Dirty reports whether saving would write anything: policy.json, a
+// staged key file or registries.d file.
 func (w *Workspace) Dirty() bool {
+	if len(w.files) > 0 {
+		return true
+	}
 	ch, err := w.PolicyChange()
 	return err == nil && ch != nil
 }
@@ -344,11 +349,14 @@ func (w *Workspace) summary() string {
 	}
 }
 
-// QuickFix applies a diagnostic's suggested replacement (see
-// policyio.ApplyReplacement) to the text the diagnostic was found in — the
-// file on disk before any edit, the staged policy after — and stages the
-// result as an edit that Undo reverts.
-func (w *Workspace) QuickFix(d model.Diagnostic) error {
+// QuickFix applies a diagnostic's first quick fix; see ApplyFix.
+func (w *Workspace) QuickFix(d model.Diagnostic) error { return w.ApplyFix(d, 0) }
+
+// ApplyFix applies a diagnostic's quick fix number i (d.Fixes, or its
+// Replacement; see policyio.ApplyDiagnosticFix) to the text the diagnostic
+// was found in — the file on disk before any edit, the staged policy
+// after — and stages the result as an edit that Undo reverts.
+func (w *Workspace) ApplyFix(d model.Diagnostic, i int) error {
 	var src []byte
 	switch {
 	case !w.policyEdited() && d.Pos.File == w.policyFile.Path && w.policyFile.Exists:
@@ -362,14 +370,18 @@ func (w *Workspace) QuickFix(d model.Diagnostic) error {
 	default:
 		return fmt.Errorf("%s is not in the policy text imgtrust holds; reload and try again", d.Pos)
 	}
-	fixed, err := policyio.ApplyReplacement(src, d)
+	fixed, err := policyio.ApplyDiagnosticFix(src, d, i)
 	if err != nil {
 		return err
+	}
+	summary := "quick fix: " + d.Message
+	if i < len(d.Fixes) {
+		summary = "quick fix: " + d.Fixes[i].Title
 	}
 	// The fix was made to the text, like an editor's, and the text stays
 	// staged: re-rendering the model would drop whatever else in it the
 	// model cannot hold.
-	if err := w.stageText("quick fix: "+d.Message, fixed); err != nil {
+	if err := w.stageText(summary, fixed); err != nil {
 		return fmt.Errorf("the fix does not give a readable policy; nothing staged")
 	}
 	return nil
