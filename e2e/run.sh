@@ -698,6 +698,79 @@ if written written-lookaside-set "$IMGTRUST" lookaside set --registries.d "$W/re
 	t written-lookaside-set "$S/signed:v1" accept "$(pol "$S" "$GOOD")" "$W/regd"
 fi
 
+# ------------------------------------------- files the TUI's rule forms write
+# ui/testdata/forms holds one policy.json per requirement form, written by
+# the TUI through key presses (ui TestProgramBuildsEveryRuleForm). Debian's
+# skopeo predates half of them (policyio TestSkopeoLoadsTheTUIForms), so
+# here containers/image itself loads each: the oracle runs
+# signature.NewPolicyFromFile and NewPolicyContext first and reports their
+# failure as "loading policy: ..." / "policy context: ..." (exit 1, like a
+# rejection), then pulls an image the file's default rejects, so "rejected by
+# policy" proves the file loaded. imgtrust verify --runtime-version of that
+# oracle must tell the two apart: exit 2 for a file the runtime cannot load,
+# 1 for the rejected image.
+#
+# Each file must load in v5.42. FORMS_REFUSED_V538[FILE]=ERE lists the files
+# v5.38 refuses, with its load error. As measured (and read in v5.38.0's
+# signature/policy_config_sigstore.go: keyPaths, fulcio, pki and the
+# rekorPublicKey* keys are all known there) v5.38 loads all 14; `imgtrust
+# lint --runtime-version v5.38.0` says nothing version-specific about them
+# either (only key-missing for the node paths, the same for v5.42.1). When
+# the version feature table makes lint refuse one for v5.38, add it here.
+declare -A FORMS_REFUSED_V538=()
+echo "== files the TUI's rule forms write must load in containers/image (columns: runtime exit/imgtrust exit)"
+forms_load() { # FILE: one check per oracle
+	local f=$1 base name m v refused problems line="" t0=$SECONDS ref="$S/unsigned:v1"
+	base=$(basename "$f" .json)
+	name="forms-load-$base"
+	if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"$name"; then return 0; fi
+	mkdir -p "$T/out"
+	CASES=$((CASES + 1))
+	declare -A OURS_RC=()
+	for m in "${MECHS[@]}"; do
+		v=$(runtime_version "$m")
+		refused=""
+		case $v in v5.38.*) refused=${FORMS_REFUSED_V538[$base]:-} ;; esac
+		verdict_oracle "$m" "$f" "$REGD" "$ref"
+		problems=()
+		local ours_want=1
+		if [ -n "$refused" ]; then
+			ours_want=2
+			grep -qE -- "^(loading policy|policy context): .*$refused" "$X_ERR" ||
+				problems+=("containers/image $v did not refuse to load the file with /$refused/")
+		elif grep -qE '^(loading policy|policy context): ' "$X_ERR"; then
+			problems+=("containers/image $v refuses to load the file the TUI wrote")
+		elif [ "$X_RC" -eq 0 ] || ! grep -qE -- "$REJECTED" "$X_ERR"; then
+			problems+=("containers/image $v did not reject $ref by the file's default: whether it loaded is not shown")
+		fi
+		if [ "$VERIFY_READY" = 1 ]; then
+			verdict_ours "$m" "$f" "$REGD" "$ref"
+			OURS_RC[$m]=$O_RC
+			[ "$O_RC" -eq "$ours_want" ] ||
+				problems+=("imgtrust verify --runtime-version $v exit $O_RC, want $ours_want ($([ "$ours_want" = 2 ] && echo 'the runtime cannot load the file' || echo 'the file loads, the image is rejected'))")
+		fi
+		if [ ${#problems[@]} -eq 0 ]; then
+			PASS=$((PASS + 1))
+			line+=" $m=$X_RC/${OURS_RC[$m]:-pending}"
+		else
+			line+=" $m=FAIL"
+			report_fail "$name[$m]" "$ref" "$f" "$REGD" "containers/image $(oracle_label "$m")" "$X_RC" "$X_ERR" "$m" "${problems[@]}"
+		fi
+	done
+	printf '%-5s %-34s%s (%ss)\n' "$([[ $line == *FAIL* ]] && echo '!!' || echo ok)" "$name" "$line" "$((SECONDS - t0))"
+}
+if [ ${#MECHS[@]} -eq 0 ]; then
+	echo "skip  forms-load-*                       (E2E_ORACLES=none: skopeo's side is policyio TestSkopeoLoadsTheTUIForms)"
+else
+	FORM_FILES=("$REPO"/ui/testdata/forms/*.json)
+	if [ ${#FORM_FILES[@]} -lt 14 ]; then
+		FAIL=$((FAIL + 1))
+		FAILED+=(forms-load)
+		echo "FAIL  forms-load: only ${#FORM_FILES[@]} files in ui/testdata/forms (want one per form, 14)"
+	fi
+	for f in "${FORM_FILES[@]}"; do forms_load "$f"; done
+fi
+
 # ------------------------------------------------------ imgtrust demo
 # The demo's story (which image is accepted) must be the runtime's: start
 # `imgtrust demo --serve`, and check each image it lists with skopeo (policy
