@@ -73,7 +73,42 @@ type Model struct {
 	shadowErr error
 	// trialDeadline is the running trial's; zero when none.
 	trialDeadline time.Time
+
+	// busy names the workspace operation a tea.Cmd is running (a save, a
+	// review, a reload); "" when none. Until its busyDoneMsg arrives the
+	// root takes no keys or pastes, so that nothing is staged meanwhile,
+	// and View draws frozen, the frame of when it started, so that the
+	// workspace is never read while the command changes it.
+	busy   string
+	frozen string
+	// before is the status line the operation replaced with its own;
+	// held are the messages that arrived meanwhile, fed again after.
+	before status
+	held   []tea.Msg
 }
+
+type status struct {
+	text string
+	bad  bool
+}
+
+// busyDoneMsg carries the typed result of a busy operation.
+type busyDoneMsg struct{ result tea.Msg }
+
+// runBusy starts op, which uses the workspace, in a command and makes the
+// root busy until its result arrives.
+func (m *Model) runBusy(what string, op func() tea.Msg) tea.Cmd {
+	m.busy = what
+	m.before = status{m.status, m.statusBad}
+	m.setStatus(false, "%s...", what)
+	if m.w > 0 {
+		m.frozen = guardFrame(m.render())
+	}
+	return func() tea.Msg { return busyDoneMsg{result: op()} }
+}
+
+// trialConfirmMsg is the result of keeping a trial change.
+type trialConfirmMsg struct{ err error }
 
 // shadowMsg carries a shadow log summary read by a tea.Cmd.
 type shadowMsg struct {
@@ -168,17 +203,30 @@ func (m *Model) changeSet() ChangeSetBackend {
 	return cs
 }
 
-// reload re-reads every file: the staged edits that still apply are
-// staged again over them, the others are named.
-func (m *Model) reload() {
+// reloadDoneMsg is the result of re-reading every file.
+type reloadDoneMsg struct {
+	res *workspace.ReloadResult
+	err error
+}
+
+// reload re-reads every file in a command: the staged edits that still
+// apply are staged again over them, the others are named (reloaded).
+func (m *Model) reload() tea.Cmd {
 	cs := m.changeSet()
 	if cs == nil {
 		m.keys.reload(m)
 		m.la.reload(m)
 		m.setStatus(false, "reloaded the keys and look-aside views")
-		return
+		return nil
 	}
-	res, err := cs.Refresh()
+	return m.runBusy("reloading", func() tea.Msg {
+		res, err := cs.Refresh()
+		return reloadDoneMsg{res, err}
+	})
+}
+
+func (m *Model) reloaded(r reloadDoneMsg) {
+	res, err := r.res, r.err
 	if err != nil {
 		m.setStatus(true, "reload failed: %v", err)
 		return
@@ -206,6 +254,22 @@ func (m *Model) reload() {
 		return
 	}
 	m.setStatus(false, "%s", msg)
+}
+
+// busyDone takes a busy operation's result.
+func (m *Model) busyDone(result tea.Msg) {
+	m.busy, m.frozen = "", ""
+	m.status, m.statusBad = m.before.text, m.before.bad
+	switch r := result.(type) {
+	case saveDoneMsg:
+		if d, ok := m.modal.(*saveDialog); ok && d.saved(m, r) {
+			m.modal = nil
+		}
+	case reviewDoneMsg:
+		m.openReview(r)
+	case reloadDoneMsg:
+		m.reloaded(r)
+	}
 }
 
 func (m *Model) needsSetup() bool {
@@ -257,6 +321,39 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Tick(shadowRefresh, func(time.Time) tea.Msg { return shadowTickMsg{} })
 	case shadowTickMsg:
 		return m, m.loadShadow()
+	case busyDoneMsg:
+		m.busyDone(msg.result)
+		held := m.held
+		m.held = nil
+		var cmds []tea.Cmd
+		for _, h := range held {
+			cmds = append(cmds, func() tea.Msg { return h })
+		}
+		if len(cmds) == 0 {
+			return m, nil
+		}
+		return m, tea.Sequence(cmds...)
+	case trialConfirmMsg:
+		if msg.err != nil {
+			m.setStatus(true, "confirm failed: %s", safeErr(msg.err))
+			return m, nil
+		}
+		m.trialDeadline = time.Time{}
+		m.setStatus(false, "confirmed: the change stays")
+		return m, nil
+	}
+	if m.busy != "" {
+		switch msg.(type) {
+		case tea.KeyPressMsg, tea.PasteMsg:
+			// Nothing is staged while the workspace writes.
+		default:
+			// Results that would read the workspace (a verdict, the
+			// wizard's next check) wait for the operation's.
+			m.held = append(m.held, msg)
+		}
+		return m, nil
+	}
+	switch msg := msg.(type) {
 	case verifyDoneMsg, wizardCheckMsg, spinner.TickMsg:
 		if m.wiz != nil {
 			if cmd, ok := m.wiz.async(m, msg); ok {
@@ -304,11 +401,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.switchView((m.view + numViews - 1) % numViews)
 			return m, nil
 		case key.Matches(k, m.km.Save):
-			m.openSave()
-			return m, nil
+			return m, m.openSave()
 		case k.String() == "ctrl+r":
-			m.reload()
-			return m, nil
+			return m, m.reload()
 		}
 		return m, m.updateView(k)
 	}
@@ -328,8 +423,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.switchView((m.view + numViews - 1) % numViews)
 		return m, nil
 	case key.Matches(k, m.km.Save):
-		m.openSave()
-		return m, nil
+		return m, m.openSave()
 	case key.Matches(k, m.km.Undo):
 		if s, ok := m.deps.Policy.Undo(); ok {
 			m.refresh()
@@ -341,8 +435,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.km.Wizard):
 		return m, m.startWizard()
 	case key.Matches(k, m.km.Reload):
-		m.reload()
-		return m, nil
+		return m, m.reload()
 	}
 	for i, b := range m.km.Views {
 		if key.Matches(k, b) {
@@ -440,6 +533,10 @@ func (m *Model) View() tea.View {
 	v.AltScreen = true
 	v.WindowTitle = "imgtrust"
 	if m.w == 0 {
+		return v
+	}
+	if m.busy != "" && m.frozen != "" {
+		v.SetContent(m.frozen)
 		return v
 	}
 	v.SetContent(guardFrame(m.render()))
@@ -556,16 +653,11 @@ func (m *Model) renderFullHelp(w, h int) string { return m.renderHelpScreen(w, h
 
 func (m *Model) viewBindings() []key.Binding { return m.active().bindings(m) }
 
-// confirmTrial keeps the running trial's change. Like a save it is one
-// small local write, done here so that the trial state on screen never
-// disagrees with the node.
-func (m *Model) confirmTrial() {
-	if err := m.deps.Trial.Confirm(); err != nil {
-		m.setStatus(true, "confirm failed: %s", safeErr(err))
-		return
-	}
-	m.trialDeadline = time.Time{}
-	m.setStatus(false, "confirmed: the change stays")
+// confirmTrial keeps the running trial's change, in a command: it writes
+// the trial's state file.
+func (m *Model) confirmTrial() tea.Cmd {
+	tr := m.deps.Trial
+	return func() tea.Msg { return trialConfirmMsg{err: tr.Confirm()} }
 }
 
 // fitLines cuts or pads s to exactly h lines of at most w cells, so that

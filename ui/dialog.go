@@ -124,56 +124,82 @@ type saveDialog struct {
 	trial, canTry bool
 }
 
-func (m *Model) openSave() {
-	d := &saveDialog{canTry: m.deps.Trial != nil}
+// reviewDoneMsg is the change set's review, made by a tea.Cmd: Review
+// reads every file the save writes to check that none changed on disk,
+// and the impact judges the node's images.
+type reviewDoneMsg struct {
+	rev    *workspace.Review
+	impact *impact.Report
+	err    error
+}
+
+// openSave starts the save review: with a change set the review reads the
+// node's files, so it runs in a command (reviewCmd) and the dialog opens
+// when its result arrives (openReview).
+func (m *Model) openSave() tea.Cmd {
 	if cs := m.changeSet(); cs != nil {
-		// The on-disk check comes first: a diff against files that changed
-		// meanwhile would not show what the save does.
-		rev, err := cs.Review()
-		var oc *workspace.OutsideChangeError
-		switch {
-		case errors.As(err, &oc):
-			var names []string
-			for _, c := range oc.Changes {
-				names = append(names, m.deps.Paths.Node(c.Path)+" ("+c.What+")")
+		si := m.deps.SaveImpact
+		return m.runBusy("reviewing the change", func() tea.Msg {
+			rev, err := cs.Review()
+			r := reviewDoneMsg{rev: rev, err: err}
+			if err == nil && len(rev.Files) > 0 && si != nil {
+				r.impact = si(rev)
 			}
-			m.setStatus(true, "nothing written, R reloads: changed on disk since read: %s", strings.Join(names, ", "))
-			return
-		case err != nil:
-			m.setStatus(true, "cannot review the change: %s", safeErr(err))
-			return
-		case len(rev.Files) == 0:
-			m.setStatus(false, "nothing to save: no staged changes")
-			return
-		}
-		d.files, d.widen, d.keyWarnings = rev.Files, rev.Widenings, rev.KeyWarnings
-		// Held back only by errors of the files it writes (a registries.d
-		// fix saves while policy.json is broken elsewhere).
-		var paths []string
-		for _, f := range rev.Files {
-			paths = append(paths, f.Path)
-		}
-		d.errs = m.saveBlockersIn(paths)
-		d.lines = strings.Split(strings.TrimRight(rev.Diff, "\n"), "\n")
-		if m.deps.SaveImpact != nil {
-			d.readImpact(m.deps.SaveImpact(rev))
-		}
-	} else {
-		if m.changeErr != nil {
-			m.setStatus(true, "cannot render the policy: %v", m.changeErr)
-			return
-		}
-		if !m.dirty() {
-			m.setStatus(false, "nothing to save: no staged changes")
-			return
-		}
-		d.errs = m.saveBlockers()
-		for _, c := range m.pendingChanges() {
-			d.files = append(d.files, *c)
-			d.widen = append(d.widen, c.Weakenings...)
-			d.lines = append(d.lines, strings.Split(strings.TrimRight(c.Diff, "\n"), "\n")...)
-		}
+			return r
+		})
 	}
+	d := &saveDialog{canTry: m.deps.Trial != nil}
+	if m.changeErr != nil {
+		m.setStatus(true, "cannot render the policy: %v", m.changeErr)
+		return nil
+	}
+	if !m.dirty() {
+		m.setStatus(false, "nothing to save: no staged changes")
+		return nil
+	}
+	d.errs = m.saveBlockers()
+	for _, c := range m.pendingChanges() {
+		d.files = append(d.files, *c)
+		d.widen = append(d.widen, c.Weakenings...)
+		d.lines = append(d.lines, strings.Split(strings.TrimRight(c.Diff, "\n"), "\n")...)
+	}
+	d.confirm = textinput.New()
+	m.modal = d
+	return nil
+}
+
+// openReview opens the save dialog on a finished review.
+func (m *Model) openReview(r reviewDoneMsg) {
+	rev, err := r.rev, r.err
+	// The on-disk check comes first: a diff against files that changed
+	// meanwhile would not show what the save does.
+	var oc *workspace.OutsideChangeError
+	switch {
+	case errors.As(err, &oc):
+		var names []string
+		for _, c := range oc.Changes {
+			names = append(names, m.deps.Paths.Node(c.Path)+" ("+c.What+")")
+		}
+		m.setStatus(true, "nothing written, R reloads: changed on disk since read: %s", strings.Join(names, ", "))
+		return
+	case err != nil:
+		m.setStatus(true, "cannot review the change: %s", safeErr(err))
+		return
+	case len(rev.Files) == 0:
+		m.setStatus(false, "nothing to save: no staged changes")
+		return
+	}
+	d := &saveDialog{canTry: m.deps.Trial != nil}
+	d.files, d.widen, d.keyWarnings = rev.Files, rev.Widenings, rev.KeyWarnings
+	// Held back only by errors of the files it writes (a registries.d
+	// fix saves while policy.json is broken elsewhere).
+	var paths []string
+	for _, f := range rev.Files {
+		paths = append(paths, f.Path)
+	}
+	d.errs = m.saveBlockersIn(paths)
+	d.lines = strings.Split(strings.TrimRight(rev.Diff, "\n"), "\n")
+	d.readImpact(r.impact)
 	d.confirm = textinput.New()
 	m.modal = d
 }
@@ -273,26 +299,50 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 	return false, nil
 }
 
+// saveDoneMsg is the result of a save run by a tea.Cmd.
+type saveDoneMsg struct {
+	err error
+	// trial: the save was a trial, put back at deadline unless kept.
+	trial    bool
+	deadline time.Time
+	// running is the deadline of a trial that was already running:
+	// nothing was written.
+	running time.Time
+}
+
+// save writes the change set in a command. Until its result arrives the
+// root is busy: it shows "saving...", draws the frame it had and takes no
+// keys, so that nothing is staged while the workspace writes and View
+// never reads the workspace while the command changes it.
 func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
-	// A local atomic write takes milliseconds; doing it here keeps the
-	// workspace from being read by View while a goroutine changes it.
-	if m.deps.Trial != nil {
-		// The trial's revert would undo this save too.
-		if dl, ok, err := m.deps.Trial.Pending(); err == nil && ok {
-			d.err = fmt.Sprintf("a trial change is in progress until %s: keep it first (Overview, c) or wait for its revert", dl.Local().Format("15:04:05"))
-			m.trialDeadline = dl
-			return false, nil
+	pol, tr, trial := m.deps.Policy, m.deps.Trial, d.trial
+	return false, m.runBusy("saving", func() tea.Msg {
+		if tr != nil {
+			// The trial's revert would undo this save too.
+			if dl, ok, err := tr.Pending(); err == nil && ok {
+				return saveDoneMsg{running: dl}
+			}
 		}
+		save := func() error { return pol.Save("", allowWeaken) }
+		r := saveDoneMsg{trial: trial}
+		if trial {
+			r.deadline, r.err = tr.Try(save, TrialDuration)
+		} else {
+			r.err = save()
+		}
+		return r
+	})
+}
+
+// saved takes the save's result: the dialog closes on success and stays
+// open with the reason otherwise.
+func (d *saveDialog) saved(m *Model, r saveDoneMsg) (closed bool) {
+	if !r.running.IsZero() {
+		d.err = fmt.Sprintf("a trial change is in progress until %s: keep it first (Overview, c) or wait for its revert", r.running.Local().Format("15:04:05"))
+		m.trialDeadline = r.running
+		return false
 	}
-	save := func() error { return m.deps.Policy.Save("", allowWeaken) }
-	var err error
-	var deadline time.Time
-	if d.trial {
-		deadline, err = m.deps.Trial.Try(save, TrialDuration)
-	} else {
-		err = save()
-	}
-	if err != nil {
+	if err := r.err; err != nil {
 		var ie *policyio.InvalidError
 		var rb *workspace.RollbackError
 		switch {
@@ -304,22 +354,22 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 			d.err = "save failed, nothing changed: " + safeErr(err)
 		}
 		d.stage = ""
-		return false, nil
+		return false
 	}
 	m.refresh()
 	m.keys.reload(m)
 	m.la.reload(m)
-	if d.trial {
-		m.trialDeadline = deadline
-		m.setStatus(false, "saved on trial: put back at %s unless kept (Overview, c)", deadline.Local().Format("15:04:05"))
-		return true, nil
+	if r.trial {
+		m.trialDeadline = r.deadline
+		m.setStatus(false, "saved on trial: put back at %s unless kept (Overview, c)", r.deadline.Local().Format("15:04:05"))
+		return true
 	}
 	if len(d.files) == 1 {
 		m.setStatus(false, "saved %s (backup kept)", safe(m.deps.Paths.Node(d.files[0].Path)))
 	} else {
 		m.setStatus(false, "saved %d files as one change (backups of the replaced ones kept)", len(d.files))
 	}
-	return true, nil
+	return true
 }
 
 func (d *saveDialog) bindings() []key.Binding {

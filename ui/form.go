@@ -144,6 +144,10 @@ type form struct {
 	focus  int
 	err    string
 	submit func(m *Model, f *form) error
+	// submitCmd, when set, replaces submit for work that reads files: it
+	// returns the command doing it, the form stays open, and async takes
+	// the result.
+	submitCmd func(m *Model, f *form) tea.Cmd
 	// preview, when set, is called on every change and returns the work
 	// that judges the staged policy with the change applied; it runs in a
 	// tea.Cmd (it reads key files), and its result comes back as a
@@ -331,6 +335,9 @@ func (f *form) apply(m *Model) (bool, tea.Cmd) {
 	if p := f.blocking(); p != "" {
 		f.err = p
 		return false, nil
+	}
+	if f.submitCmd != nil {
+		return false, f.submitCmd(m, f)
 	}
 	if err := f.submit(m, f); err != nil {
 		f.err = safeErr(err)

@@ -245,7 +245,7 @@ func settle(m *Model) {
 				for _, c := range msg {
 					run(c)
 				}
-			case formPreviewMsg, keyFileMsg:
+			case formPreviewMsg, keyFileMsg, pathSuggestMsg:
 				m.Update(msg)
 			}
 		}
@@ -261,10 +261,16 @@ func runCmd(m *Model, cmd tea.Cmd) {
 	}
 	done := make(chan tea.Msg, 1)
 	go func() { done <- cmd() }()
+	// A busy operation (a save, a review, a reload) writes or reads
+	// files: it is waited for; anything else that takes long is a timer.
+	wait := 20 * time.Millisecond
+	if m.busy != "" {
+		wait = time.Minute
+	}
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(20 * time.Millisecond):
+	case <-time.After(wait):
 		return // a timer: not needed for the test
 	}
 	switch msg := msg.(type) {
@@ -272,7 +278,7 @@ func runCmd(m *Model, cmd tea.Cmd) {
 		for _, c := range msg {
 			runCmd(m, c)
 		}
-	case verifyDoneMsg, wizardCheckMsg, shadowMsg, editorTextMsg:
+	case verifyDoneMsg, wizardCheckMsg, shadowMsg, editorTextMsg, busyDoneMsg, trialConfirmMsg, keyDataMsg, pathSuggestMsg:
 		_, next := m.Update(msg)
 		runCmd(m, next)
 	}

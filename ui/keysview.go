@@ -102,37 +102,92 @@ func (m *Model) openImportForm() tea.Cmd {
 		}
 		return "tab completes a path"
 	}
-	path.onChange = func(fd *field) { fd.in.SetSuggestions(completePath(fd.in.Value())) }
 	f := &form{
 		title:  "Import a public key into " + safe(m.deps.Paths.KeysDir),
 		fields: []*field{path},
 		note:   "Only public keys are stored; a private key is refused and nothing is written.",
-		submit: func(m *Model, f *form) error {
+		// Completion lists a directory: a command does it, and the
+		// suggestions are kept only while the value is still the one
+		// they complete.
+		changed: func(m *Model, f *form) tea.Cmd {
+			v := f.get("path").in.Value()
+			return func() tea.Msg { return pathSuggestMsg{f: f, prefix: v, paths: completePath(v)} }
+		},
+		submitCmd: func(m *Model, f *form) tea.Cmd {
 			fd := f.get("path")
 			v := fd.in.Value()
-			data := []byte(v)
 			if fd.pasted != "" {
-				data = []byte(fd.pasted) // the key itself, never a path
-			} else if !strings.Contains(v, "-----BEGIN") {
-				b, err := nodefs.FS{}.ReadFile(strings.TrimSpace(v), nodefs.KeyFile)
-				if err != nil {
-					return fmt.Errorf("reading key file: %w", err)
-				}
-				data = b
+				data := []byte(fd.pasted) // the key itself, never a path
+				return func() tea.Msg { return keyDataMsg{f: f, data: data} }
 			}
-			if insp, ok := m.deps.Keys.(KeyInspector); ok {
-				keys, err := insp.Inspect(data)
-				if err != nil {
-					return err // private key material is refused here
-				}
-				m.modal = importConfirm(keys, data)
-				return nil
+			if strings.Contains(v, "-----BEGIN") {
+				return func() tea.Msg { return keyDataMsg{f: f, data: []byte(v)} }
 			}
-			return m.importKey(data)
+			p := strings.TrimSpace(v)
+			return func() tea.Msg {
+				b, err := nodefs.FS{}.ReadFile(p, nodefs.KeyFile)
+				if err != nil {
+					err = fmt.Errorf("reading key file: %w", err)
+				}
+				return keyDataMsg{f: f, data: b, err: err}
+			}
+		},
+		async: func(m *Model, f *form, msg tea.Msg) (bool, tea.Cmd) {
+			switch msg := msg.(type) {
+			case pathSuggestMsg:
+				if fd := f.get("path"); msg.f == f && fd.in.Value() == msg.prefix {
+					fd.in.SetSuggestions(msg.paths)
+				}
+				return true, nil
+			case keyDataMsg:
+				if msg.f != f {
+					return true, nil
+				}
+				if err := m.importData(msg.data, msg.err); err != nil {
+					f.err = safeErr(err)
+				}
+				return true, nil
+			}
+			return false, nil
 		},
 	}
 	m.modal = f
 	return f.start(m)
+}
+
+// pathSuggestMsg carries the completions of prefix, listed by a command.
+type pathSuggestMsg struct {
+	f      *form
+	prefix string
+	paths  []string
+}
+
+// keyDataMsg carries the key data to import, read by a command.
+type keyDataMsg struct {
+	f    *form
+	data []byte
+	err  error
+}
+
+// importData shows what data holds before it is imported (with a
+// KeyInspector) or imports it; the form stays open with the error.
+func (m *Model) importData(data []byte, readErr error) error {
+	if readErr != nil {
+		return readErr
+	}
+	if insp, ok := m.deps.Keys.(KeyInspector); ok {
+		keys, err := insp.Inspect(data)
+		if err != nil {
+			return err // private key material is refused here
+		}
+		m.modal = importConfirm(keys, data)
+		return nil
+	}
+	if err := m.importKey(data); err != nil {
+		return err
+	}
+	m.modal = nil
+	return nil
 }
 
 // importConfirm shows what is about to be trusted before anything is

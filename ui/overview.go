@@ -40,7 +40,7 @@ type overviewView struct{}
 
 func (overviewView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	if k.String() == "c" && !m.trialDeadline.IsZero() && m.deps.Trial != nil {
-		m.confirmTrial()
+		return m.confirmTrial()
 	}
 	return nil
 }
