@@ -358,7 +358,7 @@ func TestTrialRefusesTUIEdits(t *testing.T) {
 	keys := tuiKeys{paths: paths, mech: gpg.MechGoCrypto}
 	_, importErr := keys.Import([]byte(testPublicKey(t)))
 	for name, err := range map[string]error{
-		"lookaside set":    la.Set(ui.LookasideEntry{Scope: "docker.io", URL: "https://d.example"}),
+		"lookaside set":    la.Set(ui.LookasideRow{Scope: "docker.io", URL: "https://d.example"}),
 		"lookaside remove": la.Remove("quay.io"),
 		"keys import":      importErr,
 		"keys remove":      keys.Remove("0000", nil),

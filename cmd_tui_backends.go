@@ -26,15 +26,15 @@ type tuiKeys struct {
 	mech  gpg.Mechanism
 }
 
-func (k tuiKeys) List() ([]ui.KeyInfo, error) {
+func (k tuiKeys) List() ([]ui.KeyRow, error) {
 	inv, err := gpg.BuildInventory(k.paths, k.ws.Policy(), k.mech, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	staged := k.ws.StagedFiles()
-	out := make([]ui.KeyInfo, 0, len(inv.Keys))
+	out := make([]ui.KeyRow, 0, len(inv.Keys))
 	for _, key := range inv.Keys {
-		ki := keyInfo(key)
+		ki := keyRow(key)
 		if f, ok := staged[k.paths.Host(key.File)]; ok && f.Remove {
 			ki.Status = "rm (staged)"
 		}
@@ -50,7 +50,7 @@ func (k tuiKeys) List() ([]ui.KeyInfo, error) {
 			continue
 		}
 		for _, key := range kr.Keys {
-			ki := keyInfo(gpg.InventoryKey{KeyInfo: key, File: k.paths.Node(host)})
+			ki := keyRow(gpg.InventoryKey{KeyInfo: key, File: k.paths.Node(host)})
 			ki.Status = "new (staged)"
 			out = append(out, ki)
 		}
@@ -58,8 +58,8 @@ func (k tuiKeys) List() ([]ui.KeyInfo, error) {
 	return out, nil
 }
 
-func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
-	ki := ui.KeyInfo{
+func keyRow(k gpg.InventoryKey) ui.KeyRow {
+	ki := ui.KeyRow{
 		Fingerprint: k.Fingerprint, UserID: firstOr(k.UserIDs, ""), Algorithm: k.AlgorithmText(),
 		Status: k.Status, Path: k.File, UsedBy: k.UsedBy,
 	}
@@ -81,14 +81,14 @@ func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 
 // Inspect describes keys before import with the node mechanism's
 // verdict on the file the import would write (gpg.Inspect).
-func (k tuiKeys) Inspect(data []byte) ([]ui.KeyInfo, error) {
+func (k tuiKeys) Inspect(data []byte) ([]ui.KeyRow, error) {
 	keys, err := gpg.Inspect(data, k.mech, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ui.KeyInfo, 0, len(keys))
+	out := make([]ui.KeyRow, 0, len(keys))
 	for _, key := range keys {
-		ki := keyInfo(gpg.InventoryKey{KeyInfo: key.KeyInfo, Status: key.Status})
+		ki := keyRow(gpg.InventoryKey{KeyInfo: key.KeyInfo, Status: key.Status})
 		if key.Usable {
 			ki.Verdict = fmt.Sprintf("%s (this node) can verify signatures with it: %s", k.mech, termsafe.String(key.Status))
 		} else {
@@ -104,15 +104,15 @@ func (k tuiKeys) Inspect(data []byte) ([]ui.KeyInfo, error) {
 // its keys, the node mechanism's verdict, the widening (a file the policy
 // names changes what the node trusts) and the impact, and the save
 // writes it with the other staged changes.
-func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
+func (k tuiKeys) Import(data []byte) (ui.KeyRow, error) {
 	if err := trialBusy(k.paths); err != nil {
-		return ui.KeyInfo{}, err
+		return ui.KeyRow{}, err
 	}
 	plan, err := k.ws.StageKeyImport(data, gpg.ImportOptions{})
 	if err != nil {
-		return ui.KeyInfo{}, err
+		return ui.KeyRow{}, err
 	}
-	ki := ui.KeyInfo{Fingerprint: plan.Keys[0].Fingerprint, UserID: firstOr(plan.Keys[0].UserIDs, ""), Algorithm: plan.Keys[0].Algorithm,
+	ki := ui.KeyRow{Fingerprint: plan.Keys[0].Fingerprint, UserID: firstOr(plan.Keys[0].UserIDs, ""), Algorithm: plan.Keys[0].Algorithm,
 		Path: plan.NodePath, AlreadyThere: plan.AlreadyIn != ""}
 	return ki, nil
 }
@@ -163,18 +163,18 @@ func (l tuiLookaside) registries() (*policyio.RegistriesD, model.Diagnostics) {
 	return l.ws.StagedRegistries()
 }
 
-func (l tuiLookaside) List() ([]ui.LookasideEntry, model.Diagnostics, error) {
+func (l tuiLookaside) List() ([]ui.LookasideRow, model.Diagnostics, error) {
 	rd, diags := l.registries()
 	diags = append(diags, policyio.CheckLookasides(rd, l.ws.Policy(), l.paths)...)
 	entries := append([]*model.LookasideEntry{}, rd.Entries...)
 	if rd.Default != nil {
 		entries = append(entries, rd.Default)
 	}
-	out := make([]ui.LookasideEntry, 0, len(entries))
+	out := make([]ui.LookasideRow, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, ui.LookasideEntry{
+		out = append(out, ui.LookasideRow{
 			Scope: e.Scope, URL: e.ReadURL(), Staging: e.LookasideStaging,
-			Sigstore: e.UseSigstoreAttachments != nil && *e.UseSigstoreAttachments, File: e.Pos.String(),
+			UseSigstoreAttachments: e.UseSigstoreAttachments != nil && *e.UseSigstoreAttachments, File: e.Pos.String(),
 		})
 	}
 	return out, diags.Sorted(), nil
@@ -201,7 +201,7 @@ func (l tuiLookaside) Explain(image string) ([]string, error) {
 }
 
 // Set stages the look-aside edit in the change set; the save writes it.
-func (l tuiLookaside) Set(e ui.LookasideEntry) error {
+func (l tuiLookaside) Set(e ui.LookasideRow) error {
 	if err := trialBusy(l.paths); err != nil {
 		return err
 	}

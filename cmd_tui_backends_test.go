@@ -57,7 +57,7 @@ func TestKeyInfoDetails(t *testing.T) {
 	k := gpg.InventoryKey{KeyInfo: gpg.KeyInfo{Fingerprint: "0123456789ABCDEF0123456789ABCDEF01234567", KeyID: "89ABCDEF01234567",
 		UserIDs: []string{"Release <r@example.com>"}, Algorithm: "RSA", Bits: 3072, Expires: &exp,
 		Subkeys: []gpg.SubkeyInfo{{KeyID: "1111", Algorithm: "RSA", Sign: true, Revoked: true}}}}
-	ki := keyInfo(k)
+	ki := keyRow(k)
 	if ki.UserID != "Release <r@example.com>" || ki.Algorithm != "RSA 3072" || !ki.Expires.Equal(exp) {
 		t.Errorf("key info %+v", ki)
 	}
@@ -148,33 +148,33 @@ func TestTUILookasideListSetRemove(t *testing.T) {
 	if err != nil || len(entries) != 2 {
 		t.Fatalf("List = %+v, %v", entries, err)
 	}
-	if e := entries[0]; e.Scope != "example.com" || !e.Sigstore || e.URL != "" || !strings.HasSuffix(e.File, "a.yaml:4:3") {
+	if e := entries[0]; e.Scope != "example.com" || !e.UseSigstoreAttachments || e.URL != "" || !strings.HasSuffix(e.File, "a.yaml:4:3") {
 		t.Errorf("first entry %+v", e)
 	}
-	if e := entries[1]; e.Scope != "default-docker" || e.URL != "https://sigs.example" || e.Sigstore {
+	if e := entries[1]; e.Scope != "default-docker" || e.URL != "https://sigs.example" || e.UseSigstoreAttachments {
 		t.Errorf("default entry %+v", e)
 	}
 	// The policy's sigstore key file is missing; List reports the look-aside checks only.
 	_ = diags
 
-	if err := l.Set(ui.LookasideEntry{Scope: "quay.io/team", Staging: "file:///var/lib/sigs"}); err != nil {
+	if err := l.Set(ui.LookasideRow{Scope: "quay.io/team", Staging: "file:///var/lib/sigs"}); err != nil {
 		t.Fatalf("Set staging: %v", err)
 	}
-	if err := l.Set(ui.LookasideEntry{Scope: "example.com", URL: "https://other.example"}); err != nil {
+	if err := l.Set(ui.LookasideRow{Scope: "example.com", URL: "https://other.example"}); err != nil {
 		t.Fatalf("Set: %v", err)
 	}
 	entries, _, _ = l.List()
-	got := map[string]ui.LookasideEntry{}
+	got := map[string]ui.LookasideRow{}
 	for _, e := range entries {
 		got[e.Scope] = e
 	}
 	if e := got["quay.io/team"]; e.Staging != "file:///var/lib/sigs" || e.URL != "" { // staging is for writing only
 		t.Errorf("staging entry %+v", e)
 	}
-	if e := got["example.com"]; e.URL != "https://other.example" || !e.Sigstore {
+	if e := got["example.com"]; e.URL != "https://other.example" || !e.UseSigstoreAttachments {
 		t.Errorf("edited entry %+v", e)
 	}
-	if err := l.Set(ui.LookasideEntry{Scope: "bad scope", URL: "https://x"}); err == nil {
+	if err := l.Set(ui.LookasideRow{Scope: "bad scope", URL: "https://x"}); err == nil {
 		t.Error("Set of a bad scope succeeded")
 	}
 
@@ -203,7 +203,7 @@ func TestTUILookasideListSetRemove(t *testing.T) {
 	if err := os.WriteFile(broken, []byte("docker: ["), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Set(ui.LookasideEntry{Scope: "x.example", URL: "https://x"}); err == nil || !strings.Contains(err.Error(), "fix them first") {
+	if err := l.Set(ui.LookasideRow{Scope: "x.example", URL: "https://x"}); err == nil || !strings.Contains(err.Error(), "fix them first") {
 		t.Errorf("Set on a broken registries.d: %v", err)
 	}
 	if _, diags, _ := l.List(); !diags.HasErrors() {

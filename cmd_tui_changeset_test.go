@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -56,10 +57,42 @@ func (r *tuiRun) wait(want ...string) {
 	}
 }
 
-func (r *tuiRun) key(k tea.KeyPressMsg) { r.m.Update(k) }
+// key feeds k and, as the program would, runs the commands it returns
+// (a key file read, a review, a save) and feeds back their results.
+func (r *tuiRun) key(k tea.KeyPressMsg) {
+	_, cmd := r.m.Update(k)
+	r.run(cmd, 0)
+}
+
+// run runs cmd and feeds back its message; a command that takes longer
+// than an operation on the workspace (Busy) or a file read is a timer
+// (a cursor blink), which the test does without.
+func (r *tuiRun) run(cmd tea.Cmd, depth int) {
+	if cmd == nil || depth > 8 {
+		return
+	}
+	wait := 50 * time.Millisecond
+	if r.m.Busy() != "" {
+		wait = time.Minute
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		if b, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range b {
+				r.run(c, depth+1)
+			}
+			return
+		}
+		_, next := r.m.Update(msg)
+		r.run(next, depth+1)
+	case <-time.After(wait):
+	}
+}
 func (r *tuiRun) typ(s string) {
 	for _, c := range s {
-		r.m.Update(tea.KeyPressMsg{Code: c, Text: string(c)})
+		r.key(tea.KeyPressMsg{Code: c, Text: string(c)})
 	}
 }
 func (r *tuiRun) enter() { r.key(tea.KeyPressMsg{Code: tea.KeyEnter}) }

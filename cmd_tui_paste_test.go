@@ -27,6 +27,15 @@ func tuiOnRoot(t *testing.T, root string) *ui.Model {
 	return m
 }
 
+// busyUpdate feeds msg and, as the program would, runs the command of
+// the operation on the workspace it started (a review, a save).
+func busyUpdate(m *ui.Model, msg tea.Msg) {
+	_, cmd := m.Update(msg)
+	for cmd != nil && m.Busy() != "" {
+		_, cmd = m.Update(cmd())
+	}
+}
+
 // pasteImport opens the Keys view's import form, pastes data, presses
 // enter and, when the confirmation of what is about to be trusted opens,
 // y; it returns the screen.
@@ -73,11 +82,11 @@ func TestTUIPasteImport(t *testing.T) {
 		}
 	}
 	// Staged, not written: the save review shows the key, and y writes it.
-	m.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
+	busyUpdate(m, tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
 	if s := ansi.Strip(m.View().Content); !strings.Contains(s, "pasted <key@example.com>") || !strings.Contains(s, "loads it") {
 		t.Fatalf("review does not show the key:\n%s", s)
 	}
-	m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	busyUpdate(m, tea.KeyPressMsg{Code: 'y', Text: "y"})
 	if code, out, _ := run(t, "--root", root, "keys", "list"); code != exitOK || !strings.Contains(out, "pasted <key@example.com>") {
 		t.Fatalf("not in the keys directory: %s", out)
 	}

@@ -92,6 +92,11 @@ type status struct {
 	bad  bool
 }
 
+// Busy names the operation a command is running on the workspace ("saving"),
+// "" when none: a driver that runs commands itself (a test) waits for
+// the command Update returned while it is set.
+func (m *Model) Busy() string { return m.busy }
+
 // busyDoneMsg carries the typed result of a busy operation.
 type busyDoneMsg struct{ result tea.Msg }
 

@@ -33,8 +33,9 @@ type PolicyBackend interface {
 
 var _ PolicyBackend = (*workspace.Workspace)(nil)
 
-// KeyInfo is one public key of the inventory, as the keys view shows it.
-type KeyInfo struct {
+// KeyRow is one public key of the inventory, as the keys view shows it
+// (a row, not gpg.KeyInfo: the backend flattens that into text).
+type KeyRow struct {
 	Fingerprint string
 	UserID      string
 	Algorithm   string
@@ -57,38 +58,40 @@ type KeyInfo struct {
 // private key material as Import does. A KeyBackend that has it gets a
 // confirmation step in the import dialog.
 type KeyInspector interface {
-	Inspect(data []byte) ([]KeyInfo, error)
+	Inspect(data []byte) ([]KeyRow, error)
 }
 
 // KeyBackend is the node's key inventory (gpg package).
 type KeyBackend interface {
-	List() ([]KeyInfo, error)
+	List() ([]KeyRow, error)
 	// Import stores public keys from armored or binary data under a name
 	// derived from the key; private key material must be refused with an
 	// error that says so, and nothing written.
-	Import(data []byte) (KeyInfo, error)
+	Import(data []byte) (KeyRow, error)
 	// Remove deletes a key file; it must refuse a key still referenced by
 	// the policy given.
 	Remove(fingerprint string, p *model.Policy) error
 }
 
-// LookasideEntry is one row of the merged registries.d table.
-type LookasideEntry struct {
-	Scope    string // "default-docker" or a namespace
-	URL      string // lookaside
-	Staging  string // lookaside-staging
-	Sigstore bool   // use-sigstore-attachments
-	File     string
-	Masked   bool // shadowed by an entry in another file
+// LookasideRow is one row of the merged registries.d table (not
+// model.LookasideEntry, whose Sigstore is a URL).
+type LookasideRow struct {
+	Scope   string // "default-docker" or a namespace
+	URL     string // lookaside
+	Staging string // lookaside-staging
+	// UseSigstoreAttachments is use-sigstore-attachments.
+	UseSigstoreAttachments bool
+	File                   string
+	Masked                 bool // shadowed by an entry in another file
 }
 
 // LookasideBackend reads and edits registries.d.
 type LookasideBackend interface {
-	List() ([]LookasideEntry, model.Diagnostics, error)
+	List() ([]LookasideRow, model.Diagnostics, error)
 	// Explain says, in lines, which entry and URL the runtime would use for
 	// ref's signatures.
 	Explain(ref string) ([]string, error)
-	Set(e LookasideEntry) error
+	Set(e LookasideRow) error
 	Remove(scope string) error
 }
 

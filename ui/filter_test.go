@@ -101,8 +101,8 @@ func TestFilterEachView(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d, keys, la, _ := testDeps(t, filterPolicy(300))
 			for i := range 60 {
-				keys.keys = append(keys.keys, KeyInfo{Fingerprint: fmt.Sprintf("%040X", i+1), UserID: fmt.Sprintf("user%d@example.com", i), Status: "ok", Path: fmt.Sprintf("/etc/gpg/user%d.gpg", i)})
-				la.entries = append(la.entries, LookasideEntry{Scope: fmt.Sprintf("mirror%d.example.com/ns", i), URL: "https://sigs.example.com", File: "mirrors.yaml"})
+				keys.keys = append(keys.keys, KeyRow{Fingerprint: fmt.Sprintf("%040X", i+1), UserID: fmt.Sprintf("user%d@example.com", i), Status: "ok", Path: fmt.Sprintf("/etc/gpg/user%d.gpg", i)})
+				la.entries = append(la.entries, LookasideRow{Scope: fmt.Sprintf("mirror%d.example.com/ns", i), URL: "https://sigs.example.com", File: "mirrors.yaml"})
 			}
 			m := New(d)
 			m.modal = nil // not the setup offer

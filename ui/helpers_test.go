@@ -57,20 +57,20 @@ func newTestRoot(t testing.TB, policy string) policyio.Paths {
 }
 
 type fakeKeys struct {
-	keys    []KeyInfo
+	keys    []KeyRow
 	imports int
 	last    []byte // what the last Import got
 }
 
-func (f *fakeKeys) List() ([]KeyInfo, error) { return f.keys, nil }
+func (f *fakeKeys) List() ([]KeyRow, error) { return f.keys, nil }
 
-func (f *fakeKeys) Import(data []byte) (KeyInfo, error) {
+func (f *fakeKeys) Import(data []byte) (KeyRow, error) {
 	f.last = data
 	if strings.Contains(string(data), "PRIVATE KEY") {
-		return KeyInfo{}, errors.New("this is a PRIVATE key: refused, nothing was written; export the public key with gpg --export")
+		return KeyRow{}, errors.New("this is a PRIVATE key: refused, nothing was written; export the public key with gpg --export")
 	}
 	f.imports++
-	k := KeyInfo{Fingerprint: "1111222233334444555566667777888899990000", UserID: "new@example.com", Path: "/etc/gpg/new.gpg", Status: "ok"}
+	k := KeyRow{Fingerprint: "1111222233334444555566667777888899990000", UserID: "new@example.com", Path: "/etc/gpg/new.gpg", Status: "ok"}
 	f.keys = append(f.keys, k)
 	return k, nil
 }
@@ -89,17 +89,17 @@ func (f *fakeKeys) Remove(fpr string, p *model.Policy) error {
 }
 
 type fakeLookaside struct {
-	entries []LookasideEntry
+	entries []LookasideRow
 	diags   model.Diagnostics
 }
 
-func (f *fakeLookaside) List() ([]LookasideEntry, model.Diagnostics, error) {
+func (f *fakeLookaside) List() ([]LookasideRow, model.Diagnostics, error) {
 	return f.entries, f.diags, nil
 }
 func (f *fakeLookaside) Explain(ref string) ([]string, error) {
 	return []string{"entry default-docker in default.yaml", "signature 1: https://sigs.example.com/" + ref + "/signature-1"}, nil
 }
-func (f *fakeLookaside) Set(e LookasideEntry) error {
+func (f *fakeLookaside) Set(e LookasideRow) error {
 	for i := range f.entries {
 		if f.entries[i].Scope == e.Scope {
 			f.entries[i] = e
@@ -165,12 +165,12 @@ func testDeps(t testing.TB, policy string) (Deps, *fakeKeys, *fakeLookaside, *fa
 		t.Fatal(err)
 	}
 	ws.AuditLog = filepath.Join("root", "audit.log")
-	keys := &fakeKeys{keys: []KeyInfo{{
+	keys := &fakeKeys{keys: []KeyRow{{
 		Fingerprint: "3A5C9F2B7D1E4A6C8B0F2D4E6A8C0B2D4F6E1F0", UserID: "Release <release@example.com>", Algorithm: "rsa4096",
 		Expires: time.Date(2030, 1, 2, 0, 0, 0, 0, time.UTC), Status: "ok", Path: "/etc/gpg/release.gpg",
 		UsedBy: []string{"docker:registry.example.com/team"},
 	}}}
-	la := &fakeLookaside{entries: []LookasideEntry{{Scope: "default-docker", URL: "file:///var/lib/containers/sigstore", File: "default.yaml"}}}
+	la := &fakeLookaside{entries: []LookasideRow{{Scope: "default-docker", URL: "file:///var/lib/containers/sigstore", File: "default.yaml"}}}
 	v := &fakeVerifier{}
 	return Deps{Paths: paths, Policy: ws, Keys: keys, Lookaside: la, Verifier: v,
 		NodeImages: func() []string { return []string{"registry.k8s.io/pause:3.10"} }}, keys, la, v

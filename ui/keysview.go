@@ -15,7 +15,7 @@ import (
 
 // keysView is the OpenPGP key inventory.
 type keysView struct {
-	items  []KeyInfo
+	items  []KeyRow
 	err    error
 	cursor int
 	flt    filter
@@ -116,12 +116,17 @@ func (m *Model) openImportForm() tea.Cmd {
 		submitCmd: func(m *Model, f *form) tea.Cmd {
 			fd := f.get("path")
 			v := fd.in.Value()
+			// A pasted or typed block is the key itself, never a path:
+			// nothing to read.
+			data := []byte(v)
 			if fd.pasted != "" {
-				data := []byte(fd.pasted) // the key itself, never a path
-				return func() tea.Msg { return keyDataMsg{f: f, data: data} }
+				data = []byte(fd.pasted)
 			}
-			if strings.Contains(v, "-----BEGIN") {
-				return func() tea.Msg { return keyDataMsg{f: f, data: []byte(v)} }
+			if fd.pasted != "" || strings.Contains(v, "-----BEGIN") {
+				if err := m.importData(data, nil); err != nil {
+					f.err = safeErr(err)
+				}
+				return nil
 			}
 			p := strings.TrimSpace(v)
 			return func() tea.Msg {
@@ -194,7 +199,7 @@ func (m *Model) importData(data []byte, readErr error) error {
 // written: the full fingerprint, user IDs, algorithm, expiry and whether
 // the node's mechanism can use each key. A key it cannot use makes the
 // dialog a warning: a rule with only that key rejects every image.
-func importConfirm(keys []KeyInfo, data []byte) *confirmDialog {
+func importConfirm(keys []KeyRow, data []byte) *confirmDialog {
 	var b strings.Builder
 	unusable := 0
 	for i, k := range keys {

@@ -14,7 +14,7 @@ import (
 
 // lookasideView is the merged registries.d table.
 type lookasideView struct {
-	items   []LookasideEntry
+	items   []LookasideRow
 	diags   model.Diagnostics
 	err     error
 	cursor  int
@@ -96,7 +96,7 @@ func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) openLookasideForm(orig *LookasideEntry) tea.Cmd {
+func (m *Model) openLookasideForm(orig *LookasideRow) tea.Cmd {
 	scope := textField("scope", "Namespace", "", "registry.example.com/team, or default-docker")
 	url := textField("url", "Look-aside URL", "", "https://lookaside.example.com/sigs")
 	url.check = func(f *form) (string, bool) {
@@ -108,7 +108,7 @@ func (m *Model) openLookasideForm(orig *LookasideEntry) tea.Cmd {
 		title = "Edit look-aside " + safe(orig.Scope)
 		scope.in.SetValue(orig.Scope)
 		url.in.SetValue(orig.URL)
-		if orig.Sigstore {
+		if orig.UseSigstoreAttachments {
 			sig.sel = 1
 		}
 	}
@@ -117,7 +117,7 @@ func (m *Model) openLookasideForm(orig *LookasideEntry) tea.Cmd {
 		fields: []*field{scope, url, sig},
 		note:   "Staged: written to registries.d with the other staged changes when you save (ctrl+s; backup kept).",
 		submit: func(m *Model, f *form) error {
-			e := LookasideEntry{Scope: f.val("scope"), URL: f.val("url"), Sigstore: f.val("sigstore") == "yes"}
+			e := LookasideRow{Scope: f.val("scope"), URL: f.val("url"), UseSigstoreAttachments: f.val("sigstore") == "yes"}
 			if orig != nil {
 				e.Staging, e.File = orig.Staging, orig.File
 			}
@@ -196,7 +196,7 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 			break
 		}
 		extra := ""
-		if e.Sigstore {
+		if e.UseSigstoreAttachments {
 			extra += " +sigstore"
 		}
 		if e.Masked {

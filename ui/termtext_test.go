@@ -60,7 +60,7 @@ func TestHostileTextIsEscapedInEveryView(t *testing.T) {
 	keys.keys[0].UserID = "\x1b[1GAAAA BBBB CCCC DDDD \x1b[8m"
 	keys.keys[0].Details = "user ID \x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\"
 	keys.keys[0].Path = "/etc/gpg/k\u202e.gpg"
-	la.entries = append(la.entries, LookasideEntry{Scope: "reg\u202eistry.example.com\x1b[31m", URL: "https://sigs.example/\x1b]8;;http://evil/\x1b\\x\u202e", File: "a\x1b[2J.yaml"})
+	la.entries = append(la.entries, LookasideRow{Scope: "reg\u202eistry.example.com\x1b[31m", URL: "https://sigs.example/\x1b]8;;http://evil/\x1b\\x\u202e", File: "a\x1b[2J.yaml"})
 	la.diags = model.Diagnostics{{Severity: model.Warning, Pos: model.Pos{File: "a\x1b[2J.yaml", Line: 1, Col: 1}, Message: "scope \x1b]0;t\x07 is odd"}}
 	m.keys.reload(m)
 	m.la.reload(m)

@@ -458,7 +458,7 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 		m.edit(fmt.Sprintf("guided setup: %d signed scope(s), default %s", len(wz.scopes), wz.deflt), func(dst *model.Policy) { *dst = *p })
 		if wz.lookURL != "" && m.deps.Lookaside != nil {
 			for _, s := range wz.scopes {
-				if err := m.deps.Lookaside.Set(LookasideEntry{Scope: s, URL: wz.lookURL}); err != nil {
+				if err := m.deps.Lookaside.Set(LookasideRow{Scope: s, URL: wz.lookURL}); err != nil {
 					m.setStatus(true, "look-aside for %s not staged: %v", s, err)
 				}
 			}
