@@ -84,7 +84,7 @@ func lintNode(paths policyio.Paths, det gpg.Detection) (*policyio.PolicyFile, mo
 // registriesRuntime is how the detected runtime reads registries.d.
 func registriesRuntime(det gpg.Detection) policyio.RegistriesRuntime {
 	skip, basis := det.SkipsYAMLDirectories()
-	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis}
+	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis, Library: det.Library()}
 }
 
 // consequences says, per file kind, what the errors mean on the node.

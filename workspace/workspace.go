@@ -179,6 +179,15 @@ func (w *Workspace) Problems() model.Diagnostics {
 		}
 		diags = append(diags, r.diags...)
 	}
+	if w.Runtime.Library.Version != "" {
+		// The text a save would write, checked against the node's
+		// containers/image release (runtimever).
+		label, text := w.policyFile.Path, w.policyFile.Raw
+		if len(w.history) > 0 && w.staged != nil {
+			label, text = w.stagedLabel(), w.render().data
+		}
+		diags = append(diags, policyio.CheckPolicyFeatures(label, text, w.Runtime.Library)...)
+	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
 	diags = append(diags, policyio.RawPrivateDiagnostics(w.policyFile)...)
 	rt := w.Runtime
