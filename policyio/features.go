@@ -175,20 +175,27 @@ func (c *featureChecker) need(id string, off int, path, what string) {
 		sev = model.Warning
 	}
 	msg := fmt.Sprintf("%q needs containers/image %s; the node's runtime has %s, which %s",
-		what, f.SinceText(), c.lib.Version, f.Before)
+		what, f.SinceText(), c.lib.Version, before(f, what))
 	if c.lib.Assumed {
 		msg += " (" + c.lib.Basis + ")"
 	}
 	c.d.report(problem{sev: sev, code: "runtime-version", off: off, path: path, msg: msg,
-		fix: featureFix(f, c.lib), runtime: runtimeText(f)})
+		fix: featureFix(f, c.lib), runtime: runtimeText(f, what)})
 }
 
-// runtimeText is the old parser's own error for a policy.json feature.
-func runtimeText(f runtimever.Feature) string {
-	if f.Kind != runtimever.PolicyKey {
+// runtimeText is the old parser's own error for a policy.json feature
+// (signature/policy_config.go of v5.21: newPolicyRequirementFromJSON,
+// newPolicyReferenceMatchFromJSON; signature/json.go: Unknown key).
+func runtimeText(f runtimever.Feature, what string) string {
+	switch {
+	case f.Kind != runtimever.PolicyKey:
 		return ""
+	case f.ID == runtimever.SigstoreSigned:
+		return fmt.Sprintf("Unknown policy requirement type %q", what)
+	case f.ID == runtimever.RemapIdentity:
+		return fmt.Sprintf("Unknown policy reference match type %q", what)
 	}
-	return strings.TrimPrefix(f.Before, "refuses the file: ")
+	return fmt.Sprintf("Unknown key %q", what)
 }
 
 func featureFix(f runtimever.Feature, lib runtimever.Library) string {
@@ -205,7 +212,7 @@ func featureFix(f runtimever.Feature, lib runtimever.Library) string {
 	case runtimever.WildcardScope:
 		how = "name each registry's scope in full"
 	case runtimever.SigstoreSigned, runtimever.SigstoreFulcio, runtimever.SigstoreRekorKey, runtimever.SigstorePKI:
-		how = "this node cannot verify such signatures: use signedBy with GPG keys, or upgrade the runtime"
+		how = "this node cannot verify such signatures: use signedBy with GPG keys"
 	default:
 		how = "remove it"
 	}
@@ -220,4 +227,12 @@ func orMain(since string) string {
 		return "newer than " + runtimever.Checked
 	}
 	return since + " or later"
+}
+
+// before is what an older release does, naming the key found.
+func before(f runtimever.Feature, what string) string {
+	if rt := runtimeText(f, what); rt != "" {
+		return "refuses the file: " + rt
+	}
+	return f.Before
 }
