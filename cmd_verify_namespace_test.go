@@ -1,0 +1,76 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestVerifyNamespace: verify --namespace uses the policy CRI-O chooses
+// for a pod in that namespace (server/image_pull.go: contextForNamespace):
+// the namespace's file in signature_policy_dir replaces the global policy;
+// a namespace without a file, and a pull without a namespace, get the
+// global one. The demo rejects demo/unsigned; team-a's policy accepts it.
+func TestVerifyNamespace(t *testing.T) {
+	d := testDemo(t)
+	unsigned := demoImage(t, d, "demo/unsigned")
+	write := func(rel, content string) {
+		p := filepath.Join(d.Root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("etc/crio/crio.conf.d/50-namespaces.conf", "[crio.image]\nsignature_policy_dir = \"/etc/crio/ns\"\n")
+	write("etc/crio/ns/team-a.json", `{"default": [{"type": "insecureAcceptAnything"}]}`)
+	// In the default directory, which crio.conf no longer names: unused.
+	write("etc/crio/policies/team-b.json", `{"default": [{"type": "insecureAcceptAnything"}]}`)
+	node := []string{"--root", d.Root, "--tls-verify=false", "--mechanism", "openpgp-gocrypto", "--timeout", "2s"}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  []string
+	}{
+		{"namespace file accepts", []string{"--namespace", "team-a"}, exitOK,
+			[]string{"ACCEPTED", "/etc/crio/ns/team-a.json for namespace team-a", "replaces the global policy", "check this policy again when a container is created"}},
+		{"no file: global policy", []string{"--namespace", "team-b"}, exitFindings,
+			[]string{"REJECTED", "namespace team-b has no /etc/crio/ns/team-b.json", "the system policy"}},
+		{"no namespace: global policy", nil, exitFindings, []string{"REJECTED"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append(append([]string{"verify"}, node...), tt.args...), unsigned)
+			code, out, errOut := run(t, args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, out, errOut)
+			}
+			for _, w := range tt.out {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	if code, _, errOut := run(t, append(append([]string{"verify"}, node...), "--namespace", "../x", unsigned)...); code != exitUsage || !strings.Contains(errOut, "not a Kubernetes namespace") {
+		t.Errorf("bad namespace: exit %d, %s", code, errOut)
+	}
+}
+
+// TestVerifyOldRuntimeRefusesPolicy: a key the node's containers/image
+// release does not know makes the runtime refuse the file, so verify says
+// the configuration is invalid (exit 2) instead of giving a verdict the
+// node cannot reach; on a release that has the key, the verdict follows.
+func TestVerifyOldRuntimeRefusesPolicy(t *testing.T) {
+	root := scratchRoot(t, `{"default": [{"type": "reject"}], "transports": {"docker": {"r.example/a": [{"type": "signedBy", "keyType": "GPGKeys", "keyPaths": ["/etc/gpg/a.gpg"]}]}}}`, nil)
+	code, _, errOut := run(t, "verify", "--root", root, "--runtime-version", "v5.21.0", "r.example/b:1")
+	if code != exitUsage || !strings.Contains(errOut, `Unknown key "keyPaths"`) {
+		t.Errorf("v5.21.0: exit %d, %s", code, errOut)
+	}
+	if code, out, errOut := run(t, "verify", "--root", root, "--runtime-version", "v5.22.0", "r.example/b:1"); code != exitFindings {
+		t.Errorf("v5.22.0: exit %d, want a rejection by default\n%s%s", code, out, errOut)
+	}
+}
