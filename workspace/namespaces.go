@@ -125,3 +125,24 @@ func ChoosePolicy(paths policyio.Paths, cfg CrioImageConfig, namespace string, e
 	}
 	return ch, nil
 }
+
+// OpenNamespace opens a workspace on namespace's CRI-O policy file
+// (<signature_policy_dir>/<namespace>.json, which need not exist yet):
+// edits, problems and saves then go to that file through the same
+// pipeline as the global policy's.
+func OpenNamespace(paths policyio.Paths, namespace string) (*Workspace, error) {
+	if err := ValidNamespace(namespace); err != nil {
+		return nil, err
+	}
+	cfg, err := ReadCrioConfig(paths)
+	if err != nil {
+		return nil, err
+	}
+	paths.Policy = paths.Host(filepath.Join(cfg.SignaturePolicyDir, namespace+".json"))
+	w, err := Open(paths)
+	if err != nil {
+		return nil, err
+	}
+	w.Namespace = namespace
+	return w, nil
+}

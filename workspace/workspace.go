@@ -30,6 +30,10 @@ type Workspace struct {
 	// Open reads them under Paths.Root. CompareKeys compares OpenPGP keys.
 	Keys        policyio.KeyFiles
 	CompareKeys policyio.KeyComparer
+	// Namespace is set when Paths.Policy is that Kubernetes namespace's
+	// CRI-O policy (OpenNamespace): Problems then compares it with the
+	// global policy instead of listing every namespace policy.
+	Namespace string
 
 	policyFile *policyio.PolicyFile
 	staged     *model.Policy
@@ -197,7 +201,13 @@ func (w *Workspace) Problems() model.Diagnostics {
 	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.FS(), w.Paths.RegistriesD, rt)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
-	diags = append(diags, NodeDiagnostics(w.Paths)...)
+	for _, d := range NodeDiagnostics(w.Paths) {
+		// signature_policy replaces the global policy, not a namespace's.
+		if w.Namespace == "" || d.Code != "crio-signature-policy" {
+			diags = append(diags, d)
+		}
+	}
+	diags = append(diags, w.NamespaceProblems()...)
 	return diags.Sorted()
 }
 
