@@ -10,6 +10,7 @@ import (
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
+	"github.com/kios/imgtrust/workspace"
 )
 
 // showRow is one line of `imgtrust show`: a requirement list in words.
@@ -26,10 +27,31 @@ func runShow(a *app, args []string) int {
 	var g globalFlags
 	fs := flag.NewFlagSet("imgtrust show", flag.ContinueOnError)
 	g.register(fs)
-	setUsage(fs, "usage: imgtrust show [--json] [global flags]\n\nPrints the effective policy in plain words, one line per scope.\nExit 0: done; 1: the policy has errors (the runtime refuses it); 2: cannot run.")
+	namespace := fs.String("namespace", "", "show the policy CRI-O uses for pods in Kubernetes namespace `NS`")
+	setUsage(fs, "usage: imgtrust show [--namespace NS] [--json] [global flags]\n\nPrints the effective policy in plain words, one line per scope, then each\nper-namespace policy of CRI-O (crio.conf signature_policy_dir), which replaces\nit for pods in that namespace.\nExit 0: done; 1: a policy has errors (the runtime refuses it); 2: cannot run.")
 	_, paths, code, ok := a.parseCommand("show", fs, &g, args, 0)
 	if !ok {
 		return code
+	}
+	var namespaces []workspace.NamespacePolicy
+	cfg, cfgErr := workspace.ReadCrioConfig(paths)
+	switch {
+	case *namespace != "":
+		if cfgErr != nil {
+			fmt.Fprintln(a.stderr, "imgtrust show:", errText(cfgErr))
+			return exitUsage
+		}
+		ch, err := workspace.ChoosePolicy(paths, cfg, *namespace, g.policy != "")
+		if err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
+			return exitUsage
+		}
+		paths.Policy = ch.Host
+		if !g.json {
+			fmt.Fprintln(a.stdout, termsafe.String(ch.Rule))
+		}
+	case cfgErr == nil:
+		namespaces, _ = workspace.NamespacePolicies(paths, cfg)
 	}
 	pf, err := policyio.LoadPolicyFrom(paths.FS(), paths.Policy)
 	if err != nil {
@@ -41,30 +63,81 @@ func runShow(a *app, args []string) int {
 		fmt.Fprintln(a.stderr, "imgtrust show: the policy cannot be read; run imgtrust lint")
 		return exitFindings
 	}
-	rows := showRows(pf.Policy, keyLabeler(paths))
+	label := keyLabeler(paths)
+	rows := showRows(pf.Policy, label)
+	nsShown := showNamespaces(a, paths, namespaces, label)
 	if g.json {
 		writeJSON(a.stdout, struct {
-			Policy string    `json:"policy"`
-			Rules  []showRow `json:"rules"`
-			Errors int       `json:"errors"`
-		}{pf.Path, rows, pf.Diags.Count(model.Error)})
+			Policy     string            `json:"policy"`
+			Rules      []showRow         `json:"rules"`
+			Errors     int               `json:"errors"`
+			Namespaces []namespaceShowed `json:"namespaces,omitempty"`
+		}{pf.Path, rows, pf.Diags.Count(model.Error), nsShown})
 	} else {
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TRANSPORT\tSCOPE\tRULE")
-		for _, r := range rows {
-			t, s := r.Transport, r.Scope
-			if r.Default {
-				t, s = "(any)", "default"
+		printShowRows(a, rows)
+		for _, ns := range nsShown {
+			fmt.Fprintf(a.stdout, "\nnamespace %s: %s (replaces the policy above for its pods)\n", termsafe.String(ns.Namespace), termsafe.String(ns.Policy))
+			if ns.Rules == nil {
+				fmt.Fprintln(a.stdout, "  cannot be read: every pull for its pods fails (run imgtrust lint)")
+				continue
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", termsafe.String(t), termsafe.String(s), termsafe.String(r.Rule))
+			printShowRows(a, ns.Rules)
 		}
-		tw.Flush()
 	}
+	code = exitOK
 	if n := pf.Diags.Count(model.Error); n > 0 {
 		fmt.Fprintf(a.stderr, "\nwarning: %s has %d error(s): the runtime refuses it and every pull fails (run imgtrust lint)\n", termsafe.String(pf.Path), n)
-		return exitFindings
+		code = exitFindings
 	}
-	return exitOK
+	for _, ns := range nsShown {
+		if ns.Errors > 0 {
+			fmt.Fprintf(a.stderr, "warning: %s has %d error(s): every pull for pods in namespace %s fails (run imgtrust lint)\n", termsafe.String(ns.Policy), ns.Errors, termsafe.String(ns.Namespace))
+			code = exitFindings
+		}
+	}
+	return code
+}
+
+// namespaceShowed is one per-namespace policy in `imgtrust show`.
+type namespaceShowed struct {
+	Namespace string    `json:"namespace"`
+	Policy    string    `json:"policy"`
+	Rules     []showRow `json:"rules"`
+	Errors    int       `json:"errors"`
+}
+
+// showNamespaces reads each namespace policy for show; one that cannot be
+// parsed has no rules and counts its errors.
+func showNamespaces(a *app, paths policyio.Paths, list []workspace.NamespacePolicy, label model.KeyLabeler) []namespaceShowed {
+	var out []namespaceShowed
+	for _, ns := range list {
+		row := namespaceShowed{Namespace: ns.Namespace, Policy: ns.Node}
+		pf, err := policyio.LoadPolicyFrom(paths.FS(), ns.Host)
+		switch {
+		case err != nil:
+			row.Errors = 1
+		case pf.Policy != nil:
+			row.Rules = showRows(pf.Policy, label)
+			row.Errors = pf.Diags.Count(model.Error)
+		default:
+			row.Errors = max(1, pf.Diags.Count(model.Error))
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func printShowRows(a *app, rows []showRow) {
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TRANSPORT\tSCOPE\tRULE")
+	for _, r := range rows {
+		t, s := r.Transport, r.Scope
+		if r.Default {
+			t, s = "(any)", "default"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", termsafe.String(t), termsafe.String(s), termsafe.String(r.Rule))
+	}
+	tw.Flush()
 }
 
 // keyLabeler names keys by fingerprint and user ID, reading key files

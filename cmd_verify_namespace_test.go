@@ -74,3 +74,30 @@ func TestVerifyOldRuntimeRefusesPolicy(t *testing.T) {
 		t.Errorf("v5.22.0: exit %d, want a rejection by default\n%s%s", code, out, errOut)
 	}
 }
+
+// TestShowNamespaces: show lists each namespace policy after the global
+// one; --namespace shows the one CRI-O picks, saying why; a namespace
+// policy with errors makes the exit 1.
+func TestShowNamespaces(t *testing.T) {
+	root := scratchRoot(t, `{"default": [{"type": "reject"}]}`, map[string]string{
+		"etc/crio/policies/team-a.json": `{"default": [{"type": "insecureAcceptAnything"}]}`,
+	})
+	code, out, errOut := run(t, "show", "--root", root)
+	if code != exitOK || !strings.Contains(out, "namespace team-a: /etc/crio/policies/team-a.json") || strings.Count(out, "reject every image") != 1 || !strings.Contains(out, "accept anything") {
+		t.Errorf("show: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = run(t, "show", "--root", root, "--namespace", "team-a")
+	if code != exitOK || !strings.Contains(out, "has its own policy") || strings.Contains(out, "reject every image") {
+		t.Errorf("show --namespace team-a: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "show", "--root", root, "--namespace", "team-b")
+	if code != exitOK || !strings.Contains(out, "has no /etc/crio/policies/team-b.json") || !strings.Contains(out, "reject every image") {
+		t.Errorf("show --namespace team-b: exit %d\n%s", code, out)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/crio/policies/team-a.json"), []byte(`{"default": [}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, "show", "--root", root); code != exitFindings || !strings.Contains(errOut, "namespace team-a fails") {
+		t.Errorf("broken namespace policy: exit %d, %s", code, errOut)
+	}
+}
