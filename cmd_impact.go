@@ -112,6 +112,7 @@ func repository(ref string) string {
 // whose rules the change touches are judged.
 func stagedImpact(ctx context.Context, paths policyio.Paths, det gpg.Detection, ws *workspace.Workspace, replaced map[string][]byte, offline bool) *impact.Report {
 	imgs, err := workspace.ReadNodeImages(paths)
+	imgs = ws.ImagesFor(imgs)
 	c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: true,
 		Timeout: lintImageTimeout, SkipUnchanged: true})
 	disk := ws.Keys
@@ -127,7 +128,7 @@ func stagedImpact(ctx context.Context, paths policyio.Paths, det gpg.Detection, 
 			return disk(nodePath)
 		}
 	}
-	rep := c.Compare(ctx, impact.Config{Policy: ws.PolicyFile().LoadedPolicy(), Keys: disk, Label: "saved"},
+	rep := c.Compare(ctx, impact.Config{Policy: ws.BaselinePolicy(), Keys: disk, Label: "saved"},
 		impact.Config{Policy: ws.Policy(), Keys: keys, Label: "staged"}, imgs)
 	if err != nil {
 		rep.ImagesError = err.Error()

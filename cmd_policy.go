@@ -31,7 +31,8 @@ Identity (signedBy, sigstoreSigned, signedBaseLayer):
   --identity exactReference --identity-ref REF
   --identity exactRepository --identity-repo REPO
   --identity remapIdentity --prefix P --signed-prefix S
-Change flags: --dry-run (print, write nothing), --json, --allow-weaken, --allow-lockout, --offline
+Change flags: --dry-run (print, write nothing), --json, --allow-weaken, --allow-lockout, --offline,
+  --namespace NS (CRI-O's policy for pods in namespace NS instead of the global one)
 
 Every change prints its diff, how it widens trust and its impact on the node's
 images, then writes policy.json atomically with a backup, unless it widens trust
@@ -231,7 +232,7 @@ func usageErr(format string, args ...any) error {
 // changeFlags say how a change is applied.
 type changeFlags struct {
 	dryRun, allowWeaken, allowLockout, offline bool
-	transport                                  string
+	transport, namespace                       string
 }
 
 func (c *changeFlags) register(fs *flag.FlagSet) {
@@ -240,6 +241,16 @@ func (c *changeFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.allowLockout, "allow-lockout", false, "apply a change that makes the node's pause image unpullable")
 	fs.BoolVar(&c.offline, "offline", false, "make no network request for the impact check: images that need one are not checked")
 	fs.StringVar(&c.transport, "transport", model.TransportDocker, "the policy transport of SCOPE")
+	fs.StringVar(&c.namespace, "namespace", "", "change the CRI-O policy of Kubernetes namespace `NS` (<signature_policy_dir>/NS.json) instead of the global one")
+}
+
+// openWorkspace opens the change pipeline on the global policy, or on a
+// namespace's CRI-O policy when namespace is set.
+func openWorkspace(paths policyio.Paths, namespace string) (*workspace.Workspace, error) {
+	if namespace == "" {
+		return workspace.Open(paths)
+	}
+	return workspace.OpenNamespace(paths, namespace)
 }
 
 // policyChangeReport is the --json shape of every policy change command.
@@ -293,11 +304,14 @@ func runPolicy(a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "imgtrust %s: SCOPE is required\n", name)
 		return exitUsage
 	}
-	ws, err := workspace.Open(paths)
+	ws, err := openWorkspace(paths, cf.namespace)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitUsage
 	}
+	paths = ws.Paths
+	det, _ := g.detectMechanism(paths)
+	ws.Runtime = registriesRuntime(det)
 	if ws.PolicyFile().Exists && ws.Policy() == nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: policy.json cannot be read (run imgtrust lint); nothing was written\n", name)
 		return exitFindings
@@ -341,7 +355,6 @@ func runPolicy(a *app, args []string) int {
 			return exitOK
 		}
 	}
-	det, _ := g.detectMechanism(paths)
 	return applyPolicyChange(a, &g, name, paths, det, ws, summary, cf)
 }
 
@@ -370,7 +383,7 @@ func applyPolicyChange(a *app, g *globalFlags, name string, paths policyio.Paths
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitFindings
 	}
-	if ch != nil {
+	if ch != nil && ws.PolicyFile().Exists && ws.PolicyFile().Policy != nil {
 		// Only a reformat (the same rules written another way) is no
 		// change to offer.
 		was, err1 := policyio.MarshalPolicy(ws.PolicyFile().Policy)

@@ -23,7 +23,7 @@ func (w *Workspace) NamespaceProblems() model.Diagnostics {
 		return nil // NodeDiagnostics reports an unreadable crio.conf
 	}
 	if w.Namespace != "" {
-		ch, err := ChoosePolicy(w.Paths, cfg, "", false)
+		ch, _, err := w.globalChoice()
 		if err != nil {
 			return nil
 		}

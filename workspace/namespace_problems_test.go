@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -61,39 +62,83 @@ func TestNamespaceProblems(t *testing.T) {
 }
 
 // TestOpenNamespace: a workspace on a namespace's policy stages and saves
-// that file, and compares it with the global policy, not with itself.
+// that file, and compares it with the global policy (the one its pods use
+// until the file exists), not with itself.
 func TestOpenNamespace(t *testing.T) {
+	const global = `{"default": [{"type": "reject"}], "transports": {"docker": {"quay.io/open": [{"type": "insecureAcceptAnything"}]}}}`
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
-		"etc/containers/policy.json": `{"default": [{"type": "reject"}]}`,
+		"etc/containers/policy.json": global,
 		"etc/crio/crio.conf":         "[crio.image]\nsignature_policy_dir = \"/etc/ns\"\n",
-		"etc/ns/team-a.json":         `{"default": [{"type": "reject"}]}`,
+		"etc/ns/wide.json":           `{"default": [{"type": "insecureAcceptAnything"}]}`,
 	})
 	paths := policyio.NewPaths(root, "", "", "")
+	has := func(w *Workspace, code string) bool {
+		for _, d := range w.Problems() {
+			if d.Code == code {
+				return true
+			}
+		}
+		return false
+	}
+	wide, err := OpenNamespace(paths, "wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !has(wide, "namespace-wider") {
+		t.Error("the namespace file on disk accepts everything, no warning")
+	}
+
 	w, err := OpenNamespace(paths, "team-a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Paths.Policy != paths.Host("/etc/ns/team-a.json") || w.Namespace != "team-a" {
+	if w.Paths.Policy != paths.Host("/etc/ns/team-a.json") || w.Namespace != "team-a" || w.PolicyFile().Exists {
 		t.Fatalf("opened %s (%s)", w.Paths.Policy, w.Namespace)
 	}
-	codes := func() []string {
-		var c []string
-		for _, d := range w.Problems() {
-			c = append(c, d.Code)
-		}
-		return c
+	if base := w.BaselinePolicy(); base == nil || len(base.Transports) != 1 {
+		t.Fatalf("baseline of a namespace without a file: %+v, want the global policy", base)
 	}
-	if c := codes(); strings.Contains(strings.Join(c, " "), "namespace-wider") {
-		t.Errorf("as strict as the global policy, yet: %v", c)
+	// As strict as the global policy: no widening, saved without consent.
+	w.Edit("copy the global policy", func(p *model.Policy) {
+		p.Default = model.Requirements{{Type: model.Reject}}
+		p.SetScope("docker", "quay.io/open", model.Requirements{{Type: model.InsecureAcceptAnything}})
+	})
+	if ch, err := w.PolicyChange(); err != nil || ch == nil || len(ch.Weakenings) != 0 {
+		t.Fatalf("change %+v, %v: want one without widening", ch, err)
 	}
+	if has(w, "namespace-wider") {
+		t.Error("as strict as the global policy, yet a warning")
+	}
+	if err := w.Save("", false); err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	if _, err := os.Stat(paths.Host("/etc/ns/team-a.json")); err != nil {
+		t.Fatal(err)
+	}
+	// Wider than the global policy: a warning, and a save needs consent.
 	w.Edit("accept all", func(p *model.Policy) {
 		p.Default = model.Requirements{{Type: model.InsecureAcceptAnything}}
 	})
-	if c := codes(); !strings.Contains(strings.Join(c, " "), "namespace-wider") {
-		t.Errorf("staged namespace policy accepts everything, no warning: %v", c)
+	if !has(w, "namespace-wider") {
+		t.Error("staged namespace policy accepts everything, no warning")
+	}
+	if err := w.Save("", false); err == nil {
+		t.Error("a widening save went through without consent")
 	}
 	if _, err := OpenNamespace(paths, "../containers/policy"); err == nil {
 		t.Error("a name that is no namespace was opened")
+	}
+}
+
+// TestImagesFor: a namespace policy never judges the pause image, which
+// CRI-O pulls with its global SystemContext (sandbox_run_linux.go).
+func TestImagesFor(t *testing.T) {
+	imgs := []NodeImage{{Ref: "registry.k8s.io/pause:3.10", Role: RolePause}, {Ref: "quay.io/a:1", Role: RoleStored}}
+	if got := (&Workspace{}).ImagesFor(imgs); len(got) != 2 {
+		t.Errorf("global: %v", got)
+	}
+	if got := (&Workspace{Namespace: "team-a"}).ImagesFor(imgs); len(got) != 1 || got[0].Role != RoleStored {
+		t.Errorf("namespace: %v", got)
 	}
 }

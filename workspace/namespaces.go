@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -138,11 +139,64 @@ func OpenNamespace(paths policyio.Paths, namespace string) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
+	global := paths.Policy
 	paths.Policy = paths.Host(filepath.Join(cfg.SignaturePolicyDir, namespace+".json"))
 	w, err := Open(paths)
 	if err != nil {
 		return nil, err
 	}
-	w.Namespace = namespace
+	w.Namespace, w.globalPolicy = namespace, global
 	return w, nil
+}
+
+// globalChoice is the global policy CRI-O falls back to for the pods of
+// the namespace this workspace edits.
+func (w *Workspace) globalChoice() (PolicyChoice, CrioImageConfig, error) {
+	cfg, err := ReadCrioConfig(w.Paths)
+	if err != nil {
+		return PolicyChoice{}, cfg, err
+	}
+	paths := w.Paths
+	if w.globalPolicy != "" {
+		paths.Policy = w.globalPolicy
+	}
+	ch, err := ChoosePolicy(paths, cfg, "", false)
+	return ch, cfg, err
+}
+
+// BaselinePolicy is the policy pods see before a save: the file on disk
+// as the runtime loads it; for a namespace whose file does not exist yet,
+// the global policy CRI-O falls back to (contextForNamespace). nil: the
+// runtime refuses every pull.
+func (w *Workspace) BaselinePolicy() *model.Policy {
+	if w.Namespace == "" || w.policyFile.Exists {
+		return w.policyFile.LoadedPolicy()
+	}
+	ch, _, err := w.globalChoice()
+	if err != nil {
+		return nil
+	}
+	pf, err := policyio.LoadPolicyFrom(w.Paths.FS(), ch.Host)
+	if err != nil {
+		return nil
+	}
+	return pf.LoadedPolicy()
+}
+
+// ImagesFor keeps the node images a change to this workspace's policy can
+// affect: a namespace policy never judges the pause image, which CRI-O
+// pulls with the server's own SystemContext, never a namespace's
+// (server/sandbox_run_linux.go: RunPodSandbox → CreatePodSandbox with
+// s.config.SystemContext).
+func (w *Workspace) ImagesFor(imgs []NodeImage) []NodeImage {
+	if w.Namespace == "" {
+		return imgs
+	}
+	out := make([]NodeImage, 0, len(imgs))
+	for _, img := range imgs {
+		if img.Role != RolePause {
+			out = append(out, img)
+		}
+	}
+	return out
 }

@@ -34,6 +34,9 @@ type Workspace struct {
 	// CRI-O policy (OpenNamespace): Problems then compares it with the
 	// global policy instead of listing every namespace policy.
 	Namespace string
+	// globalPolicy is the global policy's path when Paths.Policy is a
+	// namespace's.
+	globalPolicy string
 
 	policyFile *policyio.PolicyFile
 	staged     *model.Policy
@@ -290,6 +293,24 @@ func (w *Workspace) StagedErrors() model.Diagnostics {
 			errs = append(errs, d)
 		}
 	}
+	return append(errs, w.runtimeRefusals()...)
+}
+
+// runtimeRefusals are the keys of the staged policy that the node's
+// containers/image release does not know (an error only when the release
+// was read, not assumed): the node would refuse the file, so a save must
+// not write it.
+func (w *Workspace) runtimeRefusals() model.Diagnostics {
+	if w.Runtime.Library.Version == "" || len(w.history) == 0 || w.staged == nil {
+		return nil
+	}
+	r := w.render()
+	var errs model.Diagnostics
+	for _, d := range policyio.CheckPolicyFeatures(w.stagedLabel(), r.data, w.Runtime.Library) {
+		if d.Severity == model.Error {
+			errs = append(errs, d)
+		}
+	}
 	return errs
 }
 
@@ -313,10 +334,18 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 			return &policyio.InvalidError{Diags: errs}
 		}
 	}
-	if _, err := policyio.SavePolicy(w.policyFile, w.staged, policyio.SaveOptions{
+	if errs := w.runtimeRefusals(); len(errs) > 0 {
+		return &policyio.InvalidError{Diags: errs}
+	}
+	opts := policyio.SaveOptions{
 		AuditLog: w.AuditLog, Summary: summary, AllowWeaken: allowWeaken,
 		Keys: w.Keys, CompareKeys: w.CompareKeys,
-	}); err != nil {
+	}
+	if w.Namespace != "" && !w.policyFile.Exists {
+		base := w.BaselinePolicy()
+		opts.Baseline = &base
+	}
+	if _, err := policyio.SavePolicy(w.policyFile, w.staged, opts); err != nil {
 		return err
 	}
 	w.staged = w.policyFile.Policy
@@ -329,7 +358,7 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 // and cur with key files that are the same except for replaced (node
 // path -> new content, for a key import about to be written).
 func (w *Workspace) Widenings(cur *model.Policy, replaced map[string][]byte) []policyio.Weakening {
-	return w.WideningsFrom(w.policyFile.LoadedPolicy(), cur, replaced)
+	return w.WideningsFrom(w.BaselinePolicy(), cur, replaced)
 }
 
 // WideningsFrom is Widenings from base (nil: a policy the runtime cannot
