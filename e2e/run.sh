@@ -185,11 +185,21 @@ runtime_version() { # MECH -> prints the oracle's containers/image version
 	printf '%s\n' "${RUNTIME_VERSION[$1]}"
 }
 
+# Debian builds skopeo without module information; its package says which
+# containers/image it was built with (Built-Using: golang-github-containers-
+# image (= 5.23.1-4)). Unknown: no flag, imgtrust assumes a version.
+SKOPEO_IMAGE_VERSION=$(dpkg-query -W -f='${Built-Using}' skopeo 2>/dev/null |
+	grep -oE 'golang-github-containers-image \(= [0-9]+\.[0-9]+\.[0-9]+' | awk '{print "v" $3}' || true)
+
 verdict_ours() { # RUNTIME POLICY REGD REF [extra flags] -> sets O_RC, O_OUT
 	local m=$1 p=$2 r=$3 ref=$4 root=()
 	shift 4
 	O_OUT="$T/out/ours-$m.out"
-	[ "$m" = skopeo ] || root=(--runtime-version "$(runtime_version "$m")")
+	if [ "$m" != skopeo ]; then
+		root=(--runtime-version "$(runtime_version "$m")")
+	elif [ -n "$SKOPEO_IMAGE_VERSION" ]; then
+		root=(--runtime-version "$SKOPEO_IMAGE_VERSION")
+	fi
 	set +e
 	timeout 120 "$IMGTRUST" verify "${root[@]}" --policy "$p" --registries.d "$r" --keys-dir "$K" \
 		--tls-verify=false --mechanism "${MECH_FLAG[$m]}" "$@" "$ref" >"$O_OUT" 2>&1
@@ -518,6 +528,54 @@ t policy-unknown-key "$S/signed:v1" 'reject:Unknown key \\?"keyDatas' \
 t policy-duplicate-key "$S/signed:v1" 'reject:Duplicate key' \
 	"{\"default\":[$ACC],\"default\":[$REJ]}" "$REGD" 2
 t policy-missing-keyfile "$S/signed:v1" 'reject:no such file|not found' "$(pol "$S" "$(sb "$K/missing.gpg")")"
+
+# The runtime's containers/image release (runtimever's table): a key its
+# parser does not know refuses the whole file (Unknown key), though the
+# rule naming it is not the image's. Debian's skopeo is v5.23 (fulcio and
+# rekorPublicKeyPath came in v5.24, sigstore keyPaths in v5.33, pki in
+# v5.35); buildSignerURI is in no release through v5.42. verify with the
+# runtime's version exits 2 exactly then, and lint reports a runtime-version
+# error exactly then (tver).
+echo "== runtime versions: keys newer than the runtime's parser"
+tver() { # NAME REF WANT POLICY: t, then lint per runtime version
+	t "$@"
+	if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"$1"; then return 0; fi
+	local dir="$T/cases/$1" m v err refused said
+	mkdir -p "$T/lintroot"
+	for m in skopeo "${MECHS[@]}"; do
+		if [ "$m" = skopeo ]; then v=$SKOPEO_IMAGE_VERSION err=$dir/skopeo.err; else v=$(runtime_version "$m") err=$dir/oracle-$m.err; fi
+		[ -n "$v" ] || continue
+		refused=0 said=0
+		grep -q 'Unknown key' "$err" && refused=1
+		"$IMGTRUST" lint --offline --json --root "$T/lintroot" --policy "$dir/policy.json" --runtime-version "$v" >"$dir/lint-$m.json" 2>&1 || true
+		jq -e '[.diagnostics[] | select(.code == "runtime-version" and .severity == "error")] | length > 0' "$dir/lint-$m.json" >/dev/null && said=1
+		if [ "$refused" = "$said" ]; then
+			PASS=$((PASS + 1))
+		else
+			FAIL=$((FAIL + 1))
+			FAILED+=("$1[lint-$m]")
+			printf 'FAIL  %s[lint-%s]: runtime %s refused the file: %s; imgtrust lint --runtime-version %s said so: %s\n' "$1" "$m" "$v" "$refused" "$v" "$said"
+			sed 's/^/      | /' "$err" "$dir/lint-$m.json"
+		fi
+	done
+}
+VF='"fulcio":{"caPath":"/nonexistent/ca.pem","oidcIssuer":"https://issuer.example","subjectEmail":"a@example.com"}'
+VR='"rekorPublicKeyPath":"/nonexistent/rekor.pub"'
+ELSEWHERE="\"other.example/x\""
+WS='reject:Unknown key \\?"fulcio' RS=2 tver ver-fulcio "$S/signed:v1" accept \
+	"$(polm "$REJ" "\"$S\":[$GOOD],$ELSEWHERE:[{\"type\":\"sigstoreSigned\",$VF,$VR}]")"
+WS='reject:Unknown key \\?"rekorPublicKeyPath' RS=2 tver ver-rekor "$S/signed:v1" accept \
+	"$(polm "$REJ" "\"$S\":[$GOOD],$ELSEWHERE:[{\"type\":\"sigstoreSigned\",\"keyPath\":\"/nonexistent/k.pub\",$VR}]")"
+WS='reject:Unknown key \\?"keyPaths' RS=2 tver ver-sigstore-keypaths "$S/signed:v1" accept \
+	"$(polm "$REJ" "\"$S\":[$GOOD],$ELSEWHERE:[{\"type\":\"sigstoreSigned\",\"keyPaths\":[\"/nonexistent/k.pub\"]}]")"
+WS='reject:Unknown key \\?"pki' RS=2 tver ver-pki "$S/signed:v1" accept \
+	"$(polm "$REJ" "\"$S\":[$GOOD],$ELSEWHERE:[{\"type\":\"sigstoreSigned\",\"pki\":{\"caRootsPath\":\"/nonexistent/ca.pem\",\"subjectEmail\":\"a@example.com\"}}]")"
+# Known to v5.22 and later: every runtime here loads the file.
+tver ver-signedby-keypaths "$S/signed:v1" accept "$(polm "$REJ" "\"$S\":[$GOOD],$ELSEWHERE:[$(sbs "$K/other.gpg" "$K/rsa.gpg")]")"
+tver ver-remap "$S/signed:v1" accept \
+	"$(polm "$REJ" "\"$S\":[$GOOD],$ELSEWHERE:[$(sb "$K/rsa.gpg" "$(id remapIdentity prefix a.example signedPrefix b.example)")]")"
+WS='reject:Unknown key \\?"fulcio' tver ver-build-signer-uri "$S/signed:v1" 'reject:Unknown key \\?"buildSignerURI' \
+	"$(polm "$REJ" "\"$S\":[$GOOD],$ELSEWHERE:[{\"type\":\"sigstoreSigned\",\"fulcio\":{\"caPath\":\"/nonexistent/ca.pem\",\"oidcIssuer\":\"https://issuer.example\",\"buildSignerURI\":\"https://b.example\"},$VR}]")" "$REGD" 2
 
 # ------------------------------------------- where the mechanisms differ
 # Issue 14's classes and what else the library might do differently from
