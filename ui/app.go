@@ -60,7 +60,10 @@ type Model struct {
 	la    lookasideView
 	ver   verifyView
 	modal modal
-	wiz   *wizard
+	// switchTo is the policy file chosen in the switcher; the program
+	// quits so that its caller opens a session on it (SwitchTo).
+	switchTo *PolicyChoice
+	wiz      *wizard
 }
 
 // modal owns the keyboard while it is open.
@@ -150,6 +153,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// Border and "image: " prompt; without a width the input shows
 		// only the placeholder's first letter.
 		m.ver.input.SetWidth(max(10, msg.Width-10))
+		m.ver.ns.SetWidth(max(10, msg.Width-14))
+		return m, nil
+	case policyFilesMsg:
+		m.policyFiles(msg)
 		return m, nil
 	case verifyDoneMsg, spinTickMsg:
 		if m.wiz != nil {
@@ -228,6 +235,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(k, m.km.Wizard):
 		return m, m.startWizard()
+	case key.Matches(k, m.km.SwitchPolicy):
+		return m, m.openPolicySwitch()
 	}
 	for i, b := range m.km.Views {
 		if key.Matches(k, b) {
@@ -249,7 +258,7 @@ func (m *Model) switchView(v viewID) {
 // textFocused reports whether a text field of the active view has the
 // keyboard, so that letters go to it rather than to global bindings.
 func (m *Model) textFocused() bool {
-	return m.view == vVerify && m.ver.input.Focused()
+	return m.view == vVerify && m.ver.focused()
 }
 
 func (m *Model) updateView(k tea.KeyPressMsg) tea.Cmd {
@@ -305,7 +314,7 @@ func (m *Model) bindings() []key.Binding {
 }
 
 func (m *Model) globalBindings() []key.Binding {
-	return []key.Binding{m.km.NextView, m.km.PrevView, m.km.Save, m.km.Undo, m.km.Wizard, m.km.Help, m.km.Quit, m.km.ForceQuit}
+	return []key.Binding{m.km.NextView, m.km.PrevView, m.km.Save, m.km.Undo, m.km.Wizard, m.km.SwitchPolicy, m.km.Help, m.km.Quit, m.km.ForceQuit}
 }
 
 // View renders the whole screen at exactly the terminal size.

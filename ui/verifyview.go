@@ -25,7 +25,11 @@ type spinTickMsg struct{ id int }
 // verifyView runs one verification at a time in the background against
 // the staged policy.
 type verifyView struct {
-	input   textinput.Model
+	input textinput.Model
+	// ns is the Kubernetes namespace of the pod the pull is for ("": a
+	// pull without a pod, like crictl pull).
+	ns      textinput.Model
+	nsUsed  string // the namespace of the last run
 	history []string
 	histPos int
 	running bool
@@ -44,22 +48,37 @@ func newVerifyView() verifyView {
 	in.Placeholder = "registry.example.com/team/app:1.0"
 	in.CharLimit = 512
 	in.SetStyles(textinput.DefaultStyles(true))
-	return verifyView{input: in}
+	ns := textinput.New()
+	ns.Prompt = "namespace: "
+	ns.Placeholder = "none (a pull without a pod)"
+	ns.CharLimit = 63
+	ns.SetStyles(textinput.DefaultStyles(true))
+	return verifyView{input: in, ns: ns}
 }
+
+// focused reports whether one of the view's fields has the keyboard.
+func (v *verifyView) focused() bool { return v.input.Focused() || v.ns.Focused() }
 
 func (v *verifyView) bindings(m *Model) []key.Binding {
 	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
 	if v.running {
 		return []key.Binding{b("esc", "cancel")}
 	}
+	if v.ns.Focused() {
+		return []key.Binding{b("enter", "done"), b("esc", "leave input")}
+	}
 	if v.input.Focused() {
 		return []key.Binding{b("enter", "verify"), b("↑/↓", "history"), b("esc", "leave input"), b("tab", "next view")}
 	}
-	return []key.Binding{b("enter/i", "type a reference"), b("↑/↓", "scroll")}
+	return []key.Binding{b("enter/i", "type a reference"), b("n", "namespace"), b("↑/↓", "scroll")}
 }
 
 func (v *verifyView) paste(p tea.PasteMsg) tea.Cmd {
 	var cmd tea.Cmd
+	if v.ns.Focused() {
+		v.ns, cmd = v.ns.Update(p)
+		return cmd
+	}
 	v.input, cmd = v.input.Update(p)
 	return cmd
 }
@@ -71,8 +90,23 @@ func (v *verifyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if v.ns.Focused() {
+		switch k.String() {
+		case "esc":
+			v.ns.Blur()
+			return nil
+		case "enter":
+			v.ns.Blur()
+			return v.input.Focus()
+		}
+		var cmd tea.Cmd
+		v.ns, cmd = v.ns.Update(k)
+		return cmd
+	}
 	if !v.input.Focused() {
 		switch k.String() {
+		case "n":
+			return v.ns.Focus()
 		case "enter", "i":
 			return v.input.Focus()
 		case "up", "k":
@@ -135,7 +169,23 @@ func (v *verifyView) start(m *Model, ref string) tea.Cmd {
 	v.cancel = cancel
 	v.running, v.res, v.err, v.offset, v.frame = true, nil, nil, 0, 0
 	v.staged = m.dirty()
+	v.nsUsed = strings.TrimSpace(v.ns.Value())
+	if v.nsUsed != "" {
+		nv, ok := m.deps.Verifier.(NamespaceVerifier)
+		if !ok {
+			v.running, v.err = false, fmt.Errorf("checking for a namespace is not available here")
+			return nil
+		}
+		return tea.Batch(runVerifyIn(ctx, nv, m.deps.Policy.Policy().Clone(), v.nsUsed, ref, v.id), spinTick(v.id))
+	}
 	return tea.Batch(runVerify(ctx, m.deps.Verifier, m.deps.Policy.Policy().Clone(), ref, v.id, "view"), spinTick(v.id))
+}
+
+func runVerifyIn(ctx context.Context, ver NamespaceVerifier, p *model.Policy, ns, ref string, id int) tea.Cmd {
+	return func() tea.Msg {
+		res, err := ver.VerifyInNamespace(ctx, p, ns, ref)
+		return verifyDoneMsg{id: id, owner: "view", res: res, err: err}
+	}
 }
 
 func runVerify(ctx context.Context, ver Verifier, p *model.Policy, ref string, id int, owner string) tea.Cmd {
@@ -181,6 +231,10 @@ func (v *verifyView) render(m *Model, w, h int) string {
 		used = "the STAGED policy (unsaved edits)"
 	}
 	b.WriteString(showBidi(v.input.View()) + "\n")
+	b.WriteString(showBidi(v.ns.View()) + "\n")
+	if ns := strings.TrimSpace(v.ns.Value()); ns != "" {
+		used = "the policy CRI-O uses for pods in namespace " + safe(ns) + " (its own file if it has one, else the global one)"
+	}
 	b.WriteString(m.th.Faint.Render(wrap("checked against "+used+" (may contact the registry)", w-2)) + "\n\n")
 	if m.deps.Verifier == nil {
 		b.WriteString(m.th.Warn.Render(wrap("Verification (the verify package) is not available in this build: references cannot be checked here yet.", w-2)) + "\n")
@@ -212,6 +266,9 @@ func (v *verifyView) renderResult(m *Model, w int) string {
 	src := "saved"
 	if v.staged {
 		src = "staged"
+	}
+	if r.Policy != "" {
+		src = r.Policy
 	}
 	verdict := m.th.OK.Render(m.th.G.OK + " ACCEPT")
 	if !r.Accepted {
