@@ -255,7 +255,9 @@ func (t tuiVerifier) result(ctx context.Context, v *verify.Verifier, image, poli
 		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed, Depth: st.Depth, Text: st.Text})
 	}
 	if res.Incomplete {
-		return out, fmt.Errorf("could not finish: %s", res.Summary)
+		// The summary says "could not finish" already, and so does the
+		// view: once is enough.
+		return out, fmt.Errorf("could not finish: %s", strings.TrimPrefix(res.Summary, "could not finish: "))
 	}
 	return out, nil
 }
