@@ -7,10 +7,10 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
-	"github.com/kios/imgtrust/workspace"
 )
 
 // showRow is one line of `imgtrust show`: a requirement list in words.
@@ -33,15 +33,15 @@ func runShow(a *app, args []string) int {
 	if !ok {
 		return code
 	}
-	var namespaces []workspace.NamespacePolicy
-	cfg, cfgErr := workspace.ReadCrioConfig(paths)
+	var namespaces []node.NamespacePolicy
+	cfg, cfgErr := node.ReadCrioConfig(paths)
 	switch {
 	case *namespace != "":
 		if cfgErr != nil {
 			fmt.Fprintln(a.stderr, "imgtrust show:", errText(cfgErr))
 			return exitUsage
 		}
-		ch, err := workspace.ChoosePolicy(paths, cfg, *namespace, g.policy != "")
+		ch, err := node.ChoosePolicy(paths, cfg, *namespace, g.policy != "")
 		if err != nil {
 			fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
 			return exitUsage
@@ -51,7 +51,7 @@ func runShow(a *app, args []string) int {
 			fmt.Fprintln(a.stdout, termsafe.String(ch.Rule))
 		}
 	case cfgErr == nil:
-		namespaces, _ = workspace.NamespacePolicies(paths, cfg)
+		namespaces, _ = node.NamespacePolicies(paths, cfg)
 	}
 	pf, err := policyio.LoadPolicyFrom(paths.FS(), paths.Policy)
 	if err != nil {
@@ -108,7 +108,7 @@ type namespaceShowed struct {
 
 // showNamespaces reads each namespace policy for show; one that cannot be
 // parsed has no rules and counts its errors.
-func showNamespaces(a *app, paths policyio.Paths, list []workspace.NamespacePolicy, label model.KeyLabeler) []namespaceShowed {
+func showNamespaces(a *app, paths policyio.Paths, list []node.NamespacePolicy, label model.KeyLabeler) []namespaceShowed {
 	var out []namespaceShowed
 	for _, ns := range list {
 		row := namespaceShowed{Namespace: ns.Namespace, Policy: ns.Node}

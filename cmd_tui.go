@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
 	"github.com/kios/imgtrust/impact"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
@@ -64,12 +65,13 @@ func tuiSession(a *app, g *globalFlags, global policyio.Paths, namespace string,
 	det, _ := g.detectMechanism(paths)
 	ws.Inspect = keyInspector(det.Mechanism)
 	ws.Runtime = registriesRuntime(det)
+	ascii := g.ascii || a.getenv("TERM") == "linux"
 	deps := ui.Deps{
 		Paths:     paths,
 		Policy:    ws,
 		Keys:      tuiKeys{paths: paths, ws: ws, mech: det.Mechanism},
 		Lookaside: tuiLookaside{paths: paths, ws: ws},
-		Verifier:  tuiVerifier{paths: paths, global: global, ws: ws, mech: det.Mechanism, tlsVerify: tlsVerify},
+		Verifier:  tuiVerifier{paths: paths, global: global, ws: ws, mech: det.Mechanism, tlsVerify: tlsVerify, ascii: ascii},
 		Impact: tuiImpact{impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism,
 			TLSVerify: tlsVerify, Timeout: 15 * time.Second})},
 		NodeImages: func() []string {
@@ -86,7 +88,7 @@ func tuiSession(a *app, g *globalFlags, global policyio.Paths, namespace string,
 			return refs
 		},
 		PolicyFiles: func() ([]ui.PolicyChoice, error) { return policyChoices(global, namespace) },
-		ASCII:       g.ascii || a.getenv("TERM") == "linux",
+		ASCII:       ascii,
 	}
 	for _, x := range extras {
 		x(&deps)
@@ -108,11 +110,11 @@ func tuiSession(a *app, g *globalFlags, global policyio.Paths, namespace string,
 // policyChoices lists the global policy and each CRI-O namespace policy
 // for the TUI's switcher, marking the one edited (namespace).
 func policyChoices(global policyio.Paths, namespace string) ([]ui.PolicyChoice, error) {
-	cfg, err := workspace.ReadCrioConfig(global)
+	cfg, err := node.ReadCrioConfig(global)
 	if err != nil {
 		return nil, err
 	}
-	list, err := workspace.NamespacePolicies(global, cfg)
+	list, err := node.NamespacePolicies(global, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/ui"
@@ -202,6 +203,7 @@ type tuiVerifier struct {
 	ws        *workspace.Workspace
 	mech      gpg.Mechanism
 	tlsVerify bool
+	ascii     bool // the matched scope's mark in the trace
 }
 
 func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) (ui.VerifyResult, error) {
@@ -217,14 +219,14 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 }
 
 // VerifyInNamespace checks a pull for a pod in namespace: under the
-// policy CRI-O picks there (workspace.ChoosePolicy), the staged one when
+// policy CRI-O picks there (node.ChoosePolicy), the staged one when
 // that is the file this session edits, else the file on disk.
 func (t tuiVerifier) VerifyInNamespace(ctx context.Context, staged *model.Policy, namespace, image string) (ui.VerifyResult, error) {
-	cfg, err := workspace.ReadCrioConfig(t.global)
+	cfg, err := node.ReadCrioConfig(t.global)
 	if err != nil {
 		return ui.VerifyResult{}, err
 	}
-	ch, err := workspace.ChoosePolicy(t.global, cfg, namespace, false)
+	ch, err := node.ChoosePolicy(t.global, cfg, namespace, false)
 	if err != nil {
 		return ui.VerifyResult{}, err
 	}
@@ -251,8 +253,13 @@ func (t tuiVerifier) result(ctx context.Context, v *verify.Verifier, image, poli
 		return ui.VerifyResult{}, err
 	}
 	out := ui.VerifyResult{Ref: res.Image, Accepted: res.Accepted, Scope: res.Trace.Scope.List.String(), Summary: res.Summary, Policy: policy}
-	for _, st := range res.Steps() {
-		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed, Depth: st.Depth, Text: st.Text})
+	for _, st := range res.Steps(t.ascii) {
+		text := st.Text
+		if st.Label != "" {
+			text = st.Label + " " + text
+		}
+		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed,
+			Detail: st.Status == verify.StepPlain, Depth: st.Depth, Text: text})
 	}
 	if res.Incomplete {
 		// The summary says "could not finish" already, and so does the

@@ -14,9 +14,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/verify"
-	"github.com/kios/imgtrust/workspace"
 )
 
 const verifyUsage = `usage: imgtrust verify [global flags] [--tls-verify=false] [--authfile FILE] [--creds USER:PASS]
@@ -210,13 +210,13 @@ func verifyBatch(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier
 }
 
 // namespaceOptions points opts at the policy CRI-O uses for a pod in
-// namespace (workspace.ChoosePolicy) and says why in every trace.
+// namespace (node.ChoosePolicy) and says why in every trace.
 func namespaceOptions(opts *verify.Options, namespace string, explicit bool) error {
-	cfg, err := workspace.ReadCrioConfig(opts.Paths)
+	cfg, err := node.ReadCrioConfig(opts.Paths)
 	if err != nil {
 		return err
 	}
-	ch, err := workspace.ChoosePolicy(opts.Paths, cfg, namespace, explicit)
+	ch, err := node.ChoosePolicy(opts.Paths, cfg, namespace, explicit)
 	if err != nil {
 		return err
 	}

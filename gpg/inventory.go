@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/safefile"
 )
 
@@ -42,7 +42,7 @@ func isKeyFile(name string) bool {
 
 // BuildInventory reads every key file in the keys directory and every key
 // the policy references (pol may be nil).
-func BuildInventory(paths policyio.Paths, pol *model.Policy, mech Mechanism, now time.Time) (*Inventory, error) {
+func BuildInventory(paths node.Paths, pol *model.Policy, mech Mechanism, now time.Time) (*Inventory, error) {
 	inv := &Inventory{Mechanism: mech, Files: map[string][]string{}}
 	byFile := map[string][]int{} // node path -> indexes into inv.Keys
 	load := func(host string) {

@@ -81,6 +81,9 @@ type LookasideBackend interface {
 type TraceStep struct {
 	OK     bool
 	Failed bool // neither OK nor Failed: informational
+	// Detail is a line about the step above it (a reason, a signer):
+	// drawn without a mark.
+	Detail bool
 	Text   string
 	Depth  int
 }

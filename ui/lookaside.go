@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
 )
 
 // lookasideView is the merged registries.d table.
@@ -79,14 +80,7 @@ func (m *Model) openLookasideForm(orig *LookasideEntry) tea.Cmd {
 	scope := textField("scope", "Namespace", "", "registry.example.com/team, or default-docker")
 	url := textField("url", "Look-aside URL", "", "https://lookaside.example.com/sigs")
 	url.check = func(f *form) (string, bool) {
-		u := f.val("url")
-		if u == "" {
-			return "give an https://, http:// or file:// URL", false
-		}
-		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "file://") {
-			return "the runtime only reads http(s):// and file:// look-asides", false
-		}
-		return "", false
+		return policyio.LookasideURLProblem(f.val("url")), false
 	}
 	sig := choiceField("sigstore", "Sigstore attachments", []string{"no", "yes"}, nil)
 	title := "Add a look-aside"
@@ -180,7 +174,7 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 		lines = append(lines, row)
 	}
 	if len(v.items) == 0 {
-		lines = append(lines, " no entries: signatures are read from file:///var/lib/containers/sigstore (the built-in default)")
+		lines = append(lines, " no entries: signatures are read from "+model.BuiltinLookaside+" (the built-in default)")
 	}
 	out := boxed(m.th.PaneFocused, fmt.Sprintf(" Look-aside (%d) ", len(v.items)), strings.Join(lines, "\n"), w, listH)
 	if listH < h {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -18,7 +19,7 @@ import (
 // (Namespace set), that one is compared with the global policy on disk,
 // and the others are not listed again.
 func (w *Workspace) NamespaceProblems() model.Diagnostics {
-	cfg, err := ReadCrioConfig(w.Paths)
+	cfg, err := node.ReadCrioConfig(w.Paths)
 	if err != nil {
 		return nil // NodeDiagnostics reports an unreadable crio.conf
 	}
@@ -33,7 +34,7 @@ func (w *Workspace) NamespaceProblems() model.Diagnostics {
 		}
 		return w.widerThanGlobal(w.Namespace, w.Paths.Policy, w.stagedLoadable(), global.LoadedPolicy(), ch.Node, cfg)
 	}
-	list, err := NamespacePolicies(w.Paths, cfg)
+	list, err := node.NamespacePolicies(w.Paths, cfg)
 	if err != nil {
 		return model.Diagnostics{{Severity: model.Warning, Code: "namespace-policies-unreadable", Message: err.Error(),
 			Fix: "imgtrust cannot tell which policy pods in each namespace use"}}
@@ -88,7 +89,7 @@ func (w *Workspace) stagedLoadable() *model.Policy {
 // (imagePullPolicy IfNotPresent) is only checked again at creation when
 // an explicit policy applies to that pod (a namespace file, or
 // signature_policy).
-func (w *Workspace) widerThanGlobal(ns, file string, nsPol, global *model.Policy, globalNode string, cfg CrioImageConfig) model.Diagnostics {
+func (w *Workspace) widerThanGlobal(ns, file string, nsPol, global *model.Policy, globalNode string, cfg node.CrioImageConfig) model.Diagnostics {
 	if nsPol == nil {
 		return nil
 	}

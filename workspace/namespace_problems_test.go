@@ -2,10 +2,12 @@ package workspace
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/runtimever"
 )
@@ -33,7 +35,7 @@ func TestNamespaceProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
-			writeFiles(t, root, map[string]string{
+			writeNodeFiles(t, root, map[string]string{
 				"etc/containers/policy.json":    global,
 				"etc/crio/policies/team-a.json": tt.nsFile,
 			})
@@ -67,7 +69,7 @@ func TestNamespaceProblems(t *testing.T) {
 func TestOpenNamespace(t *testing.T) {
 	const global = `{"default": [{"type": "reject"}], "transports": {"docker": {"quay.io/open": [{"type": "insecureAcceptAnything"}]}}}`
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
+	writeNodeFiles(t, root, map[string]string{
 		"etc/containers/policy.json": global,
 		"etc/crio/crio.conf":         "[crio.image]\nsignature_policy_dir = \"/etc/ns\"\n",
 		"etc/ns/wide.json":           `{"default": [{"type": "insecureAcceptAnything"}]}`,
@@ -134,11 +136,25 @@ func TestOpenNamespace(t *testing.T) {
 // TestImagesFor: a namespace policy never judges the pause image, which
 // CRI-O pulls with its global SystemContext (sandbox_run_linux.go).
 func TestImagesFor(t *testing.T) {
-	imgs := []NodeImage{{Ref: "registry.k8s.io/pause:3.10", Role: RolePause}, {Ref: "quay.io/a:1", Role: RoleStored}}
+	imgs := []node.NodeImage{{Ref: "registry.k8s.io/pause:3.10", Role: node.RolePause}, {Ref: "quay.io/a:1", Role: node.RoleStored}}
 	if got := (&Workspace{}).ImagesFor(imgs); len(got) != 2 {
 		t.Errorf("global: %v", got)
 	}
-	if got := (&Workspace{Namespace: "team-a"}).ImagesFor(imgs); len(got) != 1 || got[0].Role != RoleStored {
+	if got := (&Workspace{Namespace: "team-a"}).ImagesFor(imgs); len(got) != 1 || got[0].Role != node.RoleStored {
 		t.Errorf("namespace: %v", got)
+	}
+}
+
+// writeNodeFiles writes files (paths relative to root) for a test node.
+func writeNodeFiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

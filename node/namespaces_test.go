@@ -1,10 +1,8 @@
-package workspace
+package node
 
 import (
 	"strings"
 	"testing"
-
-	"github.com/kios/imgtrust/policyio"
 )
 
 // TestChoosePolicy follows CRI-O's rule (server/image_pull.go:
@@ -62,7 +60,7 @@ func TestChoosePolicy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeFiles(t, root, tt.files)
-			paths := policyio.NewPaths(root, "", "", "")
+			paths := NewPaths(root, "", "", "")
 			cfg, err := ReadCrioConfig(paths)
 			if err != nil {
 				t.Fatal(err)
@@ -98,7 +96,7 @@ func TestNamespacePolicies(t *testing.T) {
 		"etc/crio/policies/notes.txt":    "",
 		"etc/crio/policies/.hidden.json": "{}",
 	})
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := NewPaths(root, "", "", "")
 	cfg, _ := ReadCrioConfig(paths)
 	got, err := NamespacePolicies(paths, cfg)
 	if err != nil {
