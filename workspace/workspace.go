@@ -205,6 +205,9 @@ func (w *Workspace) Problems() model.Diagnostics {
 	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.FS(), w.Paths.RegistriesD, rt)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
+	if w.Runtime.Library.Version != "" {
+		diags = append(diags, policyio.CheckRegistriesDirs(w.Paths, w.Runtime.Library)...)
+	}
 	for _, d := range NodeDiagnostics(w.Paths) {
 		// signature_policy replaces the global policy, not a namespace's.
 		if w.Namespace == "" || d.Code != "crio-signature-policy" {
