@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/kios/imgtrust/gpg"
@@ -63,7 +64,7 @@ func runLint(a *app, args []string) int {
 	} else {
 		printDiagnostics(a.stdout, diags)
 		fmt.Fprintf(a.stdout, "%d error(s), %d warning(s) (policy %s, registries.d %s)\n", rep.Errors, rep.Warnings, termsafe.String(pf.Path), termsafe.String(paths.RegistriesD))
-		for _, line := range consequences(diags) {
+		for _, line := range consequences(diags, pf.Path) {
 			fmt.Fprintln(a.stdout, line)
 		}
 	}
@@ -92,8 +93,11 @@ func registriesRuntime(det gpg.Detection) policyio.RegistriesRuntime {
 }
 
 // consequences says, per file kind, what the errors mean on the node.
-func consequences(diags model.Diagnostics) []string {
+// policy is the global policy's path: an error in another .json file is
+// in a CRI-O namespace policy, which fails only that namespace's pulls.
+func consequences(diags model.Diagnostics, policy string) []string {
 	var policyErr, registriesErr, keyErr, lookasideErr, pauseErr bool
+	var nsFiles []string
 	for _, d := range diags {
 		if d.Severity != model.Error {
 			continue
@@ -107,11 +111,18 @@ func consequences(diags model.Diagnostics) []string {
 			lookasideErr = true
 		case strings.HasPrefix(d.Code, "key-"):
 			keyErr = true
+		case d.Pos.File != "" && d.Pos.File != policy && strings.HasSuffix(d.Pos.File, ".json"):
+			if !slices.Contains(nsFiles, d.Pos.File) {
+				nsFiles = append(nsFiles, d.Pos.File)
+			}
 		default:
 			policyErr = true
 		}
 	}
 	var out []string
+	for _, f := range nsFiles {
+		out = append(out, fmt.Sprintf("CRI-O refuses %s: every pull for pods in its namespace fails until the errors are fixed.", termsafe.String(f)))
+	}
 	if policyErr {
 		out = append(out, "containers/image refuses this policy.json: every pull on the node fails until the errors are fixed.")
 	}

@@ -101,3 +101,51 @@ func TestShowNamespaces(t *testing.T) {
 		t.Errorf("broken namespace policy: exit %d, %s", code, errOut)
 	}
 }
+
+// TestLintNamespaces: lint checks each namespace policy as CRI-O loads it
+// for that namespace's pods: an error there fails only that namespace's
+// pulls (and says so), a wider one is a warning, and a key the node's
+// release does not know is an error against --runtime-version.
+func TestLintNamespaces(t *testing.T) {
+	global := `{"default": [{"type": "reject"}], "transports": {"docker": {"registry.k8s.io/pause": [{"type": "insecureAcceptAnything"}]}}}`
+	tests := []struct {
+		name    string
+		nsFile  string
+		version string
+		code    int
+		out     []string
+		notOut  []string
+	}{
+		{"wider", `{"default": [{"type": "insecureAcceptAnything"}]}`, "", exitOK,
+			[]string{"warning: namespace team-a's policy accepts what the global policy /etc/containers/policy.json rejects"}, []string{"CRI-O refuses"}},
+		{"syntax error", `{"default": [}`, "", exitFindings,
+			[]string{"CRI-O refuses", "team-a.json: every pull for pods in its namespace fails"}, []string{"refuses this policy.json"}},
+		{"key unknown to the node", `{"default": [{"type": "reject"}], "transports": {"docker": {"q.example/a": [{"type": "sigstoreSigned", "keyPaths": ["/k.pub"]}]}}}`, "v5.32.0", exitFindings,
+			[]string{`Unknown key "keyPaths"`, "CRI-O refuses"}, []string{"refuses this policy.json"}},
+		{"key known to the node", `{"default": [{"type": "reject"}], "transports": {"docker": {"q.example/a": [{"type": "sigstoreSigned", "keyPaths": ["/k.pub"]}]}}}`, "v5.33.0", exitFindings,
+			nil, []string{`Unknown key`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := scratchRoot(t, global, map[string]string{"etc/crio/policies/team-a.json": tt.nsFile})
+			args := []string{"lint", "--root", root, "--offline"}
+			if tt.version != "" {
+				args = append(args, "--runtime-version", tt.version)
+			}
+			code, out, errOut := run(t, args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\n%s%s", code, tt.code, out, errOut)
+			}
+			for _, w := range tt.out {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.notOut {
+				if strings.Contains(out, w) {
+					t.Errorf("output has %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

@@ -176,6 +176,10 @@ func (c *featureChecker) need(id string, off int, path, what string) {
 	}
 	msg := fmt.Sprintf("%q needs containers/image %s; the node's runtime has %s, which %s",
 		what, f.SinceText(), c.lib.Version, before(f, what))
+	if f.Since == "" {
+		msg = fmt.Sprintf("%q is in no containers/image release up to %s (main branch only); the node's runtime has %s, which %s",
+			what, runtimever.Checked, c.lib.Version, before(f, what))
+	}
 	if c.lib.Assumed {
 		msg += " (" + c.lib.Basis + ")"
 	}
