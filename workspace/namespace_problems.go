@@ -32,6 +32,12 @@ func (w *Workspace) NamespaceProblems() model.Diagnostics {
 		if gerr != nil {
 			return nil
 		}
+		if w.Runtime.Library.Version != "" {
+			label, text := w.stagedText()
+			if policyio.CheckPolicyFeatures(label, text, w.Runtime.Library).HasErrors() {
+				return nil // the node refuses the file: nothing gets in
+			}
+		}
 		return w.widerThanGlobal(w.Namespace, w.Paths.Policy, w.stagedLoadable(), global.LoadedPolicy(), ch.Node, cfg)
 	}
 	list, err := node.NamespacePolicies(w.Paths, cfg)

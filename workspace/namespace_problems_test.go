@@ -158,3 +158,35 @@ func writeNodeFiles(t *testing.T, root string, files map[string]string) {
 		}
 	}
 }
+
+// TestBaselineRefusedByNode: a policy the node's release refuses lets
+// nothing in today, so fixing it so that it loads is a widening of what
+// the node accepts, and the save asks for consent.
+func TestBaselineRefusedByNode(t *testing.T) {
+	root := t.TempDir()
+	writeNodeFiles(t, root, map[string]string{
+		"etc/containers/policy.json": `{"default": [{"type": "reject"}], "transports": {"docker": {"r.example/a": [{"type": "insecureAcceptAnything"}], "r.example/b": [{"type": "signedBy", "keyType": "GPGKeys", "keyPaths": ["/etc/gpg/a.gpg"]}]}}}`,
+	})
+	w, err := Open(policyio.NewPaths(root, "", "", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.BaselinePolicy() == nil {
+		t.Fatal("no release known: the file on disk is the baseline")
+	}
+	w.Runtime.Library = runtimever.Known("v5.21.0", "test")
+	if w.BaselinePolicy() != nil {
+		t.Fatal("v5.21 refuses keyPaths: the baseline must accept nothing")
+	}
+	w.Edit("drop the keyPaths rule", func(p *model.Policy) { p.RemoveScope("docker", "r.example/b") })
+	ch, err := w.PolicyChange()
+	if err != nil || ch == nil || len(ch.Weakenings) == 0 {
+		t.Fatalf("change %+v, %v: want a widening (r.example/a now gets in)", ch, err)
+	}
+	if err := w.Save("", false); err == nil {
+		t.Error("saved a widening without consent")
+	}
+	if err := w.Save("", true); err != nil {
+		t.Errorf("save with consent: %v", err)
+	}
+}

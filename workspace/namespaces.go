@@ -46,11 +46,16 @@ func (w *Workspace) globalChoice() (node.PolicyChoice, node.CrioImageConfig, err
 }
 
 // BaselinePolicy is the policy pods see before a save: the file on disk
-// as the runtime loads it; for a namespace whose file does not exist yet,
+// as the runtime loads it (nil when the node's release refuses it); for a namespace whose file does not exist yet,
 // the global policy CRI-O falls back to (contextForNamespace). nil: the
 // runtime refuses every pull.
 func (w *Workspace) BaselinePolicy() *model.Policy {
 	if w.Namespace == "" || w.policyFile.Exists {
+		// A file whose keys the node's release does not know is refused
+		// as a whole: today it lets nothing in.
+		if lib := w.Runtime.Library; lib.Version != "" && policyio.CheckPolicyFeatures(w.policyFile.Path, w.policyFile.Raw, lib).HasErrors() {
+			return nil
+		}
 		return w.policyFile.LoadedPolicy()
 	}
 	ch, _, err := w.globalChoice()

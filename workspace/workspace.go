@@ -190,10 +190,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 	if w.Runtime.Library.Version != "" {
 		// The text a save would write, checked against the node's
 		// containers/image release (runtimever).
-		label, text := w.policyFile.Path, w.policyFile.Raw
-		if len(w.history) > 0 && w.staged != nil {
-			label, text = w.stagedLabel(), w.render().data
-		}
+		label, text := w.stagedText()
 		diags = append(diags, policyio.CheckPolicyFeatures(label, text, w.Runtime.Library)...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
@@ -300,6 +297,15 @@ func (w *Workspace) StagedErrors() model.Diagnostics {
 	return append(errs, w.runtimeRefusals()...)
 }
 
+// stagedText is the policy's text as a save would write it (the file on
+// disk before any edit), with the label its positions use.
+func (w *Workspace) stagedText() (string, []byte) {
+	if len(w.history) > 0 && w.staged != nil {
+		return w.stagedLabel(), w.render().data
+	}
+	return w.policyFile.Path, w.policyFile.Raw
+}
+
 // runtimeRefusals are the keys of the staged policy that the node's
 // containers/image release does not know (an error only when the release
 // was read, not assumed): the node would refuse the file, so a save must
@@ -345,10 +351,8 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 		AuditLog: w.AuditLog, Summary: summary, AllowWeaken: allowWeaken,
 		Keys: w.Keys, CompareKeys: w.CompareKeys,
 	}
-	if w.Namespace != "" && !w.policyFile.Exists {
-		base := w.BaselinePolicy()
-		opts.Baseline = &base
-	}
+	base := w.BaselinePolicy()
+	opts.Baseline = &base
 	if _, err := policyio.SavePolicy(w.policyFile, w.staged, opts); err != nil {
 		return err
 	}
