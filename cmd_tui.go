@@ -89,6 +89,7 @@ func tuiSession(a *app, g *globalFlags, global policyio.Paths, namespace string,
 		},
 		PolicyFiles: func() ([]ui.PolicyChoice, error) { return policyChoices(global, namespace) },
 		ASCII:       ascii,
+		KeyFiles:    tuiKeyFiles{paths: paths, mech: det.Mechanism},
 	}
 	for _, x := range extras {
 		x(&deps)

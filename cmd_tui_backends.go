@@ -42,7 +42,7 @@ func (k tuiKeys) List() ([]ui.KeyInfo, error) {
 
 func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 	ki := ui.KeyInfo{
-		Fingerprint: k.Fingerprint, UserID: firstOr(k.UserIDs, ""), Algorithm: fmt.Sprintf("%s %d", k.Algorithm, k.Bits),
+		Fingerprint: k.Fingerprint, UserID: firstOr(k.UserIDs, ""), Algorithm: k.AlgorithmText(),
 		Status: k.Status, Path: k.File, UsedBy: k.UsedBy,
 	}
 	if k.Expires != nil {
@@ -55,10 +55,31 @@ func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 		fmt.Fprintf(&b, "user ID %s\n", termsafe.String(u))
 	}
 	for _, s := range k.Subkeys {
-		fmt.Fprintf(&b, "subkey %s %s [%s]\n", s.KeyID, s.Algorithm, strings.Join(s.Flags(), ","))
+		fmt.Fprintf(&b, "subkey %s %s [%s]\n", s.KeyID, s.AlgorithmText(), strings.Join(s.Flags(), ","))
 	}
 	ki.Details = strings.TrimSpace(b.String())
 	return ki
+}
+
+// Inspect describes keys before import with the node mechanism's
+// verdict on the file the import would write (gpg.Inspect).
+func (k tuiKeys) Inspect(data []byte) ([]ui.KeyInfo, error) {
+	keys, err := gpg.Inspect(data, k.mech, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.KeyInfo, 0, len(keys))
+	for _, key := range keys {
+		ki := keyInfo(gpg.InventoryKey{KeyInfo: key.KeyInfo, Status: key.Status})
+		if key.Usable {
+			ki.Verdict = fmt.Sprintf("%s (this node) can verify signatures with it: %s", k.mech, termsafe.String(key.Status))
+		} else {
+			ki.Verdict = fmt.Sprintf("%s (this node) CANNOT verify signatures with it: %s", k.mech, termsafe.String(key.Status))
+		}
+		ki.Unusable = !key.Usable
+		out = append(out, ki)
+	}
+	return out, nil
 }
 
 func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {

@@ -87,6 +87,7 @@ func New(d Deps) *Model {
 	m.ver = newVerifyView()
 	m.ver.history = append([]string(nil), d.Recent...)
 	m.ver.histPos = len(m.ver.history)
+	m.initFilters()
 	m.refresh()
 	m.keys.reload(m)
 	m.la.reload(m)
@@ -188,6 +189,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if p, ok := msg.(tea.PasteMsg); ok && m.view == vVerify {
 			return m, m.ver.paste(p)
 		}
+		if p, ok := msg.(tea.PasteMsg); ok {
+			m.pasteFilter(p)
+		}
 		return m, nil
 	}
 	if m.textFocused() {
@@ -259,7 +263,7 @@ func (m *Model) switchView(v viewID) {
 // textFocused reports whether a text field of the active view has the
 // keyboard, so that letters go to it rather than to global bindings.
 func (m *Model) textFocused() bool {
-	return m.view == vVerify && m.ver.focused()
+	return m.view == vVerify && m.ver.focused() || m.filterFocused()
 }
 
 // view is what every tab of the TUI implements: the root routes keys to

@@ -167,9 +167,12 @@ func (m *Model) keyLabel(k model.KeyRef) string {
 	return ""
 }
 
-func shortFpr(f, ell string) string {
+// shortFpr is the 16-digit long key ID, as the CLI and the traces print
+// it: 4+4 digits around an ellipsis can be matched by a made-up key in
+// seconds. (The second parameter, once the ellipsis, is no longer used.)
+func shortFpr(f, _ string) string {
 	if len(f) <= 16 {
 		return f
 	}
-	return f[:4] + ell + f[len(f)-4:]
+	return f[len(f)-16:]
 }

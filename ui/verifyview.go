@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 )
@@ -303,9 +304,9 @@ func (v *verifyView) renderResult(m *Model, w int) string {
 	if !r.Accepted {
 		verdict = m.th.Fail.Render(m.th.G.Fail + " REJECT")
 	}
-	lines = append(lines, fmt.Sprintf("%s  %s  (policy: %s)", verdict, safe(r.Ref), src))
+	lines = append(lines, strings.Split(wrap(fmt.Sprintf("%s  %s  (policy: %s)", verdict, safe(r.Ref), src), w), "\n")...)
 	if r.Scope != "" {
-		lines = append(lines, "scope: "+safe(r.Scope))
+		lines = append(lines, strings.Split(wrap("scope: "+safe(r.Scope), w), "\n")...)
 	}
 	if r.Summary != "" {
 		lines = append(lines, wrap(safe(r.Summary), w))
@@ -319,12 +320,22 @@ func (v *verifyView) renderResult(m *Model, w int) string {
 		case s.Failed:
 			g, st = m.th.G.Fail, m.th.Fail
 		}
+		// Wrapped under its glyph, never cut: a trace line names the
+		// identity or key that decided, and the end is the reason.
 		ind := strings.Repeat("  ", s.Depth)
 		mark := st.Render(g) + " "
 		if s.Detail {
 			mark = "  "
 		}
-		lines = append(lines, ansi.Truncate(ind+mark+safe(s.Text), w, m.th.G.Ellipsis))
+		textW := max(10, w-lipgloss.Width(ind)-2)
+		for j, l := range strings.Split(wrap(safe(s.Text), textW), "\n") {
+			l = strings.TrimRight(l, " ")
+			if j == 0 {
+				lines = append(lines, ind+mark+l)
+			} else {
+				lines = append(lines, ind+"  "+l)
+			}
+		}
 	}
 	if v.offset >= len(lines) {
 		v.offset = max(0, len(lines)-1)
