@@ -200,6 +200,12 @@ verdict_ours() { # RUNTIME POLICY REGD REF [extra flags] -> sets O_RC, O_OUT
 	elif [ -n "$SKOPEO_IMAGE_VERSION" ]; then
 		root=(--runtime-version "$SKOPEO_IMAGE_VERSION")
 	fi
+	# A namespace case (tns) gives imgtrust the global policy and a node
+	# root with crio.conf; the runtime gets the file CRI-O would pick.
+	if [ -n "${OURS_POLICY:-}" ]; then
+		p=$OURS_POLICY
+		root+=("${OURS_EXTRA[@]}")
+	fi
 	set +e
 	timeout 120 "$IMGTRUST" verify "${root[@]}" --policy "$p" --registries.d "$r" --keys-dir "$K" \
 		--tls-verify=false --mechanism "${MECH_FLAG[$m]}" "$@" "$ref" >"$O_OUT" 2>&1
@@ -581,6 +587,42 @@ tver ver-remap "$S/signed:v1" accept \
 	"$(polm "$REJ" "\"$S\":[$GOOD],$ELSEWHERE:[$(sb "$K/rsa.gpg" "$(id remapIdentity prefix a.example signedPrefix b.example)")]")"
 WS='reject:Unknown key \\?"fulcio' tver ver-build-signer-uri "$S/signed:v1" 'reject:Unknown key \\?"buildSignerURI' \
 	"$(polm "$REJ" "\"$S\":[$GOOD],$ELSEWHERE:[{\"type\":\"sigstoreSigned\",\"fulcio\":{\"caPath\":\"/nonexistent/ca.pem\",\"oidcIssuer\":\"https://issuer.example\",\"buildSignerURI\":\"https://b.example\"},$VR}]")" "$REGD" 2
+
+# CRI-O's per-namespace policies (server/image_pull.go: contextForNamespace):
+# for a pod in namespace NS, <signature_policy_dir>/NS.json if it exists,
+# else the global policy. imgtrust verify --namespace picks the file from a
+# node root with crio.conf; the runtime is given the file CRI-O would pick
+# (the library has no namespaces), and the verdicts must agree.
+echo "== CRI-O namespace policies: imgtrust verify --namespace against the runtime on the file CRI-O picks"
+NSROOT="$T/nsroot"
+mkdir -p "$NSROOT/etc/crio/crio.conf.d" "$NSROOT/etc/k8s-policies" "$NSROOT$K"
+cp -a "$K/." "$NSROOT$K/" # key paths in the policies are node paths under the root
+printf '[crio.image]\nsignature_policy_dir = "/etc/k8s-policies"\n' >"$NSROOT/etc/crio/crio.conf.d/10-namespaces.conf"
+tns() { # NAME NAMESPACE REF WANT GLOBAL-POLICY [NAMESPACE-POLICY]
+	local name=$1 ns=$2 ref=$3 want=$4 global=$5 nspol=${6:-} chosen
+	if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"$name"; then return 0; fi
+	mkdir -p "$T/cases/$name"
+	printf '%s\n' "$global" >"$T/cases/$name/global.json"
+	rm -f "$NSROOT/etc/k8s-policies/"*.json
+	chosen=$global
+	if [ -n "$nspol" ]; then
+		printf '%s\n' "$nspol" >"$NSROOT/etc/k8s-policies/$ns.json"
+		chosen=$nspol
+	fi
+	OURS_POLICY="$T/cases/$name/global.json"
+	OURS_EXTRA=(--root "$NSROOT")
+	[ -z "$ns" ] || OURS_EXTRA+=(--namespace "$ns")
+	t "$name" "$ref" "$want" "$chosen"
+	unset OURS_POLICY
+	OURS_EXTRA=()
+}
+OURS_EXTRA=()
+tns ns-file-accepts team-a "$S/signed:v1" accept "{\"default\":[$REJ]}" "$(pol "$S" "$GOOD")"
+tns ns-file-absent team-b "$S/signed:v1" "reject:$REJECTED" "{\"default\":[$REJ]}"
+tns ns-file-stricter team-a "$S/signed:v1" "reject:$REJECTED" "$(pol "$S" "$GOOD")" "{\"default\":[$REJ]}"
+tns ns-file-other-key team-a "$S/signed:v1" "reject:@NOKEY" "$(pol "$S" "$GOOD")" "$(pol "$S" "$BAD")"
+# A pull without a pod (crictl pull) never looks in the directory.
+tns ns-bare-pull "" "$S/signed:v1" accept "$(pol "$S" "$GOOD")"
 
 # ------------------------------------------- where the mechanisms differ
 # Issue 14's classes and what else the library might do differently from
