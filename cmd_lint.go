@@ -11,6 +11,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/runtimever"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -23,6 +24,9 @@ type lintReport struct {
 	Diagnostics model.Diagnostics `json:"diagnostics"`
 	// Images are the node's images under the saved policy.
 	Images []imageVerdict `json:"images,omitempty"`
+	// Runtime is the containers/image release the files were checked
+	// against (runtimever), and whether it was assumed.
+	Runtime runtimever.Library `json:"runtime"`
 }
 
 func runLint(a *app, args []string) int {
@@ -53,7 +57,8 @@ func runLint(a *app, args []string) int {
 		images, listErr = nodeImageReport(context.Background(), paths, det, pol, *offline)
 		diags = append(diags, imageDiagnostics(images, listErr)...).Sorted()
 	}
-	rep := lintReport{Policy: pf.Path, Images: images, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags}
+	rep := lintReport{Policy: pf.Path, Images: images, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags,
+		Runtime: det.Library()}
 	if rep.Diagnostics == nil {
 		rep.Diagnostics = model.Diagnostics{}
 	}
@@ -66,6 +71,9 @@ func runLint(a *app, args []string) int {
 		fmt.Fprintf(a.stdout, "%d error(s), %d warning(s) (policy %s, registries.d %s)\n", rep.Errors, rep.Warnings, termsafe.String(pf.Path), termsafe.String(paths.RegistriesD))
 		for _, line := range consequences(diags, pf.Path) {
 			fmt.Fprintln(a.stdout, line)
+		}
+		if rep.Runtime.Assumed {
+			fmt.Fprintf(a.stdout, "%s; --runtime-version checks against the node's\n", termsafe.String(rep.Runtime.Basis))
 		}
 	}
 	if rep.Errors > 0 {

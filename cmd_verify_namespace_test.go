@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,5 +148,31 @@ func TestLintNamespaces(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLintSaysWhichReleaseItAssumed: without a runtime binary lint says
+// which containers/image release it checked against, in text and JSON;
+// with --runtime-version it was not assumed.
+func TestLintSaysWhichReleaseItAssumed(t *testing.T) {
+	root := scratchRoot(t, `{"default": [{"type": "reject"}]}`, nil)
+	_, out, _ := run(t, "lint", "--root", root, "--offline")
+	if !strings.Contains(out, "assumed v5.38.0") {
+		t.Errorf("text does not say what was assumed:\n%s", out)
+	}
+	_, out, _ = run(t, "lint", "--root", root, "--offline", "--json")
+	var rep struct {
+		Runtime struct {
+			Version string `json:"version"`
+			Assumed bool   `json:"assumed"`
+		} `json:"runtime"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Runtime.Version != "v5.38.0" || !rep.Runtime.Assumed {
+		t.Errorf("json runtime %+v (%v)", rep.Runtime, err)
+	}
+	_, out, _ = run(t, "lint", "--root", root, "--offline", "--runtime-version", "v5.42.1", "--json")
+	rep.Runtime.Version, rep.Runtime.Assumed = "", false
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Runtime.Version != "v5.42.1" || rep.Runtime.Assumed {
+		t.Errorf("json runtime with --runtime-version %+v (%v)", rep.Runtime, err)
 	}
 }
