@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/verify"
@@ -83,6 +84,12 @@ func runVerify(a *app, args []string) int {
 	var inv *verify.InvalidConfigError
 	if errors.As(err, &inv) {
 		printDiagnostics(a.stderr, inv.Diags.Sorted())
+		if o.namespace != "" {
+			// The file is the namespace's: only its pods' pulls fail.
+			fmt.Fprintf(a.stderr, "imgtrust verify: the policy CRI-O uses for namespace %s is invalid (%d error(s)): every pull for its pods fails; run imgtrust lint\n",
+				termsafe.String(o.namespace), inv.Diags.Count(model.Error))
+			return exitUsage
+		}
 		fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
 		return exitUsage
 	}

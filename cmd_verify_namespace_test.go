@@ -176,3 +176,19 @@ func TestLintSaysWhichReleaseItAssumed(t *testing.T) {
 		t.Errorf("json runtime with --runtime-version %+v (%v)", rep.Runtime, err)
 	}
 }
+
+// TestVerifyNamespaceInvalidPolicy: a namespace policy the runtime
+// refuses fails that namespace's pulls (exit 2, said so); the global
+// policy still decides for others.
+func TestVerifyNamespaceInvalidPolicy(t *testing.T) {
+	root := scratchRoot(t, `{"default": [{"type": "reject"}]}`, map[string]string{
+		"etc/crio/policies/team-a.json": `{"default": [{"type": "reject"},]}`,
+	})
+	code, _, errOut := run(t, "verify", "--root", root, "--namespace", "team-a", "r.example/a:1")
+	if code != exitUsage || !strings.Contains(errOut, "namespace team-a is invalid") || !strings.Contains(errOut, "every pull for its pods fails") {
+		t.Errorf("team-a: exit %d\n%s", code, errOut)
+	}
+	if code, out, errOut := run(t, "verify", "--root", root, "--namespace", "team-b", "r.example/a:1"); code != exitFindings {
+		t.Errorf("team-b: exit %d\n%s%s", code, out, errOut)
+	}
+}
