@@ -78,7 +78,10 @@ type PolicyChoice struct {
 }
 
 // ChoosePolicy picks the policy a pull for a pod in namespace uses, as
-// CRI-O does (server/image_pull.go: contextForNamespace): with a
+// CRI-O does (server/image_pull.go: contextForNamespace; added in
+// 72011b3c4d, first in v1.28.0, backported as 1d6f5a00cd to v1.27.1;
+// checked again at container creation since 6edecf30eb, v1.31.0, and for
+// image volumes since d94a8f37c4, v1.33.0): with a
 // namespace, <signature_policy_dir>/<namespace>.json if it exists; a stat
 // error other than "does not exist" fails the pull; otherwise the global
 // policy: signature_policy if set (server/server.go: New copies it into
