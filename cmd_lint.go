@@ -44,18 +44,10 @@ func runLint(a *app, args []string) int {
 		return explainCodes(a, *explain, g.json)
 	}
 	det, _ := g.detectMechanism(paths)
-	pf, diags, err := lintNode(paths, det)
+	pf, diags, images, err := lintWithImages(paths, det, *offline)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust lint:", errText(err))
 		return exitUsage
-	}
-	var images []imageVerdict
-	if pol := pf.LoadedPolicy(); pol != nil {
-		// A policy the runtime cannot load is already an error: every
-		// image is refused, and saying so per image adds nothing.
-		var listErr error
-		images, listErr = nodeImageReport(context.Background(), paths, det, pol, *offline)
-		diags = append(diags, imageDiagnostics(images, listErr)...).Sorted()
 	}
 	rep := lintReport{Policy: pf.Path, Images: images, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags,
 		Runtime: det.Library()}
@@ -86,6 +78,38 @@ func runLint(a *app, args []string) int {
 // node may pull: the same list the TUI's Problems view shows.
 func lintNode(paths policyio.Paths, det gpg.Detection) (*policyio.PolicyFile, model.Diagnostics, error) {
 	ws, err := workspace.Open(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	ws.Inspect = keyInspector(det.Mechanism)
+	ws.Runtime = registriesRuntime(det)
+	return ws.PolicyFile(), ws.Problems(), nil
+}
+
+// lintWithImages is lintNode with the verdicts on the node's own images
+// (the pause image...): everything lint reports and counts.
+func lintWithImages(paths policyio.Paths, det gpg.Detection, offline bool) (*policyio.PolicyFile, model.Diagnostics, []imageVerdict, error) {
+	pf, diags, err := lintNode(paths, det)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var images []imageVerdict
+	if pol := pf.LoadedPolicy(); pol != nil {
+		// A policy the runtime cannot load is already an error: every
+		// image is refused, and saying so per image adds nothing.
+		var listErr error
+		images, listErr = nodeImageReport(context.Background(), paths, det, pol, offline)
+		diags = append(diags, imageDiagnostics(images, listErr)...).Sorted()
+	}
+	return pf, diags, images, nil
+}
+
+// lintNamespace is lint's diagnostics for a CRI-O namespace's own policy
+// file: the file, its keys and the node's release, compared with the
+// global policy. No node image is judged: the pause image is pulled with
+// the global policy, and which pods use the others is not known.
+func lintNamespace(paths policyio.Paths, det gpg.Detection, namespace string) (*policyio.PolicyFile, model.Diagnostics, error) {
+	ws, err := workspace.OpenNamespace(paths, namespace)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kios/imgtrust/gpg"
@@ -265,6 +266,10 @@ type policyChangeReport struct {
 	Errors    model.Diagnostics    `json:"errors,omitempty"`
 }
 
+// policyVerbs are the verbs of imgtrust policy (help and completion list
+// them from here).
+func policyVerbs() []string { return []string{"default", "set", "remove"} }
+
 func runPolicy(a *app, args []string) int {
 	if len(args) > 0 && isHelpFlag(args[0]) {
 		fmt.Fprintln(a.stdout, policyUsage)
@@ -282,18 +287,18 @@ func runPolicy(a *app, args []string) int {
 	var g globalFlags
 	var rf ruleFlags
 	var cf changeFlags
+	var try tryFlags
 	fs := flag.NewFlagSet("imgtrust policy "+verb, flag.ContinueOnError)
 	g.register(fs)
 	cf.register(fs)
+	try.register(fs)
 	if verb != "remove" {
 		rf.register(fs)
 	}
 	setUsage(fs, policyUsage)
 	name := "policy " + verb
-	switch verb {
-	case "default", "set", "remove":
-	default:
-		fmt.Fprintf(a.stderr, "imgtrust policy: unknown subcommand %q%s\n\n%s\n", verb, didYouMean(verb, []string{"default", "set", "remove"}), policyUsage)
+	if !slices.Contains(policyVerbs(), verb) {
+		fmt.Fprintf(a.stderr, "imgtrust policy: unknown subcommand %q%s\n\n%s\n", verb, didYouMean(verb, policyVerbs()), policyUsage)
 		return exitUsage
 	}
 	pos, paths, code, ok := a.parseCommand(name, fs, &g, rest, 1)
@@ -304,6 +309,22 @@ func runPolicy(a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "imgtrust %s: SCOPE is required\n", name)
 		return exitUsage
 	}
+	trialPaths := paths
+	if cf.namespace != "" {
+		// A trial reverts the namespace's file, the one written.
+		ws, err := workspace.OpenNamespace(paths, cf.namespace)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
+			return exitUsage
+		}
+		trialPaths = ws.Paths
+	}
+	return a.withTrial(name, pos, trialPaths, try, func() int { return policyChange(a, &g, &rf, cf, verb, name, pos, paths) })
+}
+
+// policyChange stages, reports and applies one policy verb, on the global
+// policy or (cf.namespace) a CRI-O namespace's.
+func policyChange(a *app, g *globalFlags, rf *ruleFlags, cf changeFlags, verb, name string, pos []string, paths policyio.Paths) int {
 	ws, err := openWorkspace(paths, cf.namespace)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
@@ -355,7 +376,7 @@ func runPolicy(a *app, args []string) int {
 			return exitOK
 		}
 	}
-	return applyPolicyChange(a, &g, name, paths, det, ws, summary, cf)
+	return applyPolicyChange(a, g, name, paths, det, ws, summary, cf)
 }
 
 // applyPolicyChange prints the staged change, its widening and impact
@@ -416,6 +437,7 @@ func applyPolicyChange(a *app, g *globalFlags, name string, paths policyio.Paths
 			}
 		}
 		printImpact(a.stdout, rep.Impact)
+		ownImageNote(a, paths)
 	}
 	errw := a.stderr
 	if g.json {

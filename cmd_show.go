@@ -28,17 +28,18 @@ func runShow(a *app, args []string) int {
 	fs := flag.NewFlagSet("imgtrust show", flag.ContinueOnError)
 	g.register(fs)
 	namespace := fs.String("namespace", "", "show the policy CRI-O uses for pods in Kubernetes namespace `NS`")
-	setUsage(fs, "usage: imgtrust show [--namespace NS] [--json] [global flags]\n\nPrints the effective policy in plain words, one line per scope, then each\nper-namespace policy of CRI-O (crio.conf signature_policy_dir), which replaces\nit for pods in that namespace.\nExit 0: done; 1: a policy has errors (the runtime refuses it); 2: cannot run.")
+	setUsage(fs, "usage: imgtrust show [--namespace NS] [--json] [global flags]\n\nPrints the effective policy in plain words, one line per scope, then each\nper-namespace policy of CRI-O (crio.conf signature_policy_dir), which replaces\nit for pods in that namespace.\nErrors are counted as imgtrust lint --offline counts them; when the runtime\ncannot load policy.json, that is said first.\nExit 0: done; 1: lint --offline finds errors; 2: cannot run.")
 	_, paths, code, ok := a.parseCommand("show", fs, &g, args, 0)
 	if !ok {
 		return code
 	}
-	var namespaces []node.NamespacePolicy
-	cfg, cfgErr := node.ReadCrioConfig(paths)
-	switch {
-	case *namespace != "":
-		if cfgErr != nil {
-			fmt.Fprintln(a.stderr, "imgtrust show:", errText(cfgErr))
+	det, _ := g.detectMechanism(paths)
+	global := paths
+	rule, inNamespace := "", ""
+	if *namespace != "" {
+		cfg, err := node.ReadCrioConfig(paths)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
 			return exitUsage
 		}
 		ch, err := node.ChoosePolicy(paths, cfg, *namespace, g.policy != "")
@@ -46,98 +47,97 @@ func runShow(a *app, args []string) int {
 			fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
 			return exitUsage
 		}
-		paths.Policy = ch.Host
-		if !g.json {
-			fmt.Fprintln(a.stdout, termsafe.String(ch.Rule))
+		rule, paths.Policy = ch.Rule, ch.Host
+		if ch.NamespaceFile {
+			inNamespace = *namespace
 		}
-	case cfgErr == nil:
-		namespaces, _ = node.NamespacePolicies(paths, cfg)
 	}
-	pf, err := policyio.LoadPolicyFrom(paths.FS(), paths.Policy)
+	// The same diagnostics as lint --offline's (policy, key files,
+	// registries.d, node facts, the node's images), so that both count
+	// the same errors; show makes no network request. For a namespace's
+	// own file: that file's, compared with the global policy.
+	var pf *policyio.PolicyFile
+	var diags model.Diagnostics
+	var err error
+	if inNamespace != "" {
+		pf, diags, err = lintNamespace(global, det, inNamespace)
+	} else {
+		pf, diags, _, err = lintWithImages(paths, det, true)
+	}
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
 		return exitUsage
 	}
-	if pf.Policy == nil {
-		printDiagnostics(a.stderr, pf.Diags.Sorted())
-		fmt.Fprintln(a.stderr, "imgtrust show: the policy cannot be read; run imgtrust lint")
-		return exitFindings
+	var namespaces []showedNamespace
+	if *namespace == "" {
+		namespaces = showNamespaces(paths)
 	}
+	nErr := diags.Count(model.Error)
+	refused := pf.LoadedPolicy() == nil
+	var rows []showRow
 	label := keyLabeler(paths)
-	rows := showRows(pf.Policy, label)
-	nsShown := showNamespaces(a, paths, namespaces, label)
+	if pf.Policy != nil {
+		rows = showRows(pf.Policy, label)
+	}
+	for i := range namespaces {
+		if p := namespaces[i].policy; p != nil {
+			namespaces[i].Rules = showRows(p, label)
+		}
+	}
 	if g.json {
 		writeJSON(a.stdout, struct {
-			Policy     string            `json:"policy"`
-			Rules      []showRow         `json:"rules"`
-			Errors     int               `json:"errors"`
-			Namespaces []namespaceShowed `json:"namespaces,omitempty"`
-		}{pf.Path, rows, pf.Diags.Count(model.Error), nsShown})
-	} else {
-		printShowRows(a, rows)
-		for _, ns := range nsShown {
-			fmt.Fprintf(a.stdout, "\nnamespace %s: %s (replaces the policy above for its pods)\n", termsafe.String(ns.Namespace), termsafe.String(ns.Policy))
-			if ns.Rules == nil {
-				fmt.Fprintln(a.stdout, "  cannot be read: every pull for its pods fails (run imgtrust lint)")
-				continue
-			}
-			printShowRows(a, ns.Rules)
+			Policy string `json:"policy"`
+			// Loadable is false when the runtime refuses policy.json
+			// (every pull fails); Rules then say what it would do
+			// once repaired, as far as the file could be read.
+			Loadable bool      `json:"loadable"`
+			Rules    []showRow `json:"rules"`
+			Errors   int       `json:"errors"`
+			// Namespaces are CRI-O's per-namespace policies, each of
+			// which replaces this one for its namespace's pods.
+			Namespaces []showedNamespace `json:"namespaces,omitempty"`
+		}{pf.Path, !refused, rows, nErr, namespaces})
+		if nErr > 0 {
+			return exitFindings
 		}
+		return exitOK
 	}
-	code = exitOK
-	if n := pf.Diags.Count(model.Error); n > 0 {
-		fmt.Fprintf(a.stderr, "\nwarning: %s has %d error(s): the runtime refuses it and every pull fails (run imgtrust lint)\n", termsafe.String(pf.Path), n)
-		code = exitFindings
+	if rule != "" {
+		fmt.Fprintln(a.stdout, termsafe.String(rule))
 	}
-	for _, ns := range nsShown {
-		if ns.Errors > 0 {
-			fmt.Fprintf(a.stderr, "warning: %s has %d error(s): every pull for pods in namespace %s fails (run imgtrust lint)\n", termsafe.String(ns.Policy), ns.Errors, termsafe.String(ns.Namespace))
-			code = exitFindings
+	// Said first: nothing below is in force while the runtime refuses the
+	// file.
+	switch {
+	case !pf.Exists:
+		fmt.Fprintf(a.stdout, "%s does not exist: the runtime refuses every pull. %s (imgtrust lint lists them).\n", termsafe.String(pf.Path), plural(nErr, "error"))
+	case pf.Policy == nil:
+		fmt.Fprintf(a.stdout, "the runtime cannot load %s: every pull fails. %s (imgtrust lint lists them); the file cannot be read as JSON, so there is no rule to show.\n", termsafe.String(pf.Path), plural(nErr, "error"))
+	case refused:
+		fmt.Fprintf(a.stdout, "the runtime cannot load %s: every pull fails. %s (imgtrust lint lists them); the rules below are what the file says, not in force until repaired.\n\n", termsafe.String(pf.Path), plural(nErr, "error"))
+	}
+	printShowRows(a, rows)
+	for _, ns := range namespaces {
+		fmt.Fprintf(a.stdout, "\nnamespace %s: %s (replaces the policy above for its pods)\n", termsafe.String(ns.Namespace), termsafe.String(ns.Policy))
+		if !ns.Loadable {
+			fmt.Fprintln(a.stdout, "  the runtime cannot load it: every pull for its pods fails (imgtrust lint lists why)")
 		}
+		printShowRows(a, ns.Rules)
 	}
-	return code
+	if nErr > 0 {
+		if !refused {
+			fmt.Fprintf(a.stdout, "\n%s on the node (key files, registries.d, the node's images): imgtrust lint lists them.\n", plural(nErr, "error"))
+		}
+		return exitFindings
+	}
+	return exitOK
 }
 
-// namespaceShowed is one per-namespace policy in `imgtrust show`.
-type namespaceShowed struct {
-	Namespace string    `json:"namespace"`
-	Policy    string    `json:"policy"`
-	Rules     []showRow `json:"rules"`
-	Errors    int       `json:"errors"`
-}
-
-// showNamespaces reads each namespace policy for show; one that cannot be
-// parsed has no rules and counts its errors.
-func showNamespaces(a *app, paths policyio.Paths, list []node.NamespacePolicy, label model.KeyLabeler) []namespaceShowed {
-	var out []namespaceShowed
-	for _, ns := range list {
-		row := namespaceShowed{Namespace: ns.Namespace, Policy: ns.Node}
-		pf, err := policyio.LoadPolicyFrom(paths.FS(), ns.Host)
-		switch {
-		case err != nil:
-			row.Errors = 1
-		case pf.Policy != nil:
-			row.Rules = showRows(pf.Policy, label)
-			row.Errors = pf.Diags.Count(model.Error)
-		default:
-			row.Errors = max(1, pf.Diags.Count(model.Error))
-		}
-		out = append(out, row)
+// plural is "1 error", "2 errors".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
 	}
-	return out
-}
-
-func printShowRows(a *app, rows []showRow) {
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TRANSPORT\tSCOPE\tRULE")
-	for _, r := range rows {
-		t, s := r.Transport, r.Scope
-		if r.Default {
-			t, s = "(any)", "default"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", termsafe.String(t), termsafe.String(s), termsafe.String(r.Rule))
-	}
-	tw.Flush()
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // keyLabeler names keys by fingerprint and user ID, reading key files
@@ -181,4 +181,49 @@ func showRows(p *model.Policy, label model.KeyLabeler) []showRow {
 		})
 	})
 	return rows
+}
+
+// showedNamespace is one CRI-O namespace policy in `imgtrust show`; its
+// errors are in show's count (lint's namespace checks).
+type showedNamespace struct {
+	Namespace string    `json:"namespace"`
+	Policy    string    `json:"policy"`
+	Loadable  bool      `json:"loadable"`
+	Rules     []showRow `json:"rules"`
+	policy    *model.Policy
+}
+
+// showNamespaces reads each namespace policy for show.
+func showNamespaces(paths policyio.Paths) []showedNamespace {
+	cfg, err := node.ReadCrioConfig(paths)
+	if err != nil {
+		return nil // lint's node facts say why
+	}
+	list, _ := node.NamespacePolicies(paths, cfg)
+	var out []showedNamespace
+	for _, ns := range list {
+		row := showedNamespace{Namespace: ns.Namespace, Policy: ns.Node}
+		if pf, err := policyio.LoadPolicyFrom(paths.FS(), ns.Host); err == nil {
+			row.policy, row.Loadable = pf.Policy, pf.LoadedPolicy() != nil
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// printShowRows writes show's table; nothing for no rows.
+func printShowRows(a *app, rows []showRow) {
+	if len(rows) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TRANSPORT\tSCOPE\tRULE")
+	for _, r := range rows {
+		t, s := r.Transport, r.Scope
+		if r.Default {
+			t, s = "(any)", "default"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", termsafe.String(t), termsafe.String(s), termsafe.String(r.Rule))
+	}
+	tw.Flush()
 }

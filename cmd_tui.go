@@ -90,6 +90,8 @@ func tuiSession(a *app, g *globalFlags, global policyio.Paths, namespace string,
 		PolicyFiles: func() ([]ui.PolicyChoice, error) { return policyChoices(global, namespace) },
 		ASCII:       ascii,
 		KeyFiles:    tuiKeyFiles{paths: paths, mech: det.Mechanism},
+		Shadow:      &tuiShadow{paths: paths},
+		Trial:       tuiTrial{paths: paths},
 	}
 	for _, x := range extras {
 		x(&deps)

@@ -83,6 +83,9 @@ func (k tuiKeys) Inspect(data []byte) ([]ui.KeyInfo, error) {
 }
 
 func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
+	if err := trialBusy(k.paths); err != nil {
+		return ui.KeyInfo{}, err
+	}
 	opts := gpg.ImportOptions{AuditLog: k.paths.Host(workspace.DefaultAuditLog)}
 	plan, err := gpg.Import(data, k.paths, gpg.ImportOptions{DryRun: true})
 	if err != nil {
@@ -125,6 +128,9 @@ func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
 }
 
 func (k tuiKeys) Remove(fingerprint string, p *model.Policy) error {
+	if err := trialBusy(k.paths); err != nil {
+		return err
+	}
 	inv, err := gpg.BuildInventory(k.paths, p, k.mech, time.Now())
 	if err != nil {
 		return err
@@ -190,6 +196,9 @@ func (l tuiLookaside) Explain(image string) ([]string, error) {
 }
 
 func (l tuiLookaside) Set(e ui.LookasideEntry) error {
+	if err := trialBusy(l.paths); err != nil {
+		return err
+	}
 	rd, diags := l.registries()
 	if diags.HasErrors() {
 		return fmt.Errorf("registries.d has errors; fix them first (Problems view)")
@@ -206,6 +215,9 @@ func (l tuiLookaside) Set(e ui.LookasideEntry) error {
 }
 
 func (l tuiLookaside) Remove(scope string) error {
+	if err := trialBusy(l.paths); err != nil {
+		return err
+	}
 	rd, _ := l.registries()
 	changes, err := rd.Remove(scope)
 	if err != nil {
@@ -283,9 +295,13 @@ func (t tuiVerifier) result(ctx context.Context, v *verify.Verifier, image, poli
 			Detail: st.Status == verify.StepPlain, Depth: st.Depth, Text: text})
 	}
 	if res.Incomplete {
-		// The summary says "could not finish" already, and so does the
-		// view: once is enough.
-		return out, fmt.Errorf("could not finish: %s", strings.TrimPrefix(res.Summary, "could not finish: "))
+		// The Verify view heads the error with "could not finish", as
+		// the summary does: hand on the reason alone, once.
+		reason := strings.TrimPrefix(strings.TrimPrefix(res.Summary, "could not finish"), ": ")
+		if reason == "" {
+			reason = "the check was incomplete"
+		}
+		return out, errors.New(reason)
 	}
 	return out, nil
 }

@@ -12,8 +12,10 @@ import (
 	"strings"
 
 	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
+	"github.com/kios/imgtrust/workspace"
 	"golang.org/x/mod/semver"
 )
 
@@ -32,6 +34,10 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// collectFlags, when set, receives each command's flag set instead of
+	// the command running (parseFlags returns at once): shell completion
+	// is generated from the flag sets the commands really parse.
+	collectFlags func(fs *flag.FlagSet)
 	// stdoutTTY: stdout is a terminal (a person reads it); otherwise
 	// listings print what a script needs whole (full fingerprints).
 	stdoutTTY bool
@@ -52,8 +58,11 @@ func commands() []command {
 		{"lookaside", "list, explain and edit look-aside signature servers", runLookaside},
 		{"policy", "edit the default and the scopes of policy.json, with diff, widening and impact", runPolicy},
 		{"verify", "tell whether the node would accept an image, and why", runVerify},
+		{"shadow", "soak a candidate policy on the node's real pulls without enforcing it", runShadow},
+		{"confirm", "keep the change of a trial (a change made with --try)", runConfirm},
 		{"demo", "open the TUI on a scratch node with a local registry", runDemo},
 		{"tui", "open the interactive trust manager (the default)", runTUI},
+		{"completion", "print a shell completion script: completion bash|zsh|fish", runCompletion},
 	}
 }
 
@@ -63,7 +72,14 @@ func main() {
 }
 
 func (a *app) main(args []string) int {
-	// The last guard: nothing a command prints may drive the terminal.
+	// The last guard: nothing a command prints may drive the terminal,
+	// and on a console without the marks nothing is drawn as a box.
+	if wantsASCII(args, a.getenv) {
+		ao, ae := &asciiWriter{w: a.stdout}, &asciiWriter{w: a.stderr}
+		defer ao.Flush()
+		defer ae.Flush()
+		a.stdout, a.stderr = ao, ae
+	}
 	stdout, stderr := termsafe.NewWriter(a.stdout), termsafe.NewWriter(a.stderr)
 	defer stdout.Flush()
 	defer stderr.Flush()
@@ -94,6 +110,9 @@ func (a *app) main(args []string) int {
 	if name == "help" {
 		a.usage(a.stdout)
 		return exitOK
+	}
+	if name == trialWatchCommand {
+		return runTrialWatch(a, args)
 	}
 	var names []string
 	for _, c := range commands() {
@@ -144,6 +163,9 @@ type globalFlags struct {
 	// runtime binary: which policy.json keys it knows, how registries.d is
 	// read, whether subkey signatures count (runtimever).
 	runtimeVersion string
+	// ownImage is the admin's answer to "which image does imgtrust run
+	// in", remembered on the node.
+	ownImage string
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
@@ -154,6 +176,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&g.json, "json", false, "print machine-readable JSON")
 	fs.BoolVar(&g.ascii, "ascii", false, "use ASCII instead of Unicode symbols")
 	fs.StringVar(&g.runtimeVersion, "runtime-version", "", "the runtime's containers/image version (e.g. v5.38.0), instead of reading it from the node's crio/podman binary")
+	fs.StringVar(&g.ownImage, "own-image", "", "the image of the pod imgtrust runs in (`REF`, or none), when it cannot be found from its cgroup and the node's container store; remembered in "+node.OwnImageFile+"; a change that rejects it is refused like one that rejects the pause image")
 	fs.StringVar(&g.mechanism, "mechanism", "auto", "the runtime's OpenPGP mechanism: auto (read the node's crio/podman binary), openpgp-xcrypto, openpgp-gocrypto or gpgme")
 }
 
@@ -258,6 +281,10 @@ func (a *app) checkFlags(fs *flag.FlagSet, args []string) error {
 // On --help it prints the usage to stdout and returns errHelp; on a usage
 // error it has printed the message.
 func (a *app) parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	if a.collectFlags != nil {
+		a.collectFlags(fs)
+		return nil, errHelp
+	}
 	fs.SetOutput(a.stderr)
 	if err := a.checkFlags(fs, args); err != nil {
 		if err != errHelp {
@@ -307,6 +334,13 @@ func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args [
 	if _, err := g.detectMechanism(paths); err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: --mechanism: %s\n", name, errText(err))
 		return nil, paths, exitUsage, false
+	}
+	a.trialStartup(paths)
+	if g.ownImage != "" {
+		if err := workspace.RememberOwnImage(paths, g.ownImage, paths.Host(workspace.DefaultAuditLog)); err != nil {
+			fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
+			return nil, paths, exitUsage, false
+		}
 	}
 	return rest, paths, exitOK, true
 }

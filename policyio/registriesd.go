@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,14 +79,25 @@ type RegistriesRuntime struct {
 // LoadRegistriesDFor is LoadRegistriesDFrom for a runtime whose reading
 // rules are known.
 func LoadRegistriesDFor(node nodefs.FS, dir string, rt RegistriesRuntime) (*RegistriesD, model.Diagnostics) {
+	return LoadRegistriesDOverlay(node, dir, rt, nil)
+}
+
+// LoadRegistriesDOverlay is LoadRegistriesDFor with some files' text
+// replaced (host path -> text, e.g. an editor's staged buffer), so that
+// text is checked with the merge rules of the whole directory before it
+// is written. A path of the overlay not in the directory is a new file.
+func LoadRegistriesDOverlay(node nodefs.FS, dir string, rt RegistriesRuntime, overlay map[string][]byte) (*RegistriesD, model.Diagnostics) {
 	if rt.Basis == "" {
 		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
 	}
 	rd := &RegistriesD{Dir: dir, FS: node}
 	var diags model.Diagnostics
 	entries, err := node.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) && len(overlay) == 0 {
 		return rd, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		err = nil
 	}
 	if err != nil {
 		return rd, model.Diagnostics{{Severity: model.Error, Code: "registriesd-unreadable", Pos: model.Pos{File: dir}, Message: err.Error()}}
@@ -113,13 +125,24 @@ func LoadRegistriesDFor(node nodefs.FS, dir string, rt RegistriesRuntime) (*Regi
 		}
 		names = append(names, e.Name())
 	}
+	for path := range overlay {
+		if name := filepath.Base(path); filepath.Dir(path) == filepath.Clean(dir) && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
 	// The runtime reads in directory order; sorting makes our messages
 	// stable without changing any verdict.
 	sort.Strings(names)
 	defined := map[string]*model.LookasideEntry{}
 	for _, name := range names {
 		path := filepath.Join(dir, name)
-		f, fd := parseRegistriesFile(node, path)
+		var f *RegistriesFile
+		var fd model.Diagnostics
+		if text, ok := overlay[path]; ok {
+			f, fd = parseRegistriesText(path, text)
+		} else {
+			f, fd = parseRegistriesFile(node, path)
+		}
 		diags = append(diags, fd...)
 		if f == nil {
 			continue
@@ -165,6 +188,11 @@ func parseRegistriesFile(node nodefs.FS, path string) (*RegistriesFile, model.Di
 		return nil, model.Diagnostics{{Severity: model.Error, Code: "registriesd-unreadable", Pos: model.Pos{File: path}, Message: err.Error(),
 			Runtime: "parsing " + path + ": " + err.Error()}}
 	}
+	return parseRegistriesText(path, raw)
+}
+
+// parseRegistriesText parses one file's text, as read or as staged.
+func parseRegistriesText(path string, raw []byte) (*RegistriesFile, model.Diagnostics) {
 	f := &RegistriesFile{Path: path, Raw: raw, SHA256: safefile.SHA256(raw)}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {

@@ -7,6 +7,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -54,6 +55,7 @@ type Model struct {
 	problems  model.Diagnostics
 	change    *workspace.FileChange
 	changeErr error
+	rdChanges []*workspace.FileChange // staged registries.d text
 
 	pol   policyView
 	prob  problemsView
@@ -65,6 +67,37 @@ type Model struct {
 	// quits so that its caller opens a session on it (SwitchTo).
 	switchTo *PolicyChoice
 	wiz      *wizard
+
+	// shadow is the last summary read from the shadow log (nil: none yet).
+	shadow    *ShadowStatus
+	shadowErr error
+	// trialDeadline is the running trial's; zero when none.
+	trialDeadline time.Time
+}
+
+// shadowMsg carries a shadow log summary read by a tea.Cmd.
+type shadowMsg struct {
+	s   ShadowStatus
+	ok  bool
+	err error
+}
+
+// shadowTickMsg asks for the shadow summary again: a running shadow
+// keeps appending.
+type shadowTickMsg struct{}
+
+// shadowRefresh is how often the Overview rereads a shadow log.
+const shadowRefresh = 10 * time.Second
+
+func (m *Model) loadShadow() tea.Cmd {
+	if m.deps.Shadow == nil {
+		return nil
+	}
+	b := m.deps.Shadow
+	return func() tea.Msg {
+		s, ok, err := b.Status()
+		return shadowMsg{s, ok, err}
+	}
 }
 
 // modal owns the keyboard while it is open.
@@ -91,6 +124,11 @@ func New(d Deps) *Model {
 	m.refresh()
 	m.keys.reload(m)
 	m.la.reload(m)
+	if m.deps.Trial != nil {
+		if d, ok, err := m.deps.Trial.Pending(); err == nil && ok {
+			m.trialDeadline = d
+		}
+	}
 	if m.needsSetup() {
 		// Offered, not forced: the admin may only want to look.
 		m.modal = &confirmDialog{
@@ -103,19 +141,20 @@ func New(d Deps) *Model {
 	return m
 }
 
-// Init asks for nothing: colours are ANSI and the theme assumes a dark
-// background, which is right for the console.
-func (m *Model) Init() tea.Cmd { return nil }
+// Init asks for the shadow log's summary only: colours are ANSI and the
+// theme assumes a dark background, which is right for the console.
+func (m *Model) Init() tea.Cmd { return m.loadShadow() }
 
 // refresh recomputes what depends on the staged policy.
 func (m *Model) refresh() {
 	m.problems = m.deps.Policy.Problems()
 	m.change, m.changeErr = m.deps.Policy.PolicyChange()
+	m.refreshRegistries()
 	m.pol.rebuild(m)
 	m.prob.clamp(len(m.problems))
 }
 
-func (m *Model) dirty() bool { return m.change != nil }
+func (m *Model) dirty() bool { return m.change != nil || len(m.rdChanges) > 0 }
 
 func (m *Model) needsSetup() bool {
 	pf := m.deps.Policy.PolicyFile()
@@ -160,6 +199,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case policyFilesMsg:
 		m.policyFiles(msg)
 		return m, nil
+	case shadowMsg:
+		if msg.ok {
+			m.shadow = &msg.s
+		} else {
+			m.shadow = nil
+		}
+		m.shadowErr = msg.err
+		return m, tea.Tick(shadowRefresh, func(time.Time) tea.Msg { return shadowTickMsg{} })
+	case shadowTickMsg:
+		return m, m.loadShadow()
 	case verifyDoneMsg, wizardCheckMsg, spinner.TickMsg:
 		if m.wiz != nil {
 			if cmd, ok := m.wiz.async(m, msg); ok {
@@ -451,26 +500,21 @@ func (m *Model) renderFooter() string {
 	return ansi.Truncate(m.help.ShortHelpView(bs), m.w, "")
 }
 
-func (m *Model) renderFullHelp(w, h int) string {
-	section := func(b *strings.Builder, title string, bs []key.Binding) {
-		b.WriteString(m.th.Bold.Render(title) + "\n")
-		for _, k := range bs {
-			if k.Enabled() {
-				fmt.Fprintf(b, "  %-12s %s\n", k.Help().Key, k.Help().Desc)
-			}
-		}
-	}
-	var left, right strings.Builder
-	left.WriteString(m.th.Title.Render("Keys") + "\n\n")
-	section(&left, "Everywhere", m.globalBindings())
-	section(&right, "Views", m.km.Views[:])
-	right.WriteString("\n")
-	section(&right, "In "+viewNames[m.view], m.viewBindings())
-	right.WriteString("\n" + m.th.Faint.Render("esc or ? closes this help"))
-	return m.asciiArrows(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w/2).Render(left.String()), "\n\n"+right.String()))
-}
+func (m *Model) renderFullHelp(w, h int) string { return m.renderHelpScreen(w, h) }
 
 func (m *Model) viewBindings() []key.Binding { return m.active().bindings(m) }
+
+// confirmTrial keeps the running trial's change. Like a save it is one
+// small local write, done here so that the trial state on screen never
+// disagrees with the node.
+func (m *Model) confirmTrial() {
+	if err := m.deps.Trial.Confirm(); err != nil {
+		m.setStatus(true, "confirm failed: %s", safeErr(err))
+		return
+	}
+	m.trialDeadline = time.Time{}
+	m.setStatus(false, "confirmed: the change stays")
+}
 
 // fitLines cuts or pads s to exactly h lines of at most w cells, so that
 // the footer never drops off the bottom.

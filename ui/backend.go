@@ -26,6 +26,8 @@ type PolicyBackend interface {
 	PolicyChange() (*workspace.FileChange, error)
 	Save(summary string, allowWeaken bool) error
 	QuickFix(d model.Diagnostic) error
+	// ApplyFix applies the diagnostic's quick fix number i (d.Fixes).
+	ApplyFix(d model.Diagnostic, i int) error
 }
 
 var _ PolicyBackend = (*workspace.Workspace)(nil)
@@ -153,7 +155,44 @@ type Deps struct {
 	// KeyFiles reads the files a rule embeds (keyData, caData); nil: the
 	// rule form cannot embed a file.
 	KeyFiles KeyFileReader
+	// Shadow reads the node's shadow log for the Overview; nil: no line.
+	Shadow ShadowBackend
+	// Trial makes a save a trial; nil: the save dialog does not offer it.
+	Trial TrialBackend
 }
+
+// ShadowStatus is a shadow soak's summary, read from its log.
+type ShadowStatus struct {
+	// Headline: "3 days, 241 pulls, 2 would have been rejected".
+	Headline string
+	Rejected int
+	// Examples: "ref: reason" of the first rejected images.
+	Examples []string
+	// Running: the log's last run has not written its stop line.
+	Running bool
+}
+
+// ShadowBackend reads the node's shadow log; ok is false when there is
+// none. It is called from a tea.Cmd, never from Update.
+type ShadowBackend interface {
+	Status() (s ShadowStatus, ok bool, err error)
+}
+
+// TrialBackend applies a save for a while: the files it writes are put
+// back unless Confirm is called before the deadline, by a watcher that
+// outlives the TUI (the trial package).
+type TrialBackend interface {
+	// Try runs save and makes what it wrote a trial of d.
+	Try(save func() error, d time.Duration) (deadline time.Time, err error)
+	// Confirm keeps the running trial's change.
+	Confirm() error
+	// Pending is the running trial's deadline; ok is false when none.
+	Pending() (deadline time.Time, ok bool, err error)
+}
+
+// TrialDuration is the TUI's trial: long enough to check that the node
+// still pulls and the admin still gets in, short enough to wait out.
+const TrialDuration = 5 * time.Minute
 
 // RawPolicyBackend is the text side of the policy session, for the raw
 // editor; *workspace.Workspace implements it. A backend without it has no
@@ -172,3 +211,22 @@ type RawPolicyBackend interface {
 }
 
 var _ RawPolicyBackend = (*workspace.Workspace)(nil)
+
+// RawRegistriesBackend is the text side of registries.d, for the raw
+// editor of each of its files; *workspace.Workspace implements it. Staged
+// text is saved with the policy, through the same review.
+type RawRegistriesBackend interface {
+	// RegistriesText reads a file's text (staged, else on disk); it may
+	// read the file, so the TUI calls it from a command.
+	RegistriesText(path string) ([]byte, error)
+	// RegistriesLinter snapshots what a lint of path needs (the other
+	// files as staged, the staged policy) and returns a function that
+	// checks a buffer from a command.
+	RegistriesLinter(path string) func(text []byte) model.Diagnostics
+	// StageRegistriesText stages the admin's text as one undoable edit.
+	StageRegistriesText(path string, text []byte) error
+	// RegistriesChanges is what a save would write to registries.d.
+	RegistriesChanges() ([]*workspace.FileChange, error)
+}
+
+var _ RawRegistriesBackend = (*workspace.Workspace)(nil)

@@ -83,13 +83,15 @@ func (m *Model) startWizard() tea.Cmd {
 func (wz *wizard) bindings() []key.Binding {
 	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
 	if wz.step == wsImpact {
-		return []key.Binding{b("enter", "stage and review"), b("shift+tab", "back"), b("esc", "quit setup")}
+		return []key.Binding{b("enter", "stage and review"), b("pgup", "back"), b("esc", "quit setup")}
 	}
 	bs := []key.Binding{b("enter", "next")}
 	if cur := wz.form.focused(); cur != nil && cur.kind == fChoice {
 		bs = append(bs, b("←/→", "choose"))
 	}
-	return append(bs, b("tab", "field"), b("ctrl+b", "back"), b("esc", "quit setup"))
+	// Back is pgup, a plain key every console sends and no field takes
+	// (ctrl+b is tmux's prefix, and chords are awkward on a console).
+	return append(bs, b("tab", "field"), b("pgup", "back"), b("esc", "quit setup"))
 }
 
 // proposed builds the policy the answers describe, on top of the staged one.
@@ -265,7 +267,7 @@ func (wz *wizard) update(m *Model, msg tea.Msg) tea.Cmd {
 			m.wiz = nil
 			m.setStatus(false, "guided setup left: nothing was staged")
 			return nil
-		case "ctrl+b":
+		case "pgup", "ctrl+b":
 			return wz.back(m)
 		case "ctrl+c":
 			m.wiz = nil
