@@ -11,6 +11,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/registriesconf"
 	"github.com/kios/imgtrust/runtimever"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
@@ -121,14 +122,16 @@ func lintNamespace(paths policyio.Paths, det gpg.Detection, namespace string) (*
 // registriesRuntime is how the detected runtime reads registries.d.
 func registriesRuntime(det gpg.Detection) policyio.RegistriesRuntime {
 	skip, basis := det.SkipsYAMLDirectories()
-	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis, Library: det.Library()}
+	v1, v1basis := registriesconf.V1Rule(det.ImageVersion, det.Mechanism == gpg.MechGoCrypto)
+	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis, RefuseRegistriesConfV1: v1, RegistriesConfV1Basis: v1basis,
+		Library: det.Library()}
 }
 
 // consequences says, per file kind, what the errors mean on the node.
 // policy is the global policy's path: an error in another .json file is
 // in a CRI-O namespace policy, which fails only that namespace's pulls.
 func consequences(diags model.Diagnostics, policy string) []string {
-	var policyErr, registriesErr, keyErr, lookasideErr, pauseErr bool
+	var policyErr, registriesErr, keyErr, lookasideErr, pauseErr, confErr, aliasErr bool
 	var nsFiles []string
 	for _, d := range diags {
 		if d.Severity != model.Error {
@@ -139,6 +142,10 @@ func consequences(diags model.Diagnostics, policy string) []string {
 			pauseErr = true
 		case strings.HasPrefix(d.Code, "registriesd-"):
 			registriesErr = true
+		case strings.HasPrefix(d.Code, "registries-conf-"):
+			confErr = true
+		case d.Code == "short-name-aliases":
+			aliasErr = true
 		case d.Code == "lookaside-scheme":
 			lookasideErr = true
 		case strings.HasPrefix(d.Code, "key-"):
@@ -160,6 +167,12 @@ func consequences(diags model.Diagnostics, policy string) []string {
 	}
 	if registriesErr {
 		out = append(out, "containers/image refuses registries.d: every pull from a registry fails until the errors are fixed.")
+	}
+	if confErr {
+		out = append(out, "containers/image refuses registries.conf: every pull from a registry fails until the errors are fixed.")
+	}
+	if aliasErr {
+		out = append(out, "the short-name alias cache is invalid: every pull of a short name fails until it is fixed or removed.")
 	}
 	if lookasideErr {
 		out = append(out, "every pull through a look-aside the runtime cannot read fails, whatever the policy says.")

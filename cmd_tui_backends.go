@@ -248,6 +248,9 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 	if err != nil {
 		return ui.VerifyResult{}, err
 	}
+	if verify.IsShortName(image) {
+		return t.verifyShortName(ctx, v, image)
+	}
 	return t.result(ctx, v, image, "")
 }
 
@@ -277,6 +280,9 @@ func (t tuiVerifier) VerifyInNamespace(ctx context.Context, staged *model.Policy
 	if err != nil {
 		return ui.VerifyResult{}, err
 	}
+	if verify.IsShortName(image) {
+		return t.verifyShortName(ctx, v, image)
+	}
 	return t.result(ctx, v, image, label)
 }
 
@@ -286,14 +292,7 @@ func (t tuiVerifier) result(ctx context.Context, v *verify.Verifier, image, poli
 		return ui.VerifyResult{}, err
 	}
 	out := ui.VerifyResult{Ref: res.Image, Accepted: res.Accepted, Scope: res.Trace.Scope.List.String(), Summary: res.Summary, Policy: policy}
-	for _, st := range res.Steps(t.ascii) {
-		text := st.Text
-		if st.Label != "" {
-			text = st.Label + " " + text
-		}
-		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed,
-			Detail: st.Status == verify.StepPlain, Depth: st.Depth, Text: text})
-	}
+	out.Trace = traceSteps(res, t.ascii, 0)
 	if res.Incomplete {
 		// The Verify view heads the error with "could not finish", as
 		// the summary does: hand on the reason alone, once.

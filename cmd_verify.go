@@ -21,10 +21,12 @@ import (
 )
 
 const verifyUsage = `usage: imgtrust verify [global flags] [--tls-verify=false] [--authfile FILE] [--creds USER:PASS]
-                      [--platform OS/ARCH] [--timeout D] [--namespace NS] [--json] IMAGE
+                      [--platform OS/ARCH] [--timeout D] [--short-name-mode MODE] [--namespace NS] [--json] IMAGE
        imgtrust verify --from FILE|- [--jobs N] [--json] ...
 
 Tells whether the node's runtime would accept IMAGE (docker://REF, REF or dir:PATH), and why.
+Mirrors and blocked registries come from registries.conf (--registries-conf); a short name
+(nginx, team/app) is resolved as CRI-O does and every candidate is checked.
 With --namespace, for a pod in that Kubernetes namespace: CRI-O then uses
 <signature_policy_dir>/NS.json if it exists, else the global policy.
 Exit 0: accepted; 1: rejected; 2: the policy or registries.d is invalid, or bad arguments;
@@ -37,6 +39,7 @@ type verifyFlags struct {
 	namespace             string
 	jobs                  int
 	timeout               time.Duration
+	shortNameMode         string
 }
 
 func runVerify(a *app, args []string) int {
@@ -52,6 +55,7 @@ func runVerify(a *app, args []string) int {
 	fs.IntVar(&o.jobs, "jobs", 8, "how many images --from checks at once")
 	fs.StringVar(&o.namespace, "namespace", "", "check as CRI-O pulls for a pod in Kubernetes namespace `NS` (its policy in crio.conf's signature_policy_dir, if any)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "limit for each network step")
+	fs.StringVar(&o.shortNameMode, "short-name-mode", "", "CRI-O's short_name_mode, `enforcing` or `disabled` (default: crio.conf's under --root)")
 	setUsage(fs, verifyUsage)
 	rest, paths, code, ok := a.parseCommand("verify", fs, &g, args, 1)
 	if !ok {
@@ -101,6 +105,9 @@ func runVerify(a *app, args []string) int {
 	defer stop()
 	if o.from != "" {
 		return verifyBatch(ctx, a, &g, v, o)
+	}
+	if verify.IsShortName(rest[0]) {
+		return verifyShortName(ctx, a, &g, v, paths, o, rest[0])
 	}
 	res, err := v.Verify(ctx, rest[0])
 	if errors.As(err, &inv) {
@@ -234,4 +241,47 @@ func namespaceOptions(opts *verify.Options, namespace string, explicit bool) err
 		opts.Notes = append(opts.Notes, "CRI-O 1.31 and later check this policy again when a container is created from the stored image")
 	}
 	return nil
+}
+
+// verifyShortName checks every candidate CRI-O resolves a short name to,
+// in the mode crio.conf sets (or --short-name-mode).
+func verifyShortName(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier, paths node.Paths, o verifyFlags, name string) int {
+	mode, source := o.shortNameMode, "--short-name-mode"
+	switch mode {
+	case "":
+		cfg, err := node.ReadCrioConfig(paths)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
+			return exitUsage
+		}
+		mode, source = cfg.ShortNameMode, "CRI-O's default"
+		if len(cfg.Sources) > 0 {
+			source = "crio.conf " + paths.Node(cfg.Sources[len(cfg.Sources)-1])
+		}
+		if mode == "" {
+			source += ", short_name_mode unset"
+		}
+	case "enforcing", "disabled":
+	default:
+		// pkg/config: ImageConfig.Validate.
+		fmt.Fprintf(a.stderr, "imgtrust verify: invalid short name mode %q: want enforcing or disabled\n", mode)
+		return exitUsage
+	}
+	sr, err := v.VerifyShortName(ctx, name, mode, source)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
+		return exitUsage
+	}
+	if g.json {
+		writeJSON(a.stdout, sr)
+	} else {
+		verify.RenderShortName(a.stdout, sr, g.ascii || asciiTerminal(a))
+	}
+	switch {
+	case sr.Incomplete:
+		return exitIncomplete
+	case sr.Accepted:
+		return exitOK
+	}
+	return exitFindings
 }

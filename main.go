@@ -155,10 +155,13 @@ type globalFlags struct {
 	root        string
 	policy      string
 	registriesD string
-	keysDir     string
-	json        bool
-	ascii       bool
-	mechanism   string
+	// registriesConf is skopeo's --registries-conf: an explicit
+	// registries.conf instead of the node's.
+	registriesConf string
+	keysDir        string
+	json           bool
+	ascii          bool
+	mechanism      string
 	// runtimeVersion overrides the containers/image version read from the
 	// runtime binary: which policy.json keys it knows, how registries.d is
 	// read, whether subkey signatures count (runtimever).
@@ -172,6 +175,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.root, "root", "/", "directory where the node's root filesystem is mounted (e.g. /host)")
 	fs.StringVar(&g.policy, "policy", "", "policy.json to use (default /etc/containers/policy.json under --root)")
 	fs.StringVar(&g.registriesD, "registries.d", "", "registries.d directory (default /etc/containers/registries.d under --root)")
+	fs.StringVar(&g.registriesConf, "registries-conf", "", "registries.conf to use for mirrors, blocked registries and short names (default /etc/containers/registries.conf under --root, with registries.conf.d)")
 	fs.StringVar(&g.keysDir, "keys-dir", "", "directory of OpenPGP public keys (default /etc/gpg under --root)")
 	fs.BoolVar(&g.json, "json", false, "print machine-readable JSON")
 	fs.BoolVar(&g.ascii, "ascii", false, "use ASCII instead of Unicode symbols")
@@ -218,7 +222,9 @@ func (g *globalFlags) paths() (policyio.Paths, error) {
 	if !st.IsDir() {
 		return policyio.Paths{}, fmt.Errorf("--root %s: not a directory", g.root)
 	}
-	return policyio.NewPaths(g.root, g.policy, g.registriesD, g.keysDir), nil
+	p := policyio.NewPaths(g.root, g.policy, g.registriesD, g.keysDir)
+	p.RegistriesConf = g.registriesConf
+	return p, nil
 }
 
 // setUsage makes fs's usage the command's text followed by every flag

@@ -70,6 +70,10 @@ type RegistriesRuntime struct {
 	// Basis says what the setting rests on (the runtime binary's version,
 	// or an assumption), for the messages.
 	Basis string
+	// RefuseRegistriesConfV1 and its basis: containers/image v5.40 and
+	// later refuse a v1 registries.conf (read by registriesconf).
+	RefuseRegistriesConfV1 bool
+	RegistriesConfV1Basis  string
 	// Library is the runtime's containers/image release, against which
 	// policy.json's keys are checked (CheckPolicyFeatures); the zero value
 	// checks nothing.

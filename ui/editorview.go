@@ -35,7 +35,7 @@ type rawEditor struct {
 	loading  bool // the text is being read (registries.d)
 
 	// seq counts buffer changes; a lint tick or result for an older seq is
-	// stale and dropped.
+	// stale and dropped. lintedSeq is noLintYet until the first check.
 	seq, lintedSeq int
 	diags          model.Diagnostics
 	sel            int
@@ -107,8 +107,11 @@ func (m *Model) openRawEditor(at model.Pos) tea.Cmd {
 	return tea.Batch(e.ta.Focus(), e.lint(m))
 }
 
+// noLintYet is the lintedSeq of an editor whose text was never checked.
+const noLintYet = -1
+
 func newRawEditor(label, file string) *rawEditor {
-	e := &rawEditor{label: label, file: file, keys: newEditorKeys()}
+	e := &rawEditor{label: label, file: file, keys: newEditorKeys(), lintedSeq: noLintYet}
 	e.ta = textarea.New()
 	e.ta.ShowLineNumbers = true
 	e.ta.Prompt = ""
@@ -299,7 +302,11 @@ func (e *rawEditor) render(m *Model, w, h int) string {
 	case e.err != "":
 		lines = append(lines, m.th.Fail.Render(ansi.Truncate(safe(e.err), w-4, m.th.G.Ellipsis)))
 	}
-	if len(e.diags) == 0 {
+	switch {
+	case len(e.diags) == 0 && e.lintedSeq == noLintYet:
+		// Opened, not checked yet: never a green mark before the check.
+		lines = append(lines, m.th.Faint.Render("checking the text..."))
+	case len(e.diags) == 0:
 		lines = append(lines, m.th.OK.Render(m.th.G.OK+" no problems in the text"+state))
 	}
 	n := listH - 2 - len(lines)

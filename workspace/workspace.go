@@ -224,6 +224,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 	rd, rdDiags := policyio.LoadRegistriesDOverlay(w.Paths.FS(), w.Paths.RegistriesD, rt, w.rdStaged)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
+	diags = append(diags, RegistriesConfDiagnostics(w.Paths, rd, rt)...)
 	if w.Runtime.Library.Version != "" {
 		diags = append(diags, policyio.CheckRegistriesDirs(w.Paths, w.Runtime.Library)...)
 	}
