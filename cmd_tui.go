@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
+	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
@@ -63,36 +65,7 @@ func tuiSession(a *app, g *globalFlags, global policyio.Paths, namespace string,
 	}
 	paths := ws.Paths
 	det, _ := g.detectMechanism(paths)
-	ws.Inspect = keyInspector(det.Mechanism)
-	ws.Runtime = registriesRuntime(det)
-	ascii := g.ascii || a.getenv("TERM") == "linux"
-	deps := ui.Deps{
-		Paths:     paths,
-		Policy:    ws,
-		Keys:      tuiKeys{paths: paths, ws: ws, mech: det.Mechanism},
-		Lookaside: tuiLookaside{paths: paths, ws: ws},
-		Verifier:  tuiVerifier{paths: paths, global: global, ws: ws, mech: det.Mechanism, tlsVerify: tlsVerify, ascii: ascii},
-		Impact: tuiImpact{impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism,
-			TLSVerify: tlsVerify, Timeout: 15 * time.Second})},
-		NodeImages: func() []string {
-			// The pause image comes first even when the image list is
-			// unreadable; the wizard checks what it has. A namespace
-			// policy never judges it (workspace.ImagesFor).
-			imgs, _ := workspace.ReadNodeImages(paths)
-			var refs []string
-			for _, img := range ws.ImagesFor(imgs) {
-				if img.Role != workspace.RoleContainer {
-					refs = append(refs, img.Ref)
-				}
-			}
-			return refs
-		},
-		PolicyFiles: func() ([]ui.PolicyChoice, error) { return policyChoices(global, namespace) },
-		ASCII:       ascii,
-		KeyFiles:    tuiKeyFiles{paths: paths, mech: det.Mechanism},
-		Shadow:      &tuiShadow{paths: paths},
-		Trial:       tuiTrial{paths: paths},
-	}
+	deps := tuiDeps(paths, ws, det, tlsVerify, g.ascii || a.getenv("TERM") == "linux")
 	for _, x := range extras {
 		x(&deps)
 	}
@@ -108,6 +81,50 @@ func tuiSession(a *app, g *globalFlags, global policyio.Paths, namespace string,
 		}
 	}
 	return "", exitOK, false
+}
+
+// tuiDeps wires the TUI to the domain packages over one workspace: the
+// policy session and its change set, keys and look-aside staged into it,
+// verification and the impact checks.
+func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, tlsVerify, ascii bool) ui.Deps {
+	ws.Inspect = keyInspector(det.Mechanism)
+	ws.Runtime = registriesRuntime(det)
+	ws.Mechanism = det.Mechanism
+	global := ws.GlobalPaths()
+	return ui.Deps{
+		Paths:     paths,
+		Policy:    ws,
+		Keys:      tuiKeys{paths: paths, ws: ws, mech: det.Mechanism},
+		Lookaside: tuiLookaside{paths: paths, ws: ws},
+		Verifier:  tuiVerifier{paths: paths, global: global, ws: ws, mech: det.Mechanism, tlsVerify: tlsVerify, ascii: ascii},
+		Impact: tuiImpact{impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism,
+			TLSVerify: tlsVerify, Timeout: 15 * time.Second})},
+		// The save review's impact is decided without the network: what
+		// the policy alone decides (a lockout by reject, a missing key) is
+		// known at once; an image that needs its signatures is "not
+		// checked", never a lockout.
+		SaveImpact: func(rev *workspace.Review) *impact.Report {
+			return reviewImpact(context.Background(), paths, det, ws, rev, true)
+		},
+		NodeImages: func() []string {
+			// The pause image comes first even when the image list is
+			// unreadable; the wizard checks what it has. A namespace
+			// policy never judges it (workspace.ImagesFor).
+			imgs, _ := workspace.ReadNodeImages(paths)
+			var refs []string
+			for _, img := range ws.ImagesFor(imgs) {
+				if img.Role != workspace.RoleContainer {
+					refs = append(refs, img.Ref)
+				}
+			}
+			return refs
+		},
+		PolicyFiles: func() ([]ui.PolicyChoice, error) { return policyChoices(global, ws.Namespace) },
+		ASCII:       ascii,
+		KeyFiles:    tuiKeyFiles{paths: paths, mech: det.Mechanism},
+		Shadow:      &tuiShadow{paths: paths},
+		Trial:       tuiTrial{paths: paths},
+	}
 }
 
 // policyChoices lists the global policy and each CRI-O namespace policy

@@ -307,11 +307,6 @@ type SaveOptions struct {
 	// compares OpenPGP key material (gpg.CompareKeys); nil compares bytes.
 	Keys        KeyFiles
 	CompareKeys KeyComparer
-	// Baseline, when set, is what the widening check compares with instead
-	// of the file on disk: for a CRI-O namespace policy not written yet,
-	// the global policy its pods use until then (nil inside: every pull
-	// refused).
-	Baseline **model.Policy
 }
 
 // InvalidError is returned when a policy with errors is about to be
@@ -367,11 +362,7 @@ func SavePolicy(pf *PolicyFile, p *model.Policy, opt SaveOptions) (safefile.Resu
 	}
 	if !opt.AllowWeaken {
 		// The policy is all that changes: the same key files on both sides.
-		base := pf.LoadedPolicy()
-		if opt.Baseline != nil {
-			base = *opt.Baseline
-		}
-		w := Widenings(TrustState{Policy: base, Keys: opt.Keys}, TrustState{Policy: newPol, Keys: opt.Keys}, opt.CompareKeys)
+		w := Widenings(TrustState{Policy: pf.LoadedPolicy(), Keys: opt.Keys}, TrustState{Policy: newPol, Keys: opt.Keys}, opt.CompareKeys)
 		if len(w) > 0 {
 			return safefile.Result{}, &WeakenError{Changes: w}
 		}

@@ -75,7 +75,7 @@ func (w *Workspace) NamespaceProblems() model.Diagnostics {
 // stagedLoadable is the staged policy when the runtime could load it as
 // it would be written, else nil (every pull refused).
 func (w *Workspace) stagedLoadable() *model.Policy {
-	if len(w.history) == 0 || w.staged == nil {
+	if !w.policyEdited() || w.staged == nil {
 		return w.policyFile.LoadedPolicy()
 	}
 	r := w.render()

@@ -30,6 +30,16 @@ func OpenNamespace(paths policyio.Paths, namespace string) (*Workspace, error) {
 	return w, nil
 }
 
+// GlobalPaths are the paths with the global policy: Paths itself, or for
+// a namespace's workspace the global policy it was opened beside.
+func (w *Workspace) GlobalPaths() policyio.Paths {
+	p := w.Paths
+	if w.globalPolicy != "" {
+		p.Policy = w.globalPolicy
+	}
+	return p
+}
+
 // globalChoice is the global policy CRI-O falls back to for the pods of
 // the namespace this workspace edits.
 func (w *Workspace) globalChoice() (node.PolicyChoice, node.CrioImageConfig, error) {
