@@ -52,7 +52,7 @@ func TestTUILookasideExplain(t *testing.T) {
 	}
 }
 
-func TestKeyInfoDetails(t *testing.T) {
+func TestKeyRowDetails(t *testing.T) {
 	exp := time.Date(2030, 1, 2, 0, 0, 0, 0, time.UTC)
 	k := gpg.InventoryKey{KeyInfo: gpg.KeyInfo{Fingerprint: "0123456789ABCDEF0123456789ABCDEF01234567", KeyID: "89ABCDEF01234567",
 		UserIDs: []string{"Release <r@example.com>"}, Algorithm: "RSA", Bits: 3072, Expires: &exp,
