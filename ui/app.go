@@ -375,7 +375,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.ver.async(m, msg)
 	}
 	if m.modal != nil {
-		if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "ctrl+c" {
+		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.km.ForceQuit) {
 			if _, isQuit := m.modal.(*confirmDialog); isQuit && m.modal.(*confirmDialog).quit {
 				return m, tea.Quit // a second ctrl+c in the quit dialog leaves at once
 			}
@@ -414,7 +414,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		case key.Matches(k, m.km.Save):
 			return m, m.openSave()
-		case k.String() == "ctrl+r":
+		case key.Matches(k, m.km.ReloadInField):
 			return m, m.reload()
 		}
 		return m, m.updateView(k)

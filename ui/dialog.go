@@ -28,31 +28,62 @@ type confirmDialog struct {
 	scrollable bool
 }
 
+// dialogKeyMap holds the keys of the yes/no and save dialogs: update
+// matches with them and bindings shows them, so the footer names what the
+// dialog does.
+type dialogKeyMap struct {
+	// Yes's help is the dialog's own verb; Write is the save's y.
+	Yes, No, Up, Down, Scroll key.Binding
+	PgUp, PgDown, Write, Try  key.Binding
+	// Confirm and Back are for a typed confirmation (the pause image's
+	// name, "yes").
+	Confirm, Back key.Binding
+}
+
+var dialogKeys = func() dialogKeyMap {
+	b := func(keys []string, k, h string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, h))
+	}
+	return dialogKeyMap{
+		Yes:     b([]string{"y", "Y"}, "y", "yes"),
+		No:      b([]string{"n", "N", "esc", "q"}, "n/esc", "cancel"),
+		Up:      b([]string{"up", "k"}, "↑/k", "up"),
+		Down:    b([]string{"down", "j"}, "↓/j", "down"),
+		Scroll:  b([]string{"up", "k", "down", "j"}, "↑/↓", "scroll"),
+		PgUp:    b([]string{"pgup"}, "pgup", "page up"),
+		PgDown:  b([]string{"pgdown", "space"}, "pgdn", "page down"),
+		Write:   b([]string{"y", "enter"}, "y", "write"),
+		Try:     b([]string{"t"}, "t", "try 5 min"),
+		Confirm: b([]string{"enter"}, "enter", "confirm"),
+		Back:    b([]string{"esc"}, "esc", "back"),
+	}
+}()
+
 func (d *confirmDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return false, nil
 	}
-	switch k.String() {
-	case "y", "Y":
+	km := dialogKeys
+	switch {
+	case key.Matches(k, km.Yes):
 		return true, d.onYes(m)
-	case "n", "N", "esc", "q":
+	case key.Matches(k, km.No):
 		return true, nil
-	case "up", "k":
+	case key.Matches(k, km.Up):
 		d.offset = max(0, d.offset-1)
-	case "down", "j":
+	case key.Matches(k, km.Down):
 		d.offset++ // render clamps it
 	}
 	return false, nil
 }
 
 func (d *confirmDialog) bindings() []key.Binding {
-	bs := []key.Binding{
-		key.NewBinding(key.WithKeys("y"), key.WithHelp("y", d.yes)),
-		key.NewBinding(key.WithKeys("n"), key.WithHelp("n/esc", "cancel")),
-	}
+	yes := dialogKeys.Yes
+	yes.SetHelp("y", d.yes)
+	bs := []key.Binding{yes, dialogKeys.No}
 	if d.scrollable {
-		bs = append(bs, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")))
+		bs = append(bs, dialogKeys.Scroll)
 	}
 	return bs
 }
@@ -247,13 +278,14 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 	if !ok {
 		return false, nil
 	}
+	km := dialogKeys
 	if d.stage != "" {
-		switch k.String() {
-		case "esc":
+		switch {
+		case key.Matches(k, km.Back):
 			d.stage, d.err = "", ""
 			d.confirm.Blur()
 			return false, nil
-		case "enter":
+		case key.Matches(k, km.Confirm):
 			v := strings.TrimSpace(d.confirm.Value())
 			switch {
 			case d.stage == "lockout" && v != d.lockout:
@@ -270,25 +302,22 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		return false, cmd
 	}
 	page := max(1, m.h-12)
-	switch k.String() {
-	case "esc", "n", "q":
+	switch {
+	case key.Matches(k, km.No):
 		m.setStatus(false, "save cancelled: nothing was written")
 		return true, nil
-	case "up", "k":
+	case key.Matches(k, km.Up):
 		d.offset--
-	case "down", "j":
+	case key.Matches(k, km.Down):
 		d.offset++
-	case "pgup":
+	case key.Matches(k, km.PgUp):
 		d.offset -= page
-	case "pgdown", "space":
+	case key.Matches(k, km.PgDown):
 		d.offset += page
-	case "t":
-		if m.deps.Trial == nil {
-			return false, nil
-		}
-		d.trial = true
-		fallthrough
-	case "y", "enter":
+	case key.Matches(k, km.Try) && m.deps.Trial == nil:
+		return false, nil
+	case key.Matches(k, km.Try), key.Matches(k, km.Write):
+		d.trial = key.Matches(k, km.Try)
 		if d.errs > 0 {
 			d.err = fmt.Sprintf("the staged policy has %d error(s); the runtime would refuse it. Fix them first (Problems view).", d.errs)
 			return false, nil
@@ -373,14 +402,14 @@ func (d *saveDialog) saved(m *Model, r saveDoneMsg) (closed bool) {
 }
 
 func (d *saveDialog) bindings() []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	km := dialogKeys
 	if d.stage != "" {
-		return []key.Binding{b("enter", "confirm"), b("esc", "back")}
+		return []key.Binding{km.Confirm, km.Back}
 	}
 	if d.canTry {
-		return []key.Binding{b("↑/↓", "scroll"), b("y", "write"), b("t", "try 5 min"), b("n/esc", "cancel")}
+		return []key.Binding{km.Scroll, km.Write, km.Try, km.No}
 	}
-	return []key.Binding{b("↑/↓", "scroll"), b("y", "write"), b("n/esc", "cancel")}
+	return []key.Binding{km.Scroll, km.Write, km.No}
 }
 
 func (d *saveDialog) render(m *Model, w, h int) string {

@@ -19,27 +19,39 @@ type fixChoice struct {
 	cursor int
 }
 
-var fixChoiceKeys = []key.Binding{
-	key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("up/dn", "choose")),
-	key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter/1-9", "apply")),
-	key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+// fixChoiceKeyMap: the choice matches with these and shows them.
+type fixChoiceKeyMap struct {
+	Up, Down, Apply, Pick, Cancel key.Binding
 }
+
+var fixChoiceKM = fixChoiceKeyMap{
+	Up:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("up/dn", "choose")),
+	Down:  key.NewBinding(key.WithKeys("down", "j")),
+	Apply: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter/1-9", "apply")),
+	// Pick takes a fix by its number; its help is Apply's.
+	Pick:   key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9")),
+	Cancel: key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "cancel")),
+}
+
+// fixChoiceKeys is the help line: up/dn, enter/1-9, esc.
+var fixChoiceKeys = []key.Binding{fixChoiceKM.Up, fixChoiceKM.Apply, fixChoiceKM.Cancel}
 
 // key handles one key: picked is the chosen fix's index, or -1; done is
 // set when the choice is over (picked or cancelled).
 func (c *fixChoice) key(k tea.KeyPressMsg) (picked int, done bool) {
 	n := len(c.diag.Fixes)
-	switch s := k.String(); {
-	case s == "up" || s == "k":
+	km := fixChoiceKM
+	switch {
+	case key.Matches(k, km.Up):
 		c.cursor = (c.cursor + n - 1) % n
-	case s == "down" || s == "j":
+	case key.Matches(k, km.Down):
 		c.cursor = (c.cursor + 1) % n
-	case s == "enter":
+	case key.Matches(k, km.Apply):
 		return c.cursor, true
-	case s == "esc" || s == "q":
+	case key.Matches(k, km.Cancel):
 		return -1, true
-	case len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < n:
-		return int(s[0] - '1'), true
+	case key.Matches(k, km.Pick) && int(k.String()[0]-'1') < n:
+		return int(k.String()[0] - '1'), true
 	}
 	return -1, false
 }

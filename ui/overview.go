@@ -39,7 +39,7 @@ func (m *Model) strengthLabel(reqs model.Requirements) string {
 type overviewView struct{}
 
 func (overviewView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
-	if k.String() == "c" && !m.trialDeadline.IsZero() && m.deps.Trial != nil {
+	if key.Matches(k, m.km.KeepTrial) && !m.trialDeadline.IsZero() && m.deps.Trial != nil {
 		return m.confirmTrial()
 	}
 	return nil
@@ -49,7 +49,7 @@ func (overviewView) render(m *Model, w, h int) string { return m.renderOverview(
 
 func (overviewView) bindings(m *Model) []key.Binding {
 	if !m.trialDeadline.IsZero() {
-		return []key.Binding{key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "keep the trial change")), m.km.Wizard}
+		return []key.Binding{m.km.KeepTrial, m.km.Wizard}
 	}
 	return []key.Binding{m.km.Wizard}
 }

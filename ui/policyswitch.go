@@ -76,14 +76,15 @@ func (d *policySwitchDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 	if !ok {
 		return false, nil
 	}
-	switch k.String() {
-	case "up", "k":
+	km := policySwitchKeys
+	switch {
+	case key.Matches(k, km.Up):
 		d.sel = max(0, d.sel-1)
-	case "down", "j":
+	case key.Matches(k, km.Down):
 		d.sel = min(len(d.list)-1, d.sel+1)
-	case "esc", "q":
+	case key.Matches(k, km.Cancel):
 		return true, nil
-	case "enter":
+	case key.Matches(k, km.Edit):
 		c := d.list[d.sel]
 		if c.Current {
 			return true, nil
@@ -98,12 +99,19 @@ func (d *policySwitchDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 	return false, nil
 }
 
+// policySwitchKeys: the switcher matches with these and shows them
+// (Choose is the help of Up and Down).
+var policySwitchKeys = struct{ Up, Down, Choose, Edit, Cancel key.Binding }{
+	Up:     key.NewBinding(key.WithKeys("up", "k")),
+	Down:   key.NewBinding(key.WithKeys("down", "j")),
+	Choose: key.NewBinding(key.WithKeys("up", "k", "down", "j"), key.WithHelp("↑/↓", "choose")),
+	Edit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit it")),
+	Cancel: key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "cancel")),
+}
+
 func (d *policySwitchDialog) bindings() []key.Binding {
-	return []key.Binding{
-		key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose")),
-		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit it")),
-		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-	}
+	km := policySwitchKeys
+	return []key.Binding{km.Choose, km.Edit, km.Cancel}
 }
 
 func (d *policySwitchDialog) render(m *Model, w, h int) string {

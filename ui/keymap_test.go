@@ -1,0 +1,210 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/kios/imgtrust/model"
+)
+
+// The keys each component's help names do what the help says: every key
+// of a binding it shows is pressed and its effect checked, so that help
+// and behaviour cannot disagree.
+
+// helpKeys lists the keys of the bindings whose help says desc.
+func helpKeys(t *testing.T, bs []key.Binding, desc string) []string {
+	t.Helper()
+	for _, b := range bs {
+		if b.Help().Desc == desc {
+			return b.Keys()
+		}
+	}
+	t.Fatalf("no binding %q in the help %v", desc, bs)
+	return nil
+}
+
+func TestConfirmDialogKeysDoWhatTheHelpSays(t *testing.T) {
+	m, _, _, _ := newTestModel(t, testPolicy, 80, 24)
+	newDialog := func(yes *int) *confirmDialog {
+		d := &confirmDialog{title: "t", body: strings.Repeat("line\n", 60), yes: "do it",
+			onYes: func(*Model) tea.Cmd { *yes++; return nil }}
+		d.render(m, 80, 20) // the body is taller than the screen: scrollable
+		return d
+	}
+	var yes int
+	d := newDialog(&yes)
+	for _, k := range helpKeys(t, d.bindings(), "do it") {
+		yes = 0
+		if closed, _ := newDialog(&yes).update(m, kp(k)); !closed || yes != 1 {
+			t.Errorf("%q: closed %v, yes %d", k, closed, yes)
+		}
+	}
+	for _, k := range helpKeys(t, d.bindings(), "cancel") {
+		yes = 0
+		if closed, _ := newDialog(&yes).update(m, kp(k)); !closed || yes != 0 {
+			t.Errorf("%q: closed %v, yes %d", k, closed, yes)
+		}
+	}
+	for _, k := range helpKeys(t, d.bindings(), "scroll") {
+		d := newDialog(&yes)
+		d.offset = 5
+		if closed, _ := d.update(m, kp(k)); closed || d.offset == 5 {
+			t.Errorf("%q did not scroll (offset %d)", k, d.offset)
+		}
+	}
+}
+
+func TestSaveDialogKeysDoWhatTheHelpSays(t *testing.T) {
+	open := func(t *testing.T) (*Model, *saveDialog) {
+		d, _, _, _ := testDeps(t, testPolicy)
+		d.Trial = &fakeTrial{now: time.Now()}
+		m := sized(New(d), 80, 24)
+		send(t, m, "2", "j", "j", "j", "d", "y", "ctrl+s")
+		sd, ok := m.modal.(*saveDialog)
+		if !ok {
+			t.Fatalf("no save dialog:\n%s", screen(m))
+		}
+		return m, sd
+	}
+	_, sd := open(t)
+	bs := sd.bindings()
+	for _, k := range helpKeys(t, bs, "cancel") {
+		m, _ := open(t)
+		send(t, m, k)
+		if m.modal != nil || !strings.Contains(m.status, "save cancelled") {
+			t.Errorf("%q did not cancel: %T %q", k, m.modal, m.status)
+		}
+	}
+	for _, k := range helpKeys(t, bs, "write") {
+		m, _ := open(t)
+		if press(m, k) == nil || m.busy != "saving" {
+			t.Errorf("%q did not start the save (busy %q)", k, m.busy)
+		}
+	}
+	for _, k := range helpKeys(t, bs, "try 5 min") {
+		m, d := open(t)
+		if press(m, k) == nil || m.busy != "saving" || !d.trial {
+			t.Errorf("%q did not start a trial save (busy %q, trial %v)", k, m.busy, d.trial)
+		}
+	}
+	for _, k := range helpKeys(t, bs, "scroll") {
+		m, d := open(t)
+		d.offset = 2
+		send(t, m, k)
+		if d.offset == 2 || m.modal != d {
+			t.Errorf("%q did not scroll (offset %d)", k, d.offset)
+		}
+	}
+	// The typed confirmation of a widening: enter confirms, esc goes back.
+	m, d := open(t)
+	d.stage = "widen"
+	if bs := d.bindings(); len(helpKeys(t, bs, "confirm")) == 0 || len(helpKeys(t, bs, "back")) == 0 {
+		t.Fatal("no confirm/back help")
+	}
+	for _, k := range helpKeys(t, d.bindings(), "back") {
+		d.stage = "widen"
+		send(t, m, k)
+		if d.stage != "" || m.modal != d {
+			t.Errorf("%q did not go back (stage %q)", k, d.stage)
+		}
+	}
+	for _, k := range helpKeys(t, func() []key.Binding { d.stage = "widen"; return d.bindings() }(), "confirm") {
+		d.stage = "widen"
+		d.confirm.SetValue("no")
+		send(t, m, k)
+		if !strings.Contains(d.err, `type "yes"`) {
+			t.Errorf("%q did not check the typed confirmation: %q", k, d.err)
+		}
+	}
+}
+
+func TestFixChoiceKeysDoWhatTheHelpSays(t *testing.T) {
+	newChoice := func() *fixChoice {
+		return &fixChoice{diag: model.Diagnostic{Fixes: []model.QuickFix{{Title: "a"}, {Title: "b"}, {Title: "c"}}}}
+	}
+	for _, k := range helpKeys(t, fixChoiceKeys, "choose") {
+		c := newChoice()
+		c.cursor = 1
+		if _, done := c.key(kp(k)); done || c.cursor == 1 {
+			t.Errorf("%q did not move the choice", k)
+		}
+	}
+	// "up/dn" names both directions.
+	c := newChoice()
+	c.key(kp("down"))
+	c.key(kp("down"))
+	c.key(kp("up"))
+	if c.cursor != 1 {
+		t.Errorf("down, down, up: cursor %d", c.cursor)
+	}
+	for _, k := range helpKeys(t, fixChoiceKeys, "apply") {
+		c := newChoice()
+		c.cursor = 2
+		if i, done := c.key(kp(k)); !done || i != 2 {
+			t.Errorf("%q: picked %d, done %v", k, i, done)
+		}
+	}
+	// enter/1-9: a digit picks that fix, one past the last is ignored.
+	if i, done := newChoice().key(kp("2")); !done || i != 1 {
+		t.Errorf("2: picked %d, done %v", i, done)
+	}
+	if _, done := newChoice().key(kp("4")); done {
+		t.Error("4 of 3 fixes was taken")
+	}
+	for _, k := range helpKeys(t, fixChoiceKeys, "cancel") {
+		if i, done := newChoice().key(kp(k)); !done || i != -1 {
+			t.Errorf("%q: picked %d, done %v", k, i, done)
+		}
+	}
+}
+
+func TestPolicySwitchKeysDoWhatTheHelpSays(t *testing.T) {
+	m, _, _, _ := newTestModel(t, testPolicy, 80, 24)
+	newDialog := func() *policySwitchDialog {
+		return &policySwitchDialog{list: []PolicyChoice{{File: "/etc/containers/policy.json", Current: true}, {Namespace: "ns", File: "/etc/crio/policies/ns.json"}}}
+	}
+	bs := newDialog().bindings()
+	for _, k := range helpKeys(t, bs, "choose") {
+		d := newDialog()
+		start := 0
+		if k == "up" || k == "k" {
+			d.sel, start = 1, 1
+		}
+		if closed, _ := d.update(m, kp(k)); closed || d.sel == start {
+			t.Errorf("%q did not move (sel %d)", k, d.sel)
+		}
+	}
+	for _, k := range helpKeys(t, bs, "edit it") {
+		d := newDialog()
+		d.sel = 1
+		if closed, cmd := d.update(m, kp(k)); !closed || cmd == nil || m.switchTo == nil || m.switchTo.Namespace != "ns" {
+			t.Errorf("%q did not switch: closed %v, %v", k, closed, m.switchTo)
+		}
+		m.switchTo = nil
+	}
+	for _, k := range helpKeys(t, bs, "cancel") {
+		if closed, cmd := newDialog().update(m, kp(k)); !closed || cmd != nil || m.switchTo != nil {
+			t.Errorf("%q did not cancel", k)
+		}
+	}
+}
+
+func TestOverviewKeepTrialKeyDoesWhatTheHelpSays(t *testing.T) {
+	for _, k := range newKeyMap().KeepTrial.Keys() {
+		d, _, _, _ := testDeps(t, testPolicy)
+		tr := &fakeTrial{now: time.Now()}
+		d.Trial = tr
+		m := sized(New(d), 80, 24)
+		send(t, m, "2", "j", "j", "j", "d", "y", "ctrl+s", "t", "1")
+		if len(helpKeys(t, m.viewBindings(), "keep the trial change")) == 0 {
+			t.Fatal("no keep help")
+		}
+		send(t, m, k)
+		if tr.confirmed != 1 {
+			t.Errorf("%q did not keep the trial", k)
+		}
+	}
+}
