@@ -237,7 +237,18 @@ func spawnWatcher(paths policyio.Paths, id string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	cmd := exec.Command(exe, trialWatchCommand, "--root", root, "--id", id)
+	// The watcher reverts only the files of this layout (trial.Store
+	// refuses others), so it gets the same policy, registries.d and keys
+	// directory, absolute for the same reason.
+	args := []string{trialWatchCommand, "--root", root, "--id", id}
+	for _, f := range []struct{ flag, path string }{{"--policy", paths.Policy}, {"--registries.d", paths.RegistriesD}, {"--keys-dir", paths.KeysDir}} {
+		abs, err := filepath.Abs(f.path)
+		if err != nil {
+			return 0, err
+		}
+		args = append(args, f.flag, abs)
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Dir = "/"
 	// Its own session: no controlling terminal, not in the applying
 	// process's group, so a hang-up or a kill of that group spares it.
@@ -259,12 +270,15 @@ func runTrialWatch(a *app, args []string) int {
 	root := fs.String("root", "/", "")
 	id := fs.String("id", "", "")
 	poll := fs.Duration("poll", 200*time.Millisecond, "")
+	policy := fs.String("policy", "", "")
+	regD := fs.String("registries.d", "", "")
+	keysDir := fs.String("keys-dir", "", "")
 	if err := fs.Parse(args); err != nil || *id == "" {
 		return exitUsage
 	}
 	// The watcher outlives any terminal: a hang-up is no reason to stop.
 	signal.Ignore(syscall.SIGHUP)
-	store := trialStore(policyio.NewPaths(*root, "", "", ""))
+	store := trialStore(policyio.NewPaths(*root, *policy, *regD, *keysDir))
 	for {
 		r, err := store.Load()
 		if err != nil || r == nil || r.ID != *id || r.State != trial.Pending {

@@ -370,3 +370,28 @@ func TestTrialRefusesTUIEdits(t *testing.T) {
 		t.Fatalf("confirm: %s", errs)
 	}
 }
+
+// TestTrialWatcherKeepsOverrides: a trial of a --policy outside the root
+// is reverted by the watcher in that file, not in a same-named file
+// under the root.
+func TestTrialWatcherKeepsOverrides(t *testing.T) {
+	t.Parallel()
+	root := trialRoot(t)
+	pol := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(pol, []byte(trialPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run(t, "--root", root, "--policy", pol, "policy", "default", "reject", "--allow-lockout", "--offline", "--try", "300ms"); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if data, _ := os.ReadFile(pol); string(data) == trialPolicy {
+		t.Fatal("the change was not applied")
+	}
+	waitFor(t, "the watcher's revert", func() bool { return readRecord(t, root) == nil })
+	if data, _ := os.ReadFile(pol); string(data) != trialPolicy {
+		t.Errorf("the override was not reverted:\n%s", data)
+	}
+	if _, err := os.Stat(filepath.Join(root, pol)); err == nil {
+		t.Errorf("the watcher wrote %s under the root", pol)
+	}
+}

@@ -266,7 +266,11 @@ func (s Store) revert(r *Record) (Outcome, error) {
 	node := s.Paths.FS()
 	summary := fmt.Sprintf("trial revert: %s (trial %s, not confirmed by %s)", r.Summary, r.ID, r.Deadline.Format(time.RFC3339))
 	for _, f := range r.Files {
-		host := s.Paths.Host(f.Path)
+		host, ok := s.managed(f.Path)
+		if !ok {
+			failures = append(failures, fmt.Sprintf("%s: not a file imgtrust changes (policy.json, registries.d or the keys directory of this node): left alone", f.Path))
+			continue
+		}
 		opt := safefile.Options{ExpectSHA256: safefile.ExpectAny, Backup: true, AuditLog: s.AuditLog, Summary: summary, FS: node}
 		var err error
 		if f.Existed {
@@ -296,6 +300,32 @@ func (s Store) revert(r *Record) (Outcome, error) {
 		return Outcome{Reverted: r}, fmt.Errorf("reverted, but the trial record could not be removed: %w", err)
 	}
 	return Outcome{Reverted: r}, nil
+}
+
+// managed maps a record's node path to the host path a revert may write:
+// only the files Capture takes (policy.json, and the files directly in
+// registries.d and the keys directory), so that a record that was
+// tampered with, or made by another layout, cannot have a revert write
+// a file the trial never captured (/etc/shadow, a binary, a path with
+// "..").
+func (s Store) managed(nodePath string) (string, bool) {
+	if nodePath == "" || !filepath.IsAbs(nodePath) || filepath.Clean(nodePath) != nodePath {
+		return "", false
+	}
+	if nodePath == s.Paths.Node(s.Paths.Policy) {
+		return s.Paths.Policy, true
+	}
+	dir, base := filepath.Split(nodePath)
+	dir = filepath.Clean(dir)
+	if strings.HasPrefix(base, ".") || strings.HasSuffix(base, safefile.BackupSuffix) {
+		return "", false
+	}
+	for _, d := range []string{s.Paths.RegistriesD, s.Paths.KeysDir} {
+		if dir == s.Paths.Node(d) {
+			return filepath.Join(d, base), true
+		}
+	}
+	return "", false
 }
 
 // Prior is a file's content before a change; Data is nil when it did not

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kios/imgtrust/node"
+	"github.com/kios/imgtrust/safefile"
 )
 
 func write(t *testing.T, root, p, data string, mode os.FileMode) {
@@ -116,4 +117,87 @@ func TestBeginRefusesASecondTrial(t *testing.T) {
 	if r, _ := s.Load(); r != nil {
 		t.Errorf("record after confirm: %+v", r)
 	}
+}
+
+// TestRevertWritesOnlyCapturedFiles: a record that names files a change
+// never captures (tampered with, or made by another layout) is refused
+// file by file; the revert writes only policy.json, registries.d and
+// keys-directory files, under their host paths even when they were
+// given with an override outside the root.
+func TestRevertWritesOnlyCapturedFiles(t *testing.T) {
+	tests := []struct {
+		name    string
+		path    string
+		written string // host path below root that the revert may write, "" for refused
+	}{
+		{"policy", "/etc/containers/policy.json", "etc/containers/policy.json"},
+		{"key", "/etc/gpg/k.gpg", "etc/gpg/k.gpg"},
+		{"registries.d file", "/etc/containers/registries.d/a.yaml", "etc/containers/registries.d/a.yaml"},
+		{"shadow", "/etc/shadow", ""},
+		{"dotdot", "/etc/gpg/../shadow", ""},
+		{"relative", "etc/containers/policy.json", ""},
+		{"nested in keys", "/etc/gpg/sub/k.gpg", ""},
+		{"a backup", "/etc/gpg/k.gpg" + safefile.BackupSuffix, ""},
+		{"hidden temp", "/etc/gpg/.k.gpg.tmp", ""},
+		{"trial record itself", RecordPath, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			paths := node.NewPaths(root, "", "", "")
+			now := time.Now()
+			s := Store{Paths: paths, Now: func() time.Time { return now }}
+			files := []File{{Path: tc.path, Existed: true, Mode: 0o644, Previous: []byte("PWNED")}}
+			if _, err := s.Begin("test", "", files, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Hour)
+			out, err := s.CheckDue("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+				if err == nil && !fi.IsDir() {
+					if data, _ := os.ReadFile(p); string(data) == "PWNED" {
+						rel, _ := filepath.Rel(root, p)
+						got = append(got, rel)
+					}
+				}
+				return nil
+			})
+			want := []string(nil)
+			if tc.written != "" {
+				want = []string{tc.written}
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("revert wrote %v, want %v", got, want)
+			}
+			if (out.Failed != nil) != (tc.written == "") {
+				t.Errorf("outcome %+v: a refused file must leave the trial failed", out)
+			}
+		})
+	}
+	t.Run("policy override outside the root", func(t *testing.T) {
+		root, other := t.TempDir(), t.TempDir()
+		pol := filepath.Join(other, "policy.json")
+		write(t, other, "policy.json", "NEW", 0o644)
+		paths := node.NewPaths(root, pol, "", "")
+		now := time.Now()
+		s := Store{Paths: paths, Now: func() time.Time { return now }}
+		files := []File{{Path: paths.Node(pol), Existed: true, Mode: 0o644, Previous: []byte("OLD")}}
+		if _, err := s.Begin("test", "", files, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Hour)
+		if out, err := s.CheckDue(""); err != nil || out.Reverted == nil {
+			t.Fatalf("%+v %v", out, err)
+		}
+		if data, _ := os.ReadFile(pol); string(data) != "OLD" {
+			t.Errorf("the override was not reverted: %q", data)
+		}
+		if _, err := os.Stat(filepath.Join(root, pol)); err == nil {
+			t.Errorf("the revert wrote %s under the root", pol)
+		}
+	})
 }
