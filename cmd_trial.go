@@ -315,9 +315,12 @@ func runConfirm(a *app, args []string) int {
 
 func (a *app) confirm(paths policyio.Paths) int {
 	r, err := trialStore(paths).Confirm()
-	var busy *trial.BusyError
+	var unreadable *trial.UnreadableError
 	switch {
-	case errors.As(err, &busy), err != nil:
+	case errors.As(err, &unreadable):
+		fmt.Fprintln(a.stdout, "imgtrust confirm: the trial record was unreadable:", errText(err))
+		return exitOK
+	case err != nil:
 		fmt.Fprintln(a.stderr, "imgtrust confirm:", errText(err))
 		return exitFindings
 	case r == nil:

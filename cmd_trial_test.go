@@ -395,3 +395,47 @@ func TestTrialWatcherKeepsOverrides(t *testing.T) {
 		t.Errorf("the watcher wrote %s under the root", pol)
 	}
 }
+
+// TestConfirmClearsAnUnreadableRecord: a trial record that cannot be read
+// refuses every change; confirm moves it aside (kept, not deleted) so
+// that the node can be changed again.
+func TestConfirmClearsAnUnreadableRecord(t *testing.T) {
+	tests := []struct {
+		name string
+		make func(path string) error
+	}{
+		{"not JSON", func(p string) error { return os.WriteFile(p, []byte("{bad"), 0o600) }},
+		{"a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o600) }},
+		{"too big", func(p string) error {
+			f, err := os.Create(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return f.Truncate(300 << 20) // sparse
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := trialRoot(t)
+			rec := filepath.Join(root, trial.RecordPath)
+			os.MkdirAll(filepath.Dir(rec), 0o755)
+			if err := tc.make(rec); err != nil {
+				t.Fatal(err)
+			}
+			change := []string{"--root", root, "lookaside", "set", "example.com", "https://s.example"}
+			if code, _, errs := run(t, change...); code == 0 || !strings.Contains(errs, "imgtrust confirm moves it aside") {
+				t.Fatalf("change with an unreadable record: exit %d %s", code, errs)
+			}
+			if code, out, errs := run(t, "--root", root, "confirm"); code != 0 || !strings.Contains(out, "moved to /var/lib/imgtrust/trial.json.unreadable-") {
+				t.Fatalf("confirm: exit %d\n%s%s", code, out, errs)
+			}
+			if code, out, errs := run(t, change...); code != 0 {
+				t.Errorf("change after confirm: exit %d\n%s%s", code, out, errs)
+			}
+			if m, _ := filepath.Glob(rec + ".unreadable-*"); len(m) != 1 {
+				t.Errorf("the record was not kept aside: %v", m)
+			}
+		})
+	}
+}

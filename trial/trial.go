@@ -91,11 +91,11 @@ func (s Store) Load() (*Record, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the trial record: %w", err)
+		return nil, fmt.Errorf("reading the trial record (imgtrust confirm moves it aside): %w", err)
 	}
 	var r Record
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("reading the trial record %s: %w", RecordPath, err)
+		return nil, fmt.Errorf("reading the trial record %s: %w (imgtrust confirm moves it aside)", RecordPath, err)
 	}
 	return &r, nil
 }
@@ -208,8 +208,20 @@ func (s Store) Confirm() (*Record, error) {
 	}
 	defer unlock()
 	r, err := s.Load()
-	if err != nil || r == nil {
-		return nil, err
+	if err != nil {
+		// A record that cannot be read (truncated, not JSON, a FIFO,
+		// too big) cannot be reverted either, and would refuse every
+		// change forever: confirm is the admin's way out. It is moved
+		// aside, not deleted, as the only copy of the previous files.
+		aside, merr := s.moveAside()
+		if merr != nil {
+			return nil, fmt.Errorf("%w; it could not be moved aside: %w", err, merr)
+		}
+		s.audit("trial-discard-unreadable", fmt.Sprintf("unreadable trial record moved to %s", aside))
+		return nil, &UnreadableError{Err: err, Aside: aside}
+	}
+	if r == nil {
+		return nil, nil
 	}
 	if err := s.drop(); err != nil {
 		return nil, err
@@ -220,6 +232,34 @@ func (s Store) Confirm() (*Record, error) {
 	}
 	s.audit(action, fmt.Sprintf("%s (trial %s)", r.Summary, r.ID))
 	return r, nil
+}
+
+// UnreadableError: Confirm found a record it could not read and moved it
+// to Aside (a node path); nothing was reverted.
+type UnreadableError struct {
+	Err   error
+	Aside string
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("%v: nothing was reverted; the record was moved to %s (restore by hand what it held if needed)", e.Err, e.Aside)
+}
+
+func (e *UnreadableError) Unwrap() error { return e.Err }
+
+// moveAside renames the record (whatever it is: a FIFO is not opened) to
+// a dated name beside it and returns its node path.
+func (s Store) moveAside() (string, error) {
+	dir, err := s.Paths.FS().OpenDir(filepath.Dir(s.recordHost()), false)
+	if err != nil {
+		return "", err
+	}
+	defer dir.Close()
+	name := filepath.Base(RecordPath) + ".unreadable-" + s.now().UTC().Format("20060102T150405.000000000")
+	if err := dir.Rename(filepath.Base(RecordPath), name); err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(RecordPath), name), nil
 }
 
 // Outcome is what CheckDue or Revert did.
