@@ -127,10 +127,21 @@ func ReadLog(r io.Reader, each func(candidateSHA256 string, rec Record)) (Summar
 		}
 		return per[sha]
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
+	lines := &lineReader{r: bufio.NewReaderSize(r, 64<<10), max: maxLine}
+	for {
+		line, tooLong, err := lines.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s := *get(cur)
+			s.BadLines, s.OtherCandidates = bad, runs-s.Starts
+			return s, fmt.Errorf("reading the shadow log: %w", err)
+		}
+		if tooLong {
+			bad++
+			continue
+		}
 		if len(strings.TrimSpace(string(line))) == 0 {
 			continue
 		}
@@ -150,10 +161,44 @@ func ReadLog(r io.Reader, each func(candidateSHA256 string, rec Record)) (Summar
 	}
 	s := *get(cur)
 	s.BadLines, s.OtherCandidates = bad, runs-s.Starts
-	if err := sc.Err(); err != nil {
-		return s, fmt.Errorf("reading the shadow log: %w", err)
-	}
 	return s, nil
+}
+
+// maxLine bounds one log line: imgtrust writes lines of a few hundred
+// bytes; a longer one (a log that was written into, a crash mid-write
+// joined with the next line) is counted as bad and skipped without being
+// held, so that one line cannot make a soak's whole log unreadable.
+const maxLine = 4 << 20
+
+// lineReader yields the lines of r; a line longer than max is read
+// through and reported tooLong, its bytes not kept.
+type lineReader struct {
+	r   *bufio.Reader
+	max int
+	buf []byte
+}
+
+func (l *lineReader) next() (line []byte, tooLong bool, err error) {
+	l.buf = l.buf[:0]
+	for {
+		chunk, err := l.r.ReadSlice('\n')
+		if !tooLong {
+			if len(l.buf)+len(chunk) > l.max {
+				tooLong, l.buf = true, l.buf[:0]
+			} else {
+				l.buf = append(l.buf, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && (len(l.buf) > 0 || tooLong):
+			return l.buf, tooLong, nil
+		case err != nil:
+			return nil, false, err
+		}
+		return l.buf, tooLong, nil
+	}
 }
 
 // Duration is the time the log covers.
