@@ -26,11 +26,32 @@ import (
 // process stops the revert.
 const trialWatchCommand = "__trial-watch"
 
-// tryFlags is --try, accepted by every change command.
-type tryFlags struct{ d time.Duration }
+// tryFlags is --try, accepted by every change command. set tells
+// "--try 0s" (refused: a trial of no time) from no --try at all; with a
+// plain duration flag, --try 0s applied the change for good.
+type tryFlags struct {
+	d   time.Duration
+	set bool
+}
 
 func (t *tryFlags) register(fs *flag.FlagSet) {
-	fs.DurationVar(&t.d, "try", 0, "apply the change for `DURATION`, then put the previous files back unless imgtrust confirm is run in time")
+	fs.Var(t, "try", "apply the change for `DURATION`, then put the previous files back unless imgtrust confirm is run in time")
+}
+
+func (t *tryFlags) String() string {
+	if t == nil || !t.set {
+		return ""
+	}
+	return t.d.String()
+}
+
+func (t *tryFlags) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("want a duration such as 5m or 90s")
+	}
+	t.d, t.set = d, true
+	return nil
 }
 
 // changeVerbs are the commands that write node files: each takes --try,
@@ -95,10 +116,10 @@ func (a *app) withTrial(name string, pos []string, paths policyio.Paths, t tryFl
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitFindings
 	}
-	if t.d == 0 {
+	if !t.set {
 		return apply()
 	}
-	if t.d < 0 {
+	if t.d <= 0 {
 		fmt.Fprintf(a.stderr, "imgtrust %s: --try %s: want a positive duration\n", name, t.d)
 		return exitUsage
 	}

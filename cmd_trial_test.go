@@ -439,3 +439,21 @@ func TestConfirmClearsAnUnreadableRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestTryNeedsAPositiveDuration: --try 0s is refused like a negative one,
+// before anything is written; it does not apply the change for good.
+func TestTryNeedsAPositiveDuration(t *testing.T) {
+	for _, d := range []string{"0s", "0", "-1s", "soon"} {
+		t.Run(d, func(t *testing.T) {
+			root := trialRoot(t)
+			before := snapshotTree(t, root)
+			code, out, errs := run(t, "--root", root, "policy", "default", "reject", "--allow-lockout", "--offline", "--try", d)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d\n%s%s", code, exitUsage, out, errs)
+			}
+			if now := snapshotTree(t, root); strings.Join(sortedValues(now), "\n") != strings.Join(sortedValues(before), "\n") {
+				t.Errorf("--try %s wrote:\n%v", d, now)
+			}
+		})
+	}
+}
