@@ -405,6 +405,8 @@ func TestConfirmClearsAnUnreadableRecord(t *testing.T) {
 		make func(path string) error
 	}{
 		{"not JSON", func(p string) error { return os.WriteFile(p, []byte("{bad"), 0o600) }},
+		{"JSON but no record", func(p string) error { return os.WriteFile(p, []byte(`{"default":[{"type":"reject"}]}`), 0o600) }},
+		{"a symlink to policy.json", func(p string) error { return os.Symlink("/etc/containers/policy.json", p) }},
 		{"a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o600) }},
 		{"too big", func(p string) error {
 			f, err := os.Create(p)
@@ -435,6 +437,9 @@ func TestConfirmClearsAnUnreadableRecord(t *testing.T) {
 			}
 			if m, _ := filepath.Glob(rec + ".unreadable-*"); len(m) != 1 {
 				t.Errorf("the record was not kept aside: %v", m)
+			}
+			if data, err := os.ReadFile(filepath.Join(root, "etc/containers/policy.json")); err != nil || !strings.Contains(string(data), "transports") {
+				t.Errorf("policy.json after confirm: %v\n%s", err, data)
 			}
 		})
 	}

@@ -86,6 +86,16 @@ var recordKind = nodefs.Kind{Name: "trial record", Max: 256 << 20}
 
 // Load returns the record, nil when no trial is in progress.
 func (s Store) Load() (*Record, error) {
+	// The record must be a file of its own: through a symlink to
+	// policy.json, Confirm's removal removed policy.json, and a save
+	// would write the record over it.
+	if dir, err := s.Paths.FS().OpenDir(filepath.Dir(s.recordHost()), false); err == nil {
+		fi, err := dir.Lstat(filepath.Base(RecordPath))
+		dir.Close()
+		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("reading the trial record (imgtrust confirm moves it aside): %s is a symbolic link", RecordPath)
+		}
+	}
 	data, err := s.Paths.FS().ReadFile(s.recordHost(), recordKind)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -96,6 +106,11 @@ func (s Store) Load() (*Record, error) {
 	var r Record
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("reading the trial record %s: %w (imgtrust confirm moves it aside)", RecordPath, err)
+	}
+	// Any JSON object unmarshals: one without an id and a known state is
+	// not a record Begin wrote.
+	if r.ID == "" || (r.State != Pending && r.State != RevertFailed) {
+		return nil, fmt.Errorf("reading the trial record %s: not a trial record (no id or an unknown state %q; imgtrust confirm moves it aside)", RecordPath, r.State)
 	}
 	return &r, nil
 }
