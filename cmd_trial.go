@@ -210,10 +210,15 @@ func (t tuiTrial) Confirm() error {
 	return err
 }
 
+// Pending: a failed revert is an error, not "no trial": the save dialog
+// refuses then, as trialBusy does for the commands.
 func (t tuiTrial) Pending() (time.Time, bool, error) {
 	r, err := trialStore(t.paths).Load()
-	if err != nil || r == nil || r.State != trial.Pending {
+	if err != nil || r == nil {
 		return time.Time{}, false, err
+	}
+	if r.State != trial.Pending {
+		return time.Time{}, false, &trial.BusyError{Record: r}
 	}
 	return r.Deadline, true, nil
 }
