@@ -133,6 +133,9 @@ func TestSaveRefusedWhenTheTrialRecordIsBad(t *testing.T) {
 			d.Trial = &fakeTrial{err: errors.New(msg)}
 			before, _ := os.ReadFile(d.Paths.Policy)
 			m := sized(New(d), 80, 24)
+			if s := screen(m); !strings.Contains(s, "Trial:            saves refused, run imgtrust confirm: "+msg[:5]) {
+				t.Errorf("the Overview does not say it:\n%s", s)
+			}
 			send(t, m, "2", "j", "j", "j", "d", "y", "ctrl+s", "y")
 			if s := screen(m); !strings.Contains(s, "refused, nothing written") {
 				t.Errorf("save not refused:\n%s", s)
