@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -598,6 +599,9 @@ func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
+	if rv := reflect.ValueOf(v); rv.IsValid() {
+		v = emptyLists(rv).Interface()
+	}
 	if err := enc.Encode(v); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kios/imgtrust/gpg"
@@ -254,6 +255,10 @@ type policyChangeReport struct {
 	Errors    model.Diagnostics    `json:"errors,omitempty"`
 }
 
+// policyVerbs are the verbs of imgtrust policy (help and completion list
+// them from here).
+func policyVerbs() []string { return []string{"default", "set", "remove"} }
+
 func runPolicy(a *app, args []string) int {
 	if len(args) > 0 && isHelpFlag(args[0]) {
 		fmt.Fprintln(a.stdout, policyUsage)
@@ -281,10 +286,8 @@ func runPolicy(a *app, args []string) int {
 	}
 	setUsage(fs, policyUsage)
 	name := "policy " + verb
-	switch verb {
-	case "default", "set", "remove":
-	default:
-		fmt.Fprintf(a.stderr, "imgtrust policy: unknown subcommand %q%s\n\n%s\n", verb, didYouMean(verb, []string{"default", "set", "remove"}), policyUsage)
+	if !slices.Contains(policyVerbs(), verb) {
+		fmt.Fprintf(a.stderr, "imgtrust policy: unknown subcommand %q%s\n\n%s\n", verb, didYouMean(verb, policyVerbs()), policyUsage)
 		return exitUsage
 	}
 	pos, paths, code, ok := a.parseCommand(name, fs, &g, rest, 1)

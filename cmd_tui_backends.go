@@ -244,21 +244,23 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 	if err != nil {
 		return ui.VerifyResult{}, err
 	}
+	if verify.IsShortName(image) {
+		return t.verifyShortName(ctx, v, image)
+	}
 	res, err := v.Verify(ctx, image)
 	if err != nil {
 		return ui.VerifyResult{}, err
 	}
 	out := ui.VerifyResult{Ref: res.Image, Accepted: res.Accepted, Scope: res.Trace.Scope.List.String(), Summary: res.Summary}
-	for _, st := range res.Steps(t.ascii) {
-		text := st.Text
-		if st.Label != "" {
-			text = st.Label + " " + text
-		}
-		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed,
-			Detail: st.Status == verify.StepPlain, Depth: st.Depth, Text: text})
-	}
+	out.Trace = traceSteps(res, t.ascii, 0)
 	if res.Incomplete {
-		return out, fmt.Errorf("could not finish: %s", res.Summary)
+		// The Verify view heads the error with "could not finish", as
+		// the summary does: hand on the reason alone, once.
+		reason := strings.TrimPrefix(strings.TrimPrefix(res.Summary, "could not finish"), ": ")
+		if reason == "" {
+			reason = "the check was incomplete"
+		}
+		return out, errors.New(reason)
 	}
 	return out, nil
 }

@@ -55,6 +55,7 @@ type Model struct {
 	problems  model.Diagnostics
 	change    *workspace.FileChange
 	changeErr error
+	rdChanges []*workspace.FileChange // staged registries.d text
 
 	pol   policyView
 	prob  problemsView
@@ -150,11 +151,12 @@ func (m *Model) Init() tea.Cmd { return m.loadShadow() }
 func (m *Model) refresh() {
 	m.problems = m.deps.Policy.Problems()
 	m.change, m.changeErr = m.deps.Policy.PolicyChange()
+	m.refreshRegistries()
 	m.pol.rebuild(m)
 	m.prob.clamp(len(m.problems))
 }
 
-func (m *Model) dirty() bool { return m.change != nil }
+func (m *Model) dirty() bool { return m.change != nil || len(m.rdChanges) > 0 }
 
 func (m *Model) needsSetup() bool {
 	pf := m.deps.Policy.PolicyFile()
@@ -494,24 +496,7 @@ func (m *Model) renderFooter() string {
 	return ansi.Truncate(m.help.ShortHelpView(bs), m.w, "")
 }
 
-func (m *Model) renderFullHelp(w, h int) string {
-	section := func(b *strings.Builder, title string, bs []key.Binding) {
-		b.WriteString(m.th.Bold.Render(title) + "\n")
-		for _, k := range bs {
-			if k.Enabled() {
-				fmt.Fprintf(b, "  %-12s %s\n", k.Help().Key, k.Help().Desc)
-			}
-		}
-	}
-	var left, right strings.Builder
-	left.WriteString(m.th.Title.Render("Keys") + "\n\n")
-	section(&left, "Everywhere", m.globalBindings())
-	section(&right, "Views", m.km.Views[:])
-	right.WriteString("\n")
-	section(&right, "In "+viewNames[m.view], m.viewBindings())
-	right.WriteString("\n" + m.th.Faint.Render("esc or ? closes this help"))
-	return m.asciiArrows(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w/2).Render(left.String()), "\n\n"+right.String()))
-}
+func (m *Model) renderFullHelp(w, h int) string { return m.renderHelpScreen(w, h) }
 
 func (m *Model) viewBindings() []key.Binding { return m.active().bindings(m) }
 

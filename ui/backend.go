@@ -26,6 +26,8 @@ type PolicyBackend interface {
 	PolicyChange() (*workspace.FileChange, error)
 	Save(summary string, allowWeaken bool) error
 	QuickFix(d model.Diagnostic) error
+	// ApplyFix applies the diagnostic's quick fix number i (d.Fixes).
+	ApplyFix(d model.Diagnostic, i int) error
 }
 
 var _ PolicyBackend = (*workspace.Workspace)(nil)
@@ -195,3 +197,22 @@ type RawPolicyBackend interface {
 }
 
 var _ RawPolicyBackend = (*workspace.Workspace)(nil)
+
+// RawRegistriesBackend is the text side of registries.d, for the raw
+// editor of each of its files; *workspace.Workspace implements it. Staged
+// text is saved with the policy, through the same review.
+type RawRegistriesBackend interface {
+	// RegistriesText reads a file's text (staged, else on disk); it may
+	// read the file, so the TUI calls it from a command.
+	RegistriesText(path string) ([]byte, error)
+	// RegistriesLinter snapshots what a lint of path needs (the other
+	// files as staged, the staged policy) and returns a function that
+	// checks a buffer from a command.
+	RegistriesLinter(path string) func(text []byte) model.Diagnostics
+	// StageRegistriesText stages the admin's text as one undoable edit.
+	StageRegistriesText(path string, text []byte) error
+	// RegistriesChanges is what a save would write to registries.d.
+	RegistriesChanges() ([]*workspace.FileChange, error)
+}
+
+var _ RawRegistriesBackend = (*workspace.Workspace)(nil)

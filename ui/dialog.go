@@ -10,7 +10,6 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
@@ -118,11 +117,11 @@ func (m *Model) openSave() {
 		m.setStatus(true, "cannot render the policy: %v", m.changeErr)
 		return
 	}
-	if m.change == nil {
+	if !m.dirty() {
 		m.setStatus(false, "nothing to save: no staged changes")
 		return
 	}
-	d := &saveDialog{changes: []*workspace.FileChange{m.change}, errs: m.problems.Count(model.Error), canTry: m.deps.Trial != nil}
+	d := &saveDialog{changes: m.pendingChanges(), errs: m.saveBlockers(), canTry: m.deps.Trial != nil}
 	for _, c := range d.changes {
 		d.widen = append(d.widen, c.Weakenings...)
 		d.lines = append(d.lines, strings.Split(strings.TrimRight(c.Diff, "\n"), "\n")...)

@@ -9,10 +9,10 @@ type keyMap struct {
 	Quit, ForceQuit, Help, NextView, PrevView, Save, Undo, Wizard key.Binding
 	Views                                                         [numViews]key.Binding
 
-	Up, Down, PgUp, PgDown, Enter, Back, Left, Right key.Binding
-	Add, Edit, Delete, MoveUp, MoveDown, Fix         key.Binding
-	Import, Explain, Refresh                         key.Binding
-	RawEdit                                          key.Binding
+	Up, Down, PgUp, PgDown, Home, End, Enter, Back, Left, Right key.Binding
+	Add, Edit, Delete, MoveUp, MoveDown, Fix                    key.Binding
+	Import, Explain, Refresh                                    key.Binding
+	RawEdit                                                     key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -32,6 +32,8 @@ func newKeyMap() keyMap {
 		Down:      b([]string{"down", "j"}, "↓/j", "down"),
 		PgUp:      b([]string{"pgup"}, "pgup", "page up"),
 		PgDown:    b([]string{"pgdown"}, "pgdn", "page down"),
+		Home:      b([]string{"home", "g"}, "g/home", "first"),
+		End:       b([]string{"end", "G"}, "G/end", "last"),
 		Enter:     b([]string{"enter"}, "enter", "open"),
 		Back:      b([]string{"esc"}, "esc", "back"),
 		Left:      b([]string{"left", "h"}, "←", "tree"),

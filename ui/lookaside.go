@@ -45,7 +45,7 @@ func (v *lookasideView) bindings(m *Model) []key.Binding {
 	}
 	del := m.km.Delete
 	del.SetHelp("d", "remove")
-	return append([]key.Binding{m.km.Up, m.km.Down, m.km.Add, m.km.Edit, del, m.km.Explain}, v.flt.bindings()...)
+	return append([]key.Binding{m.km.Up, m.km.Down, m.km.Add, m.km.Edit, del, m.km.Explain, rawEditKey(m)}, v.flt.bindings()...)
 }
 
 func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
@@ -72,6 +72,8 @@ func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.km.Explain):
 		return m.openExplainForm()
+	case key.Matches(k, m.km.RawEdit):
+		return m.openRegistriesEditor(m.lookasideFile(v), model.Pos{})
 	case key.Matches(k, m.km.Delete):
 		if has {
 			e := v.items[v.cursor]

@@ -39,6 +39,13 @@ type Workspace struct {
 	// text parses; Problems and PolicyChange share it until the next
 	// change (rendering and parsing are most of an edit's cost).
 	rendered *rendering
+
+	// Staged registries.d text (registriesd_text.go); seq orders its
+	// edits and the policy's for Undo.
+	rdStaged  map[string][]byte
+	rdBase    map[string]rdBase
+	rdHistory []rdEdit
+	seq       int
 }
 
 type rendering struct {
@@ -69,6 +76,7 @@ func (w *Workspace) render() *rendering {
 }
 
 type edit struct {
+	seq     int
 	summary string
 	before  *model.Policy
 	// raw is set for an edit that staged text the admin wrote (StageRaw):
@@ -109,6 +117,7 @@ func (w *Workspace) Reload() error {
 	w.staged = pf.Policy
 	w.history = nil
 	w.rendered = nil
+	w.rdStaged, w.rdBase, w.rdHistory = nil, nil, nil
 	return nil
 }
 
@@ -134,11 +143,15 @@ func (w *Workspace) Edit(summary string, fn func(p *model.Policy)) {
 	fn(next)
 	w.staged = next
 	w.rendered = nil
-	w.history = append(w.history, edit{summary: summary, before: before})
+	w.seq++
+	w.history = append(w.history, edit{seq: w.seq, summary: summary, before: before})
 }
 
 // Undo reverts the last edit; it reports whether there was one.
 func (w *Workspace) Undo() (string, bool) {
+	if n := len(w.rdHistory); n > 0 && (len(w.history) == 0 || w.rdHistory[n-1].seq > w.history[len(w.history)-1].seq) {
+		return w.undoRegistries()
+	}
 	if len(w.history) == 0 {
 		return "", false
 	}
@@ -149,19 +162,28 @@ func (w *Workspace) Undo() (string, bool) {
 	return last.summary, true
 }
 
-// Edits lists the summaries of the staged edits, oldest first.
+// Edits lists the summaries of the staged edits (policy.json's and
+// registries.d's), oldest first.
 func (w *Workspace) Edits() []string {
-	out := make([]string, len(w.history))
-	for i, e := range w.history {
-		out[i] = e.summary
+	out := make([]string, 0, len(w.history)+len(w.rdHistory))
+	i, j := 0, 0
+	for i < len(w.history) || j < len(w.rdHistory) {
+		if j >= len(w.rdHistory) || (i < len(w.history) && w.history[i].seq < w.rdHistory[j].seq) {
+			out = append(out, w.history[i].summary)
+			i++
+		} else {
+			out = append(out, w.rdHistory[j].summary)
+			j++
+		}
 	}
 	return out
 }
 
-// Dirty reports whether saving would change policy.json.
+// Dirty reports whether saving would change policy.json or registries.d.
 func (w *Workspace) Dirty() bool {
 	ch, err := w.PolicyChange()
-	return err == nil && ch != nil
+	rd, _ := w.RegistriesChanges()
+	return err == nil && ch != nil || len(rd) > 0
 }
 
 // Problems returns the diagnostics of the staged state: the policy as it
@@ -186,9 +208,10 @@ func (w *Workspace) Problems() model.Diagnostics {
 	if rt.Basis == "" {
 		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
 	}
-	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.FS(), w.Paths.RegistriesD, rt)
+	rd, rdDiags := policyio.LoadRegistriesDOverlay(w.Paths.FS(), w.Paths.RegistriesD, rt, w.rdStaged)
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
+	diags = append(diags, RegistriesConfDiagnostics(w.Paths, rd, rt)...)
 	diags = append(diags, NodeDiagnostics(w.Paths)...)
 	return diags.Sorted()
 }
@@ -283,7 +306,16 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 		return err
 	}
 	if ch == nil {
-		return nil
+		return w.saveRegistries(summary)
+	}
+	if rd, err := w.RegistriesChanges(); err != nil {
+		return err
+	} else if len(rd) > 0 {
+		// One save, two kinds of file: check registries.d before the
+		// policy is written, so that a refusal writes nothing.
+		if err := w.checkRegistries(); err != nil {
+			return err
+		}
 	}
 	if summary == "" {
 		summary = w.summary()
@@ -304,7 +336,7 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 	w.staged = w.policyFile.Policy
 	w.history = nil
 	w.rendered = nil
-	return nil
+	return w.saveRegistries(summary)
 }
 
 // Widenings compares the policy on disk, with the key files as they are,
@@ -342,11 +374,14 @@ func (w *Workspace) summary() string {
 	}
 }
 
-// QuickFix applies a diagnostic's suggested replacement (see
-// policyio.ApplyReplacement) to the text the diagnostic was found in — the
-// file on disk before any edit, the staged policy after — and stages the
-// result as an edit that Undo reverts.
-func (w *Workspace) QuickFix(d model.Diagnostic) error {
+// QuickFix applies a diagnostic's first quick fix; see ApplyFix.
+func (w *Workspace) QuickFix(d model.Diagnostic) error { return w.ApplyFix(d, 0) }
+
+// ApplyFix applies a diagnostic's quick fix number i (d.Fixes, or its
+// Replacement; see policyio.ApplyDiagnosticFix) to the text the diagnostic
+// was found in — the file on disk before any edit, the staged policy
+// after — and stages the result as an edit that Undo reverts.
+func (w *Workspace) ApplyFix(d model.Diagnostic, i int) error {
 	var src []byte
 	switch {
 	case len(w.history) == 0 && d.Pos.File == w.policyFile.Path && w.policyFile.Exists:
@@ -360,14 +395,18 @@ func (w *Workspace) QuickFix(d model.Diagnostic) error {
 	default:
 		return fmt.Errorf("%s is not in the policy text imgtrust holds; reload and try again", d.Pos)
 	}
-	fixed, err := policyio.ApplyReplacement(src, d)
+	fixed, err := policyio.ApplyDiagnosticFix(src, d, i)
 	if err != nil {
 		return err
+	}
+	summary := "quick fix: " + d.Message
+	if i < len(d.Fixes) {
+		summary = "quick fix: " + d.Fixes[i].Title
 	}
 	// The fix was made to the text, like an editor's, and the text stays
 	// staged: re-rendering the model would drop whatever else in it the
 	// model cannot hold.
-	if err := w.stageText("quick fix: "+d.Message, fixed); err != nil {
+	if err := w.stageText(summary, fixed); err != nil {
 		return fmt.Errorf("the fix does not give a readable policy; nothing staged")
 	}
 	return nil
