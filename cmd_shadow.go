@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -95,12 +94,26 @@ func runShadow(a *app, args []string) int {
 	// Carry on the soak: the log's images judged under this candidate are
 	// not judged again, and they count in the summary.
 	seen, sum := shadow.NewSeen(), &shadow.Summary{}
-	if data, err := paths.FS().ReadFile(logHost, shadowLogKind); err == nil {
-		s, _ := shadow.ReadLog(bytes.NewReader(data), func(c string, r shadow.Record) {
+	// Streamed: a log of a long soak is hundreds of MB.
+	if f, err := paths.FS().Open(logHost, shadowLogKind); err == nil {
+		s, _ := shadow.ReadLog(f, func(c string, r shadow.Record) {
 			if c == sha && r.Event == shadow.EventImage {
 				seen.Add(r.Reference, r.Digest)
 			}
 		})
+		size := int64(0)
+		if fi, err := f.Stat(); err == nil {
+			size = fi.Size()
+		}
+		f.Close()
+		// Appending is no atomic write: a --log (or a symlink in its
+		// place) naming policy.json or any other file would be
+		// corrupted line by line. Only an empty file or a shadow log
+		// is appended to.
+		if size > 0 && s.Starts == 0 && s.Pulls == 0 && !s.Stopped {
+			fmt.Fprintf(a.stderr, "imgtrust shadow: the log %s is not a shadow log (no shadow record in it): refusing to append to it\n", termsafe.String(o.log))
+			return exitUsage
+		}
 		if s.CandidateSHA256 == sha {
 			*sum = s
 			sum.BadLines, sum.OtherCandidates = 0, 0

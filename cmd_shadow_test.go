@@ -142,3 +142,36 @@ func TestTUIShadowStatus(t *testing.T) {
 		t.Errorf("after the log grew: %+v", s)
 	}
 }
+
+// TestShadowLogMustBeAShadowLog: shadow appends only to an empty file or
+// a shadow log; a --log naming policy.json, or a symlink to it in the
+// log's place, is refused and the file left as it was.
+func TestShadowLogMustBeAShadowLog(t *testing.T) {
+	policy := `{"default":[{"type":"insecureAcceptAnything"}]}` + "\n"
+	tests := []struct {
+		name  string
+		setup func(root string) []string // extra args
+	}{
+		{"--log is policy.json", func(root string) []string { return []string{"--log", "/etc/containers/policy.json"} }},
+		{"the log is a symlink to policy.json", func(root string) []string {
+			os.MkdirAll(filepath.Join(root, "var/lib/imgtrust"), 0o755)
+			os.Symlink("/etc/containers/policy.json", filepath.Join(root, "var/lib/imgtrust/shadow.log"))
+			return nil
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := scratchRoot(t, policy, nil)
+			cand := filepath.Join(t.TempDir(), "candidate.json")
+			os.WriteFile(cand, []byte(policy), 0o644)
+			args := append([]string{"shadow", "--root", root, "--own-image", "none", "--candidate", cand, "--for", "50ms"}, tc.setup(root)...)
+			code, out, errs := run(t, args...)
+			if code != exitUsage || !strings.Contains(errs, "is not a shadow log") {
+				t.Errorf("exit %d, want %d and the refusal\n%s%s", code, exitUsage, out, errs)
+			}
+			if data, _ := os.ReadFile(filepath.Join(root, "etc/containers/policy.json")); string(data) != policy {
+				t.Errorf("policy.json appended to:\n%s", data)
+			}
+		})
+	}
+}
