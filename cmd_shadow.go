@@ -91,6 +91,10 @@ func runShadow(a *app, args []string) int {
 		return code
 	}
 	logHost := paths.Host(o.log)
+	if where := configFileAt(paths, logHost); where != "" {
+		fmt.Fprintf(a.stderr, "imgtrust shadow: --log %s is %s: the runtime reads it, refusing to append to it\n", termsafe.String(o.log), where)
+		return exitUsage
+	}
 	// Carry on the soak: the log's images judged under this candidate are
 	// not judged again, and they count in the summary.
 	seen, sum := shadow.NewSeen(), &shadow.Summary{}
@@ -323,4 +327,32 @@ func (t *tuiShadow) Status() (ui.ShadowStatus, bool, error) {
 	}
 	t.last = st
 	return st, true, nil
+}
+
+// configFileAt says which of the runtime's configuration files host is
+// (after symlinks), "" for none: the policy, or a file in registries.d
+// or the keys directory, where a new file is read by the runtime too.
+func configFileAt(paths policyio.Paths, host string) string {
+	node := paths.FS()
+	res, err := node.Resolve(host)
+	if err != nil {
+		return ""
+	}
+	same := func(p string) bool {
+		r, err := node.Resolve(p)
+		return err == nil && r == res
+	}
+	inDir := func(d string) bool {
+		r, err := node.Resolve(d)
+		return err == nil && filepath.Dir(res) == r
+	}
+	switch {
+	case same(paths.Policy):
+		return "the policy"
+	case inDir(paths.RegistriesD):
+		return "in registries.d"
+	case inDir(paths.KeysDir):
+		return "in the keys directory"
+	}
+	return ""
 }

@@ -153,6 +153,8 @@ func TestShadowLogMustBeAShadowLog(t *testing.T) {
 		setup func(root string) []string // extra args
 	}{
 		{"--log is policy.json", func(root string) []string { return []string{"--log", "/etc/containers/policy.json"} }},
+		{"--log in registries.d", func(root string) []string { return []string{"--log", "/etc/containers/registries.d/shadow.yaml"} }},
+		{"--log in the keys directory", func(root string) []string { return []string{"--log", "/etc/gpg/shadow.log"} }},
 		{"the log is a symlink to policy.json", func(root string) []string {
 			os.MkdirAll(filepath.Join(root, "var/lib/imgtrust"), 0o755)
 			os.Symlink("/etc/containers/policy.json", filepath.Join(root, "var/lib/imgtrust/shadow.log"))
@@ -166,11 +168,16 @@ func TestShadowLogMustBeAShadowLog(t *testing.T) {
 			os.WriteFile(cand, []byte(policy), 0o644)
 			args := append([]string{"shadow", "--root", root, "--own-image", "none", "--candidate", cand, "--for", "50ms"}, tc.setup(root)...)
 			code, out, errs := run(t, args...)
-			if code != exitUsage || !strings.Contains(errs, "is not a shadow log") {
+			if code != exitUsage || !strings.Contains(errs, "refusing to append to it") {
 				t.Errorf("exit %d, want %d and the refusal\n%s%s", code, exitUsage, out, errs)
 			}
 			if data, _ := os.ReadFile(filepath.Join(root, "etc/containers/policy.json")); string(data) != policy {
 				t.Errorf("policy.json appended to:\n%s", data)
+			}
+			for _, p := range []string{"etc/containers/registries.d/shadow.yaml", "etc/gpg/shadow.log"} {
+				if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
+					t.Errorf("%s was created", p)
+				}
 			}
 		})
 	}
