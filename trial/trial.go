@@ -329,7 +329,14 @@ func (s Store) revert(r *Record) (Outcome, error) {
 		opt := safefile.Options{ExpectSHA256: safefile.ExpectAny, Backup: true, AuditLog: s.AuditLog, Summary: summary, FS: node}
 		var err error
 		if f.Existed {
-			opt.Mode, opt.SetMode = f.Mode.Perm(), f.Mode != 0
+			// The copy must be what was captured (a record cut or
+			// damaged on disk would restore garbage), and a node
+			// configuration file is never made world-writable.
+			if safefile.SHA256(f.Previous) != f.PreviousSHA256 {
+				failures = append(failures, fmt.Sprintf("%s: the record's copy of the previous file is damaged (SHA-256 differs): left alone", f.Path))
+				continue
+			}
+			opt.Mode, opt.SetMode = f.Mode.Perm()&^0o002, f.Mode != 0
 			_, err = safefile.Write(host, f.Previous, opt)
 		} else {
 			_, err = safefile.Remove(host, opt)

@@ -147,7 +147,7 @@ func TestRevertWritesOnlyCapturedFiles(t *testing.T) {
 			paths := node.NewPaths(root, "", "", "")
 			now := time.Now()
 			s := Store{Paths: paths, Now: func() time.Time { return now }}
-			files := []File{{Path: tc.path, Existed: true, Mode: 0o644, Previous: []byte("PWNED")}}
+			files := []File{{Path: tc.path, Existed: true, Mode: 0o644, Previous: []byte("PWNED"), PreviousSHA256: safefile.SHA256([]byte("PWNED"))}}
 			if _, err := s.Begin("test", "", files, time.Minute); err != nil {
 				t.Fatal(err)
 			}
@@ -185,7 +185,7 @@ func TestRevertWritesOnlyCapturedFiles(t *testing.T) {
 		paths := node.NewPaths(root, pol, "", "")
 		now := time.Now()
 		s := Store{Paths: paths, Now: func() time.Time { return now }}
-		files := []File{{Path: paths.Node(pol), Existed: true, Mode: 0o644, Previous: []byte("OLD")}}
+		files := []File{{Path: paths.Node(pol), Existed: true, Mode: 0o644, Previous: []byte("OLD"), PreviousSHA256: safefile.SHA256([]byte("OLD"))}}
 		if _, err := s.Begin("test", "", files, time.Minute); err != nil {
 			t.Fatal(err)
 		}
@@ -200,4 +200,45 @@ func TestRevertWritesOnlyCapturedFiles(t *testing.T) {
 			t.Errorf("the revert wrote %s under the root", pol)
 		}
 	})
+}
+
+// TestRevertChecksTheRecordsCopy: a previous copy whose hash is not the
+// one recorded is not written; a world-writable mode is not restored.
+func TestRevertChecksTheRecordsCopy(t *testing.T) {
+	tests := []struct {
+		name     string
+		file     File
+		want     string // policy.json after the revert
+		wantMode os.FileMode
+		failed   bool
+	}{
+		{"intact", File{Existed: true, Mode: 0o640, Previous: []byte("OLD"), PreviousSHA256: safefile.SHA256([]byte("OLD"))}, "OLD", 0o640, false},
+		{"damaged copy", File{Existed: true, Mode: 0o644, Previous: []byte("OL"), PreviousSHA256: safefile.SHA256([]byte("OLD"))}, "NEW", 0o644, true},
+		{"no hash", File{Existed: true, Mode: 0o644, Previous: []byte("OLD")}, "NEW", 0o644, true},
+		{"world-writable mode", File{Existed: true, Mode: 0o666, Previous: []byte("OLD"), PreviousSHA256: safefile.SHA256([]byte("OLD"))}, "OLD", 0o664, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			write(t, root, "etc/containers/policy.json", "NEW", 0o644)
+			paths := node.NewPaths(root, "", "", "")
+			now := time.Now()
+			s := Store{Paths: paths, Now: func() time.Time { return now }}
+			tc.file.Path = node.DefaultPolicyPath
+			if _, err := s.Begin("test", "", []File{tc.file}, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Hour)
+			out, err := s.CheckDue("")
+			if err != nil || (out.Failed != nil) != tc.failed {
+				t.Fatalf("outcome %+v %v, want failed %v", out, err, tc.failed)
+			}
+			host := filepath.Join(root, "etc/containers/policy.json")
+			data, _ := os.ReadFile(host)
+			fi, _ := os.Stat(host)
+			if string(data) != tc.want || fi.Mode().Perm() != tc.wantMode {
+				t.Errorf("policy.json %q %v, want %q %v", data, fi.Mode().Perm(), tc.want, tc.wantMode)
+			}
+		})
+	}
 }
