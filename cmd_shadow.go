@@ -44,7 +44,8 @@ on SIGINT, SIGTERM or when --for has passed. A restarted shadow with the same
 candidate carries on the same soak (images already judged are not judged again).
 --candidate and --candidate-registries.d are files of this machine.
 
---report prints the summary of a log (a node path; default ` + DefaultShadowLog + `).
+--report prints the summary of a log (a node path; default ` + DefaultShadowLog + `;
+with --json, as one JSON object).
 Exit 0: nothing would have been rejected; 1: something would have been; 2: usage
 or an invalid candidate.`
 
@@ -80,7 +81,7 @@ func runShadow(a *app, args []string) int {
 		if len(rest) == 1 {
 			logPath = rest[0]
 		}
-		return shadowReport(a, paths, logPath)
+		return shadowReport(a, paths, logPath, g.json)
 	}
 	if len(rest) > 0 || o.candidate == "" {
 		fmt.Fprintln(a.stderr, shadowUsage)
@@ -249,7 +250,25 @@ func liveStamp(paths policyio.Paths) string {
 	return b.String()
 }
 
-func shadowReport(a *app, paths policyio.Paths, logPath string) int {
+// shadowReportJSON is --report --json: the summary's counts, the listed
+// examples as logged (JSON escapes them; nothing is cut).
+type shadowReportJSON struct {
+	Log             string          `json:"log"`
+	First           time.Time       `json:"first"`
+	Last            time.Time       `json:"last"`
+	Pulls           int             `json:"pulls"`
+	Rejected        int             `json:"rejected"`
+	NotChecked      int             `json:"not_checked"`
+	LiveRejected    int             `json:"live_rejected"`
+	Runs            int             `json:"runs"`
+	CandidateSHA256 string          `json:"candidate_sha256"`
+	OtherCandidates int             `json:"other_candidate_runs"`
+	BadLines        int             `json:"bad_lines"`
+	Stopped         bool            `json:"stopped"`
+	Examples        []shadow.Record `json:"examples"`
+}
+
+func shadowReport(a *app, paths policyio.Paths, logPath string, asJSON bool) int {
 	f, err := paths.FS().Open(paths.Host(logPath), shadowLogKind)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust shadow --report:", errText(err))
@@ -261,7 +280,13 @@ func shadowReport(a *app, paths policyio.Paths, logPath string) int {
 		fmt.Fprintln(a.stderr, "imgtrust shadow --report:", errText(err))
 		return exitIncomplete
 	}
-	fmt.Fprint(a.stdout, s.Text(termsafe.String))
+	if asJSON {
+		writeJSON(a.stdout, shadowReportJSON{Log: logPath, First: s.First, Last: s.Last, Pulls: s.Pulls, Rejected: s.Rejected,
+			NotChecked: s.NotChecked, LiveRejected: s.LiveRejected, Runs: s.Starts, CandidateSHA256: s.CandidateSHA256,
+			OtherCandidates: s.OtherCandidates, BadLines: s.BadLines, Stopped: s.Stopped, Examples: s.Examples})
+	} else {
+		fmt.Fprint(a.stdout, s.Text(termsafe.String))
+	}
 	if s.Rejected > 0 {
 		return exitFindings
 	}

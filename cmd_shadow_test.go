@@ -113,6 +113,16 @@ func TestShadowReport(t *testing.T) {
 			t.Errorf("%s: a control character reached the terminal: %q", tc.log, out)
 		}
 	}
+	// --json: the same counts, machine-readable, the reference exact.
+	code, out, errs := run(t, "shadow", "--root", root, "--report", "--json", "/var/lib/imgtrust/rejects.log")
+	var rep struct {
+		Pulls, Rejected int
+		Examples        []struct{ Reference, Reason string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 1 || rep.Pulls != 1 || rep.Rejected != 1 ||
+		len(rep.Examples) != 1 || rep.Examples[0].Reference != "r/a:1\x1b]0;x\a" || rep.Examples[0].Reason != "no signature" {
+		t.Errorf("--report --json: exit %d %v %+v\n%s%s", code, err, rep, out, errs)
+	}
 }
 
 // TestTUIShadowStatus: the Overview's backend reads the node's log, and
