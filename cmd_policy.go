@@ -380,9 +380,10 @@ func applyPolicyChange(a *app, g *globalFlags, name string, paths policyio.Paths
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitFindings
 	}
-	if ch != nil {
+	if ch != nil && ws.PolicyFile().Exists && ws.PolicyFile().Policy != nil {
 		// Only a reformat (the same rules written another way) is no
-		// change to offer.
+		// change to offer. A missing policy.json has no rules to
+		// compare (its Policy is nil).
 		was, err1 := policyio.MarshalPolicy(ws.PolicyFile().Policy)
 		now, err2 := policyio.MarshalPolicy(ws.Policy())
 		if err1 == nil && err2 == nil && ws.PolicyFile().Exists && string(was) == string(now) {
