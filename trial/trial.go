@@ -93,7 +93,7 @@ func (s Store) Load() (*Record, error) {
 		fi, err := dir.Lstat(filepath.Base(RecordPath))
 		dir.Close()
 		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			return nil, fmt.Errorf("reading the trial record (imgtrust confirm moves it aside): %s is a symbolic link", RecordPath)
+			return nil, &recordError{fmt.Errorf("reading the trial record: %s is a symbolic link", RecordPath)}
 		}
 	}
 	data, err := s.Paths.FS().ReadFile(s.recordHost(), recordKind)
@@ -101,16 +101,16 @@ func (s Store) Load() (*Record, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the trial record (imgtrust confirm moves it aside): %w", err)
+		return nil, &recordError{fmt.Errorf("reading the trial record: %w", err)}
 	}
 	var r Record
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("reading the trial record %s: %w (imgtrust confirm moves it aside)", RecordPath, err)
+		return nil, &recordError{fmt.Errorf("reading the trial record %s: %w", RecordPath, err)}
 	}
 	// Any JSON object unmarshals: one without an id and a known state is
 	// not a record Begin wrote.
 	if r.ID == "" || (r.State != Pending && r.State != RevertFailed) {
-		return nil, fmt.Errorf("reading the trial record %s: not a trial record (no id or an unknown state %q; imgtrust confirm moves it aside)", RecordPath, r.State)
+		return nil, &recordError{fmt.Errorf("reading the trial record %s: not a trial record (no id, or an unknown state %q)", RecordPath, r.State)}
 	}
 	return &r, nil
 }
@@ -228,6 +228,10 @@ func (s Store) Confirm() (*Record, error) {
 		// too big) cannot be reverted either, and would refuse every
 		// change forever: confirm is the admin's way out. It is moved
 		// aside, not deleted, as the only copy of the previous files.
+		var re *recordError
+		if errors.As(err, &re) {
+			err = re.err // said in UnreadableError's own words
+		}
 		aside, merr := s.moveAside()
 		if merr != nil {
 			return nil, fmt.Errorf("%w; it could not be moved aside: %w", err, merr)
@@ -248,6 +252,12 @@ func (s Store) Confirm() (*Record, error) {
 	s.audit(action, fmt.Sprintf("%s (trial %s)", r.Summary, r.ID))
 	return r, nil
 }
+
+// recordError is a record Load cannot use; it says the way out.
+type recordError struct{ err error }
+
+func (e *recordError) Error() string { return e.err.Error() + " (imgtrust confirm moves it aside)" }
+func (e *recordError) Unwrap() error { return e.err }
 
 // UnreadableError: Confirm found a record it could not read and moved it
 // to Aside (a node path); nothing was reverted.
