@@ -103,6 +103,13 @@ func TestTUIKeys(t *testing.T) {
 	if imported.Fingerprint == list[0].Fingerprint || !strings.HasPrefix(imported.Path, "/etc/gpg/") || imported.UserID == "" {
 		t.Errorf("imported %+v", imported)
 	}
+	// Staged, not written: the save review shows it first.
+	if _, err := os.Stat(paths.Host(imported.Path)); !os.IsNotExist(err) {
+		t.Errorf("imported key file written before the save: %v", err)
+	}
+	if err := ws.Save("", false); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(paths.Host(imported.Path)); err != nil {
 		t.Errorf("imported key file: %v", err)
 	}
@@ -115,6 +122,9 @@ func TestTUIKeys(t *testing.T) {
 
 	if err := k.Remove(imported.Fingerprint, ws.Policy()); err != nil {
 		t.Fatalf("Remove: %v", err)
+	}
+	if err := ws.Save("", false); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := os.Stat(paths.Host(imported.Path)); !os.IsNotExist(err) {
 		t.Errorf("removed key file still there: %v", err)
@@ -180,8 +190,11 @@ func TestTUILookasideListSetRemove(t *testing.T) {
 			t.Errorf("removed entry still listed: %+v", e)
 		}
 	}
+	if err := ws.Save("", false); err != nil {
+		t.Fatal(err)
+	}
 	audit, err := os.ReadFile(paths.Host(workspace.DefaultAuditLog))
-	if err != nil || !strings.Contains(string(audit), "remove lookaside quay.io/team") {
+	if err != nil || !strings.Contains(string(audit), "remove lookaside quay.io/team") || strings.Count(string(audit), "\n") != 1 {
 		t.Errorf("audit log (%v):\n%s", err, audit)
 	}
 

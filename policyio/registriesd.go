@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,10 +80,13 @@ func LoadRegistriesDFor(node nodefs.FS, dir string, rt RegistriesRuntime) (*Regi
 	return LoadRegistriesDOverlay(node, dir, rt, nil)
 }
 
-// LoadRegistriesDOverlay is LoadRegistriesDFor with some files' text
-// replaced (host path -> text, e.g. an editor's staged buffer), so that
-// text is checked with the merge rules of the whole directory before it
-// is written. A path of the overlay not in the directory is a new file.
+// LoadRegistriesDOverlay is LoadRegistriesDFor with staged content:
+// overlay maps a file's path (as under dir) to the text a change set or an
+// editor's staged buffer would write there, nil for a file it would
+// remove; a path not in the directory is a new file. The result is what
+// the runtime would read once the change is written, so that staged text
+// is checked with the merge rules of the whole directory before it is
+// written, and several staged edits build on each other.
 func LoadRegistriesDOverlay(node nodefs.FS, dir string, rt RegistriesRuntime, overlay map[string][]byte) (*RegistriesD, model.Diagnostics) {
 	if rt.Basis == "" {
 		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
@@ -95,15 +97,20 @@ func LoadRegistriesDOverlay(node nodefs.FS, dir string, rt RegistriesRuntime, ov
 	if errors.Is(err, fs.ErrNotExist) && len(overlay) == 0 {
 		return rd, nil
 	}
-	if errors.Is(err, fs.ErrNotExist) {
-		err = nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return rd, model.Diagnostics{{Severity: model.Error, Code: "registriesd-unreadable", Pos: model.Pos{File: dir}, Message: err.Error()}}
 	}
 	var names []string
+	seen := map[string]bool{}
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".yaml") {
+			continue
+		}
+		seen[e.Name()] = true
+		if data, staged := overlay[filepath.Join(dir, e.Name())]; staged {
+			if data != nil {
+				names = append(names, e.Name())
+			}
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
@@ -124,8 +131,8 @@ func LoadRegistriesDOverlay(node nodefs.FS, dir string, rt RegistriesRuntime, ov
 		}
 		names = append(names, e.Name())
 	}
-	for path := range overlay {
-		if name := filepath.Base(path); filepath.Dir(path) == filepath.Clean(dir) && !slices.Contains(names, name) {
+	for path, data := range overlay {
+		if name := filepath.Base(path); data != nil && filepath.Dir(path) == filepath.Clean(dir) && !seen[name] {
 			names = append(names, name)
 		}
 	}
@@ -137,7 +144,7 @@ func LoadRegistriesDOverlay(node nodefs.FS, dir string, rt RegistriesRuntime, ov
 		path := filepath.Join(dir, name)
 		var f *RegistriesFile
 		var fd model.Diagnostics
-		if text, ok := overlay[path]; ok {
+		if text, staged := overlay[path]; staged {
 			f, fd = parseRegistriesText(path, text)
 		} else {
 			f, fd = parseRegistriesFile(node, path)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
@@ -129,6 +130,11 @@ type Deps struct {
 	// image it could not check is an error, never a rejection); nil uses
 	// Verifier.
 	Impact Verifier
+	// SaveImpact judges the node's images under a reviewed change (the
+	// impact package, without the network: an image that needs it is not
+	// checked); the save review names a lockout from it. nil: no impact
+	// section.
+	SaveImpact func(rev *workspace.Review) *impact.Report
 	// NodeImages lists images the node already uses (the pause image from
 	// crio.conf, …) for the setup wizard's impact check.
 	NodeImages func() []string
@@ -197,6 +203,25 @@ type RawPolicyBackend interface {
 }
 
 var _ RawPolicyBackend = (*workspace.Workspace)(nil)
+
+// ChangeSetBackend is the change set behind the policy session: key
+// imports and look-aside edits are staged with the policy edits (through
+// KeyBackend and LookasideBackend) and reviewed and saved as one;
+// *workspace.Workspace implements it. Without it the save review shows
+// policy.json only.
+type ChangeSetBackend interface {
+	// Review checks that no file changed on disk, then describes every
+	// file the save writes (one diff) and how it widens trust.
+	Review() (*workspace.Review, error)
+	// Refresh re-reads every file and re-applies the staged edits that
+	// still apply, naming the others.
+	Refresh() (*workspace.ReloadResult, error)
+	// StagedFiles are the key files and registries.d files a save writes
+	// or removes besides policy.json (host path -> what it does).
+	StagedFiles() map[string]workspace.StagedFile
+}
+
+var _ ChangeSetBackend = (*workspace.Workspace)(nil)
 
 // RawRegistriesBackend is the text side of registries.d, for the raw
 // editor of each of its files; *workspace.Workspace implements it. Staged

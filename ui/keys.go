@@ -7,6 +7,7 @@ import "charm.land/bubbles/v2/key"
 // combinations reliably.
 type keyMap struct {
 	Quit, ForceQuit, Help, NextView, PrevView, Save, Undo, Wizard key.Binding
+	Reload                                                        key.Binding
 	Views                                                         [numViews]key.Binding
 
 	Up, Down, PgUp, PgDown, Home, End, Enter, Back, Left, Right key.Binding
@@ -28,6 +29,7 @@ func newKeyMap() keyMap {
 		Save:      b([]string{"ctrl+s"}, "ctrl+s", "save"),
 		Undo:      b([]string{"u", "ctrl+z"}, "u", "undo"),
 		Wizard:    b([]string{"w"}, "w", "guided setup"),
+		Reload:    b([]string{"ctrl+r", "R"}, "R/ctrl+r", "reload all files"),
 		Up:        b([]string{"up", "k"}, "↑/k", "up"),
 		Down:      b([]string{"down", "j"}, "↓/j", "down"),
 		PgUp:      b([]string{"pgup"}, "pgup", "page up"),

@@ -81,6 +81,11 @@ func (m *Model) saveBlockers() int {
 	for _, c := range m.pendingChanges() {
 		files = append(files, c.Path)
 	}
+	return m.saveBlockersIn(files)
+}
+
+// saveBlockersIn is saveBlockers for the files of a change set's review.
+func (m *Model) saveBlockersIn(files []string) int {
 	n := 0
 	for _, d := range m.problems {
 		if d.Severity != model.Error || strings.HasPrefix(d.Code, "key-") || strings.HasPrefix(d.Code, "sigstore-key") {

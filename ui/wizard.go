@@ -459,10 +459,11 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 		if wz.lookURL != "" && m.deps.Lookaside != nil {
 			for _, s := range wz.scopes {
 				if err := m.deps.Lookaside.Set(LookasideEntry{Scope: s, URL: wz.lookURL}); err != nil {
-					m.setStatus(true, "look-aside for %s not written: %v", s, err)
+					m.setStatus(true, "look-aside for %s not staged: %v", s, err)
 				}
 			}
 			m.la.reload(m)
+			m.refresh()
 		}
 		m.wiz = nil
 		m.view = vPolicy

@@ -12,44 +12,32 @@ import (
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
-	"github.com/kios/imgtrust/safefile"
 )
 
 // registries.d text edits: an editor's buffer for one file of
-// registries.d, staged like a policy edit (Undo reverts it, Problems
-// checks it with the merge rules of the whole directory, the save review
-// shows its diff, Save writes it through safefile). This is the small seam
-// a multi-file change set can take over: rdStaged is the staged text of
-// each file, rdHistory the undo steps.
-
-type rdBase struct {
-	data   []byte
-	exists bool
-}
-
-type rdEdit struct {
-	seq     int
-	summary string
-	path    string
-	before  []byte // the staged text before, nil: not staged
-	had     bool
-}
+// registries.d, staged in the change set like a look-aside edit (one undo
+// history, Problems checks it with the merge rules of the whole
+// directory, the one save review shows its diff, Apply writes it with the
+// other files).
 
 // RegistriesFiles lists the host paths of the files of registries.d the
-// runtime reads (*.yaml), staged new ones included, sorted.
+// runtime reads (*.yaml), staged new ones included and staged removals
+// left out, sorted.
 func (w *Workspace) RegistriesFiles() ([]string, error) {
 	entries, err := w.Paths.FS().ReadDir(w.Paths.RegistriesD)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	staged := w.StagedFiles()
 	var out []string
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".yaml") && !e.IsDir() {
-			out = append(out, filepath.Join(w.Paths.RegistriesD, e.Name()))
+		p := filepath.Join(w.Paths.RegistriesD, e.Name())
+		if strings.HasSuffix(e.Name(), ".yaml") && !e.IsDir() && !staged[p].Remove {
+			out = append(out, p)
 		}
 	}
-	for p := range w.rdStaged {
-		if !slices.Contains(out, p) {
+	for p, f := range staged {
+		if f.Kind == KindRegistries && !f.Remove && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}
@@ -72,8 +60,8 @@ func (w *Workspace) RegistriesText(path string) ([]byte, error) {
 	if err := w.checkRegistriesPath(path); err != nil {
 		return nil, err
 	}
-	if t, ok := w.rdStaged[path]; ok {
-		return t, nil
+	if i := w.fileIndex(path); i >= 0 {
+		return w.files[i].data, nil
 	}
 	b, err := w.Paths.FS().ReadFile(path, nodefs.RegistriesDFile)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -94,13 +82,13 @@ func (w *Workspace) LintRegistriesText(path string, text []byte) model.Diagnosti
 // now: the function it returns reads only that copy and the disk, so an
 // editor may run it off its event loop.
 func (w *Workspace) RegistriesLinter(path string) func(text []byte) model.Diagnostics {
-	overlay, pol, paths, rt := w.rdOverlay(), w.staged, w.Paths, w.registriesRuntime()
+	overlay, pol, paths, rt := w.registriesOverlay(), w.staged, w.Paths, w.runtime()
 	return func(text []byte) model.Diagnostics {
 		ov := make(map[string][]byte, len(overlay)+1)
 		for p, t := range overlay {
 			ov[p] = t
 		}
-		ov[path] = text
+		ov[path] = nonNil(text)
 		rd, diags := policyio.LoadRegistriesDOverlay(paths.FS(), paths.RegistriesD, rt, ov)
 		diags = append(diags, policyio.CheckLookasides(rd, pol, paths)...)
 		var out model.Diagnostics
@@ -114,131 +102,79 @@ func (w *Workspace) RegistriesLinter(path string) func(text []byte) model.Diagno
 }
 
 // StageRegistriesText stages text for one file of registries.d as an edit
-// that Undo reverts. Text with errors is staged (the editor shows them);
-// the save refuses it.
+// of the change set that Undo reverts. Text with errors is staged (the
+// editor shows them); the review reports them and Apply refuses them.
 func (w *Workspace) StageRegistriesText(path string, text []byte) error {
 	if err := w.checkRegistriesPath(path); err != nil {
 		return err
 	}
-	before, had := w.rdStaged[path]
-	if w.rdStaged == nil {
-		w.rdStaged, w.rdBase = map[string][]byte{}, map[string]rdBase{}
-	}
-	if _, ok := w.rdBase[path]; !ok {
-		// What the admin started from: the save refuses to write over a
-		// file that changed on disk since.
-		b, err := w.Paths.FS().ReadFile(path, nodefs.RegistriesDFile)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			w.rdBase[path] = rdBase{}
-		case err != nil:
+	text = append(nonNil(nil), text...) // empty text is an empty file, not a removal
+	summary := filepath.Base(path) + " edited as text"
+	redo := func(w *Workspace) error { return w.StageRegistriesText(path, text) }
+	return w.changeFiles(summary, redo, func() error {
+		disk, sum, err := w.readDisk(path, nodefs.RegistriesDFile)
+		if err != nil {
 			return err
-		default:
-			w.rdBase[path] = rdBase{data: b, exists: true}
 		}
-	}
-	w.rdStaged[path] = append([]byte(nil), text...)
-	w.seq++
-	w.rdHistory = append(w.rdHistory, rdEdit{seq: w.seq, summary: filepath.Base(path) + " edited as text", path: path, before: before, had: had})
-	return nil
+		w.stageFile(stagedFile{kind: KindRegistries, path: path, disk: disk, diskSHA: sum, data: text})
+		return nil
+	})
 }
 
-func (w *Workspace) undoRegistries() (string, bool) {
-	n := len(w.rdHistory)
-	if n == 0 {
-		return "", false
+// RegistriesChanges returns what a save would do to registries.d: one
+// change per staged file, in path order.
+func (w *Workspace) RegistriesChanges() ([]*FileChange, error) {
+	var out []*FileChange
+	for _, f := range w.files {
+		if f.kind != KindRegistries {
+			continue
+		}
+		newLabel := f.path + " (new)"
+		if f.remove() {
+			newLabel = "/dev/null"
+		}
+		out = append(out, &FileChange{Path: f.path, Old: f.disk, New: f.data, Kind: KindRegistries, Remove: f.remove(), OldSHA256: f.diskSHA,
+			Diff: unifiedDiff(f.path, newLabel, string(f.disk), string(f.data))})
 	}
-	last := w.rdHistory[n-1]
-	w.rdHistory = w.rdHistory[:n-1]
-	if last.had {
-		w.rdStaged[last.path] = last.before
-	} else {
-		delete(w.rdStaged, last.path)
-	}
-	return last.summary, true
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
 }
 
-func (w *Workspace) rdOverlay() map[string][]byte {
-	out := make(map[string][]byte, len(w.rdStaged)+1)
-	for p, t := range w.rdStaged {
-		out[p] = t
+// registriesOverlay is the staged registries.d text (nil: removed).
+func (w *Workspace) registriesOverlay() map[string][]byte {
+	out := map[string][]byte{}
+	for _, f := range w.files {
+		if f.kind == KindRegistries {
+			out[f.path] = f.data
+		}
 	}
 	return out
 }
 
-func (w *Workspace) registriesRuntime() policyio.RegistriesRuntime {
-	rt := w.Runtime
-	if rt.Basis == "" {
-		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
+// registriesErrors are the errors of registries.d as staged, when the
+// change set writes a file of it: the runtime would fail every pull, so
+// Apply refuses them.
+func (w *Workspace) registriesErrors() model.Diagnostics {
+	staged := false
+	for _, f := range w.files {
+		staged = staged || f.kind == KindRegistries
 	}
-	return rt
-}
-
-// RegistriesChanges returns what a save would do to registries.d: one
-// change per staged file whose text differs from the disk.
-func (w *Workspace) RegistriesChanges() ([]*FileChange, error) {
-	var out []*FileChange
-	paths := make([]string, 0, len(w.rdStaged))
-	for p := range w.rdStaged {
-		paths = append(paths, p)
+	if !staged {
+		return nil
 	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		base := w.rdBase[p]
-		if base.exists && string(base.data) == string(w.rdStaged[p]) {
-			continue
-		}
-		old := base.data
-		out = append(out, &FileChange{Path: p, Old: old, New: w.rdStaged[p],
-			Diff: unifiedDiff(p, p+" (new)", string(old), string(w.rdStaged[p]))})
-	}
-	return out, nil
-}
-
-// saveRegistries writes the staged registries.d files: refused, with
-// nothing written, while registries.d with them has an error (the runtime
-// would fail every pull on it).
-func (w *Workspace) saveRegistries(summary string) error {
-	changes, err := w.RegistriesChanges()
-	if err != nil || len(changes) == 0 {
-		return err
-	}
-	if err := w.checkRegistries(); err != nil {
-		return err
-	}
-	var fcs []policyio.FileChange
-	for _, c := range changes {
-		sha := safefile.ExpectAbsent
-		if w.rdBase[c.Path].exists {
-			sha = safefile.SHA256(c.Old)
-		}
-		fcs = append(fcs, policyio.FileChange{Path: c.Path, Old: c.Old, New: c.New, OldSHA256: sha, FS: w.Paths.FS()})
-	}
-	if summary == "" {
-		summary = "registries.d edited as text"
-	}
-	if err := policyio.ApplyChanges(fcs, w.AuditLog, summary); err != nil {
-		return err
-	}
-	w.rdStaged, w.rdHistory, w.rdBase = nil, nil, nil
-	return nil
-}
-
-// checkRegistries refuses registries.d as staged when it has an error.
-func (w *Workspace) checkRegistries() error {
-	_, diags := policyio.LoadRegistriesDOverlay(w.Paths.FS(), w.Paths.RegistriesD, w.registriesRuntime(), w.rdStaged)
+	_, diags := w.StagedRegistries()
 	var errs model.Diagnostics
 	for _, d := range diags {
 		if d.Severity == model.Error {
 			errs = append(errs, d)
 		}
 	}
-	if len(errs) > 0 {
-		msgs := make([]string, 0, len(errs))
-		for _, d := range errs.Sorted() {
-			msgs = append(msgs, d.Pos.String()+": "+d.Message)
-		}
-		return fmt.Errorf("refusing to write registries.d with %d error(s), the runtime would fail every pull; nothing was changed: %s", len(errs), strings.Join(msgs, "; "))
+	return errs.Sorted()
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
 	}
-	return nil
+	return b
 }
