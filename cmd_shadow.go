@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/signal"
@@ -317,35 +318,60 @@ func openAppend(node nodefs.FS, host string) (*os.File, error) {
 }
 
 // tuiShadow reads the node's shadow log for the Overview. The Overview
-// asks every few seconds; a log of a long soak is large, so it is read
-// again only when its size or time changed. Status is called from one
-// tea.Cmd at a time (the next is scheduled by the result).
+// asks every few seconds while a shadow appends to a log that grows to
+// hundreds of MB over a soak: only the bytes appended since the last look
+// are read (the whole log again when it was replaced or truncated).
+// Status is called from one tea.Cmd at a time (the next is scheduled by
+// the result).
 type tuiShadow struct {
 	paths policyio.Paths
+	lr    *shadow.LogReader
+	off   int64  // bytes of the log lr has consumed
+	ino   uint64 // the log's inode: another file means another log
 	size  int64
 	mtime time.Time
 	last  ui.ShadowStatus
+	// read is how many bytes the last Status read (tests).
+	read int64
 }
 
 func (t *tuiShadow) Status() (ui.ShadowStatus, bool, error) {
+	t.read = 0
 	f, err := t.paths.FS().Open(t.paths.Host(DefaultShadowLog), shadowLogKind)
 	if errors.Is(err, fs.ErrNotExist) {
+		t.lr = nil
 		return ui.ShadowStatus{}, false, nil
 	}
 	if err != nil {
 		return ui.ShadowStatus{}, false, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil {
-		if fi.Size() == t.size && fi.ModTime().Equal(t.mtime) && t.last.Headline != "" {
-			return t.last, true, nil
-		}
-		t.size, t.mtime = fi.Size(), fi.ModTime()
-	}
-	s, err := shadow.ReadLog(f, nil)
+	fi, err := f.Stat()
 	if err != nil {
 		return ui.ShadowStatus{}, false, err
 	}
+	var ino uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		ino = st.Ino
+	}
+	if t.lr != nil && fi.Size() == t.size && fi.ModTime().Equal(t.mtime) && ino == t.ino {
+		return t.last, true, nil
+	}
+	if t.lr == nil || ino != t.ino || fi.Size() < t.off {
+		t.lr, t.off = shadow.NewLogReader(nil), 0
+	}
+	t.ino, t.size, t.mtime = ino, fi.Size(), fi.ModTime()
+	if _, err := f.Seek(t.off, io.SeekStart); err != nil {
+		return ui.ShadowStatus{}, false, err
+	}
+	n, err := t.lr.Read(f, false)
+	t.off += n
+	t.read = n
+	if err != nil {
+		t.lr = nil
+		return ui.ShadowStatus{}, false, err
+	}
+	s := t.lr.Summary()
 	st := ui.ShadowStatus{Headline: s.Headline(), Rejected: s.Rejected, Running: !s.Stopped}
 	for _, r := range s.Examples {
 		st.Examples = append(st.Examples, r.Reference+": "+r.Reason)

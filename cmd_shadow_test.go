@@ -142,14 +142,31 @@ func TestTUIShadowStatus(t *testing.T) {
 	if !ok || err != nil || s.Headline != "0 seconds, 1 pull, none would have been rejected" || !s.Running {
 		t.Fatalf("%+v %v %v", s, ok, err)
 	}
-	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(`{"time":"2026-11-29T10:00:00Z","event":"image","reference":"r/b:1","live":"accepted","candidate":"rejected","reason":"no signature"}
-{"time":"2026-11-29T10:00:01Z","event":"stop"}
-`)
-	f.Close()
+	appendLog := func(text string) {
+		f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(text)
+		f.Close()
+	}
+	// A line the shadow is still writing is left for the next look.
+	const rejected = `{"time":"2026-11-29T10:00:00Z","event":"image","reference":"r/b:1","live":"accepted","candidate":"rejected","reason":"no signature"}` + "\n"
+	appendLog(rejected[:40])
+	if s, _, _ = b.Status(); s.Headline != "0 seconds, 1 pull, none would have been rejected" || b.read != 0 {
+		t.Errorf("a half-written line was read: %+v (read %d)", s, b.read)
+	}
+	appendLog(rejected[40:] + `{"time":"2026-11-29T10:00:01Z","event":"stop"}` + "\n")
 	s, _, _ = b.Status()
 	if s.Headline != "1 day, 2 pulls, 1 would have been rejected" || s.Running || len(s.Examples) != 1 || s.Examples[0] != "r/b:1: no signature" {
 		t.Errorf("after the log grew: %+v", s)
+	}
+	// Only what was appended is read, not the whole log again.
+	if want := int64(len(rejected) + len(`{"time":"2026-11-29T10:00:01Z","event":"stop"}`+"\n")); b.read != want {
+		t.Errorf("read %d bytes after the append, want the %d appended", b.read, want)
+	}
+	// A new, shorter log (a new soak) is read from its start.
+	os.Remove(log)
+	os.WriteFile(log, []byte(`{"time":"2026-12-01T10:00:00Z","event":"start","candidate_sha256":"d"}`+"\n"), 0o644)
+	if s, _, _ = b.Status(); s.Headline != "0 seconds, 0 pulls, none would have been rejected" || !s.Running {
+		t.Errorf("a new log: %+v", s)
 	}
 }
 
