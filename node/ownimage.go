@@ -98,18 +98,19 @@ type OwnImage struct {
 // container id from the process's cgroup or mounts, then that container's
 // image in the node's container store; else the remembered answer.
 func FindOwnImage(paths Paths, cgroup, mountinfo []byte) (OwnImage, error) {
+	var storeErr error
 	if id := ContainerID(cgroup, mountinfo); id != "" {
 		ref, err := containerImage(paths, id)
-		if err != nil {
-			return OwnImage{}, err
-		}
-		if ref != "" {
+		if ref != "" && err == nil {
 			return OwnImage{Ref: ref, How: "container " + id[:12], Source: paths.Host(StorageContainersJSON)}, nil
 		}
+		// A store being rewritten (or damaged) must not hide the
+		// admin's remembered answer: the own image would go unprotected.
+		storeErr = err
 	}
 	data, err := paths.FS().ReadFile(paths.Host(OwnImageFile), nodefs.ConfigFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return OwnImage{}, nil
+		return OwnImage{}, storeErr
 	}
 	if err != nil {
 		return OwnImage{}, err

@@ -58,6 +58,7 @@ func TestFindOwnImage(t *testing.T) {
 			`{"id":"` + otherID + `","image":"img1","metadata":"{\"image-name\":\"quay.io/admin/debug:1\",\"pod-id\":\"` + testID + `\"}"},` +
 			`{"id":"aa` + otherID[2:] + `","image":"img2","metadata":"{\"image-name\":\"quay.io/x/sidecar:1\",\"pod-id\":\"` + testID + `\"}"}]`},
 			cgroup, "", "", false, false},
+		{"a broken store: the remembered answer", map[string]string{StorageContainersJSON: `[{`, OwnImageFile: "quay.io/admin/debug:3\n"}, cgroup, "quay.io/admin/debug:3", "remembered", false, false},
 		{"a broken store", map[string]string{StorageContainersJSON: `[{`}, cgroup, "", "", false, true},
 	}
 	for _, tc := range tests {
