@@ -153,7 +153,15 @@ func (s Store) Lock() (unlock func(), err error) {
 		return nil, fmt.Errorf("locking the trial record: %w", err)
 	}
 	defer dir.Close()
-	f, err := dir.OpenFile(lockName, os.O_CREATE|os.O_RDWR|syscall.O_NONBLOCK, 0o600)
+	// The lock file holds nothing: anything else in its place (a
+	// symlink out of the directory, a FIFO) is removed, so that it cannot
+	// make every trial operation, confirm included, fail for good.
+	if fi, err := dir.Lstat(lockName); err == nil && !fi.Mode().IsRegular() {
+		if err := dir.Remove(lockName); err != nil {
+			return nil, fmt.Errorf("locking the trial record: %s is not a regular file and cannot be removed: %w", lockName, err)
+		}
+	}
+	f, err := dir.OpenFile(lockName, os.O_CREATE|os.O_RDWR|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("locking the trial record: %w", err)
 	}

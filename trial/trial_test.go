@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -238,6 +239,46 @@ func TestRevertChecksTheRecordsCopy(t *testing.T) {
 			fi, _ := os.Stat(host)
 			if string(data) != tc.want || fi.Mode().Perm() != tc.wantMode {
 				t.Errorf("policy.json %q %v, want %q %v", data, fi.Mode().Perm(), tc.want, tc.wantMode)
+			}
+		})
+	}
+}
+
+// TestLockReplacesWhatIsNotALockFile: a symlink or FIFO in the lock's
+// place is replaced, and its target left alone; confirm still works.
+func TestLockReplacesWhatIsNotALockFile(t *testing.T) {
+	tests := []struct {
+		name string
+		make func(lock, outside string) error
+	}{
+		{"symlink out of the directory", func(lock, outside string) error { return os.Symlink(outside, lock) }},
+		{"symlink inside the root", func(lock, _ string) error { return os.Symlink("/etc/containers/policy.json", lock) }},
+		{"FIFO", func(lock, _ string) error { return syscall.Mkfifo(lock, 0o600) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			outside := filepath.Join(t.TempDir(), "target")
+			write(t, root, "etc/containers/policy.json", "POLICY", 0o644)
+			os.WriteFile(outside, []byte("OUT"), 0o644)
+			paths := node.NewPaths(root, "", "", "")
+			s := Store{Paths: paths}
+			lock := filepath.Join(root, filepath.Dir(RecordPath), lockName)
+			os.MkdirAll(filepath.Dir(lock), 0o755)
+			if err := tc.make(lock, outside); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Begin("t", "", nil, time.Minute); err != nil {
+				t.Fatalf("begin: %v", err)
+			}
+			if r, err := s.Confirm(); err != nil || r == nil {
+				t.Fatalf("confirm: %+v %v", r, err)
+			}
+			if b, _ := os.ReadFile(outside); string(b) != "OUT" {
+				t.Errorf("the link's target outside changed: %q", b)
+			}
+			if b, _ := os.ReadFile(filepath.Join(root, "etc/containers/policy.json")); string(b) != "POLICY" {
+				t.Errorf("policy.json changed: %q", b)
 			}
 		})
 	}
