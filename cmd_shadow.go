@@ -157,9 +157,11 @@ func runShadow(a *app, args []string) int {
 	return exitOK
 }
 
-// shadowLogKind caps a shadow log read whole (the summary at start, the
-// TUI): a million images log about 400 MB; --report streams instead.
-var shadowLogKind = nodefs.Kind{Name: "shadow log", Max: 1 << 30}
+// shadowLogKind bounds a shadow log. Every reader streams it (memory is
+// the summary's, not the log's), so the bound is only against a file that
+// never ends: a million pulls log about 320 MB, and a soak of a busy node
+// must not become unreadable past 1 GB.
+var shadowLogKind = nodefs.Kind{Name: "shadow log", Max: 64 << 30}
 
 func printShadowLine(a *app, r shadow.Record) {
 	mark := map[shadow.Verdict]string{shadow.Accepted: "accepted", shadow.Rejected: "REJECTED", shadow.NotChecked: "not-checked"}

@@ -209,3 +209,27 @@ func TestShadowLogMustBeAShadowLog(t *testing.T) {
 		})
 	}
 }
+
+// TestShadowReportPastOneGB: a log past 1 GB (a long soak of a busy
+// node) is still summarized: every reader streams it. The file is sparse,
+// but reading it takes seconds: run by CI's shadow step.
+func TestShadowReportPastOneGB(t *testing.T) {
+	if os.Getenv("IMGTRUST_SLOW") == "" {
+		t.Skip("reads a GB: IMGTRUST_SLOW=1 (.ci/steps/40-shadow-and-trial.sh)")
+	}
+	root := scratchRoot(t, "", nil)
+	log := filepath.Join(root, "var/lib/imgtrust/shadow.log")
+	os.MkdirAll(filepath.Dir(log), 0o755)
+	start := `{"time":"2026-11-28T10:00:00Z","event":"start","candidate_sha256":"c"}` + "\n"
+	f, err := os.Create(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(start)
+	f.Truncate(1<<30 + 1<<20) // the hole reads as one long bad line
+	f.Close()
+	code, out, errs := run(t, "shadow", "--root", root, "--report")
+	if code != 0 || !strings.Contains(out, "0 pulls, none would have been rejected") || !strings.Contains(out, "1 line of the log could not be read") {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
+	}
+}
