@@ -388,21 +388,27 @@ func (s Store) revert(r *Record) (Outcome, error) {
 // tampered with, or made by another layout, cannot have a revert write
 // a file the trial never captured (/etc/shadow, a binary, a path with
 // "..").
+//
+// The layout is this command's (its --policy, --registries.d, --keys-dir)
+// and the node's default one: a trial of the default files is reverted by
+// a later command run with an override too.
 func (s Store) managed(nodePath string) (string, bool) {
 	if nodePath == "" || !filepath.IsAbs(nodePath) || filepath.Clean(nodePath) != nodePath {
 		return "", false
 	}
-	if nodePath == s.Paths.Node(s.Paths.Policy) {
-		return s.Paths.Policy, true
-	}
 	dir, base := filepath.Split(nodePath)
 	dir = filepath.Clean(dir)
-	if strings.HasPrefix(base, ".") || strings.HasSuffix(base, safefile.BackupSuffix) {
-		return "", false
-	}
-	for _, d := range []string{s.Paths.RegistriesD, s.Paths.KeysDir} {
-		if dir == s.Paths.Node(d) {
-			return filepath.Join(d, base), true
+	for _, p := range []node.Paths{s.Paths, node.NewPaths(s.Paths.Root, "", "", "")} {
+		if nodePath == p.Node(p.Policy) {
+			return p.Policy, true
+		}
+		if strings.HasPrefix(base, ".") || strings.HasSuffix(base, safefile.BackupSuffix) {
+			continue
+		}
+		for _, d := range []string{p.RegistriesD, p.KeysDir} {
+			if dir == p.Node(d) {
+				return filepath.Join(d, base), true
+			}
 		}
 	}
 	return "", false

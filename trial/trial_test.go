@@ -179,6 +179,24 @@ func TestRevertWritesOnlyCapturedFiles(t *testing.T) {
 			}
 		})
 	}
+	t.Run("default files reverted by a command with an override", func(t *testing.T) {
+		root := t.TempDir()
+		write(t, root, "etc/containers/policy.json", "NEW", 0o644)
+		paths := node.NewPaths(root, filepath.Join(t.TempDir(), "other.json"), "", "")
+		now := time.Now()
+		s := Store{Paths: paths, Now: func() time.Time { return now }}
+		files := []File{{Path: node.DefaultPolicyPath, Existed: true, Mode: 0o644, Previous: []byte("OLD"), PreviousSHA256: safefile.SHA256([]byte("OLD"))}}
+		if _, err := s.Begin("test", "", files, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Hour)
+		if out, err := s.CheckDue(""); err != nil || out.Reverted == nil {
+			t.Fatalf("%+v %v", out, err)
+		}
+		if data, _ := os.ReadFile(filepath.Join(root, "etc/containers/policy.json")); string(data) != "OLD" {
+			t.Errorf("not reverted: %q", data)
+		}
+	})
 	t.Run("policy override outside the root", func(t *testing.T) {
 		root, other := t.TempDir(), t.TempDir()
 		pol := filepath.Join(other, "policy.json")
