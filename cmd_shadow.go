@@ -145,6 +145,9 @@ func runShadow(a *app, args []string) int {
 		Paths: paths, Live: live, Candidate: candidate, Log: logFile, Seen: seen, Summary: sum,
 		Interval: o.interval, Jobs: o.jobs, CandidatePath: o.candidate, CandidateSHA256: sha,
 		Each: func(r shadow.Record) { printShadowLine(a, r) },
+		Unreadable: func(err error) {
+			fmt.Fprintf(a.stderr, "imgtrust shadow: WARNING: %s (retried; images it lists are not judged meanwhile)\n", errText(err))
+		},
 	})
 	fmt.Fprint(a.stdout, final.Text(termsafe.String))
 	if err != nil {
