@@ -27,6 +27,17 @@ type jsonDecoder struct {
 	// their worst severity.
 	omitted      int
 	omittedWorst model.Severity
+
+	// The lazy path (skim.go) keeps comments and trailing commas apart
+	// while it decodes, and puts them first at the end, as the full path
+	// finds them all before decoding.
+	inExtras      bool
+	extras        model.Diagnostics
+	extrasOmitted int
+	extrasWorst   model.Severity
+	// full skips the lazy path, tookLazy says it was taken (tests
+	// compare the two).
+	full, tookLazy bool
 }
 
 // member is one key of a JSON object, with its unescaped name.
@@ -34,6 +45,9 @@ type member struct {
 	name    string
 	nameOff int
 	val     *hujson.Value
+	// start and end locate a value the lazy path has not parsed yet (val
+	// is then nil).
+	start, end int
 }
 
 // fieldList holds a requirement's accepted members: a handful, so a scan
@@ -129,9 +143,13 @@ type problem struct {
 }
 
 func (d *jsonDecoder) report(p problem) {
-	if len(d.diags) >= MaxDiagnostics {
-		d.omitted++
-		d.omittedWorst = max(d.omittedWorst, p.sev)
+	list, omitted, worst := &d.diags, &d.omitted, &d.omittedWorst
+	if d.inExtras {
+		list, omitted, worst = &d.extras, &d.extrasOmitted, &d.extrasWorst
+	}
+	if len(*list) >= MaxDiagnostics {
+		*omitted++
+		*worst = max(*worst, p.sev)
 		return
 	}
 	diag := model.Diagnostic{
@@ -152,7 +170,7 @@ func (d *jsonDecoder) report(p problem) {
 		rp := d.pos(*p.related)
 		diag.Related = &rp
 	}
-	d.diags = append(d.diags, diag)
+	*list = append(*list, diag)
 }
 
 // kindName is how encoding/json names a JSON value kind in its
