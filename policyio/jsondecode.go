@@ -520,3 +520,12 @@ func litString(v hujson.ValueTrimmed) string {
 	}
 	return l.String()
 }
+
+// intern returns the known string equal to s, so that the model of a big
+// policy holds one "signedBy" instead of one per requirement.
+func intern[S ~string](s S, known []S) S {
+	if i := slices.Index(known, s); i >= 0 {
+		return known[i]
+	}
+	return s
+}

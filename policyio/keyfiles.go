@@ -46,7 +46,7 @@ func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Dia
 			}
 			for _, k := range refs {
 				tgt := &model.Target{List: ref, Requirement: i, Field: k.Field}
-				pos := r.FieldPos[k.Field]
+				pos := r.FieldPosition(k.Field)
 				if pos.IsZero() {
 					pos = r.Pos
 				}
