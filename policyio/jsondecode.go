@@ -38,6 +38,10 @@ type jsonDecoder struct {
 	// full skips the lazy path, tookLazy says it was taken (tests
 	// compare the two).
 	full, tookLazy bool
+	// cache, when set, holds the previous parse's scopes (ParseCache);
+	// nextScopes collects this parse's for the next one.
+	cache      *ParseCache
+	nextScopes map[scopeKey]cachedScope
 }
 
 // member is one key of a JSON object, with its unescaped name.

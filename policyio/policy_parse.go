@@ -284,12 +284,26 @@ func (d *jsonDecoder) transport(name string, nameOff int) (t *model.Transport, k
 func (d *jsonDecoder) scope(t *model.Transport, known bool, path string, sm member) {
 	ref := model.ScopeRef{Transport: t.Name, Scope: sm.name}
 	spath := joinPath(path, sm.name)
+	// A scope from the lazy path, not in the extras' way (comments and
+	// trailing commas are reported apart) nor at the cap, can be cached.
+	cacheable := d.cache != nil && sm.val == nil
+	var lineStart, lineEnd int
+	if cacheable {
+		var hit bool
+		if lineStart, lineEnd, hit = d.cachedScope(t, sm); hit {
+			return
+		}
+	}
+	n0, omitted0, extras0 := len(d.diags), d.omitted, len(d.extras)+d.extrasOmitted
 	if known {
 		d.checkScope(t.Name, sm, spath)
 	}
 	s := &model.Scope{Name: sm.name, Pos: d.pos(sm.nameOff)}
 	s.Requirements = d.requirementList(d.value(sm), spath, ref)
 	t.Scopes = append(t.Scopes, s)
+	if cacheable && d.omitted == omitted0 && len(d.extras)+d.extrasOmitted == extras0 {
+		d.remember(t, sm, cachedScope{start: lineStart, end: lineEnd, line: d.pos(lineStart).Line, scope: s, diags: d.diags[n0:len(d.diags):len(d.diags)]}, 0)
+	}
 }
 
 func (d *jsonDecoder) requirementList(v *hujson.Value, path string, ref model.ScopeRef) model.Requirements {

@@ -38,6 +38,8 @@ type Workspace struct {
 	// text parses; Problems and PolicyChange share it until the next
 	// change (rendering and parsing are most of an edit's cost).
 	rendered *rendering
+	// validation keeps the last staged parse for the next (parseStaged).
+	validation *policyio.ParseCache
 }
 
 type rendering struct {
@@ -54,13 +56,13 @@ func (w *Workspace) render() *rendering {
 		r := &rendering{}
 		if t := w.lastText(); t != nil {
 			r.data = t
-			r.pol, r.diags = policyio.ParsePolicy(w.stagedLabel(), t)
+			r.pol, r.diags = w.parseStaged(t)
 			w.rendered = r
 			return r
 		}
 		r.data, r.err = policyio.MarshalPolicy(w.staged)
 		if r.err == nil {
-			r.pol, r.diags = policyio.ParsePolicy(w.stagedLabel(), r.data)
+			r.pol, r.diags = w.parseStaged(r.data)
 		}
 		w.rendered = r
 	}
