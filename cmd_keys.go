@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -23,12 +24,17 @@ import (
 )
 
 const keysUsage = `usage: imgtrust keys list [--json]
-       imgtrust keys show FILE|FINGERPRINT [--json]
+       imgtrust keys show FILE|-|NAME|FINGERPRINT [--json]
        imgtrust keys import [FILE|-] [--name NAME] [--force] [--reference SCOPE [--identity TYPE]] [--allow-weaken] [--allow-lockout] [--offline]
        imgtrust keys remove FILE|FINGERPRINT [--drop-references]
 
 Public OpenPGP keys in the keys directory (--keys-dir, default /etc/gpg under --root),
 joined with the policy rules that use them. Private keys are always refused.
+show FILE or - (stdin) describes keys before import, with the node mechanism's
+verdict; a NAME in the keys directory or a FINGERPRINT (8+ hex digits) shows an
+imported key. import prints the same details first and refuses keys the node's
+mechanism cannot use unless --force. list prints full fingerprints unless stdout
+is a terminal (then the 16-digit long key ID; --json always has them whole).
 Exit 0: done; 1: refused or problems found; 2: usage.`
 
 func runKeys(a *app, args []string) int {
@@ -46,7 +52,7 @@ func keysVerbs() []verb {
 		{"import", 0, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
 			var o importFlags
 			fs.StringVar(&o.name, "name", "", "file name in the keys directory (default: from the key's user ID and fingerprint)")
-			fs.BoolVar(&o.force, "force", false, "replace a different key file of the same name (a backup is kept)")
+			fs.BoolVar(&o.force, "force", false, "replace a different key file of the same name (a backup is kept), and import keys the node's mechanism cannot use")
 			fs.StringVar(&o.reference, "reference", "", "also require signatures by this key for the docker `SCOPE` in policy.json")
 			fs.StringVar(&o.identity, "identity", string(model.MatchRepoDigestOrExact), "signedIdentity type for --reference")
 			fs.BoolVar(&o.allowWeaken, "allow-weaken", false, "allow an import that widens trust beyond the imported keys for --reference (a key file a rule uses replaced, a --reference file holding other keys)")
@@ -102,12 +108,18 @@ func keysList(a *app, g *globalFlags, paths policyio.Paths) int {
 	} else {
 		fmt.Fprintf(a.stdout, "mechanism: %s (%s)\n\n", det.Mechanism, termsafe.String(det.Reason))
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "FINGERPRINT\tUSER ID\tEXPIRES\tSTATUS\tFILE\tUSED BY")
-		ascii := g.ascii || asciiTerminal(a)
+		// A person at a terminal reads the 16-digit long key ID (keys show
+		// gives the rest); a script or a pasted log gets all 40 digits,
+		// since a shorter ID can be matched by a made-up key.
+		head := "FINGERPRINT"
+		if a.stdoutTTY {
+			head = "KEY ID"
+		}
+		fmt.Fprintln(tw, head+"\tUSER ID\tEXPIRES\tSTATUS\tFILE\tUSED BY")
 		for _, k := range inv.Keys {
-			short := gpg.ShortFingerprint(k.Fingerprint)
-			if ascii {
-				short = strings.ReplaceAll(short, "…", "...")
+			short := k.Fingerprint
+			if a.stdoutTTY {
+				short = gpg.ShortFingerprint(k.Fingerprint)
 			}
 			file := k.File
 			if file == "" {
@@ -132,14 +144,20 @@ func keysList(a *app, g *globalFlags, paths policyio.Paths) int {
 }
 
 func keysShow(a *app, g *globalFlags, paths policyio.Paths, query string) int {
-	inv, _, _, err := loadInventory(g, paths)
+	inv, _, det, err := loadInventory(g, paths)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys show:", errText(err))
 		return exitUsage
 	}
+	// A key file not on the node (or stdin) is shown before any import;
+	// a name of the keys directory keeps meaning that file. A bare name
+	// that is both is the node's: ./NAME reads the local one.
 	found := inv.Find(query)
+	if query == "-" || (len(found) == 0 || !inventoryFile(found, query)) && isHostFile(query) {
+		return keysShowFile(a, g, inv, det, query)
+	}
 	if len(found) == 0 {
-		fmt.Fprintf(a.stderr, "imgtrust keys show: no key matches %q (give a file name or at least 8 hex digits of the fingerprint)\n", query)
+		fmt.Fprintf(a.stderr, "imgtrust keys show: no key matches %q (give a key file, - for stdin, a file name in %s or at least 8 hex digits of the fingerprint)\n", query, termsafe.String(paths.Node(paths.KeysDir)))
 		return exitFindings
 	}
 	if g.json {
@@ -150,27 +168,154 @@ func keysShow(a *app, g *globalFlags, paths policyio.Paths, query string) int {
 		if i > 0 {
 			fmt.Fprintln(a.stdout)
 		}
-		fmt.Fprintf(a.stdout, "fingerprint  %s\nkey ID       %s\n", gpg.GroupFingerprint(k.Fingerprint), k.KeyID)
-		for _, u := range k.UserIDs {
-			fmt.Fprintf(a.stdout, "user ID      %s\n", termsafe.String(u))
-		}
-		fmt.Fprintf(a.stdout, "algorithm    %s %d\ncreated      %s\nexpires      %s\nstatus       %s\nfile         %s\nused by      %s\n",
-			k.Algorithm, k.Bits, k.Created.Format("2006-01-02"), expiry(k.Expires), termsafe.String(k.Status), termsafe.String(orDash(k.File)), termsafe.String(orDash(strings.Join(k.UsedBy, ", "))))
-		for _, s := range k.Subkeys {
-			fmt.Fprintf(a.stdout, "subkey       %s %s %d [%s] expires %s\n", s.KeyID, s.Algorithm, s.Bits, strings.Join(s.Flags(), ","), expiry(s.Expires))
-		}
+		printKeyDetail(a.stdout, k.KeyInfo, [][2]string{
+			{"status", termsafe.String(k.Status)},
+			{"file", termsafe.String(orDash(k.File))},
+			{"used by", termsafe.String(orDash(strings.Join(k.UsedBy, ", ")))},
+		})
 	}
 	return exitOK
 }
 
-func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o importFlags) int {
-	var data []byte
-	var err error
-	if src == "-" {
-		data, err = io.ReadAll(io.LimitReader(a.stdin, 16<<20))
-	} else {
-		data, err = nodefs.FS{}.ReadFile(src, nodefs.KeyFile)
+// inventoryFile reports whether query named a key file of the keys
+// directory (rather than matching a fingerprint or user ID).
+func inventoryFile(found []gpg.InventoryKey, query string) bool {
+	for _, k := range found {
+		if k.File != "" && (k.File == query || filepath.Base(k.File) == query) {
+			return true
+		}
 	}
+	return false
+}
+
+// isHostFile reports whether path names a regular file on this machine
+// (not under --root: keys to import come from the admin's side).
+func isHostFile(path string) bool {
+	st, err := nodefs.FS{}.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// readKeySource reads a key file given on the command line, or stdin for
+// "-", bounded as every key file is.
+func readKeySource(a *app, src string) ([]byte, error) {
+	if src == "-" {
+		data, err := io.ReadAll(io.LimitReader(a.stdin, 16<<20))
+		if err != nil {
+			return nil, fmt.Errorf("reading stdin: %w", err)
+		}
+		return data, nil
+	}
+	return nodefs.FS{}.ReadFile(src, nodefs.KeyFile)
+}
+
+// keysShowFile describes the keys of a file or stdin that is not (or not
+// yet) on the node, with the node mechanism's verdict on them once
+// imported. Private key material is refused by gpg.Inspect: nothing of it
+// is printed.
+func keysShowFile(a *app, g *globalFlags, inv *gpg.Inventory, det gpg.Detection, src string) int {
+	data, err := readKeySource(a, src)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys show:", errText(err))
+		return exitUsage
+	}
+	keys, err := gpg.Inspect(data, det.Mechanism, time.Now())
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys show:", errText(err))
+		return exitFindings
+	}
+	source := src
+	if src == "-" {
+		source = "stdin"
+	}
+	if g.json {
+		type shown struct {
+			gpg.InspectedKey
+			// OnNode lists the node's key files that hold the key already.
+			OnNode []string `json:"on_node"`
+		}
+		out := struct {
+			Source    string        `json:"source"`
+			Detection gpg.Detection `json:"detection"`
+			Keys      []shown       `json:"keys"`
+		}{Source: source, Detection: det, Keys: []shown{}}
+		for _, k := range keys {
+			out.Keys = append(out.Keys, shown{k, onNode(inv, k.Fingerprint)})
+		}
+		writeJSON(a.stdout, out)
+		return exitOK
+	}
+	fmt.Fprintf(a.stdout, "source       %s (not read from the keys directory)\nmechanism    %s (%s)\n", termsafe.String(source), det.Mechanism, termsafe.String(det.Reason))
+	for _, k := range keys {
+		fmt.Fprintln(a.stdout)
+		printKeyDetail(a.stdout, k.KeyInfo, inspectedLines(inv, det, k))
+	}
+	return exitOK
+}
+
+// inspectedLines are the verdict lines of a key not on the node (keys
+// show FILE, keys import): the node mechanism's, the other mechanisms',
+// and where the node holds it already.
+func inspectedLines(inv *gpg.Inventory, det gpg.Detection, k gpg.InspectedKey) [][2]string {
+	// Status is the verdict on the file the import writes; the input
+	// itself can differ (openpgp-xcrypto reads one armored block only).
+	lines := [][2]string{{"status", termsafe.String(k.Status)}}
+	if k.StatusAsGiven != "" {
+		lines = append(lines, [2]string{"as given", termsafe.String(k.StatusAsGiven) + " (if this file itself were a key file; imported, the status above)"})
+	}
+	var others []string
+	for _, m := range gpg.Mechanisms {
+		if m != det.Mechanism {
+			others = append(others, string(m)+": "+termsafe.String(k.Mechanisms[m]))
+		}
+	}
+	lines = append(lines, [2]string{"others", strings.Join(others, "; ")})
+	where := "not on the node"
+	if files := onNode(inv, k.Fingerprint); len(files) > 0 {
+		where = termsafe.String(strings.Join(files, ", "))
+	}
+	return append(lines, [2]string{"on the node", where})
+}
+
+// onNode lists the node's key files that hold fingerprint fpr.
+func onNode(inv *gpg.Inventory, fpr string) []string {
+	files := []string{}
+	if inv == nil {
+		return files
+	}
+	for _, k := range inv.Keys {
+		if k.Fingerprint == fpr && k.File != "" && !slices.Contains(files, k.File) {
+			files = append(files, k.File)
+		}
+	}
+	return files
+}
+
+// printKeyDetail prints one key, the same way for keys on the node and
+// keys about to be imported: the full fingerprint, user IDs, algorithm,
+// dates, revocation, then the caller's lines, then the subkeys.
+func printKeyDetail(w io.Writer, k gpg.KeyInfo, extra [][2]string) {
+	fmt.Fprintf(w, "fingerprint  %s\nkey ID       %s\n", gpg.GroupFingerprint(k.Fingerprint), k.KeyID)
+	for _, u := range k.UserIDs {
+		fmt.Fprintf(w, "user ID      %s\n", termsafe.String(u))
+	}
+	if len(k.UserIDs) == 0 {
+		fmt.Fprintln(w, "user ID      - (none)")
+	}
+	revoked := "no"
+	if k.Revoked {
+		revoked = "yes"
+	}
+	fmt.Fprintf(w, "algorithm    %s\ncreated      %s\nexpires      %s\nrevoked      %s\n", k.AlgorithmText(), k.Created.Format("2006-01-02"), expiry(k.Expires), revoked)
+	for _, l := range extra {
+		fmt.Fprintf(w, "%-12s %s\n", l[0], l[1])
+	}
+	for _, s := range k.Subkeys {
+		fmt.Fprintf(w, "subkey       %s %s [%s] expires %s\n", s.KeyID, s.AlgorithmText(), strings.Join(s.Flags(), ","), expiry(s.Expires))
+	}
+}
+
+func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o importFlags) int {
+	data, err := readKeySource(a, src)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
 		return exitUsage
@@ -181,6 +326,9 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 			fmt.Fprintf(a.stderr, "imgtrust keys import: --identity %q: use matchRepoDigestOrExact, matchRepository or matchExact\n", o.identity)
 			return exitUsage
 		}
+	}
+	if code, ok := importDetails(a, g, paths, data, o.force); !ok {
+		return code
 	}
 	// The workspace is needed without --reference too: a key file that
 	// policy.json names changes what the node trusts when it is written.
@@ -289,6 +437,51 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		fmt.Fprintln(a.stdout, "  run imgtrust and press w (guided setup) to decide what else the node may pull, the pause image first")
 	}
 	return exitOK
+}
+
+// importDetails prints what is about to be trusted (full fingerprint,
+// user IDs, algorithm, expiry, and whether the node's mechanism can use
+// each key) and refuses, unless force, keys the mechanism cannot use: a
+// rule naming them would reject every image. ok is false when the import
+// must stop, with code the exit code.
+func importDetails(a *app, g *globalFlags, paths policyio.Paths, data []byte, force bool) (code int, ok bool) {
+	det, err := g.detectMechanism(paths)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
+		return exitUsage, false
+	}
+	keys, err := gpg.Inspect(data, det.Mechanism, time.Now())
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
+		return exitFindings, false
+	}
+	// Only to say where the node holds a key already; an unreadable keys
+	// directory is reported by the import itself.
+	inv, _ := gpg.BuildInventory(paths, nil, det.Mechanism, time.Now())
+	var unusable []string
+	for i, k := range keys {
+		if i > 0 {
+			fmt.Fprintln(a.stdout)
+		}
+		printKeyDetail(a.stdout, k.KeyInfo, inspectedLines(inv, det, k))
+		if !k.Usable {
+			unusable = append(unusable, gpg.GroupFingerprint(k.Fingerprint)+": "+termsafe.String(k.Status))
+		}
+	}
+	fmt.Fprintln(a.stdout)
+	if len(unusable) == 0 {
+		return exitOK, true
+	}
+	if !force {
+		fmt.Fprintf(a.stderr, "imgtrust keys import: refused, nothing was written: the node's mechanism (%s) cannot verify signatures with:\n", det.Mechanism)
+		for _, u := range unusable {
+			fmt.Fprintln(a.stderr, "  -", u)
+		}
+		fmt.Fprintln(a.stderr, "a rule using only these keys rejects every image; repeat with --force to import anyway")
+		return exitFindings, false
+	}
+	fmt.Fprintf(a.stdout, "importing anyway (--force): %s cannot use %d of these keys\n", det.Mechanism, len(unusable))
+	return exitOK, true
 }
 
 // referenceRule is the signedBy rule --reference writes: by the key file

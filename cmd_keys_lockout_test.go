@@ -38,6 +38,12 @@ func TestKeysImportLockout(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"--root", root, "--mechanism", "openpgp-xcrypto", "keys", "import", keyFile, "--name", "ed.gpg", "--reference", "127.0.0.1:1/pause"}
+	// Without --force the key is refused before the lockout check (the
+	// mechanism cannot use it: TestKeysImportRefusesUnusableKey).
+	if code, _, errs := run(t, args...); code != exitFindings || !strings.Contains(errs, "repeat with --force") {
+		t.Fatalf("without --force: exit %d\n%s", code, errs)
+	}
+	args = append(args, "--force")
 	code, out, errs := run(t, args...)
 	if code != exitFindings || !strings.Contains(errs, "refused, nothing was written: the pause image 127.0.0.1:1/pause:3.10 would be rejected") ||
 		!strings.Contains(errs, "cannot be loaded by the node's mechanism (openpgp-xcrypto)") || !strings.Contains(errs, "--allow-lockout") {

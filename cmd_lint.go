@@ -29,10 +29,14 @@ func runLint(a *app, args []string) int {
 	fs := flag.NewFlagSet("imgtrust lint", flag.ContinueOnError)
 	g.register(fs)
 	offline := fs.Bool("offline", false, "make no network request: node images whose rule needs signatures are reported as not checked")
-	setUsage(fs, "usage: imgtrust lint [--offline] [--json] [global flags]\n\nChecks policy.json and the key files it references as containers/image would,\nand the images the node depends on (the pause image, containers-storage):\nwhat the policy decides alone is decided without the network; only images\nwhose rule needs signatures are checked online (none with --offline).\nExit 0: no errors; 1: errors found (a rejected pause image is one); 2: cannot run.")
+	explain := fs.String("explain", "", "print what a diagnostic `CODE` means (all codes: --explain all) and exit")
+	setUsage(fs, "usage: imgtrust lint [--offline] [--json] [--explain CODE|all] [global flags]\n\nChecks policy.json and the key files it references as containers/image would,\nand the images the node depends on (the pause image, containers-storage):\nwhat the policy decides alone is decided without the network; only images\nwhose rule needs signatures are checked online (none with --offline).\nExit 0: no errors; 1: errors found (a rejected pause image is one); 2: cannot run.")
 	_, paths, code, ok := a.parseCommand("lint", fs, &g, args, 0)
 	if !ok {
 		return code
+	}
+	if *explain != "" {
+		return explainCodes(a, *explain, g.json)
 	}
 	det, _ := g.detectMechanism(paths)
 	pf, diags, err := lintNode(paths, det)
@@ -151,4 +155,32 @@ func printDiagnostics(w io.Writer, diags model.Diagnostics) {
 			fmt.Fprintf(w, "  runtime says: %s\n", strings.Join(lines, "\n  "))
 		}
 	}
+}
+
+// explainCodes prints the catalogue entry of code, or every entry for
+// "all". An unknown code is a usage error with the nearest codes.
+func explainCodes(a *app, code string, asJSON bool) int {
+	list := model.Codes()
+	if code != "all" {
+		c, ok := model.LookupCode(code)
+		if !ok {
+			names := make([]string, 0, len(list))
+			for _, c := range list {
+				names = append(names, c.Code)
+			}
+			fmt.Fprintf(a.stderr, "imgtrust lint: no diagnostic code %s%s (imgtrust lint --explain all lists them)\n", termsafe.Quote(code), didYouMean(code, names))
+			return exitUsage
+		}
+		list = []model.CodeInfo{c}
+	}
+	if asJSON {
+		if err := writeJSON(a.stdout, list); err != nil {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range list {
+		fmt.Fprintf(a.stdout, "%-28s %-13s %s\n", c.Code, c.Area, c.Meaning)
+	}
+	return exitOK
 }

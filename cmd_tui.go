@@ -45,12 +45,13 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 	det, _ := g.detectMechanism(paths)
 	ws.Inspect = keyInspector(det.Mechanism)
 	ws.Runtime = registriesRuntime(det)
+	ascii := g.ascii || a.getenv("TERM") == "linux"
 	deps := ui.Deps{
 		Paths:     paths,
 		Policy:    ws,
 		Keys:      tuiKeys{paths: paths, ws: ws, mech: det.Mechanism},
 		Lookaside: tuiLookaside{paths: paths, ws: ws},
-		Verifier:  tuiVerifier{paths: paths, ws: ws, mech: det.Mechanism, tlsVerify: *tlsVerify},
+		Verifier:  tuiVerifier{paths: paths, ws: ws, mech: det.Mechanism, tlsVerify: *tlsVerify, ascii: ascii},
 		Impact: tuiImpact{impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism,
 			TLSVerify: *tlsVerify, Timeout: 15 * time.Second})},
 		NodeImages: func() []string {
@@ -59,7 +60,7 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 			imgs, _ := workspace.NodeImages(paths)
 			return imgs
 		},
-		ASCII: g.ascii || a.getenv("TERM") == "linux",
+		ASCII: ascii,
 	}
 	for _, x := range extras {
 		x(&deps)

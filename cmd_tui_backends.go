@@ -41,7 +41,7 @@ func (k tuiKeys) List() ([]ui.KeyInfo, error) {
 
 func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 	ki := ui.KeyInfo{
-		Fingerprint: k.Fingerprint, UserID: firstOr(k.UserIDs, ""), Algorithm: fmt.Sprintf("%s %d", k.Algorithm, k.Bits),
+		Fingerprint: k.Fingerprint, UserID: firstOr(k.UserIDs, ""), Algorithm: k.AlgorithmText(),
 		Status: k.Status, Path: k.File, UsedBy: k.UsedBy,
 	}
 	if k.Expires != nil {
@@ -54,10 +54,31 @@ func keyInfo(k gpg.InventoryKey) ui.KeyInfo {
 		fmt.Fprintf(&b, "user ID %s\n", termsafe.String(u))
 	}
 	for _, s := range k.Subkeys {
-		fmt.Fprintf(&b, "subkey %s %s [%s]\n", s.KeyID, s.Algorithm, strings.Join(s.Flags(), ","))
+		fmt.Fprintf(&b, "subkey %s %s [%s]\n", s.KeyID, s.AlgorithmText(), strings.Join(s.Flags(), ","))
 	}
 	ki.Details = strings.TrimSpace(b.String())
 	return ki
+}
+
+// Inspect describes keys before import with the node mechanism's
+// verdict on the file the import would write (gpg.Inspect).
+func (k tuiKeys) Inspect(data []byte) ([]ui.KeyInfo, error) {
+	keys, err := gpg.Inspect(data, k.mech, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.KeyInfo, 0, len(keys))
+	for _, key := range keys {
+		ki := keyInfo(gpg.InventoryKey{KeyInfo: key.KeyInfo, Status: key.Status})
+		if key.Usable {
+			ki.Verdict = fmt.Sprintf("%s (this node) can verify signatures with it: %s", k.mech, termsafe.String(key.Status))
+		} else {
+			ki.Verdict = fmt.Sprintf("%s (this node) CANNOT verify signatures with it: %s", k.mech, termsafe.String(key.Status))
+		}
+		ki.Unusable = !key.Usable
+		out = append(out, ki)
+	}
+	return out, nil
 }
 
 func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
@@ -199,6 +220,7 @@ type tuiVerifier struct {
 	ws        *workspace.Workspace
 	mech      gpg.Mechanism
 	tlsVerify bool
+	ascii     bool // the matched scope's mark in the trace
 }
 
 func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) (ui.VerifyResult, error) {
@@ -215,8 +237,13 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 		return ui.VerifyResult{}, err
 	}
 	out := ui.VerifyResult{Ref: res.Image, Accepted: res.Accepted, Scope: res.Trace.Scope.List.String(), Summary: res.Summary}
-	for _, st := range res.Steps() {
-		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed, Depth: st.Depth, Text: st.Text})
+	for _, st := range res.Steps(t.ascii) {
+		text := st.Text
+		if st.Label != "" {
+			text = st.Label + " " + text
+		}
+		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed,
+			Detail: st.Status == verify.StepPlain, Depth: st.Depth, Text: text})
 	}
 	if res.Incomplete {
 		return out, fmt.Errorf("could not finish: %s", res.Summary)

@@ -204,7 +204,7 @@ func TestTUIVerifier(t *testing.T) {
 	texts := func(r ui.VerifyResult) string {
 		var b strings.Builder
 		for _, s := range r.Trace {
-			fmt.Fprintf(&b, "%d %v %v %s\n", s.Depth, s.OK, s.Failed, s.Text)
+			fmt.Fprintf(&b, "%d %v %v %v %s\n", s.Depth, s.OK, s.Failed, s.Detail, s.Text)
 		}
 		return b.String()
 	}
@@ -217,16 +217,19 @@ func TestTUIVerifier(t *testing.T) {
 	if !res.Accepted || res.Scope != "docker:"+d.Registry+"/demo" {
 		t.Errorf("signed: %+v", res)
 	}
-	for _, want := range []string{"0 true false rule docker:" + d.Registry + "/demo (tried ", "0 false false manifest sha256:",
-		"0 false false look-aside " + d.LookasideURL, "1 true false signer ", "claims " + demoImage(t, d, "demo/signed") + ": valid signature",
-		"runtime mechanism openpgp-gocrypto; policy saved"} {
+	// The TUI gets the steps the CLI prints (verify.Result.Steps): facts
+	// and details carry no mark, requirements and signatures do.
+	for _, want := range []string{"0 false false true rule docker:" + d.Registry + "/demo (", "0 false false true manifest sha256:",
+		"0 false false true look-aside " + d.LookasideURL, "0 true false false requirement 1: signed by",
+		"1 true false false " + d.LookasideURL, "2 false false true signer ", "2 false false true claims " + demoImage(t, d, "demo/signed") + ", digest matches",
+		"0 false false true policy saved; runtime mechanism openpgp-gocrypto"} {
 		if !strings.Contains(tr, want) {
 			t.Errorf("trace lacks %q:\n%s", want, tr)
 		}
 	}
 
 	res, err = v.Verify(context.Background(), ws.Policy(), demoImage(t, d, "demo/unknown-key"))
-	if err != nil || res.Accepted || !strings.Contains(texts(res), "0 false true signed by") {
+	if err != nil || res.Accepted || !strings.Contains(texts(res), "0 false true false requirement 1: signed by") {
 		t.Errorf("unknown key: %+v %v\n%s", res, err, texts(res))
 	}
 

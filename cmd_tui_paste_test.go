@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/gpg/gpgtest"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
@@ -26,14 +27,28 @@ func tuiOnRoot(t *testing.T, root string) *ui.Model {
 	return m
 }
 
-// pasteImport opens the Keys view's import form, pastes data and presses
-// enter; it returns the screen.
+// pasteImport opens the Keys view's import form, pastes data, presses
+// enter and, when the confirmation of what is about to be trusted opens,
+// y; it returns the screen.
 func pasteImport(m *ui.Model, data []byte) string {
+	_, screen := pasteImportConfirm(m, data)
+	return screen
+}
+
+// pasteImportConfirm is pasteImport that also returns the confirmation
+// screen ("" when none opened).
+func pasteImportConfirm(m *ui.Model, data []byte) (confirm, screen string) {
 	m.Update(tea.KeyPressMsg{Code: '3', Text: "3"})
 	m.Update(tea.KeyPressMsg{Code: 'i', Text: "i"})
 	m.Update(tea.PasteMsg{Content: string(data)})
 	m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
-	return ansi.Strip(m.View().Content)
+	screen = ansi.Strip(m.View().Content)
+	if strings.Contains(screen, "Import 1 key?") {
+		confirm = screen
+		m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+		screen = ansi.Strip(m.View().Content)
+	}
+	return confirm, screen
 }
 
 // TestTUIPasteImport: the TUI's import field takes a pasted armored public
@@ -42,9 +57,19 @@ func pasteImport(m *ui.Model, data []byte) string {
 func TestTUIPasteImport(t *testing.T) {
 	e := gpgtest.NewKey(t, "pasted")
 	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
-	screen := pasteImport(tuiOnRoot(t, root), gpgtest.ArmoredPublic(t, e))
+	confirm, screen := pasteImportConfirm(tuiOnRoot(t, root), gpgtest.ArmoredPublic(t, e))
 	if !strings.Contains(screen, "imported") {
 		t.Fatalf("public key not imported:\n%s", screen)
+	}
+	// What is about to be trusted was shown first, whole.
+	kr, err := gpg.ParseKeyring(gpgtest.Public(t, e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{gpg.GroupFingerprint(kr.Keys[0].Fingerprint), "pasted <key@example.com>", "algorithm ECDSA P256", "expires never", "openpgp-gocrypto (this node) can verify signatures with it: ok"} {
+		if !strings.Contains(confirm, want) {
+			t.Errorf("the confirmation lacks %q:\n%s", want, confirm)
+		}
 	}
 	if code, out, _ := run(t, "--root", root, "keys", "list"); code != exitOK || !strings.Contains(out, "pasted <key@example.com>") {
 		t.Fatalf("not in the keys directory: %s", out)
@@ -68,5 +93,86 @@ func TestTUIPasteImport(t *testing.T) {
 				t.Error("files changed")
 			}
 		})
+	}
+}
+
+// TestTUIImportConfirmsUnusableKey: a key the node's mechanism cannot use
+// is shown with that verdict in a warning; n writes nothing, y imports
+// anyway.
+func TestTUIImportConfirmsUnusableKey(t *testing.T) {
+	ed := gpgtest.Armor(t, "PGP PUBLIC KEY BLOCK", ed25519PublicKey(t))
+	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
+	paths := policyio.NewPaths(root, "", "", "")
+	ws, err := workspace.Open(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := treeState(t, root)
+	for _, answer := range []string{"n", "y"} {
+		m := ui.New(ui.Deps{Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: gpg.MechXCrypto}, NodeImages: func() []string { return nil }})
+		m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+		m.Update(tea.KeyPressMsg{Code: '3', Text: "3"})
+		m.Update(tea.KeyPressMsg{Code: 'i', Text: "i"})
+		m.Update(tea.PasteMsg{Content: string(ed)})
+		m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+		confirm := ansi.Strip(m.View().Content)
+		for _, want := range []string{"Import 1 key?", "openpgp-xcrypto (this node) CANNOT verify", "import anyway"} {
+			if !strings.Contains(confirm, want) {
+				t.Errorf("the confirmation lacks %q:\n%s", want, confirm)
+			}
+		}
+		m.Update(tea.KeyPressMsg{Code: rune(answer[0]), Text: answer})
+		if changed := treeState(t, root) != before; changed != (answer == "y") {
+			t.Errorf("after %s: files changed %v", answer, changed)
+		}
+	}
+}
+
+// TestTUIImportConfirmScrolls: the details of several keys do not fit the
+// console; the confirmation scrolls instead of cutting them, and keeps its
+// y/n line on screen.
+func TestTUIImportConfirmScrolls(t *testing.T) {
+	var data []byte
+	var fprs []string
+	for _, name := range []string{"one", "two", "three"} {
+		e := gpgtest.NewKey(t, name)
+		data = append(data, gpgtest.ArmoredPublic(t, e)...)
+		kr, err := gpg.ParseKeyring(gpgtest.Public(t, e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fprs = append(fprs, gpg.GroupFingerprint(kr.Keys[0].Fingerprint))
+	}
+	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
+	paths := policyio.NewPaths(root, "", "", "")
+	ws, err := workspace.Open(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ui.New(ui.Deps{Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: gpg.MechGoCrypto}, NodeImages: func() []string { return nil }, ASCII: true})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.Update(tea.KeyPressMsg{Code: '3', Text: "3"})
+	m.Update(tea.KeyPressMsg{Code: 'i', Text: "i"})
+	m.Update(tea.PasteMsg{Content: string(data)})
+	m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	seen := map[string]bool{}
+	for range 40 {
+		s := ansi.Strip(m.View().Content)
+		if !strings.Contains(s, "Import 3 keys?") || !strings.Contains(s, "y import") {
+			t.Fatalf("the confirmation lost its title or its y/n line:\n%s", s)
+		}
+		for _, f := range fprs {
+			if strings.Contains(s, f) {
+				seen[f] = true
+			}
+		}
+		m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	}
+	if len(seen) != len(fprs) {
+		t.Errorf("scrolling showed %d of the %d fingerprints", len(seen), len(fprs))
+	}
+	m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	if code, out, _ := run(t, "--root", root, "keys", "list"); code != exitOK || !strings.Contains(out, "three <key@example.com>") {
+		t.Fatalf("not imported: %s", out)
 	}
 }

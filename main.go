@@ -32,6 +32,9 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// stdoutTTY: stdout is a terminal (a person reads it); otherwise
+	// listings print what a script needs whole (full fingerprints).
+	stdoutTTY bool
 }
 
 // command is one subcommand of imgtrust.
@@ -55,7 +58,7 @@ func commands() []command {
 }
 
 func main() {
-	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stdoutTTY: isTerminal(os.Stdout)}
 	os.Exit(a.main(os.Args[1:]))
 }
 

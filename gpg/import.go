@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/safefile"
 )
 
@@ -52,7 +52,7 @@ func (e *DuplicateError) Error() string {
 // Import stores the public keys in data in the keys directory: binary (as
 // containers/image reads them), atomically, mode 0644, under a name derived
 // from the key. Private key material is refused and nothing is written.
-func Import(data []byte, paths policyio.Paths, opt ImportOptions) (*ImportResult, error) {
+func Import(data []byte, paths node.Paths, opt ImportOptions) (*ImportResult, error) {
 	if opt.Name != "" {
 		if err := checkFileName(opt.Name); err != nil {
 			return nil, err
@@ -200,7 +200,7 @@ func (e *ReferencedError) Error() string {
 
 // RemoveKeyFile deletes a key file from the keys directory, with a backup,
 // unless the policy still references it.
-func RemoveKeyFile(paths policyio.Paths, pol *model.Policy, nodePath, auditLog string) error {
+func RemoveKeyFile(paths node.Paths, pol *model.Policy, nodePath, auditLog string) error {
 	if used := referencesTo(pol, nodePath); len(used) > 0 {
 		return &ReferencedError{File: nodePath, UsedBy: used}
 	}

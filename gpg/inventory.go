@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/safefile"
 )
 
@@ -42,7 +42,7 @@ func isKeyFile(name string) bool {
 
 // BuildInventory reads every key file in the keys directory and every key
 // the policy references (pol may be nil).
-func BuildInventory(paths policyio.Paths, pol *model.Policy, mech Mechanism, now time.Time) (*Inventory, error) {
+func BuildInventory(paths node.Paths, pol *model.Policy, mech Mechanism, now time.Time) (*Inventory, error) {
 	inv := &Inventory{Mechanism: mech, Files: map[string][]string{}}
 	byFile := map[string][]int{} // node path -> indexes into inv.Keys
 	load := func(host string) {
@@ -141,21 +141,82 @@ func appendUnique(list []string, s string) []string {
 }
 
 func keyStatus(k KeyInfo, loadable bool, mech Mechanism, now time.Time) string {
+	s, _ := keyVerdict(k, loadable, mech, now)
+	return s
+}
+
+// keyVerdict is keyStatus and whether mech accepts signatures by the key
+// at all (an expired key still does on openpgp-xcrypto, which never
+// checks expiry).
+func keyVerdict(k KeyInfo, loadable bool, mech Mechanism, now time.Time) (string, bool) {
 	switch {
 	case !loadable:
-		return "unusable: " + string(mech) + " does not load it from this file"
+		return "unusable: " + string(mech) + " does not load it from this file", false
 	case k.Revoked:
-		return "revoked"
+		return "revoked", false
 	case k.Created.After(now) && mech == MechGoCrypto:
-		return "created in the future: " + string(mech) + " rejects its signatures"
+		return "created in the future: " + string(mech) + " rejects its signatures", false
 	case k.Expires != nil && now.After(*k.Expires) && mech != MechXCrypto:
-		return "expired"
+		return "expired", false
 	case k.Expires != nil && now.After(*k.Expires):
-		return "expired (still trusted by " + string(mech) + ")"
+		return "expired (still trusted by " + string(mech) + ")", k.CanSign
 	case !k.CanSign:
-		return "cannot sign"
+		return "cannot sign", false
 	}
-	return "ok"
+	return "ok", true
+}
+
+// InspectedKey is a key not (yet) on the node, described as the inventory
+// describes an imported one.
+type InspectedKey struct {
+	KeyInfo
+	// Status is the node mechanism's verdict on the key once imported:
+	// imgtrust writes the keys binary, one after the other, and that is
+	// the file the runtime reads (not the armored input).
+	Status string `json:"status"`
+	// Usable: the node's mechanism verifies signatures with it once
+	// imported.
+	Usable bool `json:"usable"`
+	// StatusAsGiven is the verdict when the input file itself is used as a
+	// key file (an armored block that openpgp-xcrypto drops whole, say),
+	// set only when it differs from Status.
+	StatusAsGiven string `json:"status_as_given,omitempty"`
+	// Mechanisms is every modelled mechanism's verdict once imported, for
+	// a node whose runtime is about to change.
+	Mechanisms map[Mechanism]string `json:"mechanisms"`
+}
+
+// Inspect describes the public keys in data (a file or stdin, before any
+// import) with mech's verdict. Private key material is refused with a
+// *SecretKeyError, as ParseKeyring does; nothing of it is returned.
+func Inspect(data []byte, mech Mechanism, now time.Time) ([]InspectedKey, error) {
+	kr, err := ParseKeyring(data)
+	if err != nil {
+		return nil, err
+	}
+	kr = kr.unique()
+	imported, err := kr.PublicBytes()
+	if err != nil {
+		return nil, err
+	}
+	loaded := map[Mechanism]map[string]bool{}
+	for _, m := range Mechanisms {
+		loaded[m] = loadedSet(imported, m, now)
+	}
+	asGiven := loadedSet(data, mech, now)
+	out := make([]InspectedKey, 0, len(kr.Keys))
+	for _, k := range kr.Keys {
+		ik := InspectedKey{KeyInfo: k, Mechanisms: map[Mechanism]string{}}
+		ik.Status, ik.Usable = keyVerdict(k, loaded[mech][k.Fingerprint], mech, now)
+		if s := keyStatus(k, asGiven[k.Fingerprint], mech, now); s != ik.Status {
+			ik.StatusAsGiven = s
+		}
+		for _, m := range Mechanisms {
+			ik.Mechanisms[m] = keyStatus(k, loaded[m][k.Fingerprint], m, now)
+		}
+		out = append(out, ik)
+	}
+	return out, nil
 }
 
 // Find returns the keys matching a fingerprint (full, or its last 8+ hex

@@ -21,15 +21,18 @@ type Keyring struct {
 
 // KeyInfo describes one public key for people and for the inventory.
 type KeyInfo struct {
-	Fingerprint string       `json:"fingerprint"` // upper-case hex of the primary key
-	KeyID       string       `json:"key_id"`
-	UserIDs     []string     `json:"user_ids"`
-	Algorithm   string       `json:"algorithm"`
-	Bits        int          `json:"bits,omitempty"`
-	Created     time.Time    `json:"created"`
-	Expires     *time.Time   `json:"expires,omitempty"`
-	Revoked     bool         `json:"revoked"`
-	Subkeys     []SubkeyInfo `json:"subkeys,omitempty"`
+	Fingerprint string   `json:"fingerprint"` // upper-case hex of the primary key
+	KeyID       string   `json:"key_id"`
+	UserIDs     []string `json:"user_ids"`
+	Algorithm   string   `json:"algorithm"`
+	Bits        int      `json:"bits,omitempty"`
+	// Curve names an elliptic-curve key's curve ("P256", "Curve25519");
+	// Bits is then the length of its encoded point, not a key size.
+	Curve   string       `json:"curve,omitempty"`
+	Created time.Time    `json:"created"`
+	Expires *time.Time   `json:"expires,omitempty"`
+	Revoked bool         `json:"revoked"`
+	Subkeys []SubkeyInfo `json:"subkeys,omitempty"`
 	// CanSign is true when the primary key or a valid subkey can sign.
 	CanSign bool `json:"can_sign"`
 	// EdDSA is true when any of the key's parts uses EdDSA/ed25519, which
@@ -44,10 +47,28 @@ type SubkeyInfo struct {
 	KeyID     string     `json:"key_id"`
 	Algorithm string     `json:"algorithm"`
 	Bits      int        `json:"bits,omitempty"`
+	Curve     string     `json:"curve,omitempty"`
 	Sign      bool       `json:"sign"`
 	Encrypt   bool       `json:"encrypt"`
 	Expires   *time.Time `json:"expires,omitempty"`
 	Revoked   bool       `json:"revoked"`
+}
+
+// AlgorithmText names the algorithm with its size, or its curve for an
+// elliptic-curve key: "RSA 4096", "ECDSA P256".
+func (k KeyInfo) AlgorithmText() string { return algorithmText(k.Algorithm, k.Bits, k.Curve) }
+
+// AlgorithmText is KeyInfo.AlgorithmText for a subkey.
+func (s SubkeyInfo) AlgorithmText() string { return algorithmText(s.Algorithm, s.Bits, s.Curve) }
+
+func algorithmText(algo string, bits int, curve string) string {
+	switch {
+	case curve != "" && !strings.Contains(algo, "("):
+		return algo + " " + curve
+	case curve != "" || bits == 0:
+		return algo
+	}
+	return fmt.Sprintf("%s %d", algo, bits)
 }
 
 // Flags lists what the subkey can do and whether it is revoked, for
@@ -163,6 +184,9 @@ func describe(e *openpgp.Entity, now time.Time) KeyInfo {
 	if bits, err := pk.BitLength(); err == nil {
 		info.Bits = int(bits)
 	}
+	if c, err := pk.Curve(); err == nil {
+		info.Curve = string(c)
+	}
 	for name := range e.Identities {
 		info.UserIDs = append(info.UserIDs, name)
 	}
@@ -190,6 +214,9 @@ func describe(e *openpgp.Entity, now time.Time) KeyInfo {
 		}
 		if bits, err := sk.PublicKey.BitLength(); err == nil {
 			s.Bits = int(bits)
+		}
+		if c, err := sk.PublicKey.Curve(); err == nil {
+			s.Curve = string(c)
 		}
 		if sig := sk.Sig; sig != nil {
 			s.Sign = sig.FlagsValid && sig.FlagSign

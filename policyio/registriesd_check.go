@@ -8,6 +8,26 @@ import (
 	"github.com/kios/imgtrust/model"
 )
 
+// LookasideURLProblem says why the runtime cannot read signatures from u,
+// or "" when it can: containers/image parses the URL (net/url) and reads
+// only the http, https and file schemes (docker/registries_d.go,
+// lookaside.go: "Unsupported scheme when reading signature"). Forms use
+// it so that they accept exactly what lint accepts.
+func LookasideURLProblem(u string) string {
+	if u == "" {
+		return "give an https://, http:// or file:// URL"
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return fmt.Sprintf("not a valid URL: %v", err)
+	}
+	switch parsed.Scheme {
+	case "http", "https", "file":
+		return ""
+	}
+	return "the runtime only reads http(s):// and file:// look-asides"
+}
+
 // CheckLookasides reports look-aside settings the runtime accepts but an
 // admin should know about: plain http, file:// paths missing on the node,
 // staging URLs on a node, sections for registries the policy never asks

@@ -317,3 +317,28 @@ func TestYAMLDirectoryByRuntimeVersion(t *testing.T) {
 		t.Error("without a known version the older rule (failure) is assumed")
 	}
 }
+
+// TestLookasideURLProblem: forms accept a look-aside URL exactly when the
+// runtime can read from it (net/url's parse, then the scheme, which url
+// lower-cases: "HTTPS://" works in containers/image too).
+func TestLookasideURLProblem(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://lookaside.example.com/sigs", true},
+		{"http://10.0.0.1:8080", true},
+		{"file:///var/lib/containers/sigstore", true},
+		{"HTTPS://lookaside.example.com", true},
+		{"", false},
+		{"lookaside.example.com/sigs", false},
+		{"ftp://lookaside.example.com", false},
+		{"docker://registry.example.com", false},
+		{"https://bad host/%zz", false},
+	} {
+		got := LookasideURLProblem(tc.url)
+		if (got == "") != tc.ok {
+			t.Errorf("%q: problem %q, want ok=%v", tc.url, got, tc.ok)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -83,6 +84,7 @@ func New(d Deps) *Model {
 	m.ver = newVerifyView()
 	m.ver.history = append([]string(nil), d.Recent...)
 	m.ver.histPos = len(m.ver.history)
+	m.initFilters()
 	m.refresh()
 	m.keys.reload(m)
 	m.la.reload(m)
@@ -151,7 +153,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// only the placeholder's first letter.
 		m.ver.input.SetWidth(max(10, msg.Width-10))
 		return m, nil
-	case verifyDoneMsg, spinTickMsg:
+	case verifyDoneMsg, wizardCheckMsg, spinner.TickMsg:
 		if m.wiz != nil {
 			if cmd, ok := m.wiz.async(m, msg); ok {
 				return m, cmd
@@ -179,6 +181,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if !ok {
 		if p, ok := msg.(tea.PasteMsg); ok && m.view == vVerify {
 			return m, m.ver.paste(p)
+		}
+		if p, ok := msg.(tea.PasteMsg); ok {
+			m.pasteFilter(p)
 		}
 		return m, nil
 	}
@@ -249,26 +254,37 @@ func (m *Model) switchView(v viewID) {
 // textFocused reports whether a text field of the active view has the
 // keyboard, so that letters go to it rather than to global bindings.
 func (m *Model) textFocused() bool {
-	return m.view == vVerify && m.ver.input.Focused()
+	return m.view == vVerify && m.ver.input.Focused() || m.filterFocused()
 }
 
-func (m *Model) updateView(k tea.KeyPressMsg) tea.Cmd {
-	switch m.view {
-	case vOverview:
-		return nil
-	case vPolicy:
-		return m.pol.update(m, k)
-	case vProblems:
-		return m.prob.update(m, k)
-	case vKeys:
-		return m.keys.update(m, k)
-	case vLookaside:
-		return m.la.update(m, k)
-	case vVerify:
-		return m.ver.update(m, k)
-	}
-	return nil
+// view is what every tab of the TUI implements: the root routes keys to
+// the active one, draws it, and shows its bindings in the footer and the
+// help screen.
+type view interface {
+	update(m *Model, k tea.KeyPressMsg) tea.Cmd
+	render(m *Model, w, h int) string
+	bindings(m *Model) []key.Binding
 }
+
+// active is the view of the current tab; the one place that maps a tab
+// to its view.
+func (m *Model) active() view {
+	switch m.view {
+	case vPolicy:
+		return &m.pol
+	case vProblems:
+		return &m.prob
+	case vKeys:
+		return &m.keys
+	case vLookaside:
+		return &m.la
+	case vVerify:
+		return &m.ver
+	}
+	return overviewView{}
+}
+
+func (m *Model) updateView(k tea.KeyPressMsg) tea.Cmd { return m.active().update(m, k) }
 
 func (m *Model) askQuit() tea.Cmd {
 	if !m.dirty() {
@@ -343,23 +359,7 @@ func (m *Model) render() string {
 	return strings.Join(lines, "\n")
 }
 
-func (m *Model) renderView(w, h int) string {
-	switch m.view {
-	case vOverview:
-		return m.renderOverview(w, h)
-	case vPolicy:
-		return m.pol.render(m, w, h)
-	case vProblems:
-		return m.prob.render(m, w, h)
-	case vKeys:
-		return m.keys.render(m, w, h)
-	case vLookaside:
-		return m.la.render(m, w, h)
-	case vVerify:
-		return m.ver.render(m, w, h)
-	}
-	return ""
-}
+func (m *Model) renderView(w, h int) string { return m.active().render(m, w, h) }
 
 func (m *Model) renderHeader() string {
 	state := "saved"
@@ -461,21 +461,7 @@ func (m *Model) renderFullHelp(w, h int) string {
 	return m.asciiArrows(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w/2).Render(left.String()), "\n\n"+right.String()))
 }
 
-func (m *Model) viewBindings() []key.Binding {
-	switch m.view {
-	case vPolicy:
-		return m.pol.bindings(m)
-	case vProblems:
-		return m.prob.bindings(m)
-	case vKeys:
-		return m.keys.bindings(m)
-	case vLookaside:
-		return m.la.bindings(m)
-	case vVerify:
-		return m.ver.bindings(m)
-	}
-	return []key.Binding{m.km.Wizard}
-}
+func (m *Model) viewBindings() []key.Binding { return m.active().bindings(m) }
 
 // fitLines cuts or pads s to exactly h lines of at most w cells, so that
 // the footer never drops off the bottom.

@@ -43,6 +43,18 @@ type KeyInfo struct {
 	// AlreadyThere is set by Import when the key was in Path already and
 	// nothing was written.
 	AlreadyThere bool
+	// Verdict says whether the node's mechanism can verify signatures
+	// with the key, naming the mechanism; Unusable when it cannot.
+	Verdict  string
+	Unusable bool
+}
+
+// KeyInspector describes keys before they are imported (full fingerprint,
+// user IDs, algorithm, expiry, the node mechanism's Verdict), refusing
+// private key material as Import does. A KeyBackend that has it gets a
+// confirmation step in the import dialog.
+type KeyInspector interface {
+	Inspect(data []byte) ([]KeyInfo, error)
 }
 
 // KeyBackend is the node's key inventory (gpg package).
@@ -81,6 +93,9 @@ type LookasideBackend interface {
 type TraceStep struct {
 	OK     bool
 	Failed bool // neither OK nor Failed: informational
+	// Detail is a line about the step above it (a reason, a signer):
+	// drawn without a mark.
+	Detail bool
 	Text   string
 	Depth  int
 }

@@ -21,6 +21,10 @@ type confirmDialog struct {
 	title, body, yes string
 	danger, quit     bool
 	onYes            func(m *Model) tea.Cmd
+	// offset is the first body line shown when the body is taller than
+	// the screen (an import of several keys): ↑/↓ scroll, nothing is cut.
+	offset     int
+	scrollable bool
 }
 
 func (d *confirmDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
@@ -33,15 +37,23 @@ func (d *confirmDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		return true, d.onYes(m)
 	case "n", "N", "esc", "q":
 		return true, nil
+	case "up", "k":
+		d.offset = max(0, d.offset-1)
+	case "down", "j":
+		d.offset++ // render clamps it
 	}
 	return false, nil
 }
 
 func (d *confirmDialog) bindings() []key.Binding {
-	return []key.Binding{
+	bs := []key.Binding{
 		key.NewBinding(key.WithKeys("y"), key.WithHelp("y", d.yes)),
 		key.NewBinding(key.WithKeys("n"), key.WithHelp("n/esc", "cancel")),
 	}
+	if d.scrollable {
+		bs = append(bs, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")))
+	}
+	return bs
 }
 
 func (d *confirmDialog) render(m *Model, w, h int) string {
@@ -52,7 +64,17 @@ func (d *confirmDialog) render(m *Model, w, h int) string {
 	dw := min(w, 72)
 	// Callers escape each value they put in the body; Text keeps the
 	// body's own lines and escapes whatever is left.
-	body := wrap(termsafe.Text(d.body), dw-4) + "\n\n" + m.th.Bold.Render("y") + " " + d.yes + "    " + m.th.Bold.Render("n") + " cancel"
+	text := strings.Split(wrap(termsafe.Text(d.body), dw-4), "\n")
+	// Two lines above the box, its borders and padding, and the y/n line
+	// with the blank before it leave room-1 lines of body.
+	room := max(3, h-7)
+	d.scrollable = len(text) > room
+	if d.scrollable {
+		d.offset = min(d.offset, len(text)-(room-1))
+		more := len(text) - (room - 1) - d.offset
+		text = append(text[d.offset:d.offset+room-1:d.offset+room-1], m.th.Faint.Render(m.asciiArrows(fmt.Sprintf("(line %d of %d; ↑/↓ scroll, %d more below)", d.offset+1, len(text), more))))
+	}
+	body := strings.Join(text, "\n") + "\n\n" + m.th.Bold.Render("y") + " " + d.yes + "    " + m.th.Bold.Render("n") + " cancel"
 	lines := strings.Count(body, "\n") + 3
 	box := boxed(st, " "+d.title+" ", body, dw, min(h, lines+1))
 	return placeTop(box, w, h)

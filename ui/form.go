@@ -361,7 +361,10 @@ func (f *form) render(m *Model, w, h int) string {
 				if warn {
 					st, g = m.th.Warn, m.th.G.Warn
 				}
-				b.WriteString(strings.Repeat(" ", labelW+2) + st.Render(ansi.Truncate(g+" "+safe(msg), valW, m.th.G.Ellipsis)) + "\n")
+				// Wrapped, never cut: the end of a check is its reason.
+				for _, l := range strings.Split(wrap(g+" "+safe(msg), valW), "\n") {
+					b.WriteString(strings.Repeat(" ", labelW+2) + st.Render(strings.TrimRight(l, " ")) + "\n")
+				}
 			}
 		}
 	}
@@ -383,7 +386,13 @@ func (f *form) render(m *Model, w, h int) string {
 				if i == 2 {
 					break
 				}
-				b.WriteString(ansi.Truncate("  "+d.Severity.String()+": "+safe(d.Message), innerW, m.th.G.Ellipsis) + "\n")
+				for j, l := range strings.Split(wrap(d.Severity.String()+": "+safe(d.Message), innerW-4), "\n") {
+					ind := "  "
+					if j > 0 {
+						ind = "    "
+					}
+					b.WriteString(ind + strings.TrimRight(l, " ") + "\n")
+				}
 			}
 		}
 	}

@@ -239,7 +239,7 @@ func runCmd(m *Model, cmd tea.Cmd) {
 		for _, c := range msg {
 			runCmd(m, c)
 		}
-	case verifyDoneMsg:
+	case verifyDoneMsg, wizardCheckMsg:
 		_, next := m.Update(msg)
 		runCmd(m, next)
 	}

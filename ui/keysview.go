@@ -18,6 +18,13 @@ type keysView struct {
 	items  []KeyInfo
 	err    error
 	cursor int
+	flt    filter
+}
+
+// passes reports whether key i is shown under the filter.
+func (v *keysView) passes(i int) bool {
+	k := v.items[i]
+	return v.flt.match(k.Fingerprint, k.UserID, k.Path, k.Status, strings.Join(k.UsedBy, " "), k.Algorithm)
 }
 
 func (v *keysView) reload(m *Model) {
@@ -32,26 +39,33 @@ func (v *keysView) bindings(m *Model) []key.Binding {
 	if m.deps.Keys == nil {
 		return nil
 	}
+	if v.flt.focused() {
+		return v.flt.bindings()
+	}
 	del := m.km.Delete
 	del.SetHelp("d", "remove")
-	return []key.Binding{m.km.Up, m.km.Down, m.km.Import, del, m.km.Refresh}
+	return append([]key.Binding{m.km.Up, m.km.Down, m.km.Import, del}, append(v.flt.bindings(), m.km.Refresh)...)
 }
 
 func (v *keysView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	if m.deps.Keys == nil {
 		return nil
 	}
+	if handled, _, cmd := v.flt.update(k); handled {
+		v.cursor = nearest(len(v.items), v.cursor, v.passes)
+		return cmd
+	}
 	switch {
 	case key.Matches(k, m.km.Up):
-		v.cursor = max(0, v.cursor-1)
+		v.cursor = step(len(v.items), v.cursor, -1, v.passes)
 	case key.Matches(k, m.km.Down):
-		v.cursor = min(len(v.items)-1, v.cursor+1)
+		v.cursor = step(len(v.items), v.cursor, 1, v.passes)
 	case key.Matches(k, m.km.Refresh):
 		v.reload(m)
 	case key.Matches(k, m.km.Import):
 		return m.openImportForm()
 	case key.Matches(k, m.km.Delete):
-		if v.cursor < len(v.items) {
+		if v.cursor < len(v.items) && v.passes(v.cursor) {
 			ki := v.items[v.cursor]
 			body := fmt.Sprintf("%s\n%s\nfile %s will be removed (a backup is kept).", safe(ki.Fingerprint), safe(ki.UserID), safe(ki.Path))
 			if len(ki.UsedBy) > 0 {
@@ -106,22 +120,75 @@ func (m *Model) openImportForm() tea.Cmd {
 				}
 				data = b
 			}
-			ki, err := m.deps.Keys.Import(data)
-			if err != nil {
-				return err
+			if insp, ok := m.deps.Keys.(KeyInspector); ok {
+				keys, err := insp.Inspect(data)
+				if err != nil {
+					return err // private key material is refused here
+				}
+				m.modal = importConfirm(keys, data)
+				return nil
 			}
-			m.keys.reload(m)
-			m.refresh()
-			if ki.AlreadyThere {
-				m.setStatus(false, "%s %s is already in %s: nothing written", ki.Fingerprint, ki.UserID, ki.Path)
-			} else {
-				m.setStatus(false, "imported %s %s into %s", ki.Fingerprint, ki.UserID, ki.Path)
-			}
-			return nil
+			return m.importKey(data)
 		},
 	}
 	m.modal = f
 	return f.start(m)
+}
+
+// importConfirm shows what is about to be trusted before anything is
+// written: the full fingerprint, user IDs, algorithm, expiry and whether
+// the node's mechanism can use each key. A key it cannot use makes the
+// dialog a warning: a rule with only that key rejects every image.
+func importConfirm(keys []KeyInfo, data []byte) *confirmDialog {
+	var b strings.Builder
+	unusable := 0
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		exp := "never"
+		if !k.Expires.IsZero() {
+			exp = k.Expires.Format("2006-01-02")
+		}
+		// Details is the backend's multi-line text, each value escaped.
+		fmt.Fprintf(&b, "%s\nalgorithm %s\nexpires %s\n%s", termsafe.Text(k.Details), safe(k.Algorithm), exp, safe(k.Verdict))
+		if k.Unusable {
+			unusable++
+		}
+	}
+	d := &confirmDialog{title: "Import " + plural(len(keys), "key") + "?", yes: "import",
+		onYes: func(m *Model) tea.Cmd {
+			if err := m.importKey(data); err != nil {
+				m.setStatus(true, "not imported: %v", err)
+			}
+			return nil
+		}}
+	if unusable > 0 {
+		d.danger, d.yes = true, "import anyway"
+		if len(keys) == 1 {
+			b.WriteString("\n\nThis key cannot verify signatures on this node: a rule using only it rejects every image.")
+		} else {
+			fmt.Fprintf(&b, "\n\n%d of these keys cannot verify signatures on this node: a rule using only them rejects every image.", unusable)
+		}
+	}
+	d.body = b.String()
+	return d
+}
+
+// importKey hands data to the backend and reports what it did.
+func (m *Model) importKey(data []byte) error {
+	ki, err := m.deps.Keys.Import(data)
+	if err != nil {
+		return err
+	}
+	m.keys.reload(m)
+	m.refresh()
+	if ki.AlreadyThere {
+		m.setStatus(false, "%s %s is already in %s: nothing written", ki.Fingerprint, ki.UserID, ki.Path)
+	} else {
+		m.setStatus(false, "imported %s %s into %s", ki.Fingerprint, ki.UserID, ki.Path)
+	}
+	return nil
 }
 
 // completePath offers directory entries that extend what was typed.
@@ -165,12 +232,25 @@ func (v *keysView) render(m *Model, w, h int) string {
 	}
 	listH := max(5, h/2)
 	var lines []string
+	v.cursor = nearest(len(v.items), v.cursor, v.passes)
+	vis := visible(len(v.items), v.passes)
+	if v.flt.shown() {
+		lines = append(lines, v.flt.render(m, w-2, len(vis), len(v.items)))
+	}
 	fprW := 18
 	if w >= 110 {
 		fprW = 41
 	}
 	lines = append(lines, m.th.Bold.Render(fmt.Sprintf(" %-*s %-10s %-12s %s", fprW, "Fingerprint", "Expires", "Status", "User ID")))
-	for i, k := range v.items {
+	// The cursor's row is always drawn: the list starts late enough.
+	first := 0
+	for n, i := range vis {
+		if i == v.cursor {
+			first = max(0, n-(listH-2-len(lines))+1)
+		}
+	}
+	for _, i := range vis[first:] {
+		k := v.items[i]
 		if len(lines) >= listH-2 {
 			break
 		}
@@ -195,9 +275,13 @@ func (v *keysView) render(m *Model, w, h int) string {
 	if len(v.items) == 0 {
 		lines = append(lines, " no public keys in "+safe(m.deps.Paths.KeysDir)+": press i to import one")
 	}
-	list := boxed(m.th.PaneFocused, fmt.Sprintf(" Keys (%d) ", len(v.items)), strings.Join(lines, "\n"), w, listH)
+	title := fmt.Sprintf(" Keys (%d) ", len(v.items))
+	if v.flt.set() {
+		title = fmt.Sprintf(" Keys (%d of %d) ", len(vis), len(v.items))
+	}
+	list := boxed(m.th.PaneFocused, title, strings.Join(lines, "\n"), w, listH)
 	var det string
-	if v.cursor < len(v.items) {
+	if v.cursor < len(v.items) && v.passes(v.cursor) {
 		k := v.items[v.cursor]
 		used := "not used by any rule"
 		if len(k.UsedBy) > 0 {

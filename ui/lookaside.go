@@ -6,8 +6,10 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/policyio"
 )
 
 // lookasideView is the merged registries.d table.
@@ -17,6 +19,13 @@ type lookasideView struct {
 	err     error
 	cursor  int
 	explain []string
+	flt     filter
+}
+
+// passes reports whether entry i is shown under the filter.
+func (v *lookasideView) passes(i int) bool {
+	e := v.items[i]
+	return v.flt.match(e.Scope, e.URL, e.Staging, e.File)
 }
 
 func (v *lookasideView) reload(m *Model) {
@@ -31,31 +40,40 @@ func (v *lookasideView) bindings(m *Model) []key.Binding {
 	if m.deps.Lookaside == nil {
 		return nil
 	}
+	if v.flt.focused() {
+		return v.flt.bindings()
+	}
 	del := m.km.Delete
 	del.SetHelp("d", "remove")
-	return []key.Binding{m.km.Up, m.km.Down, m.km.Add, m.km.Edit, del, m.km.Explain}
+	return append([]key.Binding{m.km.Up, m.km.Down, m.km.Add, m.km.Edit, del, m.km.Explain}, v.flt.bindings()...)
 }
 
 func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	if m.deps.Lookaside == nil {
 		return nil
 	}
+	if handled, _, cmd := v.flt.update(k); handled {
+		v.cursor = nearest(len(v.items), v.cursor, v.passes)
+		return cmd
+	}
+	// With everything filtered out there is no entry to edit or remove.
+	has := v.cursor < len(v.items) && v.passes(v.cursor)
 	switch {
 	case key.Matches(k, m.km.Up):
-		v.cursor = max(0, v.cursor-1)
+		v.cursor = step(len(v.items), v.cursor, -1, v.passes)
 	case key.Matches(k, m.km.Down):
-		v.cursor = min(len(v.items)-1, v.cursor+1)
+		v.cursor = step(len(v.items), v.cursor, 1, v.passes)
 	case key.Matches(k, m.km.Add):
 		return m.openLookasideForm(nil)
 	case key.Matches(k, m.km.Edit):
-		if v.cursor < len(v.items) {
+		if has {
 			e := v.items[v.cursor]
 			return m.openLookasideForm(&e)
 		}
 	case key.Matches(k, m.km.Explain):
 		return m.openExplainForm()
 	case key.Matches(k, m.km.Delete):
-		if v.cursor < len(v.items) {
+		if has {
 			e := v.items[v.cursor]
 			m.modal = &confirmDialog{
 				title: "Remove look-aside for " + safe(e.Scope) + "?", danger: true, yes: "remove",
@@ -79,14 +97,7 @@ func (m *Model) openLookasideForm(orig *LookasideEntry) tea.Cmd {
 	scope := textField("scope", "Namespace", "", "registry.example.com/team, or default-docker")
 	url := textField("url", "Look-aside URL", "", "https://lookaside.example.com/sigs")
 	url.check = func(f *form) (string, bool) {
-		u := f.val("url")
-		if u == "" {
-			return "give an https://, http:// or file:// URL", false
-		}
-		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "file://") {
-			return "the runtime only reads http(s):// and file:// look-asides", false
-		}
-		return "", false
+		return policyio.LookasideURLProblem(f.val("url")), false
 	}
 	sig := choiceField("sigstore", "Sigstore attachments", []string{"no", "yes"}, nil)
 	title := "Add a look-aside"
@@ -147,18 +158,36 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 	if v.err != nil {
 		return boxed(m.th.Pane, " Look-aside ", m.th.Fail.Render(safeErr(v.err)), w, h)
 	}
-	listH := h
-	if len(v.explain) > 0 || len(v.diags) > 0 {
-		// The table takes what its rows need (up to half): the details
-		// below are what the admin just asked for.
-		listH = min(max(6, len(v.items)+4), max(6, h/2))
-	}
 	scopeW := 30
 	if w >= 110 {
 		scopeW = 40
 	}
-	lines := []string{m.th.Bold.Render(fmt.Sprintf(" %-*s %s", scopeW, "Namespace", "Look-aside (file)"))}
-	for i, e := range v.items {
+	v.cursor = nearest(len(v.items), v.cursor, v.passes)
+	vis := visible(len(v.items), v.passes)
+	cut := false // the selected row did not fit: the details show it whole
+	if v.cursor < len(v.items) && v.passes(v.cursor) {
+		e := v.items[v.cursor]
+		cut = lipgloss.Width(safe(e.Scope)) > scopeW || lipgloss.Width(fmt.Sprintf(" %-*s %s (%s)", scopeW, "", safe(e.URL), safe(e.File))) > w-2
+	}
+	listH := h
+	if len(v.explain) > 0 || len(v.diags) > 0 || cut {
+		// The table takes what its rows need (up to half): the details
+		// below are what the admin just asked for.
+		listH = min(max(6, len(vis)+4), max(6, h/2))
+	}
+	var lines []string
+	if v.flt.shown() {
+		lines = append(lines, v.flt.render(m, w-2, len(vis), len(v.items)))
+	}
+	lines = append(lines, m.th.Bold.Render(fmt.Sprintf(" %-*s %s", scopeW, "Namespace", "Look-aside (file)")))
+	first := 0
+	for n, i := range vis {
+		if i == v.cursor {
+			first = max(0, n-(listH-2-len(lines))+1)
+		}
+	}
+	for _, i := range vis[first:] {
+		e := v.items[i]
 		if len(lines) >= listH-2 {
 			break
 		}
@@ -180,12 +209,20 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 		lines = append(lines, row)
 	}
 	if len(v.items) == 0 {
-		lines = append(lines, " no entries: signatures are read from file:///var/lib/containers/sigstore (the built-in default)")
+		lines = append(lines, " no entries: signatures are read from "+model.BuiltinLookaside+" (the built-in default)")
 	}
-	out := boxed(m.th.PaneFocused, fmt.Sprintf(" Look-aside (%d) ", len(v.items)), strings.Join(lines, "\n"), w, listH)
+	title := fmt.Sprintf(" Look-aside (%d) ", len(v.items))
+	if v.flt.set() {
+		title = fmt.Sprintf(" Look-aside (%d of %d) ", len(vis), len(v.items))
+	}
+	out := boxed(m.th.PaneFocused, title, strings.Join(lines, "\n"), w, listH)
 	if listH < h {
 		// An explanation first: it answers the question just asked.
 		det := append([]string(nil), v.explain...)
+		if cut {
+			e := v.items[v.cursor]
+			det = append(det, "namespace: "+safe(e.Scope), "look-aside: "+safe(e.URL), "file: "+safe(e.File))
+		}
 		for _, d := range v.diags {
 			det = append(det, m.sevLabel(d.Severity)+" "+safe(d.Pos.String())+" "+safe(d.Message))
 		}

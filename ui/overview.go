@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
@@ -30,6 +32,16 @@ func (m *Model) strengthLabel(reqs model.Requirements) string {
 	}
 	return m.th.Warn.Render("ANY")
 }
+
+// overviewView is the Overview tab: it only shows, so its one key is the
+// guided setup (a global binding).
+type overviewView struct{}
+
+func (overviewView) update(*Model, tea.KeyPressMsg) tea.Cmd { return nil }
+
+func (overviewView) render(m *Model, w, h int) string { return m.renderOverview(w, h) }
+
+func (overviewView) bindings(m *Model) []key.Binding { return []key.Binding{m.km.Wizard} }
 
 func (m *Model) renderOverview(w, h int) string {
 	var b strings.Builder
@@ -155,9 +167,12 @@ func (m *Model) keyLabel(k model.KeyRef) string {
 	return ""
 }
 
-func shortFpr(f, ell string) string {
+// shortFpr is the 16-digit long key ID, as the CLI and the traces print
+// it: 4+4 digits around an ellipsis can be matched by a made-up key in
+// seconds. (The second parameter, once the ellipsis, is no longer used.)
+func shortFpr(f, _ string) string {
 	if len(f) <= 16 {
 		return f
 	}
-	return f[:4] + ell + f[len(f)-4:]
+	return f[len(f)-16:]
 }

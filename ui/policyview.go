@@ -36,6 +36,10 @@ type policyView struct {
 	offset    int
 	req       int
 	focusReqs bool
+	flt       filter
+	// cut: the selected scope's name did not fit the tree; the rules pane
+	// then shows it whole.
+	cut bool
 }
 
 // rebuild recomputes the rows after a change, keeping the selection on
@@ -51,11 +55,22 @@ func (v *policyView) rebuild(m *Model) {
 	if p == nil {
 		return
 	}
-	v.rows = append(v.rows, treeRow{kind: rowDefault, ref: model.ScopeRef{IsDefault: true}, n: len(p.Default), str: strengthOf(p.Default)})
+	if v.flt.match("default", strengthOf(p.Default)) {
+		v.rows = append(v.rows, treeRow{kind: rowDefault, ref: model.ScopeRef{IsDefault: true}, n: len(p.Default), str: strengthOf(p.Default)})
+	}
 	for _, t := range p.Transports {
+		head := len(v.rows)
 		v.rows = append(v.rows, treeRow{kind: rowTransport, ref: model.ScopeRef{Transport: t.Name, Scope: "\x00"}})
 		for _, s := range t.Scopes {
+			// The filter matches what the row shows: the transport, the
+			// scope as displayed and its strength.
+			if !v.flt.match(t.Name+":"+displayScope(s.Name), strengthOf(s.Requirements)) {
+				continue
+			}
 			v.rows = append(v.rows, treeRow{kind: rowScope, ref: model.ScopeRef{Transport: t.Name, Scope: s.Name}, n: len(s.Requirements), str: strengthOf(s.Requirements)})
+		}
+		if v.flt.set() && len(v.rows) == head+1 && !v.flt.match(t.Name) {
+			v.rows = v.rows[:head] // no scope of it passes
 		}
 	}
 	if had {
@@ -72,6 +87,36 @@ func (v *policyView) selectRef(ref model.ScopeRef) bool {
 		}
 	}
 	return false
+}
+
+// reveal selects ref, clearing a filter that hides it (a jump from
+// Problems must land on its scope).
+func (v *policyView) reveal(m *Model, ref model.ScopeRef) bool {
+	if v.selectRef(ref) {
+		return true
+	}
+	if !v.flt.set() {
+		return false
+	}
+	v.flt.clear()
+	v.rebuild(m)
+	return v.selectRef(ref)
+}
+
+// scopeCount is the number of scopes the tree shows and holds (the
+// default and transport rows are not scopes).
+func (v *policyView) scopeCount(m *Model) (shown, total int) {
+	for _, r := range v.rows {
+		if r.kind == rowScope {
+			shown++
+		}
+	}
+	if p := m.deps.Policy.Policy(); p != nil {
+		for _, t := range p.Transports {
+			total += len(t.Scopes)
+		}
+	}
+	return shown, total
 }
 
 func (v *policyView) clamp() {
@@ -109,6 +154,9 @@ func (v *policyView) bindings(m *Model) []key.Binding {
 	if m.policyUnparsable() {
 		return []key.Binding{km.RawEdit}
 	}
+	if !v.focusReqs && v.flt.focused() {
+		return v.flt.bindings()
+	}
 	if v.focusReqs {
 		add := km.Add
 		add.SetHelp("a", "add rule")
@@ -118,11 +166,22 @@ func (v *policyView) bindings(m *Model) []key.Binding {
 	add.SetHelp("a", "add scope")
 	right := km.Right
 	right.SetHelp("→/enter", "rules")
-	return []key.Binding{km.Up, km.Down, right, add, km.Edit, km.Delete, km.Undo, km.RawEdit}
+	return append([]key.Binding{km.Up, km.Down, right}, append(v.flt.bindings(), add, km.Edit, km.Delete, km.Undo, km.RawEdit)...)
 }
 
 func (v *policyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	km := m.km
+	if !v.focusReqs && m.deps.Policy.Policy() != nil {
+		if handled, changed, cmd := v.flt.update(k); handled {
+			if changed {
+				v.rebuild(m)
+				if r, ok := v.selected(); ok && r.kind == rowTransport && v.flt.set() && v.cursor+1 < len(v.rows) {
+					v.cursor++ // onto the first scope that passes
+				}
+			}
+			return cmd
+		}
+	}
 	if key.Matches(k, km.RawEdit) {
 		return m.openRawEditor(m.firstTextError())
 	}
@@ -304,6 +363,12 @@ func (v *policyView) renderTree(m *Model, w, h int) string {
 		style = m.th.Pane
 	}
 	innerW, innerH := w-2, h-2
+	lines := make([]string, 0, innerH)
+	if v.flt.shown() {
+		shown, total := v.scopeCount(m)
+		lines = append(lines, v.flt.render(m, innerW, shown, total))
+		innerH--
+	}
 	if v.cursor < v.offset {
 		v.offset = v.cursor
 	}
@@ -313,8 +378,8 @@ func (v *policyView) renderTree(m *Model, w, h int) string {
 	if v.offset > 0 && v.offset > len(v.rows)-innerH {
 		v.offset = max(0, len(v.rows)-innerH)
 	}
-	lines := make([]string, 0, innerH)
-	for i := v.offset; i < len(v.rows) && len(lines) < innerH; i++ {
+	v.cut = false
+	for i := v.offset; i < len(v.rows) && len(lines) < cap(lines); i++ {
 		r := v.rows[i]
 		var label, tag string
 		switch r.kind {
@@ -326,7 +391,10 @@ func (v *policyView) renderTree(m *Model, w, h int) string {
 			label, tag = "  "+safe(displayScope(r.ref.Scope)), r.str
 		}
 		tag = strings.ToUpper(tag)
-		label = ansi.Truncate(label, innerW-len(tag)-2, m.th.G.Ellipsis)
+		if room := innerW - len(tag) - 2; lipgloss.Width(label) > room {
+			label = ansi.Truncate(label, room, m.th.G.Ellipsis)
+			v.cut = v.cut || i == v.cursor
+		}
 		pad := innerW - lipgloss.Width(label) - len(tag) - 1
 		text := " " + label + strings.Repeat(" ", max(0, pad)) + tag
 		if i == v.cursor {
@@ -340,15 +408,12 @@ func (v *policyView) renderTree(m *Model, w, h int) string {
 		}
 		lines = append(lines, text)
 	}
-	title := fmt.Sprintf(" Scopes (%d) ", max(0, len(v.rows)-1-m.transportCount()))
-	return boxed(style, title, strings.Join(lines, "\n"), w, h)
-}
-
-func (m *Model) transportCount() int {
-	if p := m.deps.Policy.Policy(); p != nil {
-		return len(p.Transports)
+	shown, total := v.scopeCount(m)
+	title := fmt.Sprintf(" Scopes (%d) ", total)
+	if v.flt.set() {
+		title = fmt.Sprintf(" Scopes (%d of %d) ", shown, total)
 	}
-	return 0
+	return boxed(style, title, strings.Join(lines, "\n"), w, h)
 }
 
 func (v *policyView) renderDetail(m *Model, w, h int) string {
@@ -367,6 +432,10 @@ func (v *policyView) renderDetail(m *Model, w, h int) string {
 		return boxed(style, " "+safe(row.ref.Transport)+" ", wrap(b.String(), innerW), w, h)
 	}
 	reqs := m.deps.Policy.Policy().Requirements(row.ref)
+	if name := safe(row.ref.String()); v.cut || lipgloss.Width(name)+3 > innerW {
+		// Cut in the tree or in this pane's title: here it is whole.
+		b.WriteString(wrap(name, innerW) + "\n")
+	}
 	fmt.Fprintf(&b, "%s %s\n", m.strengthLabel(reqs), policyio.Strength(reqs))
 	if len(reqs) == 0 {
 		b.WriteString(m.th.Fail.Render("no rules: the runtime refuses an empty list") + "\n")

@@ -16,10 +16,20 @@ import (
 // (the workspace returns them sorted).
 type problemsView struct {
 	cursor, offset int
+	flt            filter
 }
 
 func (v *problemsView) clamp(n int) {
 	v.cursor = max(0, min(v.cursor, n-1))
+}
+
+// passes reports whether problem i is shown under the filter; it matches
+// what the list and details show.
+func (v *problemsView) passes(m *Model) func(i int) bool {
+	return func(i int) bool {
+		d := m.problems[i]
+		return v.flt.match(d.Severity.String(), shortPos(d), d.Pos.String(), d.Message, d.Code)
+	}
 }
 
 func (v *problemsView) bindings(m *Model) []key.Binding {
@@ -27,15 +37,24 @@ func (v *problemsView) bindings(m *Model) []key.Binding {
 	enter.SetHelp("enter", "go to item")
 	fix := m.km.Fix
 	fix.SetEnabled(v.cursor < len(m.problems) && m.problems[v.cursor].Replacement != "")
-	return []key.Binding{m.km.Up, m.km.Down, enter, fix}
+	if v.flt.focused() {
+		return v.flt.bindings()
+	}
+	return append([]key.Binding{m.km.Up, m.km.Down, enter, fix}, v.flt.bindings()...)
 }
 
 func (v *problemsView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	if handled, _, cmd := v.flt.update(k); handled {
+		v.cursor = nearest(len(m.problems), v.cursor, v.passes(m))
+		return cmd
+	}
 	switch {
 	case key.Matches(k, m.km.Up):
-		v.cursor--
+		v.cursor = step(len(m.problems), v.cursor, -1, v.passes(m))
 	case key.Matches(k, m.km.Down):
-		v.cursor++
+		v.cursor = step(len(m.problems), v.cursor, 1, v.passes(m))
+	case !v.passes(m)(min(v.cursor, len(m.problems)-1)):
+		// The filter hides everything: enter and f have no problem.
 	case key.Matches(k, m.km.Enter):
 		if v.cursor < len(m.problems) {
 			return m.jumpTo(m.problems[v.cursor])
@@ -60,7 +79,7 @@ func (m *Model) jumpTo(d model.Diagnostic) tea.Cmd {
 		m.setStatus(false, "%s is not about a node of the policy tree", d.Pos)
 		return nil
 	}
-	if !m.pol.selectRef(d.Target.List) {
+	if !m.pol.reveal(m, d.Target.List) {
 		m.setStatus(true, "%s is not in the staged policy (the file could not be read into it)", d.Target.List)
 		return nil
 	}
@@ -104,19 +123,37 @@ func (v *problemsView) render(m *Model, w, h int) string {
 	detailH := max(8, h/3)
 	listH := h - detailH
 	innerH := listH - 2
-	if v.cursor < v.offset {
-		v.offset = v.cursor
+	var lines []string
+	// The filter works on positions among the passing problems; the
+	// cursor stays an index into the full list.
+	v.cursor = nearest(len(m.problems), v.cursor, v.passes(m))
+	vis := visible(len(m.problems), v.passes(m))
+	if v.flt.shown() {
+		lines = append(lines, v.flt.render(m, w-2, len(vis), len(m.problems)))
+		innerH--
 	}
-	if v.cursor >= v.offset+innerH {
-		v.offset = v.cursor - innerH + 1
+	pos := 0
+	for i, j := range vis {
+		if j == v.cursor {
+			pos = i
+		}
 	}
+	if pos < v.offset {
+		v.offset = pos
+	}
+	if pos >= v.offset+innerH {
+		v.offset = pos - innerH + 1
+	}
+	v.offset = max(0, min(v.offset, len(vis)-1))
 	whereW := 0
 	for _, d := range m.problems {
 		whereW = max(whereW, lipgloss.Width(safe(shortPos(d))))
 	}
 	whereW = min(whereW, w/4)
-	var lines []string
-	for i := v.offset; i < len(m.problems) && len(lines) < innerH; i++ {
+	for _, i := range vis[min(v.offset, len(vis)):] {
+		if len(lines) >= listH-2 {
+			break
+		}
 		d := m.problems[i]
 		where := safe(shortPos(d))
 		text := fmt.Sprintf(" %-*s %s", whereW, ansi.Truncate(where, whereW, m.th.G.Ellipsis), safe(d.Message))
@@ -126,7 +163,14 @@ func (v *problemsView) render(m *Model, w, h int) string {
 		}
 		lines = append(lines, m.sevLabel(d.Severity)+text)
 	}
-	list := boxed(m.th.PaneFocused, fmt.Sprintf(" Problems (%d) ", len(m.problems)), strings.Join(lines, "\n"), w, listH)
+	title := fmt.Sprintf(" Problems (%d) ", len(m.problems))
+	if v.flt.set() {
+		title = fmt.Sprintf(" Problems (%d of %d) ", len(vis), len(m.problems))
+	}
+	list := boxed(m.th.PaneFocused, title, strings.Join(lines, "\n"), w, listH)
+	if len(vis) == 0 {
+		return list + "\n" + boxed(m.th.Pane, " Details ", "", w, detailH)
+	}
 	d := m.problems[v.cursor]
 	det := wrap(d.String(), w-2) // String escapes every value
 	if lines := d.SnippetLines(); lines != nil {

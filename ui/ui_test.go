@@ -612,3 +612,39 @@ func TestWizardUnreachableIsNotRejected(t *testing.T) {
 		t.Fatalf("an unreachable pause image must ask the not-checked question:\n%s", screen(m))
 	}
 }
+
+// TestVerifyKeysDoWhatHelpSays: the verify view's help line is drawn from
+// the bindings its keys are matched with, so each key it names works.
+func TestVerifyKeysDoWhatHelpSays(t *testing.T) {
+	m, _, _, _ := newTestModel(t, testPolicy, 80, 24)
+	send(t, m, "5", "type:reg.example/a:1", "enter")
+	if m.ver.res == nil || m.ver.input.Focused() {
+		t.Fatalf("no result shown: %+v", m.ver)
+	}
+	foot := screen(m)
+	for _, want := range []string{"enter/i type a reference", "/j scroll down", "/k scroll up"} {
+		if !strings.Contains(foot, want) {
+			t.Errorf("help lacks %q:\n%s", want, foot)
+		}
+	}
+	send(t, m, "j", "j")
+	if m.ver.offset != 2 {
+		t.Errorf("j scrolled to %d, want 2", m.ver.offset)
+	}
+	send(t, m, "k")
+	if m.ver.offset != 1 {
+		t.Errorf("k scrolled to %d, want 1", m.ver.offset)
+	}
+	send(t, m, "i")
+	if !m.ver.input.Focused() || !strings.Contains(screen(m), "older reference") {
+		t.Fatalf("i should focus the input and show its keys:\n%s", screen(m))
+	}
+	send(t, m, "up")
+	if got := m.ver.input.Value(); got != "reg.example/a:1" {
+		t.Errorf("up recalled %q", got)
+	}
+	send(t, m, "esc")
+	if m.ver.input.Focused() {
+		t.Error("esc should leave the input")
+	}
+}

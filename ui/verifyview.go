@@ -7,31 +7,33 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 )
 
+// verifyDoneMsg ends the verify view's run number run; a result for an
+// older run (cancelled, or superseded by a newer reference) is dropped.
 type verifyDoneMsg struct {
-	id    int
-	owner string // "view" or "wizard"
-	res   VerifyResult
-	err   error
+	run int
+	res VerifyResult
+	err error
 }
-
-type spinTickMsg struct{ id int }
 
 // verifyView runs one verification at a time in the background against
 // the staged policy.
 type verifyView struct {
 	input   textinput.Model
+	keys    verifyKeys
 	history []string
 	histPos int
 	running bool
-	id      int
+	run     int // counts runs started; results carry theirs
 	cancel  context.CancelFunc
-	frame   int
+	spin    spinner.Model
 	res     *VerifyResult
 	err     error
 	staged  bool // the policy used had unsaved edits
@@ -44,18 +46,40 @@ func newVerifyView() verifyView {
 	in.Placeholder = "registry.example.com/team/app:1.0"
 	in.CharLimit = 512
 	in.SetStyles(textinput.DefaultStyles(true))
-	return verifyView{input: in}
+	return verifyView{input: in, keys: newVerifyKeys(), spin: spinner.New()}
+}
+
+// verifyKeys are the verify view's keys: the same bindings decide what a
+// key does and what the help line says.
+type verifyKeys struct {
+	Cancel, Focus, Verify, Leave, Older, Newer, ScrollUp, ScrollDown key.Binding
+}
+
+func newVerifyKeys() verifyKeys {
+	b := func(keys []string, k, h string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, h))
+	}
+	return verifyKeys{
+		Cancel:     b([]string{"esc"}, "esc", "cancel"),
+		Focus:      b([]string{"enter", "i"}, "enter/i", "type a reference"),
+		Verify:     b([]string{"enter"}, "enter", "verify"),
+		Leave:      b([]string{"esc"}, "esc", "leave input"),
+		Older:      b([]string{"up"}, "↑", "older reference"),
+		Newer:      b([]string{"down"}, "↓", "newer reference"),
+		ScrollUp:   b([]string{"up", "k"}, "↑/k", "scroll up"),
+		ScrollDown: b([]string{"down", "j"}, "↓/j", "scroll down"),
+	}
 }
 
 func (v *verifyView) bindings(m *Model) []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
-	if v.running {
-		return []key.Binding{b("esc", "cancel")}
+	k := v.keys
+	switch {
+	case v.running:
+		return []key.Binding{k.Cancel}
+	case v.input.Focused():
+		return []key.Binding{k.Verify, k.Older, k.Newer, k.Leave}
 	}
-	if v.input.Focused() {
-		return []key.Binding{b("enter", "verify"), b("↑/↓", "history"), b("esc", "leave input"), b("tab", "next view")}
-	}
-	return []key.Binding{b("enter/i", "type a reference"), b("↑/↓", "scroll")}
+	return []key.Binding{k.Focus, k.ScrollUp, k.ScrollDown}
 }
 
 func (v *verifyView) paste(p tea.PasteMsg) tea.Cmd {
@@ -65,35 +89,36 @@ func (v *verifyView) paste(p tea.PasteMsg) tea.Cmd {
 }
 
 func (v *verifyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	keys := v.keys
 	if v.running {
-		if k.String() == "esc" && v.cancel != nil {
+		if key.Matches(k, keys.Cancel) && v.cancel != nil {
 			v.cancel()
 		}
 		return nil
 	}
 	if !v.input.Focused() {
-		switch k.String() {
-		case "enter", "i":
+		switch {
+		case key.Matches(k, keys.Focus):
 			return v.input.Focus()
-		case "up", "k":
+		case key.Matches(k, keys.ScrollUp):
 			v.offset = max(0, v.offset-1)
-		case "down", "j":
+		case key.Matches(k, keys.ScrollDown):
 			v.offset++
 		}
 		return nil
 	}
-	switch k.String() {
-	case "esc":
+	switch {
+	case key.Matches(k, keys.Leave):
 		v.input.Blur()
 		return nil
-	case "up":
+	case key.Matches(k, keys.Older):
 		if v.histPos > 0 {
 			v.histPos--
 			v.input.SetValue(v.history[v.histPos])
 			v.input.CursorEnd()
 		}
 		return nil
-	case "down":
+	case key.Matches(k, keys.Newer):
 		if v.histPos < len(v.history)-1 {
 			v.histPos++
 			v.input.SetValue(v.history[v.histPos])
@@ -103,7 +128,7 @@ func (v *verifyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 		v.input.CursorEnd()
 		return nil
-	case "enter":
+	case key.Matches(k, keys.Verify):
 		ref := strings.TrimSpace(v.input.Value())
 		if ref == "" {
 			return nil
@@ -130,34 +155,42 @@ func (v *verifyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 // start launches a verification of ref against a snapshot of the staged
 // policy; the snapshot keeps later edits from racing the check.
 func (v *verifyView) start(m *Model, ref string) tea.Cmd {
-	v.id++
+	v.run++
+	run := v.run
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	v.cancel = cancel
-	v.running, v.res, v.err, v.offset, v.frame = true, nil, nil, 0, 0
+	v.running, v.res, v.err, v.offset = true, nil, nil, 0
 	v.staged = m.dirty()
-	return tea.Batch(runVerify(ctx, m.deps.Verifier, m.deps.Policy.Policy().Clone(), ref, v.id, "view"), spinTick(v.id))
+	v.spin.Spinner = themeSpinner(m.th)
+	done := func(res VerifyResult, err error) tea.Msg { return verifyDoneMsg{run: run, res: res, err: err} }
+	return tea.Batch(runVerify(ctx, m.deps.Verifier, m.deps.Policy.Policy().Clone(), ref, done), v.spin.Tick)
 }
 
-func runVerify(ctx context.Context, ver Verifier, p *model.Policy, ref string, id int, owner string) tea.Cmd {
+// runVerify checks ref in the background; done turns the outcome into
+// the message of whoever asked (the verify view, the wizard).
+func runVerify(ctx context.Context, ver Verifier, p *model.Policy, ref string, done func(VerifyResult, error) tea.Msg) tea.Cmd {
 	return func() tea.Msg {
-		res, err := ver.Verify(ctx, p, ref)
-		return verifyDoneMsg{id: id, owner: owner, res: res, err: err}
+		return done(ver.Verify(ctx, p, ref))
 	}
 }
 
-func spinTick(id int) tea.Cmd {
-	return tea.Tick(120*time.Millisecond, func(time.Time) tea.Msg { return spinTickMsg{id: id} })
+// themeSpinner is bubbles' spinner with the theme's frames (ASCII on a
+// Linux console).
+func themeSpinner(th Theme) spinner.Spinner {
+	return spinner.Spinner{Frames: th.G.Spinner, FPS: 120 * time.Millisecond}
 }
 
 func (v *verifyView) async(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case spinTickMsg:
-		if msg.id == v.id && v.running {
-			v.frame++
-			return spinTick(v.id)
+	case spinner.TickMsg:
+		if !v.running {
+			return nil // the spinner stops with its run
 		}
+		var cmd tea.Cmd
+		v.spin, cmd = v.spin.Update(msg) // ignores other spinners' ticks
+		return cmd
 	case verifyDoneMsg:
-		if msg.id != v.id || msg.owner != "view" {
+		if msg.run != v.run {
 			return nil // a stale or cancelled run
 		}
 		v.running = false
@@ -187,7 +220,7 @@ func (v *verifyView) render(m *Model, w, h int) string {
 	}
 	switch {
 	case v.running:
-		g := m.th.G.Spinner[v.frame%len(m.th.G.Spinner)]
+		g := v.spin.View()
 		b.WriteString(g + " verifying " + safe(v.history[len(v.history)-1]) + " " + m.th.Faint.Render("(esc cancels)") + "\n")
 	case v.err != nil:
 		b.WriteString(m.th.Fail.Render(m.th.G.Fail+" could not finish: ") + wrap(safeErr(v.err), w-4) + "\n")
@@ -217,9 +250,9 @@ func (v *verifyView) renderResult(m *Model, w int) string {
 	if !r.Accepted {
 		verdict = m.th.Fail.Render(m.th.G.Fail + " REJECT")
 	}
-	lines = append(lines, fmt.Sprintf("%s  %s  (policy: %s)", verdict, safe(r.Ref), src))
+	lines = append(lines, strings.Split(wrap(fmt.Sprintf("%s  %s  (policy: %s)", verdict, safe(r.Ref), src), w), "\n")...)
 	if r.Scope != "" {
-		lines = append(lines, "scope: "+safe(r.Scope))
+		lines = append(lines, strings.Split(wrap("scope: "+safe(r.Scope), w), "\n")...)
 	}
 	if r.Summary != "" {
 		lines = append(lines, wrap(safe(r.Summary), w))
@@ -233,8 +266,22 @@ func (v *verifyView) renderResult(m *Model, w int) string {
 		case s.Failed:
 			g, st = m.th.G.Fail, m.th.Fail
 		}
+		// Wrapped under its glyph, never cut: a trace line names the
+		// identity or key that decided, and the end is the reason.
 		ind := strings.Repeat("  ", s.Depth)
-		lines = append(lines, ansi.Truncate(ind+st.Render(g)+" "+safe(s.Text), w, m.th.G.Ellipsis))
+		mark := st.Render(g) + " "
+		if s.Detail {
+			mark = "  "
+		}
+		textW := max(10, w-lipgloss.Width(ind)-2)
+		for j, l := range strings.Split(wrap(safe(s.Text), textW), "\n") {
+			l = strings.TrimRight(l, " ")
+			if j == 0 {
+				lines = append(lines, ind+mark+l)
+			} else {
+				lines = append(lines, ind+"  "+l)
+			}
+		}
 	}
 	if v.offset >= len(lines) {
 		v.offset = max(0, len(lines)-1)

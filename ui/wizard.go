@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/workspace"
 )
 
 type wizStep int
@@ -45,15 +47,23 @@ type wizard struct {
 	extra    []string
 
 	// verification of the test image and the impact check
-	runID    int
+	run      int // counts checks started; results carry theirs
 	running  int
-	frame    int
+	spin     spinner.Model
 	cancel   context.CancelFunc
 	testRes  []string
 	testRef  string // set by the test step's submit, started by update
 	impact   []impactRow
 	pauseRef string
 	rejected int
+}
+
+// wizardCheckMsg is the verdict for the index-th image of the wizard's
+// check number run (the test image, or the node's images).
+type wizardCheckMsg struct {
+	run, index int
+	res        VerifyResult
+	err        error
 }
 
 type impactRow struct {
@@ -84,28 +94,8 @@ func (wz *wizard) bindings() []key.Binding {
 
 // proposed builds the policy the answers describe, on top of the staged one.
 func (wz *wizard) proposed(m *Model) *model.Policy {
-	p := m.deps.Policy.Policy().Clone()
-	if p == nil {
-		p = &model.Policy{}
-	}
-	def := &model.Requirement{Type: wz.deflt}
-	p.Default = model.Requirements{def}
-	if d := p.Transport(model.TransportDocker).Scope(""); d != nil {
-		// A docker "" scope overrides the default for every registry: keep
-		// it in line with the chosen default.
-		d.Requirements = model.Requirements{def.Clone()}
-	}
-	for _, s := range wz.scopes {
-		r := &model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: wz.keyPath}
-		if wz.identity != model.MatchRepoDigestOrExact {
-			r.SignedIdentity = &model.Identity{Type: wz.identity}
-		}
-		p.SetScope(model.TransportDocker, s, model.Requirements{r})
-	}
-	for _, s := range wz.open {
-		p.SetScope(model.TransportDocker, s, model.Requirements{{Type: model.InsecureAcceptAnything}})
-	}
-	return p
+	a := workspace.SetupAnswers{Default: wz.deflt, Signed: wz.scopes, KeyPath: wz.keyPath, Identity: wz.identity, Open: wz.open}
+	return a.Propose(m.deps.Policy.Policy())
 }
 
 func splitList(s string) []string {
@@ -191,9 +181,8 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 		f.title = "Where are the signatures?"
 		u := textField("url", "Look-aside URL", wz.lookURL, "https://lookaside.example.com/sigs (empty: none)")
 		u.check = func(f *form) (string, bool) {
-			v := f.val("url")
-			if v != "" && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "file://") {
-				return "the runtime only reads http(s):// and file:// look-asides", false
+			if v := f.val("url"); v != "" {
+				return policyio.LookasideURLProblem(v), false
 			}
 			return "", false
 		}
@@ -322,42 +311,48 @@ func (wz *wizard) back(m *Model) tea.Cmd {
 
 // verify runs refs against the proposed policy in the background.
 func (wz *wizard) verify(m *Model, refs []string) tea.Cmd {
-	wz.runID++
+	wz.run++
+	run := wz.run
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	wz.cancel = cancel
 	p := wz.proposed(m)
 	wz.running = len(refs)
-	cmds := []tea.Cmd{spinTick(-wz.runID)}
+	if wz.spin.ID() == 0 {
+		wz.spin = spinner.New()
+	}
+	wz.spin.Spinner = themeSpinner(m.th)
+	cmds := []tea.Cmd{wz.spin.Tick}
 	ver := m.deps.Verifier
 	if wz.step == wsImpact && m.deps.Impact != nil {
 		ver = m.deps.Impact
 	}
 	for i, r := range refs {
-		cmds = append(cmds, runVerify(ctx, ver, p.Clone(), r, wz.runID*1000+i, "wizard"))
+		done := func(res VerifyResult, err error) tea.Msg {
+			return wizardCheckMsg{run: run, index: i, res: res, err: err}
+		}
+		cmds = append(cmds, runVerify(ctx, ver, p.Clone(), r, done))
 	}
 	return tea.Batch(cmds...)
 }
 
 func (wz *wizard) async(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
-	case spinTickMsg:
-		if msg.id != -wz.runID {
+	case spinner.TickMsg:
+		if msg.ID != wz.spin.ID() {
 			return nil, false
 		}
-		if wz.running > 0 {
-			wz.frame++
-			return spinTick(msg.id), true
+		if wz.running == 0 {
+			return nil, true // the spinner stops with the checks
 		}
-		return nil, true
-	case verifyDoneMsg:
-		if msg.owner != "wizard" {
-			return nil, false
-		}
-		if msg.id/1000 != wz.runID {
-			return nil, true
+		var cmd tea.Cmd
+		wz.spin, cmd = wz.spin.Update(msg)
+		return cmd, true
+	case wizardCheckMsg:
+		if msg.run != wz.run {
+			return nil, true // a check of answers since changed
 		}
 		wz.running--
-		i := msg.id % 1000
+		i := msg.index
 		if wz.step == wsTest {
 			wz.testRes = []string{wz.verdictLine(m, msg.res.Ref, msg.res, msg.err)}
 			for _, s := range msg.res.Trace {
@@ -504,7 +499,7 @@ func (wz *wizard) render(m *Model, w, h int) string {
 		if wz.step == wsTest && len(wz.testRes) > 0 {
 			extra = strings.Join(wz.testRes, "\n")
 			if wz.running > 0 {
-				extra = m.th.G.Spinner[wz.frame%len(m.th.G.Spinner)] + " " + extra
+				extra = wz.spin.View() + " " + extra
 			}
 		}
 		f := *wz.form
@@ -543,7 +538,7 @@ func (wz *wizard) renderImpact(m *Model, w, h int) string {
 		var st, why string
 		switch {
 		case !r.done && wz.running > 0:
-			st = m.th.G.Spinner[wz.frame%len(m.th.G.Spinner)] + " checking"
+			st = wz.spin.View() + " checking"
 		case !r.done:
 			st = m.th.Warn.Render("? not checked")
 		case r.err != nil:

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/termsafe"
 )
 
@@ -40,67 +39,40 @@ func RenderText(w io.Writer, r *Result, ascii bool) {
 	case r.Accepted:
 		verdict, mark = "ACCEPTED", g.ok
 	}
-	t := r.Trace
 	fmt.Fprintf(w, "%s %s  %s\n", mark, verdict, safe(r.Image))
 	fmt.Fprintf(w, "  %s\n\n", safe(r.Summary))
-	for _, n := range t.Notes {
-		fmt.Fprintf(w, "  %s %s\n", g.info, safe(n))
-	}
-	fmt.Fprintf(w, "  policy      %s; runtime mechanism %s (%s)\n", safe(orStr(t.Policy, "given")), t.Mechanism.Mechanism, safe(t.Mechanism.Reason))
-	var tried []string
-	for _, s := range t.Scope.Tried {
-		if s.Matched {
-			tried = append(tried, safe(s.Scope)+" "+g.ok)
-		} else {
-			tried = append(tried, safe(s.Scope))
+	for _, st := range r.Steps(ascii) {
+		if st.Gap {
+			fmt.Fprintln(w)
 		}
+		fmt.Fprintf(w, "%s%s%s\n", strings.Repeat(" ", 2+4*st.Depth), stepMark(st.Status, g), stepLabel(st)+safe(st.Text))
 	}
-	fmt.Fprintf(w, "  scopes      %s\n", strings.Join(tried, " "+g.arrow+" "))
-	pos := safe(t.Scope.Pos.String())
-	fmt.Fprintf(w, "  rule        %s%s\n", safe(t.Scope.List.String()), parens(pos))
-	if t.ManifestDigest != "" {
-		fmt.Fprintf(w, "  manifest    %s\n", safe(t.ManifestDigest))
+}
+
+// stepMark is the mark before a step and the space after it; detail
+// lines have none.
+func stepMark(s StepStatus, g glyphs) string {
+	switch s {
+	case StepOK:
+		return g.ok + " "
+	case StepFailed:
+		return g.fail + " "
+	case StepInfo:
+		return g.info + " "
 	}
-	if t.Lookaside != nil {
-		fmt.Fprintf(w, "  look-aside  %s (%s)\n", safe(t.Lookaside.BaseURL), safe(orStr(t.Lookaside.Scope, "built-in default")))
+	return ""
+}
+
+// stepLabel pads a fact's label into a column: the top-level facts
+// ("look-aside", "signatures") are wider than a signature's ("signer").
+func stepLabel(st Step) string {
+	if st.Label == "" {
+		return ""
 	}
-	if len(t.Signatures) > 0 || t.Lookaside != nil || t.Transport == "dir" {
-		fmt.Fprintf(w, "  signatures  %d found\n", len(t.Signatures))
+	if st.Depth == 0 {
+		return fmt.Sprintf("%-11s ", st.Label)
 	}
-	for _, rr := range t.Requirements {
-		m := g.fail
-		if rr.Accepted {
-			m = g.ok
-		}
-		if rr.Type == PullStep {
-			fmt.Fprintf(w, "\n  %s pull: %s\n", m, safe(rr.Description))
-		} else {
-			fmt.Fprintf(w, "\n  %s requirement %d: %s\n", m, rr.Index+1, safe(rr.Description))
-		}
-		fmt.Fprintf(w, "      %s\n", safe(rr.Reason))
-		for _, sc := range rr.Signatures {
-			sm := g.fail
-			if sc.Accepted {
-				sm = g.ok
-			}
-			fmt.Fprintf(w, "      %s %s\n", sm, safe(sc.Source))
-			switch {
-			case sc.Signer != "":
-				fmt.Fprintf(w, "          signer   %s (%s)\n", safe(gpg.GroupFingerprint(sc.Signer)), safe(sc.KeyFile))
-			case sc.KeyFile != "":
-				fmt.Fprintf(w, "          key      %s\n", safe(sc.KeyFile))
-			}
-			if sc.ClaimedIdentity != "" {
-				fmt.Fprintf(w, "          claims   %s, digest %s\n", safe(sc.ClaimedIdentity), yesNo(sc.DigestMatches, "matches", "DOES NOT MATCH"))
-			}
-			if !sc.Accepted {
-				fmt.Fprintf(w, "          why      %s\n", safe(sc.Reason))
-			}
-		}
-	}
-	if t.HTTPRequests > 0 {
-		fmt.Fprintf(w, "\n  %d HTTP request(s)\n", t.HTTPRequests)
-	}
+	return fmt.Sprintf("%-8s ", st.Label)
 }
 
 func parens(s string) string {

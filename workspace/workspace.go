@@ -12,6 +12,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -96,7 +97,7 @@ func Open(paths policyio.Paths) (*Workspace, error) {
 }
 
 // DefaultAuditLog is the node path of the audit log.
-const DefaultAuditLog = "/var/log/imgtrust/audit.log"
+const DefaultAuditLog = node.DefaultAuditLog
 
 // Reload reads the files again, dropping staged edits.
 func (w *Workspace) Reload() error {

@@ -1,4 +1,4 @@
-package policyio
+package node
 
 import (
 	"path/filepath"
@@ -81,3 +81,10 @@ func (p Paths) Node(hostPath string) string {
 	}
 	return "/" + filepath.ToSlash(rel)
 }
+
+// DefaultAuditLog is the node path of imgtrust's audit log: every write
+// of a node file appends one entry there (safefile).
+const DefaultAuditLog = "/var/log/imgtrust/audit.log"
+
+// AuditLog is the host path of the audit log.
+func (p Paths) AuditLog() string { return p.Host(DefaultAuditLog) }

@@ -1,4 +1,4 @@
-package workspace
+package node
 
 import (
 	"os"
@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/kios/imgtrust/nodefs/nodefstest"
-	"github.com/kios/imgtrust/policyio"
 )
 
 // TestNodeFilesConfined: crio.conf, a drop-in, the namespace policy
@@ -34,7 +33,7 @@ func TestNodeFilesConfined(t *testing.T) {
 	link("../../../../../.."+filepath.Join(pod, "10-policy.conf"), filepath.Join(CrioConfD, "10-policy.conf"))
 	link(filepath.Join(pod, "images.json"), StorageImagesJSON)
 	link(filepath.Join(pod, "ns"), "/etc/ns")
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := NewPaths(root, "", "", "")
 	imgs, err := NodeImages(paths)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +59,7 @@ func TestHostileNodeFilesRefused(t *testing.T) {
 		for _, f := range []string{CrioConf, CrioConfD + "/10-x.conf", StorageImagesJSON} {
 			t.Run(h.Name+f, func(t *testing.T) {
 				root := t.TempDir()
-				paths := policyio.NewPaths(root, "", "", "")
+				paths := NewPaths(root, "", "", "")
 				h.Make(t, paths.Host(f))
 				var err error
 				nodefstest.Bounded(t, func() { _, err = NodeImages(paths) })
@@ -83,7 +82,7 @@ func TestDeepNestingRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			root := t.TempDir()
 			writeFiles(t, root, files)
-			_, err := NodeImages(policyio.NewPaths(root, "", "", ""))
+			_, err := NodeImages(NewPaths(root, "", "", ""))
 			if err == nil || !strings.Contains(err.Error(), "nested more than") {
 				t.Fatalf("got %v", err)
 			}

@@ -1,4 +1,4 @@
-package workspace
+package node
 
 import (
 	"encoding/json"
@@ -10,7 +10,6 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/nodefs"
-	"github.com/kios/imgtrust/policyio"
 )
 
 // Node paths CRI-O and containers-storage use (cri-o-and-tools.md §1).
@@ -47,7 +46,7 @@ type crioConfFile struct {
 // ReadCrioConfig reads crio.conf and its drop-ins under the root, later
 // files overriding earlier ones as CRI-O does. Missing files give CRI-O's
 // defaults; a file that cannot be parsed is an error naming it.
-func ReadCrioConfig(paths policyio.Paths) (CrioImageConfig, error) {
+func ReadCrioConfig(paths Paths) (CrioImageConfig, error) {
 	cfg := CrioImageConfig{PauseImage: DefaultPauseImage, SignaturePolicyDir: DefaultPolicyDir}
 	node := paths.FS()
 	files := []string{paths.Host(CrioConf)}
@@ -86,7 +85,7 @@ func ReadCrioConfig(paths policyio.Paths) (CrioImageConfig, error) {
 // NodeDiagnostics reports node facts that change which policy CRI-O
 // actually uses, so that an admin does not edit a file the runtime
 // ignores.
-func NodeDiagnostics(paths policyio.Paths) model.Diagnostics {
+func NodeDiagnostics(paths Paths) model.Diagnostics {
 	var out model.Diagnostics
 	cfg, err := ReadCrioConfig(paths)
 	if err != nil {
@@ -100,10 +99,10 @@ func NodeDiagnostics(paths policyio.Paths) model.Diagnostics {
 			Fix:     fmt.Sprintf("edit that file instead: imgtrust --policy %s", paths.Host(cfg.SignaturePolicy)),
 		})
 	}
-	if _, err := paths.FS().Stat(paths.Host(RootUserPolicy)); err == nil && paths.Policy == paths.Host(policyio.DefaultPolicyPath) {
+	if _, err := paths.FS().Stat(paths.Host(RootUserPolicy)); err == nil && paths.Policy == paths.Host(DefaultPolicyPath) {
 		out = append(out, model.Diagnostic{
 			Severity: model.Warning, Code: "root-user-policy", Pos: model.Pos{File: paths.Host(RootUserPolicy)},
-			Message: fmt.Sprintf("%s exists: CRI-O (containers/image up to v5.39) uses it instead of %s", RootUserPolicy, policyio.DefaultPolicyPath),
+			Message: fmt.Sprintf("%s exists: CRI-O (containers/image up to v5.39) uses it instead of %s", RootUserPolicy, DefaultPolicyPath),
 			Fix:     "remove it, or edit it with imgtrust --policy " + paths.Host(RootUserPolicy),
 		})
 	}
@@ -127,7 +126,7 @@ func lastOr(list []string, def string) string {
 // NodeImages lists the image references the node already uses: the pause
 // image first, then every name in containers-storage's image list. The
 // setup wizard checks each against a new policy before it is saved.
-func NodeImages(paths policyio.Paths) ([]string, error) {
+func NodeImages(paths Paths) ([]string, error) {
 	imgs, err := ReadNodeImages(paths)
 	out := make([]string, 0, len(imgs))
 	for _, img := range imgs {
@@ -165,7 +164,7 @@ type NodeImage struct {
 // containers-storage's image list, then the images of existing containers
 // that the list does not name. It returns what it could read with the
 // first error met.
-func ReadNodeImages(paths policyio.Paths) ([]NodeImage, error) {
+func ReadNodeImages(paths Paths) ([]NodeImage, error) {
 	cfg, firstErr := ReadCrioConfig(paths)
 	keep := func(err error) {
 		if firstErr == nil {
@@ -224,7 +223,7 @@ func ReadNodeImages(paths policyio.Paths) ([]NodeImage, error) {
 
 // readStorageJSON decodes one of containers-storage's lists; a missing
 // file is an empty list.
-func readStorageJSON(paths policyio.Paths, file string, v any) error {
+func readStorageJSON(paths Paths, file string, v any) error {
 	data, err := paths.FS().ReadFile(file, nodefs.ImageList)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

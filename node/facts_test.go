@@ -1,4 +1,4 @@
-package workspace
+package node
 
 import (
 	"os"
@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
 )
 
 func writeFiles(t *testing.T, root string, files map[string]string) {
@@ -41,7 +40,7 @@ func TestNodeImages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeFiles(t, root, tt.files)
-			got, err := NodeImages(policyio.NewPaths(root, "", "", ""))
+			got, err := NodeImages(NewPaths(root, "", "", ""))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,13 +66,13 @@ func TestNodeDiagnostics(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeFiles(t, root, tt.files)
-			diags := NodeDiagnostics(policyio.NewPaths(root, "", "", ""))
+			diags := NodeDiagnostics(NewPaths(root, "", "", ""))
 			if len(diags) != 1 || diags[0].Code != tt.code || diags[0].Severity == model.Error {
 				t.Errorf("got %+v, want one %s", diags, tt.code)
 			}
 		})
 	}
-	if d := NodeDiagnostics(policyio.NewPaths(t.TempDir(), "", "", "")); len(d) != 0 {
+	if d := NodeDiagnostics(NewPaths(t.TempDir(), "", "", "")); len(d) != 0 {
 		t.Errorf("a plain node has findings: %v", d)
 	}
 }
