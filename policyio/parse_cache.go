@@ -17,7 +17,8 @@ import (
 // Parse gives what ParsePolicy gives for the same text
 // (TestParseCacheMatchesParsePolicy, FuzzParseCacheMatchesParsePolicy).
 // The cache holds the previous text; a policy it returns must not be
-// changed (the workspace only reads it). The zero value is ready to use;
+// changed (the workspace only reads it): an unchanged scope on the same
+// lines is the same *model.Scope in both. The zero value is ready to use;
 // it is not safe for concurrent use.
 type ParseCache struct {
 	file   string
@@ -63,7 +64,10 @@ func (d *jsonDecoder) cachedScope(t *model.Transport, sm member) (lineStart, lin
 	}
 	line := d.pos(lineStart).Line
 	delta := line - prev.line
-	s := shiftScope(prev.scope, delta)
+	s := prev.scope // where it was: shared, as returned policies are read-only
+	if delta != 0 {
+		s = shiftScope(prev.scope, delta)
+	}
 	for _, x := range prev.diags {
 		d.add(shiftDiag(x, delta))
 	}

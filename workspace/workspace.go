@@ -39,8 +39,8 @@ type Workspace struct {
 	// text parses; Problems and PolicyChange share it until the next
 	// change (rendering and parsing are most of an edit's cost).
 	rendered *rendering
-	// validation keeps the last staged parse for the next (parseStaged).
-	validation *policyio.ParseCache
+	// validation keeps what Problems may use again (validation_cache.go).
+	validation validationCache
 }
 
 type rendering struct {
@@ -183,7 +183,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 		diags = append(diags, r.diags...)
 	}
 	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
-	diags = append(diags, policyio.RawPrivateDiagnostics(w.policyFile)...)
+	diags = append(diags, w.rawPrivate()...)
 	rt := w.Runtime
 	if rt.Basis == "" {
 		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
