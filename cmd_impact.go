@@ -12,6 +12,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/ui"
@@ -82,6 +83,10 @@ func imageDiagnostics(verdicts []imageVerdict, listErr error) model.Diagnostics 
 			out = append(out, model.Diagnostic{Severity: model.Error, Code: "pause-image-rejected", Pos: pos,
 				Message: fmt.Sprintf("the policy rejects the pause image %s: no new pod can start on this node (%s, under %s)", what, iv.Verdict.Reason, iv.Verdict.Scope),
 				Fix:     "allow it: imgtrust policy set " + repository(iv.Image.Ref) + " --signed-by KEY (or --accept)"})
+		case iv.Image.Role == workspace.RoleOwn:
+			out = append(out, model.Diagnostic{Severity: model.Error, Code: "own-image-rejected", Pos: pos,
+				Message: fmt.Sprintf("the policy rejects %s, the image imgtrust runs in: a new debug pod from it could not start on this node (%s, under %s)", iv.Image.Ref, iv.Verdict.Reason, iv.Verdict.Scope),
+				Fix:     "allow it: imgtrust policy set " + repository(iv.Image.Ref) + " --signed-by KEY (or --accept)"})
 		default:
 			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "node-image-rejected", Pos: pos,
 				Message: fmt.Sprintf("the node uses %s (%s image), and its next pull would be rejected: %s (under %s)", iv.Image.Ref, iv.Image.Role, iv.Verdict.Reason, iv.Verdict.Scope),
@@ -145,8 +150,11 @@ func printImpact(w io.Writer, rep *impact.Report) {
 	var lines []string
 	for _, row := range rep.Rows {
 		name := termsafe.String(row.Image.Ref)
-		if row.Image.Role == workspace.RolePause {
+		switch row.Image.Role {
+		case workspace.RolePause:
 			name += " (pause image)"
+		case workspace.RoleOwn:
+			name += " (the image imgtrust runs in: your way in)"
 		}
 		switch row.Change {
 		case impact.Lockout:
@@ -180,14 +188,22 @@ func unknownReason(row impact.Row) string {
 }
 
 // lockoutRefused reports whether a change must be refused because it
-// makes the pause image unpullable without --allow-lockout, and says so.
+// makes the pause image, or the image imgtrust runs in, unpullable
+// without --allow-lockout, and says so.
 func lockoutRefused(w io.Writer, cmd string, rep *impact.Report, allow bool) bool {
-	row := rep.PauseLockout()
-	if row == nil {
+	var msgs []string
+	if row := rep.PauseLockout(); row != nil {
+		msgs = append(msgs, fmt.Sprintf("the pause image %s would be rejected (%s, under %s): no new pod could start on this node",
+			termsafe.String(row.Image.Ref), termsafe.String(row.Candidate.Reason), termsafe.String(row.Candidate.Scope)))
+	}
+	if row := rep.OwnLockout(); row != nil {
+		msgs = append(msgs, fmt.Sprintf("the image imgtrust runs in, %s, would be rejected (%s, under %s): a new debug pod from it could not start to undo this",
+			termsafe.String(row.Image.Ref), termsafe.String(row.Candidate.Reason), termsafe.String(row.Candidate.Scope)))
+	}
+	if len(msgs) == 0 {
 		return false
 	}
-	msg := fmt.Sprintf("the pause image %s would be rejected (%s, under %s): no new pod could start on this node",
-		termsafe.String(row.Image.Ref), termsafe.String(row.Candidate.Reason), termsafe.String(row.Candidate.Scope))
+	msg := strings.Join(msgs, "; ")
 	if allow {
 		fmt.Fprintf(w, "%s: --allow-lockout: %s\n", cmd, msg)
 		return false
@@ -207,4 +223,16 @@ func keysLockout(a *app, g *globalFlags, paths policyio.Paths, ws *workspace.Wor
 	}
 	rep := stagedImpact(context.Background(), paths, det, ws, replaced, o.offline)
 	return lockoutRefused(a.stderr, "imgtrust keys import", rep, o.allowLockout)
+}
+
+// ownImageNote asks, once, for the image imgtrust runs in when it cannot
+// be found: without it a change could reject the admin's own debug image
+// unnoticed. The answer (--own-image) is remembered.
+func ownImageNote(a *app, paths policyio.Paths) {
+	own, err := node.FindOwnImageHere(paths)
+	if err != nil || own.Ref != "" || own.None {
+		return
+	}
+	fmt.Fprintln(a.stdout, "note: imgtrust cannot tell which image its pod runs (not found from /proc/self/cgroup and the node's container store):")
+	fmt.Fprintln(a.stdout, "      give it once with --own-image REF (or --own-image none when not in a pod) so that no change locks you out")
 }

@@ -271,9 +271,11 @@ func runPolicy(a *app, args []string) int {
 	var g globalFlags
 	var rf ruleFlags
 	var cf changeFlags
+	var try tryFlags
 	fs := flag.NewFlagSet("imgtrust policy "+verb, flag.ContinueOnError)
 	g.register(fs)
 	cf.register(fs)
+	try.register(fs)
 	if verb != "remove" {
 		rf.register(fs)
 	}
@@ -293,6 +295,11 @@ func runPolicy(a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "imgtrust %s: SCOPE is required\n", name)
 		return exitUsage
 	}
+	return a.withTrial(name, pos, paths, try, func() int { return policyChange(a, &g, &rf, cf, verb, name, pos, paths) })
+}
+
+// policyChange stages, reports and applies one policy verb.
+func policyChange(a *app, g *globalFlags, rf *ruleFlags, cf changeFlags, verb, name string, pos []string, paths policyio.Paths) int {
 	ws, err := workspace.Open(paths)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
@@ -342,7 +349,7 @@ func runPolicy(a *app, args []string) int {
 		}
 	}
 	det, _ := g.detectMechanism(paths)
-	return applyPolicyChange(a, &g, name, paths, det, ws, summary, cf)
+	return applyPolicyChange(a, g, name, paths, det, ws, summary, cf)
 }
 
 // applyPolicyChange prints the staged change, its widening and impact
@@ -403,6 +410,7 @@ func applyPolicyChange(a *app, g *globalFlags, name string, paths policyio.Paths
 			}
 		}
 		printImpact(a.stdout, rep.Impact)
+		ownImageNote(a, paths)
 	}
 	errw := a.stderr
 	if g.json {

@@ -60,7 +60,10 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 			imgs, _ := workspace.NodeImages(paths)
 			return imgs
 		},
-		ASCII: ascii,
+		ASCII:    ascii,
+		KeyFiles: tuiKeyFiles{paths: paths, mech: det.Mechanism},
+		Shadow:   &tuiShadow{paths: paths},
+		Trial:    tuiTrial{paths: paths},
 	}
 	for _, x := range extras {
 		x(&deps)

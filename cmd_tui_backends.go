@@ -82,6 +82,9 @@ func (k tuiKeys) Inspect(data []byte) ([]ui.KeyInfo, error) {
 }
 
 func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
+	if err := trialBusy(k.paths); err != nil {
+		return ui.KeyInfo{}, err
+	}
 	opts := gpg.ImportOptions{AuditLog: k.paths.Host(workspace.DefaultAuditLog)}
 	plan, err := gpg.Import(data, k.paths, gpg.ImportOptions{DryRun: true})
 	if err != nil {
@@ -124,6 +127,9 @@ func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
 }
 
 func (k tuiKeys) Remove(fingerprint string, p *model.Policy) error {
+	if err := trialBusy(k.paths); err != nil {
+		return err
+	}
 	inv, err := gpg.BuildInventory(k.paths, p, k.mech, time.Now())
 	if err != nil {
 		return err
@@ -189,6 +195,9 @@ func (l tuiLookaside) Explain(image string) ([]string, error) {
 }
 
 func (l tuiLookaside) Set(e ui.LookasideEntry) error {
+	if err := trialBusy(l.paths); err != nil {
+		return err
+	}
 	rd, diags := l.registries()
 	if diags.HasErrors() {
 		return fmt.Errorf("registries.d has errors; fix them first (Problems view)")
@@ -205,6 +214,9 @@ func (l tuiLookaside) Set(e ui.LookasideEntry) error {
 }
 
 func (l tuiLookaside) Remove(scope string) error {
+	if err := trialBusy(l.paths); err != nil {
+		return err
+	}
 	rd, _ := l.registries()
 	changes, err := rd.Remove(scope)
 	if err != nil {

@@ -12,8 +12,10 @@ import (
 	"strings"
 
 	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
+	"github.com/kios/imgtrust/workspace"
 	"golang.org/x/mod/semver"
 )
 
@@ -52,6 +54,8 @@ func commands() []command {
 		{"lookaside", "list, explain and edit look-aside signature servers", runLookaside},
 		{"policy", "edit the default and the scopes of policy.json, with diff, widening and impact", runPolicy},
 		{"verify", "tell whether the node would accept an image, and why", runVerify},
+		{"shadow", "soak a candidate policy on the node's real pulls without enforcing it", runShadow},
+		{"confirm", "keep the change of a trial (a change made with --try)", runConfirm},
 		{"demo", "open the TUI on a scratch node with a local registry", runDemo},
 		{"tui", "open the interactive trust manager (the default)", runTUI},
 	}
@@ -94,6 +98,9 @@ func (a *app) main(args []string) int {
 	if name == "help" {
 		a.usage(a.stdout)
 		return exitOK
+	}
+	if name == trialWatchCommand {
+		return runTrialWatch(a, args)
 	}
 	var names []string
 	for _, c := range commands() {
@@ -143,6 +150,9 @@ type globalFlags struct {
 	// runtimeVersion overrides the containers/image version read from the
 	// runtime binary (how registries.d is read).
 	runtimeVersion string
+	// ownImage is the admin's answer to "which image does imgtrust run
+	// in", remembered on the node.
+	ownImage string
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
@@ -153,6 +163,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&g.json, "json", false, "print machine-readable JSON")
 	fs.BoolVar(&g.ascii, "ascii", false, "use ASCII instead of Unicode symbols")
 	fs.StringVar(&g.runtimeVersion, "runtime-version", "", "the runtime's containers/image version (e.g. v5.38.0), instead of reading it from the node's crio/podman binary")
+	fs.StringVar(&g.ownImage, "own-image", "", "the image of the pod imgtrust runs in (`REF`, or none), when it cannot be found from its cgroup and the node's container store; remembered in "+node.OwnImageFile+"; a change that rejects it is refused like one that rejects the pause image")
 	fs.StringVar(&g.mechanism, "mechanism", "auto", "the runtime's OpenPGP mechanism: auto (read the node's crio/podman binary), openpgp-xcrypto, openpgp-gocrypto or gpgme")
 }
 
@@ -306,6 +317,13 @@ func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args [
 	if _, err := g.detectMechanism(paths); err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: --mechanism: %s\n", name, errText(err))
 		return nil, paths, exitUsage, false
+	}
+	a.trialStartup(paths)
+	if g.ownImage != "" {
+		if err := workspace.RememberOwnImage(paths, g.ownImage, paths.Host(workspace.DefaultAuditLog)); err != nil {
+			fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
+			return nil, paths, exitUsage, false
+		}
 	}
 	return rest, paths, exitOK, true
 }

@@ -45,6 +45,11 @@ func (a *app) runVerbs(cmd, usage string, verbs []verb, args []string) int {
 		g.register(fs)
 		setUsage(fs, usage)
 		run := v.setup(fs, &g)
+		var try tryFlags
+		change := changeVerbs[cmd+" "+name]
+		if change {
+			try.register(fs)
+		}
 		pos, paths, code, ok := a.parseCommand(cmd+" "+name, fs, &g, rest, v.maxArgs)
 		if !ok {
 			return code
@@ -52,6 +57,9 @@ func (a *app) runVerbs(cmd, usage string, verbs []verb, args []string) int {
 		if len(pos) < v.minArgs {
 			fmt.Fprintln(a.stderr, usage)
 			return exitUsage
+		}
+		if change {
+			return a.withTrial(cmd+" "+name, pos, paths, try, func() int { return run(a, paths, pos) })
 		}
 		return run(a, paths, pos)
 	}

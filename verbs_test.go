@@ -30,8 +30,8 @@ func TestTakesValueFollowsTheFlagSet(t *testing.T) {
 			n++
 		}
 	})
-	if n != 6 {
-		t.Errorf("%d global flags take a value, want 6", n)
+	if n != 7 {
+		t.Errorf("%d global flags take a value, want 7", n)
 	}
 }
 

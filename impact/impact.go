@@ -138,6 +138,18 @@ func (r *Report) PauseLockout() *Row {
 	return nil
 }
 
+// OwnLockout is the row of the image imgtrust runs in when the candidate
+// stops it being pullable: on a node with no host shell the admin's debug
+// pod could not be started again to undo the change.
+func (r *Report) OwnLockout() *Row {
+	for i, row := range r.Rows {
+		if row.Image.Role == workspace.RoleOwn && row.Change == Lockout {
+			return &r.Rows[i]
+		}
+	}
+	return nil
+}
+
 // Checker judges images under one set of options; it holds the verifiers
 // it made, one per configuration.
 type Checker struct {

@@ -75,6 +75,7 @@ func Codes() []CodeInfo {
 		{"node-image-rejected", AreaNode, "an image the node uses would be rejected at its next pull"},
 		{"node-images-not-checked", AreaNode, "node images that need the network and could not be checked"},
 		{"node-images-unreadable", AreaNode, "containers-storage's image or container list cannot be read"},
+		{"own-image-rejected", AreaNode, "the policy rejects the image imgtrust runs in: a new debug pod from it could not start"},
 		{"pause-image-rejected", AreaNode, "the policy rejects the pause image: no new pod can start on the node"},
 		{"pki-intermediates", AreaPolicy, "pki has both caIntermediatesPath and caIntermediatesData"},
 		{"pki-roots", AreaPolicy, "pki needs exactly one of caRootsPath and caRootsData"},

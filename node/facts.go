@@ -151,7 +151,7 @@ const (
 // NodeImage is one image reference the node depends on.
 type NodeImage struct {
 	Ref string `json:"ref"`
-	// Role is RolePause, RoleStored or RoleContainer (an image only an
+	// Role is RolePause, RoleOwn, RoleStored or RoleContainer (an image only an
 	// existing container names).
 	Role string `json:"role"`
 	// Source is the host path the reference was read from; "" for CRI-O's
@@ -203,6 +203,21 @@ func ReadNodeImages(paths Paths) ([]NodeImage, error) {
 	containersFile := paths.Host(StorageContainersJSON)
 	if err := readStorageJSON(paths, containersFile, &containers); err != nil {
 		keep(err)
+	}
+	// imgtrust's own image, when found: marked as such even when it is
+	// also stored, because locking it out is refused like the pause image.
+	if own, err := FindOwnImageHere(paths); err != nil {
+		keep(err)
+	} else if own.Ref != "" {
+		if seen[own.Ref] {
+			for i := range images {
+				if images[i].Ref == own.Ref && images[i].Role != RolePause {
+					images[i].Role, images[i].Source = RoleOwn, own.Source
+				}
+			}
+		} else {
+			add(own.Ref, RoleOwn, own.Source)
+		}
 	}
 	for _, c := range containers {
 		// CRI-O's container metadata names the image as pulled; an

@@ -154,3 +154,40 @@ func TestSkopeoDifferential(t *testing.T) {
 		}
 	}
 }
+
+// newerSigstoreKeys are sigstoreSigned keys that containers/image v5.23
+// (Debian's skopeo 1.9) does not know yet; it refuses them as "Unknown
+// key", which says nothing about whether the runtime would load the file.
+var newerSigstoreKeys = []string{"keyPaths", "rekorPublicKeyPath", "rekorPublicKeyPaths", "rekorPublicKeyData", "fulcio", "pki"}
+
+// TestSkopeoLoadsTheTUIForms hands the runtime's parser the policy files
+// the TUI's rule forms wrote, one per form (ui's
+// TestProgramBuildsEveryRuleForm keeps them in ui/testdata/forms). Each
+// must load; a sigstore file this older skopeo refuses only for a key it
+// predates is logged, not passed silently.
+func TestSkopeoLoadsTheTUIForms(t *testing.T) {
+	needSkopeo(t)
+	files, _ := filepath.Glob("../ui/testdata/forms/*.json")
+	if len(files) < 14 {
+		t.Fatalf("only %d form files in ../ui/testdata/forms", len(files))
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok, out := skopeoLoads(t, f, data)
+			if ok {
+				return
+			}
+			for _, k := range newerSigstoreKeys {
+				if strings.Contains(string(data), `"sigstoreSigned"`) && strings.Contains(out, `Unknown key \"`+k+`\"`) {
+					t.Logf("skopeo 1.9 predates sigstoreSigned's %q: %s", k, strings.TrimSpace(out))
+					return
+				}
+			}
+			t.Errorf("skopeo refuses the file the TUI wrote:\n%s\n%s", out, data)
+		})
+	}
+}

@@ -515,3 +515,10 @@ func Escape(s string) string {
 	}
 	return s
 }
+
+// Audit appends one line for an action that writes no file itself (a
+// trial's apply, confirm or revert: the writes it makes are recorded as
+// they happen). before and after are SHA-256s or "".
+func Audit(opt Options, action, path, before, after string) error {
+	return audit(opt, action, path, before, after)
+}

@@ -7,6 +7,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -62,6 +63,37 @@ type Model struct {
 	ver   verifyView
 	modal modal
 	wiz   *wizard
+
+	// shadow is the last summary read from the shadow log (nil: none yet).
+	shadow    *ShadowStatus
+	shadowErr error
+	// trialDeadline is the running trial's; zero when none.
+	trialDeadline time.Time
+}
+
+// shadowMsg carries a shadow log summary read by a tea.Cmd.
+type shadowMsg struct {
+	s   ShadowStatus
+	ok  bool
+	err error
+}
+
+// shadowTickMsg asks for the shadow summary again: a running shadow
+// keeps appending.
+type shadowTickMsg struct{}
+
+// shadowRefresh is how often the Overview rereads a shadow log.
+const shadowRefresh = 10 * time.Second
+
+func (m *Model) loadShadow() tea.Cmd {
+	if m.deps.Shadow == nil {
+		return nil
+	}
+	b := m.deps.Shadow
+	return func() tea.Msg {
+		s, ok, err := b.Status()
+		return shadowMsg{s, ok, err}
+	}
 }
 
 // modal owns the keyboard while it is open.
@@ -88,6 +120,11 @@ func New(d Deps) *Model {
 	m.refresh()
 	m.keys.reload(m)
 	m.la.reload(m)
+	if m.deps.Trial != nil {
+		if d, ok, err := m.deps.Trial.Pending(); err == nil && ok {
+			m.trialDeadline = d
+		}
+	}
 	if m.needsSetup() {
 		// Offered, not forced: the admin may only want to look.
 		m.modal = &confirmDialog{
@@ -100,9 +137,9 @@ func New(d Deps) *Model {
 	return m
 }
 
-// Init asks for nothing: colours are ANSI and the theme assumes a dark
-// background, which is right for the console.
-func (m *Model) Init() tea.Cmd { return nil }
+// Init asks for the shadow log's summary only: colours are ANSI and the
+// theme assumes a dark background, which is right for the console.
+func (m *Model) Init() tea.Cmd { return m.loadShadow() }
 
 // refresh recomputes what depends on the staged policy.
 func (m *Model) refresh() {
@@ -153,6 +190,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// only the placeholder's first letter.
 		m.ver.input.SetWidth(max(10, msg.Width-10))
 		return m, nil
+	case shadowMsg:
+		if msg.ok {
+			m.shadow = &msg.s
+		} else {
+			m.shadow = nil
+		}
+		m.shadowErr = msg.err
+		return m, tea.Tick(shadowRefresh, func(time.Time) tea.Msg { return shadowTickMsg{} })
+	case shadowTickMsg:
+		return m, m.loadShadow()
 	case verifyDoneMsg, wizardCheckMsg, spinner.TickMsg:
 		if m.wiz != nil {
 			if cmd, ok := m.wiz.async(m, msg); ok {
@@ -462,6 +509,18 @@ func (m *Model) renderFullHelp(w, h int) string {
 }
 
 func (m *Model) viewBindings() []key.Binding { return m.active().bindings(m) }
+
+// confirmTrial keeps the running trial's change. Like a save it is one
+// small local write, done here so that the trial state on screen never
+// disagrees with the node.
+func (m *Model) confirmTrial() {
+	if err := m.deps.Trial.Confirm(); err != nil {
+		m.setStatus(true, "confirm failed: %s", safeErr(err))
+		return
+	}
+	m.trialDeadline = time.Time{}
+	m.setStatus(false, "confirmed: the change stays")
+}
 
 // fitLines cuts or pads s to exactly h lines of at most w cells, so that
 // the footer never drops off the bottom.

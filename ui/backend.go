@@ -136,7 +136,47 @@ type Deps struct {
 	Tour []string
 	// Recent seeds the Verify view's history (↑/↓ recalls them).
 	Recent []string
+	// KeyFiles reads the files a rule embeds (keyData, caData); nil: the
+	// rule form cannot embed a file.
+	KeyFiles KeyFileReader
+	// Shadow reads the node's shadow log for the Overview; nil: no line.
+	Shadow ShadowBackend
+	// Trial makes a save a trial; nil: the save dialog does not offer it.
+	Trial TrialBackend
 }
+
+// ShadowStatus is a shadow soak's summary, read from its log.
+type ShadowStatus struct {
+	// Headline: "3 days, 241 pulls, 2 would have been rejected".
+	Headline string
+	Rejected int
+	// Examples: "ref: reason" of the first rejected images.
+	Examples []string
+	// Running: the log's last run has not written its stop line.
+	Running bool
+}
+
+// ShadowBackend reads the node's shadow log; ok is false when there is
+// none. It is called from a tea.Cmd, never from Update.
+type ShadowBackend interface {
+	Status() (s ShadowStatus, ok bool, err error)
+}
+
+// TrialBackend applies a save for a while: the files it writes are put
+// back unless Confirm is called before the deadline, by a watcher that
+// outlives the TUI (the trial package).
+type TrialBackend interface {
+	// Try runs save and makes what it wrote a trial of d.
+	Try(save func() error, d time.Duration) (deadline time.Time, err error)
+	// Confirm keeps the running trial's change.
+	Confirm() error
+	// Pending is the running trial's deadline; ok is false when none.
+	Pending() (deadline time.Time, ok bool, err error)
+}
+
+// TrialDuration is the TUI's trial: long enough to check that the node
+// still pulls and the admin still gets in, short enough to wait out.
+const TrialDuration = 5 * time.Minute
 
 // RawPolicyBackend is the text side of the policy session, for the raw
 // editor; *workspace.Workspace implements it. A backend without it has no

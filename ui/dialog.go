@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -107,6 +108,9 @@ type saveDialog struct {
 	typing  bool
 	confirm textinput.Model
 	err     string
+	// trial: save for TrialDuration, then put back unless kept; canTry:
+	// a trial backend is there to offer it.
+	trial, canTry bool
 }
 
 func (m *Model) openSave() {
@@ -118,7 +122,7 @@ func (m *Model) openSave() {
 		m.setStatus(false, "nothing to save: no staged changes")
 		return
 	}
-	d := &saveDialog{changes: []*workspace.FileChange{m.change}, errs: m.problems.Count(model.Error)}
+	d := &saveDialog{changes: []*workspace.FileChange{m.change}, errs: m.problems.Count(model.Error), canTry: m.deps.Trial != nil}
 	for _, c := range d.changes {
 		d.widen = append(d.widen, c.Weakenings...)
 		d.lines = append(d.lines, strings.Split(strings.TrimRight(c.Diff, "\n"), "\n")...)
@@ -164,6 +168,12 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		d.offset -= page
 	case "pgdown", "space":
 		d.offset += page
+	case "t":
+		if m.deps.Trial == nil {
+			return false, nil
+		}
+		d.trial = true
+		fallthrough
 	case "y", "enter":
 		if d.errs > 0 {
 			d.err = fmt.Sprintf("the staged policy has %d error(s); the runtime would refuse it. Fix them first (Problems view).", d.errs)
@@ -182,7 +192,22 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 	// A local atomic write takes milliseconds; doing it here keeps the
 	// workspace from being read by View while a goroutine changes it.
-	err := m.deps.Policy.Save("", allowWeaken)
+	if m.deps.Trial != nil {
+		// The trial's revert would undo this save too.
+		if dl, ok, err := m.deps.Trial.Pending(); err == nil && ok {
+			d.err = fmt.Sprintf("a trial change is in progress until %s: keep it first (Overview, c) or wait for its revert", dl.Local().Format("15:04:05"))
+			m.trialDeadline = dl
+			return false, nil
+		}
+	}
+	save := func() error { return m.deps.Policy.Save("", allowWeaken) }
+	var err error
+	var deadline time.Time
+	if d.trial {
+		deadline, err = m.deps.Trial.Try(save, TrialDuration)
+	} else {
+		err = save()
+	}
 	if err != nil {
 		var ie *policyio.InvalidError
 		if errors.As(err, &ie) {
@@ -193,6 +218,11 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 		return false, nil
 	}
 	m.refresh()
+	if d.trial {
+		m.trialDeadline = deadline
+		m.setStatus(false, "saved on trial: put back at %s unless kept (Overview, c)", deadline.Local().Format("15:04:05"))
+		return true, nil
+	}
 	m.setStatus(false, "saved %s (backup kept)", safe(m.deps.Paths.Node(d.changes[0].Path)))
 	return true, nil
 }
@@ -201,6 +231,9 @@ func (d *saveDialog) bindings() []key.Binding {
 	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
 	if d.typing {
 		return []key.Binding{b("enter", "confirm"), b("esc", "back")}
+	}
+	if d.canTry {
+		return []key.Binding{b("↑/↓", "scroll"), b("y", "write"), b("t", "try 5 min"), b("n/esc", "cancel")}
 	}
 	return []key.Binding{b("↑/↓", "scroll"), b("y", "write"), b("n/esc", "cancel")}
 }
@@ -232,6 +265,8 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 		foot = append(foot, m.th.Fail.Render("This change lets in images that were refused before."), d.confirm.View())
 	case len(d.widen) > 0:
 		foot = append(foot, "y: continue (you will be asked to type yes)   n/esc: cancel, nothing is written")
+	case m.deps.Trial != nil:
+		foot = append(foot, "y: write   t: apply for 5 minutes, then revert unless confirmed   n/esc: cancel")
 	default:
 		foot = append(foot, "y: write the file   n/esc: cancel, nothing is written")
 	}

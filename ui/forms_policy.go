@@ -2,21 +2,29 @@ package ui
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 )
 
+// The rule form: one set of fields per requirement type, each in its own
+// file as containers/image keeps one file per requirement type
+// (signature/policy_eval_signedby.go, policy_eval_sigstore.go,
+// policy_eval_baselayer.go): forms_signedby.go, forms_sigstore.go and
+// forms_identity.go (signedIdentity and baseLayerIdentity). This file
+// holds what they share: the type choice, the live validation through
+// policyio.CheckRequirement, and the forms that add and edit rules.
+
 // requirementTypeHelp says what each requirement type does, in one line.
 var requirementTypeHelp = map[model.RequirementType]string{
-	model.SignedBy:               "images must carry a GPG signature by one of the chosen keys",
+	model.SignedBy:               "images must carry a GPG signature by a key this rule names",
 	model.Reject:                 "refuse every image this scope matches",
 	model.InsecureAcceptAnything: "accept any image, signed or not (no protection)",
-	model.SigstoreSigned:         "images must carry a sigstore signature by the chosen key",
+	model.SigstoreSigned:         "images must carry a sigstore signature from the trust root this rule names",
 	model.SignedBaseLayer:        "not implemented by the runtime: rejects every image",
 }
 
@@ -25,186 +33,213 @@ const (
 	keyOther = "\x00other"
 )
 
-// requirementFields builds the fields for a requirement, prefilled from
-// orig when editing.
-func (m *Model) requirementFields(orig *model.Requirement) []*field {
-	var types, typeLabels []string
-	for _, t := range model.RequirementTypes {
-		types = append(types, string(t))
-		typeLabels = append(typeLabels, string(t))
-	}
-	typ := choiceField("type", "Rule", types, typeLabels)
-	typ.setChoice(string(model.SignedBy))
-	typ.explain = func(f *form) string { return requirementTypeHelp[model.RequirementType(f.val("type"))] }
+// ruleState is what the fields of one rule form share: the rule being
+// edited, the files being embedded, and the problems policyio finds in
+// the rule as it stands.
+type ruleState struct {
+	orig   *model.Requirement
+	embeds map[string]*embed // by the key of the field naming the file
+	// diags is policyio.CheckRequirement of the rule as the form stands.
+	diags model.Diagnostics
+	// owners maps a diagnostic's key (diagKey, or "code:" and its code) to
+	// the fields that can show it; the first visible one does.
+	owners map[string][]string
+	// keyPathBoxes are the key files of signedBy's keyPaths boxes, by
+	// box index.
+	keyPathBoxes []string
+}
 
-	signed := func(f *form) bool {
-		t := model.RequirementType(f.val("type"))
-		return t == model.SignedBy || t == model.SigstoreSigned
+func newRuleState(orig *model.Requirement) *ruleState {
+	return &ruleState{orig: orig, embeds: map[string]*embed{}, owners: map[string][]string{}}
+}
+
+// own makes field show the problems of the JSON keys given.
+func (st *ruleState) own(field string, jsonKeys ...string) {
+	for _, k := range jsonKeys {
+		st.owners[k] = append(st.owners[k], field)
 	}
-	var keyOpts, keyLabels []string
-	if orig != nil && len(orig.KeyRefs()) > 0 {
-		keyOpts = append(keyOpts, keyKeep)
-		var names []string
-		for _, k := range orig.KeyRefs() {
-			n := m.keyLabel(k)
-			switch {
-			case n != "":
-			case k.Inline():
-				n = "inline key data"
-			default:
-				n = k.Path
-			}
-			names = append(names, n)
-		}
-		keyLabels = append(keyLabels, "keep "+strings.Join(names, ", "))
-	}
-	for _, k := range m.keys.items {
-		keyOpts = append(keyOpts, k.Path)
-		keyLabels = append(keyLabels, shortFpr(k.Fingerprint, m.th.G.Ellipsis)+" "+k.UserID+" ("+k.Path+")")
-	}
-	// Key files the policy already uses are offered too, so that a rule
-	// can share a key even when the inventory is not available.
-	if p := m.deps.Policy.Policy(); p != nil {
-		p.EachList(func(_ model.ScopeRef, _ model.Pos, reqs model.Requirements) {
-			for _, r := range reqs {
-				for _, k := range r.KeyRefs() {
-					if !k.Inline() && !slices.Contains(keyOpts, k.Path) {
-						keyOpts = append(keyOpts, k.Path)
-						keyLabels = append(keyLabels, k.Path+" (used by the policy)")
-					}
-				}
-			}
-		})
-	}
-	keyOpts = append(keyOpts, keyOther)
-	keyLabels = append(keyLabels, "a key file path (type it below)")
-	keyc := choiceField("key", "Key", keyOpts, keyLabels)
-	keyc.show = signed
-	keyc.explain = func(f *form) string {
-		switch {
-		case m.deps.Keys == nil:
-			return "key inventory not available in this build: keys used by the policy, or a path"
-		case len(m.keys.items) == 0:
-			return "no keys in the inventory: import one in the Keys view (3)"
-		}
+}
+
+// diagKey is the JSON key a diagnostic is about: the requirement's key,
+// with the sub-key for the objects inside it ("signedIdentity.prefix").
+func diagKey(d model.Diagnostic) string {
+	if d.Target == nil {
 		return ""
 	}
-	keyPath := textField("keyPath", "Key file", "", "/etc/gpg/release.gpg")
-	keyPath.show = func(f *form) bool { return signed(f) && f.val("key") == keyOther }
-	keyPath.check = func(f *form) (string, bool) {
-		p := f.val("keyPath")
-		switch {
-		case p == "":
-			return "give the node path of a public key file", false
-		case !filepath.IsAbs(p):
-			return "must be an absolute path: the runtime's working directory is unknown", false
+	k := d.Target.Field
+	if k == "" {
+		return ""
+	}
+	if _, sub, ok := strings.Cut(d.Path, "]."+k+"."); ok {
+		return k + "." + sub
+	}
+	return k
+}
+
+// shownBy returns the key of the visible field that shows d: the first
+// owner of its key (or of the key without its sub-key), else the type.
+func (st *ruleState) shownBy(f *form, d model.Diagnostic) string {
+	k := diagKey(d)
+	for _, cand := range []string{"code:" + d.Code, k, strings.SplitN(k, ".", 2)[0]} {
+		for _, key := range st.owners[cand] {
+			if fd := f.get(key); fd != nil && f.visible(fd) {
+				return key
+			}
 		}
-		return "", false
 	}
+	return "type"
+}
 
-	var ids, idLabels []string
-	for _, t := range model.IdentityTypes {
-		ids = append(ids, string(t))
-		idLabels = append(idLabels, string(t))
+// check returns a field's live check: local first (a file still being
+// read, say), then the problems policyio found that this field shows.
+func (st *ruleState) check(key string, local func(f *form) string) func(f *form) (string, bool) {
+	return func(f *form) (string, bool) {
+		if local != nil {
+			if msg := local(f); msg != "" {
+				return msg, false
+			}
+		}
+		var warn string
+		for _, d := range st.diags {
+			if d.Severity < model.Warning || st.shownBy(f, d) != key {
+				continue
+			}
+			msg := d.Message
+			if d.Fix != "" {
+				msg += " (" + d.Fix + ")"
+			}
+			if d.Severity == model.Error {
+				return msg, false
+			}
+			if warn == "" {
+				warn = msg
+			}
+		}
+		return warn, warn != ""
 	}
-	id := choiceField("identity", "Identity rule", ids, idLabels)
-	id.show = signed
-	id.explain = func(f *form) string {
-		t := model.IdentityType(f.val("identity"))
-		return t.Explain()
-	}
-	idIs := func(t model.IdentityType) func(f *form) bool {
-		return func(f *form) bool { return signed(f) && f.val("identity") == string(t) }
-	}
-	idCheck := func(f *form) (string, bool) {
-		return policyio.CheckIdentity(formIdentity(f)), false
-	}
-	ref := textField("dockerReference", "Signed reference", "", "registry.example.com/app:1.0")
-	ref.show, ref.check = idIs(model.ExactReference), idCheck
-	repo := textField("dockerRepository", "Signed repository", "", "registry.example.com/app")
-	repo.show, repo.check = idIs(model.ExactRepository), idCheck
-	prefix := textField("prefix", "Prefix (pulled)", "", "mirror.example.net/team")
-	prefix.show, prefix.check = idIs(model.RemapIdentity), idCheck
-	prefix.explain = func(*form) string { return "host[:port][/path] the node pulls from" }
-	sprefix := textField("signedPrefix", "Signed prefix", "", "registry.example.com/team")
-	sprefix.show, sprefix.check = idIs(model.RemapIdentity), idCheck
-	sprefix.explain = func(*form) string { return "what the signatures name instead" }
+}
 
+// changed validates the rule as it stands and starts reading the files
+// chosen for embedding.
+func (st *ruleState) changed(m *Model, f *form) tea.Cmd {
+	var cmds []tea.Cmd
+	for key, e := range st.embeds {
+		if fd := f.get(key); fd != nil && f.visible(fd) {
+			cmds = append(cmds, e.want(m.deps.KeyFiles, st.embedPath(f, key)))
+		}
+	}
+	st.diags = policyio.CheckRequirement(buildRequirement(f, st))
+	return tea.Batch(cmds...)
+}
+
+// embedPath is the node path chosen for embed field key; "" keeps what
+// the rule embeds already.
+func (st *ruleState) embedPath(f *form, key string) string {
+	if key == "keyDataFrom" { // signedBy: a choice, with a typed path
+		switch v := f.val(key); v {
+		case keyKeep:
+			return ""
+		case keyOther:
+			return f.val("keyDataPath")
+		default:
+			return v
+		}
+	}
+	return f.val(key)
+}
+
+// embedded returns the data for embed field key. While none is ready it
+// is empty but present, so that the rule's checks speak of the file being
+// read (the field's own problem, which blocks) and not of a missing key.
+func (st *ruleState) embedded(key string) []byte {
+	if e := st.embeds[key]; e != nil {
+		if data, ok := e.value(); ok {
+			return data
+		}
+	}
+	return []byte{}
+}
+
+func (st *ruleState) takeFile(m *Model, f *form, msg tea.Msg) (bool, tea.Cmd) {
+	km, ok := msg.(keyFileMsg)
+	if !ok {
+		return false, nil
+	}
+	for _, e := range st.embeds {
+		if e == km.e {
+			e.take(km)
+			return true, f.refresh(m)
+		}
+	}
+	return true, nil
+}
+
+// ruleFields are the fields of a rule form and their shared state.
+type ruleFields struct {
+	fields []*field
+	st     *ruleState
+}
+
+// requirementFields builds the fields for a requirement, prefilled from
+// orig when editing: every field of every requirement type is loaded back.
+func (m *Model) requirementFields(orig *model.Requirement) ruleFields {
+	st := newRuleState(orig)
+	var types []string
+	for _, t := range model.RequirementTypes {
+		types = append(types, string(t))
+	}
+	typ := choiceField("type", "Rule", types, nil)
+	typ.setChoice(string(model.SignedBy))
+	typ.explain = func(f *form) string { return requirementTypeHelp[model.RequirementType(f.val("type"))] }
+	typ.check = st.check("type", nil)
 	if orig != nil {
 		typ.setChoice(string(orig.Type))
-		if len(keyOpts) > 0 {
-			keyc.sel = 0
-		}
-		eff := orig.EffectiveIdentity()
-		if orig.Type == model.SignedBaseLayer && orig.BaseLayerIdentity != nil {
-			eff = *orig.BaseLayerIdentity
-		}
-		id.setChoice(string(eff.Type))
-		ref.in.SetValue(eff.DockerReference)
-		repo.in.SetValue(eff.DockerRepository)
-		prefix.in.SetValue(eff.Prefix)
-		sprefix.in.SetValue(eff.SignedPrefix)
 	}
-	return []*field{typ, keyc, keyPath, id, ref, repo, prefix, sprefix}
+	fields := []*field{typ}
+	fields = append(fields, m.signedByFields(st)...)
+	fields = append(fields, m.sigstoreFields(st)...)
+	fields = append(fields, m.identityFields(st)...)
+	return ruleFields{fields: fields, st: st}
 }
 
-func formIdentity(f *form) model.Identity {
-	return model.Identity{
-		Type:             model.IdentityType(f.val("identity")),
-		DockerReference:  f.val("dockerReference"),
-		DockerRepository: f.val("dockerRepository"),
-		Prefix:           f.val("prefix"),
-		SignedPrefix:     f.val("signedPrefix"),
-	}
+func isType(t ...model.RequirementType) func(f *form) bool {
+	return func(f *form) bool { return slices.Contains(t, model.RequirementType(f.val("type"))) }
 }
 
-// buildRequirement turns the form into a requirement, keeping fields of
-// orig the form does not show (inline key data, say).
-func buildRequirement(f *form, orig *model.Requirement) *model.Requirement {
+// buildRequirement turns the form into a requirement. Fields of orig the
+// form does not show (a fulcio buildSignerURI, the positions) are kept.
+func buildRequirement(f *form, st *ruleState) *model.Requirement {
 	t := model.RequirementType(f.val("type"))
 	var r *model.Requirement
-	if orig != nil && orig.Type == t {
+	if orig := st.orig; orig != nil && orig.Type == t {
 		r = orig.Clone()
+		// The positions are the old file's; the writer also reads them as
+		// "this key was there" (an empty keyPath is kept), which must not
+		// bring back a key the form replaced.
+		r.FieldPos = nil
 	} else {
 		r = &model.Requirement{Type: t}
 	}
 	switch t {
-	case model.SignedBy, model.SigstoreSigned:
-		if t == model.SignedBy && r.KeyType == "" {
+	case model.SignedBy:
+		if r.KeyType == "" {
 			r.KeyType = model.KeyTypeGPGKeys
 		}
-		if k := f.val("key"); k != keyKeep {
-			r.KeyPath, r.KeyPaths, r.KeyData, r.KeyDatas = "", nil, nil, nil
-			if k == keyOther {
-				r.KeyPath = f.val("keyPath")
-			} else {
-				r.KeyPath = k
-			}
-		}
-		id := formIdentity(f)
-		if orig == nil || orig.SignedIdentity != nil || id.Type != model.MatchRepoDigestOrExact {
-			r.SignedIdentity = &id
-		}
+		st.signedByKeys(f, r)
+		r.SignedIdentity = st.signedIdentity(f)
+	case model.SigstoreSigned:
+		st.sigstoreRoots(f, r)
+		r.SignedIdentity = st.signedIdentity(f)
 	case model.SignedBaseLayer:
 		id := formIdentity(f)
-		if id.Type == "" {
-			id.Type = model.MatchRepository
-		}
 		r.BaseLayerIdentity = &id
 	}
 	return r
 }
 
-// stagedWith validates the staged policy with fn applied, without
-// staging it: the live problem count of a form.
-func (m *Model) stagedWith(fn func(p *model.Policy)) model.Diagnostics {
-	p := m.deps.Policy.Policy().Clone()
-	if p == nil {
-		p = &model.Policy{}
-	}
-	fn(p)
-	d := policyio.ValidatePolicy(p, "staged")
-	return append(d, policyio.CheckKeyFiles(p, m.deps.Paths, nil)...)
+// splitPaths reads a list of paths typed with commas or spaces.
+func splitPaths(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
 // openRequirementForm edits requirement i of ref (i < 0 adds one).
@@ -215,8 +250,9 @@ func (m *Model) openRequirementForm(ref model.ScopeRef, i int) tea.Cmd {
 		orig = reqs[i]
 		title = fmt.Sprintf("Edit rule %d of %s", i+1, ref)
 	}
+	rf := m.requirementFields(orig)
 	apply := func(f *form) func(p *model.Policy) {
-		r := buildRequirement(f, orig)
+		r := buildRequirement(f, rf.st)
 		return func(p *model.Policy) {
 			rs := slices.Clone(p.Requirements(ref))
 			if i >= 0 && i < len(rs) {
@@ -228,12 +264,12 @@ func (m *Model) openRequirementForm(ref model.ScopeRef, i int) tea.Cmd {
 		}
 	}
 	f := &form{
-		title:  title,
-		fields: m.requirementFields(orig),
-		note:   "All rules of a scope must accept an image.",
-		preview: func(m *Model, f *form) model.Diagnostics {
-			return m.stagedWith(apply(f))
-		},
+		title:   title,
+		fields:  rf.fields,
+		note:    "All rules of a scope must accept an image.",
+		changed: rf.st.changed,
+		async:   rf.st.takeFile,
+		preview: func(m *Model, f *form) func() model.Diagnostics { return m.stagedWith(apply(f)) },
 		submit: func(m *Model, f *form) error {
 			verb := "add rule to "
 			if orig != nil {
@@ -247,8 +283,43 @@ func (m *Model) openRequirementForm(ref model.ScopeRef, i int) tea.Cmd {
 			return nil
 		},
 	}
+	f.previewDelay = m.previewDelay()
 	m.modal = f
 	return f.start(m)
+}
+
+// bigPolicyLists is where judging the whole staged policy takes long
+// enough (tens of milliseconds per thousand scopes,
+// BenchmarkRuleFormPreview) that a form waits for a pause in typing.
+const bigPolicyLists = 200
+
+func (m *Model) previewDelay() time.Duration {
+	n := 0
+	if p := m.deps.Policy.Policy(); p != nil {
+		p.EachList(func(model.ScopeRef, model.Pos, model.Requirements) { n++ })
+	}
+	if n >= bigPolicyLists {
+		return 150 * time.Millisecond
+	}
+	return 0
+}
+
+// stagedWith returns the work that validates the staged policy with fn
+// applied, without staging it: the live problem count of a form. It runs
+// in a tea.Cmd, since it reads the key files the policy names; the staged
+// policy is never changed in place (edits replace it), so reading it
+// there is safe.
+func (m *Model) stagedWith(fn func(p *model.Policy)) func() model.Diagnostics {
+	base, paths := m.deps.Policy.Policy(), m.deps.Paths
+	return func() model.Diagnostics {
+		p := base.Clone()
+		if p == nil {
+			p = &model.Policy{}
+		}
+		fn(p)
+		d := policyio.ValidatePolicy(p, "staged")
+		return append(d, policyio.CheckKeyFiles(p, paths, nil)...)
+	}
 }
 
 // openScopeForm adds a scope (ref nil) or renames one.
@@ -294,13 +365,15 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 	}
 	fields := []*field{scope, tr}
 	title := "Add a scope"
+	rf := ruleFields{st: newRuleState(nil)}
 	if ref != nil {
 		title = "Rename scope " + ref.String()
 		tr.setChoice(ref.Transport)
 		tr.opts, tr.sel = []string{ref.Transport}, 0
 		scope.in.SetValue(ref.Scope)
 	} else {
-		fields = append(fields, m.requirementFields(nil)...)
+		rf = m.requirementFields(nil)
+		fields = append(fields, rf.fields...)
 	}
 	apply := func(f *form) func(p *model.Policy) {
 		t, s := f.val("transport"), f.val("scope")
@@ -311,15 +384,13 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 				}
 			}
 		}
-		r := buildRequirement(f, nil)
+		r := buildRequirement(f, rf.st)
 		return func(p *model.Policy) { p.SetScope(t, s, model.Requirements{r}) }
 	}
 	f := &form{
-		title:  title,
-		fields: fields,
-		preview: func(m *Model, f *form) model.Diagnostics {
-			return m.stagedWith(apply(f))
-		},
+		title:   title,
+		fields:  fields,
+		preview: func(m *Model, f *form) func() model.Diagnostics { return m.stagedWith(apply(f)) },
 		submit: func(m *Model, f *form) error {
 			newRef := model.ScopeRef{Transport: f.val("transport"), Scope: f.val("scope")}
 			if ref != nil {
@@ -331,6 +402,10 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 			return nil
 		},
 	}
+	if ref == nil {
+		f.changed, f.async = rf.st.changed, rf.st.takeFile
+	}
+	f.previewDelay = m.previewDelay()
 	m.modal = f
 	return f.start(m)
 }

@@ -213,10 +213,43 @@ func send(t testing.TB, m *Model, keys ...string) {
 			for _, r := range text {
 				m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
 			}
+			settle(m)
 			continue
 		}
 		_, cmd := m.Update(kp(k))
 		runCmd(m, cmd)
+		settle(m)
+	}
+}
+
+// settle runs the open form's async work (its preview, the key files it
+// reads) at once and feeds the results back, as the program would.
+func settle(m *Model) {
+	for range 16 {
+		f, _ := m.modal.(*form)
+		if f == nil && m.wiz != nil {
+			f = m.wiz.form
+		}
+		if f == nil || f.pending == nil {
+			return
+		}
+		cmd := f.pending
+		f.pending = nil
+		var run func(c tea.Cmd)
+		run = func(c tea.Cmd) {
+			if c == nil {
+				return
+			}
+			switch msg := c().(type) {
+			case tea.BatchMsg:
+				for _, c := range msg {
+					run(c)
+				}
+			case formPreviewMsg, keyFileMsg:
+				m.Update(msg)
+			}
+		}
+		run(cmd)
 	}
 }
 
@@ -239,7 +272,7 @@ func runCmd(m *Model, cmd tea.Cmd) {
 		for _, c := range msg {
 			runCmd(m, c)
 		}
-	case verifyDoneMsg, wizardCheckMsg:
+	case verifyDoneMsg, wizardCheckMsg, shadowMsg:
 		_, next := m.Update(msg)
 		runCmd(m, next)
 	}

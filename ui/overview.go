@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -33,15 +34,25 @@ func (m *Model) strengthLabel(reqs model.Requirements) string {
 	return m.th.Warn.Render("ANY")
 }
 
-// overviewView is the Overview tab: it only shows, so its one key is the
-// guided setup (a global binding).
+// overviewView is the Overview tab: it only shows, so its keys are the
+// guided setup (a global binding) and, while a trial runs, c to keep it.
 type overviewView struct{}
 
-func (overviewView) update(*Model, tea.KeyPressMsg) tea.Cmd { return nil }
+func (overviewView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	if k.String() == "c" && !m.trialDeadline.IsZero() && m.deps.Trial != nil {
+		m.confirmTrial()
+	}
+	return nil
+}
 
 func (overviewView) render(m *Model, w, h int) string { return m.renderOverview(w, h) }
 
-func (overviewView) bindings(m *Model) []key.Binding { return []key.Binding{m.km.Wizard} }
+func (overviewView) bindings(m *Model) []key.Binding {
+	if !m.trialDeadline.IsZero() {
+		return []key.Binding{key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "keep the trial change")), m.km.Wizard}
+	}
+	return []key.Binding{m.km.Wizard}
+}
 
 func (m *Model) renderOverview(w, h int) string {
 	var b strings.Builder
@@ -98,6 +109,36 @@ func (m *Model) renderOverview(w, h int) string {
 		state = fmt.Sprintf("%d staged edit(s), not saved", len(m.deps.Policy.Edits()))
 	}
 	line("  Changes:          %s", state)
+	switch {
+	case m.trialDeadline.IsZero():
+	case time.Now().After(m.trialDeadline):
+		// The watcher has put the files back; the staged view is stale.
+		line("  Trial:            %s", m.th.Fail.Render(fmt.Sprintf("not kept by %s: the previous files are back (reopen)", m.trialDeadline.Local().Format("15:04:05"))))
+	default:
+		line("  Trial:            %s", m.th.Warn.Render(fmt.Sprintf("saved on trial: put back at %s unless kept (press c)", m.trialDeadline.Local().Format("15:04:05"))))
+	}
+	switch {
+	case m.shadowErr != nil:
+		line("  Shadow soak:      %s", m.th.Fail.Render(safeErr(m.shadowErr)))
+	case m.shadow != nil:
+		head := safe(m.shadow.Headline)
+		if !m.shadow.Running {
+			head += " (stopped)"
+		}
+		if m.shadow.Rejected > 0 {
+			head = m.th.Fail.Render(head)
+		} else {
+			head = m.th.OK.Render(head)
+		}
+		line("  Shadow soak:      %s", ansi.Truncate(head, w-20, m.th.G.Ellipsis))
+		for i, ex := range m.shadow.Examples {
+			if i == 2 {
+				line("                    %s", m.th.Faint.Render(fmt.Sprintf("and %d more: imgtrust shadow --report", m.shadow.Rejected-2)))
+				break
+			}
+			line("                    %s", ansi.Truncate(safe(ex), w-22, m.th.G.Ellipsis))
+		}
+	}
 	line("")
 	line("%s", m.th.Title.Render("Next step"))
 	line("  %s", m.nextStep(e))

@@ -161,7 +161,7 @@ func TestEditRequirementIdentityValidation(t *testing.T) {
 	m, _, _, _ := newTestModel(t, testPolicy, 80, 24)
 	send(t, m, "2", "j", "j", "right", "e")
 	f := m.modal.(*form)
-	if f.val("identity") != string(model.MatchRepository) || f.val("key") != keyKeep {
+	if f.val("identity") != string(model.MatchRepository) || f.val("key") != "/etc/gpg/release.gpg" {
 		t.Fatalf("form not prefilled: identity=%q key=%q", f.val("identity"), f.val("key"))
 	}
 	send(t, m, "tab", "tab") // type -> key -> identity

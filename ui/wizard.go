@@ -143,7 +143,7 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 		f.submit = func(m *Model, f *form) error { wz.scopes = splitList(f.val("scopes")); return next(m, f) }
 	case wsKey:
 		f.title = "Which key signs them?"
-		fields := m.requirementFields(nil)
+		fields := m.wizardKeyFields()
 		for _, fd := range fields {
 			if fd.key == "key" || fd.key == "keyPath" {
 				if fd.key == "key" {

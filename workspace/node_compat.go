@@ -29,3 +29,6 @@ func ReadCrioConfig(p node.Paths) (CrioImageConfig, error) { return node.ReadCri
 func NodeDiagnostics(p node.Paths) model.Diagnostics       { return node.NodeDiagnostics(p) }
 func NodeImages(p node.Paths) ([]string, error)            { return node.NodeImages(p) }
 func ReadNodeImages(p node.Paths) ([]NodeImage, error)     { return node.ReadNodeImages(p) }
+
+// RoleOwn is node.RoleOwn (the image imgtrust runs in).
+const RoleOwn = node.RoleOwn

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The runtime's parser judges our files: Debian's skopeo loads every policy
-# imgtrust writes and refuses every case imgtrust calls an error.
+# imgtrust writes (the TUI rule forms' files in ui/testdata/forms too:
+# TestSkopeoLoadsTheTUIForms) and refuses every case imgtrust calls an error.
 set -euo pipefail
 if ! command -v skopeo >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
