@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -111,35 +110,6 @@ func repository(ref string) string {
 	return ref
 }
 
-// stagedImpact compares the node's images under the policy on disk and
-// under the workspace's staged policy, with replaced (node path -> new
-// content) for key files a change is about to write. Only the images
-// whose rules the change touches are judged.
-func stagedImpact(ctx context.Context, paths policyio.Paths, det gpg.Detection, ws *workspace.Workspace, replaced map[string][]byte, offline bool) *impact.Report {
-	imgs, err := workspace.ReadNodeImages(paths)
-	c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: true,
-		Timeout: lintImageTimeout, SkipUnchanged: true})
-	disk := ws.Keys
-	if disk == nil {
-		disk = policyio.DiskKeyFiles(paths)
-	}
-	keys := disk
-	if len(replaced) > 0 {
-		keys = func(nodePath string) ([]byte, error) {
-			if d, ok := replaced[filepath.Clean(nodePath)]; ok {
-				return d, nil
-			}
-			return disk(nodePath)
-		}
-	}
-	rep := c.Compare(ctx, impact.Config{Policy: ws.PolicyFile().LoadedPolicy(), Keys: disk, Label: "saved"},
-		impact.Config{Policy: ws.Policy(), Keys: keys, Label: "staged"}, imgs)
-	if err != nil {
-		rep.ImagesError = err.Error()
-	}
-	return rep
-}
-
 // printImpact writes what a change does to the node's images: every
 // image whose verdict changes or may change, then a count of the rest.
 func printImpact(w io.Writer, rep *impact.Report) {
@@ -210,19 +180,6 @@ func lockoutRefused(w io.Writer, cmd string, rep *impact.Report, allow bool) boo
 	}
 	fmt.Fprintf(w, "%s: refused, nothing was written: %s\nrepeat with --allow-lockout if this is intended\n", cmd, msg)
 	return true
-}
-
-// keysLockout is keys import's lockout check, before anything is written:
-// the --reference rule and the key file it writes, against the pause
-// image.
-func keysLockout(a *app, g *globalFlags, paths policyio.Paths, ws *workspace.Workspace, plan *gpg.ImportResult, o importFlags) bool {
-	det, _ := g.detectMechanism(paths)
-	replaced := map[string][]byte{}
-	if plan.Data != nil {
-		replaced[filepath.Clean(plan.NodePath)] = plan.Data
-	}
-	rep := stagedImpact(context.Background(), paths, det, ws, replaced, o.offline)
-	return lockoutRefused(a.stderr, "imgtrust keys import", rep, o.allowLockout)
 }
 
 // ownImageNote asks, once, for the image imgtrust runs in when it cannot

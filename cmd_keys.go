@@ -3,12 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -18,15 +17,19 @@ import (
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
-	"github.com/kios/imgtrust/safefile"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 )
 
 const keysUsage = `usage: imgtrust keys list [--json]
        imgtrust keys show FILE|-|NAME|FINGERPRINT [--json]
-       imgtrust keys import [FILE|-] [--name NAME] [--force] [--reference SCOPE [--identity TYPE]] [--allow-weaken] [--allow-lockout] [--offline]
-       imgtrust keys remove FILE|FINGERPRINT [--drop-references]
+       imgtrust keys import [FILE|-] [--name NAME] [--force] [--reference SCOPE [--identity TYPE]] [CHANGE FLAGS]
+       imgtrust keys remove FILE|FINGERPRINT [--drop-references] [CHANGE FLAGS]
+
+Change flags: --dry-run (print, write nothing), --json, --allow-weaken, --allow-lockout, --offline.
+import and remove print the diff (a key file as its keys), how the change widens
+trust and its impact on the node's images, then write every file atomically
+with a backup, unless refused.
 
 Public OpenPGP keys in the keys directory (--keys-dir, default /etc/gpg under --root),
 joined with the policy rules that use them. Private keys are always refused.
@@ -58,6 +61,7 @@ func keysVerbs() []verb {
 			fs.BoolVar(&o.allowWeaken, "allow-weaken", false, "allow an import that widens trust beyond the imported keys for --reference (a key file a rule uses replaced, a --reference file holding other keys)")
 			fs.BoolVar(&o.allowLockout, "allow-lockout", false, "allow an import whose --reference rule makes the node's pause image unpullable (no new pod could start)")
 			fs.BoolVar(&o.offline, "offline", false, "make no network request for the lockout check: images that need one are not checked")
+			fs.BoolVar(&o.dryRun, "dry-run", false, "print the change and its reports; write nothing")
 			return func(a *app, paths policyio.Paths, pos []string) int {
 				src := "-"
 				if len(pos) == 1 {
@@ -68,7 +72,11 @@ func keysVerbs() []verb {
 		}},
 		{"remove", 1, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
 			drop := fs.Bool("drop-references", false, "also remove the key from policy rules; a rule left without keys becomes reject")
-			return func(a *app, paths policyio.Paths, pos []string) int { return keysRemove(a, g, paths, pos[0], *drop) }
+			var cf changeFlags
+			cf.registerApply(fs)
+			return func(a *app, paths policyio.Paths, pos []string) int {
+				return keysRemove(a, g, paths, pos[0], *drop, cf)
+			}
 		}},
 	}
 }
@@ -77,6 +85,7 @@ type importFlags struct {
 	name, reference, identity string
 	force, allowWeaken        bool
 	allowLockout, offline     bool
+	dryRun                    bool
 }
 
 // loadInventory reads the policy (if any) and the keys under the node's
@@ -327,12 +336,19 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 			return exitUsage
 		}
 	}
-	if code, ok := importDetails(a, g, paths, data, o.force); !ok {
+	// The details go to the terminal; --json prints the change alone.
+	da := a
+	if g.json {
+		quiet := *a
+		quiet.stdout = io.Discard
+		da = &quiet
+	}
+	if code, ok := importDetails(da, g, paths, data, o.force); !ok {
 		return code
 	}
 	// The workspace is needed without --reference too: a key file that
 	// policy.json names changes what the node trusts when it is written.
-	ws, err := workspace.Open(paths)
+	ws, err := openChange(g, paths)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
 		return exitUsage
@@ -343,100 +359,80 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 			return exitFindings
 		}
 		// The rewrite would copy private material held elsewhere in the
-		// policy; refuse before the key file is written too.
+		// policy; refuse before the key file is staged too.
 		if finds := policyio.FindPrivate(ws.Policy()); len(finds) > 0 {
 			fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(&policyio.PrivateKeyError{Path: paths.Node(paths.Policy), Finds: finds}))
 			return exitFindings
 		}
 	}
-	opts := gpg.ImportOptions{Name: o.name, Force: o.force, AuditLog: paths.Host(workspace.DefaultAuditLog)}
-	planOpts := opts
-	planOpts.DryRun = true
-	plan, err := gpg.Import(data, paths, planOpts)
+	plan, err := ws.StageKeyImport(data, gpg.ImportOptions{Name: o.name, Force: o.force})
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
 		return exitFindings
 	}
+	printKeys := func(w io.Writer) {
+		for _, k := range plan.Keys {
+			fmt.Fprintf(w, "%s  %s  %s\n", gpg.GroupFingerprint(k.Fingerprint), termsafe.String(firstOr(k.UserIDs, "(no user ID)")), k.Algorithm)
+		}
+	}
+	if plan.AlreadyIn != "" && o.reference == "" {
+		if g.json {
+			writeJSON(a.stdout, changeReport{Change: "import keys", Policy: paths.Node(paths.Policy), Files: []reportFile{}, Widenings: []policyio.Weakening{}})
+			return exitOK
+		}
+		printKeys(a.stdout)
+		fmt.Fprintf(a.stdout, "already in %s: nothing written\n", termsafe.String(plan.AlreadyIn))
+		return exitOK
+	}
 	idType := model.IdentityType(o.identity)
 	created := ws.PolicyFile() == nil || !ws.PolicyFile().Exists
+	summary := fmt.Sprintf("import key %s to %s", plan.Keys[0].Fingerprint, plan.NodePath)
 	if o.reference != "" {
-		ws.Edit(fmt.Sprintf("require signatures by %s for %s", plan.NodePath, o.reference), func(p *model.Policy) {
+		summary = fmt.Sprintf("require signatures by %s for %s", plan.NodePath, o.reference)
+		ws.Edit(summary, func(p *model.Policy) {
 			if p.Default == nil {
 				p.Default = model.Requirements{{Type: model.Reject}}
 			}
 			p.SetScope(model.TransportDocker, o.reference, model.Requirements{referenceRule(plan.NodePath, nil, idType)})
 		})
-	}
-	if errs := ws.StagedErrors(); len(errs) > 0 {
-		did := "nothing was written"
-		if plan.AlreadyIn != "" {
-			did = "the key was already in " + plan.AlreadyIn + "; nothing was written"
+		if plan.AlreadyIn == "" {
+			summary = fmt.Sprintf("import key %s to %s; %s", plan.Keys[0].Fingerprint, plan.NodePath, summary)
 		}
-		fmt.Fprintf(a.stderr, "imgtrust keys import: %s: policy.json would be invalid (%d errors; run imgtrust lint): %s\n", termsafe.String(did), len(errs), termsafe.String(errs[0].Message))
-		return exitFindings
 	}
-	if !o.allowWeaken {
-		if widen, err := importWidenings(ws, data, plan, o.reference, idType); err != nil {
-			fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
-			return exitFindings
-		} else if len(widen) > 0 {
-			fmt.Fprintln(a.stderr, "imgtrust keys import: refused, nothing was written: this import widens trust beyond what was asked:")
-			if o.reference != "" {
-				fmt.Fprintf(a.stderr, "  (\"before\" is what --reference asks for: the imported keys only, for docker scope %q)\n", o.reference)
+	r := &changeRun{a: a, g: g, name: "keys import", paths: paths, ws: ws, summary: summary,
+		cf:          changeFlags{dryRun: o.dryRun, allowWeaken: o.allowWeaken, allowLockout: o.allowLockout, offline: o.offline},
+		refusedNote: alreadyNote(plan),
+		widen: func(*workspace.Review) ([]policyio.Weakening, error) {
+			return importWidenings(ws, data, plan, o.reference, idType)
+		},
+		done: func(w io.Writer) {
+			printKeys(w)
+			if plan.AlreadyIn != "" {
+				fmt.Fprintf(w, "the key was already in %s\n", termsafe.String(plan.AlreadyIn))
+			} else {
+				fmt.Fprintf(w, "imported to %s\n", termsafe.String(plan.NodePath))
 			}
-			if ws.PolicyFile().Exists && ws.PolicyFile().LoadedPolicy() == nil {
-				fmt.Fprintln(a.stderr, "  (policy.json has errors today, so the runtime refuses every pull; the rewritten file lets in what follows)")
+			if o.reference == "" {
+				return
 			}
-			for _, w := range widen {
-				fmt.Fprintln(a.stderr, "  -", termsafe.String(w.String()))
+			fmt.Fprintf(w, "policy.json: docker scope %q now requires a signature by this key\n", o.reference)
+			if created {
+				// Reject is no stricter than a missing policy.json (the
+				// runtime refuses every pull then), but the admin must
+				// know about it.
+				fmt.Fprintln(w, "policy.json did not exist: created it with the default \"reject\", so every other image is refused;")
+				fmt.Fprintln(w, "  run imgtrust and press w (guided setup) to decide what else the node may pull, the pause image first")
 			}
-			fmt.Fprintln(a.stderr, "repeat with --allow-weaken if this is intended")
-			return exitFindings
-		}
+		},
 	}
-	if keysLockout(a, g, paths, ws, plan, o) {
-		return exitFindings
+	return r.run()
+}
+
+func alreadyNote(plan *gpg.ImportResult) string {
+	if plan.AlreadyIn == "" {
+		return ""
 	}
-	// What the key file held before, so that a failed policy save can put
-	// it back: key file and policy.json change together or not at all.
-	before, beforeErr := paths.FS().ReadFile(paths.Host(plan.NodePath), nodefs.KeyFile)
-	res, err := gpg.Import(data, paths, opts)
-	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
-		return exitFindings
-	}
-	for _, k := range res.Keys {
-		fmt.Fprintf(a.stdout, "%s  %s  %s\n", gpg.GroupFingerprint(k.Fingerprint), termsafe.String(firstOr(k.UserIDs, "(no user ID)")), k.Algorithm)
-	}
-	if res.AlreadyIn != "" {
-		fmt.Fprintf(a.stdout, "already in %s: nothing written\n", termsafe.String(res.AlreadyIn))
-	} else {
-		fmt.Fprintf(a.stdout, "imported to %s\n", termsafe.String(res.NodePath))
-	}
-	if o.reference == "" {
-		return exitOK
-	}
-	// What the save widens was checked above, with the key file as it was
-	// before the import (or consented to with --allow-weaken).
-	if err := ws.Save("", true); err != nil {
-		did := "the key is imported to " + res.NodePath
-		if res.AlreadyIn != "" {
-			did = "the key was already in " + res.AlreadyIn
-		}
-		if res.AlreadyIn == "" {
-			did = rollBackKeyFile(paths, res, before, beforeErr)
-		}
-		fmt.Fprintf(a.stderr, "imgtrust keys import: policy.json was not changed: %s; %s\n", errText(err), termsafe.String(did))
-		return exitFindings
-	}
-	fmt.Fprintf(a.stdout, "policy.json: docker scope %q now requires a signature by this key\n", o.reference)
-	if created {
-		// Reject is no stricter than a missing policy.json (the runtime
-		// refuses every pull then), but the admin must know about it.
-		fmt.Fprintln(a.stdout, "policy.json did not exist: created it with the default \"reject\", so every other image is refused;")
-		fmt.Fprintln(a.stdout, "  run imgtrust and press w (guided setup) to decide what else the node may pull, the pause image first")
-	}
-	return exitOK
+	return "the key was already in " + plan.AlreadyIn
 }
 
 // importDetails prints what is about to be trusted (full fingerprint,
@@ -543,8 +539,8 @@ func validIdentityType(s string) bool {
 	return false
 }
 
-func keysRemove(a *app, g *globalFlags, paths policyio.Paths, query string, drop bool) int {
-	inv, pf, _, err := loadInventory(g, paths)
+func keysRemove(a *app, g *globalFlags, paths policyio.Paths, query string, drop bool, cf changeFlags) int {
+	inv, _, _, err := loadInventory(g, paths)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))
 		return exitUsage
@@ -563,26 +559,21 @@ func keysRemove(a *app, g *globalFlags, paths policyio.Paths, query string, drop
 	for f := range files {
 		file = f
 	}
-	audit := paths.Host(workspace.DefaultAuditLog)
-	if drop && pf.Policy != nil {
-		ws, err := workspace.Open(paths)
-		if err != nil {
-			fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))
-			return exitUsage
-		}
-		ws.Edit("drop references to "+file, func(p *model.Policy) { gpg.DropReferences(p, file) })
-		if err := ws.Save("", false); err != nil {
-			fmt.Fprintln(a.stderr, "imgtrust keys remove: policy.json not changed, key kept:", errText(err))
-			return exitFindings
-		}
-		pf = ws.PolicyFile()
+	ws, err := openChange(g, paths)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))
+		return exitUsage
 	}
-	if err := gpg.RemoveKeyFile(paths, pf.Policy, file, audit); err != nil {
+	if drop && ws.PolicyFile().Exists && ws.Policy() == nil {
+		fmt.Fprintln(a.stderr, "imgtrust keys remove: policy.json cannot be read (run imgtrust lint); nothing was written")
+		return exitFindings
+	}
+	if err := ws.StageKeyRemove(file, drop); err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))
 		return exitFindings
 	}
-	fmt.Fprintf(a.stdout, "removed %s (backup kept next to it)\n", termsafe.String(file))
-	return exitOK
+	r := &changeRun{a: a, g: g, name: "keys remove", paths: paths, ws: ws, summary: ws.Edits()[0], cf: cf}
+	return r.run()
 }
 
 // writeJSON prints v as indented JSON with the exact values, and with the
@@ -592,6 +583,9 @@ func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
+	if rv := reflect.ValueOf(v); rv.IsValid() {
+		v = emptyLists(rv).Interface()
+	}
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
@@ -618,27 +612,4 @@ func expiry(t *time.Time) string {
 		return "never"
 	}
 	return t.Format("2006-01-02")
-}
-
-// rollBackKeyFile undoes the key file write of an import whose policy.json
-// save then failed: the previous content is written back (or the new file
-// removed), so that no half of the change stays. It says what it did.
-func rollBackKeyFile(paths policyio.Paths, res *gpg.ImportResult, before []byte, beforeErr error) string {
-	host := paths.Host(res.NodePath)
-	opt := safefile.Options{ExpectSHA256: safefile.SHA256(res.Data), AuditLog: paths.Host(workspace.DefaultAuditLog), FS: paths.FS(),
-		Summary: "roll back key import of " + res.NodePath + ": policy.json could not be changed"}
-	var err error
-	switch {
-	case errors.Is(beforeErr, fs.ErrNotExist):
-		_, err = safefile.Remove(host, opt)
-	case beforeErr == nil:
-		opt.Mode, opt.SetMode = 0o644, true
-		_, err = safefile.Write(host, before, opt)
-	default:
-		err = beforeErr
-	}
-	if err != nil {
-		return fmt.Sprintf("the key file %s was written and could NOT be restored (%s): restore it from %s.imgtrust.bak or remove it", res.NodePath, errText(err), res.NodePath)
-	}
-	return "the key file " + res.NodePath + " was restored as it was: nothing changed"
 }

@@ -100,10 +100,11 @@ func TestKeysImportRefusesWidening(t *testing.T) {
 	}
 }
 
-// TestTUIImportRefusesWidening: the TUI's import (no consent step) is
-// refused when it writes a key file the saved policy names, and works for
-// a file nothing uses.
-func TestTUIImportRefusesWidening(t *testing.T) {
+// TestTUIImportStagesAndReviewsWidening: the TUI's import stages the key
+// file and writes nothing; when the saved policy names the file, the save
+// review reports the widening (naming the key) and the save is refused
+// without consent; a file nothing uses saves without one.
+func TestTUIImportStagesAndReviewsWidening(t *testing.T) {
 	alice, fpr := namedKey(t, "Alice")
 	kr, err := gpg.ParseKeyring(alice)
 	if err != nil {
@@ -112,7 +113,7 @@ func TestTUIImportRefusesWidening(t *testing.T) {
 	name := gpg.FileName(kr.Keys[0])
 	for _, tt := range []struct {
 		name, policy string
-		refused      bool
+		widens       bool
 	}{
 		{"file the policy names", `{"default":[{"type":"reject"}],"transports":{"docker":{"registry.example.com":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/` + name + `"}]}}}`, true},
 		{"file nothing uses", `{"default":[{"type":"reject"}]}`, false},
@@ -124,19 +125,36 @@ func TestTUIImportRefusesWidening(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = tuiKeys{paths: paths, ws: ws, mech: gpg.MechGoCrypto}.Import(alice)
-			_, statErr := os.Stat(filepath.Join(root, "etc/gpg", name))
-			if !tt.refused {
-				if err != nil || statErr != nil {
-					t.Fatalf("import: %v, file: %v", err, statErr)
+			if _, err = (tuiKeys{paths: paths, ws: ws, mech: gpg.MechGoCrypto}).Import(alice); err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(root, "etc/gpg", name)
+			if _, err := os.Stat(file); err == nil {
+				t.Fatal("the import wrote the key file before the save")
+			}
+			rev, err := ws.Review()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(rev.Widenings) > 0; got != tt.widens {
+				t.Fatalf("widenings %v, want widening %v", rev.Widenings, tt.widens)
+			}
+			if tt.widens {
+				if !strings.Contains(rev.Widenings[0].String(), fpr) {
+					t.Errorf("the widening does not name the key %s: %s", fpr, rev.Widenings[0])
 				}
-				return
+				if err := ws.Save("", false); err == nil || !strings.Contains(err.Error(), "widens trust") {
+					t.Fatalf("save without consent: %v", err)
+				}
+				if _, err := os.Stat(file); err == nil {
+					t.Fatal("written without consent")
+				}
 			}
-			if err == nil || !strings.Contains(err.Error(), "widens trust") || !strings.Contains(err.Error(), fpr) {
-				t.Fatalf("err = %v, want a refusal naming %s", err, fpr)
+			if err := ws.Save("", tt.widens); err != nil {
+				t.Fatal(err)
 			}
-			if statErr == nil {
-				t.Error("the key file was written")
+			if _, err := os.Stat(file); err != nil {
+				t.Fatalf("not written by the save: %v", err)
 			}
 		})
 	}

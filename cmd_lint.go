@@ -10,6 +10,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/registriesconf"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -39,18 +40,10 @@ func runLint(a *app, args []string) int {
 		return explainCodes(a, *explain, g.json)
 	}
 	det, _ := g.detectMechanism(paths)
-	pf, diags, err := lintNode(paths, det)
+	pf, diags, images, err := lintWithImages(paths, det, *offline)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust lint:", errText(err))
 		return exitUsage
-	}
-	var images []imageVerdict
-	if pol := pf.LoadedPolicy(); pol != nil {
-		// A policy the runtime cannot load is already an error: every
-		// image is refused, and saying so per image adds nothing.
-		var listErr error
-		images, listErr = nodeImageReport(context.Background(), paths, det, pol, *offline)
-		diags = append(diags, imageDiagnostics(images, listErr)...).Sorted()
 	}
 	rep := lintReport{Policy: pf.Path, Images: images, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags}
 	if rep.Diagnostics == nil {
@@ -85,15 +78,34 @@ func lintNode(paths policyio.Paths, det gpg.Detection) (*policyio.PolicyFile, mo
 	return ws.PolicyFile(), ws.Problems(), nil
 }
 
+// lintWithImages is lintNode with the verdicts on the node's own images
+// (the pause image...): everything lint reports and counts.
+func lintWithImages(paths policyio.Paths, det gpg.Detection, offline bool) (*policyio.PolicyFile, model.Diagnostics, []imageVerdict, error) {
+	pf, diags, err := lintNode(paths, det)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var images []imageVerdict
+	if pol := pf.LoadedPolicy(); pol != nil {
+		// A policy the runtime cannot load is already an error: every
+		// image is refused, and saying so per image adds nothing.
+		var listErr error
+		images, listErr = nodeImageReport(context.Background(), paths, det, pol, offline)
+		diags = append(diags, imageDiagnostics(images, listErr)...).Sorted()
+	}
+	return pf, diags, images, nil
+}
+
 // registriesRuntime is how the detected runtime reads registries.d.
 func registriesRuntime(det gpg.Detection) policyio.RegistriesRuntime {
 	skip, basis := det.SkipsYAMLDirectories()
-	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis}
+	v1, v1basis := registriesconf.V1Rule(det.ImageVersion, det.Mechanism == gpg.MechGoCrypto)
+	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis, RefuseRegistriesConfV1: v1, RegistriesConfV1Basis: v1basis}
 }
 
 // consequences says, per file kind, what the errors mean on the node.
 func consequences(diags model.Diagnostics) []string {
-	var policyErr, registriesErr, keyErr, lookasideErr, pauseErr bool
+	var policyErr, registriesErr, keyErr, lookasideErr, pauseErr, confErr, aliasErr bool
 	for _, d := range diags {
 		if d.Severity != model.Error {
 			continue
@@ -103,6 +115,10 @@ func consequences(diags model.Diagnostics) []string {
 			pauseErr = true
 		case strings.HasPrefix(d.Code, "registriesd-"):
 			registriesErr = true
+		case strings.HasPrefix(d.Code, "registries-conf-"):
+			confErr = true
+		case d.Code == "short-name-aliases":
+			aliasErr = true
 		case d.Code == "lookaside-scheme":
 			lookasideErr = true
 		case strings.HasPrefix(d.Code, "key-"):
@@ -117,6 +133,12 @@ func consequences(diags model.Diagnostics) []string {
 	}
 	if registriesErr {
 		out = append(out, "containers/image refuses registries.d: every pull from a registry fails until the errors are fixed.")
+	}
+	if confErr {
+		out = append(out, "containers/image refuses registries.conf: every pull from a registry fails until the errors are fixed.")
+	}
+	if aliasErr {
+		out = append(out, "the short-name alias cache is invalid: every pull of a short name fails until it is fixed or removed.")
 	}
 	if lookasideErr {
 		out = append(out, "every pull through a look-aside the runtime cannot read fails, whatever the policy says.")

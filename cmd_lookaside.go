@@ -9,18 +9,20 @@ import (
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
-	"github.com/kios/imgtrust/workspace"
 	"github.com/opencontainers/go-digest"
 )
 
 const lookasideUsage = `usage: imgtrust lookaside list [--json]
        imgtrust lookaside explain IMAGE [--digest sha256:HEX] [--count N] [--json]
-       imgtrust lookaside set SCOPE URL [--file NAME.yaml] [--staging]
-       imgtrust lookaside remove SCOPE
+       imgtrust lookaside set SCOPE URL [--file NAME.yaml] [--staging] [CHANGE FLAGS]
+       imgtrust lookaside remove SCOPE [CHANGE FLAGS]
 
 Look-aside signature servers from registries.d (--registries.d, default
 /etc/containers/registries.d under --root). SCOPE is a registry, namespace or
 repository as in policy.json, or default-docker.
+Change flags: --dry-run (print, write nothing), --json, --allow-weaken, --allow-lockout, --offline.
+set and remove print the diff, the widening and the impact on the node's images
+(an image whose signatures move is checked again), then write atomically with a backup.
 Exit 0: done; 1: refused or problems found; 2: usage.`
 
 func runLookaside(a *app, args []string) int {
@@ -32,8 +34,10 @@ func lookasideVerbs() []verb {
 		return verb{name, n, n, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
 			file := fs.String("file", "", "file for a new section (default: named after the registry)")
 			staging := fs.Bool("staging", false, "set lookaside-staging (for signing hosts) instead of lookaside")
+			var cf changeFlags
+			cf.registerApply(fs)
 			return func(a *app, paths policyio.Paths, pos []string) int {
-				return lookasideEdit(a, paths, name, pos, policyio.SetOptions{File: *file, Staging: *staging})
+				return lookasideEdit(a, g, paths, name, pos, policyio.SetOptions{File: *file, Staging: *staging}, cf)
 			}
 		}}
 	}
@@ -142,33 +146,32 @@ func lookasideExplain(a *app, g *globalFlags, paths policyio.Paths, image, dg st
 	return exitOK
 }
 
-func lookasideEdit(a *app, paths policyio.Paths, verb string, pos []string, opt policyio.SetOptions) int {
-	rd, diags := policyio.LoadRegistriesDFrom(paths.FS(), paths.RegistriesD)
-	if diags.HasErrors() {
-		printDiagnostics(a.stderr, diags)
-		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: fix registries.d first; nothing was written\n", verb)
-		return exitFindings
-	}
-	var changes []policyio.FileChange
-	var err error
-	summary := ""
-	if verb == "set" {
-		changes, err = rd.Set(pos[0], pos[1], opt)
-		summary = fmt.Sprintf("lookaside %s -> %s", pos[0], pos[1])
-	} else {
-		changes, err = rd.Remove(pos[0])
-		summary = "remove lookaside " + pos[0]
-	}
+func lookasideEdit(a *app, g *globalFlags, paths policyio.Paths, verb string, pos []string, opt policyio.SetOptions, cf changeFlags) int {
+	name := "lookaside " + verb
+	ws, err := openChange(g, paths)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: %s\n", verb, errText(err))
+		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
+		return exitUsage
+	}
+	if _, diags := ws.StagedRegistries(); diags.HasErrors() {
+		printDiagnostics(a.stderr, diags)
+		fmt.Fprintf(a.stderr, "imgtrust %s: fix registries.d first; nothing was written\n", name)
 		return exitFindings
 	}
-	if err := policyio.ApplyChanges(changes, paths.Host(workspace.DefaultAuditLog), summary); err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust lookaside %s: %s\n", verb, errText(err))
+	summary := "remove lookaside " + pos[0]
+	if verb == "set" {
+		summary = fmt.Sprintf("lookaside %s -> %s", pos[0], pos[1])
+	}
+	if err := ws.StageRegistries(summary, func(rd *policyio.RegistriesD) ([]policyio.FileChange, error) {
+		if verb == "set" {
+			return rd.Set(pos[0], pos[1], opt)
+		}
+		return rd.Remove(pos[0])
+	}); err != nil {
+		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitFindings
 	}
-	for _, c := range changes {
-		fmt.Fprintf(a.stdout, "wrote %s\n", termsafe.String(paths.Node(c.Path)))
-	}
-	return exitOK
+	r := &changeRun{a: a, g: g, name: name, paths: paths, ws: ws, summary: summary, cf: cf,
+		nothing: "registries.d already says this: nothing to do"}
+	return r.run()
 }

@@ -1,18 +1,16 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kios/imgtrust/gpg"
-	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
-	"github.com/kios/imgtrust/workspace"
 )
 
 const policyUsage = `usage: imgtrust policy default reject|accept|signed-by|sigstore-signed|signed-base-layer [RULE FLAGS] [CHANGE FLAGS]
@@ -228,31 +226,9 @@ func usageErr(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
-// changeFlags say how a change is applied.
-type changeFlags struct {
-	dryRun, allowWeaken, allowLockout, offline bool
-	transport                                  string
-}
-
-func (c *changeFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&c.dryRun, "dry-run", false, "print the change and its reports; write nothing")
-	fs.BoolVar(&c.allowWeaken, "allow-weaken", false, "apply a change that widens trust")
-	fs.BoolVar(&c.allowLockout, "allow-lockout", false, "apply a change that makes the node's pause image unpullable")
-	fs.BoolVar(&c.offline, "offline", false, "make no network request for the impact check: images that need one are not checked")
-	fs.StringVar(&c.transport, "transport", model.TransportDocker, "the policy transport of SCOPE")
-}
-
-// policyChangeReport is the --json shape of every policy change command.
-type policyChangeReport struct {
-	Change    string               `json:"change"`
-	Policy    string               `json:"policy"`
-	Diff      string               `json:"diff"`
-	Widenings []policyio.Weakening `json:"widenings"`
-	Impact    *impact.Report       `json:"impact"`
-	Applied   bool                 `json:"applied"`
-	Refused   string               `json:"refused,omitempty"`
-	Errors    model.Diagnostics    `json:"errors,omitempty"`
-}
+// policyVerbs are the verbs of imgtrust policy (help and completion list
+// them from here).
+func policyVerbs() []string { return []string{"default", "set", "remove"} }
 
 func runPolicy(a *app, args []string) int {
 	if len(args) > 0 && isHelpFlag(args[0]) {
@@ -281,10 +257,8 @@ func runPolicy(a *app, args []string) int {
 	}
 	setUsage(fs, policyUsage)
 	name := "policy " + verb
-	switch verb {
-	case "default", "set", "remove":
-	default:
-		fmt.Fprintf(a.stderr, "imgtrust policy: unknown subcommand %q%s\n\n%s\n", verb, didYouMean(verb, []string{"default", "set", "remove"}), policyUsage)
+	if !slices.Contains(policyVerbs(), verb) {
+		fmt.Fprintf(a.stderr, "imgtrust policy: unknown subcommand %q%s\n\n%s\n", verb, didYouMean(verb, policyVerbs()), policyUsage)
 		return exitUsage
 	}
 	pos, paths, code, ok := a.parseCommand(name, fs, &g, rest, 1)
@@ -300,7 +274,7 @@ func runPolicy(a *app, args []string) int {
 
 // policyChange stages, reports and applies one policy verb.
 func policyChange(a *app, g *globalFlags, rf *ruleFlags, cf changeFlags, verb, name string, pos []string, paths policyio.Paths) int {
-	ws, err := workspace.Open(paths)
+	ws, err := openChange(g, paths)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitUsage
@@ -348,96 +322,7 @@ func policyChange(a *app, g *globalFlags, rf *ruleFlags, cf changeFlags, verb, n
 			return exitOK
 		}
 	}
-	det, _ := g.detectMechanism(paths)
-	return applyPolicyChange(a, g, name, paths, det, ws, summary, cf)
-}
-
-// applyPolicyChange prints the staged change, its widening and impact
-// reports, and writes it unless refused.
-func applyPolicyChange(a *app, g *globalFlags, name string, paths policyio.Paths, det gpg.Detection, ws *workspace.Workspace, summary string, cf changeFlags) int {
-	rep := policyChangeReport{Change: summary, Policy: paths.Node(paths.Policy), Widenings: []policyio.Weakening{}}
-	finish := func(code int) int {
-		if g.json {
-			if err := writeJSON(a.stdout, rep); err != nil {
-				return exitUsage
-			}
-		}
-		return code
-	}
-	if errs := ws.StagedErrors(); len(errs) > 0 {
-		rep.Errors, rep.Refused = errs, "invalid"
-		if !g.json {
-			fmt.Fprintf(a.stderr, "imgtrust %s: refused, nothing was written: policy.json would be invalid:\n", name)
-			printDiagnostics(a.stderr, errs)
-		}
-		return finish(exitFindings)
-	}
-	ch, err := ws.PolicyChange()
-	if err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
-		return exitFindings
-	}
-	if ch != nil {
-		// Only a reformat (the same rules written another way) is no
-		// change to offer.
-		was, err1 := policyio.MarshalPolicy(ws.PolicyFile().Policy)
-		now, err2 := policyio.MarshalPolicy(ws.Policy())
-		if err1 == nil && err2 == nil && ws.PolicyFile().Exists && string(was) == string(now) {
-			ch = nil
-		}
-	}
-	if ch == nil {
-		if !g.json {
-			fmt.Fprintln(a.stdout, "policy.json already says this: nothing to do")
-		}
-		return finish(exitOK)
-	}
-	rep.Diff = ch.Diff
-	if ch.Weakenings != nil {
-		rep.Widenings = ch.Weakenings
-	}
-	rep.Impact = stagedImpact(context.Background(), paths, det, ws, nil, cf.offline)
-	if !g.json {
-		for _, l := range strings.Split(strings.TrimRight(ch.Diff, "\n"), "\n") {
-			fmt.Fprintln(a.stdout, termsafe.String(l))
-		}
-		if len(ch.Weakenings) == 0 {
-			fmt.Fprintln(a.stdout, "widening: none")
-		} else {
-			fmt.Fprintln(a.stdout, "widening: this change lets in images the policy refused:")
-			for _, w := range ch.Weakenings {
-				fmt.Fprintln(a.stdout, "  -", termsafe.String(w.String()))
-			}
-		}
-		printImpact(a.stdout, rep.Impact)
-		ownImageNote(a, paths)
-	}
-	errw := a.stderr
-	if g.json {
-		errw = &strings.Builder{} // the report carries the refusal
-	}
-	if len(ch.Weakenings) > 0 && !cf.allowWeaken {
-		rep.Refused = "widening"
-		fmt.Fprintf(errw, "imgtrust %s: refused, nothing was written: the change widens trust\nrepeat with --allow-weaken if this is intended\n", name)
-		return finish(exitFindings)
-	}
-	if lockoutRefused(errw, "imgtrust "+name, rep.Impact, cf.allowLockout) {
-		rep.Refused = "lockout"
-		return finish(exitFindings)
-	}
-	if cf.dryRun {
-		if !g.json {
-			fmt.Fprintln(a.stdout, "--dry-run: nothing was written")
-		}
-		return finish(exitOK)
-	}
-	if err := ws.Save(summary, cf.allowWeaken); err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
-		return finish(exitFindings)
-	}
-	rep.Applied = true
-	if !g.json {
-		fmt.Fprintf(a.stdout, "wrote %s (backup kept)\n", termsafe.String(paths.Node(paths.Policy)))
-	}
-	return finish(exitOK)
+	r := &changeRun{a: a, g: g, name: name, paths: paths, ws: ws, summary: summary, cf: cf,
+		nothing: "policy.json already says this: nothing to do"}
+	return r.run()
 }

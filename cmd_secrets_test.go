@@ -148,9 +148,9 @@ func TestKeysImportAlreadyThere(t *testing.T) {
 	pub := testPublicKey(t)
 	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": "", "three.gpg": pub + pub + pub})
 	code, out, errs := run(t, "--root", root, "keys", "import", filepath.Join(root, "three.gpg"), "--name", "k.gpg")
-	// The details and the receipt name the key once, not three times.
-	if code != exitOK || strings.Count(out, "fingerprint  ") != 1 || strings.Count(out, "imported to") != 1 {
-		t.Fatalf("three copies: exit %d\n%s%s", code, out, errs)
+	// The details, the diff and the receipt name the key once, not three times.
+	if code != exitOK || strings.Count(out, "fingerprint  ") != 1 || strings.Count(out, "+key ") != 1 || strings.Count(out, "imported to /etc/gpg/k.gpg") != 1 {
+		t.Fatalf("three copies: exit %d, want one key imported once\n%s%s", code, out, errs)
 	}
 	if data, _ := os.ReadFile(filepath.Join(root, "etc/gpg/k.gpg")); len(data) != len(pub) {
 		t.Errorf("the key was written %d bytes, want one copy (%d)", len(data), len(pub))

@@ -26,29 +26,52 @@ func runShow(a *app, args []string) int {
 	var g globalFlags
 	fs := flag.NewFlagSet("imgtrust show", flag.ContinueOnError)
 	g.register(fs)
-	setUsage(fs, "usage: imgtrust show [--json] [global flags]\n\nPrints the effective policy in plain words, one line per scope.\nExit 0: done; 1: the policy has errors (the runtime refuses it); 2: cannot run.")
+	setUsage(fs, "usage: imgtrust show [--json] [global flags]\n\nPrints the effective policy in plain words, one line per scope.\nErrors are counted as imgtrust lint --offline counts them; when the runtime\ncannot load policy.json, that is said first.\nExit 0: done; 1: lint --offline finds errors; 2: cannot run.")
 	_, paths, code, ok := a.parseCommand("show", fs, &g, args, 0)
 	if !ok {
 		return code
 	}
-	pf, err := policyio.LoadPolicyFrom(paths.FS(), paths.Policy)
+	det, _ := g.detectMechanism(paths)
+	// The same diagnostics as lint --offline's (policy, key files,
+	// registries.d, node facts, the node's images), so that both count
+	// the same errors; show makes no network request.
+	pf, diags, _, err := lintWithImages(paths, det, true)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
 		return exitUsage
 	}
-	if pf.Policy == nil {
-		printDiagnostics(a.stderr, pf.Diags.Sorted())
-		fmt.Fprintln(a.stderr, "imgtrust show: the policy cannot be read; run imgtrust lint")
-		return exitFindings
+	nErr := diags.Count(model.Error)
+	refused := pf.LoadedPolicy() == nil
+	var rows []showRow
+	if pf.Policy != nil {
+		rows = showRows(pf.Policy, keyLabeler(paths))
 	}
-	rows := showRows(pf.Policy, keyLabeler(paths))
 	if g.json {
 		writeJSON(a.stdout, struct {
-			Policy string    `json:"policy"`
-			Rules  []showRow `json:"rules"`
-			Errors int       `json:"errors"`
-		}{pf.Path, rows, pf.Diags.Count(model.Error)})
-	} else {
+			Policy string `json:"policy"`
+			// Loadable is false when the runtime refuses policy.json
+			// (every pull fails); Rules then say what it would do
+			// once repaired, as far as the file could be read.
+			Loadable bool      `json:"loadable"`
+			Rules    []showRow `json:"rules"`
+			Errors   int       `json:"errors"`
+		}{pf.Path, !refused, rows, nErr})
+		if nErr > 0 {
+			return exitFindings
+		}
+		return exitOK
+	}
+	// Said first: nothing below is in force while the runtime refuses the
+	// file.
+	switch {
+	case !pf.Exists:
+		fmt.Fprintf(a.stdout, "%s does not exist: the runtime refuses every pull. %s (imgtrust lint lists them).\n", termsafe.String(pf.Path), plural(nErr, "error"))
+	case pf.Policy == nil:
+		fmt.Fprintf(a.stdout, "the runtime cannot load %s: every pull fails. %s (imgtrust lint lists them); the file cannot be read as JSON, so there is no rule to show.\n", termsafe.String(pf.Path), plural(nErr, "error"))
+	case refused:
+		fmt.Fprintf(a.stdout, "the runtime cannot load %s: every pull fails. %s (imgtrust lint lists them); the rules below are what the file says, not in force until repaired.\n\n", termsafe.String(pf.Path), plural(nErr, "error"))
+	}
+	if len(rows) > 0 {
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "TRANSPORT\tSCOPE\tRULE")
 		for _, r := range rows {
@@ -60,11 +83,21 @@ func runShow(a *app, args []string) int {
 		}
 		tw.Flush()
 	}
-	if n := pf.Diags.Count(model.Error); n > 0 {
-		fmt.Fprintf(a.stderr, "\nwarning: %s has %d error(s): the runtime refuses it and every pull fails (run imgtrust lint)\n", termsafe.String(pf.Path), n)
+	if nErr > 0 {
+		if !refused {
+			fmt.Fprintf(a.stdout, "\n%s on the node (key files, registries.d, the node's images): imgtrust lint lists them.\n", plural(nErr, "error"))
+		}
 		return exitFindings
 	}
 	return exitOK
+}
+
+// plural is "1 error", "2 errors".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // keyLabeler names keys by fingerprint and user ID, reading key files

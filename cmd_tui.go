@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -8,7 +9,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
+	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
+	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -43,17 +46,40 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 		return exitUsage
 	}
 	det, _ := g.detectMechanism(paths)
+	deps := tuiDeps(paths, ws, det, *tlsVerify, g.ascii || a.getenv("TERM") == "linux")
+	for _, x := range extras {
+		x(&deps)
+	}
+	p := tea.NewProgram(ui.New(deps))
+	if _, err := p.Run(); err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust:", errText(err))
+		return exitUsage
+	}
+	return exitOK
+}
+
+// tuiDeps wires the TUI to the domain packages over one workspace: the
+// policy session and its change set, keys and look-aside staged into it,
+// verification and the impact checks.
+func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, tlsVerify, ascii bool) ui.Deps {
 	ws.Inspect = keyInspector(det.Mechanism)
 	ws.Runtime = registriesRuntime(det)
-	ascii := g.ascii || a.getenv("TERM") == "linux"
-	deps := ui.Deps{
+	ws.Mechanism = det.Mechanism
+	return ui.Deps{
 		Paths:     paths,
 		Policy:    ws,
 		Keys:      tuiKeys{paths: paths, ws: ws, mech: det.Mechanism},
 		Lookaside: tuiLookaside{paths: paths, ws: ws},
-		Verifier:  tuiVerifier{paths: paths, ws: ws, mech: det.Mechanism, tlsVerify: *tlsVerify, ascii: ascii},
+		Verifier:  tuiVerifier{paths: paths, ws: ws, mech: det.Mechanism, tlsVerify: tlsVerify, ascii: ascii},
 		Impact: tuiImpact{impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism,
-			TLSVerify: *tlsVerify, Timeout: 15 * time.Second})},
+			TLSVerify: tlsVerify, Timeout: 15 * time.Second})},
+		// The save review's impact is decided without the network: what
+		// the policy alone decides (a lockout by reject, a missing key) is
+		// known at once; an image that needs its signatures is "not
+		// checked", never a lockout.
+		SaveImpact: func(rev *workspace.Review) *impact.Report {
+			return reviewImpact(context.Background(), paths, det, ws, rev, true)
+		},
 		NodeImages: func() []string {
 			// The pause image comes first even when the image list is
 			// unreadable; the wizard checks what it has.
@@ -65,13 +91,4 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 		Shadow:   &tuiShadow{paths: paths},
 		Trial:    tuiTrial{paths: paths},
 	}
-	for _, x := range extras {
-		x(&deps)
-	}
-	p := tea.NewProgram(ui.New(deps))
-	if _, err := p.Run(); err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust:", errText(err))
-		return exitUsage
-	}
-	return exitOK
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -32,9 +31,29 @@ func (k tuiKeys) List() ([]ui.KeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	staged := k.ws.StagedFiles()
 	out := make([]ui.KeyInfo, 0, len(inv.Keys))
 	for _, key := range inv.Keys {
-		out = append(out, keyInfo(key))
+		ki := keyInfo(key)
+		if f, ok := staged[k.paths.Host(key.File)]; ok && f.Remove {
+			ki.Status = "rm (staged)"
+		}
+		out = append(out, ki)
+	}
+	// Keys staged for import are listed as the save would write them.
+	for host, f := range staged {
+		if f.Kind != workspace.KindKey || f.Remove {
+			continue
+		}
+		kr, err := gpg.ParseKeyring(f.Data)
+		if err != nil {
+			continue
+		}
+		for _, key := range kr.Keys {
+			ki := keyInfo(gpg.InventoryKey{KeyInfo: key, File: k.paths.Node(host)})
+			ki.Status = "new (staged)"
+			out = append(out, ki)
+		}
 	}
 	return out, nil
 }
@@ -81,54 +100,41 @@ func (k tuiKeys) Inspect(data []byte) ([]ui.KeyInfo, error) {
 	return out, nil
 }
 
+// Import stages the key file in the change set: the save review shows
+// its keys, the node mechanism's verdict, the widening (a file the policy
+// names changes what the node trusts) and the impact, and the save
+// writes it with the other staged changes.
 func (k tuiKeys) Import(data []byte) (ui.KeyInfo, error) {
 	if err := trialBusy(k.paths); err != nil {
 		return ui.KeyInfo{}, err
 	}
-	opts := gpg.ImportOptions{AuditLog: k.paths.Host(workspace.DefaultAuditLog)}
-	plan, err := gpg.Import(data, k.paths, gpg.ImportOptions{DryRun: true})
+	plan, err := k.ws.StageKeyImport(data, gpg.ImportOptions{})
 	if err != nil {
 		return ui.KeyInfo{}, err
 	}
-	if plan.Data != nil {
-		// A file the saved policy names (missing until now) changes what
-		// the node trusts the moment it is written; the TUI has no consent
-		// step for imports, so such an import is refused.
-		pf, err := policyio.LoadPolicy(k.paths.Policy)
-		if err != nil {
-			return ui.KeyInfo{}, err
-		}
-		if widen := k.ws.WideningsFrom(pf.LoadedPolicy(), pf.LoadedPolicy(), map[string][]byte{filepath.Clean(plan.NodePath): plan.Data}); len(widen) > 0 {
-			var b strings.Builder
-			fmt.Fprintf(&b, "refused, nothing written: policy.json uses %s, so writing it widens trust:", termsafe.String(plan.NodePath))
-			for _, w := range widen {
-				b.WriteString("\n  " + termsafe.String(w.String()))
-			}
-			b.WriteString("\nif this is intended: imgtrust keys import --allow-weaken")
-			return ui.KeyInfo{}, errors.New(b.String())
-		}
-	}
-	res, err := gpg.Import(data, k.paths, opts)
-	if err != nil {
-		return ui.KeyInfo{}, err
-	}
-	inv, err := gpg.BuildInventory(k.paths, k.ws.Policy(), k.mech, time.Now())
-	if err != nil {
-		return ui.KeyInfo{}, err
-	}
-	for _, key := range inv.Keys {
-		if key.File == res.NodePath {
-			ki := keyInfo(key)
-			ki.AlreadyThere = res.AlreadyIn != ""
-			return ki, nil
-		}
-	}
-	return ui.KeyInfo{Fingerprint: res.Keys[0].Fingerprint, Path: res.NodePath, AlreadyThere: res.AlreadyIn != ""}, nil
+	ki := ui.KeyInfo{Fingerprint: plan.Keys[0].Fingerprint, UserID: firstOr(plan.Keys[0].UserIDs, ""), Algorithm: plan.Keys[0].Algorithm,
+		Path: plan.NodePath, AlreadyThere: plan.AlreadyIn != ""}
+	return ki, nil
 }
 
+// Remove stages the removal of the key file holding fingerprint; the
+// workspace refuses a file the staged policy still uses.
 func (k tuiKeys) Remove(fingerprint string, p *model.Policy) error {
 	if err := trialBusy(k.paths); err != nil {
 		return err
+	}
+	// A key staged for import only: removing it drops it from the change.
+	for host, f := range k.ws.StagedFiles() {
+		if f.Kind != workspace.KindKey || f.Remove {
+			continue
+		}
+		if kr, err := gpg.ParseKeyring(f.Data); err == nil {
+			for _, key := range kr.Keys {
+				if key.Fingerprint == fingerprint {
+					return k.ws.StageKeyRemove(k.paths.Node(host), false)
+				}
+			}
+		}
 	}
 	inv, err := gpg.BuildInventory(k.paths, p, k.mech, time.Now())
 	if err != nil {
@@ -136,7 +142,7 @@ func (k tuiKeys) Remove(fingerprint string, p *model.Policy) error {
 	}
 	for _, key := range inv.Keys {
 		if key.Fingerprint == fingerprint && key.File != "" {
-			return gpg.RemoveKeyFile(k.paths, p, key.File, k.paths.Host(workspace.DefaultAuditLog))
+			return k.ws.StageKeyRemove(key.File, false)
 		}
 	}
 	return fmt.Errorf("key %s is not in a file of the keys directory", gpg.ShortFingerprint(fingerprint))
@@ -148,13 +154,13 @@ type tuiLookaside struct {
 	ws    *workspace.Workspace
 }
 
-// registries loads registries.d as the node's runtime reads it.
+// registries is registries.d as the node's runtime would read it once
+// the staged change is saved.
 func (l tuiLookaside) registries() (*policyio.RegistriesD, model.Diagnostics) {
-	var rt policyio.RegistriesRuntime
-	if l.ws != nil {
-		rt = l.ws.Runtime
+	if l.ws == nil {
+		return policyio.LoadRegistriesDFrom(l.paths.FS(), l.paths.RegistriesD)
 	}
-	return policyio.LoadRegistriesDFor(l.paths.FS(), l.paths.RegistriesD, rt)
+	return l.ws.StagedRegistries()
 }
 
 func (l tuiLookaside) List() ([]ui.LookasideEntry, model.Diagnostics, error) {
@@ -194,35 +200,31 @@ func (l tuiLookaside) Explain(image string) ([]string, error) {
 	return lines, nil
 }
 
+// Set stages the look-aside edit in the change set; the save writes it.
 func (l tuiLookaside) Set(e ui.LookasideEntry) error {
 	if err := trialBusy(l.paths); err != nil {
 		return err
 	}
-	rd, diags := l.registries()
-	if diags.HasErrors() {
+	if _, diags := l.registries(); diags.HasErrors() {
 		return fmt.Errorf("registries.d has errors; fix them first (Problems view)")
 	}
 	url, staging := e.URL, false
 	if url == "" && e.Staging != "" {
 		url, staging = e.Staging, true
 	}
-	changes, err := rd.Set(e.Scope, url, policyio.SetOptions{Staging: staging})
-	if err != nil {
-		return err
-	}
-	return policyio.ApplyChanges(changes, l.paths.Host(workspace.DefaultAuditLog), fmt.Sprintf("lookaside %s -> %s", e.Scope, url))
+	return l.ws.StageRegistries(fmt.Sprintf("lookaside %s -> %s", e.Scope, url), func(rd *policyio.RegistriesD) ([]policyio.FileChange, error) {
+		return rd.Set(e.Scope, url, policyio.SetOptions{Staging: staging})
+	})
 }
 
+// Remove stages the removal of scope's look-aside section.
 func (l tuiLookaside) Remove(scope string) error {
 	if err := trialBusy(l.paths); err != nil {
 		return err
 	}
-	rd, _ := l.registries()
-	changes, err := rd.Remove(scope)
-	if err != nil {
-		return err
-	}
-	return policyio.ApplyChanges(changes, l.paths.Host(workspace.DefaultAuditLog), "remove lookaside "+scope)
+	return l.ws.StageRegistries("remove lookaside "+scope, func(rd *policyio.RegistriesD) ([]policyio.FileChange, error) {
+		return rd.Remove(scope)
+	})
 }
 
 // tuiVerifier is ui.Verifier over verify, against the policy the TUI
@@ -244,21 +246,23 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 	if err != nil {
 		return ui.VerifyResult{}, err
 	}
+	if verify.IsShortName(image) {
+		return t.verifyShortName(ctx, v, image)
+	}
 	res, err := v.Verify(ctx, image)
 	if err != nil {
 		return ui.VerifyResult{}, err
 	}
 	out := ui.VerifyResult{Ref: res.Image, Accepted: res.Accepted, Scope: res.Trace.Scope.List.String(), Summary: res.Summary}
-	for _, st := range res.Steps(t.ascii) {
-		text := st.Text
-		if st.Label != "" {
-			text = st.Label + " " + text
-		}
-		out.Trace = append(out.Trace, ui.TraceStep{OK: st.Status == verify.StepOK, Failed: st.Status == verify.StepFailed,
-			Detail: st.Status == verify.StepPlain, Depth: st.Depth, Text: text})
-	}
+	out.Trace = traceSteps(res, t.ascii, 0)
 	if res.Incomplete {
-		return out, fmt.Errorf("could not finish: %s", res.Summary)
+		// The Verify view heads the error with "could not finish", as
+		// the summary does: hand on the reason alone, once.
+		reason := strings.TrimPrefix(strings.TrimPrefix(res.Summary, "could not finish"), ": ")
+		if reason == "" {
+			reason = "the check was incomplete"
+		}
+		return out, errors.New(reason)
 	}
 	return out, nil
 }

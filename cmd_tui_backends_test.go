@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,13 @@ func TestTUIKeys(t *testing.T) {
 	if imported.Fingerprint == list[0].Fingerprint || !strings.HasPrefix(imported.Path, "/etc/gpg/") || imported.UserID == "" {
 		t.Errorf("imported %+v", imported)
 	}
+	// Staged, not written: the save review shows it first.
+	if _, err := os.Stat(paths.Host(imported.Path)); !os.IsNotExist(err) {
+		t.Errorf("imported key file written before the save: %v", err)
+	}
+	if err := ws.Save("", false); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(paths.Host(imported.Path)); err != nil {
 		t.Errorf("imported key file: %v", err)
 	}
@@ -114,6 +122,9 @@ func TestTUIKeys(t *testing.T) {
 
 	if err := k.Remove(imported.Fingerprint, ws.Policy()); err != nil {
 		t.Fatalf("Remove: %v", err)
+	}
+	if err := ws.Save("", false); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := os.Stat(paths.Host(imported.Path)); !os.IsNotExist(err) {
 		t.Errorf("removed key file still there: %v", err)
@@ -179,8 +190,11 @@ func TestTUILookasideListSetRemove(t *testing.T) {
 			t.Errorf("removed entry still listed: %+v", e)
 		}
 	}
+	if err := ws.Save("", false); err != nil {
+		t.Fatal(err)
+	}
 	audit, err := os.ReadFile(paths.Host(workspace.DefaultAuditLog))
-	if err != nil || !strings.Contains(string(audit), "remove lookaside quay.io/team") {
+	if err != nil || !strings.Contains(string(audit), "remove lookaside quay.io/team") || strings.Count(string(audit), "\n") != 1 {
 		t.Errorf("audit log (%v):\n%s", err, audit)
 	}
 
@@ -245,7 +259,32 @@ func TestTUIVerifier(t *testing.T) {
 	}
 	ws.Undo()
 	res, err = v.Verify(context.Background(), ws.Policy(), unreachable)
-	if err == nil || !strings.Contains(err.Error(), "could not finish") || res.Accepted {
+	// The view heads the reason with "could not finish": the reason
+	// must not say it again (it once read "could not finish: could not
+	// finish: ...").
+	if err == nil || strings.Contains(err.Error(), "could not finish") || !strings.Contains(err.Error(), "connect") || res.Accepted {
 		t.Errorf("unreachable: %+v %v", res, err)
+	}
+}
+
+// TestTUIVerifierShortName: a short name typed in the Verify view is
+// resolved as CRI-O does (crio.conf's mode), each candidate with its trace.
+func TestTUIVerifierShortName(t *testing.T) {
+	d := testDemo(t)
+	os.WriteFile(filepath.Join(d.Root, "etc/containers/registries.conf"), []byte("unqualified-search-registries = [\""+d.Registry+"\", \"127.0.0.1:1\"]\n"), 0o644)
+	paths, ws := tuiNode(t, d.Root)
+	v := tuiVerifier{paths: paths, ws: ws, mech: gpg.MechGoCrypto}
+	res, err := v.Verify(context.Background(), ws.Policy(), "demo/signed:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted || !strings.Contains(res.Summary, "returns ambiguous list") || len(res.Trace) < 4 || !strings.Contains(res.Trace[2].Text, "1. "+d.Registry+"/demo/signed:v1: not tried by CRI-O") {
+		t.Fatalf("%+v", res)
+	}
+	os.MkdirAll(filepath.Join(d.Root, "etc/crio"), 0o755)
+	os.WriteFile(filepath.Join(d.Root, "etc/crio/crio.conf"), []byte("[crio.image]\nshort_name_mode = \"disabled\"\n"), 0o644)
+	res, err = v.Verify(context.Background(), ws.Policy(), "demo/signed:v1")
+	if err != nil || !res.Accepted || res.Summary != "CRI-O pulls it as "+d.Registry+"/demo/signed:v1" {
+		t.Fatalf("%+v %v", res, err)
 	}
 }

@@ -57,9 +57,10 @@ func pasteImportConfirm(m *ui.Model, data []byte) (confirm, screen string) {
 func TestTUIPasteImport(t *testing.T) {
 	e := gpgtest.NewKey(t, "pasted")
 	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
-	confirm, screen := pasteImportConfirm(tuiOnRoot(t, root), gpgtest.ArmoredPublic(t, e))
-	if !strings.Contains(screen, "imported") {
-		t.Fatalf("public key not imported:\n%s", screen)
+	m := tuiOnRoot(t, root)
+	confirm, screen := pasteImportConfirm(m, gpgtest.ArmoredPublic(t, e))
+	if !strings.Contains(screen, "staged: import") {
+		t.Fatalf("public key not staged:\n%s", screen)
 	}
 	// What is about to be trusted was shown first, whole.
 	kr, err := gpg.ParseKeyring(gpgtest.Public(t, e))
@@ -71,6 +72,12 @@ func TestTUIPasteImport(t *testing.T) {
 			t.Errorf("the confirmation lacks %q:\n%s", want, confirm)
 		}
 	}
+	// Staged, not written: the save review shows the key, and y writes it.
+	m.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
+	if s := ansi.Strip(m.View().Content); !strings.Contains(s, "pasted <key@example.com>") || !strings.Contains(s, "loads it") {
+		t.Fatalf("review does not show the key:\n%s", s)
+	}
+	m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
 	if code, out, _ := run(t, "--root", root, "keys", "list"); code != exitOK || !strings.Contains(out, "pasted <key@example.com>") {
 		t.Fatalf("not in the keys directory: %s", out)
 	}
@@ -122,8 +129,12 @@ func TestTUIImportConfirmsUnusableKey(t *testing.T) {
 			}
 		}
 		m.Update(tea.KeyPressMsg{Code: rune(answer[0]), Text: answer})
-		if changed := treeState(t, root) != before; changed != (answer == "y") {
-			t.Errorf("after %s: files changed %v", answer, changed)
+		// y stages the import (the save review writes it); n stages nothing.
+		if treeState(t, root) != before {
+			t.Errorf("after %s: files changed before the save", answer)
+		}
+		if staged := ws.HasChanges(); staged != (answer == "y") {
+			t.Errorf("after %s: staged %v", answer, staged)
 		}
 	}
 }
@@ -172,6 +183,9 @@ func TestTUIImportConfirmScrolls(t *testing.T) {
 		t.Errorf("scrolling showed %d of the %d fingerprints", len(seen), len(fprs))
 	}
 	m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	if err := ws.Save("", false); err != nil {
+		t.Fatal(err)
+	}
 	if code, out, _ := run(t, "--root", root, "keys", "list"); code != exitOK || !strings.Contains(out, "three <key@example.com>") {
 		t.Fatalf("not imported: %s", out)
 	}

@@ -14,15 +14,18 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/verify"
 )
 
 const verifyUsage = `usage: imgtrust verify [global flags] [--tls-verify=false] [--authfile FILE] [--creds USER:PASS]
-                      [--platform OS/ARCH] [--timeout D] [--json] IMAGE
+                      [--platform OS/ARCH] [--timeout D] [--short-name-mode MODE] [--json] IMAGE
        imgtrust verify --from FILE|- [--jobs N] [--json] ...
 
 Tells whether the node's runtime would accept IMAGE (docker://REF, REF or dir:PATH), and why.
+Mirrors and blocked registries come from registries.conf (--registries-conf); a short name
+(nginx, team/app) is resolved as CRI-O does and every candidate is checked.
 Exit 0: accepted; 1: rejected; 2: the policy or registries.d is invalid, or bad arguments;
 3: the check could not finish (registry or look-aside unreachable, timeout).`
 
@@ -32,6 +35,7 @@ type verifyFlags struct {
 	from                  string
 	jobs                  int
 	timeout               time.Duration
+	shortNameMode         string
 }
 
 func runVerify(a *app, args []string) int {
@@ -46,6 +50,7 @@ func runVerify(a *app, args []string) int {
 	fs.StringVar(&o.from, "from", "", "check every reference in `FILE` (one a line, - for stdin)")
 	fs.IntVar(&o.jobs, "jobs", 8, "how many images --from checks at once")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "limit for each network step")
+	fs.StringVar(&o.shortNameMode, "short-name-mode", "", "CRI-O's short_name_mode, `enforcing` or `disabled` (default: crio.conf's under --root)")
 	setUsage(fs, verifyUsage)
 	rest, paths, code, ok := a.parseCommand("verify", fs, &g, args, 1)
 	if !ok {
@@ -82,6 +87,9 @@ func runVerify(a *app, args []string) int {
 	defer stop()
 	if o.from != "" {
 		return verifyBatch(ctx, a, &g, v, o)
+	}
+	if verify.IsShortName(rest[0]) {
+		return verifyShortName(ctx, a, &g, v, paths, o, rest[0])
 	}
 	res, err := v.Verify(ctx, rest[0])
 	if errors.As(err, &inv) {
@@ -195,4 +203,47 @@ func verifyBatch(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier
 		return exitUsage
 	}
 	return exitOK
+}
+
+// verifyShortName checks every candidate CRI-O resolves a short name to,
+// in the mode crio.conf sets (or --short-name-mode).
+func verifyShortName(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier, paths node.Paths, o verifyFlags, name string) int {
+	mode, source := o.shortNameMode, "--short-name-mode"
+	switch mode {
+	case "":
+		cfg, err := node.ReadCrioConfig(paths)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
+			return exitUsage
+		}
+		mode, source = cfg.ShortNameMode, "CRI-O's default"
+		if len(cfg.Sources) > 0 {
+			source = "crio.conf " + paths.Node(cfg.Sources[len(cfg.Sources)-1])
+		}
+		if mode == "" {
+			source += ", short_name_mode unset"
+		}
+	case "enforcing", "disabled":
+	default:
+		// pkg/config: ImageConfig.Validate.
+		fmt.Fprintf(a.stderr, "imgtrust verify: invalid short name mode %q: want enforcing or disabled\n", mode)
+		return exitUsage
+	}
+	sr, err := v.VerifyShortName(ctx, name, mode, source)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
+		return exitUsage
+	}
+	if g.json {
+		writeJSON(a.stdout, sr)
+	} else {
+		verify.RenderShortName(a.stdout, sr, g.ascii || asciiTerminal(a))
+	}
+	switch {
+	case sr.Incomplete:
+		return exitIncomplete
+	case sr.Accepted:
+		return exitOK
+	}
+	return exitFindings
 }

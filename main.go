@@ -34,6 +34,10 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// collectFlags, when set, receives each command's flag set instead of
+	// the command running (parseFlags returns at once): shell completion
+	// is generated from the flag sets the commands really parse.
+	collectFlags func(fs *flag.FlagSet)
 	// stdoutTTY: stdout is a terminal (a person reads it); otherwise
 	// listings print what a script needs whole (full fingerprints).
 	stdoutTTY bool
@@ -58,6 +62,7 @@ func commands() []command {
 		{"confirm", "keep the change of a trial (a change made with --try)", runConfirm},
 		{"demo", "open the TUI on a scratch node with a local registry", runDemo},
 		{"tui", "open the interactive trust manager (the default)", runTUI},
+		{"completion", "print a shell completion script: completion bash|zsh|fish", runCompletion},
 	}
 }
 
@@ -67,7 +72,14 @@ func main() {
 }
 
 func (a *app) main(args []string) int {
-	// The last guard: nothing a command prints may drive the terminal.
+	// The last guard: nothing a command prints may drive the terminal,
+	// and on a console without the marks nothing is drawn as a box.
+	if wantsASCII(args, a.getenv) {
+		ao, ae := &asciiWriter{w: a.stdout}, &asciiWriter{w: a.stderr}
+		defer ao.Flush()
+		defer ae.Flush()
+		a.stdout, a.stderr = ao, ae
+	}
 	stdout, stderr := termsafe.NewWriter(a.stdout), termsafe.NewWriter(a.stderr)
 	defer stdout.Flush()
 	defer stderr.Flush()
@@ -143,10 +155,13 @@ type globalFlags struct {
 	root        string
 	policy      string
 	registriesD string
-	keysDir     string
-	json        bool
-	ascii       bool
-	mechanism   string
+	// registriesConf is skopeo's --registries-conf: an explicit
+	// registries.conf instead of the node's.
+	registriesConf string
+	keysDir        string
+	json           bool
+	ascii          bool
+	mechanism      string
 	// runtimeVersion overrides the containers/image version read from the
 	// runtime binary (how registries.d is read).
 	runtimeVersion string
@@ -159,6 +174,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.root, "root", "/", "directory where the node's root filesystem is mounted (e.g. /host)")
 	fs.StringVar(&g.policy, "policy", "", "policy.json to use (default /etc/containers/policy.json under --root)")
 	fs.StringVar(&g.registriesD, "registries.d", "", "registries.d directory (default /etc/containers/registries.d under --root)")
+	fs.StringVar(&g.registriesConf, "registries-conf", "", "registries.conf to use for mirrors, blocked registries and short names (default /etc/containers/registries.conf under --root, with registries.conf.d)")
 	fs.StringVar(&g.keysDir, "keys-dir", "", "directory of OpenPGP public keys (default /etc/gpg under --root)")
 	fs.BoolVar(&g.json, "json", false, "print machine-readable JSON")
 	fs.BoolVar(&g.ascii, "ascii", false, "use ASCII instead of Unicode symbols")
@@ -205,7 +221,9 @@ func (g *globalFlags) paths() (policyio.Paths, error) {
 	if !st.IsDir() {
 		return policyio.Paths{}, fmt.Errorf("--root %s: not a directory", g.root)
 	}
-	return policyio.NewPaths(g.root, g.policy, g.registriesD, g.keysDir), nil
+	p := policyio.NewPaths(g.root, g.policy, g.registriesD, g.keysDir)
+	p.RegistriesConf = g.registriesConf
+	return p, nil
 }
 
 // setUsage makes fs's usage the command's text followed by every flag
@@ -268,6 +286,10 @@ func (a *app) checkFlags(fs *flag.FlagSet, args []string) error {
 // On --help it prints the usage to stdout and returns errHelp; on a usage
 // error it has printed the message.
 func (a *app) parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	if a.collectFlags != nil {
+		a.collectFlags(fs)
+		return nil, errHelp
+	}
 	fs.SetOutput(a.stderr)
 	if err := a.checkFlags(fs, args); err != nil {
 		if err != errHelp {

@@ -146,10 +146,16 @@ func TestLintJSON(t *testing.T) {
 func TestShow(t *testing.T) {
 	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"example.com/team":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg","signedIdentity":{"type":"matchRepository"}}],"docker.io/library":[{"type":"insecureAcceptAnything"}]}}}`, nil)
 	code, out, errs := run(t, "show", "--root", root)
-	if code != exitOK {
+	// The key file is missing and the pause image rejected: lint's two
+	// errors, which show counts too (and exits 1 for, as lint does).
+	if code != exitFindings {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
+	table, tail, _ := strings.Cut(strings.TrimSpace(out), "\n\n")
+	if !strings.Contains(tail, "2 errors on the node") {
+		t.Errorf("show does not count lint's errors: %q", tail)
+	}
+	lines := strings.Split(table, "\n")
 	if len(lines) != 4 {
 		t.Fatalf("want header + 3 rules:\n%s", out)
 	}

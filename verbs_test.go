@@ -12,7 +12,7 @@ func TestTakesValueFollowsTheFlagSet(t *testing.T) {
 		arg  string
 		want bool
 	}{
-		{"--root", true}, {"-root", true}, {"--policy", true}, {"--registries.d", true}, {"--keys-dir", true}, {"--mechanism", true}, {"--runtime-version", true},
+		{"--root", true}, {"-root", true}, {"--policy", true}, {"--registries.d", true}, {"--keys-dir", true}, {"--mechanism", true}, {"--runtime-version", true}, {"--registries-conf", true},
 		{"--root=/host", false},               // the value is in the argument
 		{"--json", false}, {"--ascii", false}, // booleans
 		{"--tls-verify", false}, {"--frob", false}, // not global
@@ -30,8 +30,8 @@ func TestTakesValueFollowsTheFlagSet(t *testing.T) {
 			n++
 		}
 	})
-	if n != 7 {
-		t.Errorf("%d global flags take a value, want 7", n)
+	if n != 8 {
+		t.Errorf("%d global flags take a value, want 8", n)
 	}
 }
 

@@ -294,6 +294,45 @@ e2e_images() {
 	printf 'this is not a signature\n' >"$(sigdir e2e/garbage "$d")/signature-1"
 }
 
+# e2e_mirror: a second registry on loopback, with a look-aside of its own,
+# that registries.conf names as a mirror of $REG. Sets MREG, MLA_URL.
+e2e_mirror() {
+	local mport mlport
+	mport=$(free_port)
+	mlport=$(free_port)
+	MREG="127.0.0.1:$mport"
+	MLA_URL="http://127.0.0.1:$mlport"
+	mkdir -p "$T/mregistry" "$T/mlookaside"
+	cat >"$T/mregistry.yml" <<-EOF
+		version: 0.1
+		log:
+		  level: error
+		  accesslog:
+		    disabled: true
+		storage:
+		  filesystem:
+		    rootdirectory: $T/mregistry
+		http:
+		  addr: $MREG
+	EOF
+	docker-registry serve "$T/mregistry.yml" >"$T/mregistry.log" 2>&1 &
+	E2E_PIDS+=($!)
+	python3 -m http.server --bind 127.0.0.1 --directory "$T/mlookaside" "$mlport" >"$T/mlookaside.log" 2>&1 &
+	E2E_PIDS+=($!)
+	wait_http "http://$MREG/v2/"
+	wait_http "$MLA_URL/"
+	# An image only the mirror has, signed (in the mirror's look-aside) for
+	# the name it is requested by: $REG/e2e/mirrored:v1.
+	local dir="$T/oci/mirrored" d
+	python3 "$E2E_DIR/mkimage.py" "$dir" v1 mirrored >/dev/null
+	skopeo --insecure-policy copy --quiet --dest-tls-verify=false \
+		"oci:$dir:v1" "docker://$MREG/e2e/mirrored:v1" >>"$T/push.log" 2>&1 ||
+		die "pushing to the mirror failed (see $T/push.log)"
+	d=$(skopeo inspect --raw --tls-verify=false "docker://$MREG/e2e/mirrored:v1" | sha256sum | awk '{print "sha256:" $1}')
+	DIG_MIRRORED=$d
+	gpgsign "$T/mlookaside/e2e/mirrored@${d/:/=}/signature-1" "$REG/e2e/mirrored:v1" "$d" "$FPR_RSA"
+}
+
 e2e_setup() {
 	T=$(mktemp -d /tmp/imgtrust-e2e.XXXXXX)
 	trap e2e_cleanup EXIT

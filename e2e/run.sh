@@ -156,7 +156,8 @@ verdict_skopeo() { # POLICY REGD REF -> sets S_RC, S_ERR
 	S_ERR="$T/out/skopeo.err"
 	rm -rf "$T/out/img"
 	set +e
-	timeout 120 skopeo --policy "$1" --registries.d "$2" copy --quiet \
+	# RCONF (set on the call to t) is registries.conf for all three sides.
+	timeout 120 skopeo --policy "$1" --registries.d "$2" ${RCONF:+--registries-conf "$RCONF"} copy --quiet \
 		--src-tls-verify=false "docker://$3" "dir:$T/out/img" >/dev/null 2>"$S_ERR"
 	S_RC=$?
 	set -e
@@ -165,7 +166,7 @@ verdict_skopeo() { # POLICY REGD REF -> sets S_RC, S_ERR
 verdict_oracle() { # MECH POLICY REGD REF -> sets X_RC, X_ERR
 	X_ERR="$T/out/oracle-$1.err"
 	set +e
-	timeout 120 "$ORACLE_DIR/oracle-$1" --policy "$2" --registries.d "$3" --tls-verify=false "$4" >/dev/null 2>"$X_ERR"
+	timeout 120 "$ORACLE_DIR/oracle-$1" --policy "$2" --registries.d "$3" ${RCONF:+--registries-conf "$RCONF"} --tls-verify=false "$4" >/dev/null 2>"$X_ERR"
 	X_RC=$?
 	set -e
 }
@@ -191,7 +192,7 @@ verdict_ours() { # RUNTIME POLICY REGD REF [extra flags] -> sets O_RC, O_OUT
 	O_OUT="$T/out/ours-$m.out"
 	[ "$m" = skopeo ] || root=(--runtime-version "$(runtime_version "$m")")
 	set +e
-	timeout 120 "$IMGTRUST" verify "${root[@]}" --policy "$p" --registries.d "$r" --keys-dir "$K" \
+	timeout 120 "$IMGTRUST" verify "${root[@]}" --policy "$p" --registries.d "$r" ${RCONF:+--registries-conf "$RCONF"} --keys-dir "$K" \
 		--tls-verify=false --mechanism "${MECH_FLAG[$m]}" "$@" "$ref" >"$O_OUT" 2>&1
 	O_RC=$?
 	set -e
@@ -697,6 +698,181 @@ fi
 if written written-lookaside-set "$IMGTRUST" lookaside set --registries.d "$W/regd" "$S" "$LA"; then
 	t written-lookaside-set "$S/signed:v1" accept "$(pol "$S" "$GOOD")" "$W/regd"
 fi
+
+# ------------------------------------------- files the TUI's rule forms write
+# ui/testdata/forms holds one policy.json per requirement form, written by
+# the TUI through key presses (ui TestProgramBuildsEveryRuleForm). Debian's
+# skopeo predates half of them (policyio TestSkopeoLoadsTheTUIForms), so
+# here containers/image itself loads each: the oracle runs
+# signature.NewPolicyFromFile and NewPolicyContext first and reports their
+# failure as "loading policy: ..." / "policy context: ..." (exit 1, like a
+# rejection), then pulls an image the file's default rejects, so "rejected by
+# policy" proves the file loaded. imgtrust verify --runtime-version of that
+# oracle must tell the two apart: exit 2 for a file the runtime cannot load,
+# 1 for the rejected image.
+#
+# Each file must load in v5.42. FORMS_REFUSED_V538[FILE]=ERE lists the files
+# v5.38 refuses, with its load error. As measured (and read in v5.38.0's
+# signature/policy_config_sigstore.go: keyPaths, fulcio, pki and the
+# rekorPublicKey* keys are all known there) v5.38 loads all 14; `imgtrust
+# lint --runtime-version v5.38.0` says nothing version-specific about them
+# either (only key-missing for the node paths, the same for v5.42.1). When
+# the version feature table makes lint refuse one for v5.38, add it here.
+declare -A FORMS_REFUSED_V538=()
+echo "== files the TUI's rule forms write must load in containers/image (columns: runtime exit/imgtrust exit)"
+forms_load() { # FILE: one check per oracle
+	local f=$1 base name m v refused problems line="" t0=$SECONDS ref="$S/unsigned:v1"
+	base=$(basename "$f" .json)
+	name="forms-load-$base"
+	if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"$name"; then return 0; fi
+	mkdir -p "$T/out"
+	CASES=$((CASES + 1))
+	declare -A OURS_RC=()
+	for m in "${MECHS[@]}"; do
+		v=$(runtime_version "$m")
+		refused=""
+		case $v in v5.38.*) refused=${FORMS_REFUSED_V538[$base]:-} ;; esac
+		verdict_oracle "$m" "$f" "$REGD" "$ref"
+		problems=()
+		local ours_want=1
+		if [ -n "$refused" ]; then
+			ours_want=2
+			grep -qE -- "^(loading policy|policy context): .*$refused" "$X_ERR" ||
+				problems+=("containers/image $v did not refuse to load the file with /$refused/")
+		elif grep -qE '^(loading policy|policy context): ' "$X_ERR"; then
+			problems+=("containers/image $v refuses to load the file the TUI wrote")
+		elif [ "$X_RC" -eq 0 ] || ! grep -qE -- "$REJECTED" "$X_ERR"; then
+			problems+=("containers/image $v did not reject $ref by the file's default: whether it loaded is not shown")
+		fi
+		if [ "$VERIFY_READY" = 1 ]; then
+			verdict_ours "$m" "$f" "$REGD" "$ref"
+			OURS_RC[$m]=$O_RC
+			[ "$O_RC" -eq "$ours_want" ] ||
+				problems+=("imgtrust verify --runtime-version $v exit $O_RC, want $ours_want ($([ "$ours_want" = 2 ] && echo 'the runtime cannot load the file' || echo 'the file loads, the image is rejected'))")
+		fi
+		if [ ${#problems[@]} -eq 0 ]; then
+			PASS=$((PASS + 1))
+			line+=" $m=$X_RC/${OURS_RC[$m]:-pending}"
+		else
+			line+=" $m=FAIL"
+			report_fail "$name[$m]" "$ref" "$f" "$REGD" "containers/image $(oracle_label "$m")" "$X_RC" "$X_ERR" "$m" "${problems[@]}"
+		fi
+	done
+	printf '%-5s %-34s%s (%ss)\n' "$([[ $line == *FAIL* ]] && echo '!!' || echo ok)" "$name" "$line" "$((SECONDS - t0))"
+}
+if [ ${#MECHS[@]} -eq 0 ]; then
+	echo "skip  forms-load-*                       (E2E_ORACLES=none: skopeo's side is policyio TestSkopeoLoadsTheTUIForms)"
+else
+	FORM_FILES=("$REPO"/ui/testdata/forms/*.json)
+	if [ ${#FORM_FILES[@]} -lt 14 ]; then
+		FAIL=$((FAIL + 1))
+		FAILED+=(forms-load)
+		echo "FAIL  forms-load: only ${#FORM_FILES[@]} files in ui/testdata/forms (want one per form, 14)"
+	fi
+	for f in "${FORM_FILES[@]}"; do forms_load "$f"; done
+fi
+# ------------------------------------------- registries.conf: mirrors
+# A second registry is a mirror of $REG with its own look-aside; the three
+# sides read the same registries.conf (skopeo's hidden --registries-conf,
+# the oracle's SystemRegistriesConfPath). docker_image_src.go: sources in
+# order, the look-aside chosen by the mirror's location, one combined
+# error; docker_client.go: a blocked registry is refused.
+e2e_mirror
+mkrconf() { # NAME CONTENT -> path of a registries.conf
+	printf '%s\n' "$2" >"$T/rconf-$1.conf"
+	printf '%s\n' "$T/rconf-$1.conf"
+}
+REGD_MIRROR=$(mkregd mirror a.yaml "docker:
+  $REG:
+    lookaside: $LA
+  $MREG:
+    lookaside: $MLA_URL")
+RC_ORDER=$(mkrconf order "[[registry]]
+location = \"$REG\"
+[[registry.mirror]]
+location = \"127.0.0.1:$DEAD_PORT\"
+[[registry.mirror]]
+location = \"$MREG\"")
+RC_DIGEST=$(mkrconf digest "[[registry]]
+location = \"$REG\"
+[[registry.mirror]]
+location = \"$MREG\"
+pull-from-mirror = \"digest-only\"")
+RC_BLOCKED=$(mkrconf blocked "[[registry]]
+location = \"$REG\"
+blocked = true")
+RC_BLOCKED_MIRROR=$(mkrconf blocked-mirror "[[registry]]
+location = \"$REG\"
+blocked = true
+[[registry.mirror]]
+location = \"$MREG\"")
+RC_SEARCH=$(mkrconf search "unqualified-search-registries = [\"$REG\", \"$MREG\"]")
+MISSING='manifest unknown|not found'
+
+RCONF=$RC_ORDER t mirror-order-second-serves "$S/mirrored:v1" accept "$(pol "$S" "$GOOD")" "$REGD_MIRROR"
+RCONF=$RC_ORDER t mirror-lookaside-not-the-primarys "$S/mirrored:v1" "reject:$NOSIG" "$(pol "$S" "$GOOD")"
+RCONF=$RC_ORDER t mirror-all-fail-combined "$S/absent:v1" "reject:Mirrors also failed" "$(pol "$S" "$GOOD")" "$REGD_MIRROR" 3
+RCONF=$RC_DIGEST t mirror-digest-only-by-tag "$S/mirrored:v1" "reject:$MISSING" "$(pol "$S" "$GOOD")" "$REGD_MIRROR"
+RCONF=$RC_DIGEST t mirror-digest-only-by-digest "$S/mirrored@$DIG_MIRRORED" accept "$(pol "$S" "$GOOD")" "$REGD_MIRROR"
+RCONF=$RC_BLOCKED t blocked-registry "$S/signed:v1" "reject:is blocked in" "$(pol "$S" "$GOOD")"
+RCONF=$RC_BLOCKED t blocked-registry-accept-anything "$S/signed:v1" "reject:is blocked in" "$(pol "$S" "$ACC")"
+RCONF=$RC_BLOCKED_MIRROR t blocked-registry-mirror-serves "$S/mirrored:v1" accept "$(pol "$S" "$GOOD")" "$REGD_MIRROR"
+
+# ------------------------------------------------------- short names
+# ts NAME SHORT MODE WANT-EXIT POLICY [REPORTED-ERE]: imgtrust verify SHORT
+# (registries.conf with two unqualified-search registries) must exit
+# WANT-EXIT, and each candidate's verdict must be the runtime's for that
+# fully qualified name (skopeo and the oracles do not resolve short names:
+# CRI-O resolves, then pulls each candidate as a full name).
+ts() {
+	local name=$1 short=$2 mode=$3 wantrc=$4 policy=$5 reported=${6:-} m dir="$T/cases/$1" i n ref acc rc problems
+	if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"$name"; then return 0; fi
+	mkdir -p "$dir" "$T/out"
+	printf '%s\n' "$policy" >"$dir/policy.json"
+	CASES=$((CASES + 1))
+	local line=""
+	for m in "${MECHS_OURS[@]}"; do
+		problems=()
+		RCONF=$RC_SEARCH verdict_ours "$m" "$dir/policy.json" "$REGD" "$short" --json --short-name-mode "$mode"
+		cp "$O_OUT" "$dir/imgtrust-$m.json"
+		[ "$O_RC" -eq "$wantrc" ] || problems+=("imgtrust exit $O_RC, want $wantrc")
+		if [ -n "$reported" ] && ! jq -r .reported "$O_OUT" | grep -qE -- "$reported"; then
+			problems+=("imgtrust reports $(jq -r .reported "$O_OUT"), want /$reported/")
+		fi
+		n=$(jq '.candidates | length' "$O_OUT" 2>/dev/null || echo 0)
+		[ "$n" -eq 2 ] || problems+=("$n candidates, want 2")
+		for ((i = 0; i < n; i++)); do
+			ref=$(jq -r ".candidates[$i].reference" "$O_OUT")
+			acc=$(jq -r ".candidates[$i].result.accepted" "$O_OUT")
+			if [ "$m" = skopeo ]; then
+				verdict_skopeo "$dir/policy.json" "$REGD" "$ref"
+				rc=$S_RC
+			else
+				verdict_oracle "$m" "$dir/policy.json" "$REGD" "$ref"
+				rc=$X_RC
+			fi
+			if { [ "$rc" -eq 0 ] && [ "$acc" != true ]; } || { [ "$rc" -ne 0 ] && [ "$acc" = true ]; }; then
+				problems+=("candidate $ref: imgtrust accepted=$acc, $m exit $rc")
+			fi
+		done
+		if [ ${#problems[@]} -eq 0 ]; then
+			PASS=$((PASS + 1))
+			line+=" $m=$O_RC"
+		else
+			FAIL=$((FAIL + 1))
+			FAILED+=("$name[$m]")
+			line+=" $m=FAIL"
+			printf 'FAIL  %s[%s]  (%s)\n' "$name" "$m" "$short"
+			printf '      %s\n' "${problems[@]}"
+			sed 's/^/      | /' "$O_OUT" | head -40
+		fi
+	done
+	printf '%-5s %-34s%s\n' "$([[ $line == *FAIL* ]] && echo '!!' || echo ok)" "$name" "$line"
+}
+SHORTPOL=$(polm "$REJ" "\"$S\":[$GOOD],\"$MREG/e2e\":[$ACC]")
+ts short-two-candidates-disabled e2e/mirrored:v1 disabled 0 "$SHORTPOL"
+ts short-two-candidates-enforcing e2e/mirrored:v1 enforcing 1 "$SHORTPOL" 'returns ambiguous list'
+ts short-rejection-hidden-by-not-found e2e/unsigned:v1 disabled 1 "$SHORTPOL" "$MREG/e2e/unsigned:v1"
 
 # ------------------------------------------------------ imgtrust demo
 # The demo's story (which image is accepted) must be the runtime's: start

@@ -73,6 +73,9 @@ type Config struct {
 	Keys policyio.KeyFiles
 	// Label names the configuration in verify's trace ("saved", "staged").
 	Label string
+	// Registries is the look-aside configuration of this side (a staged
+	// registries.d edit); nil: Options.Registries.
+	Registries *policyio.RegistriesD
 }
 
 // Options say how to check.
@@ -238,11 +241,34 @@ func (c *Checker) verifier(cfg Config, lv *lazyVerifier) (*verify.Verifier, erro
 			pol = inlineKeys(pol.Clone(), cfg.Keys)
 		}
 		lv.v, lv.err = verify.New(verify.Options{
-			Paths: c.opts.Paths, Policy: pol, PolicyLabel: cfg.Label, Registries: c.opts.Registries,
+			Paths: c.opts.Paths, Policy: pol, PolicyLabel: cfg.Label, Registries: c.registries(cfg),
 			Mechanism: c.mech, TLSVerify: c.opts.TLSVerify, Timeout: c.opts.Timeout, Now: c.opts.Now,
 		})
 	}
 	return lv.v, lv.err
+}
+
+// registries is the look-aside configuration cfg reads.
+func (c *Checker) registries(cfg Config) *policyio.RegistriesD {
+	if cfg.Registries != nil {
+		return cfg.Registries
+	}
+	return c.opts.Registries
+}
+
+// sameLookaside reports whether both configurations read ref's
+// signatures from the same place; a look-aside edit changes the verdict
+// of the images whose signatures it moves, and only theirs.
+func (c *Checker) sameLookaside(cur, cand Config, img *verify.Image) bool {
+	a, b := c.registries(cur), c.registries(cand)
+	if a == b {
+		return true
+	}
+	if img.Named == nil || a == nil || b == nil {
+		return false
+	}
+	x, y := a.LookasideFor(img.Named), b.LookasideFor(img.Named)
+	return x.BaseURL == y.BaseURL && x.UseSigstoreAttachments == y.UseSigstoreAttachments
 }
 
 // judge decides one image: from the policy alone when it can, else
@@ -410,6 +436,9 @@ func (c *Checker) sameRules(cur, cand Config, ref string) bool {
 	if !requirementsEqual(a, b) {
 		return false
 	}
+	if !c.sameLookaside(cur, cand, img) && needsSignatures(b) {
+		return false
+	}
 	if cand.Keys == nil && cur.Keys == nil {
 		return true
 	}
@@ -426,6 +455,17 @@ func (c *Checker) sameRules(cur, cand Config, ref string) bool {
 		}
 	}
 	return true
+}
+
+// needsSignatures: some requirement is decided by signatures read from
+// a look-aside (the others decide without them).
+func needsSignatures(reqs model.Requirements) bool {
+	for _, r := range reqs {
+		if r.Type == model.SignedBy {
+			return true
+		}
+	}
+	return false
 }
 
 // requirementsEqual compares two requirement lists by what they say, not

@@ -353,3 +353,39 @@ func TestSkipUnchanged(t *testing.T) {
 		t.Errorf("lockouts %+v", rep.Lockouts())
 	}
 }
+
+// TestLookasideChangeJudgesTheImagesItMoves: a candidate look-aside
+// (a staged registries.d edit) leaves the requirements as they are, yet
+// the images whose signatures it moves are judged again; the others stay
+// unjudged.
+func TestLookasideChangeJudgesTheImagesItMoves(t *testing.T) {
+	reg := refusingRegistry(t)
+	key := gpgtest.Public(t, gpgtest.NewKey(t, "k"))
+	paths := node(t, reg+"/pause:3.10", map[string][]byte{"etc/gpg/k.gpg": key})
+	signed := reqs(&model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/etc/gpg/k.gpg"})
+	pol := policyWith(reqs(&model.Requirement{Type: model.InsecureAcceptAnything}), map[string]model.Requirements{reg: signed, "quay.io": signed})
+	load := func(yaml string) *policyio.RegistriesD {
+		dir := filepath.Join(t.TempDir(), "registries.d")
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(yaml), 0o644)
+		rd, diags := policyio.LoadRegistriesD(dir)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		return rd
+	}
+	cur := Config{Policy: pol, Registries: load("docker:\n  quay.io:\n    lookaside: https://old.example\n")}
+	cand := Config{Policy: pol, Registries: load("docker:\n  quay.io:\n    lookaside: https://new.example\n")}
+	imgs, _ := workspace.ReadNodeImages(paths)
+	rep := NewChecker(Options{Paths: paths, SkipUnchanged: true, Offline: true, Mechanism: gpg.MechGoCrypto}).Compare(context.Background(), cur, cand, imgs)
+	for _, row := range rep.Rows {
+		moved := strings.HasPrefix(row.Image.Ref, "quay.io/")
+		judged := row.Current.Reason != "the change leaves its requirements and key files as they are"
+		if moved != judged {
+			t.Errorf("%s: judged %v (%+v), want %v", row.Image.Ref, judged, row, moved)
+		}
+		if moved && row.Change != Unknown {
+			t.Errorf("%s: %s, want unknown (offline: its signatures are not read)", row.Image.Ref, row.Change)
+		}
+	}
+}

@@ -18,7 +18,9 @@ const (
 	AreaPolicyLint  = "policy lint" // the runtime accepts it, but it may not do what is meant
 	AreaKeys        = "keys"
 	AreaRegistriesD = "registries.d"
-	AreaNode        = "node"
+	// registries.conf and its drop-ins, and the short-name alias cache.
+	AreaRegistriesConf = "registries.conf"
+	AreaNode           = "node"
 )
 
 // Codes is the catalogue of every diagnostic code imgtrust emits, sorted
@@ -68,6 +70,7 @@ func Codes() []CodeInfo {
 		{"lookaside-scheme", AreaRegistriesD, "a look-aside URL without an http, https or file scheme"},
 		{"lookaside-staging", AreaRegistriesD, "lookaside-staging is only used when signing; a node never writes signatures"},
 		{"lookaside-unused", AreaRegistriesD, "a look-aside for images whose policy needs no signature: never consulted for a decision"},
+		{"mirror-lookaside", AreaRegistriesConf, "a mirror has no look-aside entry while its primary has one: signatures of images pulled through it are looked for elsewhere"},
 		{"missing-key", AreaPolicy, "an identity type lacks a parameter it needs"},
 		{"more-problems", AreaPolicy, "more problems than imgtrust lists at once"},
 		{"namespace-policies", AreaNode, "per-namespace policies replace this policy for pods in those namespaces"},
@@ -82,6 +85,12 @@ func Codes() []CodeInfo {
 		{"pki-subject", AreaPolicy, "pki needs subjectEmail or subjectHostname"},
 		{"policy-missing", AreaPolicy, "there is no policy.json: every pull fails"},
 		{"redundant-accept", AreaPolicyLint, "insecureAcceptAnything next to other requirements adds nothing"},
+		{"registries-conf-alias", AreaRegistriesConf, "a short-name alias that is not a short name mapped to a full name without tag or digest: the runtime refuses registries.conf"},
+		{"registries-conf-invalid", AreaRegistriesConf, "registries.conf breaks a rule of containers/image (a location with a scheme, conflicting duplicates, a bad pull-from-mirror…): every pull fails"},
+		{"registries-conf-syntax", AreaRegistriesConf, "a TOML syntax or type error in registries.conf or a drop-in: every pull fails"},
+		{"registries-conf-v1", AreaRegistriesConf, "registries.conf in the v1 format: runtimes from containers/image v5.40 refuse it and fail every pull"},
+		{"registries-conf-unknown-key", AreaRegistriesConf, "an unknown key in registries.conf: containers/image silently ignores it"},
+		{"registries-conf-unreadable", AreaRegistriesConf, "registries.conf or a drop-in cannot be read (or an explicit --registries-conf is missing)"},
 		{"registriesd-bad-url", AreaRegistriesD, "a look-aside value that is not a valid URL: the runtime fails every pull that reads it"},
 		{"registriesd-conflict", AreaRegistriesD, "a section defined in two files: the runtime refuses registries.d"},
 		{"registriesd-duplicate-key", AreaRegistriesD, "a mapping key defined twice in one file"},
@@ -94,6 +103,7 @@ func Codes() []CodeInfo {
 		{"root-user-policy", AreaNode, "/root/.config/containers/policy.json exists: older runtimes use it instead"},
 		{"scope-never-matches", AreaPolicy, "a scope no image reference can match (a tag or digest in it, a bad wildcard)"},
 		{"scope-weaker-than-parent", AreaPolicyLint, "a scope more permissive than a broader scope above it: only this one applies to its images"},
+		{"short-name-aliases", AreaRegistriesConf, "the short-name alias cache (/var/cache/containers/short-name-aliases.conf) is invalid: every pull of a short name fails"},
 		{"signed-base-layer", AreaPolicyLint, "signedBaseLayer is not implemented: it rejects every image"},
 		{"signed-without-lookaside", AreaRegistriesD, "a scope requires signatures but registries.d names no look-aside for it"},
 		{"signedby-empty-key", AreaPolicy, `"keyPath" is empty`},

@@ -92,12 +92,33 @@ type Diagnostic struct {
 	// Replacement, when set, is the literal text that would fix the problem
 	// at Pos (used by quick fixes: a corrected type name, say).
 	Replacement string `json:"replacement,omitempty"`
+	// Fixes are the quick fixes for the problem as edits of the text it
+	// was found in; more than one is a choice the admin makes (keep
+	// keyPath, keyPaths or keyData). Offsets are only valid for that
+	// exact text, so they are not part of --json.
+	Fixes []QuickFix `json:"-"`
 	// Runtime is what containers/image itself says about an error, so
 	// that an admin can match it with the message in CRI-O's log.
 	Runtime string `json:"runtime,omitempty"`
 	// Target names the policy node the diagnostic is about, for jumping
 	// to it in the TUI; nil for problems outside the policy model.
 	Target *Target `json:"target,omitempty"`
+}
+
+// QuickFix is one way to repair a problem: edits of the text, and the
+// document nodes they change (paths as in Diagnostic.Path; none for a
+// comment or a comma), so that a fix can be checked to change only what
+// it names.
+type QuickFix struct {
+	Title string
+	Edits []TextEdit
+	Nodes []string
+}
+
+// TextEdit replaces the bytes [Start, End) of a text with New.
+type TextEdit struct {
+	Start, End int
+	New        string
 }
 
 // Target locates a diagnostic in the policy model rather than in the

@@ -29,6 +29,9 @@ type CrioImageConfig struct {
 	PauseImage         string `toml:"pause_image"`
 	SignaturePolicy    string `toml:"signature_policy"`
 	SignaturePolicyDir string `toml:"signature_policy_dir"`
+	// ShortNameMode is short_name_mode as written ("" when unset: CRI-O
+	// then enforces, pkg/config SetSystemContext).
+	ShortNameMode string `toml:"short_name_mode"`
 	// Sources lists the files read, in order (drop-ins override).
 	Sources []string `toml:"-"`
 }
@@ -39,6 +42,7 @@ type crioConfFile struct {
 			PauseImage         *string `toml:"pause_image"`
 			SignaturePolicy    *string `toml:"signature_policy"`
 			SignaturePolicyDir *string `toml:"signature_policy_dir"`
+			ShortNameMode      *string `toml:"short_name_mode"`
 		} `toml:"image"`
 	} `toml:"crio"`
 }
@@ -77,6 +81,9 @@ func ReadCrioConfig(paths Paths) (CrioImageConfig, error) {
 		}
 		if v := c.Crio.Image.SignaturePolicyDir; v != nil && *v != "" {
 			cfg.SignaturePolicyDir = *v
+		}
+		if v := c.Crio.Image.ShortNameMode; v != nil {
+			cfg.ShortNameMode = *v
 		}
 	}
 	return cfg, nil

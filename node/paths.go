@@ -23,6 +23,9 @@ type Paths struct {
 	Policy      string
 	RegistriesD string
 	KeysDir     string
+	// RegistriesConf is an explicit registries.conf (host path); "" reads
+	// the node's (registriesconf.Load chooses it).
+	RegistriesConf string
 }
 
 // NewPaths resolves the defaults under root. Empty overrides take the

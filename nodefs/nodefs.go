@@ -68,6 +68,8 @@ var (
 	KeyFile = Kind{"key file", 16 << 20}
 	// crio.conf and its drop-ins are TOML of a few KB.
 	CrioConf = Kind{"CRI-O configuration file", 4 << 20}
+	// registries.conf and its drop-ins: TOML of a few KB.
+	RegistriesConf = Kind{"registries.conf file", 4 << 20}
 	// containers-storage's images.json grows with the node's images
 	// (about 1 KB each).
 	ImageList = Kind{"containers-storage image list", 256 << 20}

@@ -42,6 +42,7 @@ type jsonDecoder struct {
 	// nextScopes collects this parse's for the next one.
 	cache      *ParseCache
 	nextScopes map[scopeKey]cachedScope
+	hits       int
 }
 
 // member is one key of a JSON object, with its unescaped name.
@@ -144,6 +145,9 @@ type problem struct {
 	target  *model.Target
 	related *int
 	repl    string
+	// fixes are the quick fixes as edits of d.src; a repl without fixes
+	// becomes the fix that writes it.
+	fixes []model.QuickFix
 }
 
 func (d *jsonDecoder) report(p problem) {
@@ -169,6 +173,10 @@ func (d *jsonDecoder) report(p problem) {
 	}
 	if p.off >= 0 {
 		diag.Snippet = d.snippet(p.off)
+	}
+	diag.Fixes = p.fixes
+	if p.repl != "" && len(p.fixes) == 0 {
+		diag.Fixes = replacementFix(d.src, p.off, p.path, p.repl)
 	}
 	if p.related != nil {
 		rp := d.pos(*p.related)
@@ -228,6 +236,14 @@ func (d *jsonDecoder) object(v *hujson.Value, path string, tgt *model.Target, du
 // caller's array for the small, numerous objects (requirements, identities).
 func (d *jsonDecoder) objectInto(buf []member, v *hujson.Value, path string, tgt *model.Target, dupFix func(name string, m member) (fix, repl string)) ([]member, bool) {
 	obj, ok := v.Value.(*hujson.Object)
+	firstIndex := func(name string) int {
+		for i := range obj.Members {
+			if litString(obj.Members[i].Name.Value) == name {
+				return i
+			}
+		}
+		return -1
+	}
 	if !ok {
 		d.report(problem{
 			sev: model.Error, code: "json-not-object", off: v.StartOffset, path: path, target: tgt,
@@ -269,11 +285,24 @@ func (d *jsonDecoder) objectInto(buf []member, v *hujson.Value, path string, tgt
 					fix, repl = f, r
 				}
 			}
+			var fixes []model.QuickFix
+			if repl == "" {
+				// Which one is right is the admin's call: offer both.
+				np := joinPath(path, name)
+				fi := firstIndex(name)
+				fixes = []model.QuickFix{
+					{Title: fmt.Sprintf("remove this %q (line %d)", name, d.pos(mem.nameOff).Line),
+						Edits: removeMembersEdits(d.src, obj, []int{i}), Nodes: []string{np}},
+					{Title: fmt.Sprintf("remove the first %q (line %d)", name, d.pos(first).Line),
+						Edits: removeMembersEdits(d.src, obj, []int{fi}), Nodes: []string{np}},
+				}
+			}
 			d.report(problem{
 				sev: model.Error, code: "duplicate-key", off: mem.nameOff, path: joinPath(path, name), target: tgt,
 				msg:     fmt.Sprintf("duplicate key %q in %s", name, pathLabel(path)),
 				fix:     fix,
 				repl:    repl,
+				fixes:   fixes,
 				runtime: fmt.Sprintf("Duplicate key %q", name),
 				related: &first,
 			})
@@ -422,7 +451,28 @@ func (d *jsonDecoder) checkExtras(root *hujson.Value) {
 			}
 		}
 	}
+	from := len(d.diags)
 	visit(root)
+	d.addRemoveAllExtras(d.diags[from:])
+}
+
+// addRemoveAllExtras offers, on each comment and trailing comma, the fix
+// that removes all of them at once (one right answer: the runtime accepts
+// none). Only the comments and commas found go; nothing else changes.
+func (d *jsonDecoder) addRemoveAllExtras(found model.Diagnostics) {
+	if len(found) < 2 {
+		return
+	}
+	var all model.QuickFix
+	all.Title = fmt.Sprintf("remove every comment and trailing comma (%d)", len(found))
+	for _, x := range found {
+		if len(x.Fixes) == 1 {
+			all.Edits = append(all.Edits, x.Fixes[0].Edits...)
+		}
+	}
+	for i := range found {
+		found[i].Fixes = append(found[i].Fixes, all)
+	}
 }
 
 // closingExtra handles the extra before a closing brace or bracket, which
@@ -442,6 +492,7 @@ func (d *jsonDecoder) trailingComma(last *hujson.Value, what string) {
 		msg:     fmt.Sprintf("trailing comma after the last element of an %s: JSON does not allow it, and containers/image refuses the file", what),
 		fix:     "remove this comma",
 		runtime: trailingCommaRuntime(what),
+		fixes:   []model.QuickFix{{Title: "remove this comma", Edits: []model.TextEdit{{Start: off, End: off + 1}}}},
 	})
 }
 
@@ -478,6 +529,7 @@ func (d *jsonDecoder) commentsIn(extra hujson.Extra, base int) {
 			msg:     "comment: JSON has no comments, and containers/image refuses the whole file (every pull on the node fails)",
 			fix:     "remove the comment; imgtrust writes the file without comments, so keep notes elsewhere",
 			runtime: "invalid character '/' looking for beginning of object key string",
+			fixes:   []model.QuickFix{{Title: "remove this comment", Edits: []model.TextEdit{removeSpan(d.src, base+i, base+i+end)}}},
 		})
 		i += end - 1
 	}

@@ -21,6 +21,13 @@ type KeyInspector func(label string, pos model.Pos, data []byte) model.Diagnosti
 // cannot use: relative paths, files that are missing or unreadable, and —
 // through inspect — content that holds no usable public key.
 func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Diagnostics {
+	return CheckKeyFilesWith(p, paths, inspect, nil)
+}
+
+// CheckKeyFilesWith is CheckKeyFiles with the key files read through
+// keys (nil: from disk): a change set checks the policy against the key
+// files it stages, not only those on disk.
+func CheckKeyFilesWith(p *model.Policy, paths Paths, inspect KeyInspector, keys KeyFiles) model.Diagnostics {
 	if p == nil {
 		return nil
 	}
@@ -70,7 +77,11 @@ func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Dia
 				host := paths.Host(k.Path)
 				got, ok := cache[host]
 				if !ok {
-					got.data, got.err = paths.FS().ReadFile(host, nodefs.KeyFile)
+					if keys != nil {
+						got.data, got.err = keys(k.Path)
+					} else {
+						got.data, got.err = paths.FS().ReadFile(host, nodefs.KeyFile)
+					}
 					cache[host] = got
 				}
 				data, err := got.data, got.err

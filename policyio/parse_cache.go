@@ -36,6 +36,8 @@ type cachedScope struct {
 	start, end, line int
 	scope            *model.Scope
 	diags            model.Diagnostics
+	// hasFixes: a diagnostic has quick fixes (see cachedScope).
+	hasFixes bool
 }
 
 // Parse is ParsePolicy with the scopes that did not change taken from the
@@ -47,6 +49,9 @@ func (c *ParseCache) Parse(file string, data []byte) (*model.Policy, model.Diagn
 	}
 	pol, diags := parsePolicy(d)
 	c.file, c.data, c.scopes = file, data, d.nextScopes
+	if d.tookLazy {
+		c.hits += d.hits
+	}
 	return pol, diags
 }
 
@@ -64,6 +69,11 @@ func (d *jsonDecoder) cachedScope(t *model.Transport, sm member) (lineStart, lin
 	}
 	line := d.pos(lineStart).Line
 	delta := line - prev.line
+	if prev.hasFixes && (delta != 0 || lineStart != prev.start) {
+		// Quick fixes are byte edits of the text and name lines in their
+		// titles: they hold only where they were found.
+		return lineStart, lineEnd, false
+	}
 	s := prev.scope // where it was: shared, as returned policies are read-only
 	if delta != 0 {
 		s = shiftScope(prev.scope, delta)
@@ -72,8 +82,8 @@ func (d *jsonDecoder) cachedScope(t *model.Transport, sm member) (lineStart, lin
 		d.add(shiftDiag(x, delta))
 	}
 	t.Scopes = append(t.Scopes, s)
-	d.cache.hits++
-	d.remember(t, sm, cachedScope{start: lineStart, end: lineEnd, line: line, scope: s, diags: prev.diags}, delta)
+	d.hits++
+	d.remember(t, sm, cachedScope{start: lineStart, end: lineEnd, line: line, scope: s, diags: prev.diags, hasFixes: prev.hasFixes}, delta)
 	return lineStart, lineEnd, true
 }
 
@@ -82,6 +92,9 @@ func (d *jsonDecoder) cachedScope(t *model.Transport, sm member) (lineStart, lin
 func (d *jsonDecoder) remember(t *model.Transport, sm member, cs cachedScope, delta int) {
 	if d.nextScopes == nil {
 		d.nextScopes = map[scopeKey]cachedScope{}
+	}
+	for _, x := range cs.diags {
+		cs.hasFixes = cs.hasFixes || len(x.Fixes) > 0
 	}
 	if delta != 0 {
 		moved := make(model.Diagnostics, len(cs.diags))

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kios/imgtrust/model"
 	"github.com/tailscale/hujson"
@@ -101,15 +102,20 @@ func (d *jsonDecoder) syntaxError(err error) {
 		off = offsetOf(d.src, line, col)
 		msg = m[3]
 	}
-	fix := bracketHint(d.src, off)
+	fix, edit := bracketHint(d.src, off)
 	if fix == "" {
 		fix = "fix the JSON syntax here; imgtrust reports the rest of the file once it parses"
+	}
+	var fixes []model.QuickFix
+	if edit != nil {
+		fixes = []model.QuickFix{{Title: fix, Edits: []model.TextEdit{*edit}}}
 	}
 	d.report(problem{
 		sev: model.Error, code: "syntax", off: off,
 		msg:     "JSON syntax error: " + msg,
 		fix:     fix,
 		runtime: "the runtime refuses the file with an encoding/json syntax error",
+		fixes:   fixes,
 	})
 }
 
@@ -126,17 +132,24 @@ func offsetOf(src []byte, line, col int) int {
 }
 
 // bracketHint explains a closing bracket that does not match the one
-// opened: the usual cause of a syntax error in a hand-edited policy.
-func bracketHint(src []byte, errOff int) string {
+// opened: the usual cause of a syntax error in a hand-edited policy. The
+// edit, when there is one, is the fix with one right answer (the bracket
+// that closes what is open, the missing comma).
+func bracketHint(src []byte, errOff int) (string, *model.TextEdit) {
 	if errOff >= len(src) {
-		return "the file ends early: a closing } or ] is missing"
+		return "the file ends early: a closing } or ] is missing", nil
 	}
 	c := src[errOff]
 	if c != '}' && c != ']' {
 		if c == '"' || c == '{' || c == '[' {
-			return "a comma is missing before this value"
+			// The comma goes right after the previous value.
+			at := errOff
+			for at > 0 && strings.ContainsRune(" \t\r\n", rune(src[at-1])) {
+				at--
+			}
+			return "a comma is missing before this value", &model.TextEdit{Start: at, End: at, New: ","}
 		}
-		return ""
+		return "", nil
 	}
 	var stack []int
 	inStr, esc := false, false
@@ -160,7 +173,7 @@ func bracketHint(src []byte, errOff int) string {
 		case b == '/' && i+1 < errOff && src[i+1] == '*':
 			end := bytes.Index(src[i+2:errOff], []byte("*/"))
 			if end < 0 {
-				return ""
+				return "", nil
 			}
 			i += end + 3
 		case b == '{' || b == '[':
@@ -172,7 +185,7 @@ func bracketHint(src []byte, errOff int) string {
 		}
 	}
 	if len(stack) == 0 {
-		return fmt.Sprintf("this %q closes nothing: remove it", c)
+		return fmt.Sprintf("this %q closes nothing: remove it", c), &model.TextEdit{Start: errOff, End: errOff + 1}
 	}
 	open := stack[len(stack)-1]
 	want := byte('}')
@@ -180,11 +193,12 @@ func bracketHint(src []byte, errOff int) string {
 		want = ']'
 	}
 	if want == c {
-		return ""
+		return "", nil
 	}
 	line := 1 + bytes.Count(src[:open], []byte("\n"))
 	col := 1 + open - (bytes.LastIndexByte(src[:open], '\n') + 1)
-	return fmt.Sprintf("the %q opened at line %d, column %d is not closed: write %q here instead of %q", src[open], line, col, want, c)
+	return fmt.Sprintf("the %q opened at line %d, column %d is not closed: write %q here instead of %q", src[open], line, col, want, c),
+		&model.TextEdit{Start: errOff, End: errOff + 1, New: string(want)}
 }
 
 func (d *jsonDecoder) policy(root *hujson.Value) *model.Policy {

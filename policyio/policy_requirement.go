@@ -94,7 +94,7 @@ func (d *jsonDecoder) requirement(v *hujson.Value, path string, tgt model.Target
 	}
 	switch r.Type {
 	case model.SignedBy:
-		d.signedBy(r, fields, path, tgt)
+		d.signedBy(r, v, fields, path, tgt)
 	case model.SignedBaseLayer:
 		if f, ok := fields.get("baseLayerIdentity"); ok {
 			r.BaseLayerIdentity = d.identity(f, path+".baseLayerIdentity", fieldTarget(tgt, "baseLayerIdentity"))
@@ -136,9 +136,10 @@ func (d *jsonDecoder) unknownRequirementType(off int, path, got string, t *model
 	})
 }
 
-func (d *jsonDecoder) signedBy(r *model.Requirement, f fieldList, path string, tgt model.Target) {
-	if v, ok := f.get("signedIdentity"); ok {
-		r.SignedIdentity = d.identity(v, path+".signedIdentity", fieldTarget(tgt, "signedIdentity"))
+func (d *jsonDecoder) signedBy(r *model.Requirement, v *hujson.Value, f fieldList, path string, tgt model.Target) {
+	obj, _ := v.Value.(*hujson.Object)
+	if iv, ok := f.get("signedIdentity"); ok {
+		r.SignedIdentity = d.identity(iv, path+".signedIdentity", fieldTarget(tgt, "signedIdentity"))
 	}
 	var present []string
 	for _, k := range []string{"keyPath", "keyPaths", "keyData"} {
@@ -162,13 +163,14 @@ func (d *jsonDecoder) signedBy(r *model.Requirement, f fieldList, path string, t
 				msg:     fmt.Sprintf("signedBy has %s together: exactly one of keyPath, keyPaths and keyData is allowed", strings.Join(present, ", ")),
 				fix:     `keep one: "keyPaths" can list several key files`,
 				runtime: "Exactly one of keyPath, keyPaths and keyData must be specified, more than one present",
+				fixes:   d.keepOneFixes(obj, path, present),
 			})
 		}
 	}
-	if v, ok := f.get("keyType"); ok {
-		if s, good := d.str(v, path+".keyType", fieldTarget(tgt, "keyType")); good {
+	if kv, ok := f.get("keyType"); ok {
+		if s, good := d.str(kv, path+".keyType", fieldTarget(tgt, "keyType")); good {
 			r.KeyType = intern(s, model.KeyTypes)
-			d.checkKeyType(s, v.StartOffset, path+".keyType", tgt)
+			d.checkKeyType(s, kv.StartOffset, path+".keyType", tgt)
 		}
 	} else {
 		d.report(problem{
@@ -176,6 +178,7 @@ func (d *jsonDecoder) signedBy(r *model.Requirement, f fieldList, path string, t
 			msg:     `signedBy has no "keyType"`,
 			fix:     `add "keyType": "GPGKeys"`,
 			runtime: `invalid keyType ""`,
+			fixes:   d.addKeyTypeFix(obj, f, path),
 		})
 	}
 	d.keySources(r, f, path, tgt, len(present) == 1)
@@ -269,4 +272,63 @@ func offsetOfPos(d *jsonDecoder, p model.Pos) int {
 		return len(d.src)
 	}
 	return min(d.lineStarts[p.Line-1]+p.Col-1, len(d.src))
+}
+
+// addKeyTypeFix adds "keyType": "GPGKeys" after the requirement's "type",
+// or, when a second "type" holds a key type (the guide's mix-up), renames
+// that key: adding one would leave the duplicate.
+func (d *jsonDecoder) addKeyTypeFix(obj *hujson.Object, f fieldList, path string) []model.QuickFix {
+	if obj == nil {
+		return nil
+	}
+	seen := false
+	for i := range obj.Members {
+		m := &obj.Members[i]
+		if litString(m.Name.Value) != "type" {
+			continue
+		}
+		if seen && m.Value.Value.Kind() == '"' && slices.Contains(model.KeyTypes, litString(m.Value.Value)) {
+			return replacementFix(d.src, m.Name.StartOffset, joinPath(path, "type"), "keyType")
+		}
+		seen = true
+	}
+	tv, ok := f.get("type")
+	if !ok {
+		return nil
+	}
+	return []model.QuickFix{{
+		Title: `add "keyType": "GPGKeys"`,
+		Edits: []model.TextEdit{{Start: tv.EndOffset, End: tv.EndOffset, New: `, "keyType": "GPGKeys"`}},
+		Nodes: []string{path + ".keyType"},
+	}}
+}
+
+// keepOneFixes offers each of the key sources present as the one to keep;
+// the others are removed. Which is right is the admin's choice: the
+// runtime takes exactly one.
+func (d *jsonDecoder) keepOneFixes(obj *hujson.Object, path string, present []string) []model.QuickFix {
+	if obj == nil {
+		return nil
+	}
+	var out []model.QuickFix
+	for _, keep := range present {
+		var del []int
+		var nodes, names []string
+		for i := range obj.Members {
+			name := litString(obj.Members[i].Name.Value)
+			if name != keep && slices.Contains(present, name) {
+				del = append(del, i)
+				if !slices.Contains(names, name) {
+					names = append(names, name)
+					nodes = append(nodes, path+"."+name)
+				}
+			}
+		}
+		out = append(out, model.QuickFix{
+			Title: fmt.Sprintf("keep %s, remove %s", keep, strings.Join(names, " and ")),
+			Edits: removeMembersEdits(d.src, obj, del),
+			Nodes: nodes,
+		})
+	}
+	return out
 }

@@ -68,26 +68,49 @@ type RegistriesRuntime struct {
 	// Basis says what the setting rests on (the runtime binary's version,
 	// or an assumption), for the messages.
 	Basis string
+	// RefuseRegistriesConfV1 and its basis: containers/image v5.40 and
+	// later refuse a v1 registries.conf (read by registriesconf).
+	RefuseRegistriesConfV1 bool
+	RegistriesConfV1Basis  string
 }
 
 // LoadRegistriesDFor is LoadRegistriesDFrom for a runtime whose reading
 // rules are known.
 func LoadRegistriesDFor(node nodefs.FS, dir string, rt RegistriesRuntime) (*RegistriesD, model.Diagnostics) {
+	return LoadRegistriesDOverlay(node, dir, rt, nil)
+}
+
+// LoadRegistriesDOverlay is LoadRegistriesDFor with staged content:
+// overlay maps a file's path (as under dir) to the text a change set or an
+// editor's staged buffer would write there, nil for a file it would
+// remove; a path not in the directory is a new file. The result is what
+// the runtime would read once the change is written, so that staged text
+// is checked with the merge rules of the whole directory before it is
+// written, and several staged edits build on each other.
+func LoadRegistriesDOverlay(node nodefs.FS, dir string, rt RegistriesRuntime, overlay map[string][]byte) (*RegistriesD, model.Diagnostics) {
 	if rt.Basis == "" {
 		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
 	}
 	rd := &RegistriesD{Dir: dir, FS: node}
 	var diags model.Diagnostics
 	entries, err := node.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) && len(overlay) == 0 {
 		return rd, nil
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return rd, model.Diagnostics{{Severity: model.Error, Code: "registriesd-unreadable", Pos: model.Pos{File: dir}, Message: err.Error()}}
 	}
 	var names []string
+	seen := map[string]bool{}
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".yaml") {
+			continue
+		}
+		seen[e.Name()] = true
+		if data, staged := overlay[filepath.Join(dir, e.Name())]; staged {
+			if data != nil {
+				names = append(names, e.Name())
+			}
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
@@ -108,13 +131,24 @@ func LoadRegistriesDFor(node nodefs.FS, dir string, rt RegistriesRuntime) (*Regi
 		}
 		names = append(names, e.Name())
 	}
+	for path, data := range overlay {
+		if name := filepath.Base(path); data != nil && filepath.Dir(path) == filepath.Clean(dir) && !seen[name] {
+			names = append(names, name)
+		}
+	}
 	// The runtime reads in directory order; sorting makes our messages
 	// stable without changing any verdict.
 	sort.Strings(names)
 	defined := map[string]*model.LookasideEntry{}
 	for _, name := range names {
 		path := filepath.Join(dir, name)
-		f, fd := parseRegistriesFile(node, path)
+		var f *RegistriesFile
+		var fd model.Diagnostics
+		if text, staged := overlay[path]; staged {
+			f, fd = parseRegistriesText(path, text)
+		} else {
+			f, fd = parseRegistriesFile(node, path)
+		}
 		diags = append(diags, fd...)
 		if f == nil {
 			continue
@@ -160,6 +194,11 @@ func parseRegistriesFile(node nodefs.FS, path string) (*RegistriesFile, model.Di
 		return nil, model.Diagnostics{{Severity: model.Error, Code: "registriesd-unreadable", Pos: model.Pos{File: path}, Message: err.Error(),
 			Runtime: "parsing " + path + ": " + err.Error()}}
 	}
+	return parseRegistriesText(path, raw)
+}
+
+// parseRegistriesText parses one file's text, as read or as staged.
+func parseRegistriesText(path string, raw []byte) (*RegistriesFile, model.Diagnostics) {
 	f := &RegistriesFile{Path: path, Raw: raw, SHA256: safefile.SHA256(raw)}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/safefile"
 )
 
@@ -128,5 +129,41 @@ func TestRemoveSection(t *testing.T) {
 	ch, _ = rd2.Set("registry.example.net", "https://y", SetOptions{})
 	if err := ApplyChanges(ch, "", "x"); err == nil {
 		t.Error("overwrote a file changed since it was read")
+	}
+}
+
+// TestLoadRegistriesDOverlay: staged content replaces, adds and
+// removes files as the runtime would read the directory once written,
+// and the merge rules apply across disk and staged files.
+func TestLoadRegistriesDOverlay(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("docker:\n  a.example:\n    lookaside: https://a\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("docker:\n  b.example:\n    lookaside: https://b\n"), 0o644)
+	tests := []struct {
+		name     string
+		overlay  map[string][]byte
+		want     string // scope=url, sorted by file
+		conflict bool
+	}{
+		{"none", nil, "a.example=https://a b.example=https://b", false},
+		{"changed", map[string][]byte{filepath.Join(dir, "a.yaml"): []byte("docker:\n  a.example:\n    lookaside: https://a2\n")}, "a.example=https://a2 b.example=https://b", false},
+		{"added", map[string][]byte{filepath.Join(dir, "c.yaml"): []byte("docker:\n  c.example:\n    lookaside: https://c\n")}, "a.example=https://a b.example=https://b c.example=https://c", false},
+		{"removed", map[string][]byte{filepath.Join(dir, "b.yaml"): nil}, "a.example=https://a", false},
+		{"conflict with disk", map[string][]byte{filepath.Join(dir, "c.yaml"): []byte("docker:\n  a.example:\n    lookaside: https://c\n")}, "a.example=https://a b.example=https://b", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rd, diags := LoadRegistriesDOverlay(nodefs.FS{}, dir, RegistriesRuntime{}, tt.overlay)
+			var got []string
+			for _, e := range rd.Entries {
+				got = append(got, e.Scope+"="+e.Lookaside)
+			}
+			if strings.Join(got, " ") != tt.want || diags.HasErrors() != tt.conflict {
+				t.Errorf("got %v (errors %v), want %s (conflict %v)", got, diags, tt.want, tt.conflict)
+			}
+		})
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "b.yaml")); len(data) == 0 {
+		t.Error("the overlay touched the disk")
 	}
 }

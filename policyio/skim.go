@@ -292,7 +292,11 @@ func (d *jsonDecoder) lazyTransports(start int) []*model.Transport {
 func (d *jsonDecoder) mergeExtras(n0 int) {
 	var out model.Diagnostics // nil when there is nothing, as on the full path
 	omitted, worst := 0, model.Severity(0)
-	for _, part := range []model.Diagnostics{d.diags[:n0], d.extras, d.diags[n0:]} {
+	extrasFrom, extrasTo := 0, 0
+	for i, part := range []model.Diagnostics{d.diags[:n0], d.extras, d.diags[n0:]} {
+		if i == 1 {
+			extrasFrom = len(out)
+		}
 		for _, x := range part {
 			if len(out) < MaxDiagnostics {
 				out = append(out, x)
@@ -301,7 +305,14 @@ func (d *jsonDecoder) mergeExtras(n0 int) {
 				worst = max(worst, x.Severity)
 			}
 		}
+		if i == 1 {
+			extrasTo = len(out)
+		}
 	}
+	// The fix that removes every comment and trailing comma is over the
+	// whole file's, as the full path's checkExtras of the whole tree
+	// offers it: lazyValue's checkExtras of one value sees only its own.
+	d.addRemoveAllExtras(out[extrasFrom:extrasTo])
 	for _, o := range []struct {
 		n int
 		w model.Severity

@@ -435,6 +435,45 @@ func audit(opt Options, action, path, before, after string) error {
 	if opt.AuditLog == "" {
 		return nil
 	}
+	return appendAudit(opt, []string{"action=" + action, "file=" + Escape(path), "before=" + orDash(before), "after=" + orDash(after)})
+}
+
+// AuditFile is one file of a change written together with others.
+type AuditFile struct {
+	// Op is "write" or "remove".
+	Op   string
+	Path string
+	// Before and After are SHA-256 sums, "" for an absent file.
+	Before, After string
+}
+
+// AuditChange appends one line for a change that wrote several files as
+// one (a change set: key files, registries.d, policy.json): one apply is
+// one entry, naming every file with its sums before and after, so that
+// the log reads as the admin acted. The writes themselves are made with
+// an empty Options.AuditLog.
+func AuditChange(opt Options, files []AuditFile) error {
+	if opt.AuditLog == "" {
+		return nil
+	}
+	fields := []string{"action=apply", fmt.Sprintf("files=%d", len(files))}
+	for _, f := range files {
+		fields = append(fields, "file="+Escape(f.Path), "op="+Escape(f.Op), "before="+orDash(f.Before), "after="+orDash(f.After))
+	}
+	return appendAudit(opt, fields)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// appendAudit writes one line: time, user, the fields, summary. Control
+// characters in any field are escaped so that a crafted scope name
+// cannot forge a second line.
+func appendAudit(opt Options, fields []string) error {
 	now := time.Now
 	if opt.Now != nil {
 		now = opt.Now
@@ -443,21 +482,8 @@ func audit(opt Options, action, path, before, after string) error {
 	if user == "" {
 		user = currentUser()
 	}
-	if before == "" {
-		before = "-"
-	}
-	if after == "" {
-		after = "-"
-	}
-	line := strings.Join([]string{
-		now().UTC().Format(time.RFC3339),
-		"user=" + Escape(user),
-		"action=" + action,
-		"file=" + Escape(path),
-		"before=" + before,
-		"after=" + after,
-		"summary=" + Escape(opt.Summary),
-	}, " ") + "\n"
+	parts := append([]string{now().UTC().Format(time.RFC3339), "user=" + Escape(user)}, fields...)
+	line := strings.Join(append(parts, "summary="+Escape(opt.Summary)), " ") + "\n"
 	// The log is a node file like any other: resolved inside the root.
 	logPath, err := opt.FS.Resolve(opt.AuditLog)
 	if err != nil {

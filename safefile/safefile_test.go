@@ -234,3 +234,32 @@ func TestWriteCreatesDirectory(t *testing.T) {
 		t.Errorf("stray files: %v", entries)
 	}
 }
+
+// TestAuditChangeOneLine: a change of several files is one audit line
+// naming each with its sums; a crafted path cannot forge another line.
+func TestAuditChangeOneLine(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "audit.log")
+	files := []AuditFile{
+		{Op: "write", Path: "/etc/gpg/new.gpg", After: SHA256([]byte("k"))},
+		{Op: "write", Path: "/etc/containers/registries.d/x\n2026-01-01T00:00:00Z user=root.yaml", Before: SHA256([]byte("a")), After: SHA256([]byte("b"))},
+		{Op: "remove", Path: "/etc/gpg/old.gpg", Before: SHA256([]byte("o"))},
+	}
+	if err := AuditChange(Options{AuditLog: log, Summary: "three files", User: "admin", Now: fixedNow}, files); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(log)
+	line := string(data)
+	if strings.Count(line, "\n") != 1 {
+		t.Fatalf("want one line:\n%s", line)
+	}
+	for _, want := range []string{"action=apply files=3", "file=/etc/gpg/new.gpg op=write before=- after=" + SHA256([]byte("k")),
+		`x\n2026-01-01`, "file=/etc/gpg/old.gpg op=remove before=" + SHA256([]byte("o")) + " after=-", "summary=\"three files\""} {
+		if !strings.Contains(line, want) {
+			t.Errorf("line lacks %q:\n%s", want, line)
+		}
+	}
+	if err := AuditChange(Options{Summary: "no log"}, files); err != nil {
+		t.Errorf("no audit log configured: %v", err)
+	}
+}

@@ -55,6 +55,10 @@ type Model struct {
 	problems  model.Diagnostics
 	change    *workspace.FileChange
 	changeErr error
+	// pending: a save would write something (policy.json, a staged key
+	// file or look-aside edit).
+	pending   bool
+	rdChanges []*workspace.FileChange // staged registries.d text
 
 	pol   policyView
 	prob  problemsView
@@ -145,11 +149,64 @@ func (m *Model) Init() tea.Cmd { return m.loadShadow() }
 func (m *Model) refresh() {
 	m.problems = m.deps.Policy.Problems()
 	m.change, m.changeErr = m.deps.Policy.PolicyChange()
+	m.refreshRegistries()
+	// PolicyChange above is the policy's part; the staged files are the
+	// rest (asking the workspace for both would diff the policy twice).
+	m.pending = m.change != nil
+	if cs := m.changeSet(); cs != nil && !m.pending {
+		m.pending = len(cs.StagedFiles()) > 0
+	}
 	m.pol.rebuild(m)
 	m.prob.clamp(len(m.problems))
 }
 
-func (m *Model) dirty() bool { return m.change != nil }
+func (m *Model) dirty() bool { return m.pending }
+
+// changeSet is the policy backend's change set, nil when it has none.
+func (m *Model) changeSet() ChangeSetBackend {
+	cs, _ := m.deps.Policy.(ChangeSetBackend)
+	return cs
+}
+
+// reload re-reads every file: the staged edits that still apply are
+// staged again over them, the others are named.
+func (m *Model) reload() {
+	cs := m.changeSet()
+	if cs == nil {
+		m.keys.reload(m)
+		m.la.reload(m)
+		m.setStatus(false, "reloaded the keys and look-aside views")
+		return
+	}
+	res, err := cs.Refresh()
+	if err != nil {
+		m.setStatus(true, "reload failed: %v", err)
+		return
+	}
+	m.refresh()
+	m.keys.reload(m)
+	m.la.reload(m)
+	msg := "reloaded all files"
+	if len(res.Reapplied) > 0 {
+		msg += fmt.Sprintf(", %s re-applied", plural(len(res.Reapplied), "edit"))
+	}
+	if len(res.Outside) > 0 {
+		var names []string
+		for _, o := range res.Outside {
+			names = append(names, m.deps.Paths.Node(o.Path)+" ("+o.What+")")
+		}
+		msg += "; changed outside: " + strings.Join(names, ", ")
+	}
+	if len(res.Conflicts) > 0 {
+		var names []string
+		for _, c := range res.Conflicts {
+			names = append(names, fmt.Sprintf("%q (%s)", c.Edit, c.Why))
+		}
+		m.setStatus(true, "%s; dropped, conflicting: %s", msg, strings.Join(names, "; "))
+		return
+	}
+	m.setStatus(false, "%s", msg)
+}
 
 func (m *Model) needsSetup() bool {
 	pf := m.deps.Policy.PolicyFile()
@@ -249,6 +306,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(k, m.km.Save):
 			m.openSave()
 			return m, nil
+		case k.String() == "ctrl+r":
+			m.reload()
+			return m, nil
 		}
 		return m, m.updateView(k)
 	}
@@ -280,6 +340,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(k, m.km.Wizard):
 		return m, m.startWizard()
+	case key.Matches(k, m.km.Reload):
+		m.reload()
+		return m, nil
 	}
 	for i, b := range m.km.Views {
 		if key.Matches(k, b) {
@@ -340,7 +403,7 @@ func (m *Model) askQuit() tea.Cmd {
 	m.modal = &confirmDialog{
 		quit:   true,
 		title:  "Quit with unsaved changes?",
-		body:   fmt.Sprintf("%d staged edit(s) to policy.json will be lost.\nctrl+s saves them first.", len(m.deps.Policy.Edits())),
+		body:   fmt.Sprintf("%d staged edit(s) will be lost.\nctrl+s saves them first.", len(m.deps.Policy.Edits())),
 		yes:    "quit without saving",
 		danger: true,
 		onYes:  func(*Model) tea.Cmd { return tea.Quit },
@@ -368,7 +431,7 @@ func (m *Model) bindings() []key.Binding {
 }
 
 func (m *Model) globalBindings() []key.Binding {
-	return []key.Binding{m.km.NextView, m.km.PrevView, m.km.Save, m.km.Undo, m.km.Wizard, m.km.Help, m.km.Quit, m.km.ForceQuit}
+	return []key.Binding{m.km.NextView, m.km.PrevView, m.km.Save, m.km.Undo, m.km.Reload, m.km.Wizard, m.km.Help, m.km.Quit, m.km.ForceQuit}
 }
 
 // View renders the whole screen at exactly the terminal size.
@@ -489,24 +552,7 @@ func (m *Model) renderFooter() string {
 	return ansi.Truncate(m.help.ShortHelpView(bs), m.w, "")
 }
 
-func (m *Model) renderFullHelp(w, h int) string {
-	section := func(b *strings.Builder, title string, bs []key.Binding) {
-		b.WriteString(m.th.Bold.Render(title) + "\n")
-		for _, k := range bs {
-			if k.Enabled() {
-				fmt.Fprintf(b, "  %-12s %s\n", k.Help().Key, k.Help().Desc)
-			}
-		}
-	}
-	var left, right strings.Builder
-	left.WriteString(m.th.Title.Render("Keys") + "\n\n")
-	section(&left, "Everywhere", m.globalBindings())
-	section(&right, "Views", m.km.Views[:])
-	right.WriteString("\n")
-	section(&right, "In "+viewNames[m.view], m.viewBindings())
-	right.WriteString("\n" + m.th.Faint.Render("esc or ? closes this help"))
-	return m.asciiArrows(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w/2).Render(left.String()), "\n\n"+right.String()))
-}
+func (m *Model) renderFullHelp(w, h int) string { return m.renderHelpScreen(w, h) }
 
 func (m *Model) viewBindings() []key.Binding { return m.active().bindings(m) }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
@@ -26,6 +27,8 @@ type PolicyBackend interface {
 	PolicyChange() (*workspace.FileChange, error)
 	Save(summary string, allowWeaken bool) error
 	QuickFix(d model.Diagnostic) error
+	// ApplyFix applies the diagnostic's quick fix number i (d.Fixes).
+	ApplyFix(d model.Diagnostic, i int) error
 }
 
 var _ PolicyBackend = (*workspace.Workspace)(nil)
@@ -127,6 +130,11 @@ type Deps struct {
 	// image it could not check is an error, never a rejection); nil uses
 	// Verifier.
 	Impact Verifier
+	// SaveImpact judges the node's images under a reviewed change (the
+	// impact package, without the network: an image that needs it is not
+	// checked); the save review names a lockout from it. nil: no impact
+	// section.
+	SaveImpact func(rev *workspace.Review) *impact.Report
 	// NodeImages lists images the node already uses (the pause image from
 	// crio.conf, …) for the setup wizard's impact check.
 	NodeImages func() []string
@@ -195,3 +203,41 @@ type RawPolicyBackend interface {
 }
 
 var _ RawPolicyBackend = (*workspace.Workspace)(nil)
+
+// ChangeSetBackend is the change set behind the policy session: key
+// imports and look-aside edits are staged with the policy edits (through
+// KeyBackend and LookasideBackend) and reviewed and saved as one;
+// *workspace.Workspace implements it. Without it the save review shows
+// policy.json only.
+type ChangeSetBackend interface {
+	// Review checks that no file changed on disk, then describes every
+	// file the save writes (one diff) and how it widens trust.
+	Review() (*workspace.Review, error)
+	// Refresh re-reads every file and re-applies the staged edits that
+	// still apply, naming the others.
+	Refresh() (*workspace.ReloadResult, error)
+	// StagedFiles are the key files and registries.d files a save writes
+	// or removes besides policy.json (host path -> what it does).
+	StagedFiles() map[string]workspace.StagedFile
+}
+
+var _ ChangeSetBackend = (*workspace.Workspace)(nil)
+
+// RawRegistriesBackend is the text side of registries.d, for the raw
+// editor of each of its files; *workspace.Workspace implements it. Staged
+// text is saved with the policy, through the same review.
+type RawRegistriesBackend interface {
+	// RegistriesText reads a file's text (staged, else on disk); it may
+	// read the file, so the TUI calls it from a command.
+	RegistriesText(path string) ([]byte, error)
+	// RegistriesLinter snapshots what a lint of path needs (the other
+	// files as staged, the staged policy) and returns a function that
+	// checks a buffer from a command.
+	RegistriesLinter(path string) func(text []byte) model.Diagnostics
+	// StageRegistriesText stages the admin's text as one undoable edit.
+	StageRegistriesText(path string, text []byte) error
+	// RegistriesChanges is what a save would write to registries.d.
+	RegistriesChanges() ([]*workspace.FileChange, error)
+}
+
+var _ RawRegistriesBackend = (*workspace.Workspace)(nil)

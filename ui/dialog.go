@@ -10,7 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
@@ -96,16 +96,27 @@ func placeTop(box string, w, h int) string {
 	return strings.Join(out, "\n")
 }
 
-// saveDialog shows the unified diff of every file a save changes and,
-// after confirmation, writes through the workspace's safe writer. Nothing
-// is written before "y" (and, when trust widens, the typed "yes").
+// saveDialog shows the unified diff of every file a save changes
+// (policy.json, key files, registries.d), how it widens trust and what it
+// does to the node's images, and after confirmation writes them through
+// the workspace's change set. Nothing is written before "y", the typed
+// name of the pause image when the change locks it out, and the typed
+// "yes" when trust widens.
 type saveDialog struct {
-	changes []*workspace.FileChange
-	lines   []string
-	offset  int
-	errs    int
-	widen   []policyio.Weakening
-	typing  bool
+	files  []workspace.FileChange
+	lines  []string
+	offset int
+	errs   int
+	widen  []policyio.Weakening
+	// lockout is the pause image the change makes unpullable; why says
+	// what rejects it. impact lists the node images whose verdict changes.
+	lockout, why string
+	impact       []string
+	// keyWarnings name staged keys the node's mechanism cannot use.
+	keyWarnings []string
+	// stage is what is being typed: "" none, "lockout" the image's name,
+	// "widen" yes.
+	stage   string
 	confirm textinput.Model
 	err     string
 	// trial: save for TrialDuration, then put back unless kept; canTry:
@@ -114,23 +125,95 @@ type saveDialog struct {
 }
 
 func (m *Model) openSave() {
-	if m.changeErr != nil {
-		m.setStatus(true, "cannot render the policy: %v", m.changeErr)
-		return
-	}
-	if m.change == nil {
-		m.setStatus(false, "nothing to save: no staged changes")
-		return
-	}
-	d := &saveDialog{changes: []*workspace.FileChange{m.change}, errs: m.problems.Count(model.Error), canTry: m.deps.Trial != nil}
-	for _, c := range d.changes {
-		d.widen = append(d.widen, c.Weakenings...)
-		d.lines = append(d.lines, strings.Split(strings.TrimRight(c.Diff, "\n"), "\n")...)
+	d := &saveDialog{canTry: m.deps.Trial != nil}
+	if cs := m.changeSet(); cs != nil {
+		// The on-disk check comes first: a diff against files that changed
+		// meanwhile would not show what the save does.
+		rev, err := cs.Review()
+		var oc *workspace.OutsideChangeError
+		switch {
+		case errors.As(err, &oc):
+			var names []string
+			for _, c := range oc.Changes {
+				names = append(names, m.deps.Paths.Node(c.Path)+" ("+c.What+")")
+			}
+			m.setStatus(true, "nothing written, R reloads: changed on disk since read: %s", strings.Join(names, ", "))
+			return
+		case err != nil:
+			m.setStatus(true, "cannot review the change: %s", safeErr(err))
+			return
+		case len(rev.Files) == 0:
+			m.setStatus(false, "nothing to save: no staged changes")
+			return
+		}
+		d.files, d.widen, d.keyWarnings = rev.Files, rev.Widenings, rev.KeyWarnings
+		// Held back only by errors of the files it writes (a registries.d
+		// fix saves while policy.json is broken elsewhere).
+		var paths []string
+		for _, f := range rev.Files {
+			paths = append(paths, f.Path)
+		}
+		d.errs = m.saveBlockersIn(paths)
+		d.lines = strings.Split(strings.TrimRight(rev.Diff, "\n"), "\n")
+		if m.deps.SaveImpact != nil {
+			d.readImpact(m.deps.SaveImpact(rev))
+		}
+	} else {
+		if m.changeErr != nil {
+			m.setStatus(true, "cannot render the policy: %v", m.changeErr)
+			return
+		}
+		if !m.dirty() {
+			m.setStatus(false, "nothing to save: no staged changes")
+			return
+		}
+		d.errs = m.saveBlockers()
+		for _, c := range m.pendingChanges() {
+			d.files = append(d.files, *c)
+			d.widen = append(d.widen, c.Weakenings...)
+			d.lines = append(d.lines, strings.Split(strings.TrimRight(c.Diff, "\n"), "\n")...)
+		}
 	}
 	d.confirm = textinput.New()
-	d.confirm.Prompt = "type yes: "
-	d.confirm.CharLimit = 8
 	m.modal = d
+}
+
+// readImpact keeps what the save review says about the node's images.
+func (d *saveDialog) readImpact(rep *impact.Report) {
+	if rep == nil {
+		return
+	}
+	if row := rep.PauseLockout(); row != nil {
+		d.lockout, d.why = row.Image.Ref, row.Candidate.Reason+", under "+row.Candidate.Scope
+	}
+	for _, row := range rep.Rows {
+		switch row.Change {
+		case impact.Lockout:
+			d.impact = append(d.impact, fmt.Sprintf("LOCKOUT %s (%s) would be rejected: %s", row.Image.Ref, row.Image.Role, row.Candidate.Reason))
+		case impact.Widening:
+			d.impact = append(d.impact, fmt.Sprintf("WIDENS %s (%s) would become pullable", row.Image.Ref, row.Image.Role))
+		}
+	}
+}
+
+// next asks for what the save still needs: the pause image's name, then
+// "yes" for a widening; it saves when nothing is left.
+func (d *saveDialog) next(m *Model) (bool, tea.Cmd) {
+	switch {
+	case d.stage == "" && d.lockout != "":
+		d.stage = "lockout"
+		d.confirm.Prompt = "type the image's name: "
+		d.confirm.CharLimit = len(d.lockout) + 8
+	case d.stage != "widen" && len(d.widen) > 0:
+		d.stage = "widen"
+		d.confirm.Prompt = "type yes: "
+		d.confirm.CharLimit = 8
+	default:
+		return d.save(m, len(d.widen) > 0)
+	}
+	d.confirm.SetValue("")
+	d.err = ""
+	return false, d.confirm.Focus()
 }
 
 func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
@@ -138,18 +221,23 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 	if !ok {
 		return false, nil
 	}
-	if d.typing {
+	if d.stage != "" {
 		switch k.String() {
 		case "esc":
-			d.typing = false
+			d.stage, d.err = "", ""
 			d.confirm.Blur()
 			return false, nil
 		case "enter":
-			if strings.TrimSpace(d.confirm.Value()) != "yes" {
+			v := strings.TrimSpace(d.confirm.Value())
+			switch {
+			case d.stage == "lockout" && v != d.lockout:
+				d.err = "type the pause image's name exactly (" + safe(d.lockout) + ") to save a change that stops every new pod, or esc"
+				return false, nil
+			case d.stage == "widen" && v != "yes":
 				d.err = `type "yes" to widen trust, or esc`
 				return false, nil
 			}
-			return d.save(m, true)
+			return d.next(m)
 		}
 		var cmd tea.Cmd
 		d.confirm, cmd = d.confirm.Update(k)
@@ -179,11 +267,7 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			d.err = fmt.Sprintf("the staged policy has %d error(s); the runtime would refuse it. Fix them first (Problems view).", d.errs)
 			return false, nil
 		}
-		if len(d.widen) > 0 {
-			d.typing = true
-			return false, d.confirm.Focus()
-		}
-		return d.save(m, false)
+		return d.next(m)
 	}
 	d.offset = max(0, min(d.offset, len(d.lines)-1))
 	return false, nil
@@ -210,26 +294,37 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 	}
 	if err != nil {
 		var ie *policyio.InvalidError
-		if errors.As(err, &ie) {
+		var rb *workspace.RollbackError
+		switch {
+		case errors.As(err, &ie):
 			d.err = "refused, nothing written: " + safeErr(err)
-		} else {
+		case errors.As(err, &rb):
+			d.err = "save failed: " + safeErr(err)
+		default:
 			d.err = "save failed, nothing changed: " + safeErr(err)
 		}
+		d.stage = ""
 		return false, nil
 	}
 	m.refresh()
+	m.keys.reload(m)
+	m.la.reload(m)
 	if d.trial {
 		m.trialDeadline = deadline
 		m.setStatus(false, "saved on trial: put back at %s unless kept (Overview, c)", deadline.Local().Format("15:04:05"))
 		return true, nil
 	}
-	m.setStatus(false, "saved %s (backup kept)", safe(m.deps.Paths.Node(d.changes[0].Path)))
+	if len(d.files) == 1 {
+		m.setStatus(false, "saved %s (backup kept)", safe(m.deps.Paths.Node(d.files[0].Path)))
+	} else {
+		m.setStatus(false, "saved %d files as one change (backups of the replaced ones kept)", len(d.files))
+	}
 	return true, nil
 }
 
 func (d *saveDialog) bindings() []key.Binding {
 	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
-	if d.typing {
+	if d.stage != "" {
 		return []key.Binding{b("enter", "confirm"), b("esc", "back")}
 	}
 	if d.canTry {
@@ -240,15 +335,35 @@ func (d *saveDialog) bindings() []key.Binding {
 
 func (d *saveDialog) render(m *Model, w, h int) string {
 	var head []string
-	for _, c := range d.changes {
+	for _, c := range d.files {
 		verb := "will change"
-		if len(c.Old) == 0 {
+		switch {
+		case c.Remove:
+			verb = "will be removed"
+		case c.Old == nil:
 			verb = "will be created"
 		}
-		head = append(head, m.th.Bold.Render(safe(c.Path))+" "+verb+" (atomic write, backup of the old file, audit line)")
+		if len(d.files) == 1 {
+			verb += " (atomic write, backup of the old file, audit line)"
+		}
+		head = append(head, m.th.Bold.Render(safe(m.deps.Paths.Node(c.Path)))+" "+verb)
 		if c.DropsComments {
 			head = append(head, m.th.Warn.Render(m.th.G.Warn+" its comments will be lost: JSON written by imgtrust has none"))
 		}
+	}
+	if len(d.files) > 1 {
+		head = append(head, m.th.Faint.Render("written as one change: keys, registries.d, policy.json, removals; each atomic with a backup, all put back if one fails"))
+	}
+	if d.lockout != "" {
+		head = append(head, m.th.Fail.Render(fmt.Sprintf("%s LOCKOUT: the pause image %s would be rejected (%s): no new pod could start on this node", m.th.G.Fail, safe(d.lockout), safe(d.why))))
+	}
+	for _, l := range d.impact {
+		if d.lockout == "" || !strings.Contains(l, d.lockout) {
+			head = append(head, m.th.Warn.Render(m.th.G.Warn+" "+safe(l)))
+		}
+	}
+	for _, kw := range d.keyWarnings {
+		head = append(head, m.th.Warn.Render(m.th.G.Warn+" "+safe(kw)))
 	}
 	for _, wk := range d.widen {
 		head = append(head, m.th.Fail.Render(m.th.G.Warn+" WIDENS TRUST: "+safe(wk.String())))
@@ -261,14 +376,22 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 	switch {
 	case d.errs > 0:
 		foot = append(foot, "n/esc: back (nothing is written); fix the errors in the Problems view (6)")
-	case d.typing:
+	case d.stage == "lockout":
+		foot = append(foot, m.th.Fail.Render("Type "+safe(d.lockout)+" to save anyway."), d.confirm.View())
+	case d.stage == "widen":
 		foot = append(foot, m.th.Fail.Render("This change lets in images that were refused before."), d.confirm.View())
+	case d.lockout != "":
+		foot = append(foot, "y: continue (you will be asked to type the image's name)   n/esc: cancel")
 	case len(d.widen) > 0:
 		foot = append(foot, "y: continue (you will be asked to type yes)   n/esc: cancel, nothing is written")
 	case m.deps.Trial != nil:
 		foot = append(foot, "y: write   t: apply for 5 minutes, then revert unless confirmed   n/esc: cancel")
 	default:
-		foot = append(foot, "y: write the file   n/esc: cancel, nothing is written")
+		what := "the file"
+		if len(d.files) > 1 {
+			what = fmt.Sprintf("the %d files", len(d.files))
+		}
+		foot = append(foot, "y: write "+what+"   n/esc: cancel, nothing is written")
 	}
 	if d.err != "" {
 		foot = append(foot, strings.Split(m.th.Fail.Render(wrap(d.err, w-4)), "\n")...)

@@ -40,7 +40,7 @@ func TestProgramRawEditorRepair(t *testing.T) {
 						all = all && seen[i]
 					}
 					return all
-				}, teatest.WithDuration(3*time.Second))
+				}, teatest.WithDuration(15*time.Second))
 			}
 			tm.Type("2")
 			wait("policy.json cannot be parsed")

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,14 +27,22 @@ type rawEditor struct {
 	file  string // the host path diagnostics name
 	ta    textarea.Model
 	orig  string
+	// lintText checks a buffer; it runs in a tea.Cmd (it may read files)
+	// and must not touch the model. stage stages the saved text.
+	lintText func(text string) model.Diagnostics
+	stage    func(m *Model, text []byte) error
+	yaml     bool // registries.d: no JSON comment stripping
+	loading  bool // the text is being read (registries.d)
 
 	// seq counts buffer changes; a lint tick or result for an older seq is
-	// stale and dropped.
+	// stale and dropped. lintedSeq is noLintYet until the first check.
 	seq, lintedSeq int
 	diags          model.Diagnostics
 	sel            int
 	err            string
 	keys           editorKeys
+	// choice is open while the admin picks one of several quick fixes.
+	choice *fixChoice
 }
 
 type editorKeys struct {
@@ -55,6 +64,14 @@ func newEditorKeys() editorKeys {
 
 type editorLintTickMsg struct{ seq int }
 
+// editorTextMsg brings the text of a file read off the Update path.
+type editorTextMsg struct {
+	file string
+	text []byte
+	err  error
+	at   model.Pos
+}
+
 type editorLintDoneMsg struct {
 	seq   int
 	diags model.Diagnostics
@@ -73,7 +90,28 @@ func (m *Model) openRawEditor(at model.Pos) tea.Cmd {
 		m.setStatus(true, "cannot open the editor: %v", err)
 		return nil
 	}
-	e := &rawEditor{label: m.deps.Paths.Node(m.deps.Paths.Policy), file: m.deps.Paths.Policy, keys: newEditorKeys()}
+	file, paths := m.deps.Paths.Policy, m.deps.Paths
+	e := newRawEditor(m.deps.Paths.Node(file), file)
+	e.lintText = func(text string) model.Diagnostics {
+		p, diags := policyio.ParsePolicy(file, []byte(text))
+		if p != nil {
+			diags = append(diags, policyio.CheckKeyFiles(p, paths, nil)...)
+		}
+		return diags.Sorted()
+	}
+	e.stage = func(m *Model, text []byte) error {
+		return m.deps.Policy.(RawPolicyBackend).StageRaw("policy.json edited as text", text)
+	}
+	e.setText(string(text), at)
+	m.modal = e
+	return tea.Batch(e.ta.Focus(), e.lint(m))
+}
+
+// noLintYet is the lintedSeq of an editor whose text was never checked.
+const noLintYet = -1
+
+func newRawEditor(label, file string) *rawEditor {
+	e := &rawEditor{label: label, file: file, keys: newEditorKeys(), lintedSeq: noLintYet}
 	e.ta = textarea.New()
 	e.ta.ShowLineNumbers = true
 	e.ta.Prompt = ""
@@ -85,12 +123,19 @@ func (m *Model) openRawEditor(at model.Pos) tea.Cmd {
 	e.ta.KeyMap.LinePrevious.SetKeys("up")
 	e.ta.KeyMap.SelectAll.SetEnabled(false)
 	e.ta.KeyMap.CharacterForward.SetKeys("right")
-	e.orig = string(text)
+	return e
+}
+
+func (e *rawEditor) setText(text string, at model.Pos) {
+	e.orig = text
 	e.ta.SetValue(e.orig)
 	e.ta.MoveToBegin()
 	e.moveTo(at)
-	m.modal = e
-	return tea.Batch(e.ta.Focus(), e.lint(m))
+	if e.ta.Value() != text && strings.Contains(text, "\t") {
+		// The textarea holds no tabs: say so rather than change the
+		// file behind the admin's back (for YAML, tabs are the error).
+		e.err = "the file's tabs are shown as spaces, and a save writes spaces"
+	}
 }
 
 // moveTo puts the cursor at a diagnostic's line and column (1-based; the
@@ -116,17 +161,19 @@ func (e *rawEditor) moveTo(p model.Pos) {
 // runs off the keystroke path, and the key-file checks (file I/O) never
 // run in Update.
 func (e *rawEditor) lint(m *Model) tea.Cmd {
-	seq, text, file, paths := e.seq, e.ta.Value(), e.file, m.deps.Paths
+	seq, text, lint := e.seq, e.ta.Value(), e.lintText
 	return func() tea.Msg {
-		p, diags := policyio.ParsePolicy(file, []byte(text))
-		if p != nil {
-			diags = append(diags, policyio.CheckKeyFiles(p, paths, nil)...)
-		}
-		return editorLintDoneMsg{seq: seq, diags: diags.Sorted()}
+		return editorLintDoneMsg{seq: seq, diags: lint(text)}
 	}
 }
 
 func (e *rawEditor) bindings() []key.Binding {
+	if e.choice != nil {
+		return fixChoiceKeys
+	}
+	if e.yaml {
+		return []key.Binding{e.keys.Save, e.keys.NextProblem, e.keys.Fix, e.keys.Close, e.keys.PrevProblem, e.keys.GoProblem}
+	}
 	return []key.Binding{e.keys.Save, e.keys.NextProblem, e.keys.Fix, e.keys.StripComments, e.keys.Close, e.keys.PrevProblem, e.keys.GoProblem}
 }
 
@@ -137,6 +184,17 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			return false, nil // typing went on; a later tick lints
 		}
 		return false, e.lint(m)
+	case editorTextMsg:
+		if e.loading && msg.file == e.file {
+			e.loading = false
+			if msg.err != nil {
+				m.setStatus(true, "cannot open the editor: %v", msg.err)
+				return true, nil
+			}
+			e.setText(string(msg.text), msg.at)
+			return false, e.lint(m)
+		}
+		return false, nil
 	case editorLintDoneMsg:
 		if msg.seq == e.seq {
 			e.diags, e.lintedSeq = msg.diags, msg.seq
@@ -144,6 +202,22 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		}
 		return false, nil
 	case tea.KeyPressMsg:
+		if e.loading {
+			if key.Matches(msg, e.keys.Close) {
+				return true, nil
+			}
+			return false, nil
+		}
+		if e.choice != nil {
+			i, done := e.choice.key(msg)
+			if done {
+				e.choice = nil
+			}
+			if i >= 0 {
+				return false, e.applyFix(m, i)
+			}
+			return false, nil
+		}
 		switch {
 		case key.Matches(msg, e.keys.Close):
 			if e.ta.Value() != e.orig {
@@ -163,7 +237,7 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			e.sel = (e.sel + d) % len(e.diags)
 			e.moveTo(e.diags[e.sel].Pos)
 			return false, nil
-		case key.Matches(msg, e.keys.Fix), key.Matches(msg, e.keys.StripComments):
+		case key.Matches(msg, e.keys.Fix), key.Matches(msg, e.keys.StripComments) && !e.yaml:
 			return false, e.fix(m, key.Matches(msg, e.keys.StripComments))
 		case key.Matches(msg, e.keys.GoProblem):
 			if e.sel < len(e.diags) {
@@ -192,17 +266,16 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 // save stages the buffer and opens the save review; text that is not even
 // JSON stays in the editor with the reason.
 func (e *rawEditor) save(m *Model) (bool, tea.Cmd) {
-	raw := m.deps.Policy.(RawPolicyBackend) // openRawEditor checked
 	if e.ta.Value() == e.orig {
 		e.err = "nothing changed in the text"
 		return false, nil
 	}
-	if err := raw.StageRaw("policy.json edited as text", []byte(e.ta.Value())); err != nil {
+	if err := e.stage(m, []byte(e.ta.Value())); err != nil {
 		e.err = err.Error()
 		return false, nil
 	}
 	m.refresh()
-	m.setStatus(false, "staged: policy.json edited as text (u undoes)")
+	m.setStatus(false, "staged: %s edited as text (u undoes)", safe(e.label))
 	m.openSave()
 	return true, nil
 }
@@ -213,6 +286,11 @@ func (e *rawEditor) render(m *Model, w, h int) string {
 	e.ta.SetWidth(w - 2)
 	e.ta.SetHeight(max(3, edH-2))
 	title := fmt.Sprintf(" Edit %s  line %d, col %d ", safe(e.label), e.ta.Line()+1, e.ta.LineInfo().ColumnOffset+1)
+	if ansi.StringWidth(title) > w-6 {
+		// A long registries.d name: the position matters more than the
+		// directory, which every file of it shares.
+		title = fmt.Sprintf(" Edit %s  line %d, col %d ", safe(filepath.Base(e.label)), e.ta.Line()+1, e.ta.LineInfo().ColumnOffset+1)
+	}
 	top := boxed(m.th.PaneFocused, title, e.ta.View(), w, edH)
 
 	var lines []string
@@ -224,7 +302,11 @@ func (e *rawEditor) render(m *Model, w, h int) string {
 	case e.err != "":
 		lines = append(lines, m.th.Fail.Render(ansi.Truncate(safe(e.err), w-4, m.th.G.Ellipsis)))
 	}
-	if len(e.diags) == 0 {
+	switch {
+	case len(e.diags) == 0 && e.lintedSeq == noLintYet:
+		// Opened, not checked yet: never a green mark before the check.
+		lines = append(lines, m.th.Faint.Render("checking the text..."))
+	case len(e.diags) == 0:
 		lines = append(lines, m.th.OK.Render(m.th.G.OK+" no problems in the text"+state))
 	}
 	n := listH - 2 - len(lines)
@@ -243,11 +325,20 @@ func (e *rawEditor) render(m *Model, w, h int) string {
 		lines = append(lines, m.sevLabel(d.Severity)+text)
 	}
 	if e.sel < len(e.diags) && e.diags[e.sel].Fix != "" {
-		fix := "  fix: " + safe(e.diags[e.sel].Fix)
-		if r := e.diags[e.sel].Replacement; r != "" {
-			fix = "  ctrl+f writes " + safe(r) + ": " + safe(e.diags[e.sel].Fix)
+		d := e.diags[e.sel]
+		fix := "  fix: " + safe(d.Fix)
+		switch {
+		case len(d.Fixes) > 1:
+			fix = fmt.Sprintf("  ctrl+f: %d choices: %s", len(d.Fixes), safe(d.Fix))
+		case len(d.Fixes) == 1:
+			fix = "  ctrl+f: " + safe(d.Fixes[0].Title)
+		case d.Replacement != "":
+			fix = "  ctrl+f writes " + safe(d.Replacement) + ": " + safe(d.Fix)
 		}
 		lines = append(lines, ansi.Truncate(fix, w-4, m.th.G.Ellipsis))
+	}
+	if e.choice != nil {
+		lines = e.choice.lines(m, w-4)
 	}
 	bottom := boxed(m.th.Pane, fmt.Sprintf(" Problems of the text (%d)%s ", len(e.diags), state), strings.Join(lines, "\n"), w, listH+2)
 	return top + "\n" + bottom
@@ -297,22 +388,39 @@ func (m *Model) firstTextError() model.Pos {
 }
 
 // fix rewrites the buffer in memory: the selected problem's quick fix
-// (policyio.ApplyReplacement: only the token it names), or every comment
-// and trailing comma (policyio.StripComments: lines and columns kept).
-// A fix found on an older buffer is refused: its position may have moved.
+// (policyio.ApplyDiagnosticFix: only the nodes it names; a choice first
+// when there are several), or every comment and trailing comma
+// (policyio.StripComments: lines and columns kept). A fix found on an
+// older buffer is refused: its position may have moved.
 func (e *rawEditor) fix(m *Model, strip bool) tea.Cmd {
-	var out []byte
-	var err error
-	switch {
-	case strip:
-		out, err = policyio.StripComments([]byte(e.ta.Value()))
-	case e.lintedSeq != e.seq:
-		err = fmt.Errorf("the text changed since it was checked; wait a moment")
-	case e.sel >= len(e.diags) || e.diags[e.sel].Replacement == "":
-		err = fmt.Errorf("no quick fix for this problem")
-	default:
-		out, err = policyio.ApplyReplacement([]byte(e.ta.Value()), e.diags[e.sel])
+	if strip {
+		out, err := policyio.StripComments([]byte(e.ta.Value()))
+		return e.replaceText(m, out, err)
 	}
+	switch {
+	case e.lintedSeq != e.seq:
+		e.err = "the text changed since it was checked; wait a moment"
+		return nil
+	case e.sel >= len(e.diags) || !hasFix(e.diags[e.sel]):
+		e.err = "no quick fix for this problem"
+		return nil
+	case len(e.diags[e.sel].Fixes) > 1:
+		e.choice = &fixChoice{diag: e.diags[e.sel]}
+		return nil
+	}
+	return e.applyFix(m, 0)
+}
+
+func (e *rawEditor) applyFix(m *Model, i int) tea.Cmd {
+	if e.lintedSeq != e.seq || e.sel >= len(e.diags) {
+		e.err = "the text changed since it was checked; wait a moment"
+		return nil
+	}
+	out, err := policyio.ApplyDiagnosticFix([]byte(e.ta.Value()), e.diags[e.sel], i)
+	return e.replaceText(m, out, err)
+}
+
+func (e *rawEditor) replaceText(m *Model, out []byte, err error) tea.Cmd {
 	if err != nil {
 		e.err = err.Error()
 		return nil

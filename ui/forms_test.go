@@ -170,7 +170,7 @@ func (tc formCase) send(t *testing.T, tm *teatest.TestModel) {
 			// A file to embed is read by a Cmd: wait until the form says
 			// what it embeds.
 			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
-				teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+				teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 			continue
 		}
 		if text, ok := strings.CutPrefix(k, "type:"); ok {
@@ -195,7 +195,7 @@ func TestProgramBuildsEveryRuleForm(t *testing.T) {
 					tea.WithEnvironment([]string{"TERM=linux"})))
 			wait := func(what string, ok func(b []byte) bool) {
 				t.Helper()
-				teatest.WaitFor(t, tm.Output(), ok, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+				teatest.WaitFor(t, tm.Output(), ok, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 			}
 			has := func(s string) func(b []byte) bool {
 				return func(b []byte) bool { return bytes.Contains(b, []byte(s)) }

@@ -272,7 +272,7 @@ func runCmd(m *Model, cmd tea.Cmd) {
 		for _, c := range msg {
 			runCmd(m, c)
 		}
-	case verifyDoneMsg, wizardCheckMsg, shadowMsg:
+	case verifyDoneMsg, wizardCheckMsg, shadowMsg, editorTextMsg:
 		_, next := m.Update(msg)
 		runCmd(m, next)
 	}

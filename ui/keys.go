@@ -7,12 +7,13 @@ import "charm.land/bubbles/v2/key"
 // combinations reliably.
 type keyMap struct {
 	Quit, ForceQuit, Help, NextView, PrevView, Save, Undo, Wizard key.Binding
+	Reload                                                        key.Binding
 	Views                                                         [numViews]key.Binding
 
-	Up, Down, PgUp, PgDown, Enter, Back, Left, Right key.Binding
-	Add, Edit, Delete, MoveUp, MoveDown, Fix         key.Binding
-	Import, Explain, Refresh                         key.Binding
-	RawEdit                                          key.Binding
+	Up, Down, PgUp, PgDown, Home, End, Enter, Back, Left, Right key.Binding
+	Add, Edit, Delete, MoveUp, MoveDown, Fix                    key.Binding
+	Import, Explain, Refresh                                    key.Binding
+	RawEdit                                                     key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -28,10 +29,13 @@ func newKeyMap() keyMap {
 		Save:      b([]string{"ctrl+s"}, "ctrl+s", "save"),
 		Undo:      b([]string{"u", "ctrl+z"}, "u", "undo"),
 		Wizard:    b([]string{"w"}, "w", "guided setup"),
+		Reload:    b([]string{"ctrl+r", "R"}, "R/ctrl+r", "reload all files"),
 		Up:        b([]string{"up", "k"}, "↑/k", "up"),
 		Down:      b([]string{"down", "j"}, "↓/j", "down"),
 		PgUp:      b([]string{"pgup"}, "pgup", "page up"),
 		PgDown:    b([]string{"pgdown"}, "pgdn", "page down"),
+		Home:      b([]string{"home", "g"}, "g/home", "first"),
+		End:       b([]string{"end", "G"}, "G/end", "last"),
 		Enter:     b([]string{"enter"}, "enter", "open"),
 		Back:      b([]string{"esc"}, "esc", "back"),
 		Left:      b([]string{"left", "h"}, "←", "tree"),

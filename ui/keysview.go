@@ -67,7 +67,7 @@ func (v *keysView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.km.Delete):
 		if v.cursor < len(v.items) && v.passes(v.cursor) {
 			ki := v.items[v.cursor]
-			body := fmt.Sprintf("%s\n%s\nfile %s will be removed (a backup is kept).", safe(ki.Fingerprint), safe(ki.UserID), safe(ki.Path))
+			body := fmt.Sprintf("%s\n%s\nfile %s will be removed when you save (a backup is kept).", safe(ki.Fingerprint), safe(ki.UserID), safe(ki.Path))
 			if len(ki.UsedBy) > 0 {
 				body += "\n\nIt is used by " + safe(strings.Join(ki.UsedBy, ", ")) + ": removal will be refused until those rules stop using it."
 			}
@@ -77,7 +77,7 @@ func (v *keysView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 					if err := m.deps.Keys.Remove(ki.Fingerprint, m.deps.Policy.Policy()); err != nil {
 						m.setStatus(true, "not removed: %v", err)
 					} else {
-						m.setStatus(false, "removed key %s", ki.Fingerprint)
+						m.setStatus(false, "staged: remove key %s (ctrl+s to review and save, u to undo)", ki.Fingerprint)
 					}
 					m.keys.reload(m)
 					m.refresh()
@@ -186,7 +186,7 @@ func (m *Model) importKey(data []byte) error {
 	if ki.AlreadyThere {
 		m.setStatus(false, "%s %s is already in %s: nothing written", ki.Fingerprint, ki.UserID, ki.Path)
 	} else {
-		m.setStatus(false, "imported %s %s into %s", ki.Fingerprint, ki.UserID, ki.Path)
+		m.setStatus(false, "staged: import %s %s into %s (ctrl+s to review and save, u to undo)", ki.Fingerprint, ki.UserID, ki.Path)
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func (v *lookasideView) bindings(m *Model) []key.Binding {
 	}
 	del := m.km.Delete
 	del.SetHelp("d", "remove")
-	return append([]key.Binding{m.km.Up, m.km.Down, m.km.Add, m.km.Edit, del, m.km.Explain}, v.flt.bindings()...)
+	return append([]key.Binding{m.km.Up, m.km.Down, m.km.Add, m.km.Edit, del, m.km.Explain, rawEditKey(m)}, v.flt.bindings()...)
 }
 
 func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
@@ -72,6 +72,8 @@ func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.km.Explain):
 		return m.openExplainForm()
+	case key.Matches(k, m.km.RawEdit):
+		return m.openRegistriesEditor(m.lookasideFile(v), model.Pos{})
 	case key.Matches(k, m.km.Delete):
 		if has {
 			e := v.items[v.cursor]
@@ -82,9 +84,10 @@ func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 					if err := m.deps.Lookaside.Remove(e.Scope); err != nil {
 						m.setStatus(true, "not removed: %v", err)
 					} else {
-						m.setStatus(false, "removed look-aside entry %s", e.Scope)
+						m.setStatus(false, "staged: remove look-aside entry %s (ctrl+s to review and save, u to undo)", e.Scope)
 					}
 					m.la.reload(m)
+					m.refresh()
 					return nil
 				},
 			}
@@ -112,7 +115,7 @@ func (m *Model) openLookasideForm(orig *LookasideEntry) tea.Cmd {
 	f := &form{
 		title:  title,
 		fields: []*field{scope, url, sig},
-		note:   "Written to registries.d when you apply (backup kept).",
+		note:   "Staged: written to registries.d with the other staged changes when you save (ctrl+s; backup kept).",
 		submit: func(m *Model, f *form) error {
 			e := LookasideEntry{Scope: f.val("scope"), URL: f.val("url"), Sigstore: f.val("sigstore") == "yes"}
 			if orig != nil {
@@ -122,7 +125,8 @@ func (m *Model) openLookasideForm(orig *LookasideEntry) tea.Cmd {
 				return err
 			}
 			m.la.reload(m)
-			m.setStatus(false, "look-aside for %s set to %s", e.Scope, e.URL)
+			m.refresh() // Problems reads registries.d as staged
+			m.setStatus(false, "staged: look-aside for %s set to %s (ctrl+s to review and save, u to undo)", e.Scope, e.URL)
 			return nil
 		},
 	}

@@ -160,13 +160,21 @@ func (v *policyView) bindings(m *Model) []key.Binding {
 	if v.focusReqs {
 		add := km.Add
 		add.SetHelp("a", "add rule")
-		return []key.Binding{add, km.Edit, km.Delete, km.MoveUp, km.MoveDown, km.Left, km.Undo}
+		// undo is a global key (the help's "Everywhere" lists it).
+		return []key.Binding{add, km.Edit, km.Delete, km.MoveUp, km.MoveDown, km.Left}
 	}
 	add := km.Add
 	add.SetHelp("a", "add scope")
 	right := km.Right
 	right.SetHelp("→/enter", "rules")
-	return append([]key.Binding{km.Up, km.Down, right}, append(v.flt.bindings(), add, km.Edit, km.Delete, km.Undo, km.RawEdit)...)
+	return append([]key.Binding{km.Up, km.Down, right}, append(v.flt.bindings(), add, km.Edit, km.Delete, km.RawEdit, firstLast(km))...)
+}
+
+// firstLast is the help line of Home and End, which take one line
+// together on the help screen.
+func firstLast(km keyMap) key.Binding {
+	keys := append(append([]string{}, km.Home.Keys()...), km.End.Keys()...)
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp("g/G", "first/last"))
 }
 
 func (v *policyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
@@ -213,9 +221,9 @@ func (v *policyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		v.cursor -= page
 	case key.Matches(k, km.PgDown):
 		v.cursor += page
-	case k.String() == "home" || k.String() == "g":
+	case key.Matches(k, km.Home):
 		v.cursor = 0
-	case k.String() == "end" || k.String() == "G":
+	case key.Matches(k, km.End):
 		v.cursor = len(v.rows) - 1
 	case key.Matches(k, km.Right), key.Matches(k, km.Enter):
 		if row.kind != rowTransport {

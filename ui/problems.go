@@ -36,7 +36,7 @@ func (v *problemsView) bindings(m *Model) []key.Binding {
 	enter := m.km.Enter
 	enter.SetHelp("enter", "go to item")
 	fix := m.km.Fix
-	fix.SetEnabled(v.cursor < len(m.problems) && m.problems[v.cursor].Replacement != "")
+	fix.SetEnabled(v.cursor < len(m.problems) && hasFix(m.problems[v.cursor]))
 	if v.flt.focused() {
 		return v.flt.bindings()
 	}
@@ -61,7 +61,7 @@ func (v *problemsView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.km.Fix):
 		if v.cursor < len(m.problems) {
-			m.quickFix(m.problems[v.cursor])
+			return m.quickFix(m.problems[v.cursor])
 		}
 	}
 	v.clamp(len(m.problems))
@@ -74,6 +74,9 @@ func (m *Model) jumpTo(d model.Diagnostic) tea.Cmd {
 		// A problem of the text (syntax, comment, duplicate key): show it
 		// in the editor, cursor on it.
 		return m.openRawEditor(d.Pos)
+	}
+	if d.Pos.Line > 0 && m.isRegistriesFile(d.Pos.File) {
+		return m.openRegistriesEditor(d.Pos.File, d.Pos)
 	}
 	if d.Target == nil {
 		m.setStatus(false, "%s is not about a node of the policy tree", d.Pos)
@@ -90,16 +93,34 @@ func (m *Model) jumpTo(d model.Diagnostic) tea.Cmd {
 	return nil
 }
 
-// quickFix asks the workspace to apply the loader's suggested replacement
-// and stage it (so it can be undone); the TUI only reports the outcome.
-func (m *Model) quickFix(d model.Diagnostic) {
-	if d.Replacement == "" {
+func hasFix(d model.Diagnostic) bool { return len(d.Fixes) > 0 || d.Replacement != "" }
+
+// quickFix asks the workspace to apply the loader's quick fix and stage it
+// (so it can be undone); when there is a choice, the admin picks first.
+// The TUI only reports the outcome.
+func (m *Model) quickFix(d model.Diagnostic) tea.Cmd {
+	if !hasFix(d) {
 		m.setStatus(true, "no quick fix for this problem")
-		return
+		return nil
 	}
+	if len(d.Fixes) == 0 && d.Pos.Line > 0 && m.isRegistriesFile(d.Pos.File) {
+		// A registries.d file is read from disk, never in Update: its
+		// fix is made in the editor, on the text it reads.
+		m.setStatus(false, "ctrl+f applies the fix in the editor; ctrl+s stages it for review")
+		return m.openRegistriesEditor(d.Pos.File, d.Pos)
+	}
+	if len(d.Fixes) > 1 {
+		m.modal = &fixChoiceDialog{fixChoice: fixChoice{diag: d}, apply: func(m *Model, i int) { m.applyFix(d, i) }}
+		return nil
+	}
+	m.applyFix(d, 0)
+	return nil
+}
+
+func (m *Model) applyFix(d model.Diagnostic, i int) {
 	before := len(m.problems)
-	if err := m.deps.Policy.QuickFix(d); err != nil {
-		m.setStatus(true, "quick fix: %v", err)
+	if err := m.deps.Policy.ApplyFix(d, i); err != nil {
+		m.setStatus(true, "not fixed: %v", err)
 		return
 	}
 	m.refresh()
@@ -173,11 +194,16 @@ func (v *problemsView) render(m *Model, w, h int) string {
 	}
 	d := m.problems[v.cursor]
 	det := wrap(d.String(), w-2) // String escapes every value
-	if lines := d.SnippetLines(); lines != nil {
+	if lines := m.snippetLines(d); lines != nil {
 		// The snippet's caret line must keep its columns: cut, never wrap.
 		det += "\n" + strings.Join(lines, "\n")
 	}
-	if d.Replacement != "" {
+	switch {
+	case len(d.Fixes) > 1:
+		det += "\n" + m.th.OK.Render(wrap(fmt.Sprintf("quick fixes: f offers %d choices", len(d.Fixes)), w-2))
+	case len(d.Fixes) == 1:
+		det += "\n" + m.th.OK.Render(wrap("quick fix: f will "+safe(d.Fixes[0].Title), w-2))
+	case d.Replacement != "":
 		det += "\n" + m.th.OK.Render(wrap(fmt.Sprintf("quick fix available: f replaces it with %s", safe(d.Replacement)), w-2))
 	}
 	detail := boxed(m.th.Pane, " Details ", det, w, detailH)
@@ -194,4 +220,19 @@ func shortPos(d model.Diagnostic) string {
 		return filepath.Base(d.Pos.File)
 	}
 	return fmt.Sprintf("%s:%d:%d", filepath.Base(d.Pos.File), d.Pos.Line, d.Pos.Col)
+}
+
+// snippetLines is the diagnostic's snippet for this terminal: on an ASCII
+// console the ellipsis that marks a cut line is "...", and the caret moves
+// with the two extra cells of a leading one.
+func (m *Model) snippetLines(d model.Diagnostic) []string {
+	lines := d.SnippetLines()
+	if !m.th.ASCII || len(lines) != 2 {
+		return lines
+	}
+	if strings.HasPrefix(lines[0], "…") {
+		lines[1] = "  " + lines[1]
+	}
+	lines[0] = strings.ReplaceAll(lines[0], "…", "...")
+	return lines
 }

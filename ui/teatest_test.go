@@ -28,7 +28,7 @@ func TestProgramEditAndSave(t *testing.T) {
 			wait := func(s string) {
 				t.Helper()
 				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
-					teatest.WithDuration(3*time.Second))
+					teatest.WithDuration(15*time.Second))
 			}
 			wait("Trust posture")
 			tm.Type("2")

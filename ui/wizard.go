@@ -34,6 +34,7 @@ var wizStepNames = [numWizSteps]string{"Scopes", "Key", "Identity", "Look-aside"
 // builds the proposed policy from them, checks the node's own images
 // against it, and then stages it as one edit and opens the save review.
 type wizard struct {
+	keys      wizardKeys
 	step      wizStep
 	form      *form
 	submitted bool
@@ -73,23 +74,46 @@ type impactRow struct {
 }
 
 func (m *Model) startWizard() tea.Cmd {
-	wz := &wizard{identity: model.MatchRepoDigestOrExact, deflt: model.Reject}
+	wz := &wizard{keys: newWizardKeys(), identity: model.MatchRepoDigestOrExact, deflt: model.Reject}
 	m.wiz = wz
 	m.showHelp = false
 	m.status = ""
 	return wz.openStep(m)
 }
 
+// wizardKeys are the guided setup's own keys, used for matching and for
+// its help line. Back is pgup, a plain key every console sends and no
+// field takes (ctrl+b, kept as an alias, is tmux's prefix).
+type wizardKeys struct {
+	Next, Stage, Choose, Field, Back, ImpactBack, Leave, Quit key.Binding
+}
+
+func newWizardKeys() wizardKeys {
+	b := func(keys []string, k, h string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, h))
+	}
+	return wizardKeys{
+		Next:       b([]string{"enter"}, "enter", "next"),
+		Stage:      b([]string{"enter"}, "enter", "stage and review"),
+		Choose:     b([]string{"left", "right"}, "←/→", "choose"),
+		Field:      b([]string{"tab"}, "tab", "field"),
+		Back:       b([]string{"pgup", "ctrl+b"}, "pgup", "back"),
+		ImpactBack: b([]string{"pgup", "ctrl+b", "shift+tab"}, "pgup", "back"),
+		Leave:      b([]string{"esc"}, "esc", "quit setup"),
+		Quit:       b([]string{"ctrl+c"}, "ctrl+c", "quit imgtrust"),
+	}
+}
+
 func (wz *wizard) bindings() []key.Binding {
-	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	k := wz.keys
 	if wz.step == wsImpact {
-		return []key.Binding{b("enter", "stage and review"), b("shift+tab", "back"), b("esc", "quit setup")}
+		return []key.Binding{k.Stage, k.ImpactBack, k.Leave}
 	}
-	bs := []key.Binding{b("enter", "next")}
+	bs := []key.Binding{k.Next}
 	if cur := wz.form.focused(); cur != nil && cur.kind == fChoice {
-		bs = append(bs, b("←/→", "choose"))
+		bs = append(bs, k.Choose)
 	}
-	return append(bs, b("tab", "field"), b("ctrl+b", "back"), b("esc", "quit setup"))
+	return append(bs, k.Field, k.Back, k.Leave)
 }
 
 // proposed builds the policy the answers describe, on top of the staged one.
@@ -257,25 +281,23 @@ func (wz *wizard) sampleRef() string {
 
 func (wz *wizard) update(m *Model, msg tea.Msg) tea.Cmd {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "esc":
+		keys := wz.keys
+		switch {
+		case key.Matches(k, keys.Leave):
 			if wz.cancel != nil {
 				wz.cancel()
 			}
 			m.wiz = nil
 			m.setStatus(false, "guided setup left: nothing was staged")
 			return nil
-		case "ctrl+b":
-			return wz.back(m)
-		case "ctrl+c":
+		case key.Matches(k, keys.Quit):
 			m.wiz = nil
 			return m.askQuit()
+		case wz.step == wsImpact && key.Matches(k, keys.ImpactBack), wz.step != wsImpact && key.Matches(k, keys.Back):
+			return wz.back(m)
 		}
 		if wz.step == wsImpact {
-			switch k.String() {
-			case "shift+tab":
-				return wz.back(m)
-			case "enter":
+			if key.Matches(k, keys.Stage) {
 				return wz.finish(m)
 			}
 			return nil
@@ -437,10 +459,11 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 		if wz.lookURL != "" && m.deps.Lookaside != nil {
 			for _, s := range wz.scopes {
 				if err := m.deps.Lookaside.Set(LookasideEntry{Scope: s, URL: wz.lookURL}); err != nil {
-					m.setStatus(true, "look-aside for %s not written: %v", s, err)
+					m.setStatus(true, "look-aside for %s not staged: %v", s, err)
 				}
 			}
 			m.la.reload(m)
+			m.refresh()
 		}
 		m.wiz = nil
 		m.view = vPolicy

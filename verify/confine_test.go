@@ -120,7 +120,7 @@ func TestHostileAuthFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			nodefstest.Bounded(t, func() { _, err = v.authenticator(n.host) })
+			nodefstest.Bounded(t, func() { _, err = v.authenticator(n.host, true) })
 			if err == nil || !strings.Contains(err.Error(), "--authfile") || !strings.Contains(err.Error(), p) {
 				t.Fatalf("got %v", err)
 			}

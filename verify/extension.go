@@ -24,7 +24,7 @@ func (v *Verifier) extensionSignatures(ctx context.Context, img *Image, d digest
 		return nil, err
 	}
 	repo := ref.Context()
-	auth, err := v.authenticator(repo.RegistryStr())
+	auth, err := v.authenticator(repo.RegistryStr(), credentialsFor(img))
 	if err != nil {
 		return nil, err
 	}

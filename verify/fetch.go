@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
@@ -120,6 +121,8 @@ type countingTransport struct {
 	// X-Registry-Supports-Signatures: 1 (the runtime then reads signatures
 	// from the registry's API instead of the look-aside).
 	extension *atomic.Value
+	// insecureBase skips TLS verification, for insecure endpoints.
+	insecureBase http.RoundTripper
 }
 
 func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -173,13 +176,22 @@ func (v *Verifier) transport() *countingTransport {
 	if v.net == nil {
 		return newTransport(v.opts.TLSVerify, v.opts.Timeout)
 	}
-	return v.net.forImage()
+	t := v.net.forImage()
+	if v.netInsecure != nil {
+		t.insecureBase = v.netInsecure
+	}
+	return t
 }
 
 // registryTransport shares the counter and connections of t but keeps
-// registry traffic on https unless TLS verification is off.
+// registry traffic on https unless TLS verification is off for it (the
+// flag, or an insecure registries.conf endpoint).
 func (t *countingTransport) registryTransport(tlsVerify bool) *countingTransport {
-	return &countingTransport{base: t.base, count: t.count, forceHTTPS: tlsVerify, extension: t.extension}
+	base := t.base
+	if !tlsVerify && t.insecureBase != nil {
+		base = t.insecureBase
+	}
+	return &countingTransport{base: base, count: t.count, forceHTTPS: tlsVerify, extension: t.extension}
 }
 
 // manifest is the manifest the runtime checks signatures against.
@@ -197,18 +209,22 @@ type manifest struct {
 // of one verification uses (TLS rule, credentials, shared transport).
 func (v *Verifier) registryClient(ctx context.Context, img *Image, tr *countingTransport) (name.Reference, []remote.Option, error) {
 	var nameOpts []name.Option
-	if !v.opts.TLSVerify {
+	// An insecure endpoint (registries.conf) skips TLS verification and
+	// may fall back to plain http, as --tls-verify=false does everywhere
+	// (docker_client.go: InsecureSkipVerify, then the http retry).
+	tlsVerify := v.opts.TLSVerify && !img.insecure
+	if !tlsVerify {
 		nameOpts = append(nameOpts, name.Insecure)
 	}
 	ref, err := name.ParseReference(img.Named.String(), nameOpts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	auth, err := v.authenticator(ref.Context().RegistryStr())
+	auth, err := v.authenticator(ref.Context().RegistryStr(), credentialsFor(img))
 	if err != nil {
 		return nil, nil, err
 	}
-	return ref, []remote.Option{remote.WithContext(ctx), remote.WithTransport(tr.registryTransport(v.opts.TLSVerify)), remote.WithAuth(auth)}, nil
+	return ref, []remote.Option{remote.WithContext(ctx), remote.WithTransport(tr.registryTransport(tlsVerify)), remote.WithAuth(auth)}, nil
 }
 
 func (v *Verifier) fetchManifest(ctx context.Context, img *Image, tr *countingTransport) (*manifest, error) {
@@ -218,6 +234,12 @@ func (v *Verifier) fetchManifest(ctx context.Context, img *Image, tr *countingTr
 	}
 	desc, err := remote.Get(ref, opts...)
 	if err != nil {
+		var te *transport.Error
+		if errors.As(err, &te) && manifestUnknown(te) {
+			// The registry answered: no such image. The node is told the
+			// same (a short name's next candidate is tried then).
+			return nil, &pullFailedError{Step: "fetching the manifest of " + img.String(), Err: err}
+		}
 		return nil, &IncompleteError{Step: "fetching the manifest of " + img.String(), Err: err}
 	}
 	m := &manifest{Raw: desc.Manifest, MediaType: string(desc.MediaType), Digest: digest.FromBytes(desc.Manifest)}
@@ -265,8 +287,8 @@ func platformMatches(have *v1.Platform, want v1.Platform) bool {
 
 // authenticator picks credentials: --creds, --authfile, then the usual
 // containers and docker auth files.
-func (v *Verifier) authenticator(registry string) (authn.Authenticator, error) {
-	if v.opts.Creds != "" {
+func (v *Verifier) authenticator(registry string, useCreds bool) (authn.Authenticator, error) {
+	if v.opts.Creds != "" && useCreds {
 		user, pass, ok := strings.Cut(v.opts.Creds, ":")
 		if !ok {
 			return nil, errors.New("--creds must be USER:PASSWORD")

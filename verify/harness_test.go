@@ -157,6 +157,9 @@ func (n *node) verify(image string, mod ...func(*Options)) *Result {
 		m(&opts)
 	}
 	v, err := New(opts)
+	if ic, ok := err.(*InvalidConfigError); ok {
+		n.t.Fatalf("%v: %v", err, ic.Diags)
+	}
 	if err != nil {
 		n.t.Fatal(err)
 	}

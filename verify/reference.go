@@ -22,6 +22,11 @@ type Image struct {
 	Identity   string
 	Namespaces []string
 	Notes      []string
+	// insecure and logical are set on the physical image a pull source
+	// names: TLS is not verified for it (the endpoint's insecure), and
+	// logical is the requested name it stands for.
+	insecure bool
+	logical  reference.Named
 }
 
 // UnsupportedError is an image reference in a transport imgtrust does not

@@ -95,3 +95,33 @@ func yesNo(b bool, yes, no string) string {
 	}
 	return no
 }
+
+// sourceLine is one pull source as tried: its role, the reference, and
+// what came of it.
+func sourceLine(s SourceTry, g glyphs) string {
+	role := "primary"
+	if s.Mirror {
+		role = "mirror"
+	}
+	if s.Insecure {
+		role += " (insecure)"
+	}
+	// The outcome before the reference: a narrow pane cuts the line's end.
+	switch {
+	case s.Skipped != "":
+		return fmt.Sprintf("%s %s skipped (%s): %s", g.info, role, s.Skipped, s.Reference)
+	case s.Used:
+		return fmt.Sprintf("%s %s served the manifest: %s", g.ok, role, s.Reference)
+	case s.Error != "":
+		return fmt.Sprintf("%s %s failed: %s: %s", g.fail, role, s.Reference, s.Error)
+	}
+	return fmt.Sprintf("%s %s not tried: %s", g.info, role, s.Reference)
+}
+
+// mirrorNote says whose look-aside it is when a mirror served the image.
+func mirrorNote(t Trace) string {
+	if t.PulledFrom == "" {
+		return ""
+	}
+	return ", chosen by the mirror's location " + t.PulledFrom
+}

@@ -67,13 +67,23 @@ func (r *Result) Steps(ascii bool) []Step {
 			tried = append(tried, s.Scope)
 		}
 	}
-	fact("scopes", "%s", strings.Join(tried, " "+g.arrow+" "))
-	fact("rule", "%s%s", t.Scope.List.String(), parens(t.Scope.Pos.String()))
+	if len(tried) > 0 { // none when every source is blocked: no policy was read
+		fact("scopes", "%s", strings.Join(tried, " "+g.arrow+" "))
+		fact("rule", "%s%s", t.Scope.List.String(), parens(t.Scope.Pos.String()))
+	}
+	if t.RegistryEntry != "" {
+		fact("registries", "[[registry]] prefix %s%s", t.RegistryEntry, parens(t.RegistryEntryPos.String()))
+	}
+	// The pull sources in the runtime's order: which mirror served the
+	// manifest, and why the others did not.
+	for _, s := range t.Sources {
+		fact("source", "%s", sourceLine(s, g))
+	}
 	if t.ManifestDigest != "" {
 		fact("manifest", "%s", t.ManifestDigest)
 	}
 	if t.Lookaside != nil {
-		fact("look-aside", "%s (%s)", t.Lookaside.BaseURL, orStr(t.Lookaside.Scope, "built-in default"))
+		fact("look-aside", "%s (%s)%s", t.Lookaside.BaseURL, orStr(t.Lookaside.Scope, "built-in default"), mirrorNote(t))
 	}
 	if len(t.Signatures) > 0 || t.Lookaside != nil || t.Transport == "dir" {
 		fact("signatures", "%d found", len(t.Signatures))

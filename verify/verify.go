@@ -8,6 +8,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/registriesconf"
 )
 
 // Options configure a Verifier.
@@ -23,6 +24,9 @@ type Options struct {
 	PolicyLabel string
 	// Registries is the look-aside configuration; nil loads Paths.RegistriesD.
 	Registries *policyio.RegistriesD
+	// RegistriesConf is registries.conf with its drop-ins (mirrors,
+	// blocked registries, short names); nil loads it under Paths.
+	RegistriesConf *registriesconf.Config
 	// Mechanism of the node's runtime; "" detects it under Paths.Root.
 	Mechanism                 gpg.Mechanism
 	TLSVerify                 bool
@@ -37,8 +41,10 @@ type Options struct {
 type Verifier struct {
 	opts      Options
 	detection gpg.Detection
-	// net is shared by every image checked (client.go).
-	net *sharedClient
+	// net is shared by every image checked (client.go); netInsecure is
+	// for registries.conf endpoints marked insecure, when TLS is verified
+	// for the rest.
+	net, netInsecure *sharedClient
 }
 
 // InvalidConfigError means the policy or registries.d is invalid: the
@@ -89,6 +95,17 @@ func New(opts Options) (*Verifier, error) {
 		}
 		v.opts.Registries = rd
 	}
+	if v.opts.RegistriesConf == nil {
+		rc, diags := LoadRegistriesConf(opts.Paths, v.detection)
+		if diags.HasErrors() {
+			return nil, &InvalidConfigError{Diags: diags}
+		}
+		v.opts.RegistriesConf = rc
+	}
+	if v.net != nil && opts.TLSVerify && v.opts.RegistriesConf.AnyInsecure() {
+		// An insecure endpoint skips TLS verification for itself only.
+		v.netInsecure = newSharedClient(false, opts.Timeout)
+	}
 	return v, nil
 }
 
@@ -115,19 +132,26 @@ type Result struct {
 
 // Trace records every step for people and scripts.
 type Trace struct {
-	Reference      string                   `json:"reference"`
-	Transport      string                   `json:"transport"`
-	Notes          []string                 `json:"notes,omitempty"`
-	Policy         string                   `json:"policy"`
-	Mechanism      gpg.Detection            `json:"mechanism"`
-	Scope          Choice                   `json:"scope"`
-	ManifestDigest string                   `json:"manifest_digest,omitempty"`
-	IndexDigest    string                   `json:"index_digest,omitempty"`
-	Platform       string                   `json:"platform,omitempty"`
-	Lookaside      *policyio.LookasideMatch `json:"lookaside,omitempty"`
-	Signatures     []string                 `json:"signatures_found"`
-	Requirements   []RequirementResult      `json:"requirements"`
-	HTTPRequests   int64                    `json:"http_requests"`
+	Reference      string        `json:"reference"`
+	Transport      string        `json:"transport"`
+	Notes          []string      `json:"notes,omitempty"`
+	Policy         string        `json:"policy"`
+	Mechanism      gpg.Detection `json:"mechanism"`
+	Scope          Choice        `json:"scope"`
+	ManifestDigest string        `json:"manifest_digest,omitempty"`
+	IndexDigest    string        `json:"index_digest,omitempty"`
+	Platform       string        `json:"platform,omitempty"`
+	// RegistryEntry is the registries.conf [[registry]] prefix that
+	// applies; Sources the pull sources tried in order, PulledFrom the
+	// mirror that served the manifest ("" for the primary).
+	RegistryEntry    string                   `json:"registry_entry,omitempty"`
+	RegistryEntryPos model.Pos                `json:"registry_entry_pos,omitzero"`
+	Sources          []SourceTry              `json:"sources,omitempty"`
+	PulledFrom       string                   `json:"pulled_from,omitempty"`
+	Lookaside        *policyio.LookasideMatch `json:"lookaside,omitempty"`
+	Signatures       []string                 `json:"signatures_found"`
+	Requirements     []RequirementResult      `json:"requirements"`
+	HTTPRequests     int64                    `json:"http_requests"`
 }
 
 // PullStep is the RequirementResult.Type of the step after the policy:
@@ -177,6 +201,14 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	tr := &res.Trace
 	tr.Reference, tr.Transport, tr.Notes = img.String(), img.Transport, img.Notes
 	tr.Policy, tr.Mechanism = v.opts.PolicyLabel, v.detection
+	if img.Transport == model.TransportDocker {
+		// docker_image_src.go: the source is opened (and a blocked
+		// registry refused by newDockerClient) before copy.Image consults
+		// the policy: with every source blocked, no policy is read.
+		if p := v.plan(img); v.allBlocked(p) != nil {
+			return v.blockedResult(res, p), nil
+		}
+	}
 	choice := ChooseRequirements(v.opts.Policy, img)
 	tr.Scope = choice
 
@@ -254,7 +286,7 @@ func (v *Verifier) fetch(ctx context.Context, img *Image, res *Result) (*manifes
 	}
 	tr := v.transport()
 	defer func() { res.Trace.HTTPRequests = tr.count.Load() }()
-	m, err := v.fetchManifest(ctx, img, tr)
+	phys, m, err := v.fetchFromSources(ctx, img, tr, res)
 	if err != nil {
 		return nil, sigs, err
 	}
@@ -263,7 +295,9 @@ func (v *Verifier) fetch(ctx context.Context, img *Image, res *Result) (*manifes
 		res.Trace.IndexDigest, res.Trace.Platform = m.IndexDigest.String(), m.Platform
 		res.Trace.Notes = append(res.Trace.Notes, fmt.Sprintf("%s is an image index: the runtime pulls the %s instance %s and checks its signatures, not the index's", img, m.Platform, m.Digest))
 	}
-	match := v.opts.Registries.LookasideFor(img.Named)
+	// The look-aside is the one of the location pulled from
+	// (newDockerClientFromRef gets the physical reference).
+	match := v.opts.Registries.LookasideFor(phys.Named)
 	res.Trace.Lookaside = &match
 	// The two sources are independent: read them together.
 	var attachErr error
@@ -271,15 +305,15 @@ func (v *Verifier) fetch(ctx context.Context, img *Image, res *Result) (*manifes
 	go func() {
 		defer close(done)
 		if match.UseSigstoreAttachments {
-			sigs.attachments, attachErr = v.sigstoreAttachments(ctx, img, m.Digest, tr)
+			sigs.attachments, attachErr = v.sigstoreAttachments(ctx, phys, m.Digest, tr)
 		}
 	}()
 	if scheme, ok := tr.extension.Load().(string); ok {
 		res.Trace.Lookaside = nil
 		res.Trace.Notes = append(res.Trace.Notes, "the registry serves signatures itself (X-Registry-Supports-Signatures): the runtime reads them from its API and never consults the look-aside")
-		sigs.lookaside, err = v.extensionSignatures(ctx, img, m.Digest, tr, scheme)
+		sigs.lookaside, err = v.extensionSignatures(ctx, phys, m.Digest, tr, scheme)
 	} else {
-		sigs.lookaside, err = v.lookasideSignatures(ctx, match.BaseURL, img, m.Digest, tr)
+		sigs.lookaside, err = v.lookasideSignatures(ctx, match.BaseURL, phys, m.Digest, tr)
 	}
 	<-done
 	for _, s := range sigs.lookaside {

@@ -31,10 +31,18 @@ type Workspace struct {
 	// Open reads them under Paths.Root. CompareKeys compares OpenPGP keys.
 	Keys        policyio.KeyFiles
 	CompareKeys policyio.KeyComparer
+	// Mechanism is the node's OpenPGP mechanism, for the review of key
+	// files; empty: detected under Paths.Root when first needed.
+	Mechanism gpg.Mechanism
 
 	policyFile *policyio.PolicyFile
-	staged     *model.Policy
-	history    []edit
+	// files are the staged key files and registries.d files (changeset.go).
+	files []stagedFile
+	// failWrite, when set (tests), fails the write of a path: the only
+	// way to make a later write of an apply fail as root.
+	failWrite func(hostPath string) error
+	staged    *model.Policy
+	history   []edit
 	// rendered is the staged policy as a save would write it and as that
 	// text parses; Problems and PolicyChange share it until the next
 	// change (rendering and parsing are most of an edit's cost).
@@ -73,6 +81,13 @@ func (w *Workspace) render() *rendering {
 type edit struct {
 	summary string
 	before  *model.Policy
+	// files are the staged files before the edit, for Undo.
+	files []stagedFile
+	kind  editKind
+	// redo stages the edit again over reloaded files (Refresh); read are
+	// the disk sums of the files it staged when it was made.
+	redo func(*Workspace) error
+	read map[string]string
 	// raw is set for an edit that staged text the admin wrote (StageRaw):
 	// it is the only kind of edit that may replace a policy.json that
 	// cannot be parsed.
@@ -110,6 +125,7 @@ func (w *Workspace) Reload() error {
 	// lint, which never edits) need not hold the policy twice.
 	w.staged = pf.Policy
 	w.history = nil
+	w.files = nil
 	w.rendered = nil
 	return nil
 }
@@ -136,7 +152,8 @@ func (w *Workspace) Edit(summary string, fn func(p *model.Policy)) {
 	fn(next)
 	w.staged = next
 	w.rendered = nil
-	w.history = append(w.history, edit{summary: summary, before: before})
+	w.history = append(w.history, edit{summary: summary, before: before, files: w.files, kind: editPolicy,
+		redo: func(w *Workspace) error { w.Edit(summary, fn); return nil }})
 }
 
 // Undo reverts the last edit; it reports whether there was one.
@@ -147,11 +164,13 @@ func (w *Workspace) Undo() (string, bool) {
 	last := w.history[len(w.history)-1]
 	w.history = w.history[:len(w.history)-1]
 	w.staged = last.before
+	w.files = last.files
 	w.rendered = nil
 	return last.summary, true
 }
 
-// Edits lists the summaries of the staged edits, oldest first.
+// Edits lists the summaries of the staged edits (policy.json's, key
+// files' and registries.d's, in one history), oldest first.
 func (w *Workspace) Edits() []string {
 	out := make([]string, len(w.history))
 	for i, e := range w.history {
@@ -160,20 +179,24 @@ func (w *Workspace) Edits() []string {
 	return out
 }
 
-// Dirty reports whether saving would change policy.json.
+// Dirty reports whether saving would write anything: policy.json, a
+// staged key file or registries.d file.
 func (w *Workspace) Dirty() bool {
+	if len(w.files) > 0 {
+		return true
+	}
 	ch, err := w.PolicyChange()
 	return err == nil && ch != nil
 }
 
 // Problems returns the diagnostics of the staged state: the policy as it
 // would be written, the key files it references, registries.d (read from
-// disk: its edits are written directly) and the node facts that change
+// disk with the staged edits) and the node facts that change
 // which policy CRI-O uses. Before any edit the positions are those of the
 // file on disk.
 func (w *Workspace) Problems() model.Diagnostics {
 	var diags model.Diagnostics
-	if len(w.history) == 0 || w.staged == nil {
+	if !w.policyEdited() || w.staged == nil {
 		diags = append(diags, w.policyFile.Diags...)
 	} else {
 		r := w.render()
@@ -182,15 +205,17 @@ func (w *Workspace) Problems() model.Diagnostics {
 		}
 		diags = append(diags, r.diags...)
 	}
-	diags = append(diags, policyio.CheckKeyFiles(w.staged, w.Paths, w.Inspect)...)
-	diags = append(diags, w.rawPrivate()...)
-	rt := w.Runtime
-	if rt.Basis == "" {
-		rt.Basis = "the runtime's containers/image version is not known: assuming one before v5.41"
+	var keys policyio.KeyFiles
+	if len(w.files) > 0 {
+		keys = w.StagedKeys()
 	}
-	rd, rdDiags := policyio.LoadRegistriesDFor(w.Paths.FS(), w.Paths.RegistriesD, rt)
+	diags = append(diags, policyio.CheckKeyFilesWith(w.staged, w.Paths, w.Inspect, keys)...)
+	diags = append(diags, w.rawPrivate()...)
+	// registries.d as the change set would leave it.
+	rd, rdDiags := w.StagedRegistries()
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
+	diags = append(diags, RegistriesConfDiagnostics(w.Paths, rd, w.runtime())...)
 	diags = append(diags, NodeDiagnostics(w.Paths)...)
 	return diags.Sorted()
 }
@@ -208,6 +233,12 @@ type FileChange struct {
 	// DropsComments is set when the file on disk has comments that the
 	// rewrite loses.
 	DropsComments bool
+	// Kind says which file it is; Remove that the file is deleted;
+	// OldSHA256 is the sum of Old (safefile.ExpectAbsent when absent),
+	// checked again at write.
+	Kind      FileKind
+	Remove    bool
+	OldSHA256 string
 }
 
 // PolicyChange returns the change a save would make to policy.json, or
@@ -219,7 +250,7 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 	if err := w.treeBlocked(); err != nil {
 		return nil, err
 	}
-	if len(w.history) == 0 && w.policyFile.Exists {
+	if !w.policyEdited() && w.policyFile.Exists {
 		// Nothing was edited: a reformat alone is not a change to offer
 		// (and opening a large policy need not render it).
 		return nil, nil
@@ -249,6 +280,7 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 		newPol = nil
 	}
 	return &FileChange{
+		Kind: KindPolicy, OldSHA256: w.policyFile.SHA256,
 		Path:          w.Paths.Policy,
 		Old:           old,
 		New:           data,
@@ -261,7 +293,7 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 // StagedErrors returns the errors the staged policy would be refused
 // for at save (none before any edit).
 func (w *Workspace) StagedErrors() model.Diagnostics {
-	if len(w.history) == 0 || w.staged == nil {
+	if !w.policyEdited() || w.staged == nil {
 		return nil
 	}
 	r := w.render()
@@ -277,36 +309,12 @@ func (w *Workspace) StagedErrors() model.Diagnostics {
 	return errs
 }
 
-// Save writes the staged policy through policyio.SavePolicy. allowWeaken
-// must be set when the change widens trust (see FileChange.Weakenings).
+// Save applies the change set (Apply): the staged policy and every staged
+// key file and registries.d edit. allowWeaken must be set when the change
+// widens trust (see Review.Widenings).
 func (w *Workspace) Save(summary string, allowWeaken bool) error {
-	ch, err := w.PolicyChange()
-	if err != nil {
-		return err
-	}
-	if ch == nil {
-		return nil
-	}
-	if summary == "" {
-		summary = w.summary()
-	}
-	if w.lastText() != nil {
-		// The model may have dropped what the text got wrong: the text
-		// itself must be valid.
-		if errs := w.StagedErrors(); len(errs) > 0 {
-			return &policyio.InvalidError{Diags: errs}
-		}
-	}
-	if _, err := policyio.SavePolicy(w.policyFile, w.staged, policyio.SaveOptions{
-		AuditLog: w.AuditLog, Summary: summary, AllowWeaken: allowWeaken,
-		Keys: w.Keys, CompareKeys: w.CompareKeys,
-	}); err != nil {
-		return err
-	}
-	w.staged = w.policyFile.Policy
-	w.history = nil
-	w.rendered = nil
-	return nil
+	_, err := w.Apply(ApplyOptions{Summary: summary, AllowWeaken: allowWeaken})
+	return err
 }
 
 // Widenings compares the policy on disk, with the key files as they are,
@@ -344,16 +352,19 @@ func (w *Workspace) summary() string {
 	}
 }
 
-// QuickFix applies a diagnostic's suggested replacement (see
-// policyio.ApplyReplacement) to the text the diagnostic was found in — the
-// file on disk before any edit, the staged policy after — and stages the
-// result as an edit that Undo reverts.
-func (w *Workspace) QuickFix(d model.Diagnostic) error {
+// QuickFix applies a diagnostic's first quick fix; see ApplyFix.
+func (w *Workspace) QuickFix(d model.Diagnostic) error { return w.ApplyFix(d, 0) }
+
+// ApplyFix applies a diagnostic's quick fix number i (d.Fixes, or its
+// Replacement; see policyio.ApplyDiagnosticFix) to the text the diagnostic
+// was found in — the file on disk before any edit, the staged policy
+// after — and stages the result as an edit that Undo reverts.
+func (w *Workspace) ApplyFix(d model.Diagnostic, i int) error {
 	var src []byte
 	switch {
-	case len(w.history) == 0 && d.Pos.File == w.policyFile.Path && w.policyFile.Exists:
+	case !w.policyEdited() && d.Pos.File == w.policyFile.Path && w.policyFile.Exists:
 		src = w.policyFile.Raw
-	case len(w.history) > 0 && d.Pos.File == w.stagedLabel() && w.staged != nil:
+	case w.policyEdited() && d.Pos.File == w.stagedLabel() && w.staged != nil:
 		r := w.render()
 		if r.err != nil {
 			return r.err
@@ -362,14 +373,18 @@ func (w *Workspace) QuickFix(d model.Diagnostic) error {
 	default:
 		return fmt.Errorf("%s is not in the policy text imgtrust holds; reload and try again", d.Pos)
 	}
-	fixed, err := policyio.ApplyReplacement(src, d)
+	fixed, err := policyio.ApplyDiagnosticFix(src, d, i)
 	if err != nil {
 		return err
+	}
+	summary := "quick fix: " + d.Message
+	if i < len(d.Fixes) {
+		summary = "quick fix: " + d.Fixes[i].Title
 	}
 	// The fix was made to the text, like an editor's, and the text stays
 	// staged: re-rendering the model would drop whatever else in it the
 	// model cannot hold.
-	if err := w.stageText("quick fix: "+d.Message, fixed); err != nil {
+	if err := w.stageText(summary, fixed); err != nil {
 		return fmt.Errorf("the fix does not give a readable policy; nothing staged")
 	}
 	return nil
@@ -406,7 +421,14 @@ func (w *Workspace) treeBlocked() error {
 		return ErrUnparsable
 	}
 	lossy := false // a text with errors is staged under the tree's edits
-	for _, e := range w.history {
+	for i, e := range w.history {
+		after := w.staged
+		if i+1 < len(w.history) {
+			after = w.history[i+1].before
+		}
+		if e.kind == editFiles && e.before == after {
+			continue // key files or registries.d only
+		}
 		switch {
 		case e.raw:
 			lossy = e.textErrs
@@ -422,13 +444,29 @@ func (w *Workspace) treeBlocked() error {
 // save of it would silently drop the rest.
 var ErrTextHasErrors = errors.New("the staged policy text has errors the tree cannot hold: undo the tree edit (u) and fix the text in the editor (E) first")
 
-// lastText is the staged text when the last edit staged one.
+// lastText is the staged text when the last policy edit staged one.
 func (w *Workspace) lastText() []byte {
-	if n := len(w.history); n > 0 {
-		return w.history[n-1].text
+	if e := w.lastPolicyEdit(); e != nil {
+		return e.text
 	}
 	return nil
 }
+
+// lastPolicyEdit is the last edit that changed the staged policy.
+func (w *Workspace) lastPolicyEdit() *edit {
+	next := w.staged
+	for i := len(w.history) - 1; i >= 0; i-- {
+		e := &w.history[i]
+		if e.kind != editFiles || e.before != next {
+			return e
+		}
+	}
+	return nil
+}
+
+// policyEdited reports whether an edit changed the staged policy (key
+// files and registries.d edits alone leave policy.json as it is).
+func (w *Workspace) policyEdited() bool { return w.lastPolicyEdit() != nil }
 
 // TextOnly reports whether the staged policy can only be edited as text:
 // the file cannot be parsed, or the staged text has errors the tree
@@ -437,15 +475,15 @@ func (w *Workspace) TextOnly() bool {
 	if w.Unparsable() {
 		return true
 	}
-	n := len(w.history)
-	return n > 0 && w.history[n-1].textErrs
+	e := w.lastPolicyEdit()
+	return e != nil && e.textErrs
 }
 
 // PolicyText is the text an editor of policy.json starts from: the file
 // as on disk before any edit (with its comments and even when it cannot
 // be parsed), the staged policy as a save would write it after.
 func (w *Workspace) PolicyText() ([]byte, error) {
-	if len(w.history) == 0 || w.staged == nil {
+	if !w.policyEdited() || w.staged == nil {
 		return w.policyFile.Raw, nil
 	}
 	return w.render().data, nil
@@ -476,5 +514,6 @@ func (w *Workspace) stageText(summary string, text []byte) error {
 	w.Edit(summary, func(dst *model.Policy) { *dst = *p })
 	e := &w.history[len(w.history)-1]
 	e.raw, e.text, e.textErrs = true, append([]byte(nil), text...), diags.HasErrors()
+	e.kind, e.redo = editText, func(w *Workspace) error { return w.stageText(summary, text) }
 	return nil
 }

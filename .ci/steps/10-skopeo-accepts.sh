@@ -11,3 +11,5 @@ fi
 skopeo --version
 IMGTRUST_SKOPEO=1 go test -count=1 -run Skopeo -v ./policyio 2>&1 | grep -E '^(=== RUN|--- (FAIL|SKIP)|ok|FAIL|PASS)|skopeo' | grep -v '=== RUN' || true
 IMGTRUST_SKOPEO=1 go test -count=1 -run Skopeo ./policyio
+# Every policy.json that `imgtrust policy default|set|remove` writes loads.
+IMGTRUST_SKOPEO=1 go test -count=1 -run TestSkopeoLoadsPolicySetFiles .

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/gpg/gpgtest"
+	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/ui"
+	"github.com/kios/imgtrust/workspace"
+)
+
+// The TUI over the real backends (tuiDeps) of a scratch node, driven as a
+// tea.Program: the change set's review, lockout and reload as an admin
+// meets them.
+
+const pausePolicy = `{"default":[{"type":"reject"}],"transports":{"docker":{"127.0.0.1:1/pause":[{"type":"insecureAcceptAnything"}]}}}`
+
+// tuiRun drives the model as the program would, one message at a time,
+// and reads the whole screen after each step (a terminal's incremental
+// output cannot be searched for text reliably).
+type tuiRun struct {
+	t    *testing.T
+	m    *ui.Model
+	root string
+}
+
+func startTUI(t *testing.T, root string) *tuiRun {
+	t.Helper()
+	paths := policyio.NewPaths(root, "", "", "")
+	ws, err := workspace.Open(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := tuiDeps(paths, ws, gpg.Detection{Mechanism: gpg.MechGoCrypto}, true, false)
+	m := ui.New(d)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	return &tuiRun{t: t, m: m, root: root}
+}
+
+func (r *tuiRun) screen() string { return ansi.Strip(r.m.View().Content) }
+
+// wait checks that the screen shows every string now.
+func (r *tuiRun) wait(want ...string) {
+	r.t.Helper()
+	s := r.screen()
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			r.t.Fatalf("screen lacks %q:\n%s", w, s)
+		}
+	}
+}
+
+func (r *tuiRun) key(k tea.KeyPressMsg) { r.m.Update(k) }
+func (r *tuiRun) typ(s string) {
+	for _, c := range s {
+		r.m.Update(tea.KeyPressMsg{Code: c, Text: string(c)})
+	}
+}
+func (r *tuiRun) enter() { r.key(tea.KeyPressMsg{Code: tea.KeyEnter}) }
+func (r *tuiRun) save()  { r.key(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}) }
+
+func (r *tuiRun) read(rel string) string {
+	data, _ := os.ReadFile(filepath.Join(r.root, rel))
+	return string(data)
+}
+
+// TestTUIDeletePauseScopeNeedsTypedName: deleting the scope that lets the
+// pause image through and saving names the lockout in the review, which
+// wants the image's name typed before anything is written.
+func TestTUIDeletePauseScopeNeedsTypedName(t *testing.T) {
+	root := scratchRoot(t, pausePolicy, nodeFiles("127.0.0.1:1/pause:3.10", nil))
+	r := startTUI(t, root)
+	r.typ("2")
+	r.wait("127.0.0.1:1/pause")
+	r.typ("G")
+	r.typ("d")
+	r.wait("Delete scope")
+	r.typ("y")
+	r.wait("staged: delete scope")
+	r.save()
+	r.wait("LOCKOUT", "the pause image 127.0.0.1:1/pause:3.10 would be rejected", "no new pod could start")
+	r.typ("y")
+	r.wait("type the image's name")
+	r.typ("127.0.0.1:1/pause")
+	r.enter()
+	r.wait("type the pause image's name exactly")
+	if r.read("etc/containers/policy.json") != pausePolicy {
+		t.Fatal("written before the typed confirmation")
+	}
+	for range len("127.0.0.1:1/pause") {
+		r.key(tea.KeyPressMsg{Code: tea.KeyBackspace})
+	}
+	r.typ("127.0.0.1:1/pause:3.10")
+	r.enter()
+	r.wait("saved /etc/containers/policy.json")
+	if got := r.read("etc/containers/policy.json"); strings.Contains(got, "127.0.0.1:1/pause") {
+		t.Fatalf("scope still there:\n%s", got)
+	}
+}
+
+// TestTUILookasideAndKeyInOneReview: a look-aside edit and a key import
+// are staged, not written; Problems refreshes after the look-aside edit;
+// one review shows both with the policy edit, and one save writes all
+// three with one audit entry.
+func TestTUILookasideAndKeyInOneReview(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "release.gpg")
+	os.WriteFile(keyFile, gpgtest.Public(t, gpgtest.NewKey(t, "Release")), 0o644)
+	root := scratchRoot(t, pausePolicy, nodeFiles("127.0.0.1:1/pause:3.10", map[string]string{"etc/gpg/.keep": ""}))
+	r := startTUI(t, root)
+
+	// Look-aside: a plain-http URL, which Problems warns about once staged.
+	r.typ("4")
+	r.wait("Look-aside")
+	r.typ("a")
+	r.wait("Add a look-aside")
+	r.typ("quay.io/team")
+	r.enter()
+	r.typ("http://sigs.example.com")
+	r.enter()
+	r.enter()
+	r.wait("staged: look-aside for quay.io/team")
+	r.typ("6")
+	r.wait("lookaside http://sigs.example.com is plain http")
+	if _, err := os.Stat(filepath.Join(root, "etc/containers/registries.d/quay.io.yaml")); err == nil {
+		t.Fatal("look-aside written before the save")
+	}
+
+	// Key import.
+	r.typ("3")
+	r.typ("i")
+	r.wait("Import a public key")
+	r.typ(keyFile)
+	r.enter()
+	r.wait("Import 1 key?", "openpgp-gocrypto (this node) can verify signatures with it")
+	r.typ("y")
+	r.wait("staged: import")
+
+	r.save()
+	r.wait("/etc/gpg/key-example.com-", "/etc/containers/registries.d/quay.io.yaml will be created",
+		"+  user ID   Release <key@example.com>", "openpgp-gocrypto loads it", "+    lookaside: http://sigs.example.com", "written as one change")
+	r.typ("y")
+	r.wait("saved 2 files as one change")
+	if !strings.Contains(r.read("etc/containers/registries.d/quay.io.yaml"), "http://sigs.example.com") {
+		t.Error("look-aside not written")
+	}
+	keys, _ := filepath.Glob(filepath.Join(root, "etc/gpg/key-example.com-*.gpg"))
+	if len(keys) != 1 {
+		t.Errorf("key files: %v", keys)
+	}
+	if log := r.read("var/log/imgtrust/audit.log"); strings.Count(log, "\n") != 1 || !strings.Contains(log, "files=2") {
+		t.Errorf("want one audit entry naming both files:\n%s", log)
+	}
+}
+
+// TestTUIReloadAfterOutsideChange: the review refuses a change over a file
+// that changed on disk before showing a diff; R re-reads every file and
+// keeps the staged edit that still applies.
+func TestTUIReloadAfterOutsideChange(t *testing.T) {
+	root := scratchRoot(t, pausePolicy, nodeFiles("127.0.0.1:1/pause:3.10", nil))
+	r := startTUI(t, root)
+	r.typ("4")
+	r.typ("a")
+	r.wait("Add a look-aside")
+	r.typ("quay.io/team")
+	r.enter()
+	r.typ("https://sigs.example.com")
+	r.enter()
+	r.enter()
+	r.wait("staged: look-aside for quay.io/team")
+
+	outside := `{"default":[{"type":"reject"}],"transports":{"docker":{"127.0.0.1:1/pause":[{"type":"insecureAcceptAnything"}],"ghcr.io":[{"type":"reject"}]}}}`
+	os.WriteFile(filepath.Join(root, "etc/containers/policy.json"), []byte(outside), 0o644)
+	r.save()
+	r.wait("R reloads: changed on disk since read: /etc/containers/policy.json (modified)")
+	r.typ("R")
+	r.wait("reloaded all files, 1 edit re-applied; changed outside: /etc/containers/policy.json (modified)")
+	r.typ("2")
+	r.wait("ghcr.io")
+	r.save()
+	r.wait("/etc/containers/registries.d/quay.io.yaml will be created")
+	r.typ("y")
+	r.wait("saved /etc/containers/registries.d/quay.io.yaml")
+	if got := r.read("etc/containers/policy.json"); got != outside {
+		t.Errorf("the outside change was overwritten:\n%s", got)
+	}
+}
