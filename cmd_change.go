@@ -28,6 +28,9 @@ import (
 type changeFlags struct {
 	dryRun, allowWeaken, allowLockout, offline bool
 	transport                                  string
+	// namespace: the change is to that CRI-O namespace's policy (policy
+	// verbs only register it).
+	namespace string
 }
 
 func (c *changeFlags) register(fs *flag.FlagSet) {
@@ -225,7 +228,22 @@ func (r *changeRun) run() int {
 // openChange opens the workspace a change command stages into, with the
 // node's mechanism for the review of key files.
 func openChange(g *globalFlags, paths policyio.Paths) (*workspace.Workspace, error) {
-	ws, err := workspace.Open(paths)
+	return openChangeIn(g, paths, "")
+}
+
+// openWorkspace opens the change pipeline on the global policy, or on a
+// namespace's CRI-O policy when namespace is set.
+func openWorkspace(paths policyio.Paths, namespace string) (*workspace.Workspace, error) {
+	if namespace == "" {
+		return workspace.Open(paths)
+	}
+	return workspace.OpenNamespace(paths, namespace)
+}
+
+// openChangeIn is openChange on the global policy, or on a CRI-O
+// namespace's policy file when namespace is set (workspace.OpenNamespace).
+func openChangeIn(g *globalFlags, paths policyio.Paths, namespace string) (*workspace.Workspace, error) {
+	ws, err := openWorkspace(paths, namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -258,8 +276,12 @@ func reviewImpact(ctx context.Context, paths policyio.Paths, det gpg.Detection, 
 		disk = policyio.DiskKeyFiles(paths)
 	}
 	diskRD, _ := policyio.LoadRegistriesDFor(paths.FS(), paths.RegistriesD, ws.Runtime)
+	// Before: what pods see today (the global policy for a namespace
+	// without its file yet); a namespace policy never judges the pause
+	// image (workspace.ImagesFor).
+	imgs = ws.ImagesFor(imgs)
 	rep := c.Compare(ctx,
-		impact.Config{Policy: ws.PolicyFile().LoadedPolicy(), Keys: disk, Label: "saved", Registries: diskRD},
+		impact.Config{Policy: ws.BaselinePolicy(), Keys: disk, Label: "saved", Registries: diskRD},
 		impact.Config{Policy: rev.CandidatePolicy, Keys: rev.CandidateKeys, Label: "staged", Registries: rev.CandidateRegistries}, imgs)
 	if err != nil {
 		rep.ImagesError = err.Error()
