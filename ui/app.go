@@ -88,6 +88,9 @@ type Model struct {
 	// held are the messages that arrived meanwhile, fed again after.
 	before status
 	held   []tea.Msg
+	// trialErr: the trial record could not be read or its revert failed
+	// (the CLI warns on stderr, which the TUI's screen hides).
+	trialErr error
 }
 
 type status struct {
@@ -168,7 +171,9 @@ func New(d Deps) *Model {
 	m.keys.reload(m)
 	m.la.reload(m)
 	if m.deps.Trial != nil {
-		if d, ok, err := m.deps.Trial.Pending(); err == nil && ok {
+		if d, ok, err := m.deps.Trial.Pending(); err != nil {
+			m.trialErr = err
+		} else if ok {
 			m.trialDeadline = d
 		}
 	}

@@ -337,6 +337,9 @@ type saveDoneMsg struct {
 	// running is the deadline of a trial that was already running:
 	// nothing was written.
 	running time.Time
+	// trialErr: the trial record is unreadable or its revert failed; the
+	// command line refuses every change then, and so does the TUI.
+	trialErr error
 }
 
 // save writes the change set in a command. Until its result arrives the
@@ -348,7 +351,11 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 	return false, m.runBusy("saving", func() tea.Msg {
 		if tr != nil {
 			// The trial's revert would undo this save too.
-			if dl, ok, err := tr.Pending(); err == nil && ok {
+			dl, ok, err := tr.Pending()
+			switch {
+			case err != nil:
+				return saveDoneMsg{trialErr: err}
+			case ok:
 				return saveDoneMsg{running: dl}
 			}
 		}
@@ -366,6 +373,10 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 // saved takes the save's result: the dialog closes on success and stays
 // open with the reason otherwise.
 func (d *saveDialog) saved(m *Model, r saveDoneMsg) (closed bool) {
+	if r.trialErr != nil {
+		d.err = "refused, nothing written: " + safeErr(r.trialErr)
+		return false
+	}
 	if !r.running.IsZero() {
 		d.err = fmt.Sprintf("a trial change is in progress until %s: keep it first (Overview, c) or wait for its revert", r.running.Local().Format("15:04:05"))
 		m.trialDeadline = r.running
