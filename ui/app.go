@@ -146,11 +146,67 @@ func (m *Model) loadShadow() tea.Cmd {
 	}
 }
 
-// modal owns the keyboard while it is open.
+// modal owns the keyboard while it is open. Its update says what the
+// root is to do next as an action, which the root applies (crush's dialog
+// actions): a modal never assigns m.modal.
 type modal interface {
-	update(m *Model, msg tea.Msg) (closed bool, cmd tea.Cmd)
+	update(m *Model, msg tea.Msg) (action, tea.Cmd)
 	render(m *Model, w, h int) string
 	bindings() []key.Binding
+}
+
+// action is what a modal asks of the root after a message.
+type action interface{ isAction() }
+
+type (
+	// stayOpen: the modal keeps the keyboard.
+	stayOpen struct{}
+	// closeModal: the modal is done (its work, if any, is in the Cmd).
+	closeModal struct{}
+	// openModal replaces the modal with the next step (the import's
+	// confirmation after the form).
+	openModal struct{ next modal }
+	// quitApp leaves the TUI.
+	quitApp struct{}
+	// reviewSave closes the modal, which staged an edit, and opens the
+	// save review; status says what was staged.
+	reviewSave struct{ status string }
+	// switchPolicy leaves the TUI so that its caller opens a session on
+	// the chosen policy file (SwitchTo).
+	switchPolicy struct{ to PolicyChoice }
+)
+
+func (stayOpen) isAction()     {}
+func (closeModal) isAction()   {}
+func (openModal) isAction()    {}
+func (quitApp) isAction()      {}
+func (reviewSave) isAction()   {}
+func (switchPolicy) isAction() {}
+
+// applyAction does what the modal cur asked. A close leaves a modal that
+// cur's work opened meanwhile (a confirmation's yes that asks again).
+func (m *Model) applyAction(cur modal, act action, cmd tea.Cmd) tea.Cmd {
+	switch a := act.(type) {
+	case closeModal:
+		if m.modal == cur {
+			m.modal = nil
+		}
+	case openModal:
+		m.modal = a.next
+	case quitApp:
+		m.modal = nil
+		return tea.Quit
+	case reviewSave:
+		m.modal = nil
+		m.refresh()
+		m.setStatus(false, "%s", a.status)
+		return tea.Batch(cmd, m.openSave())
+	case switchPolicy:
+		m.modal = nil
+		m.switchTo = &a.to
+		return tea.Quit
+	}
+	return cmd
 }
 
 // New builds the root model.
@@ -386,11 +442,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		cur := m.modal
-		closed, cmd := cur.update(m, msg)
-		if closed && m.modal == cur { // onYes may have opened the next dialog
-			m.modal = nil
-		}
-		return m, cmd
+		act, cmd := cur.update(m, msg)
+		return m, m.applyAction(cur, act, cmd)
 	}
 	if m.wiz != nil {
 		return m, m.wiz.update(m, msg)
@@ -518,7 +571,7 @@ func (m *Model) askQuit() tea.Cmd {
 		body:   fmt.Sprintf("%d staged edit(s) will be lost.\nctrl+s saves them first.", len(m.deps.Policy.Edits())),
 		yes:    "quit without saving",
 		danger: true,
-		onYes:  func(*Model) tea.Cmd { return tea.Quit },
+		onYes:  func(*Model) tea.Cmd { return tea.Quit }, // the program ends: nothing to apply
 	}
 	return nil
 }

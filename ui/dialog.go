@@ -59,23 +59,23 @@ var dialogKeys = func() dialogKeyMap {
 	}
 }()
 
-func (d *confirmDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
+func (d *confirmDialog) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return false, nil
+		return stayOpen{}, nil
 	}
 	km := dialogKeys
 	switch {
 	case key.Matches(k, km.Yes):
-		return true, d.onYes(m)
+		return closeModal{}, d.onYes(m)
 	case key.Matches(k, km.No):
-		return true, nil
+		return closeModal{}, nil
 	case key.Matches(k, km.Up):
 		d.offset = max(0, d.offset-1)
 	case key.Matches(k, km.Down):
 		d.offset++ // render clamps it
 	}
-	return false, nil
+	return stayOpen{}, nil
 }
 
 func (d *confirmDialog) bindings() []key.Binding {
@@ -255,7 +255,7 @@ func (d *saveDialog) readImpact(rep *impact.Report) {
 
 // next asks for what the save still needs: the pause image's name, then
 // "yes" for a widening; it saves when nothing is left.
-func (d *saveDialog) next(m *Model) (bool, tea.Cmd) {
+func (d *saveDialog) next(m *Model) (action, tea.Cmd) {
 	switch {
 	case d.stage == "" && d.lockout != "":
 		d.stage = "lockout"
@@ -270,13 +270,13 @@ func (d *saveDialog) next(m *Model) (bool, tea.Cmd) {
 	}
 	d.confirm.SetValue("")
 	d.err = ""
-	return false, d.confirm.Focus()
+	return stayOpen{}, d.confirm.Focus()
 }
 
-func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
+func (d *saveDialog) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return false, nil
+		return stayOpen{}, nil
 	}
 	km := dialogKeys
 	if d.stage != "" {
@@ -284,28 +284,28 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		case key.Matches(k, km.Back):
 			d.stage, d.err = "", ""
 			d.confirm.Blur()
-			return false, nil
+			return stayOpen{}, nil
 		case key.Matches(k, km.Confirm):
 			v := strings.TrimSpace(d.confirm.Value())
 			switch {
 			case d.stage == "lockout" && v != d.lockout:
 				d.err = "type the pause image's name exactly (" + safe(d.lockout) + ") to save a change that stops every new pod, or esc"
-				return false, nil
+				return stayOpen{}, nil
 			case d.stage == "widen" && v != "yes":
 				d.err = `type "yes" to widen trust, or esc`
-				return false, nil
+				return stayOpen{}, nil
 			}
 			return d.next(m)
 		}
 		var cmd tea.Cmd
 		d.confirm, cmd = d.confirm.Update(k)
-		return false, cmd
+		return stayOpen{}, cmd
 	}
 	page := max(1, m.h-12)
 	switch {
 	case key.Matches(k, km.No):
 		m.setStatus(false, "save cancelled: nothing was written")
-		return true, nil
+		return closeModal{}, nil
 	case key.Matches(k, km.Up):
 		d.offset--
 	case key.Matches(k, km.Down):
@@ -315,17 +315,17 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 	case key.Matches(k, km.PgDown):
 		d.offset += page
 	case key.Matches(k, km.Try) && m.deps.Trial == nil:
-		return false, nil
+		return stayOpen{}, nil
 	case key.Matches(k, km.Try), key.Matches(k, km.Write):
 		d.trial = key.Matches(k, km.Try)
 		if d.errs > 0 {
 			d.err = fmt.Sprintf("the staged policy has %d error(s); the runtime would refuse it. Fix them first (Problems view).", d.errs)
-			return false, nil
+			return stayOpen{}, nil
 		}
 		return d.next(m)
 	}
 	d.offset = max(0, min(d.offset, len(d.lines)-1))
-	return false, nil
+	return stayOpen{}, nil
 }
 
 // saveDoneMsg is the result of a save run by a tea.Cmd.
@@ -346,9 +346,9 @@ type saveDoneMsg struct {
 // root is busy: it shows "saving...", draws the frame it had and takes no
 // keys, so that nothing is staged while the workspace writes and View
 // never reads the workspace while the command changes it.
-func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
+func (d *saveDialog) save(m *Model, allowWeaken bool) (action, tea.Cmd) {
 	pol, tr, trial := m.deps.Policy, m.deps.Trial, d.trial
-	return false, m.runBusy("saving", func() tea.Msg {
+	return stayOpen{}, m.runBusy("saving", func() tea.Msg {
 		if tr != nil {
 			// The trial's revert would undo this save too.
 			dl, ok, err := tr.Pending()

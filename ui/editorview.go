@@ -177,36 +177,36 @@ func (e *rawEditor) bindings() []key.Binding {
 	return []key.Binding{e.keys.Save, e.keys.NextProblem, e.keys.Fix, e.keys.StripComments, e.keys.Close, e.keys.PrevProblem, e.keys.GoProblem}
 }
 
-func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
+func (e *rawEditor) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 	switch msg := msg.(type) {
 	case editorLintTickMsg:
 		if msg.seq != e.seq {
-			return false, nil // typing went on; a later tick lints
+			return stayOpen{}, nil // typing went on; a later tick lints
 		}
-		return false, e.lint(m)
+		return stayOpen{}, e.lint(m)
 	case editorTextMsg:
 		if e.loading && msg.file == e.file {
 			e.loading = false
 			if msg.err != nil {
 				m.setStatus(true, "cannot open the editor: %v", msg.err)
-				return true, nil
+				return closeModal{}, nil
 			}
 			e.setText(string(msg.text), msg.at)
-			return false, e.lint(m)
+			return stayOpen{}, e.lint(m)
 		}
-		return false, nil
+		return stayOpen{}, nil
 	case editorLintDoneMsg:
 		if msg.seq == e.seq {
 			e.diags, e.lintedSeq = msg.diags, msg.seq
 			e.sel = max(0, min(e.sel, len(e.diags)-1))
 		}
-		return false, nil
+		return stayOpen{}, nil
 	case tea.KeyPressMsg:
 		if e.loading {
 			if key.Matches(msg, e.keys.Close) {
-				return true, nil
+				return closeModal{}, nil
 			}
-			return false, nil
+			return stayOpen{}, nil
 		}
 		if e.choice != nil {
 			i, done := e.choice.key(msg)
@@ -214,21 +214,21 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 				e.choice = nil
 			}
 			if i >= 0 {
-				return false, e.applyFix(m, i)
+				return stayOpen{}, e.applyFix(m, i)
 			}
-			return false, nil
+			return stayOpen{}, nil
 		}
 		switch {
 		case key.Matches(msg, e.keys.Close):
 			if e.ta.Value() != e.orig {
 				m.setStatus(false, "editor closed: its text was discarded (nothing staged)")
 			}
-			return true, nil
+			return closeModal{}, nil
 		case key.Matches(msg, e.keys.Save):
 			return e.save(m)
 		case key.Matches(msg, e.keys.NextProblem), key.Matches(msg, e.keys.PrevProblem):
 			if len(e.diags) == 0 {
-				return false, nil
+				return stayOpen{}, nil
 			}
 			d := 1
 			if key.Matches(msg, e.keys.PrevProblem) {
@@ -236,47 +236,45 @@ func (e *rawEditor) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			}
 			e.sel = (e.sel + d) % len(e.diags)
 			e.moveTo(e.diags[e.sel].Pos)
-			return false, nil
+			return stayOpen{}, nil
 		case key.Matches(msg, e.keys.Fix), key.Matches(msg, e.keys.StripComments) && !e.yaml:
-			return false, e.fix(m, key.Matches(msg, e.keys.StripComments))
+			return stayOpen{}, e.fix(m, key.Matches(msg, e.keys.StripComments))
 		case key.Matches(msg, e.keys.GoProblem):
 			if e.sel < len(e.diags) {
 				e.moveTo(e.diags[e.sel].Pos)
 			}
-			return false, nil
+			return stayOpen{}, nil
 		}
 	case tea.PasteMsg:
 	default:
 		var cmd tea.Cmd
 		e.ta, cmd = e.ta.Update(msg)
-		return false, cmd
+		return stayOpen{}, cmd
 	}
 	before := e.ta.Value()
 	var cmd tea.Cmd
 	e.ta, cmd = e.ta.Update(msg)
 	if e.ta.Value() == before {
-		return false, cmd
+		return stayOpen{}, cmd
 	}
 	e.err = ""
 	e.seq++
 	seq := e.seq
-	return false, tea.Batch(cmd, tea.Tick(lintDelay, func(time.Time) tea.Msg { return editorLintTickMsg{seq: seq} }))
+	return stayOpen{}, tea.Batch(cmd, tea.Tick(lintDelay, func(time.Time) tea.Msg { return editorLintTickMsg{seq: seq} }))
 }
 
 // save stages the buffer and opens the save review; text that is not even
 // JSON stays in the editor with the reason.
-func (e *rawEditor) save(m *Model) (bool, tea.Cmd) {
+func (e *rawEditor) save(m *Model) (action, tea.Cmd) {
 	if e.ta.Value() == e.orig {
 		e.err = "nothing changed in the text"
-		return false, nil
+		return stayOpen{}, nil
 	}
 	if err := e.stage(m, []byte(e.ta.Value())); err != nil {
 		e.err = err.Error()
-		return false, nil
+		return stayOpen{}, nil
 	}
-	m.refresh()
-	m.setStatus(false, "staged: %s edited as text (u undoes)", safe(e.label))
-	return true, m.openSave()
+	return reviewSave{status: fmt.Sprintf("staged: %s edited as text (u undoes)", safe(e.label))}, nil
 }
 
 func (e *rawEditor) render(m *Model, w, h int) string {

@@ -75,16 +75,19 @@ type fixChoiceDialog struct {
 	apply func(m *Model, i int)
 }
 
-func (d *fixChoiceDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
+func (d *fixChoiceDialog) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return false, nil
+		return stayOpen{}, nil
 	}
 	i, done := d.key(k)
 	if i >= 0 {
 		d.apply(m, i)
 	}
-	return done, nil
+	if done {
+		return closeModal{}, nil
+	}
+	return stayOpen{}, nil
 }
 
 func (d *fixChoiceDialog) bindings() []key.Binding { return fixChoiceKeys }

@@ -144,10 +144,10 @@ type form struct {
 	focus  int
 	err    string
 	submit func(m *Model, f *form) error
-	// submitCmd, when set, replaces submit for work that reads files: it
-	// returns the command doing it, the form stays open, and async takes
-	// the result.
-	submitCmd func(m *Model, f *form) tea.Cmd
+	// submitCmd, when set, replaces submit: it says what happens to the
+	// form, and work that reads files is its command, whose result async
+	// takes (the form stays open meanwhile).
+	submitCmd func(m *Model, f *form) (action, tea.Cmd)
 	// preview, when set, is called on every change and returns the work
 	// that judges the staged policy with the change applied; it runs in a
 	// tea.Cmd (it reads key files), and its result comes back as a
@@ -162,7 +162,8 @@ type form struct {
 	// reading a key file to embed.
 	changed func(m *Model, f *form) tea.Cmd
 	// async takes the results of the Cmds changed starts.
-	async func(m *Model, f *form, msg tea.Msg) (handled bool, cmd tea.Cmd)
+	// A nil action: the message was not for it.
+	async func(m *Model, f *form, msg tea.Msg) (action, tea.Cmd)
 	diags model.Diagnostics
 	// previewSeq numbers preview runs: only the latest one's result is
 	// kept; previewed is the number of the one diags holds.
@@ -331,22 +332,22 @@ func runPreview(f *form, seq int, job func() model.Diagnostics) tea.Cmd {
 // previewing reports whether the shown preview is older than the values.
 func (f *form) previewing() bool { return f.preview != nil && f.previewed != f.previewSeq }
 
-func (f *form) apply(m *Model) (bool, tea.Cmd) {
+func (f *form) apply(m *Model) (action, tea.Cmd) {
 	if p := f.blocking(); p != "" {
 		f.err = p
-		return false, nil
+		return stayOpen{}, nil
 	}
 	if f.submitCmd != nil {
-		return false, f.submitCmd(m, f)
+		return f.submitCmd(m, f)
 	}
 	if err := f.submit(m, f); err != nil {
 		f.err = safeErr(err)
-		return false, nil
+		return stayOpen{}, nil
 	}
-	return true, nil
+	return closeModal{}, nil
 }
 
-func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
+func (f *form) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 	cur := f.focused()
 	km := f.km()
 	switch msg := msg.(type) {
@@ -354,31 +355,31 @@ func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		if msg.form == f && msg.seq == f.previewSeq {
 			f.diags, f.previewed = msg.diags, msg.seq
 		}
-		return false, nil
+		return stayOpen{}, nil
 	case formPreviewDueMsg:
 		if msg.form == f && msg.seq == f.previewSeq {
-			return false, runPreview(f, msg.seq, msg.job)
+			return stayOpen{}, runPreview(f, msg.seq, msg.job)
 		}
-		return false, nil // a later change asked for its own
+		return stayOpen{}, nil // a later change asked for its own
 	case tea.PasteMsg:
 		if cur != nil && cur.kind == fText && cur.block && isBlock(msg.Content) {
 			f.err = ""
 			if len(msg.Content) > maxPaste {
 				f.err = fmt.Sprintf("the pasted text is larger than %d KiB: give a file path instead", maxPaste>>10)
-				return false, nil
+				return stayOpen{}, nil
 			}
 			cur.pasted = pastedLines(msg.Content)
 			cur.in.SetValue("")
 			cur.changed()
-			return false, f.refresh(m)
+			return stayOpen{}, f.refresh(m)
 		}
 		if cur != nil && cur.kind == fText {
 			var cmd tea.Cmd
 			cur.in, cmd = cur.in.Update(msg)
 			cur.changed()
-			return false, tea.Batch(cmd, f.refresh(m))
+			return stayOpen{}, tea.Batch(cmd, f.refresh(m))
 		}
-		return false, nil
+		return stayOpen{}, nil
 	case tea.KeyPressMsg:
 		f.err = ""
 		if cur != nil && cur.kind == fText && key.Matches(msg, km.Complete) && cur.in.ShowSuggestions &&
@@ -386,45 +387,45 @@ func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			var cmd tea.Cmd
 			cur.in, cmd = cur.in.Update(msg) // tab completes a path before it moves on
 			cur.changed()
-			return false, tea.Batch(cmd, f.refresh(m))
+			return stayOpen{}, tea.Batch(cmd, f.refresh(m))
 		}
 		switch {
 		case key.Matches(msg, km.Cancel):
-			return true, nil
+			return closeModal{}, nil
 		case key.Matches(msg, km.Next):
-			return false, f.move(1)
+			return stayOpen{}, f.move(1)
 		case key.Matches(msg, km.Prev):
-			return false, f.move(-1)
+			return stayOpen{}, f.move(-1)
 		case key.Matches(msg, km.Apply):
 			if f.focus < len(f.visibleFields())-1 {
-				return false, f.move(1)
+				return stayOpen{}, f.move(1)
 			}
 			return f.apply(m)
 		case key.Matches(msg, km.Save):
 			return f.apply(m)
 		}
 		if cur == nil {
-			return false, nil
+			return stayOpen{}, nil
 		}
 		switch cur.kind {
 		case fCheck:
 			if !key.Matches(msg, km.Toggle) {
-				return false, nil
+				return stayOpen{}, nil
 			}
 			cur.on = !cur.on
-			return false, f.refresh(m)
+			return stayOpen{}, f.refresh(m)
 		case fChoice:
 			switch {
 			case len(cur.opts) == 0:
-				return false, nil
+				return stayOpen{}, nil
 			case key.Matches(msg, km.PrevOpt):
 				cur.sel = (cur.sel + len(cur.opts) - 1) % len(cur.opts)
 			case key.Matches(msg, km.NextOpt):
 				cur.sel = (cur.sel + 1) % len(cur.opts)
 			default:
-				return false, nil
+				return stayOpen{}, nil
 			}
-			return false, f.refresh(m)
+			return stayOpen{}, f.refresh(m)
 		}
 		// Typing after a paste replaces the pasted block.
 		cur.pasted = ""
@@ -432,22 +433,22 @@ func (f *form) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		var cmd tea.Cmd
 		cur.in, cmd = cur.in.Update(msg)
 		if cur.in.Value() == before {
-			return false, cmd // the cursor moved: nothing to check again
+			return stayOpen{}, cmd // the cursor moved: nothing to check again
 		}
 		cur.changed()
-		return false, tea.Batch(cmd, f.refresh(m))
+		return stayOpen{}, tea.Batch(cmd, f.refresh(m))
 	}
 	if f.async != nil {
-		if handled, cmd := f.async(m, f, msg); handled {
-			return false, cmd
+		if act, cmd := f.async(m, f, msg); act != nil {
+			return act, cmd
 		}
 	}
 	if cur != nil && cur.kind == fText {
 		var cmd tea.Cmd
 		cur.in, cmd = cur.in.Update(msg)
-		return false, cmd
+		return stayOpen{}, cmd
 	}
-	return false, nil
+	return stayOpen{}, nil
 }
 
 func (f *form) bindings() []key.Binding {

@@ -160,18 +160,18 @@ func (st *ruleState) embedded(key string) []byte {
 	return []byte{}
 }
 
-func (st *ruleState) takeFile(m *Model, f *form, msg tea.Msg) (bool, tea.Cmd) {
+func (st *ruleState) takeFile(m *Model, f *form, msg tea.Msg) (action, tea.Cmd) {
 	km, ok := msg.(keyFileMsg)
 	if !ok {
-		return false, nil
+		return nil, nil
 	}
 	for _, e := range st.embeds {
 		if e == km.e {
 			e.take(km)
-			return true, f.refresh(m)
+			return stayOpen{}, f.refresh(m)
 		}
 	}
-	return true, nil
+	return stayOpen{}, nil
 }
 
 // ruleFields are the fields of a rule form and their shared state.

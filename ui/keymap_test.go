@@ -14,6 +14,8 @@ import (
 // of a binding it shows is pressed and its effect checked, so that help
 // and behaviour cannot disagree.
 
+func closes(a action) bool { _, ok := a.(closeModal); return ok }
+
 // helpKeys lists the keys of the bindings whose help says desc.
 func helpKeys(t *testing.T, bs []key.Binding, desc string) []string {
 	t.Helper()
@@ -38,20 +40,20 @@ func TestConfirmDialogKeysDoWhatTheHelpSays(t *testing.T) {
 	d := newDialog(&yes)
 	for _, k := range helpKeys(t, d.bindings(), "do it") {
 		yes = 0
-		if closed, _ := newDialog(&yes).update(m, kp(k)); !closed || yes != 1 {
-			t.Errorf("%q: closed %v, yes %d", k, closed, yes)
+		if act, _ := newDialog(&yes).update(m, kp(k)); !closes(act) || yes != 1 {
+			t.Errorf("%q: yes %d", k, yes)
 		}
 	}
 	for _, k := range helpKeys(t, d.bindings(), "cancel") {
 		yes = 0
-		if closed, _ := newDialog(&yes).update(m, kp(k)); !closed || yes != 0 {
-			t.Errorf("%q: closed %v, yes %d", k, closed, yes)
+		if act, _ := newDialog(&yes).update(m, kp(k)); !closes(act) || yes != 0 {
+			t.Errorf("%q: yes %d", k, yes)
 		}
 	}
 	for _, k := range helpKeys(t, d.bindings(), "scroll") {
 		d := newDialog(&yes)
 		d.offset = 5
-		if closed, _ := d.update(m, kp(k)); closed || d.offset == 5 {
+		if act, _ := d.update(m, kp(k)); closes(act) || d.offset == 5 {
 			t.Errorf("%q did not scroll (offset %d)", k, d.offset)
 		}
 	}
@@ -173,20 +175,19 @@ func TestPolicySwitchKeysDoWhatTheHelpSays(t *testing.T) {
 		if k == "up" || k == "k" {
 			d.sel, start = 1, 1
 		}
-		if closed, _ := d.update(m, kp(k)); closed || d.sel == start {
+		if act, _ := d.update(m, kp(k)); closes(act) || d.sel == start {
 			t.Errorf("%q did not move (sel %d)", k, d.sel)
 		}
 	}
 	for _, k := range helpKeys(t, bs, "edit it") {
 		d := newDialog()
 		d.sel = 1
-		if closed, cmd := d.update(m, kp(k)); !closed || cmd == nil || m.switchTo == nil || m.switchTo.Namespace != "ns" {
-			t.Errorf("%q did not switch: closed %v, %v", k, closed, m.switchTo)
+		if act, _ := d.update(m, kp(k)); act != (switchPolicy{d.list[1]}) {
+			t.Errorf("%q did not switch: %#v", k, act)
 		}
-		m.switchTo = nil
 	}
 	for _, k := range helpKeys(t, bs, "cancel") {
-		if closed, cmd := newDialog().update(m, kp(k)); !closed || cmd != nil || m.switchTo != nil {
+		if act, cmd := newDialog().update(m, kp(k)); !closes(act) || cmd != nil {
 			t.Errorf("%q did not cancel", k)
 		}
 	}
@@ -206,5 +207,60 @@ func TestOverviewKeepTrialKeyDoesWhatTheHelpSays(t *testing.T) {
 		if tr.confirmed != 1 {
 			t.Errorf("%q did not keep the trial", k)
 		}
+	}
+}
+
+// TestRootAppliesModalActions: a modal says what happens next and the
+// root does it; a close leaves a modal the closing one's work opened.
+func TestRootAppliesModalActions(t *testing.T) {
+	next := &confirmDialog{title: "next"}
+	tests := []struct {
+		name      string
+		act       action
+		modal     func(cur modal) modal // the modal after the action
+		quits     bool
+		switchTo  string
+		reviewing bool
+	}{
+		{name: "stay", act: stayOpen{}, modal: func(cur modal) modal { return cur }},
+		{name: "close", act: closeModal{}, modal: func(modal) modal { return nil }},
+		{name: "open next", act: openModal{next}, modal: func(modal) modal { return next }},
+		{name: "quit", act: quitApp{}, modal: func(modal) modal { return nil }, quits: true},
+		{name: "switch policy", act: switchPolicy{PolicyChoice{Namespace: "ns"}}, modal: func(modal) modal { return nil }, quits: true, switchTo: "ns"},
+		{name: "review save", act: reviewSave{status: "staged: x"}, modal: func(modal) modal { return nil }, reviewing: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _, _, _ := newTestModel(t, testPolicy, 80, 24)
+			send(t, m, "2", "j", "j", "j", "d", "y") // something to review
+			cur := &confirmDialog{title: "cur"}
+			m.modal = cur
+			cmd := m.applyAction(cur, tt.act, nil)
+			if m.modal != tt.modal(cur) {
+				t.Errorf("modal %v, want %v", m.modal, tt.modal(cur))
+			}
+			if tt.quits {
+				if cmd == nil {
+					t.Fatal("no command")
+				}
+				if _, ok := cmd().(tea.QuitMsg); !ok {
+					t.Error("does not quit")
+				}
+			}
+			if c, ok := m.SwitchTo(); ok != (tt.switchTo != "") || c.Namespace != tt.switchTo {
+				t.Errorf("SwitchTo %v %v", c, ok)
+			}
+			if tt.reviewing && (m.busy == "" || m.before.text != "staged: x") {
+				t.Errorf("no review started (busy %q, status %q)", m.busy, m.before.text)
+			}
+		})
+	}
+	// A close after the closing modal's work opened another keeps it.
+	m, _, _, _ := newTestModel(t, testPolicy, 80, 24)
+	cur := &confirmDialog{title: "cur"}
+	m.modal = next
+	m.applyAction(cur, closeModal{}, nil)
+	if m.modal != next {
+		t.Error("a close dropped the modal its work opened")
 	}
 }

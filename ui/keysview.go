@@ -113,7 +113,7 @@ func (m *Model) openImportForm() tea.Cmd {
 			v := f.get("path").in.Value()
 			return func() tea.Msg { return pathSuggestMsg{f: f, prefix: v, paths: completePath(v)} }
 		},
-		submitCmd: func(m *Model, f *form) tea.Cmd {
+		submitCmd: func(m *Model, f *form) (action, tea.Cmd) {
 			fd := f.get("path")
 			v := fd.in.Value()
 			// A pasted or typed block is the key itself, never a path:
@@ -123,13 +123,15 @@ func (m *Model) openImportForm() tea.Cmd {
 				data = []byte(fd.pasted)
 			}
 			if fd.pasted != "" || strings.Contains(v, "-----BEGIN") {
-				if err := m.importData(data, nil); err != nil {
+				act, err := m.importData(data, nil)
+				if err != nil {
 					f.err = safeErr(err)
+					return stayOpen{}, nil
 				}
-				return nil
+				return act, nil
 			}
 			p := strings.TrimSpace(v)
-			return func() tea.Msg {
+			return stayOpen{}, func() tea.Msg {
 				b, err := nodefs.FS{}.ReadFile(p, nodefs.KeyFile)
 				if err != nil {
 					err = fmt.Errorf("reading key file: %w", err)
@@ -137,23 +139,25 @@ func (m *Model) openImportForm() tea.Cmd {
 				return keyDataMsg{f: f, data: b, err: err}
 			}
 		},
-		async: func(m *Model, f *form, msg tea.Msg) (bool, tea.Cmd) {
+		async: func(m *Model, f *form, msg tea.Msg) (action, tea.Cmd) {
 			switch msg := msg.(type) {
 			case pathSuggestMsg:
 				if fd := f.get("path"); msg.f == f && fd.in.Value() == msg.prefix {
 					fd.in.SetSuggestions(msg.paths)
 				}
-				return true, nil
+				return stayOpen{}, nil
 			case keyDataMsg:
 				if msg.f != f {
-					return true, nil
+					return stayOpen{}, nil
 				}
-				if err := m.importData(msg.data, msg.err); err != nil {
+				act, err := m.importData(msg.data, msg.err)
+				if err != nil {
 					f.err = safeErr(err)
+					return stayOpen{}, nil
 				}
-				return true, nil
+				return act, nil
 			}
-			return false, nil
+			return nil, nil
 		},
 	}
 	m.modal = f
@@ -175,24 +179,23 @@ type keyDataMsg struct {
 }
 
 // importData shows what data holds before it is imported (with a
-// KeyInspector) or imports it; the form stays open with the error.
-func (m *Model) importData(data []byte, readErr error) error {
+// KeyInspector: the action opens the confirmation) or imports it (the
+// action closes the form); the form stays open with the error.
+func (m *Model) importData(data []byte, readErr error) (action, error) {
 	if readErr != nil {
-		return readErr
+		return nil, readErr
 	}
 	if insp, ok := m.deps.Keys.(KeyInspector); ok {
 		keys, err := insp.Inspect(data)
 		if err != nil {
-			return err // private key material is refused here
+			return nil, err // private key material is refused here
 		}
-		m.modal = importConfirm(keys, data)
-		return nil
+		return openModal{importConfirm(keys, data)}, nil
 	}
 	if err := m.importKey(data); err != nil {
-		return err
+		return nil, err
 	}
-	m.modal = nil
-	return nil
+	return closeModal{}, nil
 }
 
 // importConfirm shows what is about to be trusted before anything is

@@ -71,10 +71,10 @@ type policySwitchDialog struct {
 	sel  int
 }
 
-func (d *policySwitchDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
+func (d *policySwitchDialog) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return false, nil
+		return stayOpen{}, nil
 	}
 	km := policySwitchKeys
 	switch {
@@ -83,20 +83,19 @@ func (d *policySwitchDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 	case key.Matches(k, km.Down):
 		d.sel = min(len(d.list)-1, d.sel+1)
 	case key.Matches(k, km.Cancel):
-		return true, nil
+		return closeModal{}, nil
 	case key.Matches(k, km.Edit):
 		c := d.list[d.sel]
 		if c.Current {
-			return true, nil
+			return closeModal{}, nil
 		}
 		if m.dirty() {
 			m.setStatus(true, "save (ctrl+s) or undo (u) the staged edits before switching to another policy file")
-			return true, nil
+			return closeModal{}, nil
 		}
-		m.switchTo = &c
-		return true, tea.Quit
+		return switchPolicy{c}, nil
 	}
-	return false, nil
+	return stayOpen{}, nil
 }
 
 // policySwitchKeys: the switcher matches with these and shows them
