@@ -103,6 +103,44 @@ type status struct {
 // the command Update returned while it is set.
 func (m *Model) Busy() string { return m.busy }
 
+// lists are the keys and look-aside tables, read in the command of an
+// operation that changed what they show (a save, a reload): List reads
+// the key files and registries.d.
+type lists struct {
+	keys    []KeyRow
+	keysErr error
+	la      []LookasideRow
+	laDiags model.Diagnostics
+	laErr   error
+}
+
+// readLists returns the work that reads the tables, for a command.
+func (m *Model) readLists() func() lists {
+	kb, lb := m.deps.Keys, m.deps.Lookaside
+	return func() lists {
+		var l lists
+		if kb != nil {
+			l.keys, l.keysErr = kb.List()
+		}
+		if lb != nil {
+			l.la, l.laDiags, l.laErr = lb.List()
+		}
+		return l
+	}
+}
+
+// takeLists shows tables a command read.
+func (m *Model) takeLists(l lists) {
+	if m.deps.Keys != nil {
+		m.keys.items, m.keys.err = l.keys, l.keysErr
+		m.keys.cursor = max(0, min(m.keys.cursor, len(m.keys.items)-1))
+	}
+	if m.deps.Lookaside != nil {
+		m.la.items, m.la.diags, m.la.err = l.la, l.laDiags, l.laErr
+		m.la.cursor = max(0, min(m.la.cursor, len(m.la.items)-1))
+	}
+}
+
 // busyDoneMsg carries the typed result of a busy operation.
 type busyDoneMsg struct{ result tea.Msg }
 
@@ -274,8 +312,9 @@ func (m *Model) changeSet() ChangeSetBackend {
 
 // reloadDoneMsg is the result of re-reading every file.
 type reloadDoneMsg struct {
-	res *workspace.ReloadResult
-	err error
+	res   *workspace.ReloadResult
+	err   error
+	lists lists
 }
 
 // reload re-reads every file in a command: the staged edits that still
@@ -288,9 +327,14 @@ func (m *Model) reload() tea.Cmd {
 		m.setStatus(false, "reloaded the keys and look-aside views")
 		return nil
 	}
+	read := m.readLists()
 	return m.runBusy("reloading", func() tea.Msg {
 		res, err := cs.Refresh()
-		return reloadDoneMsg{res, err}
+		r := reloadDoneMsg{res: res, err: err}
+		if err == nil {
+			r.lists = read()
+		}
+		return r
 	})
 }
 
@@ -301,8 +345,7 @@ func (m *Model) reloaded(r reloadDoneMsg) {
 		return
 	}
 	m.refresh()
-	m.keys.reload(m)
-	m.la.reload(m)
+	m.takeLists(r.lists)
 	msg := "reloaded all files"
 	if len(res.Reapplied) > 0 {
 		msg += fmt.Sprintf(", %s re-applied", plural(len(res.Reapplied), "edit"))

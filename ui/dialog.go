@@ -340,6 +340,8 @@ type saveDoneMsg struct {
 	// trialErr: the trial record is unreadable or its revert failed; the
 	// command line refuses every change then, and so does the TUI.
 	trialErr error
+	// lists are the keys and look-asides as saved.
+	lists lists
 }
 
 // save writes the change set in a command. Until its result arrives the
@@ -347,7 +349,7 @@ type saveDoneMsg struct {
 // keys, so that nothing is staged while the workspace writes and View
 // never reads the workspace while the command changes it.
 func (d *saveDialog) save(m *Model, allowWeaken bool) (action, tea.Cmd) {
-	pol, tr, trial := m.deps.Policy, m.deps.Trial, d.trial
+	pol, tr, trial, read := m.deps.Policy, m.deps.Trial, d.trial, m.readLists()
 	return stayOpen{}, m.runBusy("saving", func() tea.Msg {
 		if tr != nil {
 			// The trial's revert would undo this save too.
@@ -365,6 +367,9 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (action, tea.Cmd) {
 			r.deadline, r.err = tr.Try(save, TrialDuration)
 		} else {
 			r.err = save()
+		}
+		if r.err == nil {
+			r.lists = read()
 		}
 		return r
 	})
@@ -397,8 +402,7 @@ func (d *saveDialog) saved(m *Model, r saveDoneMsg) (closed bool) {
 		return false
 	}
 	m.refresh()
-	m.keys.reload(m)
-	m.la.reload(m)
+	m.takeLists(r.lists)
 	if r.trial {
 		m.trialDeadline = r.deadline
 		m.setStatus(false, "saved on trial: put back at %s unless kept (Overview, c)", r.deadline.Local().Format("15:04:05"))

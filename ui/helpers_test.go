@@ -60,9 +60,10 @@ type fakeKeys struct {
 	keys    []KeyRow
 	imports int
 	last    []byte // what the last Import got
+	lists   int    // List calls
 }
 
-func (f *fakeKeys) List() ([]KeyRow, error) { return f.keys, nil }
+func (f *fakeKeys) List() ([]KeyRow, error) { f.lists++; return f.keys, nil }
 
 func (f *fakeKeys) Import(data []byte) (KeyRow, error) {
 	f.last = data

@@ -45,7 +45,7 @@ func press(m *Model, k string) tea.Cmd {
 // screen says so, and a keystroke cannot stage an edit (the workspace is
 // being written by the command).
 func TestSaveReviewAndReloadRunInCommands(t *testing.T) {
-	d, _, _, _ := testDeps(t, testPolicy)
+	d, keys, _, _ := testDeps(t, testPolicy)
 	rec := &recordingWS{Workspace: d.Policy.(*workspace.Workspace)}
 	d.Policy = rec
 	m := sized(New(d), 80, 24)
@@ -61,6 +61,7 @@ func TestSaveReviewAndReloadRunInCommands(t *testing.T) {
 		t.Fatalf("no save dialog after the review (%d):\n%s", rec.reviews, screen(m))
 	}
 
+	lists := keys.lists
 	save := press(m, "y")
 	if save == nil || rec.saves != 0 {
 		t.Fatalf("y saved in Update (saves %d)", rec.saves)
@@ -82,9 +83,15 @@ func TestSaveReviewAndReloadRunInCommands(t *testing.T) {
 	if got := len(rec.Edits()); got != edits {
 		t.Fatalf("a keystroke during the save changed the staged edits: %d -> %d", edits, got)
 	}
+	if keys.lists != lists {
+		t.Fatal("the key list was read in Update")
+	}
 	runCmd(m, save)
 	if rec.saves != 1 || m.busy != "" || m.modal != nil {
 		t.Fatalf("after the save: saves %d, busy %q, modal %T", rec.saves, m.busy, m.modal)
+	}
+	if keys.lists != lists+1 {
+		t.Fatalf("the save's command did not read the key list again (%d)", keys.lists-lists)
 	}
 	if b, _ := os.ReadFile(m.deps.Paths.Policy); strings.Contains(string(b), "registry.k8s.io") {
 		t.Fatalf("not saved:\n%s", b)
@@ -93,13 +100,14 @@ func TestSaveReviewAndReloadRunInCommands(t *testing.T) {
 		t.Fatalf("after the save:\n%s", s)
 	}
 
+	lists = keys.lists
 	reload := press(m, "R")
-	if reload == nil || rec.refreshes != 0 {
-		t.Fatalf("R reloaded in Update (refreshes %d)", rec.refreshes)
+	if reload == nil || rec.refreshes != 0 || keys.lists != lists {
+		t.Fatalf("R reloaded in Update (refreshes %d, lists %d)", rec.refreshes, keys.lists-lists)
 	}
 	runCmd(m, reload)
-	if rec.refreshes != 1 || !strings.Contains(m.status, "reloaded all files") {
-		t.Fatalf("reload: %d, status %q", rec.refreshes, m.status)
+	if rec.refreshes != 1 || keys.lists != lists+1 || !strings.Contains(m.status, "reloaded all files") {
+		t.Fatalf("reload: %d, lists %d, status %q", rec.refreshes, keys.lists-lists, m.status)
 	}
 }
 
