@@ -54,7 +54,7 @@ func pasteImportConfirm(m *ui.Model, data []byte) (confirm, screen string) {
 	screen = ansi.Strip(m.View().Content)
 	if strings.Contains(screen, "Import 1 key?") {
 		confirm = screen
-		m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+		busyUpdate(m, tea.KeyPressMsg{Code: 'y', Text: "y"})
 		screen = ansi.Strip(m.View().Content)
 	}
 	return confirm, screen
@@ -137,7 +137,7 @@ func TestTUIImportConfirmsUnusableKey(t *testing.T) {
 				t.Errorf("the confirmation lacks %q:\n%s", want, confirm)
 			}
 		}
-		m.Update(tea.KeyPressMsg{Code: rune(answer[0]), Text: answer})
+		busyUpdate(m, tea.KeyPressMsg{Code: rune(answer[0]), Text: answer})
 		// y stages the import (the save review writes it); n stages nothing.
 		if treeState(t, root) != before {
 			t.Errorf("after %s: files changed before the save", answer)
@@ -191,7 +191,7 @@ func TestTUIImportConfirmScrolls(t *testing.T) {
 	if len(seen) != len(fprs) {
 		t.Errorf("scrolling showed %d of the %d fingerprints", len(seen), len(fprs))
 	}
-	m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	busyUpdate(m, tea.KeyPressMsg{Code: 'y', Text: "y"})
 	if err := ws.Save("", false); err != nil {
 		t.Fatal(err)
 	}

@@ -322,10 +322,10 @@ type reloadDoneMsg struct {
 func (m *Model) reload() tea.Cmd {
 	cs := m.changeSet()
 	if cs == nil {
-		m.keys.reload(m)
-		m.la.reload(m)
-		m.setStatus(false, "reloaded the keys and look-aside views")
-		return nil
+		return m.rereadLists(func(m *Model, _ error) tea.Cmd {
+			m.setStatus(false, "reloaded the keys and look-aside views")
+			return nil
+		})
 	}
 	read := m.readLists()
 	return m.runBusy("reloading", func() tea.Msg {
@@ -369,10 +369,12 @@ func (m *Model) reloaded(r reloadDoneMsg) {
 }
 
 // busyDone takes a busy operation's result.
-func (m *Model) busyDone(result tea.Msg) {
+func (m *Model) busyDone(result tea.Msg) tea.Cmd {
 	m.busy, m.frozen = "", ""
 	m.status, m.statusBad = m.before.text, m.before.bad
 	switch r := result.(type) {
+	case stagedMsg:
+		return m.staged(r)
 	case saveDoneMsg:
 		if d, ok := m.modal.(*saveDialog); ok && d.saved(m, r) {
 			m.modal = nil
@@ -382,6 +384,38 @@ func (m *Model) busyDone(result tea.Msg) {
 	case reloadDoneMsg:
 		m.reloaded(r)
 	}
+	return nil
+}
+
+// stagedMsg is the result of staging a key or look-aside change, which
+// the backend does from a command: it reads the trial record, the key
+// files and registries.d.
+type stagedMsg struct {
+	err   error
+	lists lists
+	done  func(m *Model, err error) tea.Cmd
+}
+
+// stage runs op, a change to the change set through a backend, in a
+// busy command that then reads the tables again; done reports its
+// result on the root (a status, the form it came from) and may go on.
+func (m *Model) stage(what string, op func() error, done func(m *Model, err error) tea.Cmd) tea.Cmd {
+	read := m.readLists()
+	return m.runBusy(what, func() tea.Msg {
+		err := op()
+		return stagedMsg{err: err, lists: read(), done: done}
+	})
+}
+
+// rereadLists reads the keys and look-aside tables again in a command.
+func (m *Model) rereadLists(done func(m *Model, err error) tea.Cmd) tea.Cmd {
+	return m.stage("reading the keys and look-asides", func() error { return nil }, done)
+}
+
+func (m *Model) staged(r stagedMsg) tea.Cmd {
+	m.takeLists(r.lists)
+	m.refresh() // Problems reads the staged keys and registries.d
+	return r.done(m, r.err)
 }
 
 func (m *Model) needsSetup() bool {
@@ -438,15 +472,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case shadowTickMsg:
 		return m, m.loadShadow()
 	case busyDoneMsg:
-		m.busyDone(msg.result)
+		next := m.busyDone(msg.result)
 		held := m.held
 		m.held = nil
-		var cmds []tea.Cmd
+		if len(held) == 0 {
+			return m, next
+		}
+		cmds := []tea.Cmd{next}
 		for _, h := range held {
 			cmds = append(cmds, func() tea.Msg { return h })
-		}
-		if len(cmds) == 0 {
-			return m, nil
 		}
 		return m, tea.Sequence(cmds...)
 	case trialConfirmMsg:

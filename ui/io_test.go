@@ -168,3 +168,50 @@ func TestTrialConfirmRunsInACommand(t *testing.T) {
 		t.Fatalf("confirm: %d\n%s", tr.confirmed, screen(m))
 	}
 }
+
+// TestStagingRunsInCommands: removing a key, setting a look-aside and
+// re-reading the key list go through the backends from commands (they
+// read the trial record, key files and registries.d): Update returns
+// with the backend untouched.
+func TestStagingRunsInCommands(t *testing.T) {
+	m, keys, la, _ := newTestModel(t, testPolicy, 80, 24)
+	keys.keys = append(keys.keys, KeyRow{Fingerprint: "AAAA", UserID: "unused", Path: "/etc/gpg/u.gpg", Status: "ok"})
+	send(t, m, "3", "r", "j", "d")
+	remove := press(m, "y")
+	if remove == nil || len(keys.keys) != 2 || m.busy != "staging" {
+		t.Fatalf("y removed in Update (%d keys, busy %q)", len(keys.keys), m.busy)
+	}
+	runCmd(m, remove)
+	if len(keys.keys) != 1 || len(m.keys.items) != 1 || !strings.Contains(m.status, "staged: remove key AAAA") {
+		t.Fatalf("not removed: %d, %d, %q", len(keys.keys), len(m.keys.items), m.status)
+	}
+
+	lists := keys.lists
+	reread := press(m, "r")
+	if reread == nil || keys.lists != lists {
+		t.Fatalf("r read the key list in Update (%d)", keys.lists-lists)
+	}
+	runCmd(m, reread)
+	if keys.lists != lists+1 {
+		t.Fatalf("r did not read the key list (%d)", keys.lists-lists)
+	}
+
+	send(t, m, "4", "a", "type:quay.io/team", "tab", "type:https://sigs.example.com")
+	f, _ := m.modal.(*form)
+	if f == nil {
+		t.Fatalf("no look-aside form:\n%s", screen(m))
+	}
+	var set tea.Cmd
+	for range 4 { // enter moves through the fields, then applies
+		if set = press(m, "enter"); m.busy != "" {
+			break
+		}
+	}
+	if m.busy != "staging" || len(la.entries) != 1 || m.modal != f {
+		t.Fatalf("the look-aside was set in Update (busy %q, %d entries, modal %T)", m.busy, len(la.entries), m.modal)
+	}
+	runCmd(m, set)
+	if len(la.entries) != 2 || m.modal != nil || !strings.Contains(m.status, "staged: look-aside for quay.io/team") {
+		t.Fatalf("not set: %d entries, modal %T, %q", len(la.entries), m.modal, m.status)
+	}
+}

@@ -61,7 +61,7 @@ func (v *keysView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.km.Down):
 		v.cursor = step(len(v.items), v.cursor, 1, v.passes)
 	case key.Matches(k, m.km.Refresh):
-		v.reload(m)
+		return m.rereadLists(func(*Model, error) tea.Cmd { return nil })
 	case key.Matches(k, m.km.Import):
 		return m.openImportForm()
 	case key.Matches(k, m.km.Delete):
@@ -74,14 +74,15 @@ func (v *keysView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			m.modal = &confirmDialog{
 				title: "Remove key " + shortFpr(ki.Fingerprint, m.th.G.Ellipsis) + "?", danger: true, yes: "remove", body: body,
 				onYes: func(m *Model) tea.Cmd {
-					if err := m.deps.Keys.Remove(ki.Fingerprint, m.deps.Policy.Policy()); err != nil {
-						m.setStatus(true, "not removed: %v", err)
-					} else {
-						m.setStatus(false, "staged: remove key %s (ctrl+s to review and save, u to undo)", ki.Fingerprint)
-					}
-					m.keys.reload(m)
-					m.refresh()
-					return nil
+					kb, pol := m.deps.Keys, m.deps.Policy
+					return m.stage("staging", func() error { return kb.Remove(ki.Fingerprint, pol.Policy()) }, func(m *Model, err error) tea.Cmd {
+						if err != nil {
+							m.setStatus(true, "not removed: %v", err)
+						} else {
+							m.setStatus(false, "staged: remove key %s (ctrl+s to review and save, u to undo)", ki.Fingerprint)
+						}
+						return nil
+					})
 				},
 			}
 		}
@@ -123,12 +124,12 @@ func (m *Model) openImportForm() tea.Cmd {
 				data = []byte(fd.pasted)
 			}
 			if fd.pasted != "" || strings.Contains(v, "-----BEGIN") {
-				act, err := m.importData(data, nil)
+				act, cmd, err := m.importData(f, data, nil)
 				if err != nil {
 					f.err = safeErr(err)
 					return stayOpen{}, nil
 				}
-				return act, nil
+				return act, cmd
 			}
 			p := strings.TrimSpace(v)
 			return stayOpen{}, func() tea.Msg {
@@ -150,12 +151,12 @@ func (m *Model) openImportForm() tea.Cmd {
 				if msg.f != f {
 					return stayOpen{}, nil
 				}
-				act, err := m.importData(msg.data, msg.err)
+				act, cmd, err := m.importData(f, msg.data, msg.err)
 				if err != nil {
 					f.err = safeErr(err)
 					return stayOpen{}, nil
 				}
-				return act, nil
+				return act, cmd
 			}
 			return nil, nil
 		},
@@ -180,22 +181,49 @@ type keyDataMsg struct {
 
 // importData shows what data holds before it is imported (with a
 // KeyInspector: the action opens the confirmation) or imports it (the
-// action closes the form); the form stays open with the error.
-func (m *Model) importData(data []byte, readErr error) (action, error) {
+// form stays open until the import's result, with its error); the form
+// stays open with a read or inspection error.
+func (m *Model) importData(f *form, data []byte, readErr error) (action, tea.Cmd, error) {
 	if readErr != nil {
-		return nil, readErr
+		return nil, nil, readErr
 	}
 	if insp, ok := m.deps.Keys.(KeyInspector); ok {
 		keys, err := insp.Inspect(data)
 		if err != nil {
-			return nil, err // private key material is refused here
+			return nil, nil, err // private key material is refused here
 		}
-		return openModal{importConfirm(keys, data)}, nil
+		return openModal{importConfirm(keys, data)}, nil, nil
 	}
-	if err := m.importKey(data); err != nil {
-		return nil, err
-	}
-	return closeModal{}, nil
+	return stayOpen{}, m.importKey(data, f), nil
+}
+
+// importKey hands data to the backend in a command and reports what it
+// did; from is the form that asked, closed on success and given the
+// error otherwise (nil: the confirmation, already closed).
+func (m *Model) importKey(data []byte, from *form) tea.Cmd {
+	kb := m.deps.Keys
+	var ki KeyRow
+	return m.stage("staging", func() error {
+		var err error
+		ki, err = kb.Import(data)
+		return err
+	}, func(m *Model, err error) tea.Cmd {
+		open := from != nil && m.modal == from
+		switch {
+		case err != nil && open:
+			from.err = safeErr(err)
+		case err != nil:
+			m.setStatus(true, "not imported: %v", err)
+		case ki.AlreadyThere:
+			m.setStatus(false, "%s %s is already in %s: nothing written", ki.Fingerprint, ki.UserID, ki.Path)
+		default:
+			m.setStatus(false, "staged: import %s %s into %s (ctrl+s to review and save, u to undo)", ki.Fingerprint, ki.UserID, ki.Path)
+		}
+		if err == nil && open {
+			m.modal = nil
+		}
+		return nil
+	})
 }
 
 // importConfirm shows what is about to be trusted before anything is
@@ -220,12 +248,7 @@ func importConfirm(keys []KeyRow, data []byte) *confirmDialog {
 		}
 	}
 	d := &confirmDialog{title: "Import " + plural(len(keys), "key") + "?", yes: "import",
-		onYes: func(m *Model) tea.Cmd {
-			if err := m.importKey(data); err != nil {
-				m.setStatus(true, "not imported: %v", err)
-			}
-			return nil
-		}}
+		onYes: func(m *Model) tea.Cmd { return m.importKey(data, nil) }}
 	if unusable > 0 {
 		d.danger, d.yes = true, "import anyway"
 		if len(keys) == 1 {
@@ -236,22 +259,6 @@ func importConfirm(keys []KeyRow, data []byte) *confirmDialog {
 	}
 	d.body = b.String()
 	return d
-}
-
-// importKey hands data to the backend and reports what it did.
-func (m *Model) importKey(data []byte) error {
-	ki, err := m.deps.Keys.Import(data)
-	if err != nil {
-		return err
-	}
-	m.keys.reload(m)
-	m.refresh()
-	if ki.AlreadyThere {
-		m.setStatus(false, "%s %s is already in %s: nothing written", ki.Fingerprint, ki.UserID, ki.Path)
-	} else {
-		m.setStatus(false, "staged: import %s %s into %s (ctrl+s to review and save, u to undo)", ki.Fingerprint, ki.UserID, ki.Path)
-	}
-	return nil
 }
 
 // completePath offers directory entries that extend what was typed.

@@ -81,14 +81,15 @@ func (v *lookasideView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 				title: "Remove look-aside for " + safe(e.Scope) + "?", danger: true, yes: "remove",
 				body: fmt.Sprintf("%s: %s\nfrom %s. Images under it then use the next broader entry or default-docker.", safe(e.Scope), safe(e.URL), safe(e.File)),
 				onYes: func(m *Model) tea.Cmd {
-					if err := m.deps.Lookaside.Remove(e.Scope); err != nil {
-						m.setStatus(true, "not removed: %v", err)
-					} else {
-						m.setStatus(false, "staged: remove look-aside entry %s (ctrl+s to review and save, u to undo)", e.Scope)
-					}
-					m.la.reload(m)
-					m.refresh()
-					return nil
+					lb := m.deps.Lookaside
+					return m.stage("staging", func() error { return lb.Remove(e.Scope) }, func(m *Model, err error) tea.Cmd {
+						if err != nil {
+							m.setStatus(true, "not removed: %v", err)
+						} else {
+							m.setStatus(false, "staged: remove look-aside entry %s (ctrl+s to review and save, u to undo)", e.Scope)
+						}
+						return nil
+					})
 				},
 			}
 		}
@@ -116,18 +117,28 @@ func (m *Model) openLookasideForm(orig *LookasideRow) tea.Cmd {
 		title:  title,
 		fields: []*field{scope, url, sig},
 		note:   "Staged: written to registries.d with the other staged changes when you save (ctrl+s; backup kept).",
-		submit: func(m *Model, f *form) error {
+		// The backend stages in a command (it reads the trial record and
+		// registries.d); the form stays open with the error, if any.
+		submitCmd: func(m *Model, f *form) (action, tea.Cmd) {
 			e := LookasideRow{Scope: f.val("scope"), URL: f.val("url"), UseSigstoreAttachments: f.val("sigstore") == "yes"}
 			if orig != nil {
 				e.Staging, e.File = orig.Staging, orig.File
 			}
-			if err := m.deps.Lookaside.Set(e); err != nil {
-				return err
-			}
-			m.la.reload(m)
-			m.refresh() // Problems reads registries.d as staged
-			m.setStatus(false, "staged: look-aside for %s set to %s (ctrl+s to review and save, u to undo)", e.Scope, e.URL)
-			return nil
+			lb := m.deps.Lookaside
+			return stayOpen{}, m.stage("staging", func() error { return lb.Set(e) }, func(m *Model, err error) tea.Cmd {
+				switch {
+				case err != nil && m.modal == f:
+					f.err = safeErr(err)
+				case err != nil:
+					m.setStatus(true, "look-aside for %s not staged: %v", e.Scope, err)
+				default:
+					if m.modal == f {
+						m.modal = nil
+					}
+					m.setStatus(false, "staged: look-aside for %s set to %s (ctrl+s to review and save, u to undo)", e.Scope, e.URL)
+				}
+				return nil
+			})
 		},
 	}
 	m.modal = f

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -456,17 +457,30 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 	stage := func(m *Model) tea.Cmd {
 		p := wz.proposed(m)
 		m.edit(fmt.Sprintf("guided setup: %d signed scope(s), default %s", len(wz.scopes), wz.deflt), func(dst *model.Policy) { *dst = *p })
-		if wz.lookURL != "" && m.deps.Lookaside != nil {
-			for _, s := range wz.scopes {
-				if err := m.deps.Lookaside.Set(LookasideRow{Scope: s, URL: wz.lookURL}); err != nil {
-					m.setStatus(true, "look-aside for %s not staged: %v", s, err)
-				}
-			}
-			m.la.reload(m)
-			m.refresh()
-		}
 		m.wiz = nil
 		m.view = vPolicy
+		if wz.lookURL != "" && m.deps.Lookaside != nil {
+			// The look-asides are staged in a command (the backend reads
+			// the trial record and registries.d), then the review opens.
+			lb, scopes, url := m.deps.Lookaside, wz.scopes, wz.lookURL
+			return m.stage("staging", func() error {
+				var failed []string
+				for _, s := range scopes {
+					if err := lb.Set(LookasideRow{Scope: s, URL: url}); err != nil {
+						failed = append(failed, fmt.Sprintf("look-aside for %s not staged: %v", s, err))
+					}
+				}
+				if len(failed) > 0 {
+					return errors.New(strings.Join(failed, "; "))
+				}
+				return nil
+			}, func(m *Model, err error) tea.Cmd {
+				if err != nil {
+					m.setStatus(true, "%v", err)
+				}
+				return m.openSave()
+			})
+		}
 		return m.openSave()
 	}
 	pauseRejected := false
