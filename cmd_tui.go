@@ -80,6 +80,13 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 		SaveImpact: func(rev *workspace.Review) *impact.Report {
 			return reviewImpact(context.Background(), paths, det, ws, rev, true)
 		},
+		// Then the review fetches the signatures of the images the
+		// offline check left open, in a tea.Cmd, with the same checker as
+		// lint: rejected online is a lockout, unreachable stays not
+		// checked.
+		SaveImpactOnline: func(rev *workspace.Review) func(context.Context) *impact.Report {
+			return reviewImpactCheck(paths, det, ws, rev, false, tlsVerify)
+		},
 		NodeImages: func() []string {
 			// The pause image comes first even when the image list is
 			// unreadable; the wizard checks what it has.

@@ -304,8 +304,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.switchView((m.view + numViews - 1) % numViews)
 			return m, nil
 		case key.Matches(k, m.km.Save):
-			m.openSave()
-			return m, nil
+			return m, m.openSave()
 		case k.String() == "ctrl+r":
 			m.reload()
 			return m, nil
@@ -328,8 +327,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.switchView((m.view + numViews - 1) % numViews)
 		return m, nil
 	case key.Matches(k, m.km.Save):
-		m.openSave()
-		return m, nil
+		return m, m.openSave()
 	case key.Matches(k, m.km.Undo):
 		if s, ok := m.deps.Policy.Undo(); ok {
 			m.refresh()

@@ -135,6 +135,12 @@ type Deps struct {
 	// checked); the save review names a lockout from it. nil: no impact
 	// section.
 	SaveImpact func(rev *workspace.Review) *impact.Report
+	// SaveImpactOnline prepares the online impact check of a reviewed
+	// change: called in Update, it only takes what the check needs; the
+	// save review runs the check it returns in a tea.Cmd, bounded by
+	// OnlineImpactTimeout, and replaces the offline rows with its result
+	// (the same impact package, with the network). nil: offline only.
+	SaveImpactOnline func(rev *workspace.Review) func(context.Context) *impact.Report
 	// NodeImages lists images the node already uses (the pause image from
 	// crio.conf, …) for the setup wizard's impact check.
 	NodeImages func() []string
@@ -181,6 +187,11 @@ type TrialBackend interface {
 	// Pending is the running trial's deadline; ok is false when none.
 	Pending() (deadline time.Time, ok bool, err error)
 }
+
+// OnlineImpactTimeout bounds the save review's online impact check as a
+// whole (each network step has its own, shorter limit): an image still
+// unanswered then stays not checked.
+const OnlineImpactTimeout = 30 * time.Second
 
 // TrialDuration is the TUI's trial: long enough to check that the node
 // still pulls and the admin still gets in, short enough to wait out.
