@@ -280,6 +280,8 @@ func openAppend(node nodefs.FS, host string) (*os.File, error) {
 // tea.Cmd at a time (the next is scheduled by the result).
 type tuiShadow struct {
 	paths policyio.Paths
+	// runner says which recorded soak still runs (the Overview's stop).
+	runner tuiShadowRunner
 	size  int64
 	mtime time.Time
 	last  ui.ShadowStatus
@@ -296,6 +298,7 @@ func (t *tuiShadow) Status() (ui.ShadowStatus, bool, error) {
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil {
 		if fi.Size() == t.size && fi.ModTime().Equal(t.mtime) && t.last.Headline != "" {
+			t.last.PID = t.runner.running()
 			return t.last, true, nil
 		}
 		t.size, t.mtime = fi.Size(), fi.ModTime()
@@ -304,7 +307,7 @@ func (t *tuiShadow) Status() (ui.ShadowStatus, bool, error) {
 	if err != nil {
 		return ui.ShadowStatus{}, false, err
 	}
-	st := ui.ShadowStatus{Headline: s.Headline(), Rejected: s.Rejected, Running: !s.Stopped}
+	st := ui.ShadowStatus{Headline: s.Headline(), Rejected: s.Rejected, Running: !s.Stopped, PID: t.runner.running()}
 	for _, r := range s.Examples {
 		st.Examples = append(st.Examples, r.Reference+": "+r.Reason)
 	}

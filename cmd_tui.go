@@ -65,6 +65,7 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 	ws.Inspect = keyInspector(det.Mechanism)
 	ws.Runtime = registriesRuntime(det)
 	ws.Mechanism = det.Mechanism
+	shadowRunner := tuiShadowRunner{paths: paths, tlsVerify: tlsVerify}
 	return ui.Deps{
 		Paths:     paths,
 		Policy:    ws,
@@ -93,9 +94,10 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 			imgs, _ := workspace.NodeImages(paths)
 			return imgs
 		},
-		ASCII:    ascii,
-		KeyFiles: tuiKeyFiles{paths: paths, mech: det.Mechanism},
-		Shadow:   &tuiShadow{paths: paths},
-		Trial:    tuiTrial{paths: paths},
+		ASCII:        ascii,
+		KeyFiles:     tuiKeyFiles{paths: paths, mech: det.Mechanism},
+		Shadow:       &tuiShadow{paths: paths, runner: shadowRunner},
+		ShadowRunner: shadowRunner,
+		Trial:        tuiTrial{paths: paths},
 	}
 }

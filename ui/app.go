@@ -71,6 +71,8 @@ type Model struct {
 	// shadow is the last summary read from the shadow log (nil: none yet).
 	shadow    *ShadowStatus
 	shadowErr error
+	// shadowRun is the soak started from this TUI, until its log shows it.
+	shadowRun *ShadowRun
 	// trialDeadline is the running trial's; zero when none.
 	trialDeadline time.Time
 }
@@ -257,6 +259,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Tick(shadowRefresh, func(time.Time) tea.Msg { return shadowTickMsg{} })
 	case shadowTickMsg:
 		return m, m.loadShadow()
+	case shadowStartMsg:
+		if msg.err != nil {
+			m.setStatus(true, "shadow soak not started: %s", safeErr(msg.err))
+			return m, nil
+		}
+		m.shadowRun = &msg.run
+		m.setStatus(false, "shadow soak started (pid %d), edits still staged; Overview shows it, x stops it", msg.run.PID)
+		return m, nil
+	case shadowStopMsg:
+		if msg.err != nil {
+			m.setStatus(true, "shadow soak not stopped: %s", safeErr(msg.err))
+			return m, nil
+		}
+		m.shadowRun = nil
+		if m.shadow != nil {
+			m.shadow.PID = 0
+		}
+		m.setStatus(false, "shadow soak stopped (pid %d): its summary stays in the log", msg.run.PID)
+		return m, nil
 	case verifyDoneMsg, wizardCheckMsg, spinner.TickMsg:
 		if m.wiz != nil {
 			if cmd, ok := m.wiz.async(m, msg); ok {

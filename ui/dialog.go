@@ -135,6 +135,39 @@ type saveDialog struct {
 	// trial: save for TrialDuration, then put back unless kept; canTry:
 	// a trial backend is there to offer it.
 	trial, canTry bool
+	// rev is the change under review (nil without a change set): s soaks
+	// it in shadow instead of saving it.
+	rev      *workspace.Review
+	shadowOK bool
+}
+
+// shadowStartMsg and shadowStopMsg are a ShadowRunner's answers.
+type shadowStartMsg struct {
+	run ShadowRun
+	err error
+}
+
+type shadowStopMsg struct {
+	run ShadowRun
+	err error
+}
+
+// canShadow: the review can be soaked in shadow instead of saved.
+func (d *saveDialog) canShadow(m *Model) bool { return m.deps.ShadowRunner != nil && d.rev != nil }
+
+// shadow starts a soak of the reviewed change; nothing is saved and the
+// staged edits stay staged.
+func (d *saveDialog) shadow(m *Model) (bool, tea.Cmd) {
+	if d.errs > 0 {
+		d.err = fmt.Sprintf("the staged policy has %d error(s): the shadow would refuse it as a candidate. Fix them first (Problems view).", d.errs)
+		return false, nil
+	}
+	r, rev := m.deps.ShadowRunner, d.rev
+	m.setStatus(false, "starting a shadow soak of the staged change (nothing is saved)...")
+	return true, func() tea.Msg {
+		run, err := r.Start(rev)
+		return shadowStartMsg{run, err}
+	}
 }
 
 // saveImpactMsg is the online impact check's result for the review d.
@@ -166,7 +199,7 @@ func (m *Model) openSave() tea.Cmd {
 			m.setStatus(false, "nothing to save: no staged changes")
 			return nil
 		}
-		d.files, d.widen, d.keyWarnings = rev.Files, rev.Widenings, rev.KeyWarnings
+		d.files, d.widen, d.keyWarnings, d.rev = rev.Files, rev.Widenings, rev.KeyWarnings, rev
 		// Held back only by errors of the files it writes (a registries.d
 		// fix saves while policy.json is broken elsewhere).
 		var paths []string
@@ -208,6 +241,7 @@ func (m *Model) openSave() tea.Cmd {
 		}
 	}
 	d.confirm = textinput.New()
+	d.shadowOK = d.canShadow(m)
 	m.modal = d
 	return cmd
 }
@@ -361,6 +395,11 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		d.offset -= page
 	case "pgdown", "space":
 		d.offset += page
+	case "s":
+		if !d.canShadow(m) {
+			return false, nil
+		}
+		return d.shadow(m)
 	case "t":
 		if m.deps.Trial == nil {
 			return false, nil
@@ -439,10 +478,14 @@ func (d *saveDialog) bindings() []key.Binding {
 	if d.waiting {
 		return []key.Binding{b("w", "write without the online check"), b("esc", "back"), b("n", "cancel")}
 	}
+	bs := []key.Binding{b("↑/↓", "scroll"), b("y", "write")}
 	if d.canTry {
-		return []key.Binding{b("↑/↓", "scroll"), b("y", "write"), b("t", "try 5 min"), b("n/esc", "cancel")}
+		bs = append(bs, b("t", "try 5 min"))
 	}
-	return []key.Binding{b("↑/↓", "scroll"), b("y", "write"), b("n/esc", "cancel")}
+	if d.shadowOK {
+		bs = append(bs, b("s", "shadow"))
+	}
+	return append(bs, b("n/esc", "cancel"))
 }
 
 func (d *saveDialog) render(m *Model, w, h int) string {
@@ -513,6 +556,9 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 			what = fmt.Sprintf("the %d files", len(d.files))
 		}
 		foot = append(foot, "y: write "+what+"   n/esc: cancel, nothing is written")
+	}
+	if d.shadowOK && d.stage == "" && !d.waiting && d.errs == 0 {
+		foot = append(foot, "s: try it in shadow instead: soak it on the node's pulls, save nothing")
 	}
 	if d.err != "" {
 		foot = append(foot, strings.Split(m.th.Fail.Render(wrap(d.err, w-4)), "\n")...)
