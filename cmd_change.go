@@ -28,6 +28,9 @@ import (
 type changeFlags struct {
 	dryRun, allowWeaken, allowLockout, offline bool
 	transport                                  string
+	// namespace: the change is to that CRI-O namespace's policy (policy
+	// verbs only register it).
+	namespace string
 }
 
 func (c *changeFlags) register(fs *flag.FlagSet) {
@@ -225,7 +228,22 @@ func (r *changeRun) run() int {
 // openChange opens the workspace a change command stages into, with the
 // node's mechanism for the review of key files.
 func openChange(g *globalFlags, paths policyio.Paths) (*workspace.Workspace, error) {
-	ws, err := workspace.Open(paths)
+	return openChangeIn(g, paths, "")
+}
+
+// openWorkspace opens the change pipeline on the global policy, or on a
+// namespace's CRI-O policy when namespace is set.
+func openWorkspace(paths policyio.Paths, namespace string) (*workspace.Workspace, error) {
+	if namespace == "" {
+		return workspace.Open(paths)
+	}
+	return workspace.OpenNamespace(paths, namespace)
+}
+
+// openChangeIn is openChange on the global policy, or on a CRI-O
+// namespace's policy file when namespace is set (workspace.OpenNamespace).
+func openChangeIn(g *globalFlags, paths policyio.Paths, namespace string) (*workspace.Workspace, error) {
+	ws, err := openWorkspace(paths, namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -263,9 +281,15 @@ func reviewImpactCheck(paths policyio.Paths, det gpg.Detection, ws *workspace.Wo
 	if disk == nil {
 		disk = policyio.DiskKeyFiles(paths)
 	}
-	saved, runtime := ws.PolicyFile().LoadedPolicy(), ws.Runtime
+	// Before: what pods see today (the global policy for a namespace
+	// without its file yet); a namespace policy never judges the pause
+	// image (workspace.ImagesFor, over a copy of the namespace only: the
+	// check runs while the workspace goes on changing).
+	saved, runtime := ws.BaselinePolicy(), ws.Runtime
+	filter := &workspace.Workspace{Namespace: ws.Namespace}
 	return func(ctx context.Context) *impact.Report {
 		imgs, err := workspace.ReadNodeImages(paths)
+		imgs = filter.ImagesFor(imgs)
 		c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: tlsVerify,
 			Timeout: lintImageTimeout, SkipUnchanged: true})
 		diskRD, _ := policyio.LoadRegistriesDFor(paths.FS(), paths.RegistriesD, runtime)

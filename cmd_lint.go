@@ -5,12 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/registriesconf"
+	"github.com/kios/imgtrust/runtimever"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -23,6 +25,9 @@ type lintReport struct {
 	Diagnostics model.Diagnostics `json:"diagnostics"`
 	// Images are the node's images under the saved policy.
 	Images []imageVerdict `json:"images,omitempty"`
+	// Runtime is the containers/image release the files were checked
+	// against (runtimever), and whether it was assumed.
+	Runtime runtimever.Library `json:"runtime"`
 }
 
 func runLint(a *app, args []string) int {
@@ -45,7 +50,8 @@ func runLint(a *app, args []string) int {
 		fmt.Fprintln(a.stderr, "imgtrust lint:", errText(err))
 		return exitUsage
 	}
-	rep := lintReport{Policy: pf.Path, Images: images, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags}
+	rep := lintReport{Policy: pf.Path, Images: images, Errors: diags.Count(model.Error), Warnings: diags.Count(model.Warning), Diagnostics: diags,
+		Runtime: det.Library()}
 	if rep.Diagnostics == nil {
 		rep.Diagnostics = model.Diagnostics{}
 	}
@@ -56,8 +62,11 @@ func runLint(a *app, args []string) int {
 	} else {
 		printDiagnostics(a.stdout, diags)
 		fmt.Fprintf(a.stdout, "%d error(s), %d warning(s) (policy %s, registries.d %s)\n", rep.Errors, rep.Warnings, termsafe.String(pf.Path), termsafe.String(paths.RegistriesD))
-		for _, line := range consequences(diags) {
+		for _, line := range consequences(diags, pf.Path) {
 			fmt.Fprintln(a.stdout, line)
+		}
+		if rep.Runtime.Assumed {
+			fmt.Fprintf(a.stdout, "%s; --runtime-version checks against the node's\n", termsafe.String(rep.Runtime.Basis))
 		}
 	}
 	if rep.Errors > 0 {
@@ -96,16 +105,34 @@ func lintWithImages(paths policyio.Paths, det gpg.Detection, offline bool) (*pol
 	return pf, diags, images, nil
 }
 
+// lintNamespace is lint's diagnostics for a CRI-O namespace's own policy
+// file: the file, its keys and the node's release, compared with the
+// global policy. No node image is judged: the pause image is pulled with
+// the global policy, and which pods use the others is not known.
+func lintNamespace(paths policyio.Paths, det gpg.Detection, namespace string) (*policyio.PolicyFile, model.Diagnostics, error) {
+	ws, err := workspace.OpenNamespace(paths, namespace)
+	if err != nil {
+		return nil, nil, err
+	}
+	ws.Inspect = keyInspector(det.Mechanism)
+	ws.Runtime = registriesRuntime(det)
+	return ws.PolicyFile(), ws.Problems(), nil
+}
+
 // registriesRuntime is how the detected runtime reads registries.d.
 func registriesRuntime(det gpg.Detection) policyio.RegistriesRuntime {
 	skip, basis := det.SkipsYAMLDirectories()
 	v1, v1basis := registriesconf.V1Rule(det.ImageVersion, det.Mechanism == gpg.MechGoCrypto)
-	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis, RefuseRegistriesConfV1: v1, RegistriesConfV1Basis: v1basis}
+	return policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis, RefuseRegistriesConfV1: v1, RegistriesConfV1Basis: v1basis,
+		Library: det.Library()}
 }
 
 // consequences says, per file kind, what the errors mean on the node.
-func consequences(diags model.Diagnostics) []string {
+// policy is the global policy's path: an error in another .json file is
+// in a CRI-O namespace policy, which fails only that namespace's pulls.
+func consequences(diags model.Diagnostics, policy string) []string {
 	var policyErr, registriesErr, keyErr, lookasideErr, pauseErr, confErr, aliasErr bool
+	var nsFiles []string
 	for _, d := range diags {
 		if d.Severity != model.Error {
 			continue
@@ -123,11 +150,18 @@ func consequences(diags model.Diagnostics) []string {
 			lookasideErr = true
 		case strings.HasPrefix(d.Code, "key-"):
 			keyErr = true
+		case d.Pos.File != "" && d.Pos.File != policy && strings.HasSuffix(d.Pos.File, ".json"):
+			if !slices.Contains(nsFiles, d.Pos.File) {
+				nsFiles = append(nsFiles, d.Pos.File)
+			}
 		default:
 			policyErr = true
 		}
 	}
 	var out []string
+	for _, f := range nsFiles {
+		out = append(out, fmt.Sprintf("CRI-O refuses %s: every pull for pods in its namespace fails until the errors are fixed.", termsafe.String(f)))
+	}
 	if policyErr {
 		out = append(out, "containers/image refuses this policy.json: every pull on the node fails until the errors are fixed.")
 	}

@@ -29,7 +29,8 @@ Identity (signedBy, sigstoreSigned, signedBaseLayer):
   --identity exactReference --identity-ref REF
   --identity exactRepository --identity-repo REPO
   --identity remapIdentity --prefix P --signed-prefix S
-Change flags: --dry-run (print, write nothing), --json, --allow-weaken, --allow-lockout, --offline
+Change flags: --dry-run (print, write nothing), --json, --allow-weaken, --allow-lockout, --offline,
+  --namespace NS (CRI-O's policy for pods in namespace NS instead of the global one)
 
 Every change prints its diff, how it widens trust and its impact on the node's
 images, then writes policy.json atomically with a backup, unless it widens trust
@@ -251,6 +252,7 @@ func runPolicy(a *app, args []string) int {
 	fs := flag.NewFlagSet("imgtrust policy "+verb, flag.ContinueOnError)
 	g.register(fs)
 	cf.register(fs)
+	fs.StringVar(&cf.namespace, "namespace", "", "change the CRI-O policy of Kubernetes namespace `NS` (<signature_policy_dir>/NS.json) instead of the global one")
 	try.register(fs)
 	if verb != "remove" {
 		rf.register(fs)
@@ -269,16 +271,30 @@ func runPolicy(a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "imgtrust %s: SCOPE is required\n", name)
 		return exitUsage
 	}
-	return a.withTrial(name, pos, paths, try, func() int { return policyChange(a, &g, &rf, cf, verb, name, pos, paths) })
+	trialPaths := paths
+	if cf.namespace != "" {
+		// A trial reverts the namespace's file, the one written.
+		ws, err := openWorkspace(paths, cf.namespace)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
+			return exitUsage
+		}
+		trialPaths = ws.Paths
+	}
+	return a.withTrial(name, pos, trialPaths, try, func() int { return policyChange(a, &g, &rf, cf, verb, name, pos, paths) })
 }
 
-// policyChange stages, reports and applies one policy verb.
+// policyChange stages, reports and applies one policy verb, on the global
+// policy or (cf.namespace) a CRI-O namespace's.
 func policyChange(a *app, g *globalFlags, rf *ruleFlags, cf changeFlags, verb, name string, pos []string, paths policyio.Paths) int {
-	ws, err := openChange(g, paths)
+	ws, err := openChangeIn(g, paths, cf.namespace)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitUsage
 	}
+	paths = ws.Paths
+	det, _ := g.detectMechanism(paths)
+	ws.Runtime = registriesRuntime(det)
 	if ws.PolicyFile().Exists && ws.Policy() == nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: policy.json cannot be read (run imgtrust lint); nothing was written\n", name)
 		return exitFindings

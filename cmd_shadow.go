@@ -282,9 +282,9 @@ type tuiShadow struct {
 	paths policyio.Paths
 	// runner says which recorded soak still runs (the Overview's stop).
 	runner tuiShadowRunner
-	size  int64
-	mtime time.Time
-	last  ui.ShadowStatus
+	size   int64
+	mtime  time.Time
+	last   ui.ShadowStatus
 }
 
 func (t *tuiShadow) Status() (ui.ShadowStatus, bool, error) {

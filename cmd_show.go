@@ -7,6 +7,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
@@ -26,25 +27,62 @@ func runShow(a *app, args []string) int {
 	var g globalFlags
 	fs := flag.NewFlagSet("imgtrust show", flag.ContinueOnError)
 	g.register(fs)
-	setUsage(fs, "usage: imgtrust show [--json] [global flags]\n\nPrints the effective policy in plain words, one line per scope.\nErrors are counted as imgtrust lint --offline counts them; when the runtime\ncannot load policy.json, that is said first.\nExit 0: done; 1: lint --offline finds errors; 2: cannot run.")
+	namespace := fs.String("namespace", "", "show the policy CRI-O uses for pods in Kubernetes namespace `NS`")
+	setUsage(fs, "usage: imgtrust show [--namespace NS] [--json] [global flags]\n\nPrints the effective policy in plain words, one line per scope, then each\nper-namespace policy of CRI-O (crio.conf signature_policy_dir), which replaces\nit for pods in that namespace.\nErrors are counted as imgtrust lint --offline counts them; when the runtime\ncannot load policy.json, that is said first.\nExit 0: done; 1: lint --offline finds errors; 2: cannot run.")
 	_, paths, code, ok := a.parseCommand("show", fs, &g, args, 0)
 	if !ok {
 		return code
 	}
 	det, _ := g.detectMechanism(paths)
+	global := paths
+	rule, inNamespace := "", ""
+	if *namespace != "" {
+		cfg, err := node.ReadCrioConfig(paths)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
+			return exitUsage
+		}
+		ch, err := node.ChoosePolicy(paths, cfg, *namespace, g.policy != "")
+		if err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
+			return exitUsage
+		}
+		rule, paths.Policy = ch.Rule, ch.Host
+		if ch.NamespaceFile {
+			inNamespace = *namespace
+		}
+	}
 	// The same diagnostics as lint --offline's (policy, key files,
 	// registries.d, node facts, the node's images), so that both count
-	// the same errors; show makes no network request.
-	pf, diags, _, err := lintWithImages(paths, det, true)
+	// the same errors; show makes no network request. For a namespace's
+	// own file: that file's, compared with the global policy.
+	var pf *policyio.PolicyFile
+	var diags model.Diagnostics
+	var err error
+	if inNamespace != "" {
+		pf, diags, err = lintNamespace(global, det, inNamespace)
+	} else {
+		pf, diags, _, err = lintWithImages(paths, det, true)
+	}
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust show:", errText(err))
 		return exitUsage
 	}
+	var namespaces []showedNamespace
+	if *namespace == "" {
+		namespaces = showNamespaces(paths)
+	}
 	nErr := diags.Count(model.Error)
 	refused := pf.LoadedPolicy() == nil
 	var rows []showRow
+	label := keyLabeler(paths)
 	if pf.Policy != nil {
-		rows = showRows(pf.Policy, keyLabeler(paths))
+		rows = showRows(pf.Policy, label)
+	}
+	for i := range namespaces {
+		if p := namespaces[i].policy; p != nil {
+			namespaces[i].Rules = showRows(p, label)
+		}
 	}
 	if g.json {
 		writeJSON(a.stdout, struct {
@@ -55,11 +93,17 @@ func runShow(a *app, args []string) int {
 			Loadable bool      `json:"loadable"`
 			Rules    []showRow `json:"rules"`
 			Errors   int       `json:"errors"`
-		}{pf.Path, !refused, rows, nErr})
+			// Namespaces are CRI-O's per-namespace policies, each of
+			// which replaces this one for its namespace's pods.
+			Namespaces []showedNamespace `json:"namespaces,omitempty"`
+		}{pf.Path, !refused, rows, nErr, namespaces})
 		if nErr > 0 {
 			return exitFindings
 		}
 		return exitOK
+	}
+	if rule != "" {
+		fmt.Fprintln(a.stdout, termsafe.String(rule))
 	}
 	// Said first: nothing below is in force while the runtime refuses the
 	// file.
@@ -71,17 +115,13 @@ func runShow(a *app, args []string) int {
 	case refused:
 		fmt.Fprintf(a.stdout, "the runtime cannot load %s: every pull fails. %s (imgtrust lint lists them); the rules below are what the file says, not in force until repaired.\n\n", termsafe.String(pf.Path), plural(nErr, "error"))
 	}
-	if len(rows) > 0 {
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TRANSPORT\tSCOPE\tRULE")
-		for _, r := range rows {
-			t, s := r.Transport, r.Scope
-			if r.Default {
-				t, s = "(any)", "default"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", termsafe.String(t), termsafe.String(s), termsafe.String(r.Rule))
+	printShowRows(a, rows)
+	for _, ns := range namespaces {
+		fmt.Fprintf(a.stdout, "\nnamespace %s: %s (replaces the policy above for its pods)\n", termsafe.String(ns.Namespace), termsafe.String(ns.Policy))
+		if !ns.Loadable {
+			fmt.Fprintln(a.stdout, "  the runtime cannot load it: every pull for its pods fails (imgtrust lint lists why)")
 		}
-		tw.Flush()
+		printShowRows(a, ns.Rules)
 	}
 	if nErr > 0 {
 		if !refused {
@@ -141,4 +181,49 @@ func showRows(p *model.Policy, label model.KeyLabeler) []showRow {
 		})
 	})
 	return rows
+}
+
+// showedNamespace is one CRI-O namespace policy in `imgtrust show`; its
+// errors are in show's count (lint's namespace checks).
+type showedNamespace struct {
+	Namespace string    `json:"namespace"`
+	Policy    string    `json:"policy"`
+	Loadable  bool      `json:"loadable"`
+	Rules     []showRow `json:"rules"`
+	policy    *model.Policy
+}
+
+// showNamespaces reads each namespace policy for show.
+func showNamespaces(paths policyio.Paths) []showedNamespace {
+	cfg, err := node.ReadCrioConfig(paths)
+	if err != nil {
+		return nil // lint's node facts say why
+	}
+	list, _ := node.NamespacePolicies(paths, cfg)
+	var out []showedNamespace
+	for _, ns := range list {
+		row := showedNamespace{Namespace: ns.Namespace, Policy: ns.Node}
+		if pf, err := policyio.LoadPolicyFrom(paths.FS(), ns.Host); err == nil {
+			row.policy, row.Loadable = pf.Policy, pf.LoadedPolicy() != nil
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// printShowRows writes show's table; nothing for no rows.
+func printShowRows(a *app, rows []showRow) {
+	if len(rows) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TRANSPORT\tSCOPE\tRULE")
+	for _, r := range rows {
+		t, s := r.Transport, r.Scope
+		if r.Default {
+			t, s = "(any)", "default"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", termsafe.String(t), termsafe.String(s), termsafe.String(r.Rule))
+	}
+	tw.Flush()
 }

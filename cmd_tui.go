@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
@@ -25,7 +26,8 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 	fs := flag.NewFlagSet("imgtrust tui", flag.ContinueOnError)
 	g.register(fs)
 	tlsVerify := fs.Bool("tls-verify", true, "verify registry TLS when checking images (false: allow plain http, as for the demo registry)")
-	setUsage(fs, "usage: imgtrust [tui] [--tls-verify=false] [global flags]\n\nOpens the interactive trust manager on the node (the default command).")
+	namespace := fs.String("namespace", "", "edit the CRI-O policy of Kubernetes namespace `NS` (<signature_policy_dir>/NS.json) instead of the global one (P switches in the TUI)")
+	setUsage(fs, "usage: imgtrust [tui] [--tls-verify=false] [--namespace NS] [global flags]\n\nOpens the interactive trust manager on the node (the default command).")
 	_, paths, code, ok := a.parseCommand("tui", fs, &g, args, 0)
 	if !ok {
 		return code
@@ -40,22 +42,45 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 		fmt.Fprintln(a.stderr, "imgtrust: the trust manager needs a terminal; use a command (imgtrust help) in scripts")
 		return exitUsage
 	}
-	ws, err := workspace.Open(paths)
+	// One session per policy file: the switcher (P) ends a session with
+	// the file chosen, and the next one opens on it.
+	ns := *namespace
+	for {
+		next, code, again := tuiSession(a, &g, paths, ns, *tlsVerify, extras)
+		if !again {
+			return code
+		}
+		ns = next
+	}
+}
+
+// tuiSession runs the trust manager on one policy file: the global one,
+// or namespace's CRI-O policy. again: the admin switched to the policy of
+// next ("" for the global one).
+func tuiSession(a *app, g *globalFlags, global policyio.Paths, namespace string, tlsVerify bool, extras []func(*ui.Deps)) (next string, code int, again bool) {
+	ws, err := openWorkspace(global, namespace)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust:", errText(err))
-		return exitUsage
+		return "", exitUsage, false
 	}
+	paths := ws.Paths
 	det, _ := g.detectMechanism(paths)
-	deps := tuiDeps(paths, ws, det, *tlsVerify, g.ascii || a.getenv("TERM") == "linux")
+	deps := tuiDeps(paths, ws, det, tlsVerify, g.ascii || a.getenv("TERM") == "linux")
 	for _, x := range extras {
 		x(&deps)
 	}
 	p := tea.NewProgram(ui.New(deps))
-	if _, err := p.Run(); err != nil {
+	final, err := p.Run()
+	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust:", errText(err))
-		return exitUsage
+		return "", exitUsage, false
 	}
-	return exitOK
+	if m, ok := final.(*ui.Model); ok {
+		if c, ok := m.SwitchTo(); ok {
+			return c.Namespace, exitOK, true
+		}
+	}
+	return "", exitOK, false
 }
 
 // tuiDeps wires the TUI to the domain packages over one workspace: the
@@ -65,13 +90,14 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 	ws.Inspect = keyInspector(det.Mechanism)
 	ws.Runtime = registriesRuntime(det)
 	ws.Mechanism = det.Mechanism
-	shadowRunner := tuiShadowRunner{paths: paths, tlsVerify: tlsVerify}
-	return ui.Deps{
+	global := ws.GlobalPaths()
+	shadowRunner := tuiShadowRunner{paths: global, tlsVerify: tlsVerify}
+	d := ui.Deps{
 		Paths:     paths,
 		Policy:    ws,
 		Keys:      tuiKeys{paths: paths, ws: ws, mech: det.Mechanism},
 		Lookaside: tuiLookaside{paths: paths, ws: ws},
-		Verifier:  tuiVerifier{paths: paths, ws: ws, mech: det.Mechanism, tlsVerify: tlsVerify, ascii: ascii},
+		Verifier:  tuiVerifier{paths: paths, global: global, ws: ws, mech: det.Mechanism, tlsVerify: tlsVerify, ascii: ascii},
 		Impact: tuiImpact{impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism,
 			TLSVerify: tlsVerify, Timeout: 15 * time.Second})},
 		// The save review's impact is decided without the network: what
@@ -90,14 +116,45 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 		},
 		NodeImages: func() []string {
 			// The pause image comes first even when the image list is
-			// unreadable; the wizard checks what it has.
-			imgs, _ := workspace.NodeImages(paths)
-			return imgs
+			// unreadable; the wizard checks what it has. A namespace
+			// policy never judges it (workspace.ImagesFor).
+			imgs, _ := workspace.ReadNodeImages(paths)
+			var refs []string
+			for _, img := range ws.ImagesFor(imgs) {
+				if img.Role != workspace.RoleContainer {
+					refs = append(refs, img.Ref)
+				}
+			}
+			return refs
 		},
-		ASCII:        ascii,
-		KeyFiles:     tuiKeyFiles{paths: paths, mech: det.Mechanism},
-		Shadow:       &tuiShadow{paths: paths, runner: shadowRunner},
-		ShadowRunner: shadowRunner,
-		Trial:        tuiTrial{paths: paths},
+		PolicyFiles: func() ([]ui.PolicyChoice, error) { return policyChoices(global, ws.Namespace) },
+		ASCII:       ascii,
+		KeyFiles:    tuiKeyFiles{paths: paths, mech: det.Mechanism},
+		Shadow:      &tuiShadow{paths: paths, runner: shadowRunner},
+		Trial:       tuiTrial{paths: paths},
 	}
+	// The shadow soaks a candidate in place of the node's global policy:
+	// it has no namespace policies, so a namespace's is not offered.
+	if ws.Namespace == "" {
+		d.ShadowRunner = shadowRunner
+	}
+	return d
+}
+
+// policyChoices lists the global policy and each CRI-O namespace policy
+// for the TUI's switcher, marking the one edited (namespace).
+func policyChoices(global policyio.Paths, namespace string) ([]ui.PolicyChoice, error) {
+	cfg, err := node.ReadCrioConfig(global)
+	if err != nil {
+		return nil, err
+	}
+	list, err := node.NamespacePolicies(global, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := []ui.PolicyChoice{{File: global.Node(global.Policy), Current: namespace == ""}}
+	for _, ns := range list {
+		out = append(out, ui.PolicyChoice{Namespace: ns.Namespace, File: ns.Node, Current: ns.Namespace == namespace})
+	}
+	return out, nil
 }

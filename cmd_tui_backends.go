@@ -9,6 +9,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/ui"
@@ -230,7 +231,10 @@ func (l tuiLookaside) Remove(scope string) error {
 // tuiVerifier is ui.Verifier over verify, against the policy the TUI
 // gives (usually the staged one).
 type tuiVerifier struct {
-	paths     policyio.Paths
+	paths policyio.Paths
+	// global are the paths of the global policy (paths may be a
+	// namespace's), from which a namespace's choice is made.
+	global    policyio.Paths
 	ws        *workspace.Workspace
 	mech      gpg.Mechanism
 	tlsVerify bool
@@ -249,11 +253,47 @@ func (t tuiVerifier) Verify(ctx context.Context, p *model.Policy, image string) 
 	if verify.IsShortName(image) {
 		return t.verifyShortName(ctx, v, image)
 	}
+	return t.result(ctx, v, image, "")
+}
+
+// VerifyInNamespace checks a pull for a pod in namespace: under the
+// policy CRI-O picks there (node.ChoosePolicy), the staged one when
+// that is the file this session edits, else the file on disk.
+func (t tuiVerifier) VerifyInNamespace(ctx context.Context, staged *model.Policy, namespace, image string) (ui.VerifyResult, error) {
+	cfg, err := node.ReadCrioConfig(t.global)
+	if err != nil {
+		return ui.VerifyResult{}, err
+	}
+	ch, err := node.ChoosePolicy(t.global, cfg, namespace, false)
+	if err != nil {
+		return ui.VerifyResult{}, err
+	}
+	opts := verify.Options{Paths: t.paths, Mechanism: t.mech, TLSVerify: t.tlsVerify, Timeout: 15 * time.Second, Notes: []string{ch.Rule}}
+	opts.Paths.Policy = ch.Host
+	label := ch.Node
+	if ch.Host == t.ws.Paths.Policy {
+		opts.Policy = staged
+		if len(t.ws.Edits()) > 0 {
+			label += " (staged)"
+		}
+	}
+	opts.PolicyLabel = label
+	v, err := verify.New(opts)
+	if err != nil {
+		return ui.VerifyResult{}, err
+	}
+	if verify.IsShortName(image) {
+		return t.verifyShortName(ctx, v, image)
+	}
+	return t.result(ctx, v, image, label)
+}
+
+func (t tuiVerifier) result(ctx context.Context, v *verify.Verifier, image, policy string) (ui.VerifyResult, error) {
 	res, err := v.Verify(ctx, image)
 	if err != nil {
 		return ui.VerifyResult{}, err
 	}
-	out := ui.VerifyResult{Ref: res.Image, Accepted: res.Accepted, Scope: res.Trace.Scope.List.String(), Summary: res.Summary}
+	out := ui.VerifyResult{Ref: res.Image, Accepted: res.Accepted, Scope: res.Trace.Scope.List.String(), Summary: res.Summary, Policy: policy}
 	out.Trace = traceSteps(res, t.ascii, 0)
 	if res.Incomplete {
 		// The Verify view heads the error with "could not finish", as

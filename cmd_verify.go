@@ -14,18 +14,21 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/verify"
 )
 
 const verifyUsage = `usage: imgtrust verify [global flags] [--tls-verify=false] [--authfile FILE] [--creds USER:PASS]
-                      [--platform OS/ARCH] [--timeout D] [--short-name-mode MODE] [--json] IMAGE
+                      [--platform OS/ARCH] [--timeout D] [--short-name-mode MODE] [--namespace NS] [--json] IMAGE
        imgtrust verify --from FILE|- [--jobs N] [--json] ...
 
 Tells whether the node's runtime would accept IMAGE (docker://REF, REF or dir:PATH), and why.
 Mirrors and blocked registries come from registries.conf (--registries-conf); a short name
 (nginx, team/app) is resolved as CRI-O does and every candidate is checked.
+With --namespace, for a pod in that Kubernetes namespace: CRI-O then uses
+<signature_policy_dir>/NS.json if it exists, else the global policy.
 Exit 0: accepted; 1: rejected; 2: the policy or registries.d is invalid, or bad arguments;
 3: the check could not finish (registry or look-aside unreachable, timeout).`
 
@@ -33,6 +36,7 @@ type verifyFlags struct {
 	tlsVerify             bool
 	authfile, creds, plat string
 	from                  string
+	namespace             string
 	jobs                  int
 	timeout               time.Duration
 	shortNameMode         string
@@ -49,6 +53,7 @@ func runVerify(a *app, args []string) int {
 	fs.StringVar(&o.plat, "platform", "", "platform of an image index to check, `OS/ARCH` (default: this machine's)")
 	fs.StringVar(&o.from, "from", "", "check every reference in `FILE` (one a line, - for stdin)")
 	fs.IntVar(&o.jobs, "jobs", 8, "how many images --from checks at once")
+	fs.StringVar(&o.namespace, "namespace", "", "check as CRI-O pulls for a pod in Kubernetes namespace `NS` (its policy in crio.conf's signature_policy_dir, if any)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "limit for each network step")
 	fs.StringVar(&o.shortNameMode, "short-name-mode", "", "CRI-O's short_name_mode, `enforcing` or `disabled` (default: crio.conf's under --root)")
 	setUsage(fs, verifyUsage)
@@ -69,13 +74,26 @@ func runVerify(a *app, args []string) int {
 	if g.mechanism == "" || g.mechanism == "auto" {
 		mech = "" // verify detects it and reports how
 	}
-	v, err := verify.New(verify.Options{
+	opts := verify.Options{
 		Paths: paths, Mechanism: mech, TLSVerify: o.tlsVerify, AuthFile: o.authfile, Creds: o.creds,
 		Platform: o.plat, Timeout: o.timeout, RuntimeVersion: g.runtimeVersion,
-	})
+	}
+	if o.namespace != "" {
+		if err := namespaceOptions(&opts, o.namespace, g.policy != ""); err != nil {
+			fmt.Fprintln(a.stderr, "imgtrust verify --namespace:", errText(err))
+			return exitUsage
+		}
+	}
+	v, err := verify.New(opts)
 	var inv *verify.InvalidConfigError
 	if errors.As(err, &inv) {
 		printDiagnostics(a.stderr, inv.Diags.Sorted())
+		if o.namespace != "" {
+			// The file is the namespace's: only its pods' pulls fail.
+			fmt.Fprintf(a.stderr, "imgtrust verify: the policy CRI-O uses for namespace %s is invalid (%d error(s)): every pull for its pods fails; run imgtrust lint\n",
+				termsafe.String(o.namespace), inv.Diags.Count(model.Error))
+			return exitUsage
+		}
 		fmt.Fprintln(a.stderr, "imgtrust verify:", errText(err))
 		return exitUsage
 	}
@@ -203,6 +221,26 @@ func verifyBatch(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier
 		return exitUsage
 	}
 	return exitOK
+}
+
+// namespaceOptions points opts at the policy CRI-O uses for a pod in
+// namespace (node.ChoosePolicy) and says why in every trace.
+func namespaceOptions(opts *verify.Options, namespace string, explicit bool) error {
+	cfg, err := node.ReadCrioConfig(opts.Paths)
+	if err != nil {
+		return err
+	}
+	ch, err := node.ChoosePolicy(opts.Paths, cfg, namespace, explicit)
+	if err != nil {
+		return err
+	}
+	opts.Paths.Policy = ch.Host
+	opts.PolicyLabel = fmt.Sprintf("%s for namespace %s", ch.Node, namespace)
+	opts.Notes = append(opts.Notes, ch.Rule)
+	if ch.RecheckAtCreate {
+		opts.Notes = append(opts.Notes, "CRI-O 1.31 and later check this policy again when a container is created from the stored image")
+	}
+	return nil
 }
 
 // verifyShortName checks every candidate CRI-O resolves a short name to,

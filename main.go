@@ -163,7 +163,8 @@ type globalFlags struct {
 	ascii          bool
 	mechanism      string
 	// runtimeVersion overrides the containers/image version read from the
-	// runtime binary (how registries.d is read).
+	// runtime binary: which policy.json keys it knows, how registries.d is
+	// read, whether subkey signatures count (runtimever).
 	runtimeVersion string
 	// ownImage is the admin's answer to "which image does imgtrust run
 	// in", remembered on the node.

@@ -6,6 +6,7 @@ import (
 
 	"fmt"
 	"github.com/kios/imgtrust/nodefs"
+	"github.com/kios/imgtrust/runtimever"
 	"path/filepath"
 	"strings"
 
@@ -22,21 +23,29 @@ type Detection struct {
 	Reason       string `json:"reason"`
 }
 
+// Library is the containers/image release the runtime links, or the one
+// assumed when its binary does not say: v5.41 for openpgp-gocrypto (the
+// first release with it), else what kiOS's CRI-O vendors.
+func (d Detection) Library() runtimever.Library {
+	if v := d.ImageVersion; semver.IsValid(v) {
+		from := d.Binary
+		if from == "" {
+			from = "the runtime binary"
+		}
+		return runtimever.Known(v, from)
+	}
+	if d.Mechanism == MechGoCrypto {
+		return runtimever.Assume("v5.41.0", "openpgp-gocrypto is in v5.41 and later")
+	}
+	return runtimever.Assume(runtimever.DefaultAssumed, "no runtime binary with build information; CRI-O main vendors "+runtimever.DefaultAssumed)
+}
+
 // SkipsYAMLDirectories says whether the runtime's registries.d reader
 // skips a directory named *.yaml (containers/image v5.41 and later) or
 // fails on it (older), and what that rests on.
 func (d Detection) SkipsYAMLDirectories() (bool, string) {
-	if v := d.ImageVersion; semver.IsValid(v) {
-		skip := semver.Compare(semver.MajorMinor(v), "v5.41") >= 0
-		return skip, fmt.Sprintf("containers/image %s in %s", v, orUnknown(d.Binary))
-	}
-	switch d.Mechanism {
-	case MechGoCrypto:
-		return true, "containers/image version unknown: assumed v5.41 or later, as openpgp-gocrypto is"
-	case MechXCrypto:
-		return false, "containers/image version unknown: assumed v5.39 or older, as openpgp-xcrypto is"
-	}
-	return false, "containers/image version unknown: assumed older than v5.41"
+	lib := d.Library()
+	return lib.Has(runtimever.RegistriesDYAMLDirs), lib.Basis
 }
 
 // runtimeBinaries are where kiOS and distributions put CRI-O and Podman.

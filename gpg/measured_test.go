@@ -403,9 +403,12 @@ func TestSkipsYAMLDirectories(t *testing.T) {
 		{Detection{Mechanism: MechGPGME, ImageVersion: "v5.41.2"}, true, false, "v5.41.2"},
 		{Detection{Mechanism: MechGoCrypto, ImageVersion: "v5.42.1"}, true, false, "v5.42.1"},
 		{Detection{Mechanism: MechGPGME, ImageVersion: "v5.23.1"}, false, false, "v5.23.1"},
-		{Detection{Mechanism: MechGoCrypto}, true, true, "v5.41 or later"},
-		{Detection{Mechanism: MechXCrypto}, false, true, "v5.39 or older"},
-		{Detection{Mechanism: MechGPGME}, false, true, "older than v5.41"},
+		{Detection{Mechanism: MechGoCrypto}, true, true, "assumed v5.41.0"},
+		{Detection{Mechanism: MechXCrypto}, false, true, "assumed v5.38.0"},
+		{Detection{Mechanism: MechGPGME}, false, true, "assumed v5.38.0"},
+		// A pseudo-version counts as the release it is built on.
+		{Detection{Mechanism: MechXCrypto, ImageVersion: "v5.40.4-0.20260601000000-0123456789ab"}, false, false, "v5.40.4-0"},
+		{Detection{Mechanism: MechXCrypto, ImageVersion: "v5.41.1-0.20260601000000-0123456789ab"}, true, false, "v5.41.1-0"},
 	}
 	for _, tt := range tests {
 		skip, basis := tt.d.SkipsYAMLDirectories()

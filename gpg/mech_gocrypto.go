@@ -85,6 +85,9 @@ func verified(md *openpgp.MessageDetails, payload []byte, owner map[*openpgp.Ent
 		SigningKeyID:      fmt.Sprintf("%016X", md.SignedBy.PublicKey.KeyId),
 		KeyringIndex:      owner[md.SignedBy.Entity],
 	}
+	if md.SignedBy.PublicKey != nil {
+		v.SigningFingerprint = fingerprint(md.SignedBy.PublicKey)
+	}
 	if md.Signature != nil {
 		v.Created = md.Signature.CreationTime
 	}

@@ -176,6 +176,9 @@ func verifyCleartextGPGME(blob []byte, ring openpgp.EntityList, owner map[*openp
 	v := &Verified{Payload: b.Plaintext, SignerFingerprint: fingerprint(signer.PrimaryKey), KeyringIndex: owner[signer], Created: sig.CreationTime}
 	if sig.IssuerKeyId != nil {
 		v.SigningKeyID = fmt.Sprintf("%016X", *sig.IssuerKeyId)
+		if keys := ring.KeysById(*sig.IssuerKeyId); len(keys) > 0 {
+			v.SigningFingerprint = fingerprint(keys[0].PublicKey)
+		}
 	}
 	return v, nil
 }

@@ -154,11 +154,12 @@ func verifyByHandGPGME(msg []byte, ring openpgp.EntityList, owner map[*openpgp.E
 		return nil, err
 	}
 	return &Verified{
-		Payload:           data,
-		SignerFingerprint: fingerprint(key.Entity.PrimaryKey),
-		SigningKeyID:      fmt.Sprintf("%016X", key.PublicKey.KeyId),
-		KeyringIndex:      owner[key.Entity],
-		Created:           sig.CreationTime,
+		Payload:            data,
+		SignerFingerprint:  fingerprint(key.Entity.PrimaryKey),
+		SigningKeyID:       fmt.Sprintf("%016X", key.PublicKey.KeyId),
+		SigningFingerprint: fingerprint(key.PublicKey),
+		KeyringIndex:       owner[key.Entity],
+		Created:            sig.CreationTime,
 	}, nil
 }
 

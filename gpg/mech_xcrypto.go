@@ -99,11 +99,12 @@ func verifyXCrypto(blob []byte, keyrings [][]byte, now time.Time) (_ *Verified, 
 		return nil, reject(ReasonBadSignature, "Unexpected openpgp.MessageDetails: neither Signature nor SignatureV3 is set")
 	}
 	return &Verified{
-		Payload:           payload,
-		SignerFingerprint: strings.ToUpper(fmt.Sprintf("%x", md.SignedBy.Entity.PrimaryKey.Fingerprint)),
-		SigningKeyID:      fmt.Sprintf("%016X", md.SignedBy.PublicKey.KeyId),
-		KeyringIndex:      owner[md.SignedBy.Entity],
-		Created:           created,
+		Payload:            payload,
+		SignerFingerprint:  strings.ToUpper(fmt.Sprintf("%x", md.SignedBy.Entity.PrimaryKey.Fingerprint)),
+		SigningKeyID:       fmt.Sprintf("%016X", md.SignedBy.PublicKey.KeyId),
+		SigningFingerprint: strings.ToUpper(fmt.Sprintf("%x", md.SignedBy.PublicKey.Fingerprint)),
+		KeyringIndex:       owner[md.SignedBy.Entity],
+		Created:            created,
 	}, nil
 }
 

@@ -78,6 +78,11 @@ type Verified struct {
 	SignerFingerprint string
 	// SigningKeyID is the key ID of the key (maybe a subkey) that signed.
 	SigningKeyID string
+	// SigningFingerprint is that key's own upper-case hex fingerprint
+	// ("" when not known): what containers/image before v5.37 returned
+	// instead of the primary's, so that a subkey's signature matched no
+	// trusted key (runtimever.SubkeySignatures).
+	SigningFingerprint string
 	// KeyringIndex says which keyring held the signer.
 	KeyringIndex int
 	Created      time.Time

@@ -42,6 +42,8 @@ func (r *Requirement) Describe(label KeyLabeler) string {
 		}
 		var what string
 		switch {
+		case r.Fulcio != nil && r.Fulcio.SubjectEmail == "" && r.Fulcio.BuildSignerURI != "":
+			what = fmt.Sprintf("a Fulcio certificate of the build signer %s from %s", r.Fulcio.BuildSignerURI, r.Fulcio.OIDCIssuer)
 		case r.Fulcio != nil:
 			what = fmt.Sprintf("a Fulcio certificate for %s from %s", r.Fulcio.SubjectEmail, r.Fulcio.OIDCIssuer)
 		case r.PKI != nil:

@@ -65,6 +65,8 @@ func TestDescribe(t *testing.T) {
 		{Requirement{Type: SignedBy, KeyPaths: []string{"/a", "/b"}, SignedIdentity: &Identity{Type: MatchRepository}}, "signed by 2 keys: /a, /b, identity must match the repository"},
 		{Requirement{Type: SignedBy, KeyData: []byte("x"), SignedIdentity: &Identity{Type: ExactReference, DockerReference: "r.example/a:1"}}, "signed by 1 key: inline key data, identity must be exactly r.example/a:1"},
 		{Requirement{Type: SignedBy, KeyPath: "/a", SignedIdentity: &Identity{Type: RemapIdentity, Prefix: "m.example", SignedPrefix: "r.example"}}, "rewriting m.example to r.example"},
+		{Requirement{Type: SigstoreSigned, Fulcio: &Fulcio{SubjectEmail: "dev@example.com", OIDCIssuer: "https://oauth2.example.com"}}, "a Fulcio certificate for dev@example.com from https://oauth2.example.com"},
+		{Requirement{Type: SigstoreSigned, Fulcio: &Fulcio{BuildSignerURI: "https://ci.example.com/build", OIDCIssuer: "https://token.example.com"}}, "a Fulcio certificate of the build signer https://ci.example.com/build from https://token.example.com"},
 	}
 	label := func(k KeyRef) string {
 		if k.Path == "/etc/gpg/k.gpg" {

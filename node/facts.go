@@ -117,7 +117,7 @@ func NodeDiagnostics(paths Paths) model.Diagnostics {
 		out = append(out, model.Diagnostic{
 			Severity: model.Info, Code: "namespace-policies", Pos: model.Pos{File: paths.Host(cfg.SignaturePolicyDir)},
 			Message: fmt.Sprintf("%d per-namespace policies in %s replace this policy entirely for pods in those namespaces", len(ns), cfg.SignaturePolicyDir),
-			Fix:     "check each with imgtrust lint --policy FILE",
+			Fix:     "lint checks each against this policy; imgtrust show lists them; imgtrust verify --namespace NS checks an image for a pod there",
 		})
 	}
 	return out

@@ -125,10 +125,9 @@ func (d *jsonDecoder) fulcio(v *hujson.Value, path string, tgt model.Target) *mo
 	if f.SubjectEmail == "" && f.BuildSignerURI == "" {
 		d.report(problem{sev: model.Error, code: "fulcio-subject", off: off, path: path, target: t,
 			msg: "fulcio needs subjectEmail", runtime: "subjectEmail not specified"})
-	} else if f.SubjectEmail == "" {
-		d.report(problem{sev: model.Warning, code: "fulcio-build-signer", off: off, path: path, target: t,
-			msg: "buildSignerURI without subjectEmail is only understood by containers/image releases after v5.40; older runtimes refuse the file"})
 	}
+	// buildSignerURI is in no release up to runtimever.Checked: the
+	// version check (CheckPolicyFeatures) reports it against the node's.
 	return f
 }
 

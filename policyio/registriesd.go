@@ -17,6 +17,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/nodefs"
+	"github.com/kios/imgtrust/runtimever"
 	"github.com/kios/imgtrust/safefile"
 	"github.com/opencontainers/go-digest"
 	"gopkg.in/yaml.v3"
@@ -72,6 +73,10 @@ type RegistriesRuntime struct {
 	// later refuse a v1 registries.conf (read by registriesconf).
 	RefuseRegistriesConfV1 bool
 	RegistriesConfV1Basis  string
+	// Library is the runtime's containers/image release, against which
+	// policy.json's keys are checked (CheckPolicyFeatures); the zero value
+	// checks nothing.
+	Library runtimever.Library
 }
 
 // LoadRegistriesDFor is LoadRegistriesDFrom for a runtime whose reading

@@ -66,7 +66,10 @@ type Model struct {
 	la    lookasideView
 	ver   verifyView
 	modal modal
-	wiz   *wizard
+	// switchTo is the policy file chosen in the switcher; the program
+	// quits so that its caller opens a session on it (SwitchTo).
+	switchTo *PolicyChoice
+	wiz      *wizard
 
 	// shadow is the last summary read from the shadow log (nil: none yet).
 	shadow    *ShadowStatus
@@ -248,6 +251,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// Border and "image: " prompt; without a width the input shows
 		// only the placeholder's first letter.
 		m.ver.input.SetWidth(max(10, msg.Width-10))
+		m.ver.ns.SetWidth(max(10, msg.Width-14))
+		return m, nil
+	case policyFilesMsg:
+		m.policyFiles(msg)
 		return m, nil
 	case shadowMsg:
 		if msg.ok {
@@ -362,6 +369,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.km.Reload):
 		m.reload()
 		return m, nil
+	case key.Matches(k, m.km.SwitchPolicy):
+		return m, m.openPolicySwitch()
 	}
 	for i, b := range m.km.Views {
 		if key.Matches(k, b) {
@@ -383,7 +392,7 @@ func (m *Model) switchView(v viewID) {
 // textFocused reports whether a text field of the active view has the
 // keyboard, so that letters go to it rather than to global bindings.
 func (m *Model) textFocused() bool {
-	return m.view == vVerify && m.ver.input.Focused() || m.filterFocused()
+	return m.view == vVerify && m.ver.focused() || m.filterFocused()
 }
 
 // view is what every tab of the TUI implements: the root routes keys to
@@ -450,7 +459,7 @@ func (m *Model) bindings() []key.Binding {
 }
 
 func (m *Model) globalBindings() []key.Binding {
-	return []key.Binding{m.km.NextView, m.km.PrevView, m.km.Save, m.km.Undo, m.km.Reload, m.km.Wizard, m.km.Help, m.km.Quit, m.km.ForceQuit}
+	return []key.Binding{m.km.NextView, m.km.PrevView, m.km.Save, m.km.Undo, m.km.Reload, m.km.Wizard, m.km.SwitchPolicy, m.km.Help, m.km.Quit, m.km.ForceQuit}
 }
 
 // View renders the whole screen at exactly the terminal size.

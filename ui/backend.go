@@ -110,12 +110,22 @@ type VerifyResult struct {
 	Scope    string // the scope whose requirements applied
 	Summary  string
 	Trace    []TraceStep
+	// Policy, when set, names the policy used (a namespace's file).
+	Policy string
 }
 
 // Verifier evaluates an image against a policy (the staged one, so that
 // changes can be tried before saving). It must honour ctx.
 type Verifier interface {
 	Verify(ctx context.Context, p *model.Policy, ref string) (VerifyResult, error)
+}
+
+// NamespaceVerifier is a Verifier that can check a pull for a pod in a
+// Kubernetes namespace: the backend picks the policy CRI-O uses there
+// (the namespace's own file, or the global policy), using staged when
+// that is the file this session edits.
+type NamespaceVerifier interface {
+	VerifyInNamespace(ctx context.Context, staged *model.Policy, namespace, ref string) (VerifyResult, error)
 }
 
 // Deps is what the root model is given.
@@ -144,7 +154,11 @@ type Deps struct {
 	// NodeImages lists images the node already uses (the pause image from
 	// crio.conf, …) for the setup wizard's impact check.
 	NodeImages func() []string
-	ASCII      bool
+	// PolicyFiles lists the policy files the node's runtime uses (the
+	// global one, each CRI-O namespace's), marking the one edited; it does
+	// I/O and is called from a command. nil: no switcher.
+	PolicyFiles func() ([]PolicyChoice, error)
+	ASCII       bool
 	// Tour is a short list of things to try, shown on the Overview (the
 	// demo sets it; on a node it is empty).
 	Tour []string

@@ -14,6 +14,7 @@ type keyMap struct {
 	Add, Edit, Delete, MoveUp, MoveDown, Fix                    key.Binding
 	Import, Explain, Refresh                                    key.Binding
 	RawEdit                                                     key.Binding
+	SwitchPolicy                                                key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -50,6 +51,8 @@ func newKeyMap() keyMap {
 		Explain:   b([]string{"x"}, "x", "explain"),
 		Refresh:   b([]string{"r"}, "r", "reload"),
 		RawEdit:   b([]string{"E"}, "E", "edit raw"),
+		// A namespace's CRI-O policy instead of the global one.
+		SwitchPolicy: b([]string{"P"}, "P", "policy file"),
 	}
 	for i := range numViews {
 		d := string(rune('1' + i))

@@ -26,7 +26,10 @@ type verifyDoneMsg struct {
 // verifyView runs one verification at a time in the background against
 // the staged policy.
 type verifyView struct {
-	input   textinput.Model
+	input textinput.Model
+	// ns is the Kubernetes namespace of the pod the pull is for ("": a
+	// pull without a pod, like crictl pull).
+	ns      textinput.Model
 	keys    verifyKeys
 	history []string
 	histPos int
@@ -46,13 +49,25 @@ func newVerifyView() verifyView {
 	in.Placeholder = "registry.example.com/team/app:1.0"
 	in.CharLimit = 512
 	in.SetStyles(textinput.DefaultStyles(true))
-	return verifyView{input: in, keys: newVerifyKeys(), spin: spinner.New()}
+	ns := textinput.New()
+	ns.Prompt = "namespace: "
+	// The footer has no room for one more key: the field says it.
+	ns.Placeholder = "none: a pull without a pod (n sets one)"
+	ns.CharLimit = 63
+	ns.SetStyles(textinput.DefaultStyles(true))
+	return verifyView{input: in, ns: ns, keys: newVerifyKeys(), spin: spinner.New()}
 }
+
+// focused reports whether one of the view's fields has the keyboard.
+func (v *verifyView) focused() bool { return v.input.Focused() || v.ns.Focused() }
 
 // verifyKeys are the verify view's keys: the same bindings decide what a
 // key does and what the help line says.
 type verifyKeys struct {
 	Cancel, Focus, Verify, Leave, Older, Newer, ScrollUp, ScrollDown key.Binding
+	// Namespace edits the pod's namespace; NamespaceDone returns to the
+	// image field.
+	Namespace, NamespaceDone key.Binding
 }
 
 func newVerifyKeys() verifyKeys {
@@ -60,14 +75,16 @@ func newVerifyKeys() verifyKeys {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, h))
 	}
 	return verifyKeys{
-		Cancel:     b([]string{"esc"}, "esc", "cancel"),
-		Focus:      b([]string{"enter", "i"}, "enter/i", "type a reference"),
-		Verify:     b([]string{"enter"}, "enter", "verify"),
-		Leave:      b([]string{"esc"}, "esc", "leave input"),
-		Older:      b([]string{"up"}, "↑", "older reference"),
-		Newer:      b([]string{"down"}, "↓", "newer reference"),
-		ScrollUp:   b([]string{"up", "k"}, "↑/k", "scroll up"),
-		ScrollDown: b([]string{"down", "j"}, "↓/j", "scroll down"),
+		Cancel:        b([]string{"esc"}, "esc", "cancel"),
+		Focus:         b([]string{"enter", "i"}, "enter/i", "type a reference"),
+		Verify:        b([]string{"enter"}, "enter", "verify"),
+		Leave:         b([]string{"esc"}, "esc", "leave input"),
+		Older:         b([]string{"up"}, "↑", "older reference"),
+		Newer:         b([]string{"down"}, "↓", "newer reference"),
+		ScrollUp:      b([]string{"up", "k"}, "↑/k", "scroll up"),
+		ScrollDown:    b([]string{"down", "j"}, "↓/j", "scroll down"),
+		Namespace:     b([]string{"n"}, "n", "namespace"),
+		NamespaceDone: b([]string{"enter"}, "enter", "done"),
 	}
 }
 
@@ -76,6 +93,8 @@ func (v *verifyView) bindings(m *Model) []key.Binding {
 	switch {
 	case v.running:
 		return []key.Binding{k.Cancel}
+	case v.ns.Focused():
+		return []key.Binding{k.NamespaceDone, k.Leave}
 	case v.input.Focused():
 		return []key.Binding{k.Verify, k.Older, k.Newer, k.Leave}
 	}
@@ -84,6 +103,10 @@ func (v *verifyView) bindings(m *Model) []key.Binding {
 
 func (v *verifyView) paste(p tea.PasteMsg) tea.Cmd {
 	var cmd tea.Cmd
+	if v.ns.Focused() {
+		v.ns, cmd = v.ns.Update(p)
+		return cmd
+	}
 	v.input, cmd = v.input.Update(p)
 	return cmd
 }
@@ -96,8 +119,23 @@ func (v *verifyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if v.ns.Focused() {
+		switch {
+		case key.Matches(k, keys.Leave):
+			v.ns.Blur()
+			return nil
+		case key.Matches(k, keys.NamespaceDone):
+			v.ns.Blur()
+			return v.input.Focus()
+		}
+		var cmd tea.Cmd
+		v.ns, cmd = v.ns.Update(k)
+		return cmd
+	}
 	if !v.input.Focused() {
 		switch {
+		case key.Matches(k, keys.Namespace):
+			return v.ns.Focus()
 		case key.Matches(k, keys.Focus):
 			return v.input.Focus()
 		case key.Matches(k, keys.ScrollUp):
@@ -163,6 +201,15 @@ func (v *verifyView) start(m *Model, ref string) tea.Cmd {
 	v.staged = m.dirty()
 	v.spin.Spinner = themeSpinner(m.th)
 	done := func(res VerifyResult, err error) tea.Msg { return verifyDoneMsg{run: run, res: res, err: err} }
+	if ns := strings.TrimSpace(v.ns.Value()); ns != "" {
+		nv, ok := m.deps.Verifier.(NamespaceVerifier)
+		if !ok {
+			v.running, v.err = false, fmt.Errorf("checking for a namespace is not available here")
+			return nil
+		}
+		staged := m.deps.Policy.Policy().Clone()
+		return tea.Batch(func() tea.Msg { return done(nv.VerifyInNamespace(ctx, staged, ns, ref)) }, v.spin.Tick)
+	}
 	return tea.Batch(runVerify(ctx, m.deps.Verifier, m.deps.Policy.Policy().Clone(), ref, done), v.spin.Tick)
 }
 
@@ -214,6 +261,10 @@ func (v *verifyView) render(m *Model, w, h int) string {
 		used = "the STAGED policy (unsaved edits)"
 	}
 	b.WriteString(showBidi(v.input.View()) + "\n")
+	b.WriteString(showBidi(v.ns.View()) + "\n")
+	if ns := strings.TrimSpace(v.ns.Value()); ns != "" {
+		used = "the policy CRI-O uses for pods in namespace " + safe(ns) + " (its own file if it has one, else the global one)"
+	}
 	b.WriteString(m.th.Faint.Render(wrap("checked against "+used+" (may contact the registry)", w-2)) + "\n\n")
 	if m.deps.Verifier == nil {
 		b.WriteString(m.th.Warn.Render(wrap("Verification (the verify package) is not available in this build: references cannot be checked here yet.", w-2)) + "\n")
@@ -245,6 +296,9 @@ func (v *verifyView) renderResult(m *Model, w int) string {
 	src := "saved"
 	if v.staged {
 		src = "staged"
+	}
+	if r.Policy != "" {
+		src = r.Policy
 	}
 	verdict := m.th.OK.Render(m.th.G.OK + " ACCEPT")
 	if !r.Accepted {

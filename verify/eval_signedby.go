@@ -4,6 +4,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/nodefs"
+	"github.com/kios/imgtrust/runtimever"
 )
 
 // prSignedBy is signedBy (policy_eval_signedby.go): OpenPGP signatures
@@ -86,6 +87,14 @@ func (pr prSignedBy) checkSignature(ec *evalContext, sc *SignatureCheck, s sigSo
 		return "", asKind(KindInvalidSignature, err)
 	}
 	sc.Signer, sc.KeyFile = ver.SignerFingerprint, files[ver.KeyringIndex]
+	// Before containers/image v5.37 the mechanism returned the signing
+	// key's own fingerprint (mechanism_gpgme.go, mechanism_openpgp.go;
+	// subkey mapping came with ec83beb392): a subkey's signature matched
+	// no trusted primary fingerprint (policy_eval_signedby.go).
+	if sub := ver.SigningFingerprint; sub != "" && sub != ver.SignerFingerprint && !ec.v.detection.Library().Has(runtimever.SubkeySignatures) {
+		return "", reqErr(KindInvalidSignature, "Signature by key %s is not accepted (containers/image %s maps a signing subkey to its primary key only from %s)",
+			sub, ec.v.detection.Library().Version, "v5.37.0")
+	}
 	p, err := ParsePayload(ver.Payload)
 	if err != nil {
 		return "", reqErr(KindInvalidSignature, "invalid signature payload: %w", err)

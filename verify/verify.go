@@ -22,6 +22,9 @@ type Options struct {
 	Policy *model.Policy
 	// PolicyLabel says which policy was used ("saved", "staged").
 	PolicyLabel string
+	// Notes are added to every trace first: why this policy applies (a
+	// pod namespace's own policy, crio.conf's signature_policy).
+	Notes []string
 	// Registries is the look-aside configuration; nil loads Paths.RegistriesD.
 	Registries *policyio.RegistriesD
 	// RegistriesConf is registries.conf with its drop-ins (mirrors,
@@ -64,29 +67,32 @@ func New(opts Options) (*Verifier, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	detection := gpg.DetectMechanism(opts.Paths.Root)
+	if opts.Mechanism != "" {
+		// The caller's mechanism wins; the binary's containers/image
+		// version, if readable, still decides how registries.d is read.
+		detection = gpg.Detection{Mechanism: opts.Mechanism, Reason: "chosen by the caller", Binary: detection.Binary, ImageVersion: detection.ImageVersion}
+	}
+	if opts.RuntimeVersion != "" {
+		detection.ImageVersion, detection.Binary = opts.RuntimeVersion, "the caller's runtime version"
+	}
 	if opts.Policy == nil {
 		pf, err := policyio.LoadPolicyFrom(opts.Paths.FS(), opts.Paths.Policy)
 		if err != nil {
 			return nil, err
 		}
-		if pf.Diags.HasErrors() {
-			return nil, &InvalidConfigError{Diags: pf.Diags}
+		// A key the node's containers/image release does not know makes
+		// it refuse the file, as a syntax error does (runtimever).
+		diags := append(pf.Diags, policyio.CheckPolicyFeatures(pf.Path, pf.Raw, detection.Library())...)
+		if diags.HasErrors() {
+			return nil, &InvalidConfigError{Diags: diags}
 		}
 		opts.Policy = pf.Policy
 		if opts.PolicyLabel == "" {
 			opts.PolicyLabel = "saved"
 		}
 	}
-	v := &Verifier{opts: opts, net: newSharedClient(opts.TLSVerify, opts.Timeout)}
-	v.detection = gpg.DetectMechanism(opts.Paths.Root)
-	if opts.Mechanism != "" {
-		// The caller's mechanism wins; the binary's containers/image
-		// version, if readable, still decides how registries.d is read.
-		v.detection = gpg.Detection{Mechanism: opts.Mechanism, Reason: "chosen by the caller", Binary: v.detection.Binary, ImageVersion: v.detection.ImageVersion}
-	}
-	if opts.RuntimeVersion != "" {
-		v.detection.ImageVersion, v.detection.Binary = opts.RuntimeVersion, "the caller's runtime version"
-	}
+	v := &Verifier{opts: opts, net: newSharedClient(opts.TLSVerify, opts.Timeout), detection: detection}
 	if opts.Registries == nil {
 		skip, basis := v.detection.SkipsYAMLDirectories()
 		rd, diags := policyio.LoadRegistriesDFor(opts.Paths.FS(), opts.Paths.RegistriesD, policyio.RegistriesRuntime{SkipYAMLDirectories: skip, Basis: basis})
@@ -199,7 +205,8 @@ func (v *Verifier) Verify(ctx context.Context, image string) (*Result, error) {
 	}
 	res := &Result{Image: img.String()}
 	tr := &res.Trace
-	tr.Reference, tr.Transport, tr.Notes = img.String(), img.Transport, img.Notes
+	tr.Reference, tr.Transport = img.String(), img.Transport
+	tr.Notes = append(append([]string(nil), v.opts.Notes...), img.Notes...)
 	tr.Policy, tr.Mechanism = v.opts.PolicyLabel, v.detection
 	if img.Transport == model.TransportDocker {
 		// docker_image_src.go: the source is opened (and a blocked

@@ -397,7 +397,10 @@ func (w *Workspace) Review() (*Review, error) {
 	// What the runtime would refuse to load: the staged policy's errors
 	// and, when the change writes registries.d, the directory's.
 	rev.Errors = append(w.StagedErrors(), w.registriesErrors()...)
-	rev.CandidatePolicy = w.policyFile.LoadedPolicy()
+	// Unchanged, the policy is what pods see today (BaselinePolicy: nil
+	// when the node's release refuses it; the global one for a namespace
+	// without its file yet).
+	rev.CandidatePolicy = w.BaselinePolicy()
 	if pc != nil {
 		r := w.render()
 		rev.CandidatePolicy = r.pol
@@ -460,7 +463,7 @@ func (w *Workspace) Review() (*Review, error) {
 	rev.Diff = b.String()
 	if len(rev.Files) > 0 {
 		rev.Widenings = policyio.Widenings(
-			policyio.TrustState{Policy: w.policyFile.LoadedPolicy(), Keys: w.Keys},
+			policyio.TrustState{Policy: w.BaselinePolicy(), Keys: w.Keys},
 			policyio.TrustState{Policy: rev.CandidatePolicy, Keys: rev.CandidateKeys}, w.CompareKeys)
 		if rev.Widenings == nil {
 			rev.Widenings = []policyio.Weakening{}

@@ -31,6 +31,13 @@ type Workspace struct {
 	// Open reads them under Paths.Root. CompareKeys compares OpenPGP keys.
 	Keys        policyio.KeyFiles
 	CompareKeys policyio.KeyComparer
+	// Namespace is set when Paths.Policy is that Kubernetes namespace's
+	// CRI-O policy (OpenNamespace): Problems then compares it with the
+	// global policy instead of listing every namespace policy.
+	Namespace string
+	// globalPolicy is the global policy's path when Paths.Policy is a
+	// namespace's.
+	globalPolicy string
 	// Mechanism is the node's OpenPGP mechanism, for the review of key
 	// files; empty: detected under Paths.Root when first needed.
 	Mechanism gpg.Mechanism
@@ -203,6 +210,12 @@ func (w *Workspace) Problems() model.Diagnostics {
 		}
 		diags = append(diags, r.diags...)
 	}
+	if w.Runtime.Library.Version != "" {
+		// The text a save would write, checked against the node's
+		// containers/image release (runtimever).
+		label, text := w.stagedText()
+		diags = append(diags, policyio.CheckPolicyFeatures(label, text, w.Runtime.Library)...)
+	}
 	var keys policyio.KeyFiles
 	if len(w.files) > 0 {
 		keys = w.StagedKeys()
@@ -214,7 +227,16 @@ func (w *Workspace) Problems() model.Diagnostics {
 	diags = append(diags, rdDiags...)
 	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
 	diags = append(diags, RegistriesConfDiagnostics(w.Paths, rd, w.runtime())...)
-	diags = append(diags, NodeDiagnostics(w.Paths)...)
+	if w.Runtime.Library.Version != "" {
+		diags = append(diags, policyio.CheckRegistriesDirs(w.Paths, w.Runtime.Library)...)
+	}
+	for _, d := range NodeDiagnostics(w.Paths) {
+		// signature_policy replaces the global policy, not a namespace's.
+		if w.Namespace == "" || d.Code != "crio-signature-policy" {
+			diags = append(diags, d)
+		}
+	}
+	diags = append(diags, w.NamespaceProblems()...)
 	return diags.Sorted()
 }
 
@@ -304,6 +326,33 @@ func (w *Workspace) StagedErrors() model.Diagnostics {
 			errs = append(errs, d)
 		}
 	}
+	return append(errs, w.runtimeRefusals()...)
+}
+
+// stagedText is the policy's text as a save would write it (the file on
+// disk before any edit), with the label its positions use.
+func (w *Workspace) stagedText() (string, []byte) {
+	if w.policyEdited() && w.staged != nil {
+		return w.stagedLabel(), w.render().data
+	}
+	return w.policyFile.Path, w.policyFile.Raw
+}
+
+// runtimeRefusals are the keys of the staged policy that the node's
+// containers/image release does not know (an error only when the release
+// was read, not assumed): the node would refuse the file, so a save must
+// not write it.
+func (w *Workspace) runtimeRefusals() model.Diagnostics {
+	if w.Runtime.Library.Version == "" || !w.policyEdited() || w.staged == nil {
+		return nil
+	}
+	r := w.render()
+	var errs model.Diagnostics
+	for _, d := range policyio.CheckPolicyFeatures(w.stagedLabel(), r.data, w.Runtime.Library) {
+		if d.Severity == model.Error {
+			errs = append(errs, d)
+		}
+	}
 	return errs
 }
 
@@ -319,7 +368,7 @@ func (w *Workspace) Save(summary string, allowWeaken bool) error {
 // and cur with key files that are the same except for replaced (node
 // path -> new content, for a key import about to be written).
 func (w *Workspace) Widenings(cur *model.Policy, replaced map[string][]byte) []policyio.Weakening {
-	return w.WideningsFrom(w.policyFile.LoadedPolicy(), cur, replaced)
+	return w.WideningsFrom(w.BaselinePolicy(), cur, replaced)
 }
 
 // WideningsFrom is Widenings from base (nil: a policy the runtime cannot

@@ -1,0 +1,242 @@
+package policyio
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/runtimever"
+	"github.com/tailscale/hujson"
+)
+
+// CheckPolicyFeatures reports the policy.json keys, requirement types and
+// scopes that the node's containers/image release does not know. The
+// library's parser is strict (signature/policy_config.go,
+// policy_config_sigstore.go: every object goes through
+// ParanoidUnmarshalJSONObject, which refuses an unknown key), so one such
+// key makes the runtime refuse the whole file: an error when the version
+// was read from the node, a warning when it is assumed. A file that does
+// not parse gives nothing here: ParsePolicy already reports it.
+func CheckPolicyFeatures(file string, data []byte, lib runtimever.Library) model.Diagnostics {
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		data = append([]byte("   "), data[3:]...)
+	}
+	if jsonTooDeep(data, MaxJSONDepth) >= 0 {
+		return nil
+	}
+	root, err := hujson.Parse(data)
+	if err != nil {
+		return nil
+	}
+	c := featureChecker{d: &jsonDecoder{file: file, src: data}, lib: lib}
+	top, ok := root.Value.(*hujson.Object)
+	if !ok {
+		return nil
+	}
+	for i := range top.Members {
+		m := &top.Members[i]
+		switch name := litString(m.Name.Value); name {
+		case "default":
+			c.requirements(&m.Value, "default")
+		case "transports":
+			c.transports(&m.Value)
+		}
+	}
+	return c.d.diags
+}
+
+type featureChecker struct {
+	d   *jsonDecoder
+	lib runtimever.Library
+}
+
+func (c *featureChecker) transports(v *hujson.Value) {
+	ts, ok := v.Value.(*hujson.Object)
+	if !ok {
+		return
+	}
+	for i := range ts.Members {
+		t := &ts.Members[i]
+		tname := litString(t.Name.Value)
+		scopes, ok := t.Value.Value.(*hujson.Object)
+		if !ok {
+			continue
+		}
+		for j := range scopes.Members {
+			s := &scopes.Members[j]
+			scope := litString(s.Name.Value)
+			path := joinPath(joinPath("transports", tname), scope)
+			if tname == "docker" && strings.HasPrefix(scope, "*.") {
+				c.need(runtimever.WildcardScope, s.Name.StartOffset, path, scope)
+			}
+			c.requirements(&s.Value, path)
+		}
+	}
+}
+
+func (c *featureChecker) requirements(v *hujson.Value, path string) {
+	arr, ok := v.Value.(*hujson.Array)
+	if !ok {
+		return
+	}
+	for i := range arr.Elements {
+		c.requirement(&arr.Elements[i], fmt.Sprintf("%s[%d]", path, i))
+	}
+}
+
+// requirement checks one requirement object by its type: the keys each
+// type's parser accepts changed over time (newPolicyRequirementFromJSON
+// and the per-type UnmarshalJSON in signature/policy_config*.go).
+func (c *featureChecker) requirement(v *hujson.Value, path string) {
+	obj, ok := v.Value.(*hujson.Object)
+	if !ok {
+		return
+	}
+	typ := ""
+	for i := range obj.Members {
+		if litString(obj.Members[i].Name.Value) == "type" {
+			if lit, ok := obj.Members[i].Value.Value.(hujson.Literal); ok && lit.Kind() == '"' {
+				typ = lit.String()
+			}
+		}
+	}
+	switch typ {
+	case "sigstoreSigned":
+		c.need(runtimever.SigstoreSigned, v.StartOffset, joinPath(path, "type"), "sigstoreSigned")
+	case "signedBy":
+	default:
+		return
+	}
+	for i := range obj.Members {
+		m := &obj.Members[i]
+		name := litString(m.Name.Value)
+		mpath := joinPath(path, name)
+		switch {
+		case name == "signedIdentity":
+			c.identity(&m.Value, mpath)
+		case typ == "signedBy" && name == "keyPaths":
+			c.need(runtimever.SignedByKeyPaths, m.Name.StartOffset, mpath, name)
+		case typ == "sigstoreSigned":
+			switch name {
+			case "keyPaths", "keyDatas":
+				c.need(runtimever.SigstoreKeyPaths, m.Name.StartOffset, mpath, name)
+			case "fulcio":
+				c.need(runtimever.SigstoreFulcio, m.Name.StartOffset, mpath, name)
+				c.fulcio(&m.Value, mpath)
+			case "rekorPublicKeyPath", "rekorPublicKeyData":
+				c.need(runtimever.SigstoreRekorKey, m.Name.StartOffset, mpath, name)
+			case "rekorPublicKeyPaths", "rekorPublicKeyDatas":
+				c.need(runtimever.SigstoreRekorKeys, m.Name.StartOffset, mpath, name)
+			case "pki":
+				c.need(runtimever.SigstorePKI, m.Name.StartOffset, mpath, name)
+			}
+		}
+	}
+}
+
+func (c *featureChecker) fulcio(v *hujson.Value, path string) {
+	obj, ok := v.Value.(*hujson.Object)
+	if !ok {
+		return
+	}
+	for i := range obj.Members {
+		m := &obj.Members[i]
+		if name := litString(m.Name.Value); name == "buildSignerURI" {
+			c.need(runtimever.FulcioBuildSignerURI, m.Name.StartOffset, joinPath(path, name), name)
+		}
+	}
+}
+
+func (c *featureChecker) identity(v *hujson.Value, path string) {
+	obj, ok := v.Value.(*hujson.Object)
+	if !ok {
+		return
+	}
+	for i := range obj.Members {
+		m := &obj.Members[i]
+		if litString(m.Name.Value) != "type" {
+			continue
+		}
+		if lit, ok := m.Value.Value.(hujson.Literal); ok && lit.Kind() == '"' && lit.String() == "remapIdentity" {
+			c.need(runtimever.RemapIdentity, m.Value.StartOffset, joinPath(path, "type"), "remapIdentity")
+		}
+	}
+}
+
+// need reports what at off when the library lacks feature id.
+func (c *featureChecker) need(id string, off int, path, what string) {
+	f, ok := runtimever.Lookup(id)
+	if !ok || c.lib.HasFeature(f) {
+		return
+	}
+	sev := model.Error
+	if f.Kind == runtimever.PolicyScope || c.lib.Assumed {
+		sev = model.Warning
+	}
+	msg := fmt.Sprintf("%q needs containers/image %s; the node's runtime has %s, which %s",
+		what, f.SinceText(), c.lib.Version, before(f, what))
+	if f.Since == "" {
+		msg = fmt.Sprintf("%q is in no containers/image release up to %s (main branch only); the node's runtime has %s, which %s",
+			what, runtimever.Checked, c.lib.Version, before(f, what))
+	}
+	if c.lib.Assumed {
+		msg += " (" + c.lib.Basis + ")"
+	}
+	c.d.report(problem{sev: sev, code: "runtime-version", off: off, path: path, msg: msg,
+		fix: featureFix(f, c.lib), runtime: runtimeText(f, what)})
+}
+
+// runtimeText is the old parser's own error for a policy.json feature
+// (signature/policy_config.go of v5.21: newPolicyRequirementFromJSON,
+// newPolicyReferenceMatchFromJSON; signature/json.go: Unknown key).
+func runtimeText(f runtimever.Feature, what string) string {
+	switch {
+	case f.Kind != runtimever.PolicyKey:
+		return ""
+	case f.ID == runtimever.SigstoreSigned:
+		return fmt.Sprintf("Unknown policy requirement type %q", what)
+	case f.ID == runtimever.RemapIdentity:
+		return fmt.Sprintf("Unknown policy reference match type %q", what)
+	}
+	return fmt.Sprintf("Unknown key %q", what)
+}
+
+func featureFix(f runtimever.Feature, lib runtimever.Library) string {
+	var how string
+	switch f.ID {
+	case runtimever.SignedByKeyPaths:
+		how = `use one "keyPath" per signedBy requirement (the list of requirements under a scope is AND; to trust either key, put both keys into one keyring file)`
+	case runtimever.SigstoreKeyPaths:
+		how = `use one "keyPath" or "keyData" per sigstoreSigned requirement`
+	case runtimever.SigstoreRekorKeys:
+		how = `use one "rekorPublicKeyPath" or "rekorPublicKeyData"`
+	case runtimever.FulcioBuildSignerURI:
+		how = `match the signer with "subjectEmail" instead`
+	case runtimever.WildcardScope:
+		how = "name each registry's scope in full"
+	case runtimever.SigstoreSigned, runtimever.SigstoreFulcio, runtimever.SigstoreRekorKey, runtimever.SigstorePKI:
+		how = "this node cannot verify such signatures: use signedBy with GPG keys"
+	default:
+		how = "remove it"
+	}
+	if lib.Assumed {
+		return how + "; or tell imgtrust the runtime's version with --runtime-version"
+	}
+	return how + "; or upgrade the runtime to a release with containers/image " + orMain(f.Since)
+}
+
+func orMain(since string) string {
+	if since == "" {
+		return "newer than " + runtimever.Checked
+	}
+	return since + " or later"
+}
+
+// before is what an older release does, naming the key found.
+func before(f runtimever.Feature, what string) string {
+	if rt := runtimeText(f, what); rt != "" {
+		return "refuses the file: " + rt
+	}
+	return f.Before
+}

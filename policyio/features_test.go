@@ -1,0 +1,107 @@
+package policyio
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/runtimever"
+)
+
+// TestCheckPolicyFeatures: each policy.json feature of the table is
+// reported on the release just before the one that added it (the first
+// tag containing the commit, see runtimever) and not on that release; the
+// position is the key's; an assumed version gives a warning that says so.
+func TestCheckPolicyFeatures(t *testing.T) {
+	const sigstoreKey = `{"type": "sigstoreSigned", "keyPath": "/k.pub"`
+	tests := []struct {
+		name, before, since string
+		req                 string // one requirement under docker "r.example/a"
+		scope               string // a docker scope instead of "r.example/a"
+		want                string // the key or value reported
+	}{
+		// signature/policy_config.go: prSignedBy.UnmarshalJSON
+		{name: "signedBy keyPaths", before: "v5.21.1", since: "v5.22.0",
+			req: `{"type": "signedBy", "keyType": "GPGKeys", "keyPaths": ["/k.gpg"]}`, want: "keyPaths"},
+		// signature/policy_config_sigstore.go: newPolicyRequirementFromJSON's type switch
+		{name: "sigstoreSigned", before: "v5.21.1", since: "v5.22.0", req: sigstoreKey + `}`, want: "sigstoreSigned"},
+		// policy_config_sigstore.go: prSigstoreSigned.UnmarshalJSON
+		{name: "fulcio", before: "v5.23.1", since: "v5.24.0",
+			req: `{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca", "oidcIssuer": "https://i", "subjectEmail": "a@b"}, "rekorPublicKeyPath": "/r.pub"}`, want: "fulcio"},
+		{name: "rekorPublicKeyData", before: "v5.23.1", since: "v5.24.0", req: sigstoreKey + `, "rekorPublicKeyData": "AAAA"}`, want: "rekorPublicKeyData"},
+		{name: "sigstore keyPaths", before: "v5.32.2", since: "v5.33.0", req: `{"type": "sigstoreSigned", "keyPaths": ["/k.pub"]}`, want: "keyPaths"},
+		{name: "sigstore keyDatas", before: "v5.32.2", since: "v5.33.0", req: `{"type": "sigstoreSigned", "keyDatas": ["AAAA"]}`, want: "keyDatas"},
+		{name: "rekorPublicKeyPaths", before: "v5.32.2", since: "v5.33.0", req: sigstoreKey + `, "rekorPublicKeyPaths": ["/r.pub"]}`, want: "rekorPublicKeyPaths"},
+		{name: "pki", before: "v5.34.3", since: "v5.35.0",
+			req: `{"type": "sigstoreSigned", "pki": {"caRootsPath": "/ca", "subjectEmail": "a@b"}}`, want: "pki"},
+		// signature/policy_config.go: newPolicyReferenceMatchFromJSON
+		{name: "remapIdentity", before: "v5.8.1", since: "v5.9.0",
+			req: `{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k.gpg", "signedIdentity": {"type": "remapIdentity", "prefix": "a.example", "signedPrefix": "b.example"}}`, want: "remapIdentity"},
+		// docker/policyconfiguration/naming.go
+		{name: "wildcard scope", before: "v5.9.1", since: "v5.10.0", scope: "*.example.com", req: `{"type": "reject"}`, want: "*.example.com"},
+		// In no release through v5.42.1.
+		{name: "buildSignerURI", before: "v5.42.1", since: "v5.43.0",
+			req: `{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca", "oidcIssuer": "https://i", "buildSignerURI": "https://b"}, "rekorPublicKeyPath": "/r.pub"}`, want: "buildSignerURI"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			scope := tt.scope
+			if scope == "" {
+				scope = "r.example/a"
+			}
+			src := "{\n\"default\": [{\"type\": \"reject\"}],\n\"transports\": {\"docker\": {\n\"" + scope + "\": [" + tt.req + "]\n}}}\n"
+			if _, diags := ParsePolicy("p.json", []byte(src)); diags.HasErrors() {
+				t.Fatalf("the newest grammar refuses the case itself: %v", diags)
+			}
+			got := CheckPolicyFeatures("p.json", []byte(src), runtimever.Known(tt.before, "test"))
+			var d model.Diagnostic
+			for _, g := range got {
+				if strings.Contains(g.Message, `"`+tt.want+`"`) {
+					d = g
+				}
+			}
+			if d.Code == "" {
+				t.Fatalf("on %s: nothing about %q: %v", tt.before, tt.want, got)
+			}
+			wantSev := model.Error
+			if tt.scope != "" {
+				wantSev = model.Warning // loaded, never matched
+			}
+			if d.Severity != wantSev || d.Code != "runtime-version" || !strings.Contains(d.Message, `"`+tt.want+`"`) || d.Fix == "" {
+				t.Errorf("on %s: %+v", tt.before, d)
+			}
+			line := strings.Split(src, "\n")[d.Pos.Line-1]
+			if d.Pos.Line != 4 || !strings.Contains(line[d.Pos.Col-1:], tt.want) && !strings.HasPrefix(line[d.Pos.Col-1:], "{") {
+				t.Errorf("position %v does not point at %q in %q", d.Pos, tt.want, line)
+			}
+			if d.Severity == model.Error && !strings.Contains(d.Runtime, tt.want) {
+				t.Errorf("runtime text %q does not name %q", d.Runtime, tt.want)
+			}
+			if got := CheckPolicyFeatures("p.json", []byte(src), runtimever.Known(tt.since, "test")); len(got) != 0 {
+				t.Errorf("on %s: %v, want none", tt.since, got)
+			}
+			assumed := CheckPolicyFeatures("p.json", []byte(src), runtimever.Assume(tt.before, "no binary"))
+			if len(assumed) != len(got) || assumed[0].Severity != model.Warning || !strings.Contains(assumed[0].Message, "assumed "+tt.before) {
+				t.Errorf("assumed %s: %v, want one warning saying what was assumed", tt.before, assumed)
+			}
+		})
+	}
+}
+
+// TestCheckPolicyFeaturesIgnoresWhatItCannotRead: a file that does not
+// parse, and keys outside requirements, give nothing (ParsePolicy reports
+// the syntax; a key name elsewhere is no requirement key).
+func TestCheckPolicyFeaturesIgnoresWhatItCannotRead(t *testing.T) {
+	old := runtimever.Known("v5.0.0", "test")
+	for _, src := range []string{
+		`{"default": [`,
+		``,
+		`[]`,
+		`{"default": [{"type": "insecureAcceptAnything", "keyPaths": ["/x"]}]}`,
+		`{"transports": {"docker": {"keyPaths": [{"type": "reject"}]}}}`,
+	} {
+		if got := CheckPolicyFeatures("p.json", []byte(src), old); len(got) != 0 {
+			t.Errorf("%s: %v", src, got)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package workspace
+
+import (
+	"path/filepath"
+
+	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
+	"github.com/kios/imgtrust/policyio"
+)
+
+// OpenNamespace opens a workspace on namespace's CRI-O policy file
+// (<signature_policy_dir>/<namespace>.json, which need not exist yet):
+// edits, problems and saves then go to that file through the same
+// pipeline as the global policy's.
+func OpenNamespace(paths policyio.Paths, namespace string) (*Workspace, error) {
+	if err := node.ValidNamespace(namespace); err != nil {
+		return nil, err
+	}
+	cfg, err := node.ReadCrioConfig(paths)
+	if err != nil {
+		return nil, err
+	}
+	global := paths.Policy
+	paths.Policy = paths.Host(filepath.Join(cfg.SignaturePolicyDir, namespace+".json"))
+	w, err := Open(paths)
+	if err != nil {
+		return nil, err
+	}
+	w.Namespace, w.globalPolicy = namespace, global
+	return w, nil
+}
+
+// GlobalPaths are the paths with the global policy: Paths itself, or for
+// a namespace's workspace the global policy it was opened beside.
+func (w *Workspace) GlobalPaths() policyio.Paths {
+	p := w.Paths
+	if w.globalPolicy != "" {
+		p.Policy = w.globalPolicy
+	}
+	return p
+}
+
+// globalChoice is the global policy CRI-O falls back to for the pods of
+// the namespace this workspace edits.
+func (w *Workspace) globalChoice() (node.PolicyChoice, node.CrioImageConfig, error) {
+	cfg, err := node.ReadCrioConfig(w.Paths)
+	if err != nil {
+		return node.PolicyChoice{}, cfg, err
+	}
+	paths := w.Paths
+	if w.globalPolicy != "" {
+		paths.Policy = w.globalPolicy
+	}
+	ch, err := node.ChoosePolicy(paths, cfg, "", false)
+	return ch, cfg, err
+}
+
+// BaselinePolicy is the policy pods see before a save: the file on disk
+// as the runtime loads it (nil when the node's release refuses it); for a namespace whose file does not exist yet,
+// the global policy CRI-O falls back to (contextForNamespace). nil: the
+// runtime refuses every pull.
+func (w *Workspace) BaselinePolicy() *model.Policy {
+	if w.Namespace == "" || w.policyFile.Exists {
+		// A file whose keys the node's release does not know is refused
+		// as a whole: today it lets nothing in.
+		if lib := w.Runtime.Library; lib.Version != "" && policyio.CheckPolicyFeatures(w.policyFile.Path, w.policyFile.Raw, lib).HasErrors() {
+			return nil
+		}
+		return w.policyFile.LoadedPolicy()
+	}
+	ch, _, err := w.globalChoice()
+	if err != nil {
+		return nil
+	}
+	pf, err := policyio.LoadPolicyFrom(w.Paths.FS(), ch.Host)
+	if err != nil {
+		return nil
+	}
+	return pf.LoadedPolicy()
+}
+
+// ImagesFor keeps the node images a change to this workspace's policy can
+// affect: a namespace policy never judges the pause image, which CRI-O
+// pulls with the server's own SystemContext, never a namespace's
+// (server/sandbox_run_linux.go: RunPodSandbox → CreatePodSandbox with
+// s.config.SystemContext).
+func (w *Workspace) ImagesFor(imgs []node.NodeImage) []node.NodeImage {
+	if w.Namespace == "" {
+		return imgs
+	}
+	out := make([]node.NodeImage, 0, len(imgs))
+	for _, img := range imgs {
+		if img.Role != node.RolePause {
+			out = append(out, img)
+		}
+	}
+	return out
+}
