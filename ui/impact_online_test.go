@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kios/imgtrust/impact"
+	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
 )
 
@@ -122,5 +123,45 @@ func TestSaveReviewStaleOnlineResult(t *testing.T) {
 	m.Update(second().(saveImpactMsg))
 	if s := screen(m); !strings.Contains(s, "LOCKOUT") {
 		t.Fatalf("this review's result not shown:\n%s", s)
+	}
+}
+
+// TestSaveReviewLateLockoutStopsConfirmation: after w (write without the
+// online check) the admin is typing "yes" for a widening when the result
+// arrives with a lockout: the confirmation stops, and the save then wants
+// the pause image's name first — the newest result decides.
+func TestSaveReviewLateLockoutStopsConfirmation(t *testing.T) {
+	d, _, _, _ := testDeps(t, testPolicy)
+	d.SaveImpact = func(*workspace.Review) *impact.Report {
+		return &impact.Report{Rows: []impact.Row{pauseRow(impact.Verdict{Status: impact.NotChecked, Reason: impact.ReasonOffline}, impact.Unknown)}}
+	}
+	d.SaveImpactOnline = func(*workspace.Review) func(context.Context) *impact.Report {
+		return func(context.Context) *impact.Report {
+			return &impact.Report{Rows: []impact.Row{pauseRow(impact.Verdict{Status: impact.Rejected, Reason: "no signature"}, impact.Lockout)}}
+		}
+	}
+	m := sized(New(d), 80, 24)
+	before, _ := os.ReadFile(d.Paths.Policy)
+	send(t, m, "2", "j", "j", "j", "d", "y")
+	_, cmd := m.Update(kp("ctrl+s"))
+	sd := m.modal.(*saveDialog)
+	// A widening in the same change: the save asks for "yes".
+	sd.widen = []policyio.Weakening{{Was: "signed", Now: "anything"}}
+	send(t, m, "y", "w")
+	if sd.stage != "widen" {
+		t.Fatalf("stage %q after w", sd.stage)
+	}
+	send(t, m, "type:ye")
+	m.Update(cmd())
+	if s := screen(m); sd.stage != "" || !strings.Contains(s, "the online check found a lockout") {
+		t.Fatalf("the late lockout did not stop the confirmation (stage %q):\n%s", sd.stage, s)
+	}
+	send(t, m, "y")
+	if sd.stage != "lockout" {
+		t.Fatalf("y after the lockout asks for %q, want the image's name", sd.stage)
+	}
+	send(t, m, "type:registry.k8s.io/pause:3.10", "enter", "type:yes", "enter")
+	if now, _ := os.ReadFile(d.Paths.Policy); string(now) == string(before) {
+		t.Fatalf("not saved after both confirmations:\n%s", screen(m))
 	}
 }
