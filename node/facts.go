@@ -109,7 +109,7 @@ func NodeDiagnostics(paths Paths) model.Diagnostics {
 	if _, err := paths.FS().Stat(paths.Host(RootUserPolicy)); err == nil && paths.Policy == paths.Host(DefaultPolicyPath) {
 		out = append(out, model.Diagnostic{
 			Severity: model.Warning, Code: "root-user-policy", Pos: model.Pos{File: paths.Host(RootUserPolicy)},
-			Message: fmt.Sprintf("%s exists: CRI-O (containers/image up to v5.39) uses it instead of %s", RootUserPolicy, DefaultPolicyPath),
+			Message: fmt.Sprintf("%s exists: CRI-O reads it first and ignores %s (every containers/image release reads the user's file before /etc)", RootUserPolicy, DefaultPolicyPath),
 			Fix:     "remove it, or edit it with imgtrust --policy " + paths.Host(RootUserPolicy),
 		})
 	}
