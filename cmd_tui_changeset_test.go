@@ -64,6 +64,16 @@ func (r *tuiRun) key(k tea.KeyPressMsg) {
 	r.run(cmd, 0)
 }
 
+// review presses ctrl+s and runs the review's busy command only; it
+// returns the command the opened dialog starts (the online check).
+func (r *tuiRun) review() tea.Cmd {
+	_, cmd := r.m.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
+	for cmd != nil && r.m.Busy() != "" {
+		_, cmd = r.m.Update(cmd())
+	}
+	return cmd
+}
+
 // run runs cmd and feeds back its message; a command that takes longer
 // than an operation on the workspace (Busy) or a file read is a timer
 // (a cursor blink), which the test does without.

@@ -74,6 +74,8 @@ type Model struct {
 	// shadow is the last summary read from the shadow log (nil: none yet).
 	shadow    *ShadowStatus
 	shadowErr error
+	// shadowRun is the soak started from this TUI, until its log shows it.
+	shadowRun *ShadowRun
 	// trialDeadline is the running trial's; zero when none.
 	trialDeadline time.Time
 
@@ -380,7 +382,7 @@ func (m *Model) busyDone(result tea.Msg) tea.Cmd {
 			m.modal = nil
 		}
 	case reviewDoneMsg:
-		m.openReview(r)
+		return m.openReview(r)
 	case reloadDoneMsg:
 		m.reloaded(r)
 	}
@@ -490,6 +492,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.trialDeadline = time.Time{}
 		m.setStatus(false, "confirmed: the change stays")
+		return m, nil
+	case shadowStartMsg:
+		if msg.err != nil {
+			m.setStatus(true, "shadow soak not started: %s", safeErr(msg.err))
+			return m, nil
+		}
+		m.shadowRun = &msg.run
+		m.setStatus(false, "shadow soak started (pid %d), edits still staged; Overview shows it, x stops it", msg.run.PID)
+		return m, nil
+	case shadowStopMsg:
+		if msg.err != nil {
+			m.setStatus(true, "shadow soak not stopped: %s", safeErr(msg.err))
+			return m, nil
+		}
+		m.shadowRun = nil
+		if m.shadow != nil {
+			m.shadow.PID = 0
+		}
+		m.setStatus(false, "shadow soak stopped (pid %d): its summary stays in the log", msg.run.PID)
 		return m, nil
 	}
 	if m.busy != "" {

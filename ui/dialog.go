@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -35,6 +36,9 @@ type dialogKeyMap struct {
 	// Yes's help is the dialog's own verb; Write is the save's y.
 	Yes, No, Up, Down, Scroll key.Binding
 	PgUp, PgDown, Write, Try  key.Binding
+	// Shadow soaks the change instead of saving it; while a save waits
+	// for the online check, Skip writes without it, Stop cancels.
+	Shadow, Skip, Stop key.Binding
 	// Confirm and Back are for a typed confirmation (the pause image's
 	// name, "yes").
 	Confirm, Back key.Binding
@@ -54,6 +58,9 @@ var dialogKeys = func() dialogKeyMap {
 		PgDown:  b([]string{"pgdown", "space"}, "pgdn", "page down"),
 		Write:   b([]string{"y", "enter"}, "y", "write"),
 		Try:     b([]string{"t"}, "t", "try 5 min"),
+		Shadow:  b([]string{"s"}, "s", "shadow"),
+		Skip:    b([]string{"w"}, "w", "write without the online check"),
+		Stop:    b([]string{"n", "q"}, "n", "cancel"),
 		Confirm: b([]string{"enter"}, "enter", "confirm"),
 		Back:    b([]string{"esc"}, "esc", "back"),
 	}
@@ -139,10 +146,24 @@ type saveDialog struct {
 	offset int
 	errs   int
 	widen  []policyio.Weakening
-	// lockout is the pause image the change makes unpullable; why says
-	// what rejects it. impact lists the node images whose verdict changes.
-	lockout, why string
-	impact       []string
+	// lockout is the pause image (or, failing that, the image imgtrust
+	// runs in) the change makes unpullable; why says what rejects it,
+	// whose and effect what it is and what follows. impact lists the node
+	// images whose verdict changes.
+	lockout, why, whose, effect string
+	impact                      []string
+	// checking names the images the offline check left to the network
+	// while the online check runs; unchecked those still not checked
+	// (unreachable, or no online check), with the reason.
+	checking, unchecked []string
+	// pending: the online impact check is running. waiting: the admin
+	// asked to save meanwhile; the save goes on when its result arrives,
+	// or at once on w (the images stay not checked, and the status line
+	// says so). skipped: w was pressed.
+	pending, waiting, skipped bool
+	// lockoutTyped is the pause image whose name was typed: a newer
+	// result that names another asks again.
+	lockoutTyped string
 	// keyWarnings name staged keys the node's mechanism cannot use.
 	keyWarnings []string
 	// stage is what is being typed: "" none, "lockout" the image's name,
@@ -153,11 +174,50 @@ type saveDialog struct {
 	// trial: save for TrialDuration, then put back unless kept; canTry:
 	// a trial backend is there to offer it.
 	trial, canTry bool
+	// rev is the change under review (nil without a change set): s soaks
+	// it in shadow instead of saving it.
+	rev      *workspace.Review
+	shadowOK bool
+}
+
+// shadowStartMsg and shadowStopMsg are a ShadowRunner's answers.
+type shadowStartMsg struct {
+	run ShadowRun
+	err error
+}
+
+type shadowStopMsg struct {
+	run ShadowRun
+	err error
+}
+
+// canShadow: the review can be soaked in shadow instead of saved.
+func (d *saveDialog) canShadow(m *Model) bool { return m.deps.ShadowRunner != nil && d.rev != nil }
+
+// shadow starts a soak of the reviewed change; nothing is saved and the
+// staged edits stay staged.
+func (d *saveDialog) shadow(m *Model) (action, tea.Cmd) {
+	if d.errs > 0 {
+		d.err = fmt.Sprintf("the staged policy has %d error(s): the shadow would refuse it as a candidate. Fix them first (Problems view).", d.errs)
+		return stayOpen{}, nil
+	}
+	r, rev := m.deps.ShadowRunner, d.rev
+	m.setStatus(false, "starting a shadow soak of the staged change (nothing is saved)...")
+	return closeModal{}, func() tea.Msg {
+		run, err := r.Start(rev)
+		return shadowStartMsg{run, err}
+	}
+}
+
+// saveImpactMsg is the online impact check's result for the review d.
+type saveImpactMsg struct {
+	d   *saveDialog
+	rep *impact.Report
 }
 
 // reviewDoneMsg is the change set's review, made by a tea.Cmd: Review
 // reads every file the save writes to check that none changed on disk,
-// and the impact judges the node's images.
+// and the offline impact judges the node's images.
 type reviewDoneMsg struct {
 	rev    *workspace.Review
 	impact *impact.Report
@@ -165,8 +225,8 @@ type reviewDoneMsg struct {
 }
 
 // openSave starts the save review: with a change set the review reads the
-// node's files, so it runs in a command (reviewCmd) and the dialog opens
-// when its result arrives (openReview).
+// node's files, so it runs in a busy command and the dialog opens when
+// its result arrives (openReview).
 func (m *Model) openSave() tea.Cmd {
 	if cs := m.changeSet(); cs != nil {
 		si := m.deps.SaveImpact
@@ -195,12 +255,14 @@ func (m *Model) openSave() tea.Cmd {
 		d.lines = append(d.lines, strings.Split(strings.TrimRight(c.Diff, "\n"), "\n")...)
 	}
 	d.confirm = textinput.New()
+	d.shadowOK = d.canShadow(m)
 	m.modal = d
 	return nil
 }
 
-// openReview opens the save dialog on a finished review.
-func (m *Model) openReview(r reviewDoneMsg) {
+// openReview opens the save dialog on a finished review; the command it
+// returns is the online impact check, when one is needed.
+func (m *Model) openReview(r reviewDoneMsg) tea.Cmd {
 	rev, err := r.rev, r.err
 	// The on-disk check comes first: a diff against files that changed
 	// meanwhile would not show what the save does.
@@ -212,16 +274,16 @@ func (m *Model) openReview(r reviewDoneMsg) {
 			names = append(names, m.deps.Paths.Node(c.Path)+" ("+c.What+")")
 		}
 		m.setStatus(true, "nothing written, R reloads: changed on disk since read: %s", strings.Join(names, ", "))
-		return
+		return nil
 	case err != nil:
 		m.setStatus(true, "cannot review the change: %s", safeErr(err))
-		return
+		return nil
 	case len(rev.Files) == 0:
 		m.setStatus(false, "nothing to save: no staged changes")
-		return
+		return nil
 	}
 	d := &saveDialog{canTry: m.deps.Trial != nil}
-	d.files, d.widen, d.keyWarnings = rev.Files, rev.Widenings, rev.KeyWarnings
+	d.files, d.widen, d.keyWarnings, d.rev = rev.Files, rev.Widenings, rev.KeyWarnings, rev
 	// Held back only by errors of the files it writes (a registries.d
 	// fix saves while policy.json is broken elsewhere).
 	var paths []string
@@ -230,20 +292,65 @@ func (m *Model) openReview(r reviewDoneMsg) {
 	}
 	d.errs = m.saveBlockersIn(paths)
 	d.lines = strings.Split(strings.TrimRight(rev.Diff, "\n"), "\n")
-	d.readImpact(r.impact)
+	var cmd tea.Cmd
+	rep := r.impact
+	if rep != nil && m.deps.SaveImpactOnline != nil && needsNetwork(rep) {
+		// What the policy alone decides is shown at once; the images
+		// that need their signatures are checked in the background.
+		check := m.deps.SaveImpactOnline(rev)
+		d.pending = true
+		cmd = func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), OnlineImpactTimeout)
+			defer cancel()
+			return saveImpactMsg{d, check(ctx)}
+		}
+	}
+	d.readImpact(rep)
 	d.confirm = textinput.New()
+	d.shadowOK = d.canShadow(m)
 	m.modal = d
+	return cmd
+}
+
+func needsNetwork(rep *impact.Report) bool {
+	for _, row := range rep.Rows {
+		if row.NeedsNetwork() {
+			return true
+		}
+	}
+	return false
 }
 
 // readImpact keeps what the save review says about the node's images.
+// A newer report replaces what an older one said.
 func (d *saveDialog) readImpact(rep *impact.Report) {
+	d.lockout, d.why, d.impact, d.checking, d.unchecked = "", "", nil, nil, nil
 	if rep == nil {
 		return
 	}
+	// The own image's lockout is refused like the pause image's (the CLI
+	// wants --allow-lockout for either): the admin's debug pod could not
+	// start again to undo the change.
 	if row := rep.PauseLockout(); row != nil {
 		d.lockout, d.why = row.Image.Ref, row.Candidate.Reason+", under "+row.Candidate.Scope
+		d.whose, d.effect = "the pause image", "no new pod could start on this node"
+	} else if row := rep.OwnLockout(); row != nil {
+		d.lockout, d.why = row.Image.Ref, row.Candidate.Reason+", under "+row.Candidate.Scope
+		d.whose, d.effect = "the image imgtrust runs in", "a new debug pod from it could not start to undo this"
 	}
 	for _, row := range rep.Rows {
+		switch {
+		case row.NeedsNetwork() && d.pending:
+			d.checking = append(d.checking, fmt.Sprintf("%s (%s)", row.Image.Ref, row.Image.Role))
+			continue
+		case row.Change == impact.Unknown:
+			v := row.Candidate
+			if v.Status != impact.NotChecked {
+				v = row.Current
+			}
+			d.unchecked = append(d.unchecked, fmt.Sprintf("not checked: %s (%s): %s", row.Image.Ref, row.Image.Role, v.Reason))
+			continue
+		}
 		switch row.Change {
 		case impact.Lockout:
 			d.impact = append(d.impact, fmt.Sprintf("LOCKOUT %s (%s) would be rejected: %s", row.Image.Ref, row.Image.Role, row.Candidate.Reason))
@@ -253,11 +360,36 @@ func (d *saveDialog) readImpact(rep *impact.Report) {
 	}
 }
 
+// online takes the online check's result: it replaces the offline rows,
+// and the typed confirmation follows it. A lockout it finds that was not
+// typed yet stops a confirmation under way; a save that was waiting for
+// it goes on.
+func (d *saveDialog) online(m *Model, rep *impact.Report) (action, tea.Cmd) {
+	d.pending = false
+	d.readImpact(rep)
+	if d.lockout != "" && d.lockout != d.lockoutTyped && d.stage != "" && d.stage != "lockout" {
+		d.stage = ""
+		d.confirm.Blur()
+		d.waiting = false
+		d.err = "the online check found a lockout: review it, then y"
+		return stayOpen{}, nil
+	}
+	if d.waiting {
+		d.waiting = false
+		return d.next(m)
+	}
+	return stayOpen{}, nil
+}
+
 // next asks for what the save still needs: the pause image's name, then
 // "yes" for a widening; it saves when nothing is left.
 func (d *saveDialog) next(m *Model) (action, tea.Cmd) {
 	switch {
-	case d.stage == "" && d.lockout != "":
+	case d.pending && !d.skipped:
+		// The online check may still find a lockout: the save waits.
+		d.waiting = true
+		return stayOpen{}, nil
+	case d.stage != "lockout" && d.lockout != "" && d.lockoutTyped != d.lockout:
 		d.stage = "lockout"
 		d.confirm.Prompt = "type the image's name: "
 		d.confirm.CharLimit = len(d.lockout) + 8
@@ -274,11 +406,31 @@ func (d *saveDialog) next(m *Model) (action, tea.Cmd) {
 }
 
 func (d *saveDialog) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
+	if r, ok := msg.(saveImpactMsg); ok {
+		if r.d != d {
+			return stayOpen{}, nil // the result of an earlier review
+		}
+		return d.online(m, r.rep)
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return stayOpen{}, nil
 	}
 	km := dialogKeys
+	if d.waiting {
+		switch {
+		case key.Matches(k, km.Skip):
+			d.waiting, d.skipped = false, true
+			return d.next(m)
+		case key.Matches(k, km.Back):
+			d.waiting, d.trial = false, false
+			return stayOpen{}, nil
+		case key.Matches(k, km.Stop):
+			m.setStatus(false, "save cancelled: nothing was written")
+			return closeModal{}, nil
+		}
+		return stayOpen{}, nil
+	}
 	if d.stage != "" {
 		switch {
 		case key.Matches(k, km.Back):
@@ -289,11 +441,14 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 			v := strings.TrimSpace(d.confirm.Value())
 			switch {
 			case d.stage == "lockout" && v != d.lockout:
-				d.err = "type the pause image's name exactly (" + safe(d.lockout) + ") to save a change that stops every new pod, or esc"
+				d.err = "type " + d.whose + "'s name exactly (" + safe(d.lockout) + ") to save a change after which " + d.effect + ", or esc"
 				return stayOpen{}, nil
 			case d.stage == "widen" && v != "yes":
 				d.err = `type "yes" to widen trust, or esc`
 				return stayOpen{}, nil
+			}
+			if d.stage == "lockout" {
+				d.lockoutTyped = d.lockout
 			}
 			return d.next(m)
 		}
@@ -314,6 +469,11 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 		d.offset -= page
 	case key.Matches(k, km.PgDown):
 		d.offset += page
+	case key.Matches(k, km.Shadow):
+		if !d.canShadow(m) {
+			return stayOpen{}, nil
+		}
+		return d.shadow(m)
 	case key.Matches(k, km.Try) && m.deps.Trial == nil:
 		return stayOpen{}, nil
 	case key.Matches(k, km.Try), key.Matches(k, km.Write):
@@ -368,7 +528,7 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (action, tea.Cmd) {
 		} else {
 			r.err = save()
 		}
-		if r.err == nil {
+		if r.err == nil || errors.As(r.err, new(interface{ Written() bool })) {
 			r.lists = read()
 		}
 		return r
@@ -387,6 +547,15 @@ func (d *saveDialog) saved(m *Model, r saveDoneMsg) (closed bool) {
 		m.trialDeadline = r.running
 		return false
 	}
+	// An error after the files were written (the audit log, the trial's
+	// record): the change is in force, and the screen must show it.
+	var written interface{ Written() bool }
+	if r.err != nil && errors.As(r.err, &written) && written.Written() {
+		m.refresh()
+		m.takeLists(r.lists)
+		m.setStatus(true, "saved, but: %s", safeErr(r.err))
+		return true
+	}
 	if err := r.err; err != nil {
 		var ie *policyio.InvalidError
 		var rb *workspace.RollbackError
@@ -403,15 +572,19 @@ func (d *saveDialog) saved(m *Model, r saveDoneMsg) (closed bool) {
 	}
 	m.refresh()
 	m.takeLists(r.lists)
+	unchecked := ""
+	if d.pending {
+		unchecked = fmt.Sprintf("; %d image(s) not checked online", len(d.checking))
+	}
 	if r.trial {
 		m.trialDeadline = r.deadline
-		m.setStatus(false, "saved on trial: put back at %s unless kept (Overview, c)", r.deadline.Local().Format("15:04:05"))
+		m.setStatus(false, "saved on trial: put back at %s unless kept (Overview, c)%s", r.deadline.Local().Format("15:04:05"), unchecked)
 		return true
 	}
 	if len(d.files) == 1 {
-		m.setStatus(false, "saved %s (backup kept)", safe(m.deps.Paths.Node(d.files[0].Path)))
+		m.setStatus(false, "saved %s (backup kept)%s", safe(m.deps.Paths.Node(d.files[0].Path)), unchecked)
 	} else {
-		m.setStatus(false, "saved %d files as one change (backups of the replaced ones kept)", len(d.files))
+		m.setStatus(false, "saved %d files as one change (backups of the replaced ones kept)%s", len(d.files), unchecked)
 	}
 	return true
 }
@@ -421,10 +594,17 @@ func (d *saveDialog) bindings() []key.Binding {
 	if d.stage != "" {
 		return []key.Binding{km.Confirm, km.Back}
 	}
-	if d.canTry {
-		return []key.Binding{km.Scroll, km.Write, km.Try, km.No}
+	if d.waiting {
+		return []key.Binding{km.Skip, km.Back, km.Stop}
 	}
-	return []key.Binding{km.Scroll, km.Write, km.No}
+	bs := []key.Binding{km.Scroll, km.Write}
+	if d.canTry {
+		bs = append(bs, km.Try)
+	}
+	if d.shadowOK {
+		bs = append(bs, km.Shadow)
+	}
+	return append(bs, km.No)
 }
 
 func (d *saveDialog) render(m *Model, w, h int) string {
@@ -449,12 +629,18 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 		head = append(head, m.th.Faint.Render("written as one change: keys, registries.d, policy.json, removals; each atomic with a backup, all put back if one fails"))
 	}
 	if d.lockout != "" {
-		head = append(head, m.th.Fail.Render(fmt.Sprintf("%s LOCKOUT: the pause image %s would be rejected (%s): no new pod could start on this node", m.th.G.Fail, safe(d.lockout), safe(d.why))))
+		head = append(head, m.th.Fail.Render(fmt.Sprintf("%s LOCKOUT: %s %s would be rejected (%s): %s", m.th.G.Fail, d.whose, safe(d.lockout), safe(d.why), d.effect)))
 	}
 	for _, l := range d.impact {
 		if d.lockout == "" || !strings.Contains(l, d.lockout) {
 			head = append(head, m.th.Warn.Render(m.th.G.Warn+" "+safe(l)))
 		}
+	}
+	for _, c := range d.checking {
+		head = append(head, m.th.Faint.Render("checking online... "+safe(c)))
+	}
+	for _, l := range d.unchecked {
+		head = append(head, m.th.Faint.Render(safe(l)))
 	}
 	for _, kw := range d.keyWarnings {
 		head = append(head, m.th.Warn.Render(m.th.G.Warn+" "+safe(kw)))
@@ -470,6 +656,9 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 	switch {
 	case d.errs > 0:
 		foot = append(foot, "n/esc: back (nothing is written); fix the errors in the Problems view (6)")
+	case d.waiting:
+		foot = append(foot, m.th.Warn.Render(fmt.Sprintf("Waiting for the online check of %d image(s): it may find a lockout.", len(d.checking))),
+			"w: write without it (they stay not checked)   esc: back   n: cancel")
 	case d.stage == "lockout":
 		foot = append(foot, m.th.Fail.Render("Type "+safe(d.lockout)+" to save anyway."), d.confirm.View())
 	case d.stage == "widen":
@@ -486,6 +675,9 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 			what = fmt.Sprintf("the %d files", len(d.files))
 		}
 		foot = append(foot, "y: write "+what+"   n/esc: cancel, nothing is written")
+	}
+	if d.shadowOK && d.stage == "" && !d.waiting && d.errs == 0 {
+		foot = append(foot, "s: try it in shadow instead: soak it on the node's pulls, save nothing")
 	}
 	if d.err != "" {
 		foot = append(foot, strings.Split(m.th.Fail.Render(wrap(d.err, w-4)), "\n")...)

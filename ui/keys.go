@@ -20,6 +20,8 @@ type keyMap struct {
 	SwitchPolicy                                                key.Binding
 	// KeepTrial keeps a trial change (Overview, while one runs).
 	KeepTrial key.Binding
+	// StopShadow stops the running shadow soak (Overview, while one runs).
+	StopShadow key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -60,6 +62,7 @@ func newKeyMap() keyMap {
 		// A namespace's CRI-O policy instead of the global one.
 		SwitchPolicy: b([]string{"P"}, "P", "policy file"),
 		KeepTrial:    b([]string{"c"}, "c", "keep the trial change"),
+		StopShadow:   b([]string{"x"}, "x", "stop the shadow soak"),
 	}
 	for i := range numViews {
 		d := string(rune('1' + i))
