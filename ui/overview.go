@@ -102,8 +102,13 @@ func (m *Model) renderOverview(w, h int) string {
 	} else {
 		line("  Keys:             %d public key(s) in %s", len(keys), safe(m.deps.Paths.KeysDir))
 	}
-	e, wn := m.problems.Count(model.Error), m.problems.Count(model.Warning)
-	line("  Problems:         %d error(s), %d warning(s), %d note(s)", e, wn, m.problems.Count(model.Info))
+	e := m.problems.Count(model.Error) // none yet while they are checked
+	if m.problemsDue {
+		line("  Problems:         checking%s", m.th.G.Ellipsis)
+	} else {
+		wn := m.problems.Count(model.Warning)
+		line("  Problems:         %d error(s), %d warning(s), %d note(s)", e, wn, m.problems.Count(model.Info))
+	}
 	state := "saved"
 	if m.dirty() {
 		state = fmt.Sprintf("%d staged edit(s), not saved", len(m.deps.Policy.Edits()))

@@ -648,3 +648,56 @@ func TestVerifyKeysDoWhatHelpSays(t *testing.T) {
 		t.Error("esc should leave the input")
 	}
 }
+
+// TestFirstFrameBeforeProblems: the first frame is drawn before the
+// problems of the opened policy are known ("checking…"); they arrive by a
+// tea.Cmd, a late answer for an earlier state is dropped, and anything
+// the user does first waits for them.
+func TestFirstFrameBeforeProblems(t *testing.T) {
+	const pol = `{"default":[{"type":"reject"}],"transports":{"docker":{"registry.example.com/a":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/absent.gpg"}]}}}`
+	addScope := func(m *Model) {
+		m.deps.Policy.Edit("add b", func(p *model.Policy) {
+			p.SetScope("docker", "registry.example.com/b", model.Requirements{{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/etc/gpg/absent2.gpg"}})
+		})
+		m.refresh()
+	}
+	tests := []struct {
+		name string
+		// before runs between the first frame and the problems' arrival.
+		before     func(m *Model)
+		wantErrors string
+	}{
+		{"arrive", func(*Model) {}, "1 error"},
+		{"key first", func(m *Model) { m.Update(kp("j")) }, "1 error"},
+		{"edit first", addScope, "2 errors"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, _, _, _ := testDeps(t, pol)
+			m := New(d)
+			m.modal = nil
+			m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+			if s := screen(m); !strings.Contains(s, "checking…") || strings.Contains(s, "error") {
+				t.Fatalf("first frame:\n%s", s)
+			}
+			m.switchView(vProblems)
+			if s := screen(m); !strings.Contains(s, "checking policy.json") {
+				t.Fatalf("Problems view before the problems:\n%s", s)
+			}
+			cmd := m.checkProblems()
+			if cmd == nil {
+				t.Fatal("no tea.Cmd for the problems")
+			}
+			msg := cmd()
+			tt.before(m)
+			m.Update(msg)
+			s := screen(m)
+			if strings.Contains(s, "checking") || !strings.Contains(s, tt.wantErrors) {
+				t.Fatalf("want %q after the problems:\n%s", tt.wantErrors, s)
+			}
+			if m.checkProblems() != nil {
+				t.Error("problems still due")
+			}
+		})
+	}
+}
