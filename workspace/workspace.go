@@ -76,7 +76,9 @@ func (w *Workspace) render() *rendering {
 			w.rendered = r
 			return r
 		}
-		r.data, r.err = policyio.MarshalPolicy(w.staged)
+		// MarshalPolicy's text; the scopes an edit left alone are
+		// not indented again.
+		r.data, r.err = w.validation.renders.Marshal(w.staged)
 		if r.err == nil {
 			r.pol, r.diags = w.parseStaged(r.data)
 		}
