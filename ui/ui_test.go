@@ -3,12 +3,14 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 )
 
@@ -697,6 +699,47 @@ func TestFirstFrameBeforeProblems(t *testing.T) {
 			}
 			if m.checkProblems() != nil {
 				t.Error("problems still due")
+			}
+		})
+	}
+}
+
+// TestOverviewListTruncatesAsTheWholeList: the names an overview line keeps
+// truncate to what the whole list would.
+func TestOverviewListTruncatesAsTheWholeList(t *testing.T) {
+	names := func(n int, f string) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf(f, i))
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		names []string
+		max   int
+	}{
+		{"none", nil, 60},
+		{"fits", names(3, "docker:r%d.example.com"), 60},
+		{"just fits", []string{"0123456789", "0123456789"}, 22},
+		{"one over", []string{"0123456789", "0123456789"}, 21},
+		{"many", names(10000, "docker:registry%d.example.com/team"), 60},
+		{"wide", names(50, "docker:レジストリ%d"), 60},
+		{"narrow line", names(50, "docker:r%d"), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var l overviewList
+			for _, n := range tt.names {
+				l.add(tt.max, func() string { return n })
+			}
+			if l.n != len(tt.names) {
+				t.Errorf("count %d, want %d", l.n, len(tt.names))
+			}
+			got := ansi.Truncate(strings.Join(l.names, ", "), tt.max, "…")
+			want := ansi.Truncate(strings.Join(tt.names, ", "), tt.max, "…")
+			if got != want {
+				t.Errorf("got %q, want %q", got, want)
 			}
 		})
 	}
