@@ -63,8 +63,9 @@ func (v *policyView) rebuild(m *Model) {
 		v.rows = append(v.rows, treeRow{kind: rowTransport, ref: model.ScopeRef{Transport: t.Name, Scope: "\x00"}})
 		for _, s := range t.Scopes {
 			// The filter matches what the row shows: the transport, the
-			// scope as displayed and its strength.
-			if !v.flt.match(t.Name+":"+displayScope(s.Name), strengthOf(s.Requirements)) {
+			// scope as displayed and its strength (nothing to build
+			// when there is no filter: 10,000 scopes, issue 15).
+			if v.flt.set() && !v.flt.match(t.Name+":"+displayScope(s.Name), strengthOf(s.Requirements)) {
 				continue
 			}
 			v.rows = append(v.rows, treeRow{kind: rowScope, ref: model.ScopeRef{Transport: t.Name, Scope: s.Name}, n: len(s.Requirements), str: strengthOf(s.Requirements)})
