@@ -490,3 +490,51 @@ func TestApplyRestoresKeysWhenRegistriesDIsReadOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyRemoveRefusesKeyOtherPoliciesUse: a key file a namespace policy
+// (or, from a namespace's workspace, the global policy) still names is
+// refused with or without --drop-references, which edits only the
+// workspace's own policy: the apply would leave the other file naming a
+// missing key, so every pull it covers would fail.
+func TestKeyRemoveRefusesKeyOtherPoliciesUse(t *testing.T) {
+	nsUsing := `{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/old.gpg"}]}`
+	tests := []struct {
+		name      string
+		namespace string // "" : the global workspace
+		file      string // the other file naming the key
+		key       string
+		drop      bool
+		refused   bool
+	}{
+		{"namespace uses an unused global key", "", "team-a", "/etc/gpg/old.gpg", false, true},
+		{"namespace uses it, drop references", "", "team-a", "/etc/gpg/old.gpg", true, true},
+		{"a namespace file naming another key", "", "team-a", "/etc/gpg/other.gpg", false, false},
+		{"from a namespace: the global policy uses it", "team-b", "", "/etc/gpg/used.gpg", true, true},
+		{"from a namespace: the namespace's own use is dropped", "team-a", "", "/etc/gpg/old.gpg", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newChangeRoot(t)
+			dir := filepath.Join(c.paths.Root, "etc/crio/policies")
+			os.MkdirAll(dir, 0o755)
+			os.WriteFile(filepath.Join(dir, "team-a.json"), []byte(nsUsing), 0o644)
+			os.WriteFile(filepath.Join(c.paths.KeysDir, "other.gpg"), c.before[c.oldKey], 0o644)
+			w := c.open(t)
+			if tt.namespace != "" {
+				var err error
+				if w, err = OpenNamespace(c.paths, tt.namespace); err != nil {
+					t.Fatal(err)
+				}
+				w.Mechanism = gpg.MechGoCrypto
+			}
+			err := w.StageKeyRemove(tt.key, tt.drop)
+			var ue *UsedElsewhereError
+			if got := errors.As(err, &ue); got != tt.refused {
+				t.Fatalf("refused = %v (err %v), want %v", got, err, tt.refused)
+			}
+			if tt.refused && len(w.Edits()) != 0 {
+				t.Errorf("a refused removal staged %v", w.Edits())
+			}
+		})
+	}
+}

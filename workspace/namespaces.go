@@ -1,7 +1,9 @@
 package workspace
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/node"
@@ -95,4 +97,51 @@ func (w *Workspace) ImagesFor(imgs []node.NodeImage) []node.NodeImage {
 		}
 	}
 	return out
+}
+
+// otherReferences lists the rules of the node's other policy files (the
+// global policy beside a namespace's, the global policy CRI-O uses, and
+// every namespace policy but this workspace's own) that name the key
+// file nodePath. The change set edits one policy file, so a key these
+// still use cannot be removed with it: they would name a missing key.
+func (w *Workspace) otherReferences(nodePath string) []string {
+	hosts := []string{w.GlobalPaths().Policy}
+	ch, cfg, err := w.globalChoice()
+	if err == nil {
+		hosts = append(hosts, ch.Host)
+		if nss, err := node.NamespacePolicies(w.Paths, cfg); err == nil {
+			for _, ns := range nss {
+				hosts = append(hosts, ns.Host)
+			}
+		}
+	}
+	var out []string
+	seen := map[string]bool{filepath.Clean(w.policyFile.Path): true}
+	for _, h := range hosts {
+		if seen[filepath.Clean(h)] {
+			continue
+		}
+		seen[filepath.Clean(h)] = true
+		pf, err := policyio.LoadPolicyFrom(w.Paths.FS(), h)
+		if err != nil || !pf.Exists {
+			// An unreadable policy already rejects every pull.
+			continue
+		}
+		for _, scope := range referencesTo(pf.Policy, nodePath) {
+			out = append(out, w.Paths.Node(h)+": "+scope)
+		}
+	}
+	return out
+}
+
+// UsedElsewhereError refuses to remove a key file another policy file of
+// the node still uses.
+type UsedElsewhereError struct {
+	File   string
+	UsedBy []string
+}
+
+func (e *UsedElsewhereError) Error() string {
+	return fmt.Sprintf("%s is still used by other policy files (%s); remove it from them first (imgtrust policy --namespace NS, or the global policy): removing it would leave them naming a missing key",
+		e.File, strings.Join(e.UsedBy, ", "))
 }
