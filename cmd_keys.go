@@ -402,8 +402,16 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 	r := &changeRun{a: a, g: g, name: "keys import", paths: paths, ws: ws, summary: summary,
 		cf:          changeFlags{dryRun: o.dryRun, allowWeaken: o.allowWeaken, allowLockout: o.allowLockout, offline: o.offline},
 		refusedNote: alreadyNote(plan),
-		widen: func(*workspace.Review) ([]policyio.Weakening, error) {
-			return importWidenings(ws, data, plan, o.reference, idType)
+		widen: func(rev *workspace.Review) ([]policyio.Weakening, error) {
+			wk, err := importWidenings(ws, data, plan, o.reference, idType)
+			// The other policy files (namespace policies) get no consent
+			// from --reference: the review's report on them stands.
+			for _, w := range rev.Widenings {
+				if w.File != "" {
+					wk = append(wk, w)
+				}
+			}
+			return wk, err
 		},
 		done: func(w io.Writer) {
 			printKeys(w)

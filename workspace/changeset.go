@@ -469,11 +469,24 @@ func (w *Workspace) Review() (*Review, error) {
 		rev.Widenings = policyio.Widenings(
 			policyio.TrustState{Policy: w.BaselinePolicy(), Keys: w.Keys},
 			policyio.TrustState{Policy: rev.CandidatePolicy, Keys: rev.CandidateKeys}, w.CompareKeys)
+		if w.stagesKeys() {
+			rev.Widenings = append(rev.Widenings, w.otherWidenings(rev.CandidateKeys)...)
+		}
 		if rev.Widenings == nil {
 			rev.Widenings = []policyio.Weakening{}
 		}
 	}
 	return rev, nil
+}
+
+// stagesKeys reports whether the change writes a key file.
+func (w *Workspace) stagesKeys() bool {
+	for _, f := range w.files {
+		if f.kind == KindKey {
+			return true
+		}
+	}
+	return false
 }
 
 // applyOrder is the order Apply writes in: new key files first, so that

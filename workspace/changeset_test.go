@@ -538,3 +538,44 @@ func TestKeyRemoveRefusesKeyOtherPoliciesUse(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewReportsWideningOfOtherPolicies: a key file replaced under a
+// namespace policy that names it widens that namespace's trust although
+// the workspace's own policy does not use the file; the review says so,
+// naming the file.
+func TestReviewReportsWideningOfOtherPolicies(t *testing.T) {
+	tests := []struct {
+		name   string
+		nsKey  string // the key file team-a.json names
+		widens bool
+	}{
+		{"namespace names the replaced file", "/etc/gpg/old.gpg", true},
+		{"namespace names another file", "/etc/gpg/used.gpg", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newChangeRoot(t)
+			dir := filepath.Join(c.paths.Root, "etc/crio/policies")
+			os.MkdirAll(dir, 0o755)
+			os.WriteFile(filepath.Join(dir, "team-a.json"), []byte(`{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"`+tt.nsKey+`"}]}`), 0o644)
+			w := c.open(t)
+			if _, err := w.StageKeyImport(c.newKey, gpg.ImportOptions{Name: "old.gpg", Force: true}); err != nil {
+				t.Fatal(err)
+			}
+			rev, err := w.Review()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, wk := range rev.Widenings {
+				got = append(got, wk.String())
+				if wk.File != "/etc/crio/policies/team-a.json" {
+					t.Errorf("widening of %q, want the namespace file: %s", wk.File, wk)
+				}
+			}
+			if (len(got) > 0) != tt.widens {
+				t.Errorf("widenings %q, want some: %v", got, tt.widens)
+			}
+		})
+	}
+}

@@ -99,12 +99,18 @@ func (w *Workspace) ImagesFor(imgs []node.NodeImage) []node.NodeImage {
 	return out
 }
 
-// otherReferences lists the rules of the node's other policy files (the
-// global policy beside a namespace's, the global policy CRI-O uses, and
-// every namespace policy but this workspace's own) that name the key
-// file nodePath. The change set edits one policy file, so a key these
-// still use cannot be removed with it: they would name a missing key.
-func (w *Workspace) otherReferences(nodePath string) []string {
+// otherPolicy is one of the node's policy files other than the one this
+// workspace edits.
+type otherPolicy struct {
+	node   string
+	policy *model.Policy
+}
+
+// otherPolicies are the node's other policy files that exist and parse:
+// the global policy beside a namespace's, the global policy CRI-O uses,
+// and every namespace policy but this workspace's own. The change set
+// edits one policy file, but its key files are shared with these.
+func (w *Workspace) otherPolicies() []otherPolicy {
 	hosts := []string{w.GlobalPaths().Policy}
 	ch, cfg, err := w.globalChoice()
 	if err == nil {
@@ -115,7 +121,7 @@ func (w *Workspace) otherReferences(nodePath string) []string {
 			}
 		}
 	}
-	var out []string
+	var out []otherPolicy
 	seen := map[string]bool{filepath.Clean(w.policyFile.Path): true}
 	for _, h := range hosts {
 		if seen[filepath.Clean(h)] {
@@ -123,12 +129,36 @@ func (w *Workspace) otherReferences(nodePath string) []string {
 		}
 		seen[filepath.Clean(h)] = true
 		pf, err := policyio.LoadPolicyFrom(w.Paths.FS(), h)
-		if err != nil || !pf.Exists {
+		if err != nil || !pf.Exists || pf.Policy == nil {
 			// An unreadable policy already rejects every pull.
 			continue
 		}
-		for _, scope := range referencesTo(pf.Policy, nodePath) {
-			out = append(out, w.Paths.Node(h)+": "+scope)
+		out = append(out, otherPolicy{node: w.Paths.Node(h), policy: pf.Policy})
+	}
+	return out
+}
+
+// otherReferences lists the rules of the other policy files that name
+// the key file nodePath: removing it would leave them naming a missing
+// key.
+func (w *Workspace) otherReferences(nodePath string) []string {
+	var out []string
+	for _, o := range w.otherPolicies() {
+		for _, scope := range referencesTo(o.policy, nodePath) {
+			out = append(out, o.node+": "+scope)
+		}
+	}
+	return out
+}
+
+// otherWidenings is how the staged key files widen the other policy
+// files' trust (a key file one of them names replaced by other keys).
+func (w *Workspace) otherWidenings(keys policyio.KeyFiles) []policyio.Weakening {
+	var out []policyio.Weakening
+	for _, o := range w.otherPolicies() {
+		for _, wk := range policyio.Widenings(policyio.TrustState{Policy: o.policy, Keys: w.Keys}, policyio.TrustState{Policy: o.policy, Keys: keys}, w.CompareKeys) {
+			wk.File = o.node
+			out = append(out, wk)
 		}
 	}
 	return out
