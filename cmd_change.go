@@ -198,9 +198,12 @@ func (r *changeRun) run() int {
 	// The widenings were shown and consented to above (or there are
 	// none): the apply need not refuse them again.
 	res, err := r.ws.Apply(workspace.ApplyOptions{Summary: r.summary, AllowWeaken: true})
-	if err != nil {
+	if err != nil && res == nil {
 		return fail(err)
 	}
+	// With an error and a result the files were written but the audit
+	// log was not: the report must not say nothing was applied.
+	auditErr := err
 	rep.Applied, rep.Written = true, res.Files
 	for i, f := range res.Files {
 		// The review's path: the written one is resolved (a link's
@@ -221,6 +224,9 @@ func (r *changeRun) run() int {
 	}
 	if r.done != nil {
 		r.done(out)
+	}
+	if auditErr != nil {
+		return fail(auditErr)
 	}
 	return finish(exitOK)
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/kios/imgtrust/gpg/gpgtest"
@@ -160,3 +161,35 @@ func changeTree(t *testing.T, root string) map[string]string {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// TestChangeJSONSaysAppliedWhenOnlyTheAuditLogFailed: an audit log that
+// cannot be opened (a FIFO in its place) fails the command after the
+// files were written; the --json report still says what was written,
+// so that a script does not take the node for unchanged.
+func TestChangeJSONSaysAppliedWhenOnlyTheAuditLogFailed(t *testing.T) {
+	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, nil)
+	logPath := filepath.Join(root, "var/log/imgtrust/audit.log")
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(logPath, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "--json", "--root", root, "policy", "set", "r.example/x", "--reject", "--offline", "--mechanism", "openpgp-gocrypto")
+	if code != exitFindings || !strings.Contains(errOut, "audit log") {
+		t.Fatalf("exit %d, want %d with the audit error\n%s", code, exitFindings, errOut)
+	}
+	var rep struct {
+		Applied bool `json:"applied"`
+		Written []struct {
+			Path string `json:"path"`
+		} `json:"written"`
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !rep.Applied || len(rep.Written) != 1 || rep.Error == "" {
+		t.Errorf("report = %+v, want applied with the written file and the error", rep)
+	}
+}
