@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -188,5 +189,36 @@ func TestTUIReloadAfterOutsideChange(t *testing.T) {
 	r.wait("saved /etc/containers/registries.d/quay.io.yaml")
 	if got := r.read("etc/containers/policy.json"); got != outside {
 		t.Errorf("the outside change was overwritten:\n%s", got)
+	}
+}
+
+// TestTUISaveWrittenButNotAudited: a save whose files are written but
+// whose audit entry is not (a FIFO in the log's place) says so and shows
+// the saved state; it said "save failed, nothing changed" with the
+// change in force.
+func TestTUISaveWrittenButNotAudited(t *testing.T) {
+	policy := `{"default":[{"type":"reject"}],"transports":{"docker":{"127.0.0.1:1/pause":[{"type":"insecureAcceptAnything"}],"r.example/z":[{"type":"reject"}]}}}`
+	root := scratchRoot(t, policy, nodeFiles("127.0.0.1:1/pause:3.10", nil))
+	logPath := filepath.Join(root, "var/log/imgtrust/audit.log")
+	os.MkdirAll(filepath.Dir(logPath), 0o755)
+	if err := syscall.Mkfifo(logPath, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := startTUI(t, root)
+	r.typ("2")
+	r.wait("r.example/z")
+	r.typ("G")
+	r.typ("d")
+	r.wait("Delete scope")
+	r.typ("y")
+	r.wait("staged: delete scope")
+	r.save()
+	r.typ("y")
+	r.wait("saved, but:", "audit log was not")
+	if s := r.screen(); strings.Contains(s, "nothing changed") {
+		t.Errorf("the screen says nothing changed:\n%s", s)
+	}
+	if got := r.read("etc/containers/policy.json"); strings.Contains(got, "r.example/z") {
+		t.Fatalf("scope still there:\n%s", got)
 	}
 }

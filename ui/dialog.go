@@ -292,6 +292,16 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 	} else {
 		err = save()
 	}
+	// An error after the files were written (the audit log, the trial's
+	// record): the change is in force, and the screen must show it.
+	var written interface{ Written() bool }
+	if err != nil && errors.As(err, &written) && written.Written() {
+		m.refresh()
+		m.keys.reload(m)
+		m.la.reload(m)
+		m.setStatus(true, "saved, but: %s", safeErr(err))
+		return true, nil
+	}
 	if err != nil {
 		var ie *policyio.InvalidError
 		var rb *workspace.RollbackError

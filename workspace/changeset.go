@@ -713,10 +713,24 @@ func (w *Workspace) Apply(opt ApplyOptions) (*ApplyResult, error) {
 	w.files, w.history, w.rendered = nil, nil, nil
 	w.staged = w.policyFile.Policy
 	if err := w.auditResult(res.Files, summary); err != nil {
-		return res, fmt.Errorf("the change was written, but the audit log was not: %w", err)
+		return res, &AuditError{Err: err}
 	}
 	return res, nil
 }
+
+// AuditError is an apply whose files were all written but whose audit
+// entry was not: the change is in force.
+type AuditError struct{ Err error }
+
+func (e *AuditError) Error() string {
+	return "the change was written, but the audit log was not: " + e.Err.Error()
+}
+
+func (e *AuditError) Unwrap() error { return e.Err }
+
+// Written says the files were written (the TUI must not say "nothing
+// changed").
+func (e *AuditError) Written() bool { return true }
 
 func (w *Workspace) auditResult(files []WrittenFile, summary string) error {
 	var af []safefile.AuditFile
