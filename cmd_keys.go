@@ -208,9 +208,15 @@ func isHostFile(path string) bool {
 // "-", bounded as every key file is.
 func readKeySource(a *app, src string) ([]byte, error) {
 	if src == "-" {
-		data, err := io.ReadAll(io.LimitReader(a.stdin, 16<<20))
+		// One byte past the cap tells a stdin that is too big from one
+		// that fits: cut silently, the keys past the cap were not shown
+		// (or imported) and nothing said so.
+		data, err := io.ReadAll(io.LimitReader(a.stdin, nodefs.KeyFile.Max+1))
 		if err != nil {
 			return nil, fmt.Errorf("reading stdin: %w", err)
+		}
+		if int64(len(data)) > nodefs.KeyFile.Max {
+			return nil, &nodefs.TooLargeError{Path: "stdin", Kind: nodefs.KeyFile, Size: -1}
 		}
 		return data, nil
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/gpg/gpgtest"
+	"github.com/kios/imgtrust/nodefs"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the CLI goldens in testdata/golden")
@@ -260,6 +261,31 @@ func TestKeysImportRefusesUnusableKey(t *testing.T) {
 			}
 			if !tc.written && treeState(t, root) != before {
 				t.Error("a refused import changed the node")
+			}
+		})
+	}
+}
+
+// TestKeysShowStdinTooBig: stdin past the key file cap is refused as a
+// file of that size is, not cut at the cap and read as if whole.
+func TestKeysShowStdinTooBig(t *testing.T) {
+	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, nil)
+	fx := newKeyFixtures(t)
+	pub := gpgtest.ArmoredPublic(t, fx.ed)
+	tests := []struct {
+		name  string
+		stdin []byte
+		code  int
+		want  string
+	}{
+		{"a key after the cap", append(bytes.Repeat([]byte("\n"), int(nodefs.KeyFile.Max)), pub...), exitUsage, "stdin is more than 16 MiB: larger than imgtrust reads for a key file"},
+		{"a key then padding to the cap", append(append([]byte{}, pub...), bytes.Repeat([]byte("\n"), int(nodefs.KeyFile.Max)-len(pub))...), exitOK, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runStdin(t, tc.stdin, "--root", root, "--mechanism", "openpgp-gocrypto", "keys", "show", "-")
+			if code != tc.code || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, want %d and %q\n%s%s", code, tc.code, tc.want, out, errs)
 			}
 		})
 	}

@@ -120,3 +120,25 @@ func TestPolicyCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicyChangeWithoutPolicyFile: a change on a node with no
+// policy.json writes a new one (it panicked comparing with the missing
+// file's rules).
+func TestPolicyChangeWithoutPolicyFile(t *testing.T) {
+	for _, args := range [][]string{
+		{"policy", "default", "reject", "--allow-lockout", "--offline"},
+		{"policy", "set", "quay.io/x", "--accept", "--allow-weaken", "--offline"},
+	} {
+		t.Run(strings.Join(args[:2], " "), func(t *testing.T) {
+			root := scratchRoot(t, "", nil)
+			os.Remove(filepath.Join(root, "etc/containers/policy.json"))
+			code, out, errs := run(t, append([]string{"--root", root, "--own-image", "none"}, args...)...)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errs)
+			}
+			if data, err := os.ReadFile(filepath.Join(root, "etc/containers/policy.json")); err != nil || !strings.Contains(string(data), `"default"`) {
+				t.Errorf("policy.json: %v\n%s", err, data)
+			}
+		})
+	}
+}

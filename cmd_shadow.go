@@ -1,11 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/signal"
@@ -45,7 +45,8 @@ on SIGINT, SIGTERM or when --for has passed. A restarted shadow with the same
 candidate carries on the same soak (images already judged are not judged again).
 --candidate and --candidate-registries.d are files of this machine.
 
---report prints the summary of a log (a node path; default ` + DefaultShadowLog + `).
+--report prints the summary of a log (a node path; default ` + DefaultShadowLog + `;
+with --json, as one JSON object).
 Exit 0: nothing would have been rejected; 1: something would have been; 2: usage
 or an invalid candidate.`
 
@@ -81,7 +82,7 @@ func runShadow(a *app, args []string) int {
 		if len(rest) == 1 {
 			logPath = rest[0]
 		}
-		return shadowReport(a, paths, logPath)
+		return shadowReport(a, paths, logPath, g.json)
 	}
 	if len(rest) > 0 || o.candidate == "" {
 		fmt.Fprintln(a.stderr, shadowUsage)
@@ -92,15 +93,33 @@ func runShadow(a *app, args []string) int {
 		return code
 	}
 	logHost := paths.Host(o.log)
+	if where := configFileAt(paths, logHost); where != "" {
+		fmt.Fprintf(a.stderr, "imgtrust shadow: --log %s is %s: the runtime reads it, refusing to append to it\n", termsafe.String(o.log), where)
+		return exitUsage
+	}
 	// Carry on the soak: the log's images judged under this candidate are
 	// not judged again, and they count in the summary.
 	seen, sum := shadow.NewSeen(), &shadow.Summary{}
-	if data, err := paths.FS().ReadFile(logHost, shadowLogKind); err == nil {
-		s, _ := shadow.ReadLog(bytes.NewReader(data), func(c string, r shadow.Record) {
+	// Streamed: a log of a long soak is hundreds of MB.
+	if f, err := paths.FS().Open(logHost, shadowLogKind); err == nil {
+		s, _ := shadow.ReadLog(f, func(c string, r shadow.Record) {
 			if c == sha && r.Event == shadow.EventImage {
 				seen.Add(r.Reference, r.Digest)
 			}
 		})
+		size := int64(0)
+		if fi, err := f.Stat(); err == nil {
+			size = fi.Size()
+		}
+		f.Close()
+		// Appending is no atomic write: a --log (or a symlink in its
+		// place) naming policy.json or any other file would be
+		// corrupted line by line. Only an empty file or a shadow log
+		// is appended to.
+		if size > 0 && s.Starts == 0 && s.Pulls == 0 && !s.Stopped {
+			fmt.Fprintf(a.stderr, "imgtrust shadow: the log %s is not a shadow log (no shadow record in it): refusing to append to it\n", termsafe.String(o.log))
+			return exitUsage
+		}
 		if s.CandidateSHA256 == sha {
 			*sum = s
 			sum.BadLines, sum.OtherCandidates = 0, 0
@@ -126,6 +145,9 @@ func runShadow(a *app, args []string) int {
 		Paths: paths, Live: live, Candidate: candidate, Log: logFile, Seen: seen, Summary: sum,
 		Interval: o.interval, Jobs: o.jobs, CandidatePath: o.candidate, CandidateSHA256: sha,
 		Each: func(r shadow.Record) { printShadowLine(a, r) },
+		Unreadable: func(err error) {
+			fmt.Fprintf(a.stderr, "imgtrust shadow: WARNING: %s (retried; images it lists are not judged meanwhile)\n", errText(err))
+		},
 	})
 	fmt.Fprint(a.stdout, final.Text(termsafe.String))
 	if err != nil {
@@ -138,9 +160,11 @@ func runShadow(a *app, args []string) int {
 	return exitOK
 }
 
-// shadowLogKind caps a shadow log read whole (the summary at start, the
-// TUI): a million images log about 400 MB; --report streams instead.
-var shadowLogKind = nodefs.Kind{Name: "shadow log", Max: 1 << 30}
+// shadowLogKind bounds a shadow log. Every reader streams it (memory is
+// the summary's, not the log's), so the bound is only against a file that
+// never ends: a million pulls log about 320 MB, and a soak of a busy node
+// must not become unreadable past 1 GB.
+var shadowLogKind = nodefs.Kind{Name: "shadow log", Max: 64 << 30}
 
 func printShadowLine(a *app, r shadow.Record) {
 	mark := map[shadow.Verdict]string{shadow.Accepted: "accepted", shadow.Rejected: "REJECTED", shadow.NotChecked: "not-checked"}
@@ -232,7 +256,25 @@ func liveStamp(paths policyio.Paths) string {
 	return b.String()
 }
 
-func shadowReport(a *app, paths policyio.Paths, logPath string) int {
+// shadowReportJSON is --report --json: the summary's counts, the listed
+// examples as logged (JSON escapes them; nothing is cut).
+type shadowReportJSON struct {
+	Log             string          `json:"log"`
+	First           time.Time       `json:"first"`
+	Last            time.Time       `json:"last"`
+	Pulls           int             `json:"pulls"`
+	Rejected        int             `json:"rejected"`
+	NotChecked      int             `json:"not_checked"`
+	LiveRejected    int             `json:"live_rejected"`
+	Runs            int             `json:"runs"`
+	CandidateSHA256 string          `json:"candidate_sha256"`
+	OtherCandidates int             `json:"other_candidate_runs"`
+	BadLines        int             `json:"bad_lines"`
+	Stopped         bool            `json:"stopped"`
+	Examples        []shadow.Record `json:"examples"`
+}
+
+func shadowReport(a *app, paths policyio.Paths, logPath string, asJSON bool) int {
 	f, err := paths.FS().Open(paths.Host(logPath), shadowLogKind)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust shadow --report:", errText(err))
@@ -244,7 +286,13 @@ func shadowReport(a *app, paths policyio.Paths, logPath string) int {
 		fmt.Fprintln(a.stderr, "imgtrust shadow --report:", errText(err))
 		return exitIncomplete
 	}
-	fmt.Fprint(a.stdout, s.Text(termsafe.String))
+	if asJSON {
+		writeJSON(a.stdout, shadowReportJSON{Log: logPath, First: s.First, Last: s.Last, Pulls: s.Pulls, Rejected: s.Rejected,
+			NotChecked: s.NotChecked, LiveRejected: s.LiveRejected, Runs: s.Starts, CandidateSHA256: s.CandidateSHA256,
+			OtherCandidates: s.OtherCandidates, BadLines: s.BadLines, Stopped: s.Stopped, Examples: s.Examples})
+	} else {
+		fmt.Fprint(a.stdout, s.Text(termsafe.String))
+	}
 	if s.Rejected > 0 {
 		return exitFindings
 	}
@@ -275,39 +323,92 @@ func openAppend(node nodefs.FS, host string) (*os.File, error) {
 }
 
 // tuiShadow reads the node's shadow log for the Overview. The Overview
-// asks every few seconds; a log of a long soak is large, so it is read
-// again only when its size or time changed. Status is called from one
-// tea.Cmd at a time (the next is scheduled by the result).
+// asks every few seconds while a shadow appends to a log that grows to
+// hundreds of MB over a soak: only the bytes appended since the last look
+// are read (the whole log again when it was replaced or truncated).
+// Status is called from one tea.Cmd at a time (the next is scheduled by
+// the result).
 type tuiShadow struct {
 	paths policyio.Paths
+	lr    *shadow.LogReader
+	off   int64  // bytes of the log lr has consumed
+	ino   uint64 // the log's inode: another file means another log
 	size  int64
 	mtime time.Time
 	last  ui.ShadowStatus
+	// read is how many bytes the last Status read (tests).
+	read int64
 }
 
 func (t *tuiShadow) Status() (ui.ShadowStatus, bool, error) {
+	t.read = 0
 	f, err := t.paths.FS().Open(t.paths.Host(DefaultShadowLog), shadowLogKind)
 	if errors.Is(err, fs.ErrNotExist) {
+		t.lr = nil
 		return ui.ShadowStatus{}, false, nil
 	}
 	if err != nil {
 		return ui.ShadowStatus{}, false, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil {
-		if fi.Size() == t.size && fi.ModTime().Equal(t.mtime) && t.last.Headline != "" {
-			return t.last, true, nil
-		}
-		t.size, t.mtime = fi.Size(), fi.ModTime()
-	}
-	s, err := shadow.ReadLog(f, nil)
+	fi, err := f.Stat()
 	if err != nil {
 		return ui.ShadowStatus{}, false, err
 	}
+	var ino uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		ino = st.Ino
+	}
+	if t.lr != nil && fi.Size() == t.size && fi.ModTime().Equal(t.mtime) && ino == t.ino {
+		return t.last, true, nil
+	}
+	if t.lr == nil || ino != t.ino || fi.Size() < t.off {
+		t.lr, t.off = shadow.NewLogReader(nil), 0
+	}
+	t.ino, t.size, t.mtime = ino, fi.Size(), fi.ModTime()
+	if _, err := f.Seek(t.off, io.SeekStart); err != nil {
+		return ui.ShadowStatus{}, false, err
+	}
+	n, err := t.lr.Read(f, false)
+	t.off += n
+	t.read = n
+	if err != nil {
+		t.lr = nil
+		return ui.ShadowStatus{}, false, err
+	}
+	s := t.lr.Summary()
 	st := ui.ShadowStatus{Headline: s.Headline(), Rejected: s.Rejected, Running: !s.Stopped}
 	for _, r := range s.Examples {
 		st.Examples = append(st.Examples, r.Reference+": "+r.Reason)
 	}
 	t.last = st
 	return st, true, nil
+}
+
+// configFileAt says which of the runtime's configuration files host is
+// (after symlinks), "" for none: the policy, or a file in registries.d
+// or the keys directory, where a new file is read by the runtime too.
+func configFileAt(paths policyio.Paths, host string) string {
+	node := paths.FS()
+	res, err := node.Resolve(host)
+	if err != nil {
+		return ""
+	}
+	same := func(p string) bool {
+		r, err := node.Resolve(p)
+		return err == nil && r == res
+	}
+	inDir := func(d string) bool {
+		r, err := node.Resolve(d)
+		return err == nil && filepath.Dir(res) == r
+	}
+	switch {
+	case same(paths.Policy):
+		return "the policy"
+	case inDir(paths.RegistriesD):
+		return "in registries.d"
+	case inDir(paths.KeysDir):
+		return "in the keys directory"
+	}
+	return ""
 }

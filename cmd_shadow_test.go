@@ -113,6 +113,16 @@ func TestShadowReport(t *testing.T) {
 			t.Errorf("%s: a control character reached the terminal: %q", tc.log, out)
 		}
 	}
+	// --json: the same counts, machine-readable, the reference exact.
+	code, out, errs := run(t, "shadow", "--root", root, "--report", "--json", "/var/lib/imgtrust/rejects.log")
+	var rep struct {
+		Pulls, Rejected int
+		Examples        []struct{ Reference, Reason string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 1 || rep.Pulls != 1 || rep.Rejected != 1 ||
+		len(rep.Examples) != 1 || rep.Examples[0].Reference != "r/a:1\x1b]0;x\a" || rep.Examples[0].Reason != "no signature" {
+		t.Errorf("--report --json: exit %d %v %+v\n%s%s", code, err, rep, out, errs)
+	}
 }
 
 // TestTUIShadowStatus: the Overview's backend reads the node's log, and
@@ -132,13 +142,94 @@ func TestTUIShadowStatus(t *testing.T) {
 	if !ok || err != nil || s.Headline != "0 seconds, 1 pull, none would have been rejected" || !s.Running {
 		t.Fatalf("%+v %v %v", s, ok, err)
 	}
-	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(`{"time":"2026-11-29T10:00:00Z","event":"image","reference":"r/b:1","live":"accepted","candidate":"rejected","reason":"no signature"}
-{"time":"2026-11-29T10:00:01Z","event":"stop"}
-`)
-	f.Close()
+	appendLog := func(text string) {
+		f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(text)
+		f.Close()
+	}
+	// A line the shadow is still writing is left for the next look.
+	const rejected = `{"time":"2026-11-29T10:00:00Z","event":"image","reference":"r/b:1","live":"accepted","candidate":"rejected","reason":"no signature"}` + "\n"
+	appendLog(rejected[:40])
+	if s, _, _ = b.Status(); s.Headline != "0 seconds, 1 pull, none would have been rejected" || b.read != 0 {
+		t.Errorf("a half-written line was read: %+v (read %d)", s, b.read)
+	}
+	appendLog(rejected[40:] + `{"time":"2026-11-29T10:00:01Z","event":"stop"}` + "\n")
 	s, _, _ = b.Status()
 	if s.Headline != "1 day, 2 pulls, 1 would have been rejected" || s.Running || len(s.Examples) != 1 || s.Examples[0] != "r/b:1: no signature" {
 		t.Errorf("after the log grew: %+v", s)
+	}
+	// Only what was appended is read, not the whole log again.
+	if want := int64(len(rejected) + len(`{"time":"2026-11-29T10:00:01Z","event":"stop"}`+"\n")); b.read != want {
+		t.Errorf("read %d bytes after the append, want the %d appended", b.read, want)
+	}
+	// A new, shorter log (a new soak) is read from its start.
+	os.Remove(log)
+	os.WriteFile(log, []byte(`{"time":"2026-12-01T10:00:00Z","event":"start","candidate_sha256":"d"}`+"\n"), 0o644)
+	if s, _, _ = b.Status(); s.Headline != "0 seconds, 0 pulls, none would have been rejected" || !s.Running {
+		t.Errorf("a new log: %+v", s)
+	}
+}
+
+// TestShadowLogMustBeAShadowLog: shadow appends only to an empty file or
+// a shadow log; a --log naming policy.json, or a symlink to it in the
+// log's place, is refused and the file left as it was.
+func TestShadowLogMustBeAShadowLog(t *testing.T) {
+	policy := `{"default":[{"type":"insecureAcceptAnything"}]}` + "\n"
+	tests := []struct {
+		name  string
+		setup func(root string) []string // extra args
+	}{
+		{"--log is policy.json", func(root string) []string { return []string{"--log", "/etc/containers/policy.json"} }},
+		{"--log in registries.d", func(root string) []string { return []string{"--log", "/etc/containers/registries.d/shadow.yaml"} }},
+		{"--log in the keys directory", func(root string) []string { return []string{"--log", "/etc/gpg/shadow.log"} }},
+		{"the log is a symlink to policy.json", func(root string) []string {
+			os.MkdirAll(filepath.Join(root, "var/lib/imgtrust"), 0o755)
+			os.Symlink("/etc/containers/policy.json", filepath.Join(root, "var/lib/imgtrust/shadow.log"))
+			return nil
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := scratchRoot(t, policy, nil)
+			cand := filepath.Join(t.TempDir(), "candidate.json")
+			os.WriteFile(cand, []byte(policy), 0o644)
+			args := append([]string{"shadow", "--root", root, "--own-image", "none", "--candidate", cand, "--for", "50ms"}, tc.setup(root)...)
+			code, out, errs := run(t, args...)
+			if code != exitUsage || !strings.Contains(errs, "refusing to append to it") {
+				t.Errorf("exit %d, want %d and the refusal\n%s%s", code, exitUsage, out, errs)
+			}
+			if data, _ := os.ReadFile(filepath.Join(root, "etc/containers/policy.json")); string(data) != policy {
+				t.Errorf("policy.json appended to:\n%s", data)
+			}
+			for _, p := range []string{"etc/containers/registries.d/shadow.yaml", "etc/gpg/shadow.log"} {
+				if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
+					t.Errorf("%s was created", p)
+				}
+			}
+		})
+	}
+}
+
+// TestShadowReportPastOneGB: a log past 1 GB (a long soak of a busy
+// node) is still summarized: every reader streams it. The file is sparse,
+// but reading it takes seconds: run by CI's shadow step.
+func TestShadowReportPastOneGB(t *testing.T) {
+	if os.Getenv("IMGTRUST_SLOW") == "" {
+		t.Skip("reads a GB: IMGTRUST_SLOW=1 (.ci/steps/40-shadow-and-trial.sh)")
+	}
+	root := scratchRoot(t, "", nil)
+	log := filepath.Join(root, "var/lib/imgtrust/shadow.log")
+	os.MkdirAll(filepath.Dir(log), 0o755)
+	start := `{"time":"2026-11-28T10:00:00Z","event":"start","candidate_sha256":"c"}` + "\n"
+	f, err := os.Create(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(start)
+	f.Truncate(1<<30 + 1<<20) // the hole reads as one long bad line
+	f.Close()
+	code, out, errs := run(t, "shadow", "--root", root, "--report")
+	if code != 0 || !strings.Contains(out, "0 pulls, none would have been rejected") || !strings.Contains(out, "1 line of the log could not be read") {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -26,11 +26,32 @@ import (
 // process stops the revert.
 const trialWatchCommand = "__trial-watch"
 
-// tryFlags is --try, accepted by every change command.
-type tryFlags struct{ d time.Duration }
+// tryFlags is --try, accepted by every change command. set tells
+// "--try 0s" (refused: a trial of no time) from no --try at all; with a
+// plain duration flag, --try 0s applied the change for good.
+type tryFlags struct {
+	d   time.Duration
+	set bool
+}
 
 func (t *tryFlags) register(fs *flag.FlagSet) {
-	fs.DurationVar(&t.d, "try", 0, "apply the change for `DURATION`, then put the previous files back unless imgtrust confirm is run in time")
+	fs.Var(t, "try", "apply the change for `DURATION`, then put the previous files back unless imgtrust confirm is run in time")
+}
+
+func (t *tryFlags) String() string {
+	if t == nil || !t.set {
+		return ""
+	}
+	return t.d.String()
+}
+
+func (t *tryFlags) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("want a duration such as 5m or 90s")
+	}
+	t.d, t.set = d, true
+	return nil
 }
 
 // changeVerbs are the commands that write node files: each takes --try,
@@ -95,10 +116,10 @@ func (a *app) withTrial(name string, pos []string, paths policyio.Paths, t tryFl
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitFindings
 	}
-	if t.d == 0 {
+	if !t.set {
 		return apply()
 	}
-	if t.d < 0 {
+	if t.d <= 0 {
 		fmt.Fprintf(a.stderr, "imgtrust %s: --try %s: want a positive duration\n", name, t.d)
 		return exitUsage
 	}
@@ -197,10 +218,15 @@ func (t tuiTrial) Confirm() error {
 	return err
 }
 
+// Pending: a failed revert is an error, not "no trial": the save dialog
+// refuses then, as trialBusy does for the commands.
 func (t tuiTrial) Pending() (time.Time, bool, error) {
 	r, err := trialStore(t.paths).Load()
-	if err != nil || r == nil || r.State != trial.Pending {
+	if err != nil || r == nil {
 		return time.Time{}, false, err
+	}
+	if r.State != trial.Pending {
+		return time.Time{}, false, &trial.BusyError{Record: r}
 	}
 	return r.Deadline, true, nil
 }
@@ -245,7 +271,18 @@ func spawnWatcher(paths policyio.Paths, id string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	cmd := exec.Command(exe, trialWatchCommand, "--root", root, "--id", id)
+	// The watcher reverts only the files of this layout (trial.Store
+	// refuses others), so it gets the same policy, registries.d and keys
+	// directory, absolute for the same reason.
+	args := []string{trialWatchCommand, "--root", root, "--id", id}
+	for _, f := range []struct{ flag, path string }{{"--policy", paths.Policy}, {"--registries.d", paths.RegistriesD}, {"--keys-dir", paths.KeysDir}} {
+		abs, err := filepath.Abs(f.path)
+		if err != nil {
+			return 0, err
+		}
+		args = append(args, f.flag, abs)
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Dir = "/"
 	// Its own session: no controlling terminal, not in the applying
 	// process's group, so a hang-up or a kill of that group spares it.
@@ -267,12 +304,15 @@ func runTrialWatch(a *app, args []string) int {
 	root := fs.String("root", "/", "")
 	id := fs.String("id", "", "")
 	poll := fs.Duration("poll", 200*time.Millisecond, "")
+	policy := fs.String("policy", "", "")
+	regD := fs.String("registries.d", "", "")
+	keysDir := fs.String("keys-dir", "", "")
 	if err := fs.Parse(args); err != nil || *id == "" {
 		return exitUsage
 	}
 	// The watcher outlives any terminal: a hang-up is no reason to stop.
 	signal.Ignore(syscall.SIGHUP)
-	store := trialStore(policyio.NewPaths(*root, "", "", ""))
+	store := trialStore(policyio.NewPaths(*root, *policy, *regD, *keysDir))
 	for {
 		r, err := store.Load()
 		if err != nil || r == nil || r.ID != *id || r.State != trial.Pending {
@@ -309,9 +349,12 @@ func runConfirm(a *app, args []string) int {
 
 func (a *app) confirm(paths policyio.Paths) int {
 	r, err := trialStore(paths).Confirm()
-	var busy *trial.BusyError
+	var unreadable *trial.UnreadableError
 	switch {
-	case errors.As(err, &busy), err != nil:
+	case errors.As(err, &unreadable):
+		fmt.Fprintln(a.stdout, "imgtrust confirm: the trial record was unreadable:", errText(err))
+		return exitOK
+	case err != nil:
 		fmt.Fprintln(a.stderr, "imgtrust confirm:", errText(err))
 		return exitFindings
 	case r == nil:

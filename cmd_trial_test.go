@@ -371,3 +371,95 @@ func TestTrialRefusesTUIEdits(t *testing.T) {
 		t.Fatalf("confirm: %s", errs)
 	}
 }
+
+// TestTrialWatcherKeepsOverrides: a trial of a --policy outside the root
+// is reverted by the watcher in that file, not in a same-named file
+// under the root.
+func TestTrialWatcherKeepsOverrides(t *testing.T) {
+	t.Parallel()
+	root := trialRoot(t)
+	pol := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(pol, []byte(trialPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run(t, "--root", root, "--policy", pol, "policy", "default", "reject", "--allow-lockout", "--offline", "--try", "300ms"); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if data, _ := os.ReadFile(pol); string(data) == trialPolicy {
+		t.Fatal("the change was not applied")
+	}
+	waitFor(t, "the watcher's revert", func() bool { return readRecord(t, root) == nil })
+	if data, _ := os.ReadFile(pol); string(data) != trialPolicy {
+		t.Errorf("the override was not reverted:\n%s", data)
+	}
+	if _, err := os.Stat(filepath.Join(root, pol)); err == nil {
+		t.Errorf("the watcher wrote %s under the root", pol)
+	}
+}
+
+// TestConfirmClearsAnUnreadableRecord: a trial record that cannot be read
+// refuses every change; confirm moves it aside (kept, not deleted) so
+// that the node can be changed again.
+func TestConfirmClearsAnUnreadableRecord(t *testing.T) {
+	tests := []struct {
+		name string
+		make func(path string) error
+	}{
+		{"not JSON", func(p string) error { return os.WriteFile(p, []byte("{bad"), 0o600) }},
+		{"JSON but no record", func(p string) error { return os.WriteFile(p, []byte(`{"default":[{"type":"reject"}]}`), 0o600) }},
+		{"a symlink to policy.json", func(p string) error { return os.Symlink("/etc/containers/policy.json", p) }},
+		{"a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o600) }},
+		{"too big", func(p string) error {
+			f, err := os.Create(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return f.Truncate(300 << 20) // sparse
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := trialRoot(t)
+			rec := filepath.Join(root, trial.RecordPath)
+			os.MkdirAll(filepath.Dir(rec), 0o755)
+			if err := tc.make(rec); err != nil {
+				t.Fatal(err)
+			}
+			change := []string{"--root", root, "lookaside", "set", "example.com", "https://s.example"}
+			if code, _, errs := run(t, change...); code == 0 || !strings.Contains(errs, "imgtrust confirm moves it aside") {
+				t.Fatalf("change with an unreadable record: exit %d %s", code, errs)
+			}
+			if code, out, errs := run(t, "--root", root, "confirm"); code != 0 || !strings.Contains(out, "moved to /var/lib/imgtrust/trial.json.unreadable-") {
+				t.Fatalf("confirm: exit %d\n%s%s", code, out, errs)
+			}
+			if code, out, errs := run(t, change...); code != 0 {
+				t.Errorf("change after confirm: exit %d\n%s%s", code, out, errs)
+			}
+			if m, _ := filepath.Glob(rec + ".unreadable-*"); len(m) != 1 {
+				t.Errorf("the record was not kept aside: %v", m)
+			}
+			if data, err := os.ReadFile(filepath.Join(root, "etc/containers/policy.json")); err != nil || !strings.Contains(string(data), "transports") {
+				t.Errorf("policy.json after confirm: %v\n%s", err, data)
+			}
+		})
+	}
+}
+
+// TestTryNeedsAPositiveDuration: --try 0s is refused like a negative one,
+// before anything is written; it does not apply the change for good.
+func TestTryNeedsAPositiveDuration(t *testing.T) {
+	for _, d := range []string{"0s", "0", "-1s", "soon"} {
+		t.Run(d, func(t *testing.T) {
+			root := trialRoot(t)
+			before := snapshotTree(t, root)
+			code, out, errs := run(t, "--root", root, "policy", "default", "reject", "--allow-lockout", "--offline", "--try", d)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d\n%s%s", code, exitUsage, out, errs)
+			}
+			if now := snapshotTree(t, root); strings.Join(sortedValues(now), "\n") != strings.Join(sortedValues(before), "\n") {
+				t.Errorf("--try %s wrote:\n%v", d, now)
+			}
+		})
+	}
+}

@@ -101,7 +101,7 @@ func BuildInventory(paths node.Paths, pol *model.Policy, mech Mechanism, now tim
 					}
 					host := paths.Host(k.Path)
 					if _, err := paths.FS().Stat(host); err != nil {
-						inv.Problems = append(inv.Problems, model.Diagnostic{Severity: model.Error, Code: "key-missing", Pos: r.FieldPos[k.Field],
+						inv.Problems = append(inv.Problems, model.Diagnostic{Severity: model.Error, Code: "key-missing", Pos: r.FieldPosition(k.Field),
 							Message: fmt.Sprintf("%s uses %s, which does not exist", ref, k.Path), Fix: "imgtrust keys import FILE"})
 						continue
 					}

@@ -9,7 +9,7 @@ func samplePolicy() *Policy {
 	p := &Policy{Default: Requirements{{Type: Reject}}}
 	p.SetScope("docker", "example.com", Requirements{{
 		Type: SignedBy, KeyType: KeyTypeGPGKeys, KeyPaths: []string{"/etc/gpg/a.gpg"}, KeyData: []byte("k"),
-		SignedIdentity: &Identity{Type: MatchRepository}, FieldPos: map[string]Pos{"keyPaths": {Line: 3}},
+		SignedIdentity: &Identity{Type: MatchRepository}, FieldPos: []FieldPos{{Field: "keyPaths", Line: 3}},
 	}})
 	return p
 }
@@ -21,11 +21,11 @@ func TestCloneIsDeep(t *testing.T) {
 	r.KeyPaths[0] = "/changed"
 	r.KeyData[0] = 'x'
 	r.SignedIdentity.Type = MatchExact
-	r.FieldPos["keyPaths"] = Pos{Line: 9}
+	r.FieldPos[0].Line = 9
 	c.Default[0].Type = InsecureAcceptAnything
 	orig := p.Transport("docker").Scope("example.com").Requirements[0]
 	if orig.KeyPaths[0] != "/etc/gpg/a.gpg" || orig.KeyData[0] != 'k' || orig.SignedIdentity.Type != MatchRepository ||
-		orig.FieldPos["keyPaths"].Line != 3 || p.Default[0].Type != Reject {
+		orig.FieldPosition("keyPaths").Line != 3 || p.Default[0].Type != Reject {
 		t.Errorf("editing the clone changed the original: %+v", orig)
 	}
 }

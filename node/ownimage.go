@@ -40,25 +40,43 @@ const (
 // overlay-containers/<id>/userdata (cri-o server/container_create_linux.go),
 // which shows in mountinfo even in a private cgroup namespace where the
 // cgroup path is just "/".
-var containerIDPatterns = []*regexp.Regexp{
+var cgroupIDPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`crio-([0-9a-f]{64})\.scope`),
 	regexp.MustCompile(`/([0-9a-f]{64})$`),
-	regexp.MustCompile(`overlay-containers/([0-9a-f]{64})/userdata`),
 }
+
+var userdataPattern = regexp.MustCompile(`overlay-containers/([0-9a-f]{64})/userdata/`)
+
+// runtimeMounts are the mount points CRI-O itself bind-mounts from a
+// userdata directory. Only they say whose container this is: a debug pod
+// with the node's "/" at /host sees every other container's
+// overlay-containers/<id>/userdata/shm under /host in its mountinfo,
+// before its own files (CRI-O orders mounts by depth).
+var runtimeMounts = map[string]bool{"/etc/hostname": true, "/etc/resolv.conf": true, "/etc/hosts": true, "/run/.containerenv": true}
 
 // ContainerID finds this process's CRI-O container id in the contents of
 // /proc/self/cgroup and /proc/self/mountinfo; "" when it runs in none.
+// From mountinfo it is the id of the userdata the runtime's own mounts
+// come from, which is the pod's (its sandbox's) for hostname and
+// resolv.conf: containerImage resolves a sandbox to its container.
 func ContainerID(cgroup, mountinfo []byte) string {
-	for _, data := range [][]byte{cgroup, mountinfo} {
-		for _, line := range bytes.Split(data, []byte("\n")) {
-			for _, re := range containerIDPatterns {
-				fields := bytes.Fields(line)
-				for _, f := range fields {
-					if m := re.FindSubmatch(f); m != nil {
-						return string(m[1])
-					}
+	for _, line := range bytes.Split(cgroup, []byte("\n")) {
+		for _, re := range cgroupIDPatterns {
+			for _, f := range bytes.Fields(line) {
+				if m := re.FindSubmatch(f); m != nil {
+					return string(m[1])
 				}
 			}
+		}
+	}
+	// mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT ... (proc(5)).
+	for _, line := range bytes.Split(mountinfo, []byte("\n")) {
+		f := bytes.Fields(line)
+		if len(f) < 5 || !runtimeMounts[string(f[4])] {
+			continue
+		}
+		if m := userdataPattern.FindSubmatch(f[3]); m != nil {
+			return string(m[1])
 		}
 	}
 	return ""
@@ -80,18 +98,19 @@ type OwnImage struct {
 // container id from the process's cgroup or mounts, then that container's
 // image in the node's container store; else the remembered answer.
 func FindOwnImage(paths Paths, cgroup, mountinfo []byte) (OwnImage, error) {
+	var storeErr error
 	if id := ContainerID(cgroup, mountinfo); id != "" {
 		ref, err := containerImage(paths, id)
-		if err != nil {
-			return OwnImage{}, err
-		}
-		if ref != "" {
+		if ref != "" && err == nil {
 			return OwnImage{Ref: ref, How: "container " + id[:12], Source: paths.Host(StorageContainersJSON)}, nil
 		}
+		// A store being rewritten (or damaged) must not hide the
+		// admin's remembered answer: the own image would go unprotected.
+		storeErr = err
 	}
 	data, err := paths.FS().ReadFile(paths.Host(OwnImageFile), nodefs.ConfigFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return OwnImage{}, nil
+		return OwnImage{}, storeErr
 	}
 	if err != nil {
 		return OwnImage{}, err
@@ -123,14 +142,42 @@ func containerImage(paths Paths, id string) (string, error) {
 	if err := readStorageJSON(paths, paths.Host(StorageContainersJSON), &containers); err != nil {
 		return "", err
 	}
+	// CRI-O's metadata of a container (cri-o internal/storage/runtime.go
+	// RuntimeContainerMetadata): a pod's sandbox (infra container) has
+	// pod-id its own id.
+	type metadata struct {
+		ImageName string `json:"image-name"`
+		PodID     string `json:"pod-id"`
+	}
+	meta := func(raw string) metadata {
+		var md metadata
+		if raw != "" {
+			_ = json.Unmarshal([]byte(raw), &md)
+		}
+		return md
+	}
+	for _, c := range containers {
+		if c.ID == id && meta(c.Metadata).PodID == id {
+			// A sandbox id (from mountinfo): this process is the pod's
+			// one other container, or it cannot be told which.
+			var in []string
+			for _, o := range containers {
+				if o.ID != id && meta(o.Metadata).PodID == id {
+					in = append(in, o.ID)
+				}
+			}
+			if len(in) != 1 {
+				return "", nil
+			}
+			id = in[0]
+			break
+		}
+	}
 	for _, c := range containers {
 		if c.ID != id {
 			continue
 		}
-		var md struct {
-			ImageName string `json:"image-name"`
-		}
-		if c.Metadata != "" && json.Unmarshal([]byte(c.Metadata), &md) == nil && md.ImageName != "" {
+		if md := meta(c.Metadata); md.ImageName != "" {
 			return md.ImageName, nil
 		}
 		var stored []struct {

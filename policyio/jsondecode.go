@@ -27,6 +27,22 @@ type jsonDecoder struct {
 	// their worst severity.
 	omitted      int
 	omittedWorst model.Severity
+
+	// The lazy path (skim.go) keeps comments and trailing commas apart
+	// while it decodes, and puts them first at the end, as the full path
+	// finds them all before decoding.
+	inExtras      bool
+	extras        model.Diagnostics
+	extrasOmitted int
+	extrasWorst   model.Severity
+	// full skips the lazy path, tookLazy says it was taken (tests
+	// compare the two).
+	full, tookLazy bool
+	// cache, when set, holds the previous parse's scopes (ParseCache);
+	// nextScopes collects this parse's for the next one.
+	cache      *ParseCache
+	nextScopes map[scopeKey]cachedScope
+	hits       int
 }
 
 // member is one key of a JSON object, with its unescaped name.
@@ -34,6 +50,9 @@ type member struct {
 	name    string
 	nameOff int
 	val     *hujson.Value
+	// start and end locate a value the lazy path has not parsed yet (val
+	// is then nil).
+	start, end int
 }
 
 // fieldList holds a requirement's accepted members: a handful, so a scan
@@ -132,9 +151,13 @@ type problem struct {
 }
 
 func (d *jsonDecoder) report(p problem) {
-	if len(d.diags) >= MaxDiagnostics {
-		d.omitted++
-		d.omittedWorst = max(d.omittedWorst, p.sev)
+	list, omitted, worst := &d.diags, &d.omitted, &d.omittedWorst
+	if d.inExtras {
+		list, omitted, worst = &d.extras, &d.extrasOmitted, &d.extrasWorst
+	}
+	if len(*list) >= MaxDiagnostics {
+		*omitted++
+		*worst = max(*worst, p.sev)
 		return
 	}
 	diag := model.Diagnostic{
@@ -159,7 +182,7 @@ func (d *jsonDecoder) report(p problem) {
 		rp := d.pos(*p.related)
 		diag.Related = &rp
 	}
-	d.diags = append(d.diags, diag)
+	*list = append(*list, diag)
 }
 
 // kindName is how encoding/json names a JSON value kind in its
@@ -552,4 +575,13 @@ func litString(v hujson.ValueTrimmed) string {
 		return string(l[1 : len(l)-1])
 	}
 	return l.String()
+}
+
+// intern returns the known string equal to s, so that the model of a big
+// policy holds one "signedBy" instead of one per requirement.
+func intern[S ~string](s S, known []S) S {
+	if i := slices.Index(known, s); i >= 0 {
+		return known[i]
+	}
+	return s
 }

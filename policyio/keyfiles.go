@@ -53,7 +53,7 @@ func CheckKeyFilesWith(p *model.Policy, paths Paths, inspect KeyInspector, keys 
 			}
 			for _, k := range refs {
 				tgt := &model.Target{List: ref, Requirement: i, Field: k.Field}
-				pos := r.FieldPos[k.Field]
+				pos := r.FieldPosition(k.Field)
 				if pos.IsZero() {
 					pos = r.Pos
 				}

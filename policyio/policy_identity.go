@@ -45,7 +45,7 @@ func (d *jsonDecoder) identity(v *hujson.Value, path string, tgt *model.Target) 
 		d.unknownIdentityType(off, path, "", tgt)
 		return nil
 	}
-	id.Type = model.IdentityType(litString(tv.Value))
+	id.Type = intern(model.IdentityType(litString(tv.Value)), model.IdentityTypes)
 	keys, known := identityKeys[id.Type]
 	if !known {
 		d.unknownIdentityType(tv.StartOffset, path+".type", string(id.Type), tgt)

@@ -20,7 +20,12 @@ import (
 // otherwise it holds whatever could be understood, so that the TUI can
 // show and repair it.
 func ParsePolicy(file string, data []byte) (*model.Policy, model.Diagnostics) {
-	d := &jsonDecoder{file: file, src: data}
+	return parsePolicy(&jsonDecoder{file: file, src: data})
+}
+
+// parsePolicy runs a decoder set up by ParsePolicy or a test.
+func parsePolicy(d *jsonDecoder) (*model.Policy, model.Diagnostics) {
+	data := d.src
 	pol := d.parsePolicy(data)
 	if len(d.diags) > MaxDiagnostics { // the linter's, after the decoder's
 		for _, x := range d.diags[MaxDiagnostics:] {
@@ -30,7 +35,7 @@ func ParsePolicy(file string, data []byte) (*model.Policy, model.Diagnostics) {
 		d.diags = d.diags[:MaxDiagnostics]
 	}
 	if d.omitted > 0 {
-		d.diags = append(d.diags, omitted(file, d.omitted, d.omittedWorst))
+		d.diags = append(d.diags, omitted(d.file, d.omitted, d.omittedWorst))
 	}
 	return pol, d.diags
 }
@@ -65,6 +70,12 @@ func (d *jsonDecoder) parsePolicy(data []byte) *model.Policy {
 			runtime: "exceeded max depth",
 		})
 		return nil
+	}
+	if !d.full {
+		if pol, ok := d.lazyPolicy(); ok {
+			d.diags = append(d.diags, lintPolicy(pol)...)
+			return pol
+		}
 	}
 	root, err := hujson.Parse(src)
 	if err != nil {
@@ -191,11 +202,25 @@ func bracketHint(src []byte, errOff int) (string, *model.TextEdit) {
 }
 
 func (d *jsonDecoder) policy(root *hujson.Value) *model.Policy {
-	pol := &model.Policy{}
 	members, ok := d.object(root, "", nil, nil)
 	if !ok {
-		return pol
+		return &model.Policy{}
 	}
+	return d.policyMembers(members, root.StartOffset)
+}
+
+// value returns a member's value, parsing it first on the lazy path.
+func (d *jsonDecoder) value(m member) *hujson.Value {
+	if m.val != nil {
+		return m.val
+	}
+	return d.lazyValue(m.start, m.end)
+}
+
+// policyMembers decodes the root object's members; rootOff is where the
+// object starts.
+func (d *jsonDecoder) policyMembers(members []member, rootOff int) *model.Policy {
+	pol := &model.Policy{}
 	var haveDefault bool
 	for _, m := range members {
 		switch m.name {
@@ -203,16 +228,23 @@ func (d *jsonDecoder) policy(root *hujson.Value) *model.Policy {
 			haveDefault = true
 			pol.DefaultPos = d.pos(m.nameOff)
 			ref := model.ScopeRef{IsDefault: true}
-			pol.Default = d.requirementList(m.val, "default", ref)
+			pol.Default = d.requirementList(d.value(m), "default", ref)
 		case "transports":
-			pol.Transports = d.transports(m.val)
+			if m.val == nil && d.src[m.start] == '{' {
+				pol.Transports = d.lazyTransports(m.start)
+			} else {
+				pol.Transports = d.transports(d.value(m))
+			}
 		default:
+			if m.val == nil {
+				d.value(m) // the full path checks its syntax and comments too
+			}
 			d.unknownKey(m, "", []string{"default", "transports"}, nil, "")
 		}
 	}
 	if !haveDefault {
 		d.report(problem{
-			sev: model.Error, code: "default-missing", off: root.StartOffset,
+			sev: model.Error, code: "default-missing", off: rootOff,
 			msg:     `the policy has no "default" requirement list`,
 			fix:     `add "default": [{"type": "reject"}] — images matched by no scope are then refused`,
 			runtime: "Default policy is missing",
@@ -229,38 +261,63 @@ func (d *jsonDecoder) transports(v *hujson.Value) []*model.Transport {
 	}
 	var out []*model.Transport
 	for _, m := range members {
-		t := &model.Transport{Name: m.name, Pos: d.pos(m.nameOff)}
-		known := slices.Contains(model.KnownTransports, m.name)
-		if !known {
-			fix := "the runtime ignores this section entirely: its scopes never apply"
-			repl := ""
-			if s := suggest(m.name, model.KnownTransports); s != "" {
-				fix = fmt.Sprintf("did you mean %q? As written, the runtime silently ignores this section", s)
-				repl = s
-			}
-			d.report(problem{
-				sev: model.Warning, code: "unknown-transport", off: m.nameOff, path: joinPath("transports", m.name),
-				msg: fmt.Sprintf("unknown transport %q: containers/image accepts the name but never consults it", m.name),
-				fix: fix, repl: repl,
-			})
-		}
-		path := joinPath("transports", m.name)
+		t, known, path := d.transport(m.name, m.nameOff)
 		scopes, ok := d.object(m.val, path, nil, nil)
 		if ok {
 			for _, sm := range scopes {
-				ref := model.ScopeRef{Transport: m.name, Scope: sm.name}
-				spath := joinPath(path, sm.name)
-				if known {
-					d.checkScope(m.name, sm, spath)
-				}
-				s := &model.Scope{Name: sm.name, Pos: d.pos(sm.nameOff)}
-				s.Requirements = d.requirementList(sm.val, spath, ref)
-				t.Scopes = append(t.Scopes, s)
+				d.scope(t, known, path, sm)
 			}
 		}
 		out = append(out, t)
 	}
 	return out
+}
+
+// transport starts a transport section: known tells whether the runtime
+// consults it, path is its JSON path.
+func (d *jsonDecoder) transport(name string, nameOff int) (t *model.Transport, known bool, path string) {
+	t = &model.Transport{Name: name, Pos: d.pos(nameOff)}
+	known = slices.Contains(model.KnownTransports, name)
+	if !known {
+		fix := "the runtime ignores this section entirely: its scopes never apply"
+		repl := ""
+		if s := suggest(name, model.KnownTransports); s != "" {
+			fix = fmt.Sprintf("did you mean %q? As written, the runtime silently ignores this section", s)
+			repl = s
+		}
+		d.report(problem{
+			sev: model.Warning, code: "unknown-transport", off: nameOff, path: joinPath("transports", name),
+			msg: fmt.Sprintf("unknown transport %q: containers/image accepts the name but never consults it", name),
+			fix: fix, repl: repl,
+		})
+	}
+	return t, known, joinPath("transports", name)
+}
+
+// scope decodes one scope of a transport.
+func (d *jsonDecoder) scope(t *model.Transport, known bool, path string, sm member) {
+	ref := model.ScopeRef{Transport: t.Name, Scope: sm.name}
+	spath := joinPath(path, sm.name)
+	// A scope from the lazy path, not in the extras' way (comments and
+	// trailing commas are reported apart) nor at the cap, can be cached.
+	cacheable := d.cache != nil && sm.val == nil
+	var lineStart, lineEnd int
+	if cacheable {
+		var hit bool
+		if lineStart, lineEnd, hit = d.cachedScope(t, sm); hit {
+			return
+		}
+	}
+	n0, omitted0, extras0 := len(d.diags), d.omitted, len(d.extras)+d.extrasOmitted
+	if known {
+		d.checkScope(t.Name, sm, spath)
+	}
+	s := &model.Scope{Name: sm.name, Pos: d.pos(sm.nameOff)}
+	s.Requirements = d.requirementList(d.value(sm), spath, ref)
+	t.Scopes = append(t.Scopes, s)
+	if cacheable && d.omitted == omitted0 && len(d.extras)+d.extrasOmitted == extras0 {
+		d.remember(t, sm, cachedScope{start: lineStart, end: lineEnd, line: d.pos(lineStart).Line, scope: s, diags: d.diags[n0:len(d.diags):len(d.diags)]}, 0)
+	}
 }
 
 func (d *jsonDecoder) requirementList(v *hujson.Value, path string, ref model.ScopeRef) model.Requirements {

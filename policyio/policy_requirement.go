@@ -40,7 +40,7 @@ func (d *jsonDecoder) requirement(v *hujson.Value, path string, tgt model.Target
 	}
 	var mbuf [8]member
 	members, _ := d.objectInto(mbuf[:0], v, path, t, dupFix)
-	r := &model.Requirement{Pos: d.pos(v.StartOffset), FieldPos: map[string]model.Pos{}}
+	r := &model.Requirement{Pos: d.pos(v.StartOffset)}
 	var typeMember *member
 	for i := range members {
 		if members[i].name == "type" {
@@ -64,7 +64,7 @@ func (d *jsonDecoder) requirement(v *hujson.Value, path string, tgt model.Target
 		})
 		return nil
 	}
-	r.Type = model.RequirementType(litString(typeMember.val.Value))
+	r.Type = intern(model.RequirementType(litString(typeMember.val.Value)), model.RequirementTypes)
 	allowed, known := requirementKeys[r.Type]
 	if !known {
 		d.unknownRequirementType(typeMember.val.StartOffset, path+".type", string(r.Type), t)
@@ -84,7 +84,13 @@ func (d *jsonDecoder) requirement(v *hujson.Value, path string, tgt model.Target
 			continue
 		}
 		fields = append(fields, m)
-		r.FieldPos[m.name] = d.pos(m.nameOff)
+	}
+	r.FieldPos = make([]model.FieldPos, len(fields))
+	for i, m := range fields {
+		p := d.pos(m.nameOff)
+		// The name is the schema's own string (allowed holds it): one
+		// copy for every requirement instead of one each.
+		r.FieldPos[i] = model.FieldPos{Field: allowed[slices.Index(allowed, m.name)], Line: int32(p.Line), Col: int32(p.Col)}
 	}
 	switch r.Type {
 	case model.SignedBy:
@@ -153,7 +159,7 @@ func (d *jsonDecoder) signedBy(r *model.Requirement, v *hujson.Value, f fieldLis
 	case len(present) > 1:
 		for _, k := range present[1:] {
 			d.report(problem{
-				sev: model.Error, code: "signedby-many-keys", off: offsetOfPos(d, r.FieldPos[k]), path: path + "." + k, target: fieldTarget(tgt, k),
+				sev: model.Error, code: "signedby-many-keys", off: offsetOfPos(d, r.FieldPosition(k)), path: path + "." + k, target: fieldTarget(tgt, k),
 				msg:     fmt.Sprintf("signedBy has %s together: exactly one of keyPath, keyPaths and keyData is allowed", strings.Join(present, ", ")),
 				fix:     `keep one: "keyPaths" can list several key files`,
 				runtime: "Exactly one of keyPath, keyPaths and keyData must be specified, more than one present",
@@ -163,7 +169,7 @@ func (d *jsonDecoder) signedBy(r *model.Requirement, v *hujson.Value, f fieldLis
 	}
 	if kv, ok := f.get("keyType"); ok {
 		if s, good := d.str(kv, path+".keyType", fieldTarget(tgt, "keyType")); good {
-			r.KeyType = s
+			r.KeyType = intern(s, model.KeyTypes)
 			d.checkKeyType(s, kv.StartOffset, path+".keyType", tgt)
 		}
 	} else {

@@ -53,7 +53,7 @@ func FindPrivate(p *model.Policy) []PrivateFind {
 					return
 				}
 				if what := secretscan.Find(data); what != "" {
-					pos := r.FieldPos[posKey]
+					pos := r.FieldPosition(posKey)
 					if pos.IsZero() {
 						pos = r.Pos
 					}

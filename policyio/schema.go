@@ -147,7 +147,7 @@ var requirementFields = []requirementField{
 	{"keyPath", bothSigned, func(o *orderedObject, r *model.Requirement) {
 		// An empty keyPath that was in the file is kept, so that the
 		// runtime's "exactly one of" error stays visible.
-		if _, kept := r.FieldPos["keyPath"]; r.KeyPath != "" || (kept && r.Type == model.SignedBy) {
+		if r.KeyPath != "" || (r.HasField("keyPath") && r.Type == model.SignedBy) {
 			*o = append(*o, field{"keyPath", r.KeyPath})
 		}
 	}},

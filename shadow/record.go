@@ -118,42 +118,120 @@ func (s *Summary) Add(r Record) {
 // called with every record and the SHA-256 of the candidate of the run it
 // belongs to; a restarted shadow seeds its Seen set with it.
 func ReadLog(r io.Reader, each func(candidateSHA256 string, rec Record)) (Summary, error) {
+	l := NewLogReader(each)
+	_, err := l.Read(r, true)
+	return l.Summary(), err
+}
+
+// LogReader summarizes a log read in parts: the TUI reads only what a
+// running shadow appended since its last look, not the whole soak again.
+type LogReader struct {
 	// One summary per candidate; a log holds few.
-	per := map[string]*Summary{}
-	cur, bad, runs := "", 0, 0
-	get := func(sha string) *Summary {
-		if per[sha] == nil {
-			per[sha] = &Summary{}
-		}
-		return per[sha]
+	per       map[string]*Summary
+	cur       string
+	bad, runs int
+	each      func(string, Record)
+}
+
+// NewLogReader starts an empty summary; each is as for ReadLog.
+func NewLogReader(each func(candidateSHA256 string, rec Record)) *LogReader {
+	return &LogReader{per: map[string]*Summary{}, each: each}
+}
+
+func (l *LogReader) get(sha string) *Summary {
+	if l.per[sha] == nil {
+		l.per[sha] = &Summary{}
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
+	return l.per[sha]
+}
+
+// Read adds the lines of r and returns how many bytes it consumed. With
+// final unset, a last line without its newline is not consumed (a writer
+// may be in the middle of it): the next Read starts with it.
+func (l *LogReader) Read(r io.Reader, final bool) (int64, error) {
+	lines := &lineReader{r: bufio.NewReaderSize(r, 64<<10), max: maxLine}
+	var consumed int64
+	for {
+		line, size, tooLong, terminated, err := lines.next()
+		if err == io.EOF {
+			return consumed, nil
+		}
+		if err != nil {
+			return consumed, fmt.Errorf("reading the shadow log: %w", err)
+		}
+		if !terminated && !final {
+			return consumed, nil
+		}
+		consumed += size
+		if tooLong {
+			l.bad++
+			continue
+		}
 		if len(strings.TrimSpace(string(line))) == 0 {
 			continue
 		}
 		var rec Record
 		if err := json.Unmarshal(line, &rec); err != nil || rec.Event == "" {
-			bad++
+			l.bad++
 			continue
 		}
 		if rec.Event == EventStart {
-			cur = rec.CandidateSHA256
-			runs++
+			l.cur = rec.CandidateSHA256
+			l.runs++
 		}
-		get(cur).Add(rec)
-		if each != nil {
-			each(cur, rec)
+		l.get(l.cur).Add(rec)
+		if l.each != nil {
+			l.each(l.cur, rec)
 		}
 	}
-	s := *get(cur)
-	s.BadLines, s.OtherCandidates = bad, runs-s.Starts
-	if err := sc.Err(); err != nil {
-		return s, fmt.Errorf("reading the shadow log: %w", err)
+}
+
+// Summary is the summary of the lines read so far.
+func (l *LogReader) Summary() Summary {
+	s := *l.get(l.cur)
+	s.Examples = append([]Record(nil), s.Examples...)
+	s.BadLines, s.OtherCandidates = l.bad, l.runs-s.Starts
+	return s
+}
+
+// maxLine bounds one log line: imgtrust writes lines of a few hundred
+// bytes; a longer one (a log that was written into, a crash mid-write
+// joined with the next line) is counted as bad and skipped without being
+// held, so that one line cannot make a soak's whole log unreadable.
+const maxLine = 4 << 20
+
+// lineReader yields the lines of r with their newline; a line longer than
+// max is read through and reported tooLong, its bytes not kept. size is
+// the bytes the line took in r; terminated says it ended with a newline
+// (not with the end of r).
+type lineReader struct {
+	r   *bufio.Reader
+	max int
+	buf []byte
+}
+
+func (l *lineReader) next() (line []byte, size int64, tooLong, terminated bool, err error) {
+	l.buf = l.buf[:0]
+	for {
+		chunk, err := l.r.ReadSlice('\n')
+		size += int64(len(chunk))
+		if !tooLong {
+			if len(l.buf)+len(chunk) > l.max {
+				tooLong, l.buf = true, l.buf[:0]
+			} else {
+				l.buf = append(l.buf, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && size > 0:
+			return l.buf, size, tooLong, false, nil
+		case err != nil:
+			return nil, 0, false, false, err
+		}
+		return l.buf, size, tooLong, true, nil
 	}
-	return s, nil
 }
 
 // Duration is the time the log covers.

@@ -50,6 +50,12 @@ type Options struct {
 	// Scanned, when set, is called after each complete read of the image
 	// list with how many names it held (tests wait on it).
 	Scanned func(names int)
+	// Unreadable, when set, is told when the image or container list
+	// cannot be read (a FIFO, damaged JSON), once per distinct error: the
+	// soak goes on (the next read may succeed), but a soak that sees no
+	// images must not look like one in which nothing would be rejected.
+	// It runs on the goroutine that reads the lists.
+	Unreadable func(error)
 }
 
 // streamedImageList is the cap for images.json read as a stream: the
@@ -178,7 +184,19 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 	// judged with its digest, once, with their role as source.
 	cfg, _ := node.ReadCrioConfig(o.Paths)
 	pending := map[string]string{}
-	_ = o.scanContainers(func(ref string) bool { pending[ref] = node.RoleContainer; return true })
+	lastErr := ""
+	report := func(err error) {
+		switch {
+		case err == nil:
+			lastErr = ""
+		case o.Unreadable != nil && err.Error() != lastErr:
+			lastErr = err.Error()
+			o.Unreadable(err)
+		}
+	}
+	if err := o.scanContainers(func(ref string) bool { pending[ref] = node.RoleContainer; return true }); err != nil && o.Unreadable != nil {
+		o.Unreadable(err)
+	}
 	if cfg.PauseImage != "" {
 		pending[cfg.PauseImage] = node.RolePause
 	}
@@ -220,6 +238,7 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 		if ctx.Err() != nil {
 			return false
 		}
+		report(err)
 		if err == nil && o.Scanned != nil {
 			o.Scanned(names)
 		}

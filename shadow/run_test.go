@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -259,5 +260,62 @@ func TestRunGrowingStorage(t *testing.T) {
 	}
 	if !strings.Contains(sum.Headline(), "5 pulls, 4 would have been rejected") {
 		t.Errorf("headline %q", sum.Headline())
+	}
+}
+
+type acceptAll struct{}
+
+func (acceptAll) Evaluate(context.Context, string) (shadow.Verdict, string) {
+	return shadow.Accepted, "ok"
+}
+
+// TestRunSaysWhenStorageIsUnreadable: an image or container list that
+// cannot be read is reported (the soak goes on): a soak that sees no
+// images must not pass for one in which nothing would be rejected.
+func TestRunSaysWhenStorageIsUnreadable(t *testing.T) {
+	tests := []struct {
+		name string
+		make func(root string) error
+		want string
+	}{
+		{"images.json a FIFO", func(root string) error {
+			return syscall.Mkfifo(filepath.Join(root, node.StorageImagesJSON), 0o600)
+		}, "not a regular file"},
+		{"images.json damaged", func(root string) error {
+			return os.WriteFile(filepath.Join(root, node.StorageImagesJSON), []byte(`[{"id":`), 0o644)
+		}, "image list"},
+		{"containers.json nested too deep", func(root string) error {
+			return os.WriteFile(filepath.Join(root, node.StorageContainersJSON), []byte(strings.Repeat("[", 20000)+strings.Repeat("]", 20000)), 0o644)
+		}, "containers list"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, p := range []string{node.StorageImagesJSON, node.StorageContainersJSON} {
+				os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755)
+			}
+			if err := tc.make(root); err != nil {
+				t.Fatal(err)
+			}
+			errs := make(chan error, 10)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				shadow.Run(ctx, shadow.Options{Paths: node.NewPaths(root, "", "", ""), Live: acceptAll{}, Candidate: acceptAll{}, Log: &syncBuffer{},
+					Interval: time.Hour, Unreadable: func(err error) { errs <- err }})
+			}()
+			select {
+			case err := <-errs:
+				if !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("reported %v, want %q", err, tc.want)
+				}
+			case <-time.After(20 * time.Second): // a guard against a hang, not a timing assertion
+				t.Fatal("not reported")
+			}
+			cancel()
+			<-done
+		})
 	}
 }

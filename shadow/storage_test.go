@@ -209,3 +209,35 @@ func BenchmarkScanMillion(b *testing.B) {
 		runtime.KeepAlive(seen)
 	}
 }
+
+// TestReadLogSkipsHugeLines: a line too long to be a record is counted as
+// bad and skipped; the records around it are summarized.
+func TestReadLogSkipsHugeLines(t *testing.T) {
+	img := func(ref string) string {
+		return `{"time":"2026-11-28T11:01:00Z","event":"image","reference":"` + ref + `","live":"accepted","candidate":"rejected","reason":"x"}`
+	}
+	tests := []struct {
+		name      string
+		log       string
+		pulls     int
+		badLines  int
+		firstLast string
+	}{
+		{"huge line between records", img("a") + "\n" + strings.Repeat("x", maxLine+10) + "\n" + img("b") + "\n", 2, 1, "a,b"},
+		{"huge last line without newline", img("a") + "\n" + strings.Repeat("x", maxLine+1), 1, 1, "a"},
+		{"line at the limit", img("a") + "\n" + strings.Repeat(" ", maxLine-1) + "\n" + img("b"), 2, 0, "a,b"},
+		{"no newline at the end", img("a") + "\n" + img("b"), 2, 0, "a,b"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var refs []string
+			s, err := ReadLog(strings.NewReader(tc.log), func(_ string, r Record) { refs = append(refs, r.Reference) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Pulls != tc.pulls || s.BadLines != tc.badLines || strings.Join(refs, ",") != tc.firstLast {
+				t.Errorf("pulls %d bad %d refs %v, want %d %d %s", s.Pulls, s.BadLines, refs, tc.pulls, tc.badLines, tc.firstLast)
+			}
+		})
+	}
+}

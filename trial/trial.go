@@ -86,16 +86,31 @@ var recordKind = nodefs.Kind{Name: "trial record", Max: 256 << 20}
 
 // Load returns the record, nil when no trial is in progress.
 func (s Store) Load() (*Record, error) {
+	// The record must be a file of its own: through a symlink to
+	// policy.json, Confirm's removal removed policy.json, and a save
+	// would write the record over it.
+	if dir, err := s.Paths.FS().OpenDir(filepath.Dir(s.recordHost()), false); err == nil {
+		fi, err := dir.Lstat(filepath.Base(RecordPath))
+		dir.Close()
+		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, &recordError{fmt.Errorf("reading the trial record: %s is a symbolic link", RecordPath)}
+		}
+	}
 	data, err := s.Paths.FS().ReadFile(s.recordHost(), recordKind)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the trial record: %w", err)
+		return nil, &recordError{fmt.Errorf("reading the trial record: %w", err)}
 	}
 	var r Record
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("reading the trial record %s: %w", RecordPath, err)
+		return nil, &recordError{fmt.Errorf("reading the trial record %s: %w", RecordPath, err)}
+	}
+	// Any JSON object unmarshals: one without an id and a known state is
+	// not a record Begin wrote.
+	if r.ID == "" || (r.State != Pending && r.State != RevertFailed) {
+		return nil, &recordError{fmt.Errorf("reading the trial record %s: not a trial record (no id, or an unknown state %q)", RecordPath, r.State)}
 	}
 	return &r, nil
 }
@@ -138,7 +153,15 @@ func (s Store) Lock() (unlock func(), err error) {
 		return nil, fmt.Errorf("locking the trial record: %w", err)
 	}
 	defer dir.Close()
-	f, err := dir.OpenFile(lockName, os.O_CREATE|os.O_RDWR|syscall.O_NONBLOCK, 0o600)
+	// The lock file holds nothing: anything else in its place (a
+	// symlink out of the directory, a FIFO) is removed, so that it cannot
+	// make every trial operation, confirm included, fail for good.
+	if fi, err := dir.Lstat(lockName); err == nil && !fi.Mode().IsRegular() {
+		if err := dir.Remove(lockName); err != nil {
+			return nil, fmt.Errorf("locking the trial record: %s is not a regular file and cannot be removed: %w", lockName, err)
+		}
+	}
+	f, err := dir.OpenFile(lockName, os.O_CREATE|os.O_RDWR|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("locking the trial record: %w", err)
 	}
@@ -208,8 +231,24 @@ func (s Store) Confirm() (*Record, error) {
 	}
 	defer unlock()
 	r, err := s.Load()
-	if err != nil || r == nil {
-		return nil, err
+	if err != nil {
+		// A record that cannot be read (truncated, not JSON, a FIFO,
+		// too big) cannot be reverted either, and would refuse every
+		// change forever: confirm is the admin's way out. It is moved
+		// aside, not deleted, as the only copy of the previous files.
+		var re *recordError
+		if errors.As(err, &re) {
+			err = re.err // said in UnreadableError's own words
+		}
+		aside, merr := s.moveAside()
+		if merr != nil {
+			return nil, fmt.Errorf("%w; it could not be moved aside: %w", err, merr)
+		}
+		s.audit("trial-discard-unreadable", fmt.Sprintf("unreadable trial record moved to %s", aside))
+		return nil, &UnreadableError{Err: err, Aside: aside}
+	}
+	if r == nil {
+		return nil, nil
 	}
 	if err := s.drop(); err != nil {
 		return nil, err
@@ -220,6 +259,40 @@ func (s Store) Confirm() (*Record, error) {
 	}
 	s.audit(action, fmt.Sprintf("%s (trial %s)", r.Summary, r.ID))
 	return r, nil
+}
+
+// recordError is a record Load cannot use; it says the way out.
+type recordError struct{ err error }
+
+func (e *recordError) Error() string { return e.err.Error() + " (imgtrust confirm moves it aside)" }
+func (e *recordError) Unwrap() error { return e.err }
+
+// UnreadableError: Confirm found a record it could not read and moved it
+// to Aside (a node path); nothing was reverted.
+type UnreadableError struct {
+	Err   error
+	Aside string
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("%v: nothing was reverted; the record was moved to %s (restore by hand what it held if needed)", e.Err, e.Aside)
+}
+
+func (e *UnreadableError) Unwrap() error { return e.Err }
+
+// moveAside renames the record (whatever it is: a FIFO is not opened) to
+// a dated name beside it and returns its node path.
+func (s Store) moveAside() (string, error) {
+	dir, err := s.Paths.FS().OpenDir(filepath.Dir(s.recordHost()), false)
+	if err != nil {
+		return "", err
+	}
+	defer dir.Close()
+	name := filepath.Base(RecordPath) + ".unreadable-" + s.now().UTC().Format("20060102T150405.000000000")
+	if err := dir.Rename(filepath.Base(RecordPath), name); err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(RecordPath), name), nil
 }
 
 // Outcome is what CheckDue or Revert did.
@@ -266,11 +339,22 @@ func (s Store) revert(r *Record) (Outcome, error) {
 	node := s.Paths.FS()
 	summary := fmt.Sprintf("trial revert: %s (trial %s, not confirmed by %s)", r.Summary, r.ID, r.Deadline.Format(time.RFC3339))
 	for _, f := range r.Files {
-		host := s.Paths.Host(f.Path)
+		host, ok := s.managed(f.Path)
+		if !ok {
+			failures = append(failures, fmt.Sprintf("%s: not a file imgtrust changes (policy.json, registries.d or the keys directory of this node): left alone", f.Path))
+			continue
+		}
 		opt := safefile.Options{ExpectSHA256: safefile.ExpectAny, Backup: true, AuditLog: s.AuditLog, Summary: summary, FS: node}
 		var err error
 		if f.Existed {
-			opt.Mode, opt.SetMode = f.Mode.Perm(), f.Mode != 0
+			// The copy must be what was captured (a record cut or
+			// damaged on disk would restore garbage), and a node
+			// configuration file is never made world-writable.
+			if safefile.SHA256(f.Previous) != f.PreviousSHA256 {
+				failures = append(failures, fmt.Sprintf("%s: the record's copy of the previous file is damaged (SHA-256 differs): left alone", f.Path))
+				continue
+			}
+			opt.Mode, opt.SetMode = f.Mode.Perm()&^0o002, f.Mode != 0
 			_, err = safefile.Write(host, f.Previous, opt)
 		} else {
 			_, err = safefile.Remove(host, opt)
@@ -296,6 +380,38 @@ func (s Store) revert(r *Record) (Outcome, error) {
 		return Outcome{Reverted: r}, fmt.Errorf("reverted, but the trial record could not be removed: %w", err)
 	}
 	return Outcome{Reverted: r}, nil
+}
+
+// managed maps a record's node path to the host path a revert may write:
+// only the files Capture takes (policy.json, and the files directly in
+// registries.d and the keys directory), so that a record that was
+// tampered with, or made by another layout, cannot have a revert write
+// a file the trial never captured (/etc/shadow, a binary, a path with
+// "..").
+//
+// The layout is this command's (its --policy, --registries.d, --keys-dir)
+// and the node's default one: a trial of the default files is reverted by
+// a later command run with an override too.
+func (s Store) managed(nodePath string) (string, bool) {
+	if nodePath == "" || !filepath.IsAbs(nodePath) || filepath.Clean(nodePath) != nodePath {
+		return "", false
+	}
+	dir, base := filepath.Split(nodePath)
+	dir = filepath.Clean(dir)
+	for _, p := range []node.Paths{s.Paths, node.NewPaths(s.Paths.Root, "", "", "")} {
+		if nodePath == p.Node(p.Policy) {
+			return p.Policy, true
+		}
+		if strings.HasPrefix(base, ".") || strings.HasSuffix(base, safefile.BackupSuffix) {
+			continue
+		}
+		for _, d := range []string{p.RegistriesD, p.KeysDir} {
+			if dir == p.Node(d) {
+				return filepath.Join(d, base), true
+			}
+		}
+	}
+	return "", false
 }
 
 // Prior is a file's content before a change; Data is nil when it did not

@@ -76,6 +76,9 @@ type Model struct {
 	shadowErr error
 	// trialDeadline is the running trial's; zero when none.
 	trialDeadline time.Time
+	// trialErr: the trial record could not be read or its revert failed
+	// (the CLI warns on stderr, which the TUI's screen hides).
+	trialErr error
 }
 
 // shadowMsg carries a shadow log summary read by a tea.Cmd.
@@ -128,7 +131,9 @@ func New(d Deps) *Model {
 	m.keys.reload(m)
 	m.la.reload(m)
 	if m.deps.Trial != nil {
-		if d, ok, err := m.deps.Trial.Pending(); err == nil && ok {
+		if d, ok, err := m.deps.Trial.Pending(); err != nil {
+			m.trialErr = err
+		} else if ok {
 			m.trialDeadline = d
 		}
 	}

@@ -80,6 +80,34 @@ func BenchmarkStagedEdit(b *testing.B) {
 	}
 }
 
+// BenchmarkStagedEditSaved is BenchmarkStagedEdit on a policy.json in
+// imgtrust's own layout, as it is once imgtrust has saved it: the diff then
+// holds the lines the edit moved instead of a reformat of the whole file
+// (bigPolicy is one line).
+func BenchmarkStagedEditSaved(b *testing.B) {
+	for _, n := range []int{1000, 10000, 30000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			pol, diags := policyio.ParsePolicy("p", []byte(bigPolicy(n)))
+			if diags.HasErrors() {
+				b.Fatal(diags)
+			}
+			saved, err := policyio.MarshalPolicy(pol)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, _, _, _ := newTestModel(b, string(saved), 80, 24)
+			m.switchView(vPolicy)
+			m.pol.cursor = n / 2
+			cpu := processCPU()
+			for b.Loop() {
+				m.Update(kp("J"))
+				_ = m.View()
+			}
+			reportCPU(b, cpu)
+		})
+	}
+}
+
 // BenchmarkFirstFrame is the TUI's start on a policy of 1,000 and 10,000
 // scopes: the model built from a freshly opened workspace and its first
 // frame (target: within one load plus one frame, BenchmarkLoadAndFrame).

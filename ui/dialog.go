@@ -278,7 +278,14 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 	// workspace from being read by View while a goroutine changes it.
 	if m.deps.Trial != nil {
 		// The trial's revert would undo this save too.
-		if dl, ok, err := m.deps.Trial.Pending(); err == nil && ok {
+		dl, ok, err := m.deps.Trial.Pending()
+		switch {
+		case err != nil:
+			// An unreadable record, or a failed revert: the command line
+			// refuses every change then, and so does the TUI.
+			d.err = "refused, nothing written: " + safeErr(err)
+			return false, nil
+		case ok:
 			d.err = fmt.Sprintf("a trial change is in progress until %s: keep it first (Overview, c) or wait for its revert", dl.Local().Format("15:04:05"))
 			m.trialDeadline = dl
 			return false, nil

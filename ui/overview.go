@@ -110,6 +110,8 @@ func (m *Model) renderOverview(w, h int) string {
 	}
 	line("  Changes:          %s", state)
 	switch {
+	case m.trialErr != nil && m.trialDeadline.IsZero():
+		line("  Trial:            %s", m.th.Fail.Render(ansi.Truncate("saves refused, run imgtrust confirm: "+safeErr(m.trialErr), max(10, w-20), m.th.G.Ellipsis)))
 	case m.trialDeadline.IsZero():
 	case time.Now().After(m.trialDeadline):
 		// The watcher has put the files back; the staged view is stale.

@@ -13,6 +13,7 @@ type fakeTrial struct {
 	tried     []time.Duration
 	deadline  time.Time
 	confirmed int
+	err       error // what Pending says (an unreadable record, a failed revert)
 }
 
 func (f *fakeTrial) Try(save func() error, d time.Duration) (time.Time, error) {
@@ -33,7 +34,12 @@ func (f *fakeTrial) Confirm() error {
 	return nil
 }
 
-func (f *fakeTrial) Pending() (time.Time, bool, error) { return f.deadline, !f.deadline.IsZero(), nil }
+func (f *fakeTrial) Pending() (time.Time, bool, error) {
+	if f.err != nil {
+		return time.Time{}, false, f.err
+	}
+	return f.deadline, !f.deadline.IsZero(), nil
+}
 
 // TestSaveOnTrial: the save dialog offers a 5-minute trial; the Overview
 // says when it will be put back and c keeps it; a plain save is refused
@@ -114,5 +120,29 @@ func TestOverviewTrialPastDeadline(t *testing.T) {
 	want := "not kept by " + past.Local().Format("15:04:05") + ": the previous files are back (reopen)"
 	if s := screen(m); !strings.Contains(s, want) || strings.Contains(s, "unless kept") {
 		t.Errorf("overview lacks %q:\n%s", want, s)
+	}
+}
+
+// TestSaveRefusedWhenTheTrialRecordIsBad: a trial record that cannot be
+// read, or a failed revert, refuses a save as the commands refuse a
+// change; nothing is written.
+func TestSaveRefusedWhenTheTrialRecordIsBad(t *testing.T) {
+	for _, msg := range []string{"reading the trial record: not JSON", "the revert of the trial \"x\" failed"} {
+		t.Run(msg, func(t *testing.T) {
+			d, _, _, _ := testDeps(t, testPolicy)
+			d.Trial = &fakeTrial{err: errors.New(msg)}
+			before, _ := os.ReadFile(d.Paths.Policy)
+			m := sized(New(d), 80, 24)
+			if s := screen(m); !strings.Contains(s, "Trial:            saves refused, run imgtrust confirm: "+msg[:5]) {
+				t.Errorf("the Overview does not say it:\n%s", s)
+			}
+			send(t, m, "2", "j", "j", "j", "d", "y", "ctrl+s", "y")
+			if s := screen(m); !strings.Contains(s, "refused, nothing written") {
+				t.Errorf("save not refused:\n%s", s)
+			}
+			if after, _ := os.ReadFile(d.Paths.Policy); string(after) != string(before) {
+				t.Errorf("policy.json written:\n%s", after)
+			}
+		})
 	}
 }

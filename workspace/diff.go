@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/aymanbagabas/go-udiff"
@@ -9,14 +10,89 @@ import (
 // unifiedDiff is a unified diff of old and new, computed on the part that
 // differs: an edit of a large policy changes a few lines, and finding the
 // common lines of two 2 MB texts costs more than the rest of the edit.
+// udiff also splits the whole text into lines and counts the lines before
+// each edit, so it is given only the lines the hunks show (the edits with
+// their context), and the hunks' line numbers are moved by the lines
+// before them (TestWindowedDiffMatchesFull).
 func unifiedDiff(oldLabel, newLabel, old, new string) string {
-	out, err := udiff.ToUnified(oldLabel, newLabel, old, lineEdits(old, new), udiff.DefaultContextLines)
+	edits := lineEdits(old, new)
+	if len(edits) == 0 {
+		return ""
+	}
+	ctx := udiff.DefaultContextLines
+	start := linesBefore(old, edits[0].Start, ctx)
+	end := linesAfter(old, edits[len(edits)-1].End, ctx)
+	for i := range edits {
+		edits[i].Start -= start
+		edits[i].End -= start
+	}
+	out, err := udiff.ToUnified(oldLabel, newLabel, old[start:end], edits, ctx)
 	if err != nil {
 		// The edits come from the texts themselves; fall back to the
 		// library's own path rather than show nothing.
 		return udiff.Unified(oldLabel, newLabel, old, new)
 	}
+	if n := strings.Count(old[:start], "\n"); n > 0 {
+		out = shiftHunks(out, n)
+	}
 	return out
+}
+
+// linesBefore is the start of the line n lines before the one holding off.
+func linesBefore(s string, off, n int) int {
+	i := strings.LastIndexByte(s[:off], '\n') + 1
+	for ; n > 0 && i > 0; n-- {
+		i = strings.LastIndexByte(s[:i-1], '\n') + 1
+	}
+	return i
+}
+
+// linesAfter is the end of the n lines from off (off itself when it is
+// not at a line start is first moved to the end of its line).
+func linesAfter(s string, off, n int) int {
+	i := off
+	if i > 0 && i < len(s) && s[i-1] != '\n' {
+		n++
+	}
+	for ; n > 0 && i < len(s); n-- {
+		if j := strings.IndexByte(s[i:], '\n'); j >= 0 {
+			i += j + 1
+		} else {
+			i = len(s)
+		}
+	}
+	return i
+}
+
+// shiftHunks adds n to the first line of each side in the hunk headers
+// ("@@ -A,B +C,D @@", the counts optional) of a unified diff.
+func shiftHunks(diff string, n int) string {
+	var b strings.Builder
+	b.Grow(len(diff) + 16)
+	for line := range strings.SplitAfterSeq(diff, "\n") {
+		rest, ok := strings.CutPrefix(line, "@@ -")
+		if !ok {
+			b.WriteString(line)
+			continue
+		}
+		from, rest, _ := strings.Cut(rest, " +")
+		to, rest, _ := strings.Cut(rest, " @@")
+		b.WriteString("@@ -" + shiftRange(from, n) + " +" + shiftRange(to, n) + " @@" + rest)
+	}
+	return b.String()
+}
+
+// shiftRange moves "A" or "A,B" by n lines.
+func shiftRange(r string, n int) string {
+	first, count, hasCount := strings.Cut(r, ",")
+	a, err := strconv.Atoi(first)
+	if err != nil {
+		return r
+	}
+	if hasCount {
+		return strconv.Itoa(a+n) + "," + count
+	}
+	return strconv.Itoa(a + n)
 }
 
 // lineEdits is udiff.Lines(old, new) with the whole lines both texts

@@ -70,3 +70,48 @@ func changedLines(src string, edits []udiff.Edit) int {
 	}
 	return n
 }
+
+// TestWindowedDiffMatchesFull: the diff computed on the lines around the
+// edits is, byte for byte, the library's unified diff of the whole old
+// text with the same edits (hunk headers included), for random edits of
+// random texts long enough that the window starts and ends inside them.
+func TestWindowedDiffMatchesFull(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	words := []string{"a", "b", "{", "}", "\"x\": 1,", "", "@@ -1 +1 @@"}
+	for i := range 3000 {
+		n := rnd.IntN(60)
+		var b strings.Builder
+		for range n {
+			b.WriteString(words[rnd.IntN(len(words))])
+			b.WriteByte('\n')
+		}
+		old := b.String()
+		if rnd.IntN(4) == 0 && len(old) > 0 {
+			old = old[:len(old)-1]
+		}
+		lines := strings.SplitAfter(old, "\n")
+		for range 1 + rnd.IntN(5) {
+			if len(lines) == 0 {
+				lines = append(lines, "new\n")
+				continue
+			}
+			j := rnd.IntN(len(lines))
+			switch rnd.IntN(3) {
+			case 0:
+				lines = append(lines[:j], lines[j+1:]...)
+			case 1:
+				lines[j] = words[rnd.IntN(len(words))] + "\n"
+			default:
+				lines = append(lines[:j], append([]string{"new\n"}, lines[j:]...)...)
+			}
+		}
+		cur := strings.Join(lines, "")
+		want, err := udiff.ToUnified("a", "b", old, lineEdits(old, cur), udiff.DefaultContextLines)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := unifiedDiff("a", "b", old, cur); got != want {
+			t.Fatalf("case %d: old %q new %q:\ngot:\n%s\nwant:\n%s", i, old, cur, got, want)
+		}
+	}
+}

@@ -54,6 +54,8 @@ type Workspace struct {
 	// text parses; Problems and PolicyChange share it until the next
 	// change (rendering and parsing are most of an edit's cost).
 	rendered *rendering
+	// validation keeps what Problems may use again (validation_cache.go).
+	validation validationCache
 }
 
 type rendering struct {
@@ -70,13 +72,13 @@ func (w *Workspace) render() *rendering {
 		r := &rendering{}
 		if t := w.lastText(); t != nil {
 			r.data = t
-			r.pol, r.diags = policyio.ParsePolicy(w.stagedLabel(), t)
+			r.pol, r.diags = w.parseStaged(t)
 			w.rendered = r
 			return r
 		}
 		r.data, r.err = policyio.MarshalPolicy(w.staged)
 		if r.err == nil {
-			r.pol, r.diags = policyio.ParsePolicy(w.stagedLabel(), r.data)
+			r.pol, r.diags = w.parseStaged(r.data)
 		}
 		w.rendered = r
 	}
@@ -221,7 +223,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 		keys = w.StagedKeys()
 	}
 	diags = append(diags, policyio.CheckKeyFilesWith(w.staged, w.Paths, w.Inspect, keys)...)
-	diags = append(diags, policyio.RawPrivateDiagnostics(w.policyFile)...)
+	diags = append(diags, w.rawPrivate()...)
 	// registries.d as the change set would leave it.
 	rd, rdDiags := w.StagedRegistries()
 	diags = append(diags, rdDiags...)
