@@ -231,6 +231,26 @@ func (r *changeRun) run() int {
 	return finish(exitOK)
 }
 
+// notStaged ends a change command that staged nothing: err refused the
+// edit (exit 1), or there was nothing to do (say, on stdout). With --json
+// stdout still carries the one report every change command prints.
+func (a *app) notStaged(g *globalFlags, name, summary string, paths policyio.Paths, err error, say string) int {
+	rep := changeReport{Change: summary, Policy: paths.Node(paths.Policy), Files: []reportFile{}, Widenings: []policyio.Weakening{}}
+	code := exitOK
+	if err != nil {
+		rep.Error, code = err.Error(), exitFindings
+		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
+	}
+	if g.json {
+		if werr := writeJSON(a.stdout, rep); werr != nil {
+			return exitUsage
+		}
+	} else if say != "" {
+		fmt.Fprintln(a.stdout, say)
+	}
+	return code
+}
+
 // openChange opens the workspace a change command stages into, with the
 // node's mechanism for the review of key files.
 func openChange(g *globalFlags, paths policyio.Paths) (*workspace.Workspace, error) {

@@ -193,3 +193,42 @@ func TestChangeJSONSaysAppliedWhenOnlyTheAuditLogFailed(t *testing.T) {
 		t.Errorf("report = %+v, want applied with the written file and the error", rep)
 	}
 }
+
+// TestChangeJSONWhenNothingIsStaged: with --json, a change command that
+// stages nothing (nothing to remove, a refused removal) still prints its
+// one JSON report, with the error when refused; policy remove of a
+// missing scope printed plain text on stdout, the others nothing.
+func TestChangeJSONWhenNothingIsStaged(t *testing.T) {
+	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"r.example/a":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"}]}}}`,
+		map[string]string{"etc/gpg/k.gpg": testPublicKey(t)})
+	tests := []struct {
+		name  string
+		args  []string
+		code  int
+		error string
+	}{
+		{"policy remove of a missing scope", []string{"policy", "remove", "r.example/none"}, exitOK, ""},
+		{"keys remove of a used key", []string{"keys", "remove", "/etc/gpg/k.gpg"}, exitFindings, "still used by docker:r.example/a"},
+		{"lookaside remove of a missing section", []string{"lookaside", "remove", "r.example/none"}, exitFindings, "no registries.d section"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--json", "--root", root, "--mechanism", "openpgp-gocrypto"}, tt.args...)
+			code, out, errOut := run(t, append(args, "--offline")...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, out, errOut)
+			}
+			var rep struct {
+				Applied bool              `json:"applied"`
+				Files   []json.RawMessage `json:"files"`
+				Error   string            `json:"error"`
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("stdout is not one JSON report: %v\n%q", err, out)
+			}
+			if rep.Applied || len(rep.Files) != 0 || !strings.Contains(rep.Error, tt.error) || (tt.error == "") != (rep.Error == "") {
+				t.Errorf("report = %+v, want nothing applied, error %q", rep, tt.error)
+			}
+		})
+	}
+}

@@ -583,8 +583,7 @@ func keysRemove(a *app, g *globalFlags, paths policyio.Paths, query string, drop
 		return exitFindings
 	}
 	if err := ws.StageKeyRemove(file, drop); err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))
-		return exitFindings
+		return a.notStaged(g, "keys remove", "remove key file "+file, paths, err, "")
 	}
 	r := &changeRun{a: a, g: g, name: "keys remove", paths: paths, ws: ws, summary: ws.Edits()[0], cf: cf}
 	return r.run()
