@@ -200,7 +200,7 @@ func TestChangeJSONSaysAppliedWhenOnlyTheAuditLogFailed(t *testing.T) {
 // missing scope printed plain text on stdout, the others nothing.
 func TestChangeJSONWhenNothingIsStaged(t *testing.T) {
 	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"r.example/a":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"}]}}}`,
-		map[string]string{"etc/gpg/k.gpg": testPublicKey(t)})
+		map[string]string{"etc/gpg/k.gpg": testPublicKey(t), "secret.gpg": string(gpgtest.Secret(t, gpgtest.NewKey(t, "Secret")))})
 	tests := []struct {
 		name  string
 		args  []string
@@ -209,6 +209,7 @@ func TestChangeJSONWhenNothingIsStaged(t *testing.T) {
 	}{
 		{"policy remove of a missing scope", []string{"policy", "remove", "r.example/none"}, exitOK, ""},
 		{"keys remove of a used key", []string{"keys", "remove", "/etc/gpg/k.gpg"}, exitFindings, "still used by docker:r.example/a"},
+		{"keys import of secret key material", []string{"keys", "import", filepath.Join(root, "secret.gpg")}, exitFindings, "nothing was written"},
 		{"lookaside remove of a missing section", []string{"lookaside", "remove", "r.example/none"}, exitFindings, "no registries.d section"},
 	}
 	for _, tt := range tests {

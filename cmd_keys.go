@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -350,6 +351,10 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		da = &quiet
 	}
 	if code, ok := importDetails(da, g, paths, data, o.force); !ok {
+		if code == exitFindings && g.json {
+			// Refused (stderr says why): stdout still has the report.
+			return a.notStaged(g, "keys import", "import keys", paths, errors.New("refused, nothing was written: the key material cannot be imported (see stderr)"), "")
+		}
 		return code
 	}
 	// The workspace is needed without --reference too: a key file that
@@ -373,8 +378,7 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 	}
 	plan, err := ws.StageKeyImport(data, gpg.ImportOptions{Name: o.name, Force: o.force})
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
-		return exitFindings
+		return a.notStaged(g, "keys import", "import keys", paths, err, "")
 	}
 	printKeys := func(w io.Writer) {
 		for _, k := range plan.Keys {
