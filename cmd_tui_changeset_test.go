@@ -222,3 +222,32 @@ func TestTUISaveWrittenButNotAudited(t *testing.T) {
 		t.Fatalf("scope still there:\n%s", got)
 	}
 }
+
+// TestTUIOwnImageLockoutNeedsTypedName: a save that rejects the image
+// imgtrust runs in (remembered with --own-image) wants its name typed,
+// as the CLI wants --allow-lockout; "y" alone saved it.
+func TestTUIOwnImageLockoutNeedsTypedName(t *testing.T) {
+	policy := `{"default":[{"type":"reject"}],"transports":{"docker":{"127.0.0.1:1/pause":[{"type":"insecureAcceptAnything"}],"127.0.0.1:1/zdebug":[{"type":"insecureAcceptAnything"}]}}}`
+	root := scratchRoot(t, policy, nodeFiles("127.0.0.1:1/pause:3.10", map[string]string{"var/lib/imgtrust/own-image": "127.0.0.1:1/zdebug:1\n"}))
+	r := startTUI(t, root)
+	r.typ("2")
+	r.wait("127.0.0.1:1/zdebug")
+	r.typ("G")
+	r.typ("d")
+	r.wait("Delete scope")
+	r.typ("y")
+	r.wait("staged: delete scope")
+	r.save()
+	r.wait("LOCKOUT: the image imgtrust runs in 127.0.0.1:1/zdebug:1 would be rejected")
+	r.typ("y")
+	r.wait("type the image's name")
+	if r.read("etc/containers/policy.json") != policy {
+		t.Fatal("written before the typed confirmation")
+	}
+	r.typ("127.0.0.1:1/zdebug:1")
+	r.enter()
+	r.wait("saved /etc/containers/policy.json")
+	if got := r.read("etc/containers/policy.json"); strings.Contains(got, "zdebug") {
+		t.Fatalf("scope still there:\n%s", got)
+	}
+}

@@ -108,9 +108,11 @@ type saveDialog struct {
 	offset int
 	errs   int
 	widen  []policyio.Weakening
-	// lockout is the pause image the change makes unpullable; why says
-	// what rejects it. impact lists the node images whose verdict changes.
-	lockout, why string
+	// lockout is the pause image (or, failing that, the image imgtrust
+	// runs in) the change makes unpullable; why says what rejects it,
+	// whose and effect what it is and what follows. impact lists the node
+	// images whose verdict changes.
+	lockout, why, whose, effect string
 	impact       []string
 	// keyWarnings name staged keys the node's mechanism cannot use.
 	keyWarnings []string
@@ -183,8 +185,15 @@ func (d *saveDialog) readImpact(rep *impact.Report) {
 	if rep == nil {
 		return
 	}
+	// The own image's lockout is refused like the pause image's (the CLI
+	// wants --allow-lockout for either): the admin's debug pod could not
+	// start again to undo the change.
 	if row := rep.PauseLockout(); row != nil {
 		d.lockout, d.why = row.Image.Ref, row.Candidate.Reason+", under "+row.Candidate.Scope
+		d.whose, d.effect = "the pause image", "no new pod could start on this node"
+	} else if row := rep.OwnLockout(); row != nil {
+		d.lockout, d.why = row.Image.Ref, row.Candidate.Reason+", under "+row.Candidate.Scope
+		d.whose, d.effect = "the image imgtrust runs in", "a new debug pod from it could not start to undo this"
 	}
 	for _, row := range rep.Rows {
 		switch row.Change {
@@ -231,7 +240,7 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			v := strings.TrimSpace(d.confirm.Value())
 			switch {
 			case d.stage == "lockout" && v != d.lockout:
-				d.err = "type the pause image's name exactly (" + safe(d.lockout) + ") to save a change that stops every new pod, or esc"
+				d.err = "type " + d.whose + "'s name exactly (" + safe(d.lockout) + ") to save a change after which " + d.effect + ", or esc"
 				return false, nil
 			case d.stage == "widen" && v != "yes":
 				d.err = `type "yes" to widen trust, or esc`
@@ -372,7 +381,7 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 		head = append(head, m.th.Faint.Render("written as one change: keys, registries.d, policy.json, removals; each atomic with a backup, all put back if one fails"))
 	}
 	if d.lockout != "" {
-		head = append(head, m.th.Fail.Render(fmt.Sprintf("%s LOCKOUT: the pause image %s would be rejected (%s): no new pod could start on this node", m.th.G.Fail, safe(d.lockout), safe(d.why))))
+		head = append(head, m.th.Fail.Render(fmt.Sprintf("%s LOCKOUT: %s %s would be rejected (%s): %s", m.th.G.Fail, d.whose, safe(d.lockout), safe(d.why), d.effect)))
 	}
 	for _, l := range d.impact {
 		if d.lockout == "" || !strings.Contains(l, d.lockout) {
