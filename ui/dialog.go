@@ -113,7 +113,7 @@ type saveDialog struct {
 	// whose and effect what it is and what follows. impact lists the node
 	// images whose verdict changes.
 	lockout, why, whose, effect string
-	impact       []string
+	impact                      []string
 	// keyWarnings name staged keys the node's mechanism cannot use.
 	keyWarnings []string
 	// stage is what is being typed: "" none, "lockout" the image's name,
