@@ -294,23 +294,37 @@ func (r *changeRun) reformatOnly(rev *workspace.Review) bool {
 // under the change set (its policy, key files and look-aside). Only the
 // images whose rules or signature source the change touches are judged.
 func reviewImpact(ctx context.Context, paths policyio.Paths, det gpg.Detection, ws *workspace.Workspace, rev *workspace.Review, offline bool) *impact.Report {
-	imgs, err := workspace.ReadNodeImages(paths)
-	c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: true,
-		Timeout: lintImageTimeout, SkipUnchanged: true})
+	return reviewImpactCheck(paths, det, ws, rev, offline, true)(ctx)
+}
+
+// reviewImpactCheck takes what the impact of rev needs from the workspace
+// now (the saved policy, the key reader, the registries.d runtime) and
+// returns the check, which reads the node's files and, unless offline,
+// the network: the TUI runs it in a tea.Cmd while the workspace goes on
+// changing.
+func reviewImpactCheck(paths policyio.Paths, det gpg.Detection, ws *workspace.Workspace, rev *workspace.Review, offline, tlsVerify bool) func(context.Context) *impact.Report {
 	disk := ws.Keys
 	if disk == nil {
 		disk = policyio.DiskKeyFiles(paths)
 	}
-	diskRD, _ := policyio.LoadRegistriesDFor(paths.FS(), paths.RegistriesD, ws.Runtime)
 	// Before: what pods see today (the global policy for a namespace
 	// without its file yet); a namespace policy never judges the pause
-	// image (workspace.ImagesFor).
-	imgs = ws.ImagesFor(imgs)
-	rep := c.Compare(ctx,
-		impact.Config{Policy: ws.BaselinePolicy(), Keys: disk, Label: "saved", Registries: diskRD},
-		impact.Config{Policy: rev.CandidatePolicy, Keys: rev.CandidateKeys, Label: "staged", Registries: rev.CandidateRegistries}, imgs)
-	if err != nil {
-		rep.ImagesError = err.Error()
+	// image (workspace.ImagesFor, over a copy of the namespace only: the
+	// check runs while the workspace goes on changing).
+	saved, runtime := ws.BaselinePolicy(), ws.Runtime
+	filter := &workspace.Workspace{Namespace: ws.Namespace}
+	return func(ctx context.Context) *impact.Report {
+		imgs, err := workspace.ReadNodeImages(paths)
+		imgs = filter.ImagesFor(imgs)
+		c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: tlsVerify,
+			Timeout: lintImageTimeout, SkipUnchanged: true})
+		diskRD, _ := policyio.LoadRegistriesDFor(paths.FS(), paths.RegistriesD, runtime)
+		rep := c.Compare(ctx,
+			impact.Config{Policy: saved, Keys: disk, Label: "saved", Registries: diskRD},
+			impact.Config{Policy: rev.CandidatePolicy, Keys: rev.CandidateKeys, Label: "staged", Registries: rev.CandidateRegistries}, imgs)
+		if err != nil {
+			rep.ImagesError = err.Error()
+		}
+		return rep
 	}
-	return rep
 }

@@ -336,6 +336,8 @@ type tuiShadow struct {
 	size  int64
 	mtime time.Time
 	last  ui.ShadowStatus
+	// runner says which recorded soak still runs (the Overview's stop).
+	runner tuiShadowRunner
 	// read is how many bytes the last Status read (tests).
 	read int64
 }
@@ -360,6 +362,7 @@ func (t *tuiShadow) Status() (ui.ShadowStatus, bool, error) {
 		ino = st.Ino
 	}
 	if t.lr != nil && fi.Size() == t.size && fi.ModTime().Equal(t.mtime) && ino == t.ino {
+		t.last.PID = t.runner.running()
 		return t.last, true, nil
 	}
 	if t.lr == nil || ino != t.ino || fi.Size() < t.off {
@@ -377,7 +380,7 @@ func (t *tuiShadow) Status() (ui.ShadowStatus, bool, error) {
 		return ui.ShadowStatus{}, false, err
 	}
 	s := t.lr.Summary()
-	st := ui.ShadowStatus{Headline: s.Headline(), Rejected: s.Rejected, Running: !s.Stopped}
+	st := ui.ShadowStatus{Headline: s.Headline(), Rejected: s.Rejected, Running: !s.Stopped, PID: t.runner.running()}
 	for _, r := range s.Examples {
 		st.Examples = append(st.Examples, r.Reference+": "+r.Reason)
 	}

@@ -91,7 +91,8 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 	ws.Runtime = registriesRuntime(det)
 	ws.Mechanism = det.Mechanism
 	global := ws.GlobalPaths()
-	return ui.Deps{
+	shadowRunner := tuiShadowRunner{paths: global, tlsVerify: tlsVerify}
+	d := ui.Deps{
 		Paths:     paths,
 		Policy:    ws,
 		Keys:      tuiKeys{paths: paths, ws: ws, mech: det.Mechanism},
@@ -105,6 +106,13 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 		// checked", never a lockout.
 		SaveImpact: func(rev *workspace.Review) *impact.Report {
 			return reviewImpact(context.Background(), paths, det, ws, rev, true)
+		},
+		// Then the review fetches the signatures of the images the
+		// offline check left open, in a tea.Cmd, with the same checker as
+		// lint: rejected online is a lockout, unreachable stays not
+		// checked.
+		SaveImpactOnline: func(rev *workspace.Review) func(context.Context) *impact.Report {
+			return reviewImpactCheck(paths, det, ws, rev, false, tlsVerify)
 		},
 		NodeImages: func() []string {
 			// The pause image comes first even when the image list is
@@ -122,9 +130,15 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 		PolicyFiles: func() ([]ui.PolicyChoice, error) { return policyChoices(global, ws.Namespace) },
 		ASCII:       ascii,
 		KeyFiles:    tuiKeyFiles{paths: paths, mech: det.Mechanism},
-		Shadow:      &tuiShadow{paths: paths},
+		Shadow:      &tuiShadow{paths: paths, runner: shadowRunner},
 		Trial:       tuiTrial{paths: paths},
 	}
+	// The shadow soaks a candidate in place of the node's global policy:
+	// it has no namespace policies, so a namespace's is not offered.
+	if ws.Namespace == "" {
+		d.ShadowRunner = shadowRunner
+	}
+	return d
 }
 
 // policyChoices lists the global policy and each CRI-O namespace policy

@@ -46,6 +46,18 @@ type Verdict struct {
 	Reason string `json:"reason"`
 }
 
+// ReasonOffline is the reason of a verdict left to the network by an
+// offline check.
+const ReasonOffline = "needs the image's signatures from the network, and --offline makes no request"
+
+// NeedsNetwork reports whether an offline check left v to the network: an
+// online check of the same configuration may decide it.
+func (v Verdict) NeedsNetwork() bool { return v.Status == NotChecked && v.Reason == ReasonOffline }
+
+// NeedsNetwork reports whether an online check may decide what an
+// offline one left open in this row.
+func (r Row) NeedsNetwork() bool { return r.Current.NeedsNetwork() || r.Candidate.NeedsNetwork() }
+
 // Change is what a candidate does to one image.
 type Change string
 
@@ -290,7 +302,7 @@ func (c *Checker) judge(ctx context.Context, cfg Config, lv *lazyVerifier, ref s
 	// Only the docker transport reaches the network; a dir: image is
 	// read from local files even offline.
 	if c.opts.Offline && img.Transport == model.TransportDocker {
-		return Verdict{Status: NotChecked, Scope: scope, Reason: "needs the image's signatures from the network, and --offline makes no request"}
+		return Verdict{Status: NotChecked, Scope: scope, Reason: ReasonOffline}
 	}
 	ver, err := c.verifier(cfg, lv)
 	if err != nil {

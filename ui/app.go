@@ -74,6 +74,8 @@ type Model struct {
 	// shadow is the last summary read from the shadow log (nil: none yet).
 	shadow    *ShadowStatus
 	shadowErr error
+	// shadowRun is the soak started from this TUI, until its log shows it.
+	shadowRun *ShadowRun
 	// trialDeadline is the running trial's; zero when none.
 	trialDeadline time.Time
 	// trialErr: the trial record could not be read or its revert failed
@@ -269,6 +271,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Tick(shadowRefresh, func(time.Time) tea.Msg { return shadowTickMsg{} })
 	case shadowTickMsg:
 		return m, m.loadShadow()
+	case shadowStartMsg:
+		if msg.err != nil {
+			m.setStatus(true, "shadow soak not started: %s", safeErr(msg.err))
+			return m, nil
+		}
+		m.shadowRun = &msg.run
+		m.setStatus(false, "shadow soak started (pid %d), edits still staged; Overview shows it, x stops it", msg.run.PID)
+		return m, nil
+	case shadowStopMsg:
+		if msg.err != nil {
+			m.setStatus(true, "shadow soak not stopped: %s", safeErr(msg.err))
+			return m, nil
+		}
+		m.shadowRun = nil
+		if m.shadow != nil {
+			m.shadow.PID = 0
+		}
+		m.setStatus(false, "shadow soak stopped (pid %d): its summary stays in the log", msg.run.PID)
+		return m, nil
 	case verifyDoneMsg, wizardCheckMsg, spinner.TickMsg:
 		if m.wiz != nil {
 			if cmd, ok := m.wiz.async(m, msg); ok {
@@ -316,8 +337,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.switchView((m.view + numViews - 1) % numViews)
 			return m, nil
 		case key.Matches(k, m.km.Save):
-			m.openSave()
-			return m, nil
+			return m, m.openSave()
 		case k.String() == "ctrl+r":
 			m.reload()
 			return m, nil
@@ -340,8 +360,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.switchView((m.view + numViews - 1) % numViews)
 		return m, nil
 	case key.Matches(k, m.km.Save):
-		m.openSave()
-		return m, nil
+		return m, m.openSave()
 	case key.Matches(k, m.km.Undo):
 		if s, ok := m.deps.Policy.Undo(); ok {
 			m.refresh()

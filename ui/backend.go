@@ -145,6 +145,12 @@ type Deps struct {
 	// checked); the save review names a lockout from it. nil: no impact
 	// section.
 	SaveImpact func(rev *workspace.Review) *impact.Report
+	// SaveImpactOnline prepares the online impact check of a reviewed
+	// change: called in Update, it only takes what the check needs; the
+	// save review runs the check it returns in a tea.Cmd, bounded by
+	// OnlineImpactTimeout, and replaces the offline rows with its result
+	// (the same impact package, with the network). nil: offline only.
+	SaveImpactOnline func(rev *workspace.Review) func(context.Context) *impact.Report
 	// NodeImages lists images the node already uses (the pause image from
 	// crio.conf, …) for the setup wizard's impact check.
 	NodeImages func() []string
@@ -163,6 +169,9 @@ type Deps struct {
 	KeyFiles KeyFileReader
 	// Shadow reads the node's shadow log for the Overview; nil: no line.
 	Shadow ShadowBackend
+	// ShadowRunner starts a shadow soak of the reviewed change instead of
+	// saving it, and stops it from the Overview; nil: not offered.
+	ShadowRunner ShadowRunner
 	// Trial makes a save a trial; nil: the save dialog does not offer it.
 	Trial TrialBackend
 }
@@ -176,6 +185,31 @@ type ShadowStatus struct {
 	Examples []string
 	// Running: the log's last run has not written its stop line.
 	Running bool
+	// PID is the soak the TUI started (recorded beside the log) while its
+	// process runs; 0: none, or one started otherwise.
+	PID int
+}
+
+// ShadowRun is a shadow soak started from the TUI.
+type ShadowRun struct {
+	PID int
+	// Candidate is the node path of the candidate policy written for it;
+	// Registries that of its registries.d ("": the node's own).
+	Candidate, Registries string
+	// Note says what the candidate leaves out (staged key files: the
+	// shadow reads the node's).
+	Note string
+}
+
+// ShadowRunner runs `imgtrust shadow` on a reviewed change, detached so
+// that it outlives the TUI. Both are called from a tea.Cmd.
+type ShadowRunner interface {
+	// Start writes the change's policy (and registries.d, when it
+	// changes it) as a candidate beside the shadow log, never over the
+	// live files, and starts the soak; the staged edits stay staged.
+	Start(rev *workspace.Review) (ShadowRun, error)
+	// Stop ends the recorded soak (SIGTERM: it writes its summary).
+	Stop() (ShadowRun, error)
 }
 
 // ShadowBackend reads the node's shadow log; ok is false when there is
@@ -195,6 +229,11 @@ type TrialBackend interface {
 	// Pending is the running trial's deadline; ok is false when none.
 	Pending() (deadline time.Time, ok bool, err error)
 }
+
+// OnlineImpactTimeout bounds the save review's online impact check as a
+// whole (each network step has its own, shorter limit): an image still
+// unanswered then stays not checked.
+const OnlineImpactTimeout = 30 * time.Second
 
 // TrialDuration is the TUI's trial: long enough to check that the node
 // still pulls and the admin still gets in, short enough to wait out.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -114,6 +115,18 @@ type saveDialog struct {
 	// images whose verdict changes.
 	lockout, why, whose, effect string
 	impact                      []string
+	// checking names the images the offline check left to the network
+	// while the online check runs; unchecked those still not checked
+	// (unreachable, or no online check), with the reason.
+	checking, unchecked []string
+	// pending: the online impact check is running. waiting: the admin
+	// asked to save meanwhile; the save goes on when its result arrives,
+	// or at once on w (the images stay not checked, and the status line
+	// says so). skipped: w was pressed.
+	pending, waiting, skipped bool
+	// lockoutTyped is the pause image whose name was typed: a newer
+	// result that names another asks again.
+	lockoutTyped string
 	// keyWarnings name staged keys the node's mechanism cannot use.
 	keyWarnings []string
 	// stage is what is being typed: "" none, "lockout" the image's name,
@@ -124,10 +137,50 @@ type saveDialog struct {
 	// trial: save for TrialDuration, then put back unless kept; canTry:
 	// a trial backend is there to offer it.
 	trial, canTry bool
+	// rev is the change under review (nil without a change set): s soaks
+	// it in shadow instead of saving it.
+	rev      *workspace.Review
+	shadowOK bool
 }
 
-func (m *Model) openSave() {
+// shadowStartMsg and shadowStopMsg are a ShadowRunner's answers.
+type shadowStartMsg struct {
+	run ShadowRun
+	err error
+}
+
+type shadowStopMsg struct {
+	run ShadowRun
+	err error
+}
+
+// canShadow: the review can be soaked in shadow instead of saved.
+func (d *saveDialog) canShadow(m *Model) bool { return m.deps.ShadowRunner != nil && d.rev != nil }
+
+// shadow starts a soak of the reviewed change; nothing is saved and the
+// staged edits stay staged.
+func (d *saveDialog) shadow(m *Model) (bool, tea.Cmd) {
+	if d.errs > 0 {
+		d.err = fmt.Sprintf("the staged policy has %d error(s): the shadow would refuse it as a candidate. Fix them first (Problems view).", d.errs)
+		return false, nil
+	}
+	r, rev := m.deps.ShadowRunner, d.rev
+	m.setStatus(false, "starting a shadow soak of the staged change (nothing is saved)...")
+	return true, func() tea.Msg {
+		run, err := r.Start(rev)
+		return shadowStartMsg{run, err}
+	}
+}
+
+// saveImpactMsg is the online impact check's result for the review d.
+type saveImpactMsg struct {
+	d   *saveDialog
+	rep *impact.Report
+}
+
+func (m *Model) openSave() tea.Cmd {
 	d := &saveDialog{canTry: m.deps.Trial != nil}
+	var cmd tea.Cmd
 	if cs := m.changeSet(); cs != nil {
 		// The on-disk check comes first: a diff against files that changed
 		// meanwhile would not show what the save does.
@@ -140,15 +193,15 @@ func (m *Model) openSave() {
 				names = append(names, m.deps.Paths.Node(c.Path)+" ("+c.What+")")
 			}
 			m.setStatus(true, "nothing written, R reloads: changed on disk since read: %s", strings.Join(names, ", "))
-			return
+			return nil
 		case err != nil:
 			m.setStatus(true, "cannot review the change: %s", safeErr(err))
-			return
+			return nil
 		case len(rev.Files) == 0:
 			m.setStatus(false, "nothing to save: no staged changes")
-			return
+			return nil
 		}
-		d.files, d.widen, d.keyWarnings = rev.Files, rev.Widenings, rev.KeyWarnings
+		d.files, d.widen, d.keyWarnings, d.rev = rev.Files, rev.Widenings, rev.KeyWarnings, rev
 		// Held back only by errors of the files it writes (a registries.d
 		// fix saves while policy.json is broken elsewhere).
 		var paths []string
@@ -157,17 +210,30 @@ func (m *Model) openSave() {
 		}
 		d.errs = m.saveBlockersIn(paths)
 		d.lines = strings.Split(strings.TrimRight(rev.Diff, "\n"), "\n")
+		var rep *impact.Report
 		if m.deps.SaveImpact != nil {
-			d.readImpact(m.deps.SaveImpact(rev))
+			rep = m.deps.SaveImpact(rev)
 		}
+		if rep != nil && m.deps.SaveImpactOnline != nil && needsNetwork(rep) {
+			// What the policy alone decides is shown at once; the images
+			// that need their signatures are checked in the background.
+			check := m.deps.SaveImpactOnline(rev)
+			d.pending = true
+			cmd = func() tea.Msg {
+				ctx, cancel := context.WithTimeout(context.Background(), OnlineImpactTimeout)
+				defer cancel()
+				return saveImpactMsg{d, check(ctx)}
+			}
+		}
+		d.readImpact(rep)
 	} else {
 		if m.changeErr != nil {
 			m.setStatus(true, "cannot render the policy: %v", m.changeErr)
-			return
+			return nil
 		}
 		if !m.dirty() {
 			m.setStatus(false, "nothing to save: no staged changes")
-			return
+			return nil
 		}
 		d.errs = m.saveBlockers()
 		for _, c := range m.pendingChanges() {
@@ -177,11 +243,24 @@ func (m *Model) openSave() {
 		}
 	}
 	d.confirm = textinput.New()
+	d.shadowOK = d.canShadow(m)
 	m.modal = d
+	return cmd
+}
+
+func needsNetwork(rep *impact.Report) bool {
+	for _, row := range rep.Rows {
+		if row.NeedsNetwork() {
+			return true
+		}
+	}
+	return false
 }
 
 // readImpact keeps what the save review says about the node's images.
+// A newer report replaces what an older one said.
 func (d *saveDialog) readImpact(rep *impact.Report) {
+	d.lockout, d.why, d.impact, d.checking, d.unchecked = "", "", nil, nil, nil
 	if rep == nil {
 		return
 	}
@@ -196,6 +275,18 @@ func (d *saveDialog) readImpact(rep *impact.Report) {
 		d.whose, d.effect = "the image imgtrust runs in", "a new debug pod from it could not start to undo this"
 	}
 	for _, row := range rep.Rows {
+		switch {
+		case row.NeedsNetwork() && d.pending:
+			d.checking = append(d.checking, fmt.Sprintf("%s (%s)", row.Image.Ref, row.Image.Role))
+			continue
+		case row.Change == impact.Unknown:
+			v := row.Candidate
+			if v.Status != impact.NotChecked {
+				v = row.Current
+			}
+			d.unchecked = append(d.unchecked, fmt.Sprintf("not checked: %s (%s): %s", row.Image.Ref, row.Image.Role, v.Reason))
+			continue
+		}
 		switch row.Change {
 		case impact.Lockout:
 			d.impact = append(d.impact, fmt.Sprintf("LOCKOUT %s (%s) would be rejected: %s", row.Image.Ref, row.Image.Role, row.Candidate.Reason))
@@ -205,11 +296,36 @@ func (d *saveDialog) readImpact(rep *impact.Report) {
 	}
 }
 
+// online takes the online check's result: it replaces the offline rows,
+// and the typed confirmation follows it. A lockout it finds that was not
+// typed yet stops a confirmation under way; a save that was waiting for
+// it goes on.
+func (d *saveDialog) online(m *Model, rep *impact.Report) (bool, tea.Cmd) {
+	d.pending = false
+	d.readImpact(rep)
+	if d.lockout != "" && d.lockout != d.lockoutTyped && d.stage != "" && d.stage != "lockout" {
+		d.stage = ""
+		d.confirm.Blur()
+		d.waiting = false
+		d.err = "the online check found a lockout: review it, then y"
+		return false, nil
+	}
+	if d.waiting {
+		d.waiting = false
+		return d.next(m)
+	}
+	return false, nil
+}
+
 // next asks for what the save still needs: the pause image's name, then
 // "yes" for a widening; it saves when nothing is left.
 func (d *saveDialog) next(m *Model) (bool, tea.Cmd) {
 	switch {
-	case d.stage == "" && d.lockout != "":
+	case d.pending && !d.skipped:
+		// The online check may still find a lockout: the save waits.
+		d.waiting = true
+		return false, nil
+	case d.stage != "lockout" && d.lockout != "" && d.lockoutTyped != d.lockout:
 		d.stage = "lockout"
 		d.confirm.Prompt = "type the image's name: "
 		d.confirm.CharLimit = len(d.lockout) + 8
@@ -226,8 +342,28 @@ func (d *saveDialog) next(m *Model) (bool, tea.Cmd) {
 }
 
 func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
+	if r, ok := msg.(saveImpactMsg); ok {
+		if r.d != d {
+			return false, nil // the result of an earlier review
+		}
+		return d.online(m, r.rep)
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
+		return false, nil
+	}
+	if d.waiting {
+		switch k.String() {
+		case "w":
+			d.waiting, d.skipped = false, true
+			return d.next(m)
+		case "esc":
+			d.waiting, d.trial = false, false
+			return false, nil
+		case "n", "q":
+			m.setStatus(false, "save cancelled: nothing was written")
+			return true, nil
+		}
 		return false, nil
 	}
 	if d.stage != "" {
@@ -245,6 +381,9 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			case d.stage == "widen" && v != "yes":
 				d.err = `type "yes" to widen trust, or esc`
 				return false, nil
+			}
+			if d.stage == "lockout" {
+				d.lockoutTyped = d.lockout
 			}
 			return d.next(m)
 		}
@@ -265,6 +404,11 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 		d.offset -= page
 	case "pgdown", "space":
 		d.offset += page
+	case "s":
+		if !d.canShadow(m) {
+			return false, nil
+		}
+		return d.shadow(m)
 	case "t":
 		if m.deps.Trial == nil {
 			return false, nil
@@ -335,15 +479,19 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 	m.refresh()
 	m.keys.reload(m)
 	m.la.reload(m)
+	unchecked := ""
+	if d.pending {
+		unchecked = fmt.Sprintf("; %d image(s) not checked online", len(d.checking))
+	}
 	if d.trial {
 		m.trialDeadline = deadline
-		m.setStatus(false, "saved on trial: put back at %s unless kept (Overview, c)", deadline.Local().Format("15:04:05"))
+		m.setStatus(false, "saved on trial: put back at %s unless kept (Overview, c)%s", deadline.Local().Format("15:04:05"), unchecked)
 		return true, nil
 	}
 	if len(d.files) == 1 {
-		m.setStatus(false, "saved %s (backup kept)", safe(m.deps.Paths.Node(d.files[0].Path)))
+		m.setStatus(false, "saved %s (backup kept)%s", safe(m.deps.Paths.Node(d.files[0].Path)), unchecked)
 	} else {
-		m.setStatus(false, "saved %d files as one change (backups of the replaced ones kept)", len(d.files))
+		m.setStatus(false, "saved %d files as one change (backups of the replaced ones kept)%s", len(d.files), unchecked)
 	}
 	return true, nil
 }
@@ -353,10 +501,17 @@ func (d *saveDialog) bindings() []key.Binding {
 	if d.stage != "" {
 		return []key.Binding{b("enter", "confirm"), b("esc", "back")}
 	}
-	if d.canTry {
-		return []key.Binding{b("↑/↓", "scroll"), b("y", "write"), b("t", "try 5 min"), b("n/esc", "cancel")}
+	if d.waiting {
+		return []key.Binding{b("w", "write without the online check"), b("esc", "back"), b("n", "cancel")}
 	}
-	return []key.Binding{b("↑/↓", "scroll"), b("y", "write"), b("n/esc", "cancel")}
+	bs := []key.Binding{b("↑/↓", "scroll"), b("y", "write")}
+	if d.canTry {
+		bs = append(bs, b("t", "try 5 min"))
+	}
+	if d.shadowOK {
+		bs = append(bs, b("s", "shadow"))
+	}
+	return append(bs, b("n/esc", "cancel"))
 }
 
 func (d *saveDialog) render(m *Model, w, h int) string {
@@ -388,6 +543,12 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 			head = append(head, m.th.Warn.Render(m.th.G.Warn+" "+safe(l)))
 		}
 	}
+	for _, c := range d.checking {
+		head = append(head, m.th.Faint.Render("checking online... "+safe(c)))
+	}
+	for _, l := range d.unchecked {
+		head = append(head, m.th.Faint.Render(safe(l)))
+	}
 	for _, kw := range d.keyWarnings {
 		head = append(head, m.th.Warn.Render(m.th.G.Warn+" "+safe(kw)))
 	}
@@ -402,6 +563,9 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 	switch {
 	case d.errs > 0:
 		foot = append(foot, "n/esc: back (nothing is written); fix the errors in the Problems view (6)")
+	case d.waiting:
+		foot = append(foot, m.th.Warn.Render(fmt.Sprintf("Waiting for the online check of %d image(s): it may find a lockout.", len(d.checking))),
+			"w: write without it (they stay not checked)   esc: back   n: cancel")
 	case d.stage == "lockout":
 		foot = append(foot, m.th.Fail.Render("Type "+safe(d.lockout)+" to save anyway."), d.confirm.View())
 	case d.stage == "widen":
@@ -418,6 +582,9 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 			what = fmt.Sprintf("the %d files", len(d.files))
 		}
 		foot = append(foot, "y: write "+what+"   n/esc: cancel, nothing is written")
+	}
+	if d.shadowOK && d.stage == "" && !d.waiting && d.errs == 0 {
+		foot = append(foot, "s: try it in shadow instead: soak it on the node's pulls, save nothing")
 	}
 	if d.err != "" {
 		foot = append(foot, strings.Split(m.th.Fail.Render(wrap(d.err, w-4)), "\n")...)

@@ -276,8 +276,7 @@ func (e *rawEditor) save(m *Model) (bool, tea.Cmd) {
 	}
 	m.refresh()
 	m.setStatus(false, "staged: %s edited as text (u undoes)", safe(e.label))
-	m.openSave()
-	return true, nil
+	return true, m.openSave()
 }
 
 func (e *rawEditor) render(m *Model, w, h int) string {

@@ -39,19 +39,56 @@ func (m *Model) strengthLabel(reqs model.Requirements) string {
 type overviewView struct{}
 
 func (overviewView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
-	if k.String() == "c" && !m.trialDeadline.IsZero() && m.deps.Trial != nil {
+	switch {
+	case k.String() == "c" && !m.trialDeadline.IsZero() && m.deps.Trial != nil:
 		m.confirmTrial()
+	case k.String() == "x" && m.shadowPID() != 0:
+		m.askStopShadow()
 	}
 	return nil
+}
+
+// shadowPID is the soak this TUI can stop: the one it started, or the
+// one recorded beside the log whose process runs.
+func (m *Model) shadowPID() int {
+	switch {
+	case m.deps.ShadowRunner == nil:
+		return 0
+	case m.shadowRun != nil:
+		return m.shadowRun.PID
+	case m.shadow != nil:
+		return m.shadow.PID
+	}
+	return 0
+}
+
+func (m *Model) askStopShadow() {
+	r := m.deps.ShadowRunner
+	m.modal = &confirmDialog{
+		title: "Stop the shadow soak",
+		body: fmt.Sprintf("Stop the shadow soak (pid %d)? It writes its summary to the log and exits; the node's policy is not touched. "+
+			"A soak of the same candidate started again carries on where it stopped.", m.shadowPID()),
+		yes: "stop it",
+		onYes: func(*Model) tea.Cmd {
+			return func() tea.Msg {
+				run, err := r.Stop()
+				return shadowStopMsg{run, err}
+			}
+		},
+	}
 }
 
 func (overviewView) render(m *Model, w, h int) string { return m.renderOverview(w, h) }
 
 func (overviewView) bindings(m *Model) []key.Binding {
+	var bs []key.Binding
 	if !m.trialDeadline.IsZero() {
-		return []key.Binding{key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "keep the trial change")), m.km.Wizard}
+		bs = append(bs, key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "keep the trial change")))
 	}
-	return []key.Binding{m.km.Wizard}
+	if m.shadowPID() != 0 {
+		bs = append(bs, key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop the shadow soak")))
+	}
+	return append(bs, m.km.Wizard)
 }
 
 func (m *Model) renderOverview(w, h int) string {
@@ -122,10 +159,18 @@ func (m *Model) renderOverview(w, h int) string {
 	switch {
 	case m.shadowErr != nil:
 		line("  Shadow soak:      %s", m.th.Fail.Render(safeErr(m.shadowErr)))
+	case m.shadowRun != nil && (m.shadow == nil || !m.shadow.Running):
+		line("  Shadow soak:      %s", m.th.Warn.Render(fmt.Sprintf("started (pid %d), no image judged yet (x stops it)", m.shadowRun.PID)))
+		line("                    %s", ansi.Truncate(safe("candidate "+m.shadowRun.Candidate), w-22, m.th.G.Ellipsis))
+		if m.shadowRun.Note != "" {
+			line("                    %s", ansi.Truncate(safe(m.shadowRun.Note), w-22, m.th.G.Ellipsis))
+		}
 	case m.shadow != nil:
 		head := safe(m.shadow.Headline)
 		if !m.shadow.Running {
 			head += " (stopped)"
+		} else if m.shadowPID() != 0 {
+			head += " (x stops it)"
 		}
 		if m.shadow.Rejected > 0 {
 			head = m.th.Fail.Render(head)

@@ -467,8 +467,7 @@ func (wz *wizard) finish(m *Model) tea.Cmd {
 		}
 		m.wiz = nil
 		m.view = vPolicy
-		m.openSave()
-		return nil
+		return m.openSave()
 	}
 	pauseRejected := false
 	for _, r := range wz.impact {
