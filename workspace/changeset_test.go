@@ -579,3 +579,23 @@ func TestReviewReportsWideningOfOtherPolicies(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyRemoveSeesThroughPolicyLinks: crio.conf's signature_policy
+// naming the target of the policy.json link is the workspace's own file,
+// not another policy: --drop-references applies to it.
+func TestKeyRemoveSeesThroughPolicyLinks(t *testing.T) {
+	c := newChangeRoot(t)
+	real := filepath.Join(c.paths.Root, "etc/containers/real-policy.json")
+	if err := os.Rename(c.paths.Policy, real); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real-policy.json", c.paths.Policy); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(c.paths.Root, "etc/crio"), 0o755)
+	os.WriteFile(filepath.Join(c.paths.Root, "etc/crio/crio.conf"), []byte("[crio.image]\nsignature_policy = \"/etc/containers/real-policy.json\"\n"), 0o644)
+	w := c.open(t)
+	if err := w.StageKeyRemove("/etc/gpg/used.gpg", true); err != nil {
+		t.Fatalf("the policy's own link target taken for another policy: %v", err)
+	}
+}

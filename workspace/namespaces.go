@@ -121,13 +121,21 @@ func (w *Workspace) otherPolicies() []otherPolicy {
 			}
 		}
 	}
+	// The same file under two names (signature_policy naming the target
+	// of the policy.json link) is one file.
+	same := func(h string) string {
+		if r, err := w.Paths.FS().Resolve(h); err == nil {
+			return r
+		}
+		return filepath.Clean(h)
+	}
 	var out []otherPolicy
-	seen := map[string]bool{filepath.Clean(w.policyFile.Path): true}
+	seen := map[string]bool{same(w.policyFile.Path): true}
 	for _, h := range hosts {
-		if seen[filepath.Clean(h)] {
+		if seen[same(h)] {
 			continue
 		}
-		seen[filepath.Clean(h)] = true
+		seen[same(h)] = true
 		pf, err := policyio.LoadPolicyFrom(w.Paths.FS(), h)
 		if err != nil || !pf.Exists || pf.Policy == nil {
 			// An unreadable policy already rejects every pull.
