@@ -190,9 +190,12 @@ func (w *Workspace) StageKeyRemove(nodePath string, dropReferences bool) error {
 		case i < 0 && disk == nil:
 			return fmt.Errorf("%s: %w", nodePath, gpg.ErrNotFound)
 		}
-		// --drop-references edits this workspace's policy only.
-		if other := w.otherReferences(nodePath); len(other) > 0 {
-			return &UsedElsewhereError{File: nodePath, UsedBy: other}
+		// --drop-references edits this workspace's policy only. A file
+		// only staged for import leaves the disk as the others see it.
+		if disk != nil {
+			if other := w.otherReferences(nodePath); len(other) > 0 {
+				return &UsedElsewhereError{File: nodePath, UsedBy: other}
+			}
 		}
 		if used := referencesTo(w.staged, nodePath); len(used) > 0 {
 			if !dropReferences {

@@ -511,6 +511,7 @@ func TestKeyRemoveRefusesKeyOtherPoliciesUse(t *testing.T) {
 		{"a namespace file naming another key", "", "team-a", "/etc/gpg/other.gpg", false, false},
 		{"from a namespace: the global policy uses it", "team-b", "", "/etc/gpg/used.gpg", true, true},
 		{"from a namespace: the namespace's own use is dropped", "team-a", "", "/etc/gpg/old.gpg", true, false},
+		{"a file only staged for import", "", "team-a", "/etc/gpg/staged.gpg", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -526,6 +527,12 @@ func TestKeyRemoveRefusesKeyOtherPoliciesUse(t *testing.T) {
 					t.Fatal(err)
 				}
 				w.Mechanism = gpg.MechGoCrypto
+			}
+			if tt.key == "/etc/gpg/staged.gpg" {
+				os.WriteFile(filepath.Join(dir, "team-a.json"), []byte(strings.ReplaceAll(nsUsing, "old.gpg", "staged.gpg")), 0o644)
+				if _, err := w.StageKeyImport(c.newKey, gpg.ImportOptions{Name: "staged.gpg"}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			err := w.StageKeyRemove(tt.key, tt.drop)
 			var ue *UsedElsewhereError
