@@ -101,6 +101,11 @@ func loadInventory(g *globalFlags, paths policyio.Paths) (*gpg.Inventory, *polic
 		return nil, nil, det, err
 	}
 	inv, err := gpg.BuildInventory(paths, pf.Policy, det.Mechanism, time.Now())
+	if err == nil {
+		for _, o := range workspace.OtherPolicies(paths, "") {
+			inv.AddUses(o.Policy, o.Node)
+		}
+	}
 	return inv, pf, det, err
 }
 

@@ -99,23 +99,33 @@ func (w *Workspace) ImagesFor(imgs []node.NodeImage) []node.NodeImage {
 	return out
 }
 
-// otherPolicy is one of the node's policy files other than the one this
+// OtherPolicy is one of the node's policy files other than the one a
 // workspace edits.
-type otherPolicy struct {
-	node   string
-	policy *model.Policy
+type OtherPolicy struct {
+	Node   string
+	Policy *model.Policy
 }
 
-// otherPolicies are the node's other policy files that exist and parse:
-// the global policy beside a namespace's, the global policy CRI-O uses,
-// and every namespace policy but this workspace's own. The change set
-// edits one policy file, but its key files are shared with these.
-func (w *Workspace) otherPolicies() []otherPolicy {
-	hosts := []string{w.GlobalPaths().Policy}
-	ch, cfg, err := w.globalChoice()
-	if err == nil {
-		hosts = append(hosts, ch.Host)
-		if nss, err := node.NamespacePolicies(w.Paths, cfg); err == nil {
+// otherPolicies are the node's policy files other than this workspace's.
+func (w *Workspace) otherPolicies() []OtherPolicy {
+	return OtherPolicies(w.GlobalPaths(), w.policyFile.Path)
+}
+
+// OtherPolicies are the node's policy files that exist and parse, but
+// own (a host path; "" is paths.Policy): the global policy paths names,
+// the global policy CRI-O uses (crio.conf signature_policy), and every
+// namespace policy. A change set edits one policy file, but its key
+// files are shared with these.
+func OtherPolicies(paths policyio.Paths, own string) []OtherPolicy {
+	if own == "" {
+		own = paths.Policy
+	}
+	hosts := []string{paths.Policy}
+	if cfg, err := node.ReadCrioConfig(paths); err == nil {
+		if ch, err := node.ChoosePolicy(paths, cfg, "", false); err == nil {
+			hosts = append(hosts, ch.Host)
+		}
+		if nss, err := node.NamespacePolicies(paths, cfg); err == nil {
 			for _, ns := range nss {
 				hosts = append(hosts, ns.Host)
 			}
@@ -124,24 +134,24 @@ func (w *Workspace) otherPolicies() []otherPolicy {
 	// The same file under two names (signature_policy naming the target
 	// of the policy.json link) is one file.
 	same := func(h string) string {
-		if r, err := w.Paths.FS().Resolve(h); err == nil {
+		if r, err := paths.FS().Resolve(h); err == nil {
 			return r
 		}
 		return filepath.Clean(h)
 	}
-	var out []otherPolicy
-	seen := map[string]bool{same(w.policyFile.Path): true}
+	var out []OtherPolicy
+	seen := map[string]bool{same(own): true}
 	for _, h := range hosts {
 		if seen[same(h)] {
 			continue
 		}
 		seen[same(h)] = true
-		pf, err := policyio.LoadPolicyFrom(w.Paths.FS(), h)
+		pf, err := policyio.LoadPolicyFrom(paths.FS(), h)
 		if err != nil || !pf.Exists || pf.Policy == nil {
 			// An unreadable policy already rejects every pull.
 			continue
 		}
-		out = append(out, otherPolicy{node: w.Paths.Node(h), policy: pf.Policy})
+		out = append(out, OtherPolicy{Node: paths.Node(h), Policy: pf.Policy})
 	}
 	return out
 }
@@ -152,8 +162,8 @@ func (w *Workspace) otherPolicies() []otherPolicy {
 func (w *Workspace) otherReferences(nodePath string) []string {
 	var out []string
 	for _, o := range w.otherPolicies() {
-		for _, scope := range referencesTo(o.policy, nodePath) {
-			out = append(out, o.node+": "+scope)
+		for _, scope := range referencesTo(o.Policy, nodePath) {
+			out = append(out, o.Node+": "+scope)
 		}
 	}
 	return out
@@ -164,8 +174,8 @@ func (w *Workspace) otherReferences(nodePath string) []string {
 func (w *Workspace) otherWidenings(keys policyio.KeyFiles) []policyio.Weakening {
 	var out []policyio.Weakening
 	for _, o := range w.otherPolicies() {
-		for _, wk := range policyio.Widenings(policyio.TrustState{Policy: o.policy, Keys: w.Keys}, policyio.TrustState{Policy: o.policy, Keys: keys}, w.CompareKeys) {
-			wk.File = o.node
+		for _, wk := range policyio.Widenings(policyio.TrustState{Policy: o.Policy, Keys: w.Keys}, policyio.TrustState{Policy: o.Policy, Keys: keys}, w.CompareKeys) {
+			wk.File = o.Node
 			out = append(out, wk)
 		}
 	}
