@@ -109,10 +109,12 @@ type saveDialog struct {
 	offset int
 	errs   int
 	widen  []policyio.Weakening
-	// lockout is the pause image the change makes unpullable; why says
-	// what rejects it. impact lists the node images whose verdict changes.
-	lockout, why string
-	impact       []string
+	// lockout is the pause image (or, failing that, the image imgtrust
+	// runs in) the change makes unpullable; why says what rejects it,
+	// whose and effect what it is and what follows. impact lists the node
+	// images whose verdict changes.
+	lockout, why, whose, effect string
+	impact                      []string
 	// checking names the images the offline check left to the network
 	// while the online check runs; unchecked those still not checked
 	// (unreachable, or no online check), with the reason.
@@ -262,8 +264,15 @@ func (d *saveDialog) readImpact(rep *impact.Report) {
 	if rep == nil {
 		return
 	}
+	// The own image's lockout is refused like the pause image's (the CLI
+	// wants --allow-lockout for either): the admin's debug pod could not
+	// start again to undo the change.
 	if row := rep.PauseLockout(); row != nil {
 		d.lockout, d.why = row.Image.Ref, row.Candidate.Reason+", under "+row.Candidate.Scope
+		d.whose, d.effect = "the pause image", "no new pod could start on this node"
+	} else if row := rep.OwnLockout(); row != nil {
+		d.lockout, d.why = row.Image.Ref, row.Candidate.Reason+", under "+row.Candidate.Scope
+		d.whose, d.effect = "the image imgtrust runs in", "a new debug pod from it could not start to undo this"
 	}
 	for _, row := range rep.Rows {
 		switch {
@@ -367,7 +376,7 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (bool, tea.Cmd) {
 			v := strings.TrimSpace(d.confirm.Value())
 			switch {
 			case d.stage == "lockout" && v != d.lockout:
-				d.err = "type the pause image's name exactly (" + safe(d.lockout) + ") to save a change that stops every new pod, or esc"
+				d.err = "type " + d.whose + "'s name exactly (" + safe(d.lockout) + ") to save a change after which " + d.effect + ", or esc"
 				return false, nil
 			case d.stage == "widen" && v != "yes":
 				d.err = `type "yes" to widen trust, or esc`
@@ -443,6 +452,16 @@ func (d *saveDialog) save(m *Model, allowWeaken bool) (bool, tea.Cmd) {
 	} else {
 		err = save()
 	}
+	// An error after the files were written (the audit log, the trial's
+	// record): the change is in force, and the screen must show it.
+	var written interface{ Written() bool }
+	if err != nil && errors.As(err, &written) && written.Written() {
+		m.refresh()
+		m.keys.reload(m)
+		m.la.reload(m)
+		m.setStatus(true, "saved, but: %s", safeErr(err))
+		return true, nil
+	}
 	if err != nil {
 		var ie *policyio.InvalidError
 		var rb *workspace.RollbackError
@@ -517,7 +536,7 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 		head = append(head, m.th.Faint.Render("written as one change: keys, registries.d, policy.json, removals; each atomic with a backup, all put back if one fails"))
 	}
 	if d.lockout != "" {
-		head = append(head, m.th.Fail.Render(fmt.Sprintf("%s LOCKOUT: the pause image %s would be rejected (%s): no new pod could start on this node", m.th.G.Fail, safe(d.lockout), safe(d.why))))
+		head = append(head, m.th.Fail.Render(fmt.Sprintf("%s LOCKOUT: %s %s would be rejected (%s): %s", m.th.G.Fail, d.whose, safe(d.lockout), safe(d.why), d.effect)))
 	}
 	for _, l := range d.impact {
 		if d.lockout == "" || !strings.Contains(l, d.lockout) {
