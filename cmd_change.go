@@ -198,9 +198,12 @@ func (r *changeRun) run() int {
 	// The widenings were shown and consented to above (or there are
 	// none): the apply need not refuse them again.
 	res, err := r.ws.Apply(workspace.ApplyOptions{Summary: r.summary, AllowWeaken: true})
-	if err != nil {
+	if err != nil && res == nil {
 		return fail(err)
 	}
+	// With an error and a result the files were written but the audit
+	// log was not: the report must not say nothing was applied.
+	auditErr := err
 	rep.Applied, rep.Written = true, res.Files
 	for i, f := range res.Files {
 		// The review's path: the written one is resolved (a link's
@@ -222,7 +225,30 @@ func (r *changeRun) run() int {
 	if r.done != nil {
 		r.done(out)
 	}
+	if auditErr != nil {
+		return fail(auditErr)
+	}
 	return finish(exitOK)
+}
+
+// notStaged ends a change command that staged nothing: err refused the
+// edit (exit 1), or there was nothing to do (say, on stdout). With --json
+// stdout still carries the one report every change command prints.
+func (a *app) notStaged(g *globalFlags, name, summary string, paths policyio.Paths, err error, say string) int {
+	rep := changeReport{Change: summary, Policy: paths.Node(paths.Policy), Files: []reportFile{}, Widenings: []policyio.Weakening{}}
+	code := exitOK
+	if err != nil {
+		rep.Error, code = err.Error(), exitFindings
+		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
+	}
+	if g.json {
+		if werr := writeJSON(a.stdout, rep); werr != nil {
+			return exitUsage
+		}
+	} else if say != "" {
+		fmt.Fprintln(a.stdout, say)
+	}
+	return code
 }
 
 // openChange opens the workspace a change command stages into, with the

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/kios/imgtrust/gpg/gpgtest"
@@ -160,3 +161,75 @@ func changeTree(t *testing.T, root string) map[string]string {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// TestChangeJSONSaysAppliedWhenOnlyTheAuditLogFailed: an audit log that
+// cannot be opened (a FIFO in its place) fails the command after the
+// files were written; the --json report still says what was written,
+// so that a script does not take the node for unchanged.
+func TestChangeJSONSaysAppliedWhenOnlyTheAuditLogFailed(t *testing.T) {
+	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, nil)
+	logPath := filepath.Join(root, "var/log/imgtrust/audit.log")
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(logPath, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "--json", "--root", root, "policy", "set", "r.example/x", "--reject", "--offline", "--mechanism", "openpgp-gocrypto")
+	if code != exitFindings || !strings.Contains(errOut, "audit log") {
+		t.Fatalf("exit %d, want %d with the audit error\n%s", code, exitFindings, errOut)
+	}
+	var rep struct {
+		Applied bool `json:"applied"`
+		Written []struct {
+			Path string `json:"path"`
+		} `json:"written"`
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !rep.Applied || len(rep.Written) != 1 || rep.Error == "" {
+		t.Errorf("report = %+v, want applied with the written file and the error", rep)
+	}
+}
+
+// TestChangeJSONWhenNothingIsStaged: with --json, a change command that
+// stages nothing (nothing to remove, a refused removal) still prints its
+// one JSON report, with the error when refused; policy remove of a
+// missing scope printed plain text on stdout, the others nothing.
+func TestChangeJSONWhenNothingIsStaged(t *testing.T) {
+	root := scratchRoot(t, `{"default":[{"type":"reject"}],"transports":{"docker":{"r.example/a":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"}]}}}`,
+		map[string]string{"etc/gpg/k.gpg": testPublicKey(t), "secret.gpg": string(gpgtest.Secret(t, gpgtest.NewKey(t, "Secret")))})
+	tests := []struct {
+		name  string
+		args  []string
+		code  int
+		error string
+	}{
+		{"policy remove of a missing scope", []string{"policy", "remove", "r.example/none"}, exitOK, ""},
+		{"keys remove of a used key", []string{"keys", "remove", "/etc/gpg/k.gpg"}, exitFindings, "still used by docker:r.example/a"},
+		{"keys import of secret key material", []string{"keys", "import", filepath.Join(root, "secret.gpg")}, exitFindings, "nothing was written"},
+		{"lookaside remove of a missing section", []string{"lookaside", "remove", "r.example/none"}, exitFindings, "no registries.d section"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--json", "--root", root, "--mechanism", "openpgp-gocrypto"}, tt.args...)
+			code, out, errOut := run(t, append(args, "--offline")...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, out, errOut)
+			}
+			var rep struct {
+				Applied bool              `json:"applied"`
+				Files   []json.RawMessage `json:"files"`
+				Error   string            `json:"error"`
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("stdout is not one JSON report: %v\n%q", err, out)
+			}
+			if rep.Applied || len(rep.Files) != 0 || !strings.Contains(rep.Error, tt.error) || (tt.error == "") != (rep.Error == "") {
+				t.Errorf("report = %+v, want nothing applied, error %q", rep, tt.error)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -100,6 +101,11 @@ func loadInventory(g *globalFlags, paths policyio.Paths) (*gpg.Inventory, *polic
 		return nil, nil, det, err
 	}
 	inv, err := gpg.BuildInventory(paths, pf.Policy, det.Mechanism, time.Now())
+	if err == nil {
+		for _, o := range workspace.OtherPolicies(paths, "") {
+			inv.AddUses(o.Policy, o.Node)
+		}
+	}
 	return inv, pf, det, err
 }
 
@@ -350,6 +356,10 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 		da = &quiet
 	}
 	if code, ok := importDetails(da, g, paths, data, o.force); !ok {
+		if code == exitFindings && g.json {
+			// Refused (stderr says why): stdout still has the report.
+			return a.notStaged(g, "keys import", "import keys", paths, errors.New("refused, nothing was written: the key material cannot be imported (see stderr)"), "")
+		}
 		return code
 	}
 	// The workspace is needed without --reference too: a key file that
@@ -373,8 +383,7 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 	}
 	plan, err := ws.StageKeyImport(data, gpg.ImportOptions{Name: o.name, Force: o.force})
 	if err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
-		return exitFindings
+		return a.notStaged(g, "keys import", "import keys", paths, err, "")
 	}
 	printKeys := func(w io.Writer) {
 		for _, k := range plan.Keys {
@@ -408,8 +417,16 @@ func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o impo
 	r := &changeRun{a: a, g: g, name: "keys import", paths: paths, ws: ws, summary: summary,
 		cf:          changeFlags{dryRun: o.dryRun, allowWeaken: o.allowWeaken, allowLockout: o.allowLockout, offline: o.offline},
 		refusedNote: alreadyNote(plan),
-		widen: func(*workspace.Review) ([]policyio.Weakening, error) {
-			return importWidenings(ws, data, plan, o.reference, idType)
+		widen: func(rev *workspace.Review) ([]policyio.Weakening, error) {
+			wk, err := importWidenings(ws, data, plan, o.reference, idType)
+			// The other policy files (namespace policies) get no consent
+			// from --reference: the review's report on them stands.
+			for _, w := range rev.Widenings {
+				if w.File != "" {
+					wk = append(wk, w)
+				}
+			}
+			return wk, err
 		},
 		done: func(w io.Writer) {
 			printKeys(w)
@@ -575,8 +592,7 @@ func keysRemove(a *app, g *globalFlags, paths policyio.Paths, query string, drop
 		return exitFindings
 	}
 	if err := ws.StageKeyRemove(file, drop); err != nil {
-		fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))
-		return exitFindings
+		return a.notStaged(g, "keys remove", "remove key file "+file, paths, err, "")
 	}
 	r := &changeRun{a: a, g: g, name: "keys remove", paths: paths, ws: ws, summary: ws.Edits()[0], cf: cf}
 	return r.run()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -129,5 +130,43 @@ func TestKeysImportReferenceCreatesPolicy(t *testing.T) {
 	code, out, _ = run(t, "--root", root, "keys", "import", filepath.Join(root, "pub.gpg"), "--reference", "example.com/other")
 	if code != exitOK || strings.Contains(out, "did not exist") {
 		t.Fatalf("second import: exit %d\n%s", code, out)
+	}
+}
+
+// TestKeysListCountsNamespaceUses: a key file only a namespace policy
+// names is used (by that file), not "unused": removing it would break
+// the namespace's pulls.
+func TestKeysListCountsNamespaceUses(t *testing.T) {
+	tests := []struct {
+		name string
+		ns   string // the key file team-a.json names
+		used []string
+	}{
+		{"namespace names the file", "/etc/gpg/k.gpg", []string{"/etc/crio/policies/team-a.json: default"}},
+		{"namespace names another file", "/etc/gpg/other.gpg", []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{
+				"etc/gpg/k.gpg":                 testPublicKey(t),
+				"etc/crio/policies/team-a.json": `{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"` + tt.ns + `"}]}`,
+			})
+			code, out, errOut := run(t, "--json", "--root", root, "--mechanism", "openpgp-gocrypto", "keys", "list")
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s", code, errOut)
+			}
+			var inv struct {
+				Keys []struct {
+					File   string   `json:"file"`
+					UsedBy []string `json:"used_by"`
+				} `json:"keys"`
+			}
+			if err := json.Unmarshal([]byte(out), &inv); err != nil {
+				t.Fatal(err)
+			}
+			if len(inv.Keys) != 1 || !slices.Equal(inv.Keys[0].UsedBy, tt.used) {
+				t.Errorf("keys = %+v, want used by %q", inv.Keys, tt.used)
+			}
+		})
 	}
 }

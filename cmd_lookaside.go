@@ -168,8 +168,7 @@ func lookasideEdit(a *app, g *globalFlags, paths policyio.Paths, verb string, po
 		}
 		return rd.Remove(pos[0])
 	}); err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
-		return exitFindings
+		return a.notStaged(g, name, summary, paths, err, "")
 	}
 	r := &changeRun{a: a, g: g, name: name, paths: paths, ws: ws, summary: summary, cf: cf,
 		nothing: "registries.d already says this: nothing to do"}

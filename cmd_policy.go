@@ -334,8 +334,7 @@ func policyChange(a *app, g *globalFlags, rf *ruleFlags, cf changeFlags, verb, n
 		ws.Edit(summary, func(p *model.Policy) { found = p.RemoveScope(cf.transport, pos[0]) })
 		if !found {
 			ws.Undo()
-			fmt.Fprintf(a.stdout, "%s:%s is not in the policy: nothing to do\n", termsafe.String(cf.transport), termsafe.String(pos[0]))
-			return exitOK
+			return a.notStaged(g, name, summary, paths, nil, fmt.Sprintf("%s:%s is not in the policy: nothing to do", termsafe.String(cf.transport), termsafe.String(pos[0])))
 		}
 	}
 	r := &changeRun{a: a, g: g, name: name, paths: paths, ws: ws, summary: summary, cf: cf,

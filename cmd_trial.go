@@ -174,6 +174,14 @@ func beginTrial(paths policyio.Paths, summary string, files []trial.File, d time
 	return rec, werr, nil
 }
 
+// notOnTrialError is a save that was written but whose trial could not
+// be recorded: the change stays, with no revert.
+type notOnTrialError struct{ err error }
+
+func (e *notOnTrialError) Error() string { return "saved, but not on trial: " + e.err.Error() }
+func (e *notOnTrialError) Unwrap() error { return e.err }
+func (e *notOnTrialError) Written() bool { return true }
+
 // tuiTrial is the TUI's save on trial.
 type tuiTrial struct{ paths policyio.Paths }
 
@@ -193,11 +201,11 @@ func (t tuiTrial) Try(save func() error, d time.Duration) (time.Time, error) {
 	}
 	files, err := trial.Changed(t.paths, before)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("saved, but not on trial: %w", err)
+		return time.Time{}, &notOnTrialError{err}
 	}
 	rec, _, err := beginTrial(t.paths, "TUI save", files, d)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("saved, but not on trial: %w", err)
+		return time.Time{}, &notOnTrialError{err}
 	}
 	return rec.Deadline, nil
 }

@@ -32,6 +32,15 @@ func (k tuiKeys) List() ([]ui.KeyRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	own := k.ws.GlobalPaths().Policy
+	if pf := k.ws.PolicyFile(); pf != nil {
+		own = pf.Path
+	}
+	// A key file only another policy file (a namespace's) uses is not
+	// unused: removing it breaks that file.
+	for _, o := range workspace.OtherPolicies(k.ws.GlobalPaths(), own) {
+		inv.AddUses(o.Policy, o.Node)
+	}
 	staged := k.ws.StagedFiles()
 	out := make([]ui.KeyRow, 0, len(inv.Keys))
 	for _, key := range inv.Keys {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -231,5 +232,65 @@ func TestTUIReloadAfterOutsideChange(t *testing.T) {
 	r.wait("saved /etc/containers/registries.d/quay.io.yaml")
 	if got := r.read("etc/containers/policy.json"); got != outside {
 		t.Errorf("the outside change was overwritten:\n%s", got)
+	}
+}
+
+// TestTUISaveWrittenButNotAudited: a save whose files are written but
+// whose audit entry is not (a FIFO in the log's place) says so and shows
+// the saved state; it said "save failed, nothing changed" with the
+// change in force.
+func TestTUISaveWrittenButNotAudited(t *testing.T) {
+	policy := `{"default":[{"type":"reject"}],"transports":{"docker":{"127.0.0.1:1/pause":[{"type":"insecureAcceptAnything"}],"r.example/z":[{"type":"reject"}]}}}`
+	root := scratchRoot(t, policy, nodeFiles("127.0.0.1:1/pause:3.10", nil))
+	logPath := filepath.Join(root, "var/log/imgtrust/audit.log")
+	os.MkdirAll(filepath.Dir(logPath), 0o755)
+	if err := syscall.Mkfifo(logPath, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := startTUI(t, root)
+	r.typ("2")
+	r.wait("r.example/z")
+	r.typ("G")
+	r.typ("d")
+	r.wait("Delete scope")
+	r.typ("y")
+	r.wait("staged: delete scope")
+	r.save()
+	r.typ("y")
+	r.wait("saved, but:", "audit log was not")
+	if s := r.screen(); strings.Contains(s, "nothing changed") {
+		t.Errorf("the screen says nothing changed:\n%s", s)
+	}
+	if got := r.read("etc/containers/policy.json"); strings.Contains(got, "r.example/z") {
+		t.Fatalf("scope still there:\n%s", got)
+	}
+}
+
+// TestTUIOwnImageLockoutNeedsTypedName: a save that rejects the image
+// imgtrust runs in (remembered with --own-image) wants its name typed,
+// as the CLI wants --allow-lockout; "y" alone saved it.
+func TestTUIOwnImageLockoutNeedsTypedName(t *testing.T) {
+	policy := `{"default":[{"type":"reject"}],"transports":{"docker":{"127.0.0.1:1/pause":[{"type":"insecureAcceptAnything"}],"127.0.0.1:1/zdebug":[{"type":"insecureAcceptAnything"}]}}}`
+	root := scratchRoot(t, policy, nodeFiles("127.0.0.1:1/pause:3.10", map[string]string{"var/lib/imgtrust/own-image": "127.0.0.1:1/zdebug:1\n"}))
+	r := startTUI(t, root)
+	r.typ("2")
+	r.wait("127.0.0.1:1/zdebug")
+	r.typ("G")
+	r.typ("d")
+	r.wait("Delete scope")
+	r.typ("y")
+	r.wait("staged: delete scope")
+	r.save()
+	r.wait("LOCKOUT: the image imgtrust runs in 127.0.0.1:1/zdebug:1 would be rejected")
+	r.typ("y")
+	r.wait("type the image's name")
+	if r.read("etc/containers/policy.json") != policy {
+		t.Fatal("written before the typed confirmation")
+	}
+	r.typ("127.0.0.1:1/zdebug:1")
+	r.enter()
+	r.wait("saved /etc/containers/policy.json")
+	if got := r.read("etc/containers/policy.json"); strings.Contains(got, "zdebug") {
+		t.Fatalf("scope still there:\n%s", got)
 	}
 }

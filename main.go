@@ -204,7 +204,7 @@ func (g *globalFlags) detectMechanismOnly(paths policyio.Paths) (gpg.Detection, 
 	}
 	m, err := gpg.ParseMechanism(g.mechanism)
 	if err != nil {
-		return gpg.Detection{}, err
+		return gpg.Detection{}, fmt.Errorf("--mechanism: %w", err)
 	}
 	// The binary's containers/image version, if readable, still says how
 	// the runtime reads registries.d.
@@ -338,7 +338,8 @@ func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args [
 		return nil, paths, exitUsage, false
 	}
 	if _, err := g.detectMechanism(paths); err != nil {
-		fmt.Fprintf(a.stderr, "imgtrust %s: --mechanism: %s\n", name, errText(err))
+		// The error names its flag (--mechanism or --runtime-version).
+		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return nil, paths, exitUsage, false
 	}
 	a.trialStartup(paths)

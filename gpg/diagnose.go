@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kios/imgtrust/model"
@@ -19,11 +20,14 @@ func DiagnoseKeyMaterial(label string, pos model.Pos, data []byte, mech Mechanis
 // the same few key files (or keyData blobs) thousands of times, and
 // parsing a key ring checks every self-signature, so each distinct content
 // is parsed once and its findings are given again with the label and
-// position of each reference. Safe for one goroutine.
+// position of each reference. Safe for concurrent use: the TUI checks the
+// problems of the policy it opens on another goroutine while the first
+// frame is drawn, and Update may ask for them too.
 type KeyDiagnoser struct {
 	Mech Mechanism
 	// Now gives the time expiry is judged at; nil means time.Now.
 	Now  func() time.Time
+	mu   sync.Mutex
 	seen map[string]keyFindings
 	// Parsed counts the key materials actually parsed (for tests and
 	// benchmarks: at most one per distinct content).
@@ -36,6 +40,9 @@ func (k *KeyDiagnoser) Diagnose(label string, pos model.Pos, data []byte) model.
 	if k.Now != nil {
 		now = k.Now()
 	}
+	// Held across the parse: two callers asking for one key ring parse
+	// it once.
+	k.mu.Lock()
 	f, ok := k.seen[string(data)]
 	if !ok || (!f.validUntil.IsZero() && !now.Before(f.validUntil)) {
 		f = findKeyProblems(data, k.Mech, now)
@@ -45,6 +52,7 @@ func (k *KeyDiagnoser) Diagnose(label string, pos model.Pos, data []byte) model.
 		}
 		k.seen[string(data)] = f
 	}
+	k.mu.Unlock()
 	return f.render(label, pos)
 }
 

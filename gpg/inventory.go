@@ -246,3 +246,29 @@ func uidContains(uids []string, q string) bool {
 	}
 	return false
 }
+
+// AddUses records the rules of another policy file (label names it, as
+// the node does) that name the inventory's key files: a key file only a
+// namespace policy uses is not "unused".
+func (inv *Inventory) AddUses(pol *model.Policy, label string) {
+	if pol == nil {
+		return
+	}
+	pol.EachList(func(ref model.ScopeRef, _ model.Pos, reqs model.Requirements) {
+		for _, r := range reqs {
+			if r.Type != model.SignedBy {
+				continue
+			}
+			for _, k := range r.KeyRefs() {
+				if k.Inline() {
+					continue
+				}
+				for i := range inv.Keys {
+					if inv.Keys[i].File != "" && inv.Keys[i].File == filepath.Clean(k.Path) {
+						inv.Keys[i].UsedBy = appendUnique(inv.Keys[i].UsedBy, label+": "+ref.String())
+					}
+				}
+			}
+		}
+	})
+}

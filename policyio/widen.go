@@ -44,10 +44,16 @@ type Weakening struct {
 	Now string `json:"now"`
 	// Gained says what gets in that did not before.
 	Gained []string `json:"gained"`
+	// File is the policy file widened when it is not the one the change
+	// edits (a namespace policy naming a key file the change replaces).
+	File string `json:"file,omitempty"`
 }
 
 func (w Weakening) String() string {
 	var b strings.Builder
+	if w.File != "" {
+		fmt.Fprintf(&b, "in %s: ", w.File)
+	}
 	switch {
 	case w.List.IsDefault:
 		b.WriteString("images no scope selects (default)")

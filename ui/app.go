@@ -52,9 +52,15 @@ type Model struct {
 
 	// Derived from the staged policy after every change, not per frame:
 	// validating a large policy takes longer than a frame should.
-	problems  model.Diagnostics
-	change    *workspace.FileChange
-	changeErr error
+	problems model.Diagnostics
+	// problemsDue: the problems of the policy as opened are still being
+	// computed (checkProblems); problemsGen tells a late answer from the
+	// current one. The first frame of a large policy is drawn without
+	// them; anything the user does first waits for them (ensureProblems).
+	problemsDue bool
+	problemsGen int
+	change      *workspace.FileChange
+	changeErr   error
 	// pending: a save would write something (policy.json, a staged key
 	// file or look-aside edit).
 	pending   bool
@@ -263,7 +269,10 @@ func New(d Deps) *Model {
 	m.ver.history = append([]string(nil), d.Recent...)
 	m.ver.histPos = len(m.ver.history)
 	m.initFilters()
-	m.refresh()
+	// The problems come after the first frame (Init): at 10,000 scopes
+	// checking them costs more than loading the policy (issue 15).
+	m.problemsDue = true
+	m.refreshChange()
 	m.keys.reload(m)
 	m.la.reload(m)
 	if m.deps.Trial != nil {
@@ -287,11 +296,63 @@ func New(d Deps) *Model {
 
 // Init asks for the shadow log's summary only: colours are ANSI and the
 // theme assumes a dark background, which is right for the console.
-func (m *Model) Init() tea.Cmd { return m.loadShadow() }
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.loadShadow(), m.checkProblems()) }
+
+// problemsMsg carries the problems checkProblems computed for generation
+// gen; later, when the backend cannot compute them away from Update.
+type problemsMsg struct {
+	gen   int
+	diags model.Diagnostics
+	later bool
+}
+
+// problemsLater is a PolicyBackend that can compute its problems on
+// another goroutine (*workspace.Workspace).
+type problemsLater interface {
+	ProblemsLater() func() model.Diagnostics
+}
+
+// checkProblems computes the due problems away from Update.
+func (m *Model) checkProblems() tea.Cmd {
+	if !m.problemsDue {
+		return nil
+	}
+	gen := m.problemsGen
+	pl, ok := m.deps.Policy.(problemsLater)
+	if !ok {
+		return func() tea.Msg { return problemsMsg{gen: gen, later: true} }
+	}
+	f := pl.ProblemsLater()
+	return func() tea.Msg { return problemsMsg{gen: gen, diags: f()} }
+}
+
+// ensureProblems computes the due problems now: nothing may act on the
+// problems of a state before they are known (the save review, a quick
+// fix, the Problems view's cursor).
+func (m *Model) ensureProblems() {
+	if m.problemsDue {
+		m.setProblems(m.deps.Policy.Problems())
+	}
+}
+
+// setProblems takes the problems of the staged state; an answer of
+// checkProblems still on its way is then stale.
+func (m *Model) setProblems(d model.Diagnostics) {
+	m.problems = d
+	m.problemsDue = false
+	m.problemsGen++
+	m.prob.clamp(len(m.problems))
+}
 
 // refresh recomputes what depends on the staged policy.
 func (m *Model) refresh() {
-	m.problems = m.deps.Policy.Problems()
+	m.setProblems(m.deps.Policy.Problems())
+	m.refreshChange()
+}
+
+// refreshChange recomputes what depends on the staged policy apart from
+// its problems.
+func (m *Model) refreshChange() {
 	m.change, m.changeErr = m.deps.Policy.PolicyChange()
 	m.refreshRegistries()
 	// PolicyChange above is the policy's part; the staged files are the
@@ -301,7 +362,6 @@ func (m *Model) refresh() {
 		m.pending = len(cs.StagedFiles()) > 0
 	}
 	m.pol.rebuild(m)
-	m.prob.clamp(len(m.problems))
 }
 
 func (m *Model) dirty() bool { return m.pending }
@@ -493,6 +553,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.trialDeadline = time.Time{}
 		m.setStatus(false, "confirmed: the change stays")
 		return m, nil
+	case problemsMsg:
+		if m.busy != "" {
+			// Problems reads the workspace a busy command is changing.
+			m.held = append(m.held, msg)
+			return m, nil
+		}
+		if m.problemsDue && msg.gen == m.problemsGen {
+			if msg.later {
+				msg.diags = m.deps.Policy.Problems()
+			}
+			m.setProblems(msg.diags)
+		}
+		return m, nil
 	case shadowStartMsg:
 		if msg.err != nil {
 			m.setStatus(true, "shadow soak not started: %s", safeErr(msg.err))
@@ -533,6 +606,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.ver.async(m, msg)
 	}
+	// Everything else is the user's doing or follows from it.
+	m.ensureProblems()
 	if m.modal != nil {
 		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.km.ForceQuit) {
 			if _, isQuit := m.modal.(*confirmDialog); isQuit && m.modal.(*confirmDialog).quit {
@@ -765,6 +840,9 @@ func (m *Model) renderHeader() string {
 }
 
 func (m *Model) problemSummary() string {
+	if m.problemsDue {
+		return m.th.Faint.Render("checking" + m.th.G.Ellipsis)
+	}
 	e, w := m.problems.Count(model.Error), m.problems.Count(model.Warning)
 	if e == 0 && w == 0 {
 		return m.th.OK.Render(m.th.G.OK + " no problems")

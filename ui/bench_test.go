@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -123,7 +125,11 @@ func BenchmarkFirstFrame(b *testing.B) {
 					b.Fatal(err)
 				}
 				d.Policy = ws
-				_ = sized(New(d), 80, 24).View()
+				// The frame before the problems, which a tea.Cmd
+				// computes after it.
+				m := New(d)
+				m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+				_ = m.View()
 			}
 		})
 	}

@@ -295,7 +295,16 @@ func screen(m *Model) string { return ansi.Strip(m.View().Content) }
 
 func sized(m *Model, w, h int) *Model {
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	awaitProblems(m)
 	return m
+}
+
+// awaitProblems delivers the problems New leaves to a tea.Cmd, as the
+// program does right after the first frame.
+func awaitProblems(m *Model) {
+	if cmd := m.checkProblems(); cmd != nil {
+		m.Update(cmd())
+	}
 }
 
 // testdataDir is resolved before any test changes directory.

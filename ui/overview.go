@@ -103,34 +103,36 @@ func (m *Model) renderOverview(w, h int) string {
 	case p == nil:
 		line("  policy.json cannot be parsed: the runtime refuses every pull.")
 	}
-	var signed, open, rejected []string
+	// Each list shows as many names as its line has room for: joining and
+	// truncating 10,000 of them was most of the first frame's drawing
+	// (issue 15).
+	room := w - 20
+	var signed, open, rejected overviewList
 	if p != nil {
 		line("  Default rule:     %s  %s", m.strengthLabel(p.Default), safe(p.Default.DescribeList(m.keyLabel)))
 		for _, t := range p.Transports {
 			for _, s := range t.Scopes {
-				name := safe(t.Name + ":" + displayScope(s.Name))
+				l := &open
 				switch strengthOf(s.Requirements) {
 				case "signed":
-					signed = append(signed, name)
+					l = &signed
 				case "reject":
-					rejected = append(rejected, name)
-				default:
-					open = append(open, name)
+					l = &rejected
 				}
+				l.add(room, func() string { return safe(t.Name + ":" + displayScope(s.Name)) })
 			}
 		}
 	}
-	list := func(label string, names []string) {
-		max := w - 20
-		s := strings.Join(names, ", ")
+	list := func(label string, l overviewList) {
+		s := strings.Join(l.names, ", ")
 		if s == "" {
 			s = "none"
 		}
-		line("  %-17s %s", label, ansi.Truncate(s, max, m.th.G.Ellipsis))
+		line("  %-17s %s", fmt.Sprintf(label, l.n), ansi.Truncate(s, room, m.th.G.Ellipsis))
 	}
-	list(fmt.Sprintf("Signed (%d):", len(signed)), signed)
-	list(fmt.Sprintf("Unsigned ok (%d):", len(open)), open)
-	list(fmt.Sprintf("Rejected (%d):", len(rejected)), rejected)
+	list("Signed (%d):", signed)
+	list("Unsigned ok (%d):", open)
+	list("Rejected (%d):", rejected)
 	line("")
 	if keys, err := m.keys.items, m.keys.err; m.deps.Keys == nil {
 		line("  Keys:             inventory not available in this build")
@@ -139,8 +141,13 @@ func (m *Model) renderOverview(w, h int) string {
 	} else {
 		line("  Keys:             %d public key(s) in %s", len(keys), safe(m.deps.Paths.KeysDir))
 	}
-	e, wn := m.problems.Count(model.Error), m.problems.Count(model.Warning)
-	line("  Problems:         %d error(s), %d warning(s), %d note(s)", e, wn, m.problems.Count(model.Info))
+	e := m.problems.Count(model.Error) // none yet while they are checked
+	if m.problemsDue {
+		line("  Problems:         checking%s", m.th.G.Ellipsis)
+	} else {
+		wn := m.problems.Count(model.Warning)
+		line("  Problems:         %d error(s), %d warning(s), %d note(s)", e, wn, m.problems.Count(model.Info))
+	}
 	state := "saved"
 	if m.dirty() {
 		state = fmt.Sprintf("%d staged edit(s), not saved", len(m.deps.Policy.Edits()))
@@ -263,4 +270,26 @@ func shortFpr(f, _ string) string {
 		return f
 	}
 	return f[len(f)-16:]
+}
+
+// overviewList counts the scopes of one strength and keeps the names of
+// the first ones, until their list is wider than its line: truncating
+// that prefix gives what truncating the whole list would.
+type overviewList struct {
+	n     int
+	names []string
+	width int
+}
+
+func (l *overviewList) add(room int, name func() string) {
+	l.n++
+	if l.width > room {
+		return
+	}
+	s := name()
+	if len(l.names) > 0 {
+		l.width += 2 // ", "
+	}
+	l.names = append(l.names, s)
+	l.width += ansi.StringWidth(s)
 }

@@ -55,6 +55,13 @@ func (v *policyView) rebuild(m *Model) {
 	if p == nil {
 		return
 	}
+	n := 1 + len(p.Transports)
+	for _, t := range p.Transports {
+		n += len(t.Scopes)
+	}
+	if cap(v.rows) < n {
+		v.rows = make([]treeRow, 0, n) // one allocation, not twenty, at 10,000 scopes
+	}
 	if v.flt.match("default", strengthOf(p.Default)) {
 		v.rows = append(v.rows, treeRow{kind: rowDefault, ref: model.ScopeRef{IsDefault: true}, n: len(p.Default), str: strengthOf(p.Default)})
 	}
@@ -63,11 +70,13 @@ func (v *policyView) rebuild(m *Model) {
 		v.rows = append(v.rows, treeRow{kind: rowTransport, ref: model.ScopeRef{Transport: t.Name, Scope: "\x00"}})
 		for _, s := range t.Scopes {
 			// The filter matches what the row shows: the transport, the
-			// scope as displayed and its strength.
-			if !v.flt.match(t.Name+":"+displayScope(s.Name), strengthOf(s.Requirements)) {
+			// scope as displayed and its strength (nothing to build
+			// when there is no filter: 10,000 scopes, issue 15).
+			str := strengthOf(s.Requirements)
+			if v.flt.set() && !v.flt.match(t.Name+":"+displayScope(s.Name), str) {
 				continue
 			}
-			v.rows = append(v.rows, treeRow{kind: rowScope, ref: model.ScopeRef{Transport: t.Name, Scope: s.Name}, n: len(s.Requirements), str: strengthOf(s.Requirements)})
+			v.rows = append(v.rows, treeRow{kind: rowScope, ref: model.ScopeRef{Transport: t.Name, Scope: s.Name}, n: len(s.Requirements), str: str})
 		}
 		if v.flt.set() && len(v.rows) == head+1 && !v.flt.match(t.Name) {
 			v.rows = v.rows[:head] // no scope of it passes

@@ -3,12 +3,14 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
 )
 
@@ -646,5 +648,99 @@ func TestVerifyKeysDoWhatHelpSays(t *testing.T) {
 	send(t, m, "esc")
 	if m.ver.input.Focused() {
 		t.Error("esc should leave the input")
+	}
+}
+
+// TestFirstFrameBeforeProblems: the first frame is drawn before the
+// problems of the opened policy are known ("checking…"); they arrive by a
+// tea.Cmd, a late answer for an earlier state is dropped, and anything
+// the user does first waits for them.
+func TestFirstFrameBeforeProblems(t *testing.T) {
+	const pol = `{"default":[{"type":"reject"}],"transports":{"docker":{"registry.example.com/a":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/absent.gpg"}]}}}`
+	addScope := func(m *Model) {
+		m.deps.Policy.Edit("add b", func(p *model.Policy) {
+			p.SetScope("docker", "registry.example.com/b", model.Requirements{{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/etc/gpg/absent2.gpg"}})
+		})
+		m.refresh()
+	}
+	tests := []struct {
+		name string
+		// before runs between the first frame and the problems' arrival.
+		before     func(m *Model)
+		wantErrors string
+	}{
+		{"arrive", func(*Model) {}, "1 error"},
+		{"key first", func(m *Model) { m.Update(kp("j")) }, "1 error"},
+		{"edit first", addScope, "2 errors"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, _, _, _ := testDeps(t, pol)
+			m := New(d)
+			m.modal = nil
+			m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+			if s := screen(m); !strings.Contains(s, "checking…") || strings.Contains(s, "error") {
+				t.Fatalf("first frame:\n%s", s)
+			}
+			m.switchView(vProblems)
+			if s := screen(m); !strings.Contains(s, "checking policy.json") {
+				t.Fatalf("Problems view before the problems:\n%s", s)
+			}
+			cmd := m.checkProblems()
+			if cmd == nil {
+				t.Fatal("no tea.Cmd for the problems")
+			}
+			msg := cmd()
+			tt.before(m)
+			m.Update(msg)
+			s := screen(m)
+			if strings.Contains(s, "checking") || !strings.Contains(s, tt.wantErrors) {
+				t.Fatalf("want %q after the problems:\n%s", tt.wantErrors, s)
+			}
+			if m.checkProblems() != nil {
+				t.Error("problems still due")
+			}
+		})
+	}
+}
+
+// TestOverviewListTruncatesAsTheWholeList: the names an overview line keeps
+// truncate to what the whole list would.
+func TestOverviewListTruncatesAsTheWholeList(t *testing.T) {
+	names := func(n int, f string) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf(f, i))
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		names []string
+		max   int
+	}{
+		{"none", nil, 60},
+		{"fits", names(3, "docker:r%d.example.com"), 60},
+		{"just fits", []string{"0123456789", "0123456789"}, 22},
+		{"one over", []string{"0123456789", "0123456789"}, 21},
+		{"many", names(10000, "docker:registry%d.example.com/team"), 60},
+		{"wide", names(50, "docker:レジストリ%d"), 60},
+		{"narrow line", names(50, "docker:r%d"), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var l overviewList
+			for _, n := range tt.names {
+				l.add(tt.max, func() string { return n })
+			}
+			if l.n != len(tt.names) {
+				t.Errorf("count %d, want %d", l.n, len(tt.names))
+			}
+			got := ansi.Truncate(strings.Join(l.names, ", "), tt.max, "…")
+			want := ansi.Truncate(strings.Join(tt.names, ", "), tt.max, "…")
+			if got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
 	}
 }

@@ -190,6 +190,13 @@ func (w *Workspace) StageKeyRemove(nodePath string, dropReferences bool) error {
 		case i < 0 && disk == nil:
 			return fmt.Errorf("%s: %w", nodePath, gpg.ErrNotFound)
 		}
+		// --drop-references edits this workspace's policy only. A file
+		// only staged for import leaves the disk as the others see it.
+		if disk != nil {
+			if other := w.otherReferences(nodePath); len(other) > 0 {
+				return &UsedElsewhereError{File: nodePath, UsedBy: other}
+			}
+		}
 		if used := referencesTo(w.staged, nodePath); len(used) > 0 {
 			if !dropReferences {
 				return &gpg.ReferencedError{File: nodePath, UsedBy: used}
@@ -465,11 +472,24 @@ func (w *Workspace) Review() (*Review, error) {
 		rev.Widenings = policyio.Widenings(
 			policyio.TrustState{Policy: w.BaselinePolicy(), Keys: w.Keys},
 			policyio.TrustState{Policy: rev.CandidatePolicy, Keys: rev.CandidateKeys}, w.CompareKeys)
+		if w.stagesKeys() {
+			rev.Widenings = append(rev.Widenings, w.otherWidenings(rev.CandidateKeys)...)
+		}
 		if rev.Widenings == nil {
 			rev.Widenings = []policyio.Weakening{}
 		}
 	}
 	return rev, nil
+}
+
+// stagesKeys reports whether the change writes a key file.
+func (w *Workspace) stagesKeys() bool {
+	for _, f := range w.files {
+		if f.kind == KindKey {
+			return true
+		}
+	}
+	return false
 }
 
 // applyOrder is the order Apply writes in: new key files first, so that
@@ -696,10 +716,24 @@ func (w *Workspace) Apply(opt ApplyOptions) (*ApplyResult, error) {
 	w.files, w.history, w.rendered = nil, nil, nil
 	w.staged = w.policyFile.Policy
 	if err := w.auditResult(res.Files, summary); err != nil {
-		return res, fmt.Errorf("the change was written, but the audit log was not: %w", err)
+		return res, &AuditError{Err: err}
 	}
 	return res, nil
 }
+
+// AuditError is an apply whose files were all written but whose audit
+// entry was not: the change is in force.
+type AuditError struct{ Err error }
+
+func (e *AuditError) Error() string {
+	return "the change was written, but the audit log was not: " + e.Err.Error()
+}
+
+func (e *AuditError) Unwrap() error { return e.Err }
+
+// Written says the files were written (the TUI must not say "nothing
+// changed").
+func (e *AuditError) Written() bool { return true }
 
 func (w *Workspace) auditResult(files []WrittenFile, summary string) error {
 	var af []safefile.AuditFile

@@ -490,3 +490,119 @@ func TestApplyRestoresKeysWhenRegistriesDIsReadOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyRemoveRefusesKeyOtherPoliciesUse: a key file a namespace policy
+// (or, from a namespace's workspace, the global policy) still names is
+// refused with or without --drop-references, which edits only the
+// workspace's own policy: the apply would leave the other file naming a
+// missing key, so every pull it covers would fail.
+func TestKeyRemoveRefusesKeyOtherPoliciesUse(t *testing.T) {
+	nsUsing := `{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/old.gpg"}]}`
+	tests := []struct {
+		name      string
+		namespace string // "" : the global workspace
+		file      string // the other file naming the key
+		key       string
+		drop      bool
+		refused   bool
+	}{
+		{"namespace uses an unused global key", "", "team-a", "/etc/gpg/old.gpg", false, true},
+		{"namespace uses it, drop references", "", "team-a", "/etc/gpg/old.gpg", true, true},
+		{"a namespace file naming another key", "", "team-a", "/etc/gpg/other.gpg", false, false},
+		{"from a namespace: the global policy uses it", "team-b", "", "/etc/gpg/used.gpg", true, true},
+		{"from a namespace: the namespace's own use is dropped", "team-a", "", "/etc/gpg/old.gpg", true, false},
+		{"a file only staged for import", "", "team-a", "/etc/gpg/staged.gpg", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newChangeRoot(t)
+			dir := filepath.Join(c.paths.Root, "etc/crio/policies")
+			os.MkdirAll(dir, 0o755)
+			os.WriteFile(filepath.Join(dir, "team-a.json"), []byte(nsUsing), 0o644)
+			os.WriteFile(filepath.Join(c.paths.KeysDir, "other.gpg"), c.before[c.oldKey], 0o644)
+			w := c.open(t)
+			if tt.namespace != "" {
+				var err error
+				if w, err = OpenNamespace(c.paths, tt.namespace); err != nil {
+					t.Fatal(err)
+				}
+				w.Mechanism = gpg.MechGoCrypto
+			}
+			if tt.key == "/etc/gpg/staged.gpg" {
+				os.WriteFile(filepath.Join(dir, "team-a.json"), []byte(strings.ReplaceAll(nsUsing, "old.gpg", "staged.gpg")), 0o644)
+				if _, err := w.StageKeyImport(c.newKey, gpg.ImportOptions{Name: "staged.gpg"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := w.StageKeyRemove(tt.key, tt.drop)
+			var ue *UsedElsewhereError
+			if got := errors.As(err, &ue); got != tt.refused {
+				t.Fatalf("refused = %v (err %v), want %v", got, err, tt.refused)
+			}
+			if tt.refused && len(w.Edits()) != 0 {
+				t.Errorf("a refused removal staged %v", w.Edits())
+			}
+		})
+	}
+}
+
+// TestReviewReportsWideningOfOtherPolicies: a key file replaced under a
+// namespace policy that names it widens that namespace's trust although
+// the workspace's own policy does not use the file; the review says so,
+// naming the file.
+func TestReviewReportsWideningOfOtherPolicies(t *testing.T) {
+	tests := []struct {
+		name   string
+		nsKey  string // the key file team-a.json names
+		widens bool
+	}{
+		{"namespace names the replaced file", "/etc/gpg/old.gpg", true},
+		{"namespace names another file", "/etc/gpg/used.gpg", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newChangeRoot(t)
+			dir := filepath.Join(c.paths.Root, "etc/crio/policies")
+			os.MkdirAll(dir, 0o755)
+			os.WriteFile(filepath.Join(dir, "team-a.json"), []byte(`{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"`+tt.nsKey+`"}]}`), 0o644)
+			w := c.open(t)
+			if _, err := w.StageKeyImport(c.newKey, gpg.ImportOptions{Name: "old.gpg", Force: true}); err != nil {
+				t.Fatal(err)
+			}
+			rev, err := w.Review()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, wk := range rev.Widenings {
+				got = append(got, wk.String())
+				if wk.File != "/etc/crio/policies/team-a.json" {
+					t.Errorf("widening of %q, want the namespace file: %s", wk.File, wk)
+				}
+			}
+			if (len(got) > 0) != tt.widens {
+				t.Errorf("widenings %q, want some: %v", got, tt.widens)
+			}
+		})
+	}
+}
+
+// TestKeyRemoveSeesThroughPolicyLinks: crio.conf's signature_policy
+// naming the target of the policy.json link is the workspace's own file,
+// not another policy: --drop-references applies to it.
+func TestKeyRemoveSeesThroughPolicyLinks(t *testing.T) {
+	c := newChangeRoot(t)
+	real := filepath.Join(c.paths.Root, "etc/containers/real-policy.json")
+	if err := os.Rename(c.paths.Policy, real); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real-policy.json", c.paths.Policy); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(c.paths.Root, "etc/crio"), 0o755)
+	os.WriteFile(filepath.Join(c.paths.Root, "etc/crio/crio.conf"), []byte("[crio.image]\nsignature_policy = \"/etc/containers/real-policy.json\"\n"), 0o644)
+	w := c.open(t)
+	if err := w.StageKeyRemove("/etc/gpg/used.gpg", true); err != nil {
+		t.Fatalf("the policy's own link target taken for another policy: %v", err)
+	}
+}

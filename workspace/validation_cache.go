@@ -12,6 +12,8 @@ import (
 type validationCache struct {
 	// parses keeps the last staged parse for the next (parseStaged).
 	parses *policyio.ParseCache
+	// renders keeps the text of each scope for the next rendering.
+	renders policyio.RenderCache
 	// rawFor is the file read that raw holds the private-key scan of.
 	rawFor *policyio.PolicyFile
 	raw    model.Diagnostics

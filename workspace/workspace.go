@@ -76,7 +76,9 @@ func (w *Workspace) render() *rendering {
 			w.rendered = r
 			return r
 		}
-		r.data, r.err = policyio.MarshalPolicy(w.staged)
+		// MarshalPolicy's text; the scopes an edit left alone are
+		// not indented again.
+		r.data, r.err = w.validation.renders.Marshal(w.staged)
 		if r.err == nil {
 			r.pol, r.diags = w.parseStaged(r.data)
 		}
@@ -240,6 +242,22 @@ func (w *Workspace) Problems() model.Diagnostics {
 	}
 	diags = append(diags, w.NamespaceProblems()...)
 	return diags.Sorted()
+}
+
+// ProblemsLater returns a function that computes Problems of the staged
+// state as it is now. The function may run on another goroutine while w
+// goes on being used and edited: it works on a copy of w's fields (the
+// staged policy and the staged files are never changed in place, each
+// edit makes new ones) with caches of its own, so that the TUI can draw
+// its first frame of a large policy before its problems are known (issue
+// 15). w.Inspect must then be safe for concurrent use
+// (gpg.KeyDiagnoser is).
+func (w *Workspace) ProblemsLater() func() model.Diagnostics {
+	snap := *w
+	snap.validation = validationCache{}
+	snap.files = w.files[:len(w.files):len(w.files)]
+	snap.history = w.history[:len(w.history):len(w.history)]
+	return snap.Problems
 }
 
 // FileChange is what a save would do to one file.
