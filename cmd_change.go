@@ -11,6 +11,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/workspace"
@@ -75,7 +76,7 @@ type changeRun struct {
 	a       *app
 	g       *globalFlags
 	name    string // "policy set", "keys import", ...
-	paths   policyio.Paths
+	paths   node.Paths
 	ws      *workspace.Workspace
 	summary string
 	cf      changeFlags
@@ -234,7 +235,7 @@ func (r *changeRun) run() int {
 // notStaged ends a change command that staged nothing: err refused the
 // edit (exit 1), or there was nothing to do (say, on stdout). With --json
 // stdout still carries the one report every change command prints.
-func (a *app) notStaged(g *globalFlags, name, summary string, paths policyio.Paths, err error, say string) int {
+func (a *app) notStaged(g *globalFlags, name, summary string, paths node.Paths, err error, say string) int {
 	rep := changeReport{Change: summary, Policy: paths.Node(paths.Policy), Files: []reportFile{}, Widenings: []policyio.Weakening{}}
 	code := exitOK
 	if err != nil {
@@ -253,13 +254,13 @@ func (a *app) notStaged(g *globalFlags, name, summary string, paths policyio.Pat
 
 // openChange opens the workspace a change command stages into, with the
 // node's mechanism for the review of key files.
-func openChange(g *globalFlags, paths policyio.Paths) (*workspace.Workspace, error) {
+func openChange(g *globalFlags, paths node.Paths) (*workspace.Workspace, error) {
 	return openChangeIn(g, paths, "")
 }
 
 // openWorkspace opens the change pipeline on the global policy, or on a
 // namespace's CRI-O policy when namespace is set.
-func openWorkspace(paths policyio.Paths, namespace string) (*workspace.Workspace, error) {
+func openWorkspace(paths node.Paths, namespace string) (*workspace.Workspace, error) {
 	if namespace == "" {
 		return workspace.Open(paths)
 	}
@@ -268,7 +269,7 @@ func openWorkspace(paths policyio.Paths, namespace string) (*workspace.Workspace
 
 // openChangeIn is openChange on the global policy, or on a CRI-O
 // namespace's policy file when namespace is set (workspace.OpenNamespace).
-func openChangeIn(g *globalFlags, paths policyio.Paths, namespace string) (*workspace.Workspace, error) {
+func openChangeIn(g *globalFlags, paths node.Paths, namespace string) (*workspace.Workspace, error) {
 	ws, err := openWorkspace(paths, namespace)
 	if err != nil {
 		return nil, err
@@ -293,7 +294,7 @@ func (r *changeRun) reformatOnly(rev *workspace.Review) bool {
 // reviewImpact compares the node's images under the files on disk and
 // under the change set (its policy, key files and look-aside). Only the
 // images whose rules or signature source the change touches are judged.
-func reviewImpact(ctx context.Context, paths policyio.Paths, det gpg.Detection, ws *workspace.Workspace, rev *workspace.Review, offline bool) *impact.Report {
+func reviewImpact(ctx context.Context, paths node.Paths, det gpg.Detection, ws *workspace.Workspace, rev *workspace.Review, offline bool) *impact.Report {
 	return reviewImpactCheck(paths, det, ws, rev, offline, true)(ctx)
 }
 
@@ -302,7 +303,7 @@ func reviewImpact(ctx context.Context, paths policyio.Paths, det gpg.Detection, 
 // returns the check, which reads the node's files and, unless offline,
 // the network: the TUI runs it in a tea.Cmd while the workspace goes on
 // changing.
-func reviewImpactCheck(paths policyio.Paths, det gpg.Detection, ws *workspace.Workspace, rev *workspace.Review, offline, tlsVerify bool) func(context.Context) *impact.Report {
+func reviewImpactCheck(paths node.Paths, det gpg.Detection, ws *workspace.Workspace, rev *workspace.Review, offline, tlsVerify bool) func(context.Context) *impact.Report {
 	disk := ws.Keys
 	if disk == nil {
 		disk = policyio.DiskKeyFiles(paths)
@@ -314,7 +315,7 @@ func reviewImpactCheck(paths policyio.Paths, det gpg.Detection, ws *workspace.Wo
 	saved, runtime := ws.BaselinePolicy(), ws.Runtime
 	filter := &workspace.Workspace{Namespace: ws.Namespace}
 	return func(ctx context.Context) *impact.Report {
-		imgs, err := workspace.ReadNodeImages(paths)
+		imgs, err := node.ReadNodeImages(paths)
 		imgs = filter.ImagesFor(imgs)
 		c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: tlsVerify,
 			Timeout: lintImageTimeout, SkipUnchanged: true})

@@ -12,10 +12,8 @@ import (
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/node"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/ui"
-	"github.com/kios/imgtrust/workspace"
 )
 
 // tuiImpact is the wizard's impact check: the impact package judges each
@@ -40,8 +38,8 @@ const lintImageTimeout = 10 * time.Second
 // nodeImageReport judges every image the node depends on under its saved
 // policy for lint: what the policy decides alone without the network, the
 // rest online unless offline.
-func nodeImageReport(ctx context.Context, paths policyio.Paths, det gpg.Detection, pol *model.Policy, offline bool) ([]imageVerdict, error) {
-	imgs, err := workspace.ReadNodeImages(paths)
+func nodeImageReport(ctx context.Context, paths node.Paths, det gpg.Detection, pol *model.Policy, offline bool) ([]imageVerdict, error) {
+	imgs, err := node.ReadNodeImages(paths)
 	c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: true, Timeout: lintImageTimeout})
 	verdicts := c.Check(ctx, impact.Config{Policy: pol, Label: "saved"}, imgs)
 	out := make([]imageVerdict, len(imgs))
@@ -53,8 +51,8 @@ func nodeImageReport(ctx context.Context, paths policyio.Paths, det gpg.Detectio
 
 // imageVerdict is one node image in lint's --json report.
 type imageVerdict struct {
-	Image   workspace.NodeImage `json:"image"`
-	Verdict impact.Verdict      `json:"verdict"`
+	Image   node.NodeImage `json:"image"`
+	Verdict impact.Verdict `json:"verdict"`
 }
 
 // imageDiagnostics turns lint's image verdicts into diagnostics: an error
@@ -71,18 +69,18 @@ func imageDiagnostics(verdicts []imageVerdict, listErr error) model.Diagnostics 
 	for _, iv := range verdicts {
 		pos := model.Pos{File: iv.Image.Source}
 		what := iv.Image.Ref
-		if iv.Image.Role == workspace.RolePause && iv.Image.Source == "" {
+		if iv.Image.Role == node.RolePause && iv.Image.Source == "" {
 			what += " (CRI-O's default: crio.conf sets no pause_image)"
 		}
 		switch {
 		case iv.Verdict.Status == impact.NotChecked:
 			unchecked = append(unchecked, iv.Image.Ref+" ("+iv.Verdict.Reason+")")
 		case iv.Verdict.Status != impact.Rejected:
-		case iv.Image.Role == workspace.RolePause:
+		case iv.Image.Role == node.RolePause:
 			out = append(out, model.Diagnostic{Severity: model.Error, Code: "pause-image-rejected", Pos: pos,
 				Message: fmt.Sprintf("the policy rejects the pause image %s: no new pod can start on this node (%s, under %s)", what, iv.Verdict.Reason, iv.Verdict.Scope),
 				Fix:     "allow it: imgtrust policy set " + repository(iv.Image.Ref) + " --signed-by KEY (or --accept)"})
-		case iv.Image.Role == workspace.RoleOwn:
+		case iv.Image.Role == node.RoleOwn:
 			out = append(out, model.Diagnostic{Severity: model.Error, Code: "own-image-rejected", Pos: pos,
 				Message: fmt.Sprintf("the policy rejects %s, the image imgtrust runs in: a new debug pod from it could not start on this node (%s, under %s)", iv.Image.Ref, iv.Verdict.Reason, iv.Verdict.Scope),
 				Fix:     "allow it: imgtrust policy set " + repository(iv.Image.Ref) + " --signed-by KEY (or --accept)"})
@@ -121,9 +119,9 @@ func printImpact(w io.Writer, rep *impact.Report) {
 	for _, row := range rep.Rows {
 		name := termsafe.String(row.Image.Ref)
 		switch row.Image.Role {
-		case workspace.RolePause:
+		case node.RolePause:
 			name += " (pause image)"
-		case workspace.RoleOwn:
+		case node.RoleOwn:
 			name += " (the image imgtrust runs in: your way in)"
 		}
 		switch row.Change {
@@ -185,7 +183,7 @@ func lockoutRefused(w io.Writer, cmd string, rep *impact.Report, allow bool) boo
 // ownImageNote asks, once, for the image imgtrust runs in when it cannot
 // be found: without it a change could reject the admin's own debug image
 // unnoticed. The answer (--own-image) is remembered.
-func ownImageNote(a *app, paths policyio.Paths) {
+func ownImageNote(a *app, paths node.Paths) {
 	own, err := node.FindOwnImageHere(paths)
 	if err != nil || own.Ref != "" || own.None {
 		return

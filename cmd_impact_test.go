@@ -8,7 +8,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 )
 
 // TestTUIImpactDecidesOfflineWhatThePolicyDecides: the wizard's backend
@@ -17,7 +17,7 @@ import (
 // (an error), never as rejected.
 func TestTUIImpactDecidesOfflineWhatThePolicyDecides(t *testing.T) {
 	root := scratchRoot(t, "", map[string]string{"etc/pki/k.gpg": testPublicKey(t)})
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	ti := tuiImpact{impact.NewChecker(impact.Options{Paths: paths, Mechanism: gpg.MechGoCrypto})}
 	pol := &model.Policy{Default: model.Requirements{{Type: model.Reject}}}
 	pol.SetScope(model.TransportDocker, "127.0.0.1:1/open", model.Requirements{{Type: model.InsecureAcceptAnything}})

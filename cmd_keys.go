@@ -16,6 +16,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
@@ -47,13 +48,13 @@ func runKeys(a *app, args []string) int {
 
 func keysVerbs() []verb {
 	return []verb{
-		{"list", 0, 0, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
-			return func(a *app, paths policyio.Paths, _ []string) int { return keysList(a, g, paths) }
+		{"list", 0, 0, func(fs *flag.FlagSet, g *globalFlags) func(*app, node.Paths, []string) int {
+			return func(a *app, paths node.Paths, _ []string) int { return keysList(a, g, paths) }
 		}},
-		{"show", 1, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
-			return func(a *app, paths policyio.Paths, pos []string) int { return keysShow(a, g, paths, pos[0]) }
+		{"show", 1, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, node.Paths, []string) int {
+			return func(a *app, paths node.Paths, pos []string) int { return keysShow(a, g, paths, pos[0]) }
 		}},
-		{"import", 0, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+		{"import", 0, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, node.Paths, []string) int {
 			var o importFlags
 			fs.StringVar(&o.name, "name", "", "file name in the keys directory (default: from the key's user ID and fingerprint)")
 			fs.BoolVar(&o.force, "force", false, "replace a different key file of the same name (a backup is kept), and import keys the node's mechanism cannot use")
@@ -63,7 +64,7 @@ func keysVerbs() []verb {
 			fs.BoolVar(&o.allowLockout, "allow-lockout", false, "allow an import whose --reference rule makes the node's pause image unpullable (no new pod could start)")
 			fs.BoolVar(&o.offline, "offline", false, "make no network request for the lockout check: images that need one are not checked")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "print the change and its reports; write nothing")
-			return func(a *app, paths policyio.Paths, pos []string) int {
+			return func(a *app, paths node.Paths, pos []string) int {
 				src := "-"
 				if len(pos) == 1 {
 					src = pos[0]
@@ -71,11 +72,11 @@ func keysVerbs() []verb {
 				return keysImport(a, g, paths, src, o)
 			}
 		}},
-		{"remove", 1, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+		{"remove", 1, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, node.Paths, []string) int {
 			drop := fs.Bool("drop-references", false, "also remove the key from policy rules; a rule left without keys becomes reject")
 			var cf changeFlags
 			cf.registerApply(fs)
-			return func(a *app, paths policyio.Paths, pos []string) int {
+			return func(a *app, paths node.Paths, pos []string) int {
 				return keysRemove(a, g, paths, pos[0], *drop, cf)
 			}
 		}},
@@ -91,7 +92,7 @@ type importFlags struct {
 
 // loadInventory reads the policy (if any) and the keys under the node's
 // mechanism.
-func loadInventory(g *globalFlags, paths policyio.Paths) (*gpg.Inventory, *policyio.PolicyFile, gpg.Detection, error) {
+func loadInventory(g *globalFlags, paths node.Paths) (*gpg.Inventory, *policyio.PolicyFile, gpg.Detection, error) {
 	det, err := g.detectMechanism(paths)
 	if err != nil {
 		return nil, nil, det, err
@@ -109,7 +110,7 @@ func loadInventory(g *globalFlags, paths policyio.Paths) (*gpg.Inventory, *polic
 	return inv, pf, det, err
 }
 
-func keysList(a *app, g *globalFlags, paths policyio.Paths) int {
+func keysList(a *app, g *globalFlags, paths node.Paths) int {
 	inv, _, det, err := loadInventory(g, paths)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys list:", errText(err))
@@ -158,7 +159,7 @@ func keysList(a *app, g *globalFlags, paths policyio.Paths) int {
 	return exitOK
 }
 
-func keysShow(a *app, g *globalFlags, paths policyio.Paths, query string) int {
+func keysShow(a *app, g *globalFlags, paths node.Paths, query string) int {
 	inv, _, det, err := loadInventory(g, paths)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys show:", errText(err))
@@ -335,7 +336,7 @@ func printKeyDetail(w io.Writer, k gpg.KeyInfo, extra [][2]string) {
 	}
 }
 
-func keysImport(a *app, g *globalFlags, paths policyio.Paths, src string, o importFlags) int {
+func keysImport(a *app, g *globalFlags, paths node.Paths, src string, o importFlags) int {
 	data, err := readKeySource(a, src)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
@@ -463,7 +464,7 @@ func alreadyNote(plan *gpg.ImportResult) string {
 // each key) and refuses, unless force, keys the mechanism cannot use: a
 // rule naming them would reject every image. ok is false when the import
 // must stop, with code the exit code.
-func importDetails(a *app, g *globalFlags, paths policyio.Paths, data []byte, force bool) (code int, ok bool) {
+func importDetails(a *app, g *globalFlags, paths node.Paths, data []byte, force bool) (code int, ok bool) {
 	det, err := g.detectMechanism(paths)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys import:", errText(err))
@@ -562,7 +563,7 @@ func validIdentityType(s string) bool {
 	return false
 }
 
-func keysRemove(a *app, g *globalFlags, paths policyio.Paths, query string, drop bool, cf changeFlags) int {
+func keysRemove(a *app, g *globalFlags, paths node.Paths, query string, drop bool, cf changeFlags) int {
 	inv, _, _, err := loadInventory(g, paths)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust keys remove:", errText(err))

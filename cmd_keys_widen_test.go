@@ -11,7 +11,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/kios/imgtrust/gpg"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/workspace"
 )
 
@@ -123,7 +123,7 @@ func TestTUIImportStagesAndReviewsWidening(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			root := scratchRoot(t, tt.policy, nil)
-			paths := policyio.NewPaths(root, "", "", "")
+			paths := node.NewPaths(root, "", "", "")
 			ws, err := workspace.Open(paths)
 			if err != nil {
 				t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/registriesconf"
 	"github.com/kios/imgtrust/runtimever"
@@ -77,7 +78,7 @@ func runLint(a *app, args []string) int {
 
 // lintNode gathers the diagnostics of every file that decides what the
 // node may pull: the same list the TUI's Problems view shows.
-func lintNode(paths policyio.Paths, det gpg.Detection) (*policyio.PolicyFile, model.Diagnostics, error) {
+func lintNode(paths node.Paths, det gpg.Detection) (*policyio.PolicyFile, model.Diagnostics, error) {
 	ws, err := workspace.Open(paths)
 	if err != nil {
 		return nil, nil, err
@@ -89,7 +90,7 @@ func lintNode(paths policyio.Paths, det gpg.Detection) (*policyio.PolicyFile, mo
 
 // lintWithImages is lintNode with the verdicts on the node's own images
 // (the pause image...): everything lint reports and counts.
-func lintWithImages(paths policyio.Paths, det gpg.Detection, offline bool) (*policyio.PolicyFile, model.Diagnostics, []imageVerdict, error) {
+func lintWithImages(paths node.Paths, det gpg.Detection, offline bool) (*policyio.PolicyFile, model.Diagnostics, []imageVerdict, error) {
 	pf, diags, err := lintNode(paths, det)
 	if err != nil {
 		return nil, nil, nil, err
@@ -109,7 +110,7 @@ func lintWithImages(paths policyio.Paths, det gpg.Detection, offline bool) (*pol
 // file: the file, its keys and the node's release, compared with the
 // global policy. No node image is judged: the pause image is pulled with
 // the global policy, and which pods use the others is not known.
-func lintNamespace(paths policyio.Paths, det gpg.Detection, namespace string) (*policyio.PolicyFile, model.Diagnostics, error) {
+func lintNamespace(paths node.Paths, det gpg.Detection, namespace string) (*policyio.PolicyFile, model.Diagnostics, error) {
 	ws, err := workspace.OpenNamespace(paths, namespace)
 	if err != nil {
 		return nil, nil, err

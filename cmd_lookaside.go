@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/opencontainers/go-digest"
@@ -31,24 +32,24 @@ func runLookaside(a *app, args []string) int {
 
 func lookasideVerbs() []verb {
 	edit := func(name string, n int) verb {
-		return verb{name, n, n, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+		return verb{name, n, n, func(fs *flag.FlagSet, g *globalFlags) func(*app, node.Paths, []string) int {
 			file := fs.String("file", "", "file for a new section (default: named after the registry)")
 			staging := fs.Bool("staging", false, "set lookaside-staging (for signing hosts) instead of lookaside")
 			var cf changeFlags
 			cf.registerApply(fs)
-			return func(a *app, paths policyio.Paths, pos []string) int {
+			return func(a *app, paths node.Paths, pos []string) int {
 				return lookasideEdit(a, g, paths, name, pos, policyio.SetOptions{File: *file, Staging: *staging}, cf)
 			}
 		}}
 	}
 	return []verb{
-		{"list", 0, 0, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
-			return func(a *app, paths policyio.Paths, _ []string) int { return lookasideList(a, g, paths) }
+		{"list", 0, 0, func(fs *flag.FlagSet, g *globalFlags) func(*app, node.Paths, []string) int {
+			return func(a *app, paths node.Paths, _ []string) int { return lookasideList(a, g, paths) }
 		}},
-		{"explain", 1, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, policyio.Paths, []string) int {
+		{"explain", 1, 1, func(fs *flag.FlagSet, g *globalFlags) func(*app, node.Paths, []string) int {
 			dg := fs.String("digest", "", "manifest digest to build the signature URLs for (default: a placeholder)")
 			count := fs.Int("count", 3, "how many signature URLs to print")
-			return func(a *app, paths policyio.Paths, pos []string) int {
+			return func(a *app, paths node.Paths, pos []string) int {
 				return lookasideExplain(a, g, paths, pos[0], *dg, *count)
 			}
 		}},
@@ -57,7 +58,7 @@ func lookasideVerbs() []verb {
 	}
 }
 
-func loadLookasides(a *app, paths policyio.Paths) (*policyio.RegistriesD, model.Diagnostics) {
+func loadLookasides(a *app, paths node.Paths) (*policyio.RegistriesD, model.Diagnostics) {
 	rd, diags := policyio.LoadRegistriesDFrom(paths.FS(), paths.RegistriesD)
 	pf, err := policyio.LoadPolicyFrom(paths.FS(), paths.Policy)
 	if err == nil {
@@ -66,7 +67,7 @@ func loadLookasides(a *app, paths policyio.Paths) (*policyio.RegistriesD, model.
 	return rd, diags.Sorted()
 }
 
-func lookasideList(a *app, g *globalFlags, paths policyio.Paths) int {
+func lookasideList(a *app, g *globalFlags, paths node.Paths) int {
 	rd, diags := loadLookasides(a, paths)
 	entries := append([]*model.LookasideEntry{}, rd.Entries...)
 	if rd.Default != nil {
@@ -107,7 +108,7 @@ func nonNil(d model.Diagnostics) model.Diagnostics {
 	return d
 }
 
-func lookasideExplain(a *app, g *globalFlags, paths policyio.Paths, image, dg string, count int) int {
+func lookasideExplain(a *app, g *globalFlags, paths node.Paths, image, dg string, count int) int {
 	rd, diags := loadLookasides(a, paths)
 	if diags.HasErrors() {
 		printDiagnostics(a.stderr, diags)
@@ -146,7 +147,7 @@ func lookasideExplain(a *app, g *globalFlags, paths policyio.Paths, image, dg st
 	return exitOK
 }
 
-func lookasideEdit(a *app, g *globalFlags, paths policyio.Paths, verb string, pos []string, opt policyio.SetOptions, cf changeFlags) int {
+func lookasideEdit(a *app, g *globalFlags, paths node.Paths, verb string, pos []string, opt policyio.SetOptions, cf changeFlags) int {
 	name := "lookaside " + verb
 	ws, err := openChange(g, paths)
 	if err != nil {

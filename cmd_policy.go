@@ -8,8 +8,8 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 )
 
@@ -133,7 +133,7 @@ func (r *ruleFlags) identityValue() (*model.Identity, error) {
 // requirement builds the one requirement the flags describe. A usage
 // error (no kind, two kinds, a flag that does not apply) is errUsage; a
 // key file that cannot be embedded is another error.
-func (r *ruleFlags) requirement(paths policyio.Paths, word string) (*model.Requirement, error) {
+func (r *ruleFlags) requirement(paths node.Paths, word string) (*model.Requirement, error) {
 	kinds := r.kinds()
 	switch word {
 	case "":
@@ -286,7 +286,7 @@ func runPolicy(a *app, args []string) int {
 
 // policyChange stages, reports and applies one policy verb, on the global
 // policy or (cf.namespace) a CRI-O namespace's.
-func policyChange(a *app, g *globalFlags, rf *ruleFlags, cf changeFlags, verb, name string, pos []string, paths policyio.Paths) int {
+func policyChange(a *app, g *globalFlags, rf *ruleFlags, cf changeFlags, verb, name string, pos []string, paths node.Paths) int {
 	ws, err := openChangeIn(g, paths, cf.namespace)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/safefile"
@@ -174,7 +175,7 @@ func printShadowLine(a *app, r shadow.Record) {
 
 // shadowEvaluators builds the live and candidate verifiers; live is nil
 // when the command must exit with code.
-func shadowEvaluators(a *app, g *globalFlags, paths policyio.Paths, o shadowFlags) (live, candidate shadow.Evaluator, sha string, code int) {
+func shadowEvaluators(a *app, g *globalFlags, paths node.Paths, o shadowFlags) (live, candidate shadow.Evaluator, sha string, code int) {
 	det, err := g.detectMechanism(paths)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust shadow:", errText(err))
@@ -244,7 +245,7 @@ func shadowEvaluators(a *app, g *globalFlags, paths policyio.Paths, o shadowFlag
 // liveStamp is what the live configuration is now: the hashes of
 // policy.json and of every file in registries.d. Key files are read by
 // verify at each check, so they need no stamp.
-func liveStamp(paths policyio.Paths) string {
+func liveStamp(paths node.Paths) string {
 	var b strings.Builder
 	h, err := safefile.HashIn(paths.FS(), paths.Policy)
 	fmt.Fprintf(&b, "%s %v\n", h, err)
@@ -274,7 +275,7 @@ type shadowReportJSON struct {
 	Examples        []shadow.Record `json:"examples"`
 }
 
-func shadowReport(a *app, paths policyio.Paths, logPath string, asJSON bool) int {
+func shadowReport(a *app, paths node.Paths, logPath string, asJSON bool) int {
 	f, err := paths.FS().Open(paths.Host(logPath), shadowLogKind)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust shadow --report:", errText(err))
@@ -329,7 +330,7 @@ func openAppend(node nodefs.FS, host string) (*os.File, error) {
 // Status is called from one tea.Cmd at a time (the next is scheduled by
 // the result).
 type tuiShadow struct {
-	paths policyio.Paths
+	paths node.Paths
 	lr    *shadow.LogReader
 	off   int64  // bytes of the log lr has consumed
 	ino   uint64 // the log's inode: another file means another log
@@ -391,7 +392,7 @@ func (t *tuiShadow) Status() (ui.ShadowStatus, bool, error) {
 // configFileAt says which of the runtime's configuration files host is
 // (after symlinks), "" for none: the policy, or a file in registries.d
 // or the keys directory, where a new file is read by the runtime too.
-func configFileAt(paths policyio.Paths, host string) string {
+func configFileAt(paths node.Paths, host string) string {
 	node := paths.FS()
 	res, err := node.Resolve(host)
 	if err != nil {

@@ -2,11 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"github.com/kios/imgtrust/policyio"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kios/imgtrust/node"
 )
 
 // TestShadowCommand soaks, on the demo node, a candidate that rejects by
@@ -129,7 +130,7 @@ func TestShadowReport(t *testing.T) {
 // reads it again when it grows.
 func TestTUIShadowStatus(t *testing.T) {
 	root := scratchRoot(t, "", nil)
-	b := &tuiShadow{paths: policyio.NewPaths(root, "", "", "")}
+	b := &tuiShadow{paths: node.NewPaths(root, "", "", "")}
 	if _, ok, err := b.Status(); ok || err != nil {
 		t.Fatalf("no log: ok=%v err=%v", ok, err)
 	}

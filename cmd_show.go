@@ -142,7 +142,7 @@ func plural(n int, word string) string {
 
 // keyLabeler names keys by fingerprint and user ID, reading key files
 // under the root; a file that cannot be read is named by its path.
-func keyLabeler(paths policyio.Paths) model.KeyLabeler {
+func keyLabeler(paths node.Paths) model.KeyLabeler {
 	cache := map[string]string{}
 	return func(k model.KeyRef) string {
 		data := k.Data
@@ -194,7 +194,7 @@ type showedNamespace struct {
 }
 
 // showNamespaces reads each namespace policy for show.
-func showNamespaces(paths policyio.Paths) []showedNamespace {
+func showNamespaces(paths node.Paths) []showedNamespace {
 	cfg, err := node.ReadCrioConfig(paths)
 	if err != nil {
 		return nil // lint's node facts say why

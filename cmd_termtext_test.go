@@ -16,7 +16,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/kios/imgtrust/gpg"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
@@ -109,7 +109,7 @@ func TestFingerprintSpoofingUserID(t *testing.T) {
 	assertTerminalSafe(t, "keys show --json", out, false)
 
 	// The TUI's Keys view, through the real inventory adapter.
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	ws, err := workspace.Open(paths)
 	if err != nil {
 		t.Fatal(err)

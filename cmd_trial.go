@@ -14,10 +14,9 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/term"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/trial"
-	"github.com/kios/imgtrust/workspace"
 )
 
 // trialWatchCommand is the hidden subcommand of the detached watcher: the
@@ -63,14 +62,14 @@ var changeVerbs = map[string]bool{
 	"lookaside set": true, "lookaside remove": true,
 }
 
-func trialStore(paths policyio.Paths) trial.Store {
-	return trial.Store{Paths: paths, AuditLog: paths.Host(workspace.DefaultAuditLog)}
+func trialStore(paths node.Paths) trial.Store {
+	return trial.Store{Paths: paths, AuditLog: paths.AuditLog()}
 }
 
 // trialStartup runs at the start of every command: a trial past its
 // deadline is reverted now (its watcher is gone: killed, or the node
 // rebooted), and a failed revert is reported, loudly, every time.
-func (a *app) trialStartup(paths policyio.Paths) {
+func (a *app) trialStartup(paths node.Paths) {
 	out, err := trialStore(paths).CheckDue("")
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust: WARNING: the trial record could not be checked: %s\n", errText(err))
@@ -98,7 +97,7 @@ func fileList(r *trial.Record) string {
 
 // trialBusy refuses a change while a trial is recorded: its revert would
 // undo the change too. The TUI's key and look-aside edits ask it.
-func trialBusy(paths policyio.Paths) error {
+func trialBusy(paths node.Paths) error {
 	cur, err := trialStore(paths).Load()
 	if err != nil {
 		return err
@@ -111,7 +110,7 @@ func trialBusy(paths policyio.Paths) error {
 
 // withTrial runs a change command's apply: refused while a trial is in
 // progress; with --try, the files it wrote become a trial.
-func (a *app) withTrial(name string, pos []string, paths policyio.Paths, t tryFlags, apply func() int) int {
+func (a *app) withTrial(name string, pos []string, paths node.Paths, t tryFlags, apply func() int) int {
 	if err := trialBusy(paths); err != nil {
 		fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 		return exitFindings
@@ -161,7 +160,7 @@ func (a *app) withTrial(name string, pos []string, paths policyio.Paths, t tryFl
 // beginTrial records files as a trial of d and starts its watcher; werr
 // says the watcher could not be started (the next command after the
 // deadline reverts then).
-func beginTrial(paths policyio.Paths, summary string, files []trial.File, d time.Duration) (rec *trial.Record, werr, err error) {
+func beginTrial(paths node.Paths, summary string, files []trial.File, d time.Duration) (rec *trial.Record, werr, err error) {
 	store := trialStore(paths)
 	rec, err = store.Begin(summary, "", files, d)
 	if err != nil {
@@ -183,7 +182,7 @@ func (e *notOnTrialError) Unwrap() error { return e.err }
 func (e *notOnTrialError) Written() bool { return true }
 
 // tuiTrial is the TUI's save on trial.
-type tuiTrial struct{ paths policyio.Paths }
+type tuiTrial struct{ paths node.Paths }
 
 func (t tuiTrial) Try(save func() error, d time.Duration) (time.Time, error) {
 	store := trialStore(t.paths)
@@ -234,7 +233,7 @@ func (t tuiTrial) Pending() (time.Time, bool, error) {
 // promptConfirm waits on the terminal for the admin to confirm: an admin
 // who can still type is still connected, so the change did not cut them
 // off. A lost terminal or ctrl+c leaves the trial to its watcher.
-func (a *app) promptConfirm(paths policyio.Paths, rec *trial.Record) {
+func (a *app) promptConfirm(paths node.Paths, rec *trial.Record) {
 	fmt.Fprintf(a.stderr, "type yes and Enter to keep the change now: ")
 	line := make(chan string, 1)
 	go func() {
@@ -260,7 +259,7 @@ func (a *app) promptConfirm(paths policyio.Paths, rec *trial.Record) {
 
 // spawnWatcher starts the detached watcher for trial id and returns its
 // process id.
-func spawnWatcher(paths policyio.Paths, id string) (int, error) {
+func spawnWatcher(paths node.Paths, id string) (int, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return 0, err
@@ -312,7 +311,7 @@ func runTrialWatch(a *app, args []string) int {
 	}
 	// The watcher outlives any terminal: a hang-up is no reason to stop.
 	signal.Ignore(syscall.SIGHUP)
-	store := trialStore(policyio.NewPaths(*root, *policy, *regD, *keysDir))
+	store := trialStore(node.NewPaths(*root, *policy, *regD, *keysDir))
 	for {
 		r, err := store.Load()
 		if err != nil || r == nil || r.ID != *id || r.State != trial.Pending {
@@ -347,7 +346,7 @@ func runConfirm(a *app, args []string) int {
 	return a.confirm(paths)
 }
 
-func (a *app) confirm(paths policyio.Paths) int {
+func (a *app) confirm(paths node.Paths) int {
 	r, err := trialStore(paths).Confirm()
 	var unreadable *trial.UnreadableError
 	switch {

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/kios/imgtrust/gpg"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/trial"
 	"github.com/kios/imgtrust/ui"
 )
@@ -353,7 +353,7 @@ func TestTrialRefusesTUIEdits(t *testing.T) {
 	if code, out, errs := run(t, "--root", root, "lookaside", "set", "example.com", "https://s.example", "--try", "30s"); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	la := tuiLookaside{paths: paths}
 	keys := tuiKeys{paths: paths, mech: gpg.MechGoCrypto}
 	_, importErr := keys.Import([]byte(testPublicKey(t)))

@@ -12,7 +12,6 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/node"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -57,7 +56,7 @@ func openTUI(a *app, args []string, extras ...func(*ui.Deps)) int {
 // tuiSession runs the trust manager on one policy file: the global one,
 // or namespace's CRI-O policy. again: the admin switched to the policy of
 // next ("" for the global one).
-func tuiSession(a *app, g *globalFlags, global policyio.Paths, namespace string, tlsVerify bool, extras []func(*ui.Deps)) (next string, code int, again bool) {
+func tuiSession(a *app, g *globalFlags, global node.Paths, namespace string, tlsVerify bool, extras []func(*ui.Deps)) (next string, code int, again bool) {
 	ws, err := openWorkspace(global, namespace)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust:", errText(err))
@@ -86,7 +85,7 @@ func tuiSession(a *app, g *globalFlags, global policyio.Paths, namespace string,
 // tuiDeps wires the TUI to the domain packages over one workspace: the
 // policy session and its change set, keys and look-aside staged into it,
 // verification and the impact checks.
-func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, tlsVerify, ascii bool) ui.Deps {
+func tuiDeps(paths node.Paths, ws *workspace.Workspace, det gpg.Detection, tlsVerify, ascii bool) ui.Deps {
 	ws.Inspect = keyInspector(det.Mechanism)
 	ws.Runtime = registriesRuntime(det)
 	ws.Mechanism = det.Mechanism
@@ -118,10 +117,10 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 			// The pause image comes first even when the image list is
 			// unreadable; the wizard checks what it has. A namespace
 			// policy never judges it (workspace.ImagesFor).
-			imgs, _ := workspace.ReadNodeImages(paths)
+			imgs, _ := node.ReadNodeImages(paths)
 			var refs []string
 			for _, img := range ws.ImagesFor(imgs) {
-				if img.Role != workspace.RoleContainer {
+				if img.Role != node.RoleContainer {
 					refs = append(refs, img.Ref)
 				}
 			}
@@ -143,7 +142,7 @@ func tuiDeps(paths policyio.Paths, ws *workspace.Workspace, det gpg.Detection, t
 
 // policyChoices lists the global policy and each CRI-O namespace policy
 // for the TUI's switcher, marking the one edited (namespace).
-func policyChoices(global policyio.Paths, namespace string) ([]ui.PolicyChoice, error) {
+func policyChoices(global node.Paths, namespace string) ([]ui.PolicyChoice, error) {
 	cfg, err := node.ReadCrioConfig(global)
 	if err != nil {
 		return nil, err

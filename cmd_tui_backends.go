@@ -22,7 +22,7 @@ import (
 
 // tuiKeys is ui.KeyBackend over gpg.
 type tuiKeys struct {
-	paths policyio.Paths
+	paths node.Paths
 	ws    *workspace.Workspace
 	mech  gpg.Mechanism
 }
@@ -160,7 +160,7 @@ func (k tuiKeys) Remove(fingerprint string, p *model.Policy) error {
 
 // tuiLookaside is ui.LookasideBackend over policyio's registries.d code.
 type tuiLookaside struct {
-	paths policyio.Paths
+	paths node.Paths
 	ws    *workspace.Workspace
 }
 
@@ -240,10 +240,10 @@ func (l tuiLookaside) Remove(scope string) error {
 // tuiVerifier is ui.Verifier over verify, against the policy the TUI
 // gives (usually the staged one).
 type tuiVerifier struct {
-	paths policyio.Paths
+	paths node.Paths
 	// global are the paths of the global policy (paths may be a
 	// namespace's), from which a namespace's choice is made.
-	global    policyio.Paths
+	global    node.Paths
 	ws        *workspace.Workspace
 	mech      gpg.Mechanism
 	tlsVerify bool

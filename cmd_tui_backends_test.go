@@ -11,7 +11,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -37,7 +37,7 @@ func TestTUILookasideExplain(t *testing.T) {
 				files["etc/containers/registries.d/a.yaml"] = tt.regd
 			}
 			root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, files)
-			l := tuiLookaside{paths: policyio.NewPaths(root, "", "", "")}
+			l := tuiLookaside{paths: node.NewPaths(root, "", "", "")}
 			lines, err := l.Explain(tt.image)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -67,9 +67,9 @@ func TestKeyRowDetails(t *testing.T) {
 }
 
 // tuiNode opens a workspace on a scratch root, as openTUI does.
-func tuiNode(t *testing.T, root string) (policyio.Paths, *workspace.Workspace) {
+func tuiNode(t *testing.T, root string) (node.Paths, *workspace.Workspace) {
 	t.Helper()
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	ws, err := workspace.Open(paths)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func TestTUIKeys(t *testing.T) {
 	if err := k.Remove("0000000000000000000000000000000000000000", ws.Policy()); err == nil || !strings.Contains(err.Error(), "not in a file") {
 		t.Errorf("Remove of an unknown key: %v", err)
 	}
-	audit, err := os.ReadFile(paths.Host(workspace.DefaultAuditLog))
+	audit, err := os.ReadFile(paths.AuditLog())
 	if err != nil || !strings.Contains(string(audit), imported.Path) {
 		t.Errorf("audit log (%v):\n%s", err, audit)
 	}
@@ -193,7 +193,7 @@ func TestTUILookasideListSetRemove(t *testing.T) {
 	if err := ws.Save("", false); err != nil {
 		t.Fatal(err)
 	}
-	audit, err := os.ReadFile(paths.Host(workspace.DefaultAuditLog))
+	audit, err := os.ReadFile(paths.AuditLog())
 	if err != nil || !strings.Contains(string(audit), "remove lookaside quay.io/team") || strings.Count(string(audit), "\n") != 1 {
 		t.Errorf("audit log (%v):\n%s", err, audit)
 	}

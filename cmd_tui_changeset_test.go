@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/gpg/gpgtest"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -34,7 +34,7 @@ type tuiRun struct {
 
 func startTUI(t *testing.T, root string) *tuiRun {
 	t.Helper()
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	ws, err := workspace.Open(paths)
 	if err != nil {
 		t.Fatal(err)

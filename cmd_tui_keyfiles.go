@@ -14,6 +14,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/gpg/secretscan"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
@@ -23,7 +24,7 @@ import (
 // the node (under --root) and says what they hold, as the node's
 // signature mechanism and the runtime's sigstore code would read them.
 type tuiKeyFiles struct {
-	paths policyio.Paths
+	paths node.Paths
 	mech  gpg.Mechanism
 	now   func() time.Time
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/gpg/gpgtest"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/ui"
 )
 
@@ -41,7 +41,7 @@ func TestTUIKeyFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	fpr := fmt.Sprintf("%X", key.PrimaryKey.Fingerprint) // all 40 digits
-	r := tuiKeyFiles{paths: policyio.NewPaths(root, "", "", ""), mech: gpg.MechGoCrypto}
+	r := tuiKeyFiles{paths: node.NewPaths(root, "", "", ""), mech: gpg.MechGoCrypto}
 	tests := []struct {
 		path    string
 		kind    ui.KeyFileKind

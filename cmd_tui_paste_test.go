@@ -8,7 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/gpg/gpgtest"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -16,7 +16,7 @@ import (
 // tuiOnRoot is the TUI over the real backends of a scratch root.
 func tuiOnRoot(t *testing.T, root string) *ui.Model {
 	t.Helper()
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	ws, err := workspace.Open(paths)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestTUIPasteImport(t *testing.T) {
 func TestTUIImportConfirmsUnusableKey(t *testing.T) {
 	ed := gpgtest.Armor(t, "PGP PUBLIC KEY BLOCK", ed25519PublicKey(t))
 	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	ws, err := workspace.Open(paths)
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func TestTUIImportConfirmScrolls(t *testing.T) {
 		fprs = append(fprs, gpg.GroupFingerprint(kr.Keys[0].Fingerprint))
 	}
 	root := scratchRoot(t, `{"default":[{"type":"reject"}]}`, map[string]string{"etc/gpg/.keep": ""})
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	ws, err := workspace.Open(paths)
 	if err != nil {
 		t.Fatal(err)

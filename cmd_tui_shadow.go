@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/safefile"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
@@ -47,11 +47,11 @@ type shadowRecord struct {
 
 // tuiShadowRunner is the TUI's ShadowRunner.
 type tuiShadowRunner struct {
-	paths     policyio.Paths
+	paths     node.Paths
 	tlsVerify bool
 	// start runs `imgtrust ARGS` detached and returns its pid; nil:
 	// startDetached (tests inject a fake).
-	start func(paths policyio.Paths, args []string) (int, error)
+	start func(paths node.Paths, args []string) (int, error)
 	// alive says whether pid is the soak of candidate (host path); nil:
 	// shadowAlive.
 	alive func(pid int, candidate string) bool
@@ -252,7 +252,7 @@ func shadowAlive(pid int, candidate string) bool {
 // startDetached runs `imgtrust ARGS` in its own session, as the trial
 // watcher is started (spawnWatcher): no controlling terminal, not in the
 // TUI's process group, so closing the terminal spares it.
-func startDetached(paths policyio.Paths, args []string) (int, error) {
+func startDetached(paths node.Paths, args []string) (int, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return 0, err

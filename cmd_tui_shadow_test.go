@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/gpg"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -23,7 +23,7 @@ import (
 func TestTUIShadowStartsCandidate(t *testing.T) {
 	root := scratchRoot(t, pausePolicy, nodeFiles("127.0.0.1:1/pause:3.10", map[string]string{
 		"etc/containers/registries.d/a.yaml": "docker:\n  example.com: {lookaside: https://old.example}\n"}))
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	ws, err := workspace.Open(paths)
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +31,7 @@ func TestTUIShadowStartsCandidate(t *testing.T) {
 	var args []string
 	alive := map[int]bool{}
 	d := tuiDeps(paths, ws, gpg.Detection{Mechanism: gpg.MechGoCrypto}, false, false)
-	runner := tuiShadowRunner{paths: paths, start: func(_ policyio.Paths, a []string) (int, error) { args = a; alive[999] = true; return 999, nil },
+	runner := tuiShadowRunner{paths: paths, start: func(_ node.Paths, a []string) (int, error) { args = a; alive[999] = true; return 999, nil },
 		alive: func(pid int, cand string) bool { return alive[pid] && slices.Contains(args, cand) }}
 	d.ShadowRunner, d.Shadow = runner, &tuiShadow{paths: paths, runner: runner}
 	m := ui.New(d)

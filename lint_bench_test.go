@@ -8,12 +8,12 @@ import (
 	"testing"
 
 	"github.com/kios/imgtrust/gpg"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 )
 
 // lintBenchRoot is a node with an n-scope policy whose signedBy rules name
 // the five public keys of verify's fixtures in turn.
-func lintBenchRoot(tb testing.TB, n int) policyio.Paths {
+func lintBenchRoot(tb testing.TB, n int) node.Paths {
 	tb.Helper()
 	root := tb.TempDir()
 	keys, _ := filepath.Glob("verify/testdata/fixtures/public-key*.gpg")
@@ -48,7 +48,7 @@ func lintBenchRoot(tb testing.TB, n int) policyio.Paths {
 	if err := os.WriteFile(pol, []byte(b.String()), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	return policyio.NewPaths(root, "", "", "")
+	return node.NewPaths(root, "", "", "")
 }
 
 // BenchmarkLint3000 is `imgtrust lint` in-process on 3,000 scopes naming

@@ -186,7 +186,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 
 // detectMechanism resolves --mechanism; auto reads the runtime binary's
 // build information under the root.
-func (g *globalFlags) detectMechanism(paths policyio.Paths) (gpg.Detection, error) {
+func (g *globalFlags) detectMechanism(paths node.Paths) (gpg.Detection, error) {
 	det, err := g.detectMechanismOnly(paths)
 	if err != nil || g.runtimeVersion == "" {
 		return det, err
@@ -198,7 +198,7 @@ func (g *globalFlags) detectMechanism(paths policyio.Paths) (gpg.Detection, erro
 	return det, nil
 }
 
-func (g *globalFlags) detectMechanismOnly(paths policyio.Paths) (gpg.Detection, error) {
+func (g *globalFlags) detectMechanismOnly(paths node.Paths) (gpg.Detection, error) {
 	if g.mechanism == "" || g.mechanism == "auto" {
 		return gpg.DetectMechanism(paths.Root), nil
 	}
@@ -214,15 +214,15 @@ func (g *globalFlags) detectMechanismOnly(paths policyio.Paths) (gpg.Detection, 
 
 // paths resolves the file locations from the flags, checking that the
 // root exists so that a typo in --root is a usage error, not an empty node.
-func (g *globalFlags) paths() (policyio.Paths, error) {
+func (g *globalFlags) paths() (node.Paths, error) {
 	st, err := os.Stat(g.root)
 	if err != nil {
-		return policyio.Paths{}, fmt.Errorf("--root: %w", err)
+		return node.Paths{}, fmt.Errorf("--root: %w", err)
 	}
 	if !st.IsDir() {
-		return policyio.Paths{}, fmt.Errorf("--root %s: not a directory", g.root)
+		return node.Paths{}, fmt.Errorf("--root %s: not a directory", g.root)
 	}
-	p := policyio.NewPaths(g.root, g.policy, g.registriesD, g.keysDir)
+	p := node.NewPaths(g.root, g.policy, g.registriesD, g.keysDir)
 	p.RegistriesConf = g.registriesConf
 	return p, nil
 }
@@ -320,7 +320,7 @@ func (a *app) parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 // parseCommand parses a command's flags (global ones included), allows at
 // most maxArgs positional arguments, and resolves the node paths. When ok
 // is false the command exits with code; the message is already printed.
-func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args []string, maxArgs int) (rest []string, paths policyio.Paths, code int, ok bool) {
+func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args []string, maxArgs int) (rest []string, paths node.Paths, code int, ok bool) {
 	rest, err := a.parseFlags(fs, args)
 	if err == errHelp {
 		return nil, paths, exitOK, false
@@ -344,7 +344,7 @@ func (a *app) parseCommand(name string, fs *flag.FlagSet, g *globalFlags, args [
 	}
 	a.trialStartup(paths)
 	if g.ownImage != "" {
-		if err := workspace.RememberOwnImage(paths, g.ownImage, paths.Host(workspace.DefaultAuditLog)); err != nil {
+		if err := workspace.RememberOwnImage(paths, g.ownImage, paths.AuditLog()); err != nil {
 			fmt.Fprintf(a.stderr, "imgtrust %s: %s\n", name, errText(err))
 			return nil, paths, exitUsage, false
 		}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 )
 
 // verb is one subcommand of a command that has verbs (keys, lookaside).
@@ -15,7 +15,7 @@ type verb struct {
 	minArgs, maxArgs int
 	// setup defines the verb's own flags on fs (the global ones are
 	// there already) and returns what runs once they are parsed.
-	setup func(fs *flag.FlagSet, g *globalFlags) func(a *app, paths policyio.Paths, pos []string) int
+	setup func(fs *flag.FlagSet, g *globalFlags) func(a *app, paths node.Paths, pos []string) int
 }
 
 // runVerbs finds the verb among args, parses its flags and arguments and

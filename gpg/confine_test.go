@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs/nodefstest"
-	"github.com/kios/imgtrust/policyio"
 )
 
 // TestKeysDirConfined: /etc/gpg as an absolute link, and a key file in it
@@ -31,7 +31,7 @@ func TestKeysDirConfined(t *testing.T) {
 	os.MkdirAll(filepath.Join(root, "usr/share/keys"), 0o755)
 	os.WriteFile(filepath.Join(root, "usr/share/keys/vendor.gpg"), publicBytes(t, k.rsa), 0o644)
 	os.Symlink("../../../../../../usr/share/keys/vendor.gpg", filepath.Join(nodeKeys, "vendor.gpg"))
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 
 	inv, err := BuildInventory(paths, nil, MechXCrypto, testNow)
 	if err != nil {
@@ -80,7 +80,7 @@ func TestKeysDirConfined(t *testing.T) {
 func TestHostileKeyFilesInKeysDir(t *testing.T) {
 	for _, h := range nodefstest.All() {
 		t.Run(h.Name, func(t *testing.T) {
-			paths := policyio.NewPaths(t.TempDir(), "", "", "")
+			paths := node.NewPaths(t.TempDir(), "", "", "")
 			h.Make(t, filepath.Join(paths.KeysDir, "x.gpg"))
 			var inv *Inventory
 			var err error

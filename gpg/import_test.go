@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 )
 
 func dirState(t *testing.T, dir string) string {
@@ -25,7 +25,7 @@ func dirState(t *testing.T, dir string) string {
 
 func TestImport(t *testing.T) {
 	k := keys(t)
-	paths := policyio.NewPaths(t.TempDir(), "", "", "")
+	paths := node.NewPaths(t.TempDir(), "", "", "")
 	res, err := Import(armoredPublic(t, k.rsa), paths, ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func TestImport(t *testing.T) {
 func TestImportRefusesSecretsAndWritesNothing(t *testing.T) {
 	for name, data := range secretForms(t) {
 		t.Run(name, func(t *testing.T) {
-			paths := policyio.NewPaths(t.TempDir(), "", "", "")
+			paths := node.NewPaths(t.TempDir(), "", "", "")
 			os.MkdirAll(paths.KeysDir, 0o755)
 			_, err := Import(data, paths, ImportOptions{})
 			var se *SecretKeyError
@@ -86,7 +86,7 @@ func TestImportRefusesSecretsAndWritesNothing(t *testing.T) {
 
 func TestInventoryAndRemove(t *testing.T) {
 	k := keys(t)
-	paths := policyio.NewPaths(t.TempDir(), "", "", "")
+	paths := node.NewPaths(t.TempDir(), "", "", "")
 	used, _ := Import(publicBytes(t, k.rsa), paths, ImportOptions{Name: "used.gpg"})
 	Import(publicBytes(t, k.other), paths, ImportOptions{Name: "unused.gpg"})
 	Import(publicBytes(t, k.ed), paths, ImportOptions{Name: "ed.gpg"})

@@ -9,7 +9,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/kios/imgtrust/gpg/gpgtest"
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 )
 
 // TestSecretInEveryDisguise: private key material is refused however it is
@@ -29,7 +29,7 @@ func TestSecretInEveryDisguise(t *testing.T) {
 			if d := DiagnoseKeyMaterial("/etc/gpg/k.gpg", model.Pos{}, data, MechGoCrypto, testNow); len(d) == 0 || d[0].Code != "key-private" {
 				t.Errorf("lint does not flag it: %v", d)
 			}
-			paths := policyio.NewPaths(t.TempDir(), "", "", "")
+			paths := node.NewPaths(t.TempDir(), "", "", "")
 			if err := os.MkdirAll(paths.KeysDir, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +121,7 @@ func TestParsedSecretRefused(t *testing.T) {
 // TestForceOverSecretKeepsNoBackup: replacing a key file that holds a
 // secret key writes the public key and keeps no copy of the secret.
 func TestForceOverSecretKeepsNoBackup(t *testing.T) {
-	paths := policyio.NewPaths(t.TempDir(), "", "", "")
+	paths := node.NewPaths(t.TempDir(), "", "", "")
 	os.MkdirAll(paths.KeysDir, 0o755)
 	host := paths.KeysDir + "/k.gpg"
 	os.WriteFile(host, gpgtest.SecretForms(t)["relabelled behind a MESSAGE line"], 0o644)

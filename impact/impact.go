@@ -1,15 +1,3 @@
-// Package impact tells what a configuration means for the images a node
-// depends on — its pause image, the images in containers-storage and the
-// images of its containers — and what a candidate configuration changes
-// for each: an image that stops being pullable locks the node out, one
-// that becomes pullable widens trust.
-//
-// Many verdicts need no network: the policy alone decides an image under
-// reject, insecureAcceptAnything, signedBaseLayer or a signedBy whose key
-// file is missing or holds no key the node's mechanism loads. Only the
-// rest fetch signatures, through verify. An image that could not be
-// checked (a registry out of reach, --offline) is reported as not checked
-// with the reason, never as rejected.
 package impact
 
 import (
@@ -21,10 +9,10 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/verify"
-	"github.com/kios/imgtrust/workspace"
 )
 
 // Status is whether the node could pull an image.
@@ -92,7 +80,7 @@ type Config struct {
 
 // Options say how to check.
 type Options struct {
-	Paths policyio.Paths
+	Paths node.Paths
 	// Offline makes no network request: images that need one are not
 	// checked.
 	Offline bool
@@ -113,10 +101,10 @@ type Options struct {
 
 // Row is one node image under the current and the candidate configuration.
 type Row struct {
-	Image     workspace.NodeImage `json:"image"`
-	Current   Verdict             `json:"current"`
-	Candidate Verdict             `json:"candidate"`
-	Change    Change              `json:"change"`
+	Image     node.NodeImage `json:"image"`
+	Current   Verdict        `json:"current"`
+	Candidate Verdict        `json:"candidate"`
+	Change    Change         `json:"change"`
 }
 
 // Report is the impact of a candidate on every node image.
@@ -146,7 +134,7 @@ func (r *Report) with(c Change) []Row {
 // being pullable: no new pod could start on the node.
 func (r *Report) PauseLockout() *Row {
 	for i, row := range r.Rows {
-		if row.Image.Role == workspace.RolePause && row.Change == Lockout {
+		if row.Image.Role == node.RolePause && row.Change == Lockout {
 			return &r.Rows[i]
 		}
 	}
@@ -158,7 +146,7 @@ func (r *Report) PauseLockout() *Row {
 // pod could not be started again to undo the change.
 func (r *Report) OwnLockout() *Row {
 	for i, row := range r.Rows {
-		if row.Image.Role == workspace.RoleOwn && row.Change == Lockout {
+		if row.Image.Role == node.RoleOwn && row.Change == Lockout {
 			return &r.Rows[i]
 		}
 	}
@@ -186,7 +174,7 @@ func NewChecker(opts Options) *Checker {
 
 // Compare judges every image under cur and cand. An image whose
 // requirements and key files are the same under both is judged once.
-func (c *Checker) Compare(ctx context.Context, cur, cand Config, images []workspace.NodeImage) *Report {
+func (c *Checker) Compare(ctx context.Context, cur, cand Config, images []node.NodeImage) *Report {
 	rep := &Report{}
 	curV, candV := &lazyVerifier{}, &lazyVerifier{}
 	for _, img := range images {
@@ -211,7 +199,7 @@ func (c *Checker) Compare(ctx context.Context, cur, cand Config, images []worksp
 }
 
 // Check judges every image under one configuration.
-func (c *Checker) Check(ctx context.Context, cfg Config, images []workspace.NodeImage) []Verdict {
+func (c *Checker) Check(ctx context.Context, cfg Config, images []node.NodeImage) []Verdict {
 	v := &lazyVerifier{}
 	out := make([]Verdict, len(images))
 	for i, img := range images {

@@ -13,13 +13,13 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/gpg/gpgtest"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
-	"github.com/kios/imgtrust/workspace"
 )
 
 // node writes a scratch root: crio.conf naming pause, a drop-in, a
 // containers-storage image list, a container list, and key files.
-func node(t *testing.T, pause string, files map[string][]byte) policyio.Paths {
+func scratchNode(t *testing.T, pause string, files map[string][]byte) node.Paths {
 	t.Helper()
 	root := t.TempDir()
 	all := map[string][]byte{
@@ -45,7 +45,7 @@ func node(t *testing.T, pause string, files map[string][]byte) policyio.Paths {
 			t.Fatal(err)
 		}
 	}
-	return policyio.NewPaths(root, "", "", "")
+	return node.NewPaths(root, "", "", "")
 }
 
 // refusingRegistry is a loopback address that refuses connections: an
@@ -76,8 +76,8 @@ func policyWith(def model.Requirements, scopes map[string]model.Requirements) *m
 func reqs(rs ...*model.Requirement) model.Requirements { return rs }
 
 func TestReadNodeImagesFromStorage(t *testing.T) {
-	paths := node(t, "mirror.example/pause:3.10", nil)
-	imgs, err := workspace.ReadNodeImages(paths)
+	paths := scratchNode(t, "mirror.example/pause:3.10", nil)
+	imgs, err := node.ReadNodeImages(paths)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestOfflineDecisions(t *testing.T) {
 	pub := gpgtest.Public(t, key)
 	reg := refusingRegistry(t)
 	pause := reg + "/pause:3.10"
-	paths := node(t, pause, map[string][]byte{
+	paths := scratchNode(t, pause, map[string][]byte{
 		"etc/pki/good.gpg":  pub,
 		"etc/pki/empty.gpg": []byte("not a key"),
 		"etc/pki/ca.pem":    []byte("x"),
@@ -141,7 +141,7 @@ func TestOfflineDecisions(t *testing.T) {
 			// The scope covers the pause image's repository; the default
 			// accepts so that only the scope decides.
 			pol := policyWith(reqs(&model.Requirement{Type: model.InsecureAcceptAnything}), map[string]model.Requirements{reg + "/pause": tt.reqs})
-			imgs, err := workspace.ReadNodeImages(paths)
+			imgs, err := node.ReadNodeImages(paths)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,12 +162,12 @@ func TestOfflineDecisions(t *testing.T) {
 func TestUnreachableIsNotChecked(t *testing.T) {
 	key := gpgtest.NewKey(t, "release")
 	reg := refusingRegistry(t)
-	paths := node(t, reg+"/pause:3.10", map[string][]byte{"etc/pki/good.gpg": gpgtest.Public(t, key)})
+	paths := scratchNode(t, reg+"/pause:3.10", map[string][]byte{"etc/pki/good.gpg": gpgtest.Public(t, key)})
 	pol := policyWith(reqs(&model.Requirement{Type: model.InsecureAcceptAnything}), map[string]model.Requirements{
 		reg + "/pause": reqs(&model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/etc/pki/good.gpg"}),
 		"quay.io/old":  reqs(&model.Requirement{Type: model.Reject}),
 	})
-	imgs, _ := workspace.ReadNodeImages(paths)
+	imgs, _ := node.ReadNodeImages(paths)
 	got := NewChecker(Options{Paths: paths, Mechanism: gpg.MechGoCrypto}).Check(context.Background(), Config{Policy: pol}, imgs)
 	if got[0].Status != NotChecked || got[0].Reason == "" {
 		t.Errorf("pause image behind an unreachable registry: %+v, want not checked with a reason", got[0])
@@ -192,9 +192,9 @@ func TestOfflineMakesNoRequest(t *testing.T) {
 	go srv.Serve(l)
 	defer srv.Close()
 	key := gpgtest.NewKey(t, "release")
-	paths := node(t, l.Addr().String()+"/pause:3.10", map[string][]byte{"etc/pki/good.gpg": gpgtest.Public(t, key)})
+	paths := scratchNode(t, l.Addr().String()+"/pause:3.10", map[string][]byte{"etc/pki/good.gpg": gpgtest.Public(t, key)})
 	pol := policyWith(reqs(&model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/etc/pki/good.gpg"}), nil)
-	imgs, _ := workspace.ReadNodeImages(paths)
+	imgs, _ := node.ReadNodeImages(paths)
 	for i, v := range NewChecker(Options{Paths: paths, Offline: true, Mechanism: gpg.MechGoCrypto}).Check(context.Background(), Config{Policy: pol}, imgs) {
 		if v.Status != NotChecked {
 			t.Errorf("%s: %+v, want not checked", imgs[i].Ref, v)
@@ -216,7 +216,7 @@ func TestOfflineMakesNoRequest(t *testing.T) {
 func TestCompare(t *testing.T) {
 	reg := refusingRegistry(t)
 	pause := reg + "/pause:3.10"
-	paths := node(t, pause, nil)
+	paths := scratchNode(t, pause, nil)
 	accept := reqs(&model.Requirement{Type: model.InsecureAcceptAnything})
 	reject := reqs(&model.Requirement{Type: model.Reject})
 	signed := reqs(&model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/etc/pki/k.gpg"})
@@ -257,7 +257,7 @@ func TestCompare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			imgs, _ := workspace.ReadNodeImages(paths)
+			imgs, _ := node.ReadNodeImages(paths)
 			rep := NewChecker(Options{Paths: paths, Offline: true, Mechanism: gpg.MechGoCrypto}).Compare(context.Background(), tt.cur, tt.cand, imgs)
 			for _, row := range rep.Rows {
 				if want, ok := tt.want[row.Image.Ref]; ok && row.Change != want {
@@ -286,7 +286,7 @@ func TestCheckedThroughVerify(t *testing.T) {
 	pol := &model.Policy{Default: reqs(&model.Requirement{Type: model.Reject})}
 	pol.SetScope(model.TransportDir, "", reqs(&model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: fixture("public-key.gpg"),
 		SignedIdentity: &model.Identity{Type: model.ExactReference, DockerReference: "testing/manifest:latest"}}))
-	c := NewChecker(Options{Paths: policyio.NewPaths("/", "", "", ""), Registries: &policyio.RegistriesD{}, Mechanism: gpg.MechGoCrypto})
+	c := NewChecker(Options{Paths: node.NewPaths("/", "", "", ""), Registries: &policyio.RegistriesD{}, Mechanism: gpg.MechGoCrypto})
 	tests := []struct {
 		dir  string
 		want Status
@@ -303,7 +303,7 @@ func TestCheckedThroughVerify(t *testing.T) {
 			}
 		})
 	}
-	off := NewChecker(Options{Paths: policyio.NewPaths("/", "", "", ""), Offline: true, Mechanism: gpg.MechGoCrypto})
+	off := NewChecker(Options{Paths: node.NewPaths("/", "", "", ""), Offline: true, Mechanism: gpg.MechGoCrypto})
 	// A candidate's key file not yet on disk is read through Config.Keys
 	// for the online check too.
 	staged := pol.Clone()
@@ -334,11 +334,11 @@ func TestCheckedThroughVerify(t *testing.T) {
 // touches; the others are unchanged without a verdict.
 func TestSkipUnchanged(t *testing.T) {
 	reg := refusingRegistry(t)
-	paths := node(t, reg+"/pause:3.10", nil)
+	paths := scratchNode(t, reg+"/pause:3.10", nil)
 	accept := reqs(&model.Requirement{Type: model.InsecureAcceptAnything})
 	cur := Config{Policy: policyWith(accept, map[string]model.Requirements{"quay.io": accept})}
 	cand := Config{Policy: policyWith(accept, map[string]model.Requirements{"quay.io": reqs(&model.Requirement{Type: model.Reject})})}
-	imgs, _ := workspace.ReadNodeImages(paths)
+	imgs, _ := node.ReadNodeImages(paths)
 	rep := NewChecker(Options{Paths: paths, SkipUnchanged: true, Mechanism: gpg.MechGoCrypto}).Compare(context.Background(), cur, cand, imgs)
 	for _, row := range rep.Rows {
 		touched := strings.HasPrefix(row.Image.Ref, "quay.io/")
@@ -361,7 +361,7 @@ func TestSkipUnchanged(t *testing.T) {
 func TestLookasideChangeJudgesTheImagesItMoves(t *testing.T) {
 	reg := refusingRegistry(t)
 	key := gpgtest.Public(t, gpgtest.NewKey(t, "k"))
-	paths := node(t, reg+"/pause:3.10", map[string][]byte{"etc/gpg/k.gpg": key})
+	paths := scratchNode(t, reg+"/pause:3.10", map[string][]byte{"etc/gpg/k.gpg": key})
 	signed := reqs(&model.Requirement{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/etc/gpg/k.gpg"})
 	pol := policyWith(reqs(&model.Requirement{Type: model.InsecureAcceptAnything}), map[string]model.Requirements{reg: signed, "quay.io": signed})
 	load := func(yaml string) *policyio.RegistriesD {
@@ -376,7 +376,7 @@ func TestLookasideChangeJudgesTheImagesItMoves(t *testing.T) {
 	}
 	cur := Config{Policy: pol, Registries: load("docker:\n  quay.io:\n    lookaside: https://old.example\n")}
 	cand := Config{Policy: pol, Registries: load("docker:\n  quay.io:\n    lookaside: https://new.example\n")}
-	imgs, _ := workspace.ReadNodeImages(paths)
+	imgs, _ := node.ReadNodeImages(paths)
 	rep := NewChecker(Options{Paths: paths, SkipUnchanged: true, Offline: true, Mechanism: gpg.MechGoCrypto}).Compare(context.Background(), cur, cand, imgs)
 	for _, row := range rep.Rows {
 		moved := strings.HasPrefix(row.Image.Ref, "quay.io/")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs/nodefstest"
 )
 
@@ -64,9 +65,9 @@ func TestPolicyConfinedToRoot(t *testing.T) {
 				"dotdot":   strings.Repeat("../", 30) + target,
 				"chain":    "/etc/containers/hop",
 			}[kind]
-			m.link(t, linkTarget, DefaultPolicyPath)
+			m.link(t, linkTarget, node.DefaultPolicyPath)
 			m.link(t, target, "/etc/containers/hop")
-			paths := NewPaths(m.root, "", "", "")
+			paths := node.NewPaths(m.root, "", "", "")
 			pf, err := LoadPolicyFrom(paths.FS(), paths.Policy)
 			if err != nil {
 				t.Fatal(err)
@@ -97,9 +98,9 @@ func TestRegistriesDAndKeysConfined(t *testing.T) {
 	m.put(t, filepath.Join(dirTarget, "a.yaml"), "docker:\n  node.example.com:\n    lookaside: https://node.example.com/sigs\n", "docker:\n  pod.example.com:\n    lookaside: https://pod.example.com/sigs\n")
 	fileTarget := filepath.Join(m.pod, "b.yaml")
 	m.put(t, fileTarget, "docker:\n  node2.example.com:\n    lookaside: https://node2.example.com/sigs\n", "docker:\n  pod2.example.com:\n    lookaside: https://pod2.example.com/sigs\n")
-	m.link(t, dirTarget, DefaultRegistriesD)
+	m.link(t, dirTarget, node.DefaultRegistriesD)
 	m.link(t, "../../../../../../.."+fileTarget, filepath.Join(dirTarget, "b.yaml"))
-	paths := NewPaths(m.root, "", "", "")
+	paths := node.NewPaths(m.root, "", "", "")
 	rd, diags := LoadRegistriesDFrom(paths.FS(), paths.RegistriesD)
 	if diags.HasErrors() {
 		t.Fatal(diags)
@@ -152,7 +153,7 @@ func TestHostileNodeFiles(t *testing.T) {
 	for _, h := range nodefstest.All() {
 		t.Run(h.Name+"/policy.json", func(t *testing.T) {
 			root := t.TempDir()
-			paths := NewPaths(root, "", "", "")
+			paths := node.NewPaths(root, "", "", "")
 			h.Make(t, paths.Policy)
 			var err error
 			nodefstest.Bounded(t, func() { _, err = LoadPolicyFrom(paths.FS(), paths.Policy) })
@@ -162,7 +163,7 @@ func TestHostileNodeFiles(t *testing.T) {
 		})
 		t.Run(h.Name+"/registries.d", func(t *testing.T) {
 			root := t.TempDir()
-			paths := NewPaths(root, "", "", "")
+			paths := node.NewPaths(root, "", "", "")
 			h.Make(t, filepath.Join(paths.RegistriesD, "x.yaml"))
 			var diags model.Diagnostics
 			nodefstest.Bounded(t, func() { _, diags = LoadRegistriesDFrom(paths.FS(), paths.RegistriesD) })
@@ -178,7 +179,7 @@ func TestHostileNodeFiles(t *testing.T) {
 		})
 		t.Run(h.Name+"/keyPath", func(t *testing.T) {
 			root := t.TempDir()
-			paths := NewPaths(root, "", "", "")
+			paths := node.NewPaths(root, "", "", "")
 			h.Make(t, filepath.Join(root, "etc/gpg/k.gpg"))
 			pol, _ := ParsePolicy("p", []byte(`{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/k.gpg"}]}`))
 			var diags model.Diagnostics
@@ -195,7 +196,7 @@ func TestHostileNodeFiles(t *testing.T) {
 // runtime resolves against its own working directory) is taken from the
 // node's "/", never from imgtrust's working directory.
 func TestHostStaysInRoot(t *testing.T) {
-	p := NewPaths("/host", "", "", "")
+	p := node.NewPaths("/host", "", "", "")
 	for in, want := range map[string]string{
 		"/etc/gpg/k.gpg":         "/host/etc/gpg/k.gpg",
 		"/../../etc/shadow":      "/host/etc/shadow",
@@ -207,7 +208,7 @@ func TestHostStaysInRoot(t *testing.T) {
 			t.Errorf("Host(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := NewPaths("/", "", "", "").Host("etc/gpg/k.gpg"); got != "etc/gpg/k.gpg" {
+	if got := node.NewPaths("/", "", "", "").Host("etc/gpg/k.gpg"); got != "etc/gpg/k.gpg" {
 		t.Errorf("on this machine a relative path is left alone: %q", got)
 	}
 }

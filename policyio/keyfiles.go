@@ -10,6 +10,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg/secretscan"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
 )
 
@@ -20,14 +21,14 @@ type KeyInspector func(label string, pos model.Pos, data []byte) model.Diagnosti
 // CheckKeyFiles reports key references of signedBy rules that the runtime
 // cannot use: relative paths, files that are missing or unreadable, and —
 // through inspect — content that holds no usable public key.
-func CheckKeyFiles(p *model.Policy, paths Paths, inspect KeyInspector) model.Diagnostics {
+func CheckKeyFiles(p *model.Policy, paths node.Paths, inspect KeyInspector) model.Diagnostics {
 	return CheckKeyFilesWith(p, paths, inspect, nil)
 }
 
 // CheckKeyFilesWith is CheckKeyFiles with the key files read through
 // keys (nil: from disk): a change set checks the policy against the key
 // files it stages, not only those on disk.
-func CheckKeyFilesWith(p *model.Policy, paths Paths, inspect KeyInspector, keys KeyFiles) model.Diagnostics {
+func CheckKeyFilesWith(p *model.Policy, paths node.Paths, inspect KeyInspector, keys KeyFiles) model.Diagnostics {
 	if p == nil {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 )
 
 // TestCheckKeyFiles: key files are looked up under the root and checked
@@ -58,7 +59,7 @@ func TestCheckKeyFiles(t *testing.T) {
 		if d.HasErrors() {
 			t.Fatalf("%s: %v", tt.req, d)
 		}
-		got := CheckKeyFiles(pol, NewPaths(root, "", "", ""), inspector)
+		got := CheckKeyFiles(pol, node.NewPaths(root, "", "", ""), inspector)
 		var codes []string
 		for _, x := range got {
 			codes = append(codes, x.Code)

@@ -264,7 +264,7 @@ func LoadPolicy(path string) (*PolicyFile, error) {
 }
 
 // LoadPolicyFrom is LoadPolicy for a file of the node mounted at node
-// (Paths.FS): links resolve inside the node's root, and anything but a
+// (node.Paths.FS): links resolve inside the node's root, and anything but a
 // regular file of at most nodefs.PolicyFile.Max bytes is an error.
 func LoadPolicyFrom(node nodefs.FS, path string) (*PolicyFile, error) {
 	pf := &PolicyFile{Path: path, FS: node}

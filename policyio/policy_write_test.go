@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/safefile"
 )
 
@@ -250,7 +251,7 @@ func BenchmarkParsePolicy10k(b *testing.B) {
 // second, as every save and every TUI review runs it).
 func BenchmarkWidenings10k(b *testing.B) {
 	dir := b.TempDir()
-	paths := NewPaths(dir, "", "", "")
+	paths := node.NewPaths(dir, "", "", "")
 	os.MkdirAll(filepath.Join(dir, "etc/gpg"), 0o755)
 	var sb strings.Builder
 	sb.WriteString(`{"default":[{"type":"reject"}],"transports":{"docker":{`)

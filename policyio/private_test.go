@@ -12,6 +12,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg/gpgtest"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 )
 
 // TestSaveRefusesPrivateMaterial: a policy.json that holds private key
@@ -78,7 +79,7 @@ func TestSaveRefusesPrivateMaterial(t *testing.T) {
 				t.Errorf("files left next to it: %v", entries)
 			}
 			var found bool
-			for _, d := range CheckKeyFiles(pf.Policy, NewPaths(dir, "", "", ""), nil) {
+			for _, d := range CheckKeyFiles(pf.Policy, node.NewPaths(dir, "", "", ""), nil) {
 				if d.Code == "key-private" && d.Severity == model.Error && d.Target != nil && d.Target.Requirement == 0 &&
 					strings.HasPrefix(tt.field, d.Target.Field) {
 					found = true
@@ -105,7 +106,7 @@ func TestSavePublicMaterialStillWorks(t *testing.T) {
 	if _, err := SavePolicy(pf, p, SaveOptions{AllowWeaken: true}); err != nil {
 		t.Fatal(err)
 	}
-	if d := CheckKeyFiles(pf.Policy, NewPaths(dir, "", "", ""), nil); len(d) != 0 {
+	if d := CheckKeyFiles(pf.Policy, node.NewPaths(dir, "", "", ""), nil); len(d) != 0 {
 		t.Errorf("diagnostics: %v", d)
 	}
 }

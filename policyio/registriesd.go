@@ -53,7 +53,7 @@ func LoadRegistriesD(dir string) (*RegistriesD, model.Diagnostics) {
 }
 
 // LoadRegistriesDFrom is LoadRegistriesD for the node mounted at node
-// (Paths.FS): the directory and each file resolve inside the node's root,
+// (node.Paths.FS): the directory and each file resolve inside the node's root,
 // and each file is read as a bounded regular file.
 func LoadRegistriesDFrom(node nodefs.FS, dir string) (*RegistriesD, model.Diagnostics) {
 	return LoadRegistriesDFor(node, dir, RegistriesRuntime{})

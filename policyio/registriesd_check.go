@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 )
 
 // LookasideURLProblem says why the runtime cannot read signatures from u,
@@ -32,7 +33,7 @@ func LookasideURLProblem(u string) string {
 // admin should know about: plain http, file:// paths missing on the node,
 // staging URLs on a node, sections for registries the policy never asks
 // signatures for, and signedBy scopes without a look-aside. pol may be nil.
-func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths Paths) model.Diagnostics {
+func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths node.Paths) model.Diagnostics {
 	var out model.Diagnostics
 	all := append([]*model.LookasideEntry{}, rd.Entries...)
 	if rd.Default != nil {

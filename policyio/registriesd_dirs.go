@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/runtimever"
 )
 
@@ -32,23 +33,23 @@ const (
 //
 // Nothing is said when imgtrust was pointed at another directory
 // (--registries.d): the runtime is then told it explicitly too.
-func CheckRegistriesDirs(paths Paths, lib runtimever.Library) model.Diagnostics {
-	if paths.RegistriesD != paths.Host(DefaultRegistriesD) {
+func CheckRegistriesDirs(paths node.Paths, lib runtimever.Library) model.Diagnostics {
+	if paths.RegistriesD != paths.Host(node.DefaultRegistriesD) {
 		return nil
 	}
-	node := paths.FS()
+	nfs := paths.FS()
 	yamls := func(nodeDir string) []string {
-		files, _ := node.Glob(paths.Host(nodeDir), "*.yaml")
+		files, _ := nfs.Glob(paths.Host(nodeDir), "*.yaml")
 		var names []string
 		for _, f := range files {
-			if st, err := node.Stat(f); err == nil && !st.IsDir() {
+			if st, err := nfs.Stat(f); err == nil && !st.IsDir() {
 				names = append(names, filepath.Base(f))
 			}
 		}
 		return names
 	}
 	exists := func(nodeDir string) bool {
-		st, err := node.Stat(paths.Host(nodeDir))
+		st, err := nfs.Stat(paths.Host(nodeDir))
 		return err == nil && st.IsDir()
 	}
 	if !lib.Has(runtimever.RegistriesDMasking) {
@@ -57,11 +58,11 @@ func CheckRegistriesDirs(paths Paths, lib runtimever.Library) model.Diagnostics 
 		}
 		return model.Diagnostics{{
 			Severity: model.Warning, Code: "registriesd-user-dir", Pos: model.Pos{File: paths.Host(rootUserRegistriesD)},
-			Message: fmt.Sprintf("%s exists: CRI-O (%s; before v5.40 one directory is read) uses it and ignores %s entirely", rootUserRegistriesD, lib.Basis, DefaultRegistriesD),
-			Fix:     fmt.Sprintf("move its files into %s and remove the directory, or edit it with imgtrust --registries.d %s", DefaultRegistriesD, paths.Host(rootUserRegistriesD)),
+			Message: fmt.Sprintf("%s exists: CRI-O (%s; before v5.40 one directory is read) uses it and ignores %s entirely", rootUserRegistriesD, lib.Basis, node.DefaultRegistriesD),
+			Fix:     fmt.Sprintf("move its files into %s and remove the directory, or edit it with imgtrust --registries.d %s", node.DefaultRegistriesD, paths.Host(rootUserRegistriesD)),
 		}}
 	}
-	mine := yamls(DefaultRegistriesD)
+	mine := yamls(node.DefaultRegistriesD)
 	var out model.Diagnostics
 	for _, higher := range []string{rootUserRegistriesD, rootfulRegistriesD} {
 		for _, name := range yamls(higher) {
@@ -71,7 +72,7 @@ func CheckRegistriesDirs(paths Paths, lib runtimever.Library) model.Diagnostics 
 			}
 			if masked {
 				out = append(out, model.Diagnostic{
-					Severity: model.Warning, Code: "registriesd-masked", Pos: model.Pos{File: paths.Host(filepath.Join(DefaultRegistriesD, name))},
+					Severity: model.Warning, Code: "registriesd-masked", Pos: model.Pos{File: paths.Host(filepath.Join(node.DefaultRegistriesD, name))},
 					Message: fmt.Sprintf("%s/%s masks this file: the runtime (%s) reads that one instead", higher, name, lib.Basis),
 					Fix:     "edit or remove " + filepath.Join(higher, name),
 				})
@@ -80,7 +81,7 @@ func CheckRegistriesDirs(paths Paths, lib runtimever.Library) model.Diagnostics 
 	}
 	// Highest first; a name already seen is masked and not read again.
 	seen := map[string]bool{}
-	for _, dir := range []string{rootUserRegistriesD, rootfulRegistriesD, DefaultRegistriesD, vendorRootfulRegistryD, vendorRegistriesD} {
+	for _, dir := range []string{rootUserRegistriesD, rootfulRegistriesD, node.DefaultRegistriesD, vendorRootfulRegistryD, vendorRegistriesD} {
 		var names []string
 		for _, n := range yamls(dir) {
 			if !seen[n] {
@@ -88,11 +89,11 @@ func CheckRegistriesDirs(paths Paths, lib runtimever.Library) model.Diagnostics 
 				names = append(names, n)
 			}
 		}
-		if other := dir; other != DefaultRegistriesD && len(names) > 0 {
+		if other := dir; other != node.DefaultRegistriesD && len(names) > 0 {
 			out = append(out, model.Diagnostic{
 				Severity: model.Info, Code: "registriesd-other-dir", Pos: model.Pos{File: paths.Host(other)},
 				Message: fmt.Sprintf("the runtime (%s) also reads %s: %s", lib.Basis, other, strings.Join(names, ", ")),
-				Fix:     "imgtrust shows and edits only " + DefaultRegistriesD,
+				Fix:     "imgtrust shows and edits only " + node.DefaultRegistriesD,
 			})
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/runtimever"
 )
 
@@ -55,7 +56,7 @@ func TestCheckRegistriesDirs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			paths := NewPaths(root, "", "", "")
+			paths := node.NewPaths(root, "", "", "")
 			var got []string
 			for _, d := range CheckRegistriesDirs(paths, runtimever.Known(tt.version, "test")) {
 				got = append(got, d.Code+" "+paths.Node(d.Pos.File))
@@ -67,7 +68,7 @@ func TestCheckRegistriesDirs(t *testing.T) {
 				t.Errorf("got %v\nwant %v", got, tt.want)
 			}
 			// Pointed at another directory: the runtime is told so too.
-			other := NewPaths(root, "", filepath.Join(root, "elsewhere"), "")
+			other := node.NewPaths(root, "", filepath.Join(root, "elsewhere"), "")
 			if d := CheckRegistriesDirs(other, runtimever.Known(tt.version, "test")); len(d) != 0 {
 				t.Errorf("--registries.d given: %v", d)
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/nodefs"
 	"github.com/opencontainers/go-digest"
 )
@@ -189,7 +190,7 @@ docker:
 		t.Fatal(d)
 	}
 	got := map[string]bool{}
-	for _, x := range CheckLookasides(rd, pol, NewPaths(t.TempDir(), "", "", "")) {
+	for _, x := range CheckLookasides(rd, pol, node.NewPaths(t.TempDir(), "", "", "")) {
 		got[x.Code] = true
 		// An unreadable look-aside fails every pull through it, even
 		// under insecureAcceptAnything: an error, and never "unused".
@@ -242,7 +243,7 @@ docker:
 			t.Fatal(d)
 		}
 		got := false
-		for _, x := range CheckLookasides(rd, pol, NewPaths(t.TempDir(), "", "", "")) {
+		for _, x := range CheckLookasides(rd, pol, node.NewPaths(t.TempDir(), "", "", "")) {
 			got = got || x.Code == "sigstore-without-attachments"
 		}
 		if got != tt.warn {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 )
 
 // A change widens trust when some image that the old configuration
@@ -76,7 +77,7 @@ func (w Weakening) String() string {
 type KeyFiles func(nodePath string) ([]byte, error)
 
 // DiskKeyFiles reads node paths under paths.Root.
-func DiskKeyFiles(paths Paths) KeyFiles {
+func DiskKeyFiles(paths node.Paths) KeyFiles {
 	return func(nodePath string) ([]byte, error) { return readFileCapped(paths.Host(nodePath)) }
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -133,7 +134,7 @@ type NamespaceVerifier interface {
 
 // Deps is what the root model is given.
 type Deps struct {
-	Paths     policyio.Paths
+	Paths     node.Paths
 	Policy    PolicyBackend
 	Keys      KeyBackend       // nil: keys view says it is unavailable
 	Lookaside LookasideBackend // nil: look-aside view says it is unavailable

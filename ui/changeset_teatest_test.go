@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/workspace"
 )
 
@@ -25,7 +26,7 @@ func TestProgramDeletePauseScopeNeedsTypedName(t *testing.T) {
 	d, _, _, _ := testDeps(t, testPolicy)
 	ws := d.Policy.(*workspace.Workspace)
 	d.SaveImpact = func(rev *workspace.Review) *impact.Report {
-		imgs, _ := workspace.ReadNodeImages(d.Paths)
+		imgs, _ := node.ReadNodeImages(d.Paths)
 		c := impact.NewChecker(impact.Options{Paths: d.Paths, Offline: true, Mechanism: gpg.MechGoCrypto, SkipUnchanged: true})
 		return c.Compare(context.Background(), impact.Config{Policy: ws.PolicyFile().LoadedPolicy()},
 			impact.Config{Policy: rev.CandidatePolicy, Keys: rev.CandidateKeys, Registries: rev.CandidateRegistries}, imgs)

@@ -19,6 +19,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -46,7 +47,7 @@ tlt4DAQQKZ3ziAhKaOsha8TM
 
 // fakeKeyFiles reads embedded files from the test root and names them by
 // digest; the real reader (gpg, PEM) is tested in the main package.
-type fakeKeyFiles struct{ paths policyio.Paths }
+type fakeKeyFiles struct{ paths node.Paths }
 
 func (k fakeKeyFiles) ReadKeyFile(p string, kind KeyFileKind) (KeyFile, error) {
 	data, err := os.ReadFile(k.paths.Host(p))

@@ -16,7 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	_ "github.com/charmbracelet/x/exp/golden" // registers -update
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/workspace"
 )
 
@@ -35,7 +35,7 @@ const testPolicy = `{
 
 // newTestRoot makes a node root in a temporary directory and changes
 // into it, so that every path on screen is the same on every run.
-func newTestRoot(t testing.TB, policy string) policyio.Paths {
+func newTestRoot(t testing.TB, policy string) node.Paths {
 	t.Helper()
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -47,7 +47,7 @@ func newTestRoot(t testing.TB, policy string) policyio.Paths {
 	if err := os.WriteFile("root/etc/gpg/release.gpg", []byte("key"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	paths := policyio.NewPaths("root", "", "", "")
+	paths := node.NewPaths("root", "", "", "")
 	if policy != "" {
 		if err := os.WriteFile(paths.Policy, []byte(policy), 0o644); err != nil {
 			t.Fatal(err)

@@ -9,13 +9,14 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kios/imgtrust/impact"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
 )
 
 // pauseRow is the pause image's impact row with the candidate's verdict.
 func pauseRow(cand impact.Verdict, change impact.Change) impact.Row {
-	return impact.Row{Image: workspace.NodeImage{Ref: "registry.k8s.io/pause:3.10", Role: workspace.RolePause},
+	return impact.Row{Image: node.NodeImage{Ref: "registry.k8s.io/pause:3.10", Role: node.RolePause},
 		Current: impact.Verdict{Status: impact.Pullable, Offline: true, Reason: "insecureAcceptAnything"}, Candidate: cand, Change: change}
 }
 

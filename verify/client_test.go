@@ -31,7 +31,7 @@ func batch(t testing.TB, v *Verifier, refs []string, jobs int) []*Result {
 }
 
 // signedImages pushes count signed images and returns their references.
-func signedImages(n *node, count int) []string {
+func signedImages(n *testNode, count int) []string {
 	k := n.key("release", nil)
 	var refs []string
 	for i := range count {

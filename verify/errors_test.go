@@ -7,6 +7,7 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -88,14 +89,14 @@ func shortSigner(res *Result) string {
 func TestEvaluateOffline(t *testing.T) {
 	root := t.TempDir()
 	pol := &model.Policy{Default: model.Requirements{{Type: model.Reject}}}
-	res, err := Evaluate(context.Background(), Options{Paths: policyio.NewPaths(root, "", "", ""), Policy: pol, Registries: &policyio.RegistriesD{}, Mechanism: gpg.MechGoCrypto}, "dir:"+root)
+	res, err := Evaluate(context.Background(), Options{Paths: node.NewPaths(root, "", "", ""), Policy: pol, Registries: &policyio.RegistriesD{}, Mechanism: gpg.MechGoCrypto}, "dir:"+root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Accepted || KindOf(res.Trace.Requirements[0].Err) != KindRejected || res.Trace.HTTPRequests != 0 {
 		t.Errorf("result %+v", res)
 	}
-	if _, err := Evaluate(context.Background(), Options{Paths: policyio.NewPaths(root, "", "", "")}, "dir:"+root); err == nil {
+	if _, err := Evaluate(context.Background(), Options{Paths: node.NewPaths(root, "", "", "")}, "dir:"+root); err == nil {
 		t.Error("Evaluate without a policy file succeeded")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -75,7 +76,7 @@ func TestSignedByFixtures(t *testing.T) {
 		{name: "schema 1 manifest that cannot be digested", dir: "dir-img-manifest-digest-error", image: "testing/manifest:latest", req: model.Requirement{KeyPath: key}, reason: "does not match"},
 	}
 	for _, mech := range []gpg.Mechanism{gpg.MechXCrypto, gpg.MechGoCrypto} {
-		v, err := New(Options{Paths: policyio.NewPaths("/", "", "", ""), Policy: &model.Policy{}, Registries: &policyio.RegistriesD{},
+		v, err := New(Options{Paths: node.NewPaths("/", "", "", ""), Policy: &model.Policy{}, Registries: &policyio.RegistriesD{},
 			Mechanism: mech, Now: func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }})
 		if err != nil {
 			t.Fatal(err)
@@ -135,7 +136,7 @@ func TestFixtureImagesThroughDirTransport(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.dir+"/"+c.identity, func(t *testing.T) {
-			v, err := New(Options{Paths: policyio.NewPaths("/", "", "", ""), Policy: pol(c.identity), Registries: &policyio.RegistriesD{}, Mechanism: gpg.MechGoCrypto})
+			v, err := New(Options{Paths: node.NewPaths("/", "", "", ""), Policy: pol(c.identity), Registries: &policyio.RegistriesD{}, Mechanism: gpg.MechGoCrypto})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -25,16 +25,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/kios/imgtrust/gpg"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/opencontainers/go-digest"
 )
 
-// node is a scratch node: an in-process registry, a look-aside server
+// testNode is a scratch node: an in-process registry, a look-aside server
 // whose files the test controls, keys and a root with policy.json.
-type node struct {
+type testNode struct {
 	t         testing.TB
 	root      string
-	paths     policyio.Paths
+	paths     node.Paths
 	reg       *httptest.Server
 	host      string
 	lookaside *httptest.Server
@@ -46,10 +46,10 @@ type node struct {
 	keys               map[string]*openpgp.Entity
 }
 
-func newNode(t testing.TB) *node {
+func newNode(t testing.TB) *testNode {
 	t.Helper()
-	n := &node{t: t, root: t.TempDir(), keys: map[string]*openpgp.Entity{}}
-	n.paths = policyio.NewPaths(n.root, "", "", "")
+	n := &testNode{t: t, root: t.TempDir(), keys: map[string]*openpgp.Entity{}}
+	n.paths = node.NewPaths(n.root, "", "", "")
 	countConns := func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			n.conns.Add(1)
@@ -79,7 +79,7 @@ func newNode(t testing.TB) *node {
 	return n
 }
 
-func (n *node) write(rel, content string) {
+func (n *testNode) write(rel, content string) {
 	p := filepath.Join(n.root, rel)
 	os.MkdirAll(filepath.Dir(p), 0o755)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -90,7 +90,7 @@ func (n *node) write(rel, content string) {
 // key makes (once) a key called name and writes its public part to
 // /etc/gpg/<name>.gpg. ECDSA keys are quick to make; "expired" and
 // "revoked" variants are built from the options.
-func (n *node) key(nameStr string, cfg *packet.Config) *openpgp.Entity {
+func (n *testNode) key(nameStr string, cfg *packet.Config) *openpgp.Entity {
 	if e, ok := n.keys[nameStr]; ok {
 		return e
 	}
@@ -112,7 +112,7 @@ func (n *node) key(nameStr string, cfg *packet.Config) *openpgp.Entity {
 }
 
 // push uploads a random image and returns its digest.
-func (n *node) push(repoTag string) digest.Digest {
+func (n *testNode) push(repoTag string) digest.Digest {
 	img, err := random.Image(64, 1)
 	if err != nil {
 		n.t.Fatal(err)
@@ -120,7 +120,7 @@ func (n *node) push(repoTag string) digest.Digest {
 	return n.pushImage(repoTag, img)
 }
 
-func (n *node) pushImage(repoTag string, img v1.Image) digest.Digest {
+func (n *testNode) pushImage(repoTag string, img v1.Image) digest.Digest {
 	ref, err := name.ParseReference(n.host+"/"+repoTag, name.Insecure)
 	if err != nil {
 		n.t.Fatal(err)
@@ -133,7 +133,7 @@ func (n *node) pushImage(repoTag string, img v1.Image) digest.Digest {
 }
 
 // sign stores signature number i (1-based) for repo@dgst on the look-aside.
-func (n *node) sign(key *openpgp.Entity, repo string, dgst digest.Digest, identity string, i int) {
+func (n *testNode) sign(key *openpgp.Entity, repo string, dgst digest.Digest, identity string, i int) {
 	blob, err := gpg.Sign(key, MarshalPayload(identity, dgst))
 	if err != nil {
 		n.t.Fatal(err)
@@ -141,16 +141,16 @@ func (n *node) sign(key *openpgp.Entity, repo string, dgst digest.Digest, identi
 	n.putSig(repo, dgst, i, blob)
 }
 
-func (n *node) putSig(repo string, dgst digest.Digest, i int, blob []byte) {
+func (n *testNode) putSig(repo string, dgst digest.Digest, i int, blob []byte) {
 	path := fmt.Sprintf("/%s@%s=%s/signature-%d", repo, dgst.Algorithm(), dgst.Encoded(), i)
 	n.sigs.Store(path, blob)
 }
 
-func (n *node) policy(js string) {
+func (n *testNode) policy(js string) {
 	n.write("etc/containers/policy.json", strings.ReplaceAll(js, "REG", n.host))
 }
 
-func (n *node) verify(image string, mod ...func(*Options)) *Result {
+func (n *testNode) verify(image string, mod ...func(*Options)) *Result {
 	n.t.Helper()
 	opts := Options{Paths: n.paths, Mechanism: gpg.MechXCrypto, TLSVerify: false, Timeout: 5 * time.Second}
 	for _, m := range mod {

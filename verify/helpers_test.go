@@ -40,7 +40,7 @@ func signAt(e *openpgp.Entity, payload []byte, at time.Time) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (n *node) pushIndex(repoTag string, idx v1.ImageIndex) digest.Digest {
+func (n *testNode) pushIndex(repoTag string, idx v1.ImageIndex) digest.Digest {
 	ref, err := name.ParseReference(n.host+"/"+repoTag, name.Insecure)
 	if err != nil {
 		n.t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/registriesconf"
 )
 
@@ -29,7 +29,7 @@ type SourceTry struct {
 
 // LoadRegistriesConf reads the node's registries.conf as a runtime with
 // the detected containers/image version does.
-func LoadRegistriesConf(paths policyio.Paths, det gpg.Detection) (*registriesconf.Config, model.Diagnostics) {
+func LoadRegistriesConf(paths node.Paths, det gpg.Detection) (*registriesconf.Config, model.Diagnostics) {
 	refuse, basis := registriesconf.V1Rule(det.ImageVersion, det.Mechanism == gpg.MechGoCrypto)
 	return registriesconf.Load(paths.FS(), paths.Host, paths.Node, registriesconf.Locations{Conf: paths.RegistriesConf, RefuseV1: refuse, V1Basis: basis})
 }

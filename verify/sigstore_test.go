@@ -30,6 +30,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/opencontainers/go-digest"
 )
@@ -137,7 +138,7 @@ func TestSigstoreSignedFixtures(t *testing.T) {
 		{name: "PKI, other host name", dir: "dir-img-cosign-pki-valid", image: "localhost:5000/test",
 			req: model.Requirement{PKI: &model.PKI{CARootsPath: fx("pki_root_crts.pem"), CAIntermediatesPath: fx("pki_intermediate_crts.pem"), SubjectHostname: "other.example.com"}, SignedIdentity: matchRepo}, reason: "Unexpected subject hostname"},
 	}
-	v, err := New(Options{Paths: policyio.NewPaths("/", "", "", ""), Policy: &model.Policy{}, Registries: &policyio.RegistriesD{},
+	v, err := New(Options{Paths: node.NewPaths("/", "", "", ""), Policy: &model.Policy{}, Registries: &policyio.RegistriesD{},
 		Mechanism: gpg.MechGoCrypto, Now: func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +204,7 @@ func sigstorePayload(identity string, d digest.Digest) []byte {
 }
 
 // attach stores layers under the sha256-<hex>.sig tag the way cosign does.
-func (n *node) attach(repo string, d digest.Digest, layers ...mutate.Addendum) {
+func (n *testNode) attach(repo string, d digest.Digest, layers ...mutate.Addendum) {
 	n.t.Helper()
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)

@@ -8,6 +8,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 )
 
@@ -33,7 +34,7 @@ func TestSubkeySignaturesByRelease(t *testing.T) {
 			accept  bool
 		}{{"v5.36.1", false}, {"v5.37.0", true}, {"v5.42.1", true}} {
 			t.Run(string(mech)+"/"+tt.version, func(t *testing.T) {
-				v, err := New(Options{Paths: policyio.NewPaths("/", "", "", ""), Policy: &model.Policy{}, Registries: &policyio.RegistriesD{},
+				v, err := New(Options{Paths: node.NewPaths("/", "", "", ""), Policy: &model.Policy{}, Registries: &policyio.RegistriesD{},
 					Mechanism: mech, RuntimeVersion: tt.version, Now: func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }})
 				if err != nil {
 					t.Fatal(err)

@@ -7,13 +7,14 @@ import (
 
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/registriesconf"
 )
 
 // Options configure a Verifier.
 type Options struct {
-	Paths policyio.Paths
+	Paths node.Paths
 	// RuntimeVersion, when set, is the runtime's containers/image version
 	// instead of the one read from its binary under Paths.Root.
 	RuntimeVersion string

@@ -12,13 +12,14 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/gpg/gpgtest"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 )
 
 // changeRoot is a node with a policy, one key file in use, one unused key
 // file and one registries.d file.
 type changeRoot struct {
-	paths           policyio.Paths
+	paths           node.Paths
 	newKey          []byte // a key to import
 	usedKey, oldKey string // host paths
 	regFile         string

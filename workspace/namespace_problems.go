@@ -21,7 +21,7 @@ import (
 func (w *Workspace) NamespaceProblems() model.Diagnostics {
 	cfg, err := node.ReadCrioConfig(w.Paths)
 	if err != nil {
-		return nil // NodeDiagnostics reports an unreadable crio.conf
+		return nil // node.NodeDiagnostics reports an unreadable crio.conf
 	}
 	if w.Namespace != "" {
 		ch, _, err := w.globalChoice()

@@ -8,7 +8,6 @@ import (
 
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/node"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/runtimever"
 )
 
@@ -39,7 +38,7 @@ func TestNamespaceProblems(t *testing.T) {
 				"etc/containers/policy.json":    global,
 				"etc/crio/policies/team-a.json": tt.nsFile,
 			})
-			w, err := Open(policyio.NewPaths(root, "", "", ""))
+			w, err := Open(node.NewPaths(root, "", "", ""))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +73,7 @@ func TestOpenNamespace(t *testing.T) {
 		"etc/crio/crio.conf":         "[crio.image]\nsignature_policy_dir = \"/etc/ns\"\n",
 		"etc/ns/wide.json":           `{"default": [{"type": "insecureAcceptAnything"}]}`,
 	})
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	has := func(w *Workspace, code string) bool {
 		for _, d := range w.Problems() {
 			if d.Code == code {
@@ -167,7 +166,7 @@ func TestBaselineRefusedByNode(t *testing.T) {
 	writeNodeFiles(t, root, map[string]string{
 		"etc/containers/policy.json": `{"default": [{"type": "reject"}], "transports": {"docker": {"r.example/a": [{"type": "insecureAcceptAnything"}], "r.example/b": [{"type": "signedBy", "keyType": "GPGKeys", "keyPaths": ["/etc/gpg/a.gpg"]}]}}}`,
 	})
-	w, err := Open(policyio.NewPaths(root, "", "", ""))
+	w, err := Open(node.NewPaths(root, "", "", ""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // (<signature_policy_dir>/<namespace>.json, which need not exist yet):
 // edits, problems and saves then go to that file through the same
 // pipeline as the global policy's.
-func OpenNamespace(paths policyio.Paths, namespace string) (*Workspace, error) {
+func OpenNamespace(paths node.Paths, namespace string) (*Workspace, error) {
 	if err := node.ValidNamespace(namespace); err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func OpenNamespace(paths policyio.Paths, namespace string) (*Workspace, error) {
 
 // GlobalPaths are the paths with the global policy: Paths itself, or for
 // a namespace's workspace the global policy it was opened beside.
-func (w *Workspace) GlobalPaths() policyio.Paths {
+func (w *Workspace) GlobalPaths() node.Paths {
 	p := w.Paths
 	if w.globalPolicy != "" {
 		p.Policy = w.globalPolicy
@@ -116,7 +116,7 @@ func (w *Workspace) otherPolicies() []OtherPolicy {
 // the global policy CRI-O uses (crio.conf signature_policy), and every
 // namespace policy. A change set edits one policy file, but its key
 // files are shared with these.
-func OtherPolicies(paths policyio.Paths, own string) []OtherPolicy {
+func OtherPolicies(paths node.Paths, own string) []OtherPolicy {
 	if own == "" {
 		own = paths.Policy
 	}

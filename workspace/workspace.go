@@ -1,8 +1,3 @@
-// Package workspace holds a node's trust configuration as an editor sees
-// it: the files as loaded, the edits staged in memory with undo, the
-// problems of the staged state, the diff of what a save would change, and
-// the save itself through the safe writers. The TUI and the CLI commands
-// that edit share it, so that both follow the same rules.
 package workspace
 
 import (
@@ -18,7 +13,7 @@ import (
 
 // Workspace is one editing session over a node's files.
 type Workspace struct {
-	Paths policyio.Paths
+	Paths node.Paths
 	// AuditLog is where saves are recorded; empty disables the log.
 	AuditLog string
 	// Inspect looks inside key files for Problems; nil checks only that
@@ -111,17 +106,14 @@ type edit struct {
 
 // Open loads the node's policy. A missing policy.json is not an error:
 // the workspace starts from an empty policy that the admin fills in.
-func Open(paths policyio.Paths) (*Workspace, error) {
-	w := &Workspace{Paths: paths, AuditLog: paths.Host(DefaultAuditLog),
+func Open(paths node.Paths) (*Workspace, error) {
+	w := &Workspace{Paths: paths, AuditLog: paths.AuditLog(),
 		Keys: policyio.DiskKeyFiles(paths), CompareKeys: gpg.CompareKeys}
 	if err := w.Reload(); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
-
-// DefaultAuditLog is the node path of the audit log.
-const DefaultAuditLog = node.DefaultAuditLog
 
 // Reload reads the files again, dropping staged edits.
 func (w *Workspace) Reload() error {
@@ -234,7 +226,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 	if w.Runtime.Library.Version != "" {
 		diags = append(diags, policyio.CheckRegistriesDirs(w.Paths, w.Runtime.Library)...)
 	}
-	for _, d := range NodeDiagnostics(w.Paths) {
+	for _, d := range node.NodeDiagnostics(w.Paths) {
 		// signature_policy replaces the global policy, not a namespace's.
 		if w.Namespace == "" || d.Code != "crio-signature-policy" {
 			diags = append(diags, d)

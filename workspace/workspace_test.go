@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 )
 
-func newRoot(t *testing.T, policy string) policyio.Paths {
+func newRoot(t *testing.T, policy string) node.Paths {
 	t.Helper()
 	root := t.TempDir()
-	paths := policyio.NewPaths(root, "", "", "")
+	paths := node.NewPaths(root, "", "", "")
 	os.MkdirAll(filepath.Dir(paths.Policy), 0o755)
 	if policy != "" {
 		if err := os.WriteFile(paths.Policy, []byte(policy), 0o644); err != nil {

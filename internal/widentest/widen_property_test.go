@@ -16,6 +16,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/model"
+	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/verify"
 	"github.com/opencontainers/go-digest"
@@ -367,7 +368,7 @@ func (e evaluator) verifier(t testing.TB, c config) *verify.Verifier {
 		return nil
 	}
 	v, err := verify.New(verify.Options{
-		Paths: policyio.NewPaths(e.root, "", "", ""), Policy: c.policy, Registries: e.registries, Timeout: 5 * time.Second,
+		Paths: node.NewPaths(e.root, "", "", ""), Policy: c.policy, Registries: e.registries, Timeout: 5 * time.Second,
 		Mechanism: e.mech, Now: func() time.Time { return e.now },
 	})
 	if err != nil {
