@@ -184,24 +184,10 @@ _imgtrust() {
 		[[ $cur != -* ]] && { COMPREPLY=($(compgen -W %q -- "$cur")); return; }
 		;;
 `, strings.Join(vf, "|"), strings.Join(vf, "|"), flagWords(globalFlagList()), strings.Join(names, " "))
-	for _, c := range spec {
-		fmt.Fprintf(w, "\t%s)\n", c.name)
-		if len(c.verbs) > 0 {
-			var vs []string
-			for _, v := range c.verbs {
-				vs = append(vs, v.name)
-			}
-			fmt.Fprintf(w, "\t\tif [[ -z $verb ]]; then COMPREPLY=($(compgen -W %q -- \"$cur\")); return; fi\n", strings.Join(vs, " "))
-			fmt.Fprintf(w, "\t\tcase \"$verb\" in\n")
-			for _, v := range c.verbs {
-				fmt.Fprintf(w, "\t\t%s) flags=%q ;;\n", v.name, flagWords(v.flags))
-			}
-			fmt.Fprintf(w, "\t\tesac\n")
-		} else {
-			fmt.Fprintf(w, "\t\tflags=%q\n", flagWords(c.flags))
-		}
-		fmt.Fprintf(w, "\t\t;;\n")
-	}
+	writeCommandCases(w, spec, shellSyntax{
+		verbs: "\t\tif [[ -z $verb ]]; then COMPREPLY=($(compgen -W %q -- \"$cur\")); return; fi\n",
+		flags: "flags=%q",
+	})
 	fmt.Fprint(w, `	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$flags" -- "$cur"))
@@ -249,24 +235,10 @@ _imgtrust() {
 		fmt.Fprintf(w, "\t\t\t\t'%s:%s'\n", c.name, zshEscape(c.summary))
 	}
 	fmt.Fprint(w, "\t\t\t)\n\t\t\t_describe 'command' cmds\n\t\t\treturn\n\t\tfi\n\t\t;;\n")
-	for _, c := range spec {
-		fmt.Fprintf(w, "\t%s)\n", c.name)
-		if len(c.verbs) > 0 {
-			var vs []string
-			for _, v := range c.verbs {
-				vs = append(vs, v.name)
-			}
-			fmt.Fprintf(w, "\t\tif [[ -z $verb ]]; then verbs=(%s); compadd -a verbs; return; fi\n", strings.Join(vs, " "))
-			fmt.Fprintf(w, "\t\tcase \"$verb\" in\n")
-			for _, v := range c.verbs {
-				fmt.Fprintf(w, "\t\t%s) flags=(%s) ;;\n", v.name, flagWords(v.flags))
-			}
-			fmt.Fprintf(w, "\t\tesac\n")
-		} else {
-			fmt.Fprintf(w, "\t\tflags=(%s)\n", flagWords(c.flags))
-		}
-		fmt.Fprintf(w, "\t\t;;\n")
-	}
+	writeCommandCases(w, spec, shellSyntax{
+		verbs: "\t\tif [[ -z $verb ]]; then verbs=(%s); compadd -a verbs; return; fi\n",
+		flags: "flags=(%s)",
+	})
 	fmt.Fprint(w, `	esac
 	if [[ $PREFIX == -* ]]; then
 		compadd -a flags
@@ -325,5 +297,33 @@ func fishCompletion(w io.Writer, spec []compCmd) {
 				flagLine("__fish_seen_subcommand_from "+c.name+"; and __fish_seen_subcommand_from "+v.name, f)
 			}
 		}
+	}
+}
+
+// shellSyntax is how bash and zsh differ in the per-command cases: how
+// the verbs are offered and how a list of flags is assigned (each takes
+// one space-separated list).
+type shellSyntax struct{ verbs, flags string }
+
+// writeCommandCases writes one case per command of spec: its verbs when
+// none is typed yet, then the flags of the verb (or of the command).
+func writeCommandCases(w io.Writer, spec []compCmd, sh shellSyntax) {
+	for _, c := range spec {
+		fmt.Fprintf(w, "\t%s)\n", c.name)
+		if len(c.verbs) > 0 {
+			var vs []string
+			for _, v := range c.verbs {
+				vs = append(vs, v.name)
+			}
+			fmt.Fprintf(w, sh.verbs, strings.Join(vs, " "))
+			fmt.Fprintf(w, "\t\tcase \"$verb\" in\n")
+			for _, v := range c.verbs {
+				fmt.Fprintf(w, "\t\t%s) "+sh.flags+" ;;\n", v.name, flagWords(v.flags))
+			}
+			fmt.Fprintf(w, "\t\tesac\n")
+		} else {
+			fmt.Fprintf(w, "\t\t"+sh.flags+"\n", flagWords(c.flags))
+		}
+		fmt.Fprintf(w, "\t\t;;\n")
 	}
 }
