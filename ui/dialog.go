@@ -679,6 +679,8 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 	if d.shadowOK && d.stage == "" && !d.waiting && d.errs == 0 {
 		foot = append(foot, "s: try it in shadow instead: soak it on the node's pulls, save nothing")
 	}
+	// Each key and what it does stays readable at 80 columns: wrap, never cut.
+	foot = strings.Split(wrap(strings.Join(foot, "\n"), w-4), "\n")
 	if d.err != "" {
 		foot = append(foot, strings.Split(m.th.Fail.Render(wrap(d.err, w-4)), "\n")...)
 	}
