@@ -17,6 +17,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/node"
+	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
@@ -114,7 +115,7 @@ func TestFingerprintSpoofingUserID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := ui.New(ui.Deps{Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: gpg.MechGoCrypto}})
+	m := ui.New(ui.Deps{Rules: policyio.Rules{}, Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: gpg.MechGoCrypto}})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.Update(tea.KeyPressMsg{Code: '3', Text: "3"})
 	frame := m.View().Content

@@ -12,6 +12,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/node"
+	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -92,6 +93,7 @@ func tuiDeps(paths node.Paths, ws *workspace.Workspace, det gpg.Detection, tlsVe
 	global := ws.GlobalPaths()
 	shadowRunner := tuiShadowRunner{paths: global, tlsVerify: tlsVerify}
 	d := ui.Deps{
+		Rules:     policyio.Rules{},
 		Paths:     paths,
 		Policy:    ws,
 		Keys:      tuiKeys{paths: paths, ws: ws, mech: det.Mechanism},

@@ -9,6 +9,7 @@ import (
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/gpg/gpgtest"
 	"github.com/kios/imgtrust/node"
+	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -21,7 +22,7 @@ func tuiOnRoot(t *testing.T, root string) *ui.Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := ui.New(ui.Deps{Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: "openpgp-gocrypto"},
+	m := ui.New(ui.Deps{Rules: policyio.Rules{}, Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: "openpgp-gocrypto"},
 		Lookaside: tuiLookaside{paths: paths, ws: ws}, NodeImages: func() []string { return nil }})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	return m
@@ -125,7 +126,7 @@ func TestTUIImportConfirmsUnusableKey(t *testing.T) {
 	}
 	before := treeState(t, root)
 	for _, answer := range []string{"n", "y"} {
-		m := ui.New(ui.Deps{Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: gpg.MechXCrypto}, NodeImages: func() []string { return nil }})
+		m := ui.New(ui.Deps{Rules: policyio.Rules{}, Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: gpg.MechXCrypto}, NodeImages: func() []string { return nil }})
 		m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 		m.Update(tea.KeyPressMsg{Code: '3', Text: "3"})
 		m.Update(tea.KeyPressMsg{Code: 'i', Text: "i"})
@@ -169,7 +170,7 @@ func TestTUIImportConfirmScrolls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := ui.New(ui.Deps{Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: gpg.MechGoCrypto}, NodeImages: func() []string { return nil }, ASCII: true})
+	m := ui.New(ui.Deps{Rules: policyio.Rules{}, Paths: paths, Policy: ws, Keys: tuiKeys{paths: paths, ws: ws, mech: gpg.MechGoCrypto}, NodeImages: func() []string { return nil }, ASCII: true})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	m.Update(tea.KeyPressMsg{Code: '3', Text: "3"})
 	m.Update(tea.KeyPressMsg{Code: 'i', Text: "i"})

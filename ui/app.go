@@ -482,7 +482,7 @@ func (m *Model) needsSetup() bool {
 		return true
 	}
 	p := m.deps.Policy.Policy()
-	return p != nil && len(p.Default) > 0 && strengthOf(p.Default) == "any"
+	return p != nil && len(p.Default) > 0 && m.strengthOf(p.Default) == "any"
 }
 
 func (m *Model) setupReason() string {

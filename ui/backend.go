@@ -132,8 +132,28 @@ type NamespaceVerifier interface {
 	VerifyInNamespace(ctx context.Context, staged *model.Policy, namespace, ref string) (VerifyResult, error)
 }
 
+// Rules are the domain's answers the TUI needs while the admin types: the
+// parser's and the linter's verdicts on a text, a rule or a scope name,
+// how strong a list of requirements is, the writer, the text fixes.
+// policyio.Rules implements it; the TUI calls no domain rule itself.
+type Rules interface {
+	ParsePolicy(file string, data []byte) (*model.Policy, model.Diagnostics)
+	ValidatePolicy(p *model.Policy, label string) model.Diagnostics
+	CheckKeyFiles(p *model.Policy, paths node.Paths) model.Diagnostics
+	CheckRequirement(r *model.Requirement) model.Diagnostics
+	ScopeProblem(transport, scope string) (msg, fix string)
+	DockerScopeWarning(scope string) (msg, fix, repl string)
+	LookasideURLProblem(u string) string
+	Strength(reqs model.Requirements) policyio.StrengthLevel
+	MarshalPolicy(p *model.Policy) ([]byte, error)
+	StripComments(src []byte) ([]byte, error)
+	ApplyDiagnosticFix(src []byte, d model.Diagnostic, i int) ([]byte, error)
+}
+
 // Deps is what the root model is given.
 type Deps struct {
+	// Rules answers every domain question of the views and forms.
+	Rules     Rules
 	Paths     node.Paths
 	Policy    PolicyBackend
 	Keys      KeyBackend       // nil: keys view says it is unavailable

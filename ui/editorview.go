@@ -11,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
 )
 
 // lintDelay is how long typing must pause before the buffer is linted
@@ -90,12 +89,12 @@ func (m *Model) openRawEditor(at model.Pos) tea.Cmd {
 		m.setStatus(true, "cannot open the editor: %v", err)
 		return nil
 	}
-	file, paths := m.deps.Paths.Policy, m.deps.Paths
+	file, paths, rules := m.deps.Paths.Policy, m.deps.Paths, m.deps.Rules
 	e := newRawEditor(m.deps.Paths.Node(file), file)
 	e.lintText = func(text string) model.Diagnostics {
-		p, diags := policyio.ParsePolicy(file, []byte(text))
+		p, diags := rules.ParsePolicy(file, []byte(text))
 		if p != nil {
-			diags = append(diags, policyio.CheckKeyFiles(p, paths, nil)...)
+			diags = append(diags, rules.CheckKeyFiles(p, paths)...)
 		}
 		return diags.Sorted()
 	}
@@ -385,13 +384,13 @@ func (m *Model) firstTextError() model.Pos {
 }
 
 // fix rewrites the buffer in memory: the selected problem's quick fix
-// (policyio.ApplyDiagnosticFix: only the nodes it names; a choice first
+// (Rules.ApplyDiagnosticFix: only the nodes it names; a choice first
 // when there are several), or every comment and trailing comma
-// (policyio.StripComments: lines and columns kept). A fix found on an
+// (Rules.StripComments: lines and columns kept). A fix found on an
 // older buffer is refused: its position may have moved.
 func (e *rawEditor) fix(m *Model, strip bool) tea.Cmd {
 	if strip {
-		out, err := policyio.StripComments([]byte(e.ta.Value()))
+		out, err := m.deps.Rules.StripComments([]byte(e.ta.Value()))
 		return e.replaceText(m, out, err)
 	}
 	switch {
@@ -413,7 +412,7 @@ func (e *rawEditor) applyFix(m *Model, i int) tea.Cmd {
 		e.err = "the text changed since it was checked; wait a moment"
 		return nil
 	}
-	out, err := policyio.ApplyDiagnosticFix([]byte(e.ta.Value()), e.diags[e.sel], i)
+	out, err := m.deps.Rules.ApplyDiagnosticFix([]byte(e.ta.Value()), e.diags[e.sel], i)
 	return e.replaceText(m, out, err)
 }
 

@@ -8,7 +8,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
 )
 
 // The rule form: one set of fields per requirement type, each in its own
@@ -128,7 +127,7 @@ func (st *ruleState) changed(m *Model, f *form) tea.Cmd {
 			cmds = append(cmds, e.want(m.deps.KeyFiles, st.embedPath(f, key)))
 		}
 	}
-	st.diags = policyio.CheckRequirement(buildRequirement(f, st))
+	st.diags = m.deps.Rules.CheckRequirement(buildRequirement(f, st))
 	return tea.Batch(cmds...)
 }
 
@@ -310,15 +309,15 @@ func (m *Model) previewDelay() time.Duration {
 // policy is never changed in place (edits replace it), so reading it
 // there is safe.
 func (m *Model) stagedWith(fn func(p *model.Policy)) func() model.Diagnostics {
-	base, paths := m.deps.Policy.Policy(), m.deps.Paths
+	base, paths, rules := m.deps.Policy.Policy(), m.deps.Paths, m.deps.Rules
 	return func() model.Diagnostics {
 		p := base.Clone()
 		if p == nil {
 			p = &model.Policy{}
 		}
 		fn(p)
-		d := policyio.ValidatePolicy(p, "staged")
-		return append(d, policyio.CheckKeyFiles(p, paths, nil)...)
+		d := rules.ValidatePolicy(p, "staged")
+		return append(d, rules.CheckKeyFiles(p, paths)...)
 	}
 }
 
@@ -347,7 +346,7 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 	p := m.deps.Policy.Policy()
 	scope.check = func(f *form) (string, bool) {
 		t, s := f.val("transport"), f.val("scope")
-		if msg, _ := policyio.ScopeProblem(t, s); msg != "" {
+		if msg, _ := m.deps.Rules.ScopeProblem(t, s); msg != "" {
 			return msg, false
 		}
 		if (ref == nil || ref.Scope != s) && p != nil && p.Transport(t).Scope(s) != nil {
@@ -357,7 +356,7 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 			return "this scope exists already: edit it instead", false
 		}
 		if t == model.TransportDocker {
-			if msg, fix, _ := policyio.DockerScopeWarning(s); msg != "" {
+			if msg, fix, _ := m.deps.Rules.DockerScopeWarning(s); msg != "" {
 				return msg + " (" + fix + ")", true
 			}
 		}

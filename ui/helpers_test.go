@@ -17,6 +17,7 @@ import (
 	_ "github.com/charmbracelet/x/exp/golden" // registers -update
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/node"
+	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
 )
 
@@ -154,7 +155,7 @@ func (f *fakeVerifier) Verify(ctx context.Context, p *model.Policy, ref string) 
 		}
 		cand = cand[:i]
 	}
-	acc := strengthOf(reqs) != "reject"
+	acc := strengthWord(policyio.Strength(reqs)) != "reject"
 	return VerifyResult{Ref: ref, Accepted: acc, Scope: scope, Summary: "fake verdict",
 		Trace: []TraceStep{{OK: true, Text: "scope " + scope}, {OK: acc, Failed: !acc, Text: reqs.DescribeList(nil), Depth: 1}}}, nil
 }
@@ -173,7 +174,7 @@ func testDeps(t testing.TB, policy string) (Deps, *fakeKeys, *fakeLookaside, *fa
 	}}}
 	la := &fakeLookaside{entries: []LookasideRow{{Scope: "default-docker", URL: "file:///var/lib/containers/sigstore", File: "default.yaml"}}}
 	v := &fakeVerifier{}
-	return Deps{Paths: paths, Policy: ws, Keys: keys, Lookaside: la, Verifier: v,
+	return Deps{Rules: policyio.Rules{}, Paths: paths, Policy: ws, Keys: keys, Lookaside: la, Verifier: v,
 		NodeImages: func() []string { return []string{"registry.k8s.io/pause:3.10"} }}, keys, la, v
 }
 

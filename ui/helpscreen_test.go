@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"regexp"
 
-	"charm.land/bubbles/v2/key"
 	"strings"
 	"testing"
+
+	"charm.land/bubbles/v2/key"
 )
 
 // The help screen lists every key of the current view (both panes of the

@@ -9,7 +9,6 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
 )
 
 // lookasideView is the merged registries.d table.
@@ -101,7 +100,7 @@ func (m *Model) openLookasideForm(orig *LookasideRow) tea.Cmd {
 	scope := textField("scope", "Namespace", "", "registry.example.com/team, or default-docker")
 	url := textField("url", "Look-aside URL", "", "https://lookaside.example.com/sigs")
 	url.check = func(f *form) (string, bool) {
-		return policyio.LookasideURLProblem(f.val("url")), false
+		return m.deps.Rules.LookasideURLProblem(f.val("url")), false
 	}
 	sig := choiceField("sigstore", "Sigstore attachments", []string{"no", "yes"}, nil)
 	title := "Add a look-aside"

@@ -12,10 +12,15 @@ import (
 	"github.com/kios/imgtrust/policyio"
 )
 
-// strengthOf names a requirement list's effect in one word, from
-// policyio.Strength (the TUI does not classify requirements itself).
-func strengthOf(reqs model.Requirements) string {
-	switch policyio.Strength(reqs) {
+// strengthOf names a requirement list's effect in one word, as the
+// domain rules classify it (the TUI does not classify requirements).
+func (m *Model) strengthOf(reqs model.Requirements) string {
+	return strengthWord(m.deps.Rules.Strength(reqs))
+}
+
+// strengthWord is the one word of a strength level.
+func strengthWord(l policyio.StrengthLevel) string {
+	switch l {
 	case policyio.StrengthReject:
 		return "reject"
 	case policyio.StrengthSigned:
@@ -25,7 +30,7 @@ func strengthOf(reqs model.Requirements) string {
 }
 
 func (m *Model) strengthLabel(reqs model.Requirements) string {
-	switch strengthOf(reqs) {
+	switch m.strengthOf(reqs) {
 	case "reject":
 		return m.th.Fail.Render("REJECT")
 	case "signed":
@@ -113,7 +118,7 @@ func (m *Model) renderOverview(w, h int) string {
 		for _, t := range p.Transports {
 			for _, s := range t.Scopes {
 				l := &open
-				switch strengthOf(s.Requirements) {
+				switch m.strengthOf(s.Requirements) {
 				case "signed":
 					l = &signed
 				case "reject":
@@ -234,7 +239,7 @@ func (m *Model) nextStep(errors int) string {
 		return "no policy.json yet: press w for guided setup"
 	case errors > 0:
 		return fmt.Sprintf("%d error(s) make the runtime refuse every pull: press 6 to see and fix them", errors)
-	case p != nil && strengthOf(p.Default) == "any":
+	case p != nil && m.strengthOf(p.Default) == "any":
 		return "the default accepts anything: press w for guided setup"
 	case m.dirty():
 		return "staged edits are not saved: press ctrl+s to review the diff and save"

@@ -9,7 +9,6 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/termsafe"
 )
 
@@ -62,8 +61,8 @@ func (v *policyView) rebuild(m *Model) {
 	if cap(v.rows) < n {
 		v.rows = make([]treeRow, 0, n) // one allocation, not twenty, at 10,000 scopes
 	}
-	if v.flt.match("default", strengthOf(p.Default)) {
-		v.rows = append(v.rows, treeRow{kind: rowDefault, ref: model.ScopeRef{IsDefault: true}, n: len(p.Default), str: strengthOf(p.Default)})
+	if v.flt.match("default", m.strengthOf(p.Default)) {
+		v.rows = append(v.rows, treeRow{kind: rowDefault, ref: model.ScopeRef{IsDefault: true}, n: len(p.Default), str: m.strengthOf(p.Default)})
 	}
 	for _, t := range p.Transports {
 		head := len(v.rows)
@@ -72,7 +71,7 @@ func (v *policyView) rebuild(m *Model) {
 			// The filter matches what the row shows: the transport, the
 			// scope as displayed and its strength (nothing to build
 			// when there is no filter: 10,000 scopes, issue 15).
-			str := strengthOf(s.Requirements)
+			str := m.strengthOf(s.Requirements)
 			if v.flt.set() && !v.flt.match(t.Name+":"+displayScope(s.Name), str) {
 				continue
 			}
@@ -453,7 +452,7 @@ func (v *policyView) renderDetail(m *Model, w, h int) string {
 		// Cut in the tree or in this pane's title: here it is whole.
 		b.WriteString(wrap(name, innerW) + "\n")
 	}
-	fmt.Fprintf(&b, "%s %s\n", m.strengthLabel(reqs), policyio.Strength(reqs))
+	fmt.Fprintf(&b, "%s %s\n", m.strengthLabel(reqs), m.deps.Rules.Strength(reqs))
 	if len(reqs) == 0 {
 		b.WriteString(m.th.Fail.Render("no rules: the runtime refuses an empty list") + "\n")
 	}
@@ -473,7 +472,7 @@ func (v *policyView) renderDetail(m *Model, w, h int) string {
 			}
 		}
 	}
-	if js := listJSON(row.ref, reqs); js != "" {
+	if js := listJSON(m.deps.Rules, row.ref, reqs); js != "" {
 		b.WriteString("\n" + m.th.Faint.Render("policy.json:") + "\n")
 		// JSON as written (encoding/json leaves C1 and bidi raw).
 		b.WriteString(m.th.Faint.Render(termsafe.Text(js)))
@@ -482,8 +481,8 @@ func (v *policyView) renderDetail(m *Model, w, h int) string {
 }
 
 // listJSON renders one requirement list exactly as policyio writes it.
-func listJSON(ref model.ScopeRef, reqs model.Requirements) string {
-	data, err := policyio.MarshalPolicy(&model.Policy{Default: reqs})
+func listJSON(rules Rules, ref model.ScopeRef, reqs model.Requirements) string {
+	data, err := rules.MarshalPolicy(&model.Policy{Default: reqs})
 	if err != nil {
 		return ""
 	}

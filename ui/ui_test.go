@@ -434,7 +434,7 @@ func TestWizardBuildsRejectByDefaultPolicy(t *testing.T) {
 		t.Fatalf("save review not opened:\n%s", screen(m))
 	}
 	p := m.deps.Policy.Policy()
-	if strengthOf(p.Default) != "reject" || strengthOf(p.Transport("docker").Scope("registry.example.com/team").Requirements) != "signed" {
+	if m.strengthOf(p.Default) != "reject" || m.strengthOf(p.Transport("docker").Scope("registry.example.com/team").Requirements) != "signed" {
 		t.Fatalf("staged policy wrong: %s", p.Default.DescribeList(nil))
 	}
 	if len(la.entries) != 2 {

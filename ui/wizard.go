@@ -12,7 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/model"
-	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/workspace"
 )
 
@@ -133,7 +132,7 @@ func splitList(s string) []string {
 	return out
 }
 
-func scopeListCheck(f *form, key string, required bool) (string, bool) {
+func scopeListCheck(rules Rules, f *form, key string, required bool) (string, bool) {
 	list := splitList(f.val(key))
 	if len(list) == 0 {
 		if required {
@@ -142,10 +141,10 @@ func scopeListCheck(f *form, key string, required bool) (string, bool) {
 		return "", false
 	}
 	for _, s := range list {
-		if msg, _ := policyio.ScopeProblem(model.TransportDocker, s); msg != "" {
+		if msg, _ := rules.ScopeProblem(model.TransportDocker, s); msg != "" {
 			return msg, false
 		}
-		if msg, fix, _ := policyio.DockerScopeWarning(s); msg != "" {
+		if msg, fix, _ := rules.DockerScopeWarning(s); msg != "" {
 			return msg + " (" + fix + ")", false
 		}
 	}
@@ -161,7 +160,7 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 	case wsScopes:
 		f.title = "Which registries or namespaces must be signed?"
 		sc := textField("scopes", "Signed scopes", strings.Join(wz.scopes, ", "), "registry.example.com/team, quay.io/org")
-		sc.check = func(f *form) (string, bool) { return scopeListCheck(f, "scopes", true) }
+		sc.check = func(f *form) (string, bool) { return scopeListCheck(m.deps.Rules, f, "scopes", true) }
 		sc.explain = func(*form) string { return "comma-separated; docker.io images are written docker.io/library/..." }
 		f.fields = []*field{sc}
 		f.note = "Images under these names will need a valid signature before the node pulls them."
@@ -207,7 +206,7 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 		u := textField("url", "Look-aside URL", wz.lookURL, "https://lookaside.example.com/sigs (empty: none)")
 		u.check = func(f *form) (string, bool) {
 			if v := f.val("url"); v != "" {
-				return policyio.LookasideURLProblem(v), false
+				return m.deps.Rules.LookasideURLProblem(v), false
 			}
 			return "", false
 		}
@@ -251,7 +250,7 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 			return "images outside the scopes are pulled without any check"
 		}
 		o := textField("open", "Open (unsigned)", strings.Join(wz.open, ", "), "registry.k8s.io (optional)")
-		o.check = func(f *form) (string, bool) { return scopeListCheck(f, "open", false) }
+		o.check = func(f *form) (string, bool) { return scopeListCheck(m.deps.Rules, f, "open", false) }
 		o.explain = func(*form) string { return "namespaces still pulled without signatures, e.g. the pause image's" }
 		x := textField("extra", "Images to check", strings.Join(wz.extra, ", "), "images this node runs (optional)")
 		f.fields = []*field{d, o, x}
@@ -554,7 +553,7 @@ func (wz *wizard) renderImpact(m *Model, w, h int) string {
 	if len(wz.open) > 0 {
 		lines = append(lines, "open: "+safe(strings.Join(wz.open, ", ")))
 	}
-	if d := policyio.ValidatePolicy(p, "proposed"); d.HasErrors() {
+	if d := m.deps.Rules.ValidatePolicy(p, "proposed"); d.HasErrors() {
 		lines = append(lines, m.th.Fail.Render(fmt.Sprintf("%s the proposed policy has %d error(s): go back and fix the answers", m.th.G.Fail, d.Count(model.Error))))
 	}
 	lines = append(lines, "", m.th.Bold.Render("Images this node uses, checked against the proposed policy:"))
