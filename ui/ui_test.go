@@ -623,6 +623,10 @@ func TestVerifyKeysDoWhatHelpSays(t *testing.T) {
 	if m.ver.res == nil || m.ver.input.Focused() {
 		t.Fatalf("no result shown: %+v", m.ver)
 	}
+	// A trace longer than the pane, so that there is something to scroll.
+	for i := range 40 {
+		m.ver.res.Trace = append(m.ver.res.Trace, TraceStep{Detail: true, Text: fmt.Sprintf("trace line %d", i)})
+	}
 	foot := screen(m)
 	for _, want := range []string{"enter/i type a reference", "/j scroll down", "/k scroll up"} {
 		if !strings.Contains(foot, want) {
@@ -630,12 +634,19 @@ func TestVerifyKeysDoWhatHelpSays(t *testing.T) {
 		}
 	}
 	send(t, m, "j", "j")
-	if m.ver.offset != 2 {
-		t.Errorf("j scrolled to %d, want 2", m.ver.offset)
+	if got := m.ver.result.YOffset(); got != 2 {
+		t.Errorf("j scrolled to %d, want 2", got)
 	}
 	send(t, m, "k")
-	if m.ver.offset != 1 {
-		t.Errorf("k scrolled to %d, want 1", m.ver.offset)
+	if got := m.ver.result.YOffset(); got != 1 {
+		t.Errorf("k scrolled to %d, want 1", got)
+	}
+	// Scrolling stops with the last line at the bottom of the pane.
+	for range 100 {
+		send(t, m, "j")
+	}
+	if s := screen(m); !strings.Contains(s, "trace line 39") || m.ver.result.YOffset() != m.ver.result.TotalLineCount()-m.ver.result.Height() {
+		t.Errorf("scrolled past the end: offset %d of %d lines:\n%s", m.ver.result.YOffset(), m.ver.result.TotalLineCount(), s)
 	}
 	send(t, m, "i")
 	if !m.ver.input.Focused() || !strings.Contains(screen(m), "older reference") {

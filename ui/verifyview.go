@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -40,7 +41,9 @@ type verifyView struct {
 	res     *VerifyResult
 	err     error
 	staged  bool // the policy used had unsaved edits
-	offset  int
+	// result scrolls the verdict and its trace (bubbles' viewport; the
+	// view's own key map drives it).
+	result viewport.Model
 }
 
 func newVerifyView() verifyView {
@@ -55,7 +58,7 @@ func newVerifyView() verifyView {
 	ns.Placeholder = "none: a pull without a pod (n sets one)"
 	ns.CharLimit = 63
 	ns.SetStyles(textinput.DefaultStyles(true))
-	return verifyView{input: in, ns: ns, keys: newVerifyKeys(), spin: spinner.New()}
+	return verifyView{input: in, ns: ns, keys: newVerifyKeys(), spin: spinner.New(), result: viewport.New()}
 }
 
 // focused reports whether one of the view's fields has the keyboard.
@@ -139,9 +142,9 @@ func (v *verifyView) update(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(k, keys.Focus):
 			return v.input.Focus()
 		case key.Matches(k, keys.ScrollUp):
-			v.offset = max(0, v.offset-1)
+			v.result.ScrollUp(1)
 		case key.Matches(k, keys.ScrollDown):
-			v.offset++
+			v.result.ScrollDown(1)
 		}
 		return nil
 	}
@@ -197,7 +200,8 @@ func (v *verifyView) start(m *Model, ref string) tea.Cmd {
 	run := v.run
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	v.cancel = cancel
-	v.running, v.res, v.err, v.offset = true, nil, nil, 0
+	v.running, v.res, v.err = true, nil, nil
+	v.result.SetYOffset(0)
 	v.staged = m.dirty()
 	v.spin.Spinner = themeSpinner(m.th)
 	done := func(res VerifyResult, err error) tea.Msg { return verifyDoneMsg{run: run, res: res, err: err} }
@@ -276,7 +280,8 @@ func (v *verifyView) render(m *Model, w, h int) string {
 	case v.err != nil:
 		b.WriteString(m.th.Fail.Render(m.th.G.Fail+" could not finish: ") + wrap(safeErr(v.err), w-4) + "\n")
 	case v.res != nil:
-		b.WriteString(v.renderResult(m, w-2))
+		// The result gets the rest of the box (borders: 2 rows).
+		b.WriteString(v.renderResult(m, w-2, max(1, h-2-strings.Count(b.String(), "\n"))))
 	default:
 		if len(v.history) > 0 {
 			// Newest first, one per line: references are long and the
@@ -290,7 +295,7 @@ func (v *verifyView) render(m *Model, w, h int) string {
 	return boxed(m.th.PaneFocused, " Verify an image ", b.String(), w, h)
 }
 
-func (v *verifyView) renderResult(m *Model, w int) string {
+func (v *verifyView) renderResult(m *Model, w, h int) string {
 	r := v.res
 	var lines []string
 	src := "saved"
@@ -337,8 +342,8 @@ func (v *verifyView) renderResult(m *Model, w int) string {
 			}
 		}
 	}
-	if v.offset >= len(lines) {
-		v.offset = max(0, len(lines)-1)
-	}
-	return strings.Join(lines[v.offset:], "\n")
+	v.result.SetWidth(w)
+	v.result.SetHeight(h)
+	v.result.SetContentLines(lines)
+	return v.result.View()
 }
