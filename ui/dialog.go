@@ -9,6 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/impact"
@@ -23,9 +24,10 @@ type confirmDialog struct {
 	title, body, yes string
 	danger, quit     bool
 	onYes            func(m *Model) tea.Cmd
-	// offset is the first body line shown when the body is taller than
-	// the screen (an import of several keys): ↑/↓ scroll, nothing is cut.
-	offset     int
+	// view scrolls the body when it is taller than the screen (an
+	// import of several keys): ↑/↓ scroll, nothing is cut.
+	view       viewport.Model
+	viewReady  bool
 	scrollable bool
 }
 
@@ -78,9 +80,9 @@ func (d *confirmDialog) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 	case key.Matches(k, km.No):
 		return closeModal{}, nil
 	case key.Matches(k, km.Up):
-		d.offset = max(0, d.offset-1)
+		d.view.ScrollUp(1)
 	case key.Matches(k, km.Down):
-		d.offset++ // render clamps it
+		d.view.ScrollDown(1)
 	}
 	return stayOpen{}, nil
 }
@@ -109,9 +111,15 @@ func (d *confirmDialog) render(m *Model, w, h int) string {
 	room := max(3, h-7)
 	d.scrollable = len(text) > room
 	if d.scrollable {
-		d.offset = min(d.offset, len(text)-(room-1))
-		more := len(text) - (room - 1) - d.offset
-		text = append(text[d.offset:d.offset+room-1:d.offset+room-1], m.th.Faint.Render(m.asciiArrows(fmt.Sprintf("(line %d of %d; ↑/↓ scroll, %d more below)", d.offset+1, len(text), more))))
+		if !d.viewReady {
+			d.view, d.viewReady = viewport.New(), true
+		}
+		d.view.SetWidth(dw - 4)
+		d.view.SetHeight(room - 1)
+		d.view.SetContentLines(text)
+		more := max(0, d.view.TotalLineCount()-d.view.Height()-d.view.YOffset())
+		status := m.th.Faint.Render(m.asciiArrows(fmt.Sprintf("(line %d of %d; ↑/↓ scroll, %d more below)", d.view.YOffset()+1, len(text), more)))
+		text = append(strings.Split(d.view.View(), "\n"), status)
 	}
 	body := strings.Join(text, "\n") + "\n\n" + m.th.Bold.Render("y") + " " + d.yes + "    " + m.th.Bold.Render("n") + " cancel"
 	lines := strings.Count(body, "\n") + 3
@@ -141,11 +149,14 @@ func placeTop(box string, w, h int) string {
 // name of the pause image when the change locks it out, and the typed
 // "yes" when trust widens.
 type saveDialog struct {
-	files  []workspace.FileChange
-	lines  []string
-	offset int
-	errs   int
-	widen  []policyio.Weakening
+	files []workspace.FileChange
+	lines []string
+	// diff scrolls the diff (bubbles' viewport); its lines are styled
+	// once, when the review is first drawn.
+	diff      viewport.Model
+	diffReady bool
+	errs      int
+	widen     []policyio.Weakening
 	// lockout is the pause image (or, failing that, the image imgtrust
 	// runs in) the change makes unpullable; why says what rejects it,
 	// whose and effect what it is and what follows. impact lists the node
@@ -292,6 +303,7 @@ func (m *Model) openReview(r reviewDoneMsg) tea.Cmd {
 	}
 	d.errs = m.saveBlockersIn(paths)
 	d.lines = strings.Split(strings.TrimRight(rev.Diff, "\n"), "\n")
+	d.diffReady = false // drawn afresh from the new lines
 	var cmd tea.Cmd
 	rep := r.impact
 	if rep != nil && m.deps.SaveImpactOnline != nil && needsNetwork(rep) {
@@ -462,13 +474,13 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 		m.setStatus(false, "save cancelled: nothing was written")
 		return closeModal{}, nil
 	case key.Matches(k, km.Up):
-		d.offset--
+		d.diff.ScrollUp(1)
 	case key.Matches(k, km.Down):
-		d.offset++
+		d.diff.ScrollDown(1)
 	case key.Matches(k, km.PgUp):
-		d.offset -= page
+		d.diff.ScrollUp(page)
 	case key.Matches(k, km.PgDown):
-		d.offset += page
+		d.diff.ScrollDown(page)
 	case key.Matches(k, km.Shadow):
 		if !d.canShadow(m) {
 			return stayOpen{}, nil
@@ -484,7 +496,6 @@ func (d *saveDialog) update(m *Model, msg tea.Msg) (action, tea.Cmd) {
 		}
 		return d.next(m)
 	}
-	d.offset = max(0, min(d.offset, len(d.lines)-1))
 	return stayOpen{}, nil
 }
 
@@ -686,15 +697,23 @@ func (d *saveDialog) render(m *Model, w, h int) string {
 	}
 	innerH := h - 2
 	diffH := max(1, innerH-len(head)-len(foot)-1)
-	var diff []string
-	for i := d.offset; i < len(d.lines) && len(diff) < diffH; i++ {
-		diff = append(diff, m.styleDiffLine(d.lines[i]))
+	if !d.diffReady {
+		styled := make([]string, len(d.lines))
+		for i, l := range d.lines {
+			styled[i] = m.styleDiffLine(l)
+		}
+		d.diff = viewport.New()
+		d.diff.SetContentLines(styled)
+		d.diffReady = true
 	}
+	d.diff.SetWidth(max(1, w-4))
+	d.diff.SetHeight(diffH)
+	diff := strings.Split(d.diff.View(), "\n")
 	for len(diff) < diffH {
 		diff = append(diff, "")
 	}
-	all := append(append(append(head, diff...), ""), foot...)
-	title := fmt.Sprintf(" Review and save (diff %d/%d lines) ", min(d.offset+diffH, len(d.lines)), len(d.lines))
+	all := append(append(append(head, diff[:diffH]...), ""), foot...)
+	title := fmt.Sprintf(" Review and save (diff %d/%d lines) ", min(d.diff.YOffset()+diffH, len(d.lines)), len(d.lines))
 	return boxed(m.th.Dialog, title, strings.Join(all, "\n"), w, h)
 }
 

@@ -52,9 +52,9 @@ func TestConfirmDialogKeysDoWhatTheHelpSays(t *testing.T) {
 	}
 	for _, k := range helpKeys(t, d.bindings(), "scroll") {
 		d := newDialog(&yes)
-		d.offset = 5
-		if act, _ := d.update(m, kp(k)); closes(act) || d.offset == 5 {
-			t.Errorf("%q did not scroll (offset %d)", k, d.offset)
+		d.view.SetYOffset(5)
+		if act, _ := d.update(m, kp(k)); closes(act) || d.view.YOffset() == 5 {
+			t.Errorf("%q did not scroll (offset %d)", k, d.view.YOffset())
 		}
 	}
 }
@@ -94,10 +94,11 @@ func TestSaveDialogKeysDoWhatTheHelpSays(t *testing.T) {
 	}
 	for _, k := range helpKeys(t, bs, "scroll") {
 		m, d := open(t)
-		d.offset = 2
+		screen(m) // drawn: the diff is in its viewport
+		d.diff.SetYOffset(2)
 		send(t, m, k)
-		if d.offset == 2 || m.modal != d {
-			t.Errorf("%q did not scroll (offset %d)", k, d.offset)
+		if d.diff.YOffset() == 2 || m.modal != d {
+			t.Errorf("%q did not scroll (offset %d)", k, d.diff.YOffset())
 		}
 	}
 	// The typed confirmation of a widening: enter confirms, esc goes back.
