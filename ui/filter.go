@@ -233,3 +233,14 @@ func (m *Model) pasteFilter(p tea.PasteMsg) {
 		m.pol.rebuild(m)
 	}
 }
+
+// firstShown is the first entry of vis (indexes into a list) to draw in
+// room rows so that the cursor's entry is always among them.
+func firstShown(vis []int, cursor, room int) int {
+	for n, i := range vis {
+		if i == cursor {
+			return max(0, n-room+1)
+		}
+	}
+	return 0
+}

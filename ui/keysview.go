@@ -313,12 +313,7 @@ func (v *keysView) render(m *Model, w, h int) string {
 	}
 	lines = append(lines, m.th.Bold.Render(fmt.Sprintf(" %-*s %-10s %-12s %s", fprW, "Fingerprint", "Expires", "Status", "User ID")))
 	// The cursor's row is always drawn: the list starts late enough.
-	first := 0
-	for n, i := range vis {
-		if i == v.cursor {
-			first = max(0, n-(listH-2-len(lines))+1)
-		}
-	}
+	first := firstShown(vis, v.cursor, listH-2-len(lines))
 	for _, i := range vis[first:] {
 		k := v.items[i]
 		if len(lines) >= listH-2 {

@@ -194,12 +194,7 @@ func (v *lookasideView) render(m *Model, w, h int) string {
 		lines = append(lines, v.flt.render(m, w-2, len(vis), len(v.items)))
 	}
 	lines = append(lines, m.th.Bold.Render(fmt.Sprintf(" %-*s %s", scopeW, "Namespace", "Look-aside (file)")))
-	first := 0
-	for n, i := range vis {
-		if i == v.cursor {
-			first = max(0, n-(listH-2-len(lines))+1)
-		}
-	}
+	first := firstShown(vis, v.cursor, listH-2-len(lines))
 	for _, i := range vis[first:] {
 		e := v.items[i]
 		if len(lines) >= listH-2 {
