@@ -280,23 +280,25 @@ func (d *Demo) host(nodePath string) string {
 func (d *Demo) writeRoot(opt Options) error {
 	// The default accepts anything (so the setup wizard is offered and
 	// Problems has something to say), while the demo namespace is signed.
+	// Laid out as imgtrust writes policy.json, so that the review of a
+	// first edit shows that edit, not a re-indented file.
 	policy := fmt.Sprintf(`{
-    "default": [
-        {
-            "type": "insecureAcceptAnything"
-        }
-    ],
-    "transports": {
-        "docker": {
-            %q: [
-                {
-                    "type": "signedBy",
-                    "keyType": "GPGKeys",
-                    "keyPath": %q
-                }
-            ]
-        }
+  "default": [
+    {
+      "type": "insecureAcceptAnything"
     }
+  ],
+  "transports": {
+    "docker": {
+      %q: [
+        {
+          "type": "signedBy",
+          "keyType": "GPGKeys",
+          "keyPath": %q
+        }
+      ]
+    }
+  }
 }
 `, d.Registry+"/demo", TrustedKeyPath)
 	registriesD := fmt.Sprintf("# Signatures of the demo registry are on the demo look-aside server.\ndocker:\n  %s:\n    lookaside: %s\n",

@@ -63,8 +63,14 @@ func TestStartServesAndCloseStopsEverything(t *testing.T) {
 		t.Fatalf("policy.json is not JSON: %v", err)
 	}
 	// The runtime's rules, as policyio knows them: no error at all.
-	if _, diags := policyio.ParsePolicy(PolicyPath, raw); diags.HasErrors() {
+	parsed, diags := policyio.ParsePolicy(PolicyPath, raw)
+	if diags.HasErrors() {
 		t.Errorf("demo policy.json has errors: %v", diags)
+	}
+	// Laid out as imgtrust writes it: a first edit's review shows the
+	// edit, not a re-indented file.
+	if out, err := policyio.MarshalPolicy(parsed); err != nil || !bytes.Equal(out, raw) {
+		t.Errorf("demo policy.json is not in imgtrust's layout (%v):\n%s\nwant\n%s", err, raw, out)
 	}
 	if !bytes.Contains(raw, []byte(`"`+d.Registry+`/demo"`)) {
 		t.Errorf("policy.json has no scope for the demo namespace:\n%s", raw)
