@@ -64,7 +64,7 @@ func TestKeysDirConfined(t *testing.T) {
 	if kr, err := ParseKeyring(data); err != nil || kr.Keys[0].Fingerprint != fingerprint(k.subkeyed.PrimaryKey) {
 		t.Errorf("the node's target does not hold the new key: %v", err)
 	}
-	if err := RemoveKeyFile(paths, nil, "/etc/gpg/new.gpg", ""); err != nil {
+	if err := removeKeyFile(paths, nil, "/etc/gpg/new.gpg", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(nodeKeys, "new.gpg")); err == nil {

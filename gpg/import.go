@@ -198,9 +198,11 @@ func (e *ReferencedError) Error() string {
 		e.File, strings.Join(e.UsedBy, ", "))
 }
 
-// RemoveKeyFile deletes a key file from the keys directory, with a backup,
-// unless the policy still references it.
-func RemoveKeyFile(paths node.Paths, pol *model.Policy, nodePath, auditLog string) error {
+// removeKeyFile deletes a key file from the keys directory, with a backup,
+// unless the policy still references it. Unexported: a node's key is
+// removed through the workspace's change set (its review, widening and
+// impact checks); this stays for the tests of the rule it keeps.
+func removeKeyFile(paths node.Paths, pol *model.Policy, nodePath, auditLog string) error {
 	if used := referencesTo(pol, nodePath); len(used) > 0 {
 		return &ReferencedError{File: nodePath, UsedBy: used}
 	}

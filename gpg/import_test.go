@@ -124,10 +124,10 @@ func TestInventoryAndRemove(t *testing.T) {
 	}
 
 	var re *ReferencedError
-	if err := RemoveKeyFile(paths, pol, "/etc/gpg/used.gpg", ""); !errors.As(err, &re) {
+	if err := removeKeyFile(paths, pol, "/etc/gpg/used.gpg", ""); !errors.As(err, &re) {
 		t.Fatalf("removed a referenced key: %v", err)
 	}
-	if err := RemoveKeyFile(paths, pol, "/etc/gpg/unused.gpg", ""); err != nil {
+	if err := removeKeyFile(paths, pol, "/etc/gpg/unused.gpg", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(paths.Host("/etc/gpg/unused.gpg")); !os.IsNotExist(err) {

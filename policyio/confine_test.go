@@ -117,7 +117,7 @@ func TestRegistriesDAndKeysConfined(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ApplyChanges(changes, paths.Host("/var/log/imgtrust/audit.log"), "s"); err != nil {
+	if err := applyChanges(changes, paths.Host("/var/log/imgtrust/audit.log"), "s"); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(filepath.Join(m.root, fileTarget)); !strings.Contains(string(got), "new.example.com") {

@@ -47,7 +47,7 @@ func TestCrashWriterHelper(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ApplyChanges(changes, path+".audit-regd", "crash test"); err != nil {
+		if err := applyChanges(changes, path+".audit-regd", "crash test"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // FileChange is what an edit does to one file: Old is nil for a new
-// file. Callers show it as a diff, then ApplyChanges writes it.
+// file. Callers show it as a diff, then applyChanges writes it.
 type FileChange struct {
 	Path      string
 	Old, New  []byte
@@ -152,9 +152,11 @@ func (rd *RegistriesD) validateWith(changes []FileChange) model.Diagnostics {
 	return diags
 }
 
-// ApplyChanges writes the changes through safefile (atomic, backup, audit
-// line, refused if a file changed since it was read).
-func ApplyChanges(changes []FileChange, auditLog, summary string) error {
+// applyChanges writes the changes through safefile (atomic, backup, audit
+// line, refused if a file changed since it was read). Unexported: the node's
+// registries.d is written through the workspace's change set, never
+// around its review; this stays for the edit and crash tests.
+func applyChanges(changes []FileChange, auditLog, summary string) error {
 	for _, c := range changes {
 		opt := safefile.Options{ExpectSHA256: c.OldSHA256, Mode: 0o644, Backup: true, AuditLog: auditLog, Summary: summary, FS: c.FS}
 		var err error

@@ -76,7 +76,7 @@ func TestSetNewSectionAndFile(t *testing.T) {
 	if err != nil || filepath.Base(ch[0].Path) != "default.yaml" {
 		t.Fatalf("default-docker: %v %+v", err, ch)
 	}
-	if err := ApplyChanges(ch, "", "test"); err != nil {
+	if err := applyChanges(ch, "", "test"); err != nil {
 		t.Fatal(err)
 	}
 	rd2, diags := LoadRegistriesD(dir)
@@ -114,7 +114,7 @@ func TestRemoveSection(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "remove.yaml", ch[0].New)
-	if err := ApplyChanges(ch, filepath.Join(t.TempDir(), "audit.log"), "remove legacy"); err != nil {
+	if err := applyChanges(ch, filepath.Join(t.TempDir(), "audit.log"), "remove legacy"); err != nil {
 		t.Fatal(err)
 	}
 	rd2, _ := LoadRegistriesD(dir)
@@ -127,7 +127,7 @@ func TestRemoveSection(t *testing.T) {
 	// A change on disk since loading is refused.
 	os.WriteFile(filepath.Join(dir, "registry.example.net.yaml"), []byte("docker: {}\n"), 0o644)
 	ch, _ = rd2.Set("registry.example.net", "https://y", SetOptions{})
-	if err := ApplyChanges(ch, "", "x"); err == nil {
+	if err := applyChanges(ch, "", "x"); err == nil {
 		t.Error("overwrote a file changed since it was read")
 	}
 }
