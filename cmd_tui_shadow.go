@@ -90,6 +90,12 @@ func (t tuiShadowRunner) record() (*shadowRecord, error) {
 }
 
 func (t tuiShadowRunner) write(node string, data []byte, expect string) error {
+	// A candidate is never written where the runtime reads its own
+	// configuration (--keys-dir or --registries.d pointed at the state
+	// directory): a new file there would be read on the next pull.
+	if what := configFileAt(t.paths, t.paths.Host(node)); what != "" {
+		return fmt.Errorf("refusing to write the shadow's %s: it is %s the runtime reads", node, what)
+	}
 	_, err := safefile.Write(t.paths.Host(node), data, safefile.Options{ExpectSHA256: expect, Mode: 0o644, FS: t.paths.FS()})
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/node"
+	"github.com/kios/imgtrust/safefile"
 	"github.com/kios/imgtrust/ui"
 	"github.com/kios/imgtrust/workspace"
 )
@@ -94,5 +95,26 @@ func TestTUIShadowStartsCandidate(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "var/lib/imgtrust/shadow.pid")); !os.IsNotExist(err) {
 		t.Fatalf("pid file stays: %v", err)
+	}
+}
+
+// TestTUIShadowWritesNoRuntimeFile: with the keys directory (or
+// registries.d) pointed at the state directory, a candidate written there
+// would be read by the runtime; it is refused and nothing is written.
+func TestTUIShadowWritesNoRuntimeFile(t *testing.T) {
+	root := t.TempDir()
+	state := filepath.Join(root, "var/lib/imgtrust")
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, paths := range []node.Paths{node.NewPaths(root, "", "", state), node.NewPaths(root, "", state, "")} {
+		r := tuiShadowRunner{paths: paths}
+		err := r.write("/var/lib/imgtrust/candidate-x.json", []byte("{}"), safefile.ExpectAbsent)
+		if err == nil || !strings.Contains(err.Error(), "the runtime reads") {
+			t.Errorf("write into a runtime directory: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(state, "candidate-x.json")); !os.IsNotExist(err) {
+			t.Errorf("a file was written: %v", err)
+		}
 	}
 }
