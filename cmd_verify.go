@@ -168,7 +168,7 @@ func verifyBatch(ctx context.Context, a *app, g *globalFlags, v *verify.Verifier
 	if err := sc.Err(); err != nil {
 		// A line the scanner cannot hold ends the list early: checking only
 		// the lines before it would report a partial batch as complete.
-		fmt.Fprintln(a.stderr, "imgtrust verify --from:", err)
+		fmt.Fprintln(a.stderr, "imgtrust verify --from:", errText(err))
 		return exitUsage
 	}
 	rows := make([]batchRow, len(images))

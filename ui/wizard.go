@@ -379,7 +379,7 @@ func (wz *wizard) async(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 			wz.testRes = []string{wz.verdictLine(m, msg.res.Ref, msg.res, msg.err)}
 			for _, s := range msg.res.Trace {
 				if s.Failed {
-					wz.testRes = append(wz.testRes, "  "+m.th.G.Fail+" "+s.Text)
+					wz.testRes = append(wz.testRes, "  "+m.th.G.Fail+" "+safe(s.Text))
 				}
 			}
 			return nil, true
