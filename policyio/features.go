@@ -22,9 +22,44 @@ func CheckPolicyFeatures(file string, data []byte, lib runtimever.Library) model
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
 		data = append([]byte("   "), data[3:]...)
 	}
+	// Most policies use none of the features: the check then costs one
+	// scan of the bytes instead of a parse (issue 15: lint and every
+	// staged edit ran it over the whole file).
+	if !mentionsFeature(data) {
+		return nil
+	}
 	if jsonTooDeep(data, MaxJSONDepth) >= 0 {
 		return nil
 	}
+	if diags, ok := checkFeaturesLazy(file, data, lib); ok {
+		return diags
+	}
+	return checkFeaturesFull(file, data, lib)
+}
+
+// featureWords are the bytes every reported feature has in the file when
+// it is written without escapes: the requirement types and keys the table
+// names (the sigstore keys are only looked at under "sigstoreSigned"),
+// and the opening of a wildcard scope's name.
+var featureWords = [][]byte{[]byte("sigstoreSigned"), []byte("keyPaths"), []byte("remapIdentity"), []byte(`"*.`)}
+
+// mentionsFeature reports whether data may hold a feature of the table: a
+// string with an escape may spell one in any way, so a backslash anywhere
+// counts as a mention.
+func mentionsFeature(data []byte) bool {
+	if bytes.IndexByte(data, '\\') >= 0 {
+		return true
+	}
+	for _, w := range featureWords {
+		if bytes.Contains(data, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkFeaturesFull checks the whole file's hujson tree.
+func checkFeaturesFull(file string, data []byte, lib runtimever.Library) model.Diagnostics {
 	root, err := hujson.Parse(data)
 	if err != nil {
 		return nil
@@ -38,12 +73,93 @@ func CheckPolicyFeatures(file string, data []byte, lib runtimever.Library) model
 		m := &top.Members[i]
 		switch name := litString(m.Name.Value); name {
 		case "default":
-			c.requirements(&m.Value, "default")
+			c.requirements(&m.Value, featurePath{})
 		case "transports":
 			c.transports(&m.Value)
 		}
 	}
 	return c.d.diags
+}
+
+// checkFeaturesLazy is checkFeaturesFull one scope at a time, as the lazy
+// parse reads a policy (skim.go): only one scope's tree is alive at once.
+// It returns false when the file needs the full path.
+func checkFeaturesLazy(file string, data []byte, lib runtimever.Library) (diags model.Diagnostics, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, fell := r.(skimFallback); !fell {
+				panic(r)
+			}
+			diags, ok = nil, false
+		}
+	}()
+	c := featureChecker{d: &jsonDecoder{file: file, src: data}, lib: lib}
+	s := &skimmer{src: data}
+	seen := map[string]bool{}
+	s.object(func(name string, _ int) {
+		if seen[name] {
+			panic(skimFallback{})
+		}
+		seen[name] = true
+		switch name {
+		case "default":
+			c.requirements(c.spanValue(s), featurePath{})
+		case "transports":
+			c.lazyTransports(s)
+		default:
+			s.value()
+		}
+	})
+	if s.ws(); s.i != len(data) {
+		panic(skimFallback{})
+	}
+	return c.d.diags, true
+}
+
+// lazyTransports checks the "transports" object the skimmer is at.
+func (c *featureChecker) lazyTransports(s *skimmer) {
+	if !s.peek('{') {
+		panic(skimFallback{})
+	}
+	seen := map[string]bool{}
+	s.object(func(tname string, _ int) {
+		if seen[tname] || !s.peek('{') {
+			panic(skimFallback{})
+		}
+		seen[tname] = true
+		scopes := map[string]bool{}
+		s.object(func(scope string, off int) {
+			if scopes[scope] {
+				panic(skimFallback{})
+			}
+			scopes[scope] = true
+			c.scope(tname, scope, off, c.spanValue(s))
+		})
+	})
+}
+
+// spanValue parses the value the skimmer is at, with the file's offsets.
+func (c *featureChecker) spanValue(s *skimmer) *hujson.Value {
+	start, end := s.value()
+	v, err := hujson.Parse(s.src[start:end])
+	if err != nil {
+		panic(skimFallback{})
+	}
+	shiftOffsets(&v, start)
+	return &v
+}
+
+// featurePath is where a requirement list is, turned into the
+// diagnostic's path only when one is reported: most scopes have none.
+type featurePath struct {
+	transport, scope string // empty transport: "default"
+}
+
+func (p featurePath) String() string {
+	if p.transport == "" {
+		return "default"
+	}
+	return joinPath(joinPath("transports", p.transport), p.scope)
 }
 
 type featureChecker struct {
@@ -65,30 +181,34 @@ func (c *featureChecker) transports(v *hujson.Value) {
 		}
 		for j := range scopes.Members {
 			s := &scopes.Members[j]
-			scope := litString(s.Name.Value)
-			path := joinPath(joinPath("transports", tname), scope)
-			if tname == "docker" && strings.HasPrefix(scope, "*.") {
-				c.need(runtimever.WildcardScope, s.Name.StartOffset, path, scope)
-			}
-			c.requirements(&s.Value, path)
+			c.scope(tname, litString(s.Name.Value), s.Name.StartOffset, &s.Value)
 		}
 	}
 }
 
-func (c *featureChecker) requirements(v *hujson.Value, path string) {
+// scope checks one scope's name and requirement list.
+func (c *featureChecker) scope(tname, scope string, nameOff int, v *hujson.Value) {
+	at := featurePath{transport: tname, scope: scope}
+	if tname == "docker" && strings.HasPrefix(scope, "*.") {
+		c.need(runtimever.WildcardScope, nameOff, at.String(), scope)
+	}
+	c.requirements(v, at)
+}
+
+func (c *featureChecker) requirements(v *hujson.Value, at featurePath) {
 	arr, ok := v.Value.(*hujson.Array)
 	if !ok {
 		return
 	}
 	for i := range arr.Elements {
-		c.requirement(&arr.Elements[i], fmt.Sprintf("%s[%d]", path, i))
+		c.requirement(&arr.Elements[i], at, i)
 	}
 }
 
 // requirement checks one requirement object by its type: the keys each
 // type's parser accepts changed over time (newPolicyRequirementFromJSON
 // and the per-type UnmarshalJSON in signature/policy_config*.go).
-func (c *featureChecker) requirement(v *hujson.Value, path string) {
+func (c *featureChecker) requirement(v *hujson.Value, at featurePath, index int) {
 	obj, ok := v.Value.(*hujson.Object)
 	if !ok {
 		return
@@ -101,12 +221,12 @@ func (c *featureChecker) requirement(v *hujson.Value, path string) {
 			}
 		}
 	}
-	switch typ {
-	case "sigstoreSigned":
-		c.need(runtimever.SigstoreSigned, v.StartOffset, joinPath(path, "type"), "sigstoreSigned")
-	case "signedBy":
-	default:
+	if typ != "sigstoreSigned" && typ != "signedBy" {
 		return
+	}
+	path := fmt.Sprintf("%s[%d]", at, index)
+	if typ == "sigstoreSigned" {
+		c.need(runtimever.SigstoreSigned, v.StartOffset, joinPath(path, "type"), "sigstoreSigned")
 	}
 	for i := range obj.Members {
 		m := &obj.Members[i]

@@ -1,6 +1,8 @@
 package policyio
 
 import (
+	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -104,4 +106,115 @@ func TestCheckPolicyFeaturesIgnoresWhatItCannotRead(t *testing.T) {
 			t.Errorf("%s: %v", src, got)
 		}
 	}
+}
+
+// featureSeeds are policies that use every feature of the table, spelled
+// plainly, with escapes, under comments and duplicate keys (which send
+// the lazy path to the full one), and the repository's policies.
+func featureSeeds() [][]byte {
+	out := lazySeeds()
+	for _, s := range []string{
+		`{"transports": {"docker": {"r.example/a": [{"type": "sigstoreSigned", "keyPaths": ["/k"], "fulcio": {"caPath": "/ca", "buildSignerURI": "x"}, "pki": {}, "rekorPublicKeyDatas": ["AA"]}]}}}`,
+		`{"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPaths": ["/k"], "signedIdentity": {"type": "remapIdentity"}}]}`,
+		`{"transports": {"docker": {"*.example.com": [{"type": "reject"}]}}}`,
+		`{"transports": {"atomic": {"*.x": [{"type": "sigstoreSigned"}]}}}`,
+		`{"transports": {"docker": {"r.example/a": [{"type": "\u0073igstoreSigned", "keyPath": "/k"}]}}}`,
+		`{"transports": {"docker": {"\u002a.example.com": [{"type": "reject"}]}}}`,
+		`{"transports": {"docker": {"r.example/a": [{"type": "signedBy", "key\u0050aths": ["/k"]}]}}}`,
+		`{"transports": {"docker": /* c */ {"r.example/a": [{"type": "sigstoreSigned", "keyDatas": ["AA"]}]}}}`,
+		`{"transports": {"docker": {"r.example/a": [{"type": "sigstoreSigned"}], "r.example/a": [{"type": "sigstoreSigned", "pki": {}}]}}}`,
+		`{"transports": {"docker": {"r.example/a": [{"type": "sigstoreSigned", "fulcio": {}}]}}, "transports": {}}`,
+		`{"default": [{"type": "sigstoreSigned", "keyPaths": []}], "default": [{"type": "sigstoreSigned", "keyDatas": []}]}`,
+		`{"transports": {"docker": {"r.example/a": [{"type": "sigstoreSigned",}],}}}`,
+		"\xef\xbb\xbf" + `{"transports": {"docker": {"*.example.com": [{"type": "sigstoreSigned"}]}}}`,
+	} {
+		out = append(out, []byte(s))
+	}
+	return out
+}
+
+// sameFeatureDiagnostics: CheckPolicyFeatures (the byte scan, then the
+// lazy path or its fallback) reports what the whole tree's check does.
+func sameFeatureDiagnostics(t *testing.T, data []byte) {
+	t.Helper()
+	old := runtimever.Known("v5.0.0", "test")
+	got := CheckPolicyFeatures("p.json", data, old)
+	src := data
+	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) {
+		src = append([]byte("   "), src[3:]...)
+	}
+	var want model.Diagnostics
+	if jsonTooDeep(src, MaxJSONDepth) < 0 {
+		want = checkFeaturesFull("p.json", src, old)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q:\n got  %v\n want %v", data, got, want)
+	}
+}
+
+// TestFeatureCheckPathsAgree: the fast paths change nothing, on files
+// with each feature (escaped ones included) and on files the lazy path
+// hands to the full one.
+func TestFeatureCheckPathsAgree(t *testing.T) {
+	reported := 0
+	for _, data := range featureSeeds() {
+		sameFeatureDiagnostics(t, data)
+		if len(CheckPolicyFeatures("p.json", data, runtimever.Known("v5.0.0", "test"))) > 0 {
+			reported++
+		}
+	}
+	if reported < 12 {
+		t.Errorf("only %d seeds reported a feature: the seeds no longer exercise the check", reported)
+	}
+}
+
+// TestFeatureCheckLazyPath: a plain file is checked one scope at a time,
+// and a comment between scopes, a duplicate key or a trailing comma at
+// the outer levels sends it to the whole tree.
+func TestFeatureCheckLazyPath(t *testing.T) {
+	old := runtimever.Known("v5.0.0", "test")
+	for _, tt := range []struct {
+		src  string
+		lazy bool
+	}{
+		{`{"transports": {"docker": {"r.example/a": [{"type": "sigstoreSigned" /* ok inside */}]}}}`, true},
+		{`{"transports": {"docker": {"r.example/a": [], /* c */ "*.b": []}}}`, false},
+		{`{"default": [], "default": [{"type": "sigstoreSigned"}]}`, false},
+		{`{"transports": {"docker": {"*.b": [],}}}`, false},
+	} {
+		_, lazy := checkFeaturesLazy("p.json", []byte(tt.src), old)
+		if lazy != tt.lazy {
+			t.Errorf("%s: lazy %v, want %v", tt.src, lazy, tt.lazy)
+		}
+	}
+}
+
+// TestMentionsFeature: the byte scan lets through every spelling of a
+// feature and skips a file with none.
+func TestMentionsFeature(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		want bool
+	}{
+		{`{"default": [{"type": "signedBy", "keyPath": "/k"}], "transports": {"docker": {"a.example": [{"type": "reject"}]}}}`, false},
+		{`{"transports": {"docker": {"a.example/*.x": [{"type": "reject"}]}}}`, false},
+		{`{"transports": {"docker": {"*.example.com": []}}}`, true},
+		{`{"default": [{"type": "sigstoreSigned"}]}`, true},
+		{`{"default": [{"type": "signedBy", "keyPaths": []}]}`, true},
+		{`{"default": [{"type": "signedBy", "signedIdentity": {"type": "remapIdentity"}}]}`, true},
+		{`{"default": [{"type": "\u0073igstoreSigned"}]}`, true},
+	} {
+		if got := mentionsFeature([]byte(tt.src)); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.src, got, tt.want)
+		}
+	}
+}
+
+// FuzzFeatureCheckMatchesFull: whatever the input, the fast paths report
+// what the whole tree's check does.
+func FuzzFeatureCheckMatchesFull(f *testing.F) {
+	for _, s := range featureSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { sameFeatureDiagnostics(t, data) })
 }
