@@ -200,7 +200,11 @@ func (ds Diagnostics) Sorted() Diagnostics {
 	for i := range perm {
 		perm[i] = i
 	}
-	slices.SortStableFunc(perm, func(i, j int) int {
+	// A stable order, through the index as the last key: pdqsort is
+	// O(n log n) and takes an already sorted run in one pass, where
+	// SortStableFunc's merges cost 13% of a staged edit at 10,000 scopes
+	// (issue 15).
+	slices.SortFunc(perm, func(i, j int) int {
 		a, b := &ds[i], &ds[j]
 		if a.Severity != b.Severity {
 			return cmp.Compare(b.Severity, a.Severity)
@@ -211,7 +215,10 @@ func (ds Diagnostics) Sorted() Diagnostics {
 		if a.Pos.Line != b.Pos.Line {
 			return cmp.Compare(a.Pos.Line, b.Pos.Line)
 		}
-		return cmp.Compare(a.Pos.Col, b.Pos.Col)
+		if a.Pos.Col != b.Pos.Col {
+			return cmp.Compare(a.Pos.Col, b.Pos.Col)
+		}
+		return cmp.Compare(i, j)
 	})
 	if len(ds) == 0 {
 		return nil

@@ -1,8 +1,10 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -134,5 +136,30 @@ func TestSortedOrder(t *testing.T) {
 	}
 	if Diagnostics(nil).Sorted() != nil || (Diagnostics{}).Sorted() != nil {
 		t.Error("an empty list sorts to a non-nil one")
+	}
+}
+
+// TestSortedIsStableOnLargeLists: past the few elements an insertion sort
+// handles, Sorted still keeps equal diagnostics in input order (it sorts
+// with the index as the last key): the same order as a stable sort.
+func TestSortedIsStableOnLargeLists(t *testing.T) {
+	sevs := []Severity{Error, Warning, Info}
+	in := make(Diagnostics, 5000)
+	x := uint32(1)
+	for i := range in {
+		x = x*1664525 + 1013904223
+		in[i] = Diagnostic{Severity: sevs[x>>30%3], Code: fmt.Sprint(i),
+			Pos: Pos{File: []string{"a", "b"}[x>>20%2], Line: int(x >> 8 % 7), Col: int(x >> 4 % 2)}}
+	}
+	want := slices.Clone(in)
+	slices.SortStableFunc(want, func(a, b Diagnostic) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), strings.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+	})
+	got := in.Sorted()
+	for i := range want {
+		if got[i].Code != want[i].Code {
+			t.Fatalf("at %d: %s, want %s (equal diagnostics out of input order)", i, got[i].Code, want[i].Code)
+		}
 	}
 }
