@@ -3,6 +3,7 @@ package policyio
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/kios/imgtrust/model"
@@ -83,18 +84,22 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths node.Paths) model
 		return out
 	}
 	docker := pol.Transport(model.TransportDocker)
-	signedScopes := map[string]bool{}
-	if docker != nil {
-		for _, s := range docker.Scopes {
-			if Strength(s.Requirements) == StrengthSigned {
-				signedScopes[s.Name] = true
-			}
-		}
-	}
+	signed := func(s *model.Scope) bool { return Strength(s.Requirements) == StrengthSigned }
 	defaultSigned := Strength(pol.Default) == StrengthSigned
+	var signedScopes map[string]bool // only when an entry needs it
 	for _, e := range rd.Entries {
 		if defaultSigned || e.ReadURL() == "" || strings.HasPrefix(e.Scope, "*.") || !ReadableScheme(e.ReadURL()) {
 			continue
+		}
+		if signedScopes == nil {
+			signedScopes = map[string]bool{}
+			if docker != nil {
+				for _, s := range docker.Scopes {
+					if signed(s) {
+						signedScopes[s.Name] = true
+					}
+				}
+			}
 		}
 		if !coveredBySigned(e.Scope, signedScopes, docker) {
 			out = append(out, model.Diagnostic{Severity: model.Info, Code: "lookaside-unused", Pos: e.Pos,
@@ -102,14 +107,29 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths node.Paths) model
 		}
 	}
 	urls := entryURLs(rd)
-	for name := range signedScopes {
-		if name == "" || strings.HasPrefix(name, "*.") {
+	// In file order, each scope name once, at its first scope: a staged
+	// edit of a large policy runs this over every scope, so no map of
+	// names and no fmt (issue 15).
+	var repeated map[string]bool
+	for _, s := range scopesOf(docker) {
+		if s.Name == "" || strings.HasPrefix(s.Name, "*.") || !signed(s) {
 			continue
 		}
-		if m := lookasideForScope(rd, urls, name); m == "" {
-			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "signed-without-lookaside", Pos: docker.Scope(name).Pos,
-				Message: fmt.Sprintf("docker scope %q requires signatures, but registries.d names no look-aside for it: the runtime only looks in %s (and the registry, if it serves signatures itself)", name, model.BuiltinLookaside),
-				Fix:     fmt.Sprintf("add one: imgtrust lookaside set %s https://lookaside.example.com", name)})
+		first := docker.Scope(s.Name)
+		if first != s {
+			// A later scope of a repeated name: said once, at the first.
+			if signed(first) || repeated[s.Name] {
+				continue
+			}
+			if repeated == nil {
+				repeated = map[string]bool{}
+			}
+			repeated[s.Name] = true
+		}
+		if m := lookasideForScope(rd, urls, s.Name); m == "" {
+			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "signed-without-lookaside", Pos: first.Pos,
+				Message: "docker scope " + strconv.Quote(s.Name) + " requires signatures, but registries.d names no look-aside for it: the runtime only looks in " + model.BuiltinLookaside + " (and the registry, if it serves signatures itself)",
+				Fix:     "add one: imgtrust lookaside set " + s.Name + " https://lookaside.example.com"})
 		}
 	}
 	if docker != nil {
@@ -158,6 +178,13 @@ func attachmentsForScope(rd *RegistriesD, scope string) bool {
 // coveredBySigned reports whether images under a registries.d scope are
 // decided by a signed policy scope: the same scope, one below it, or the
 // nearest one above it.
+func scopesOf(t *model.Transport) []*model.Scope {
+	if t == nil {
+		return nil
+	}
+	return t.Scopes
+}
+
 func coveredBySigned(scope string, signed map[string]bool, docker *model.Transport) bool {
 	if signed[scope] {
 		return true

@@ -1,6 +1,7 @@
 package policyio
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -341,5 +342,42 @@ func TestLookasideURLProblem(t *testing.T) {
 		if (got == "") != tc.ok {
 			t.Errorf("%q: problem %q, want ok=%v", tc.url, got, tc.ok)
 		}
+	}
+}
+
+// TestSignedWithoutLookasideOncePerName: each signed docker scope without
+// a look-aside is reported once, at the first scope of its name, in file
+// order, however often the name repeats and whichever of its scopes is
+// signed.
+func TestSignedWithoutLookasideOncePerName(t *testing.T) {
+	signed := model.Requirements{{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/k.gpg"}}
+	reject := model.Requirements{{Type: model.Reject}}
+	scope := func(name string, line int, reqs model.Requirements) *model.Scope {
+		return &model.Scope{Name: name, Pos: model.Pos{File: "p.json", Line: line}, Requirements: reqs}
+	}
+	pol := &model.Policy{Default: reject, Transports: []*model.Transport{{Name: model.TransportDocker, Scopes: []*model.Scope{
+		scope("b.example", 1, signed),
+		scope("a.example", 2, reject),
+		scope("a.example", 3, signed),
+		scope("a.example", 4, signed),
+		scope("c.example", 5, signed),
+		scope("c.example", 6, signed),
+		scope("d.example", 7, reject),
+		scope("", 8, signed),
+		scope("*.e.example", 9, signed),
+	}}}}
+	var got []string
+	for _, d := range CheckLookasides(&RegistriesD{}, pol, node.NewPaths(t.TempDir(), "", "", "")) {
+		if d.Code == "signed-without-lookaside" {
+			got = append(got, fmt.Sprintf("%d %s", d.Pos.Line, d.Fix))
+		}
+	}
+	want := []string{
+		"1 add one: imgtrust lookaside set b.example https://lookaside.example.com",
+		"2 add one: imgtrust lookaside set a.example https://lookaside.example.com",
+		"5 add one: imgtrust lookaside set c.example https://lookaside.example.com",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
