@@ -233,7 +233,7 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 				m.setStatus(true, "%s was NOT tested: verification is not available in this build", ref)
 				return next(m, f)
 			}
-			wz.testRes = []string{"checking " + ref + m.th.G.Ellipsis}
+			wz.testRes = []string{"checking " + safe(ref) + m.th.G.Ellipsis}
 			wz.testRef = ref
 			f.get("ref").in.SetValue("")
 			return errPending
