@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -47,9 +49,13 @@ candidate carries on the same soak (images already judged are not judged again).
 --candidate and --candidate-registries.d are files of this machine.
 
 --report prints the summary of a log (a node path; default ` + DefaultShadowLog + `;
-with --json, as one JSON object).
+with --json, as one JSON object). A running shadow with --json prints JSON lines:
+{"event":"start",...}, then one per image as logged ({"event":"image",...}),
+then {"event":"summary",...} (the fields of --report --json; "error" when the
+soak could not go on).
 Exit 0: nothing would have been rejected; 1: something would have been; 2: usage
-or an invalid candidate.`
+or an invalid candidate (said on stderr only); 3: the soak could not go on (the
+log could not be written).`
 
 type shadowFlags struct {
 	candidate, candidateRD, log string
@@ -140,17 +146,31 @@ func runShadow(a *app, args []string) int {
 		ctx, cancel = context.WithTimeout(ctx, o.forD)
 		defer cancel()
 	}
-	fmt.Fprintf(a.stdout, "shadow: candidate %s (sha256 %s), logging to %s; stop with ctrl+c or SIGTERM\n",
-		termsafe.String(o.candidate), sha[:12], termsafe.String(o.log))
+	each := func(r shadow.Record) { printShadowLine(a, r) }
+	if g.json {
+		writeJSONLine(a.stdout, shadowStartJSON{Event: "start", Candidate: o.candidate, CandidateSHA256: sha, Log: o.log})
+		each = func(r shadow.Record) { writeJSONLine(a.stdout, r) }
+	} else {
+		fmt.Fprintf(a.stdout, "shadow: candidate %s (sha256 %s), logging to %s; stop with ctrl+c or SIGTERM\n",
+			termsafe.String(o.candidate), sha[:12], termsafe.String(o.log))
+	}
 	final, err := shadow.Run(ctx, shadow.Options{
 		Paths: paths, Live: live, Candidate: candidate, Log: logFile, Seen: seen, Summary: sum,
 		Interval: o.interval, Jobs: o.jobs, CandidatePath: o.candidate, CandidateSHA256: sha,
-		Each: func(r shadow.Record) { printShadowLine(a, r) },
+		Each: each,
 		Unreadable: func(err error) {
 			fmt.Fprintf(a.stderr, "imgtrust shadow: WARNING: %s (retried; images it lists are not judged meanwhile)\n", errText(err))
 		},
 	})
-	fmt.Fprint(a.stdout, final.Text(termsafe.String))
+	if g.json {
+		line := shadowSummaryLine{Event: "summary", shadowReportJSON: summaryJSON(o.log, final)}
+		if err != nil {
+			line.Error = err.Error()
+		}
+		writeJSONLine(a.stdout, line)
+	} else {
+		fmt.Fprint(a.stdout, final.Text(termsafe.String))
+	}
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust shadow:", errText(err))
 		return exitIncomplete
@@ -275,6 +295,45 @@ type shadowReportJSON struct {
 	Examples        []shadow.Record `json:"examples"`
 }
 
+// summaryJSON is the JSON form of a soak's summary.
+func summaryJSON(logPath string, s shadow.Summary) shadowReportJSON {
+	if s.Examples == nil {
+		s.Examples = []shadow.Record{} // embedded in shadowSummaryLine, emptyLists does not see it
+	}
+	return shadowReportJSON{Log: logPath, First: s.First, Last: s.Last, Pulls: s.Pulls, Rejected: s.Rejected,
+		NotChecked: s.NotChecked, LiveRejected: s.LiveRejected, Runs: s.Starts, CandidateSHA256: s.CandidateSHA256,
+		OtherCandidates: s.OtherCandidates, BadLines: s.BadLines, Stopped: s.Stopped, Examples: s.Examples}
+}
+
+// shadowStartJSON opens a running shadow's --json lines.
+type shadowStartJSON struct {
+	Event           string `json:"event"`
+	Candidate       string `json:"candidate"`
+	CandidateSHA256 string `json:"candidate_sha256"`
+	Log             string `json:"log"`
+}
+
+// shadowSummaryLine ends a running shadow's --json lines.
+type shadowSummaryLine struct {
+	Event string `json:"event"`
+	shadowReportJSON
+	Error string `json:"error,omitempty"`
+}
+
+// writeJSONLine writes v as one line of JSON: a running command's output
+// is a stream a script reads line by line (jq -c, a log shipper).
+func writeJSONLine(w io.Writer, v any) error {
+	if rv := reflect.ValueOf(v); rv.IsValid() {
+		v = emptyLists(rv).Interface()
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(termsafe.JSON(data), '\n'))
+	return err
+}
+
 func shadowReport(a *app, paths node.Paths, logPath string, asJSON bool) int {
 	f, err := paths.FS().Open(paths.Host(logPath), shadowLogKind)
 	if err != nil {
@@ -288,9 +347,7 @@ func shadowReport(a *app, paths node.Paths, logPath string, asJSON bool) int {
 		return exitIncomplete
 	}
 	if asJSON {
-		writeJSON(a.stdout, shadowReportJSON{Log: logPath, First: s.First, Last: s.Last, Pulls: s.Pulls, Rejected: s.Rejected,
-			NotChecked: s.NotChecked, LiveRejected: s.LiveRejected, Runs: s.Starts, CandidateSHA256: s.CandidateSHA256,
-			OtherCandidates: s.OtherCandidates, BadLines: s.BadLines, Stopped: s.Stopped, Examples: s.Examples})
+		writeJSON(a.stdout, summaryJSON(logPath, s))
 	} else {
 		fmt.Fprint(a.stdout, s.Text(termsafe.String))
 	}
