@@ -108,7 +108,15 @@ func runShadow(a *app, args []string) int {
 	// not judged again, and they count in the summary.
 	seen, sum := shadow.NewSeen(), &shadow.Summary{}
 	// Streamed: a log of a long soak is hundreds of MB.
-	if f, err := paths.FS().Open(logHost, shadowLogKind); err == nil {
+	f, err := paths.FS().Open(logHost, shadowLogKind)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		// A FIFO, device, directory or unreadable file: never opened
+		// for appending either.
+		fmt.Fprintf(a.stderr, "imgtrust shadow: --log: %s: refusing to append to it\n", errText(err))
+		return exitUsage
+	default:
 		s, _ := shadow.ReadLog(f, func(c string, r shadow.Record) {
 			if c == sha && r.Event == shadow.EventImage {
 				seen.Add(r.Reference, r.Digest)
@@ -132,7 +140,7 @@ func runShadow(a *app, args []string) int {
 			sum.BadLines, sum.OtherCandidates = 0, 0
 		}
 	}
-	logFile, err := openAppend(paths.FS(), logHost)
+	logFile, err := openAppend(paths.FS(), logHost, shadowLogKind)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust shadow: the log:", errText(err))
 		return exitUsage
@@ -357,9 +365,14 @@ func shadowReport(a *app, paths node.Paths, logPath string, asJSON bool) int {
 	return exitOK
 }
 
-// openAppend opens a node file for appending, inside the root, creating
-// it and its directory. A FIFO or device put in its place is refused.
-func openAppend(node nodefs.FS, host string) (*os.File, error) {
+// openAppend opens a node file of kind k for appending, inside the root,
+// creating it and its directory. What is there is looked at before it is
+// opened: a FIFO could block the open or take the lines, a device be
+// written to, a terminal become the controlling one of a detached shadow.
+// Should the file be replaced between the look and the open, the open
+// does not wait (O_NONBLOCK), takes no terminal (O_NOCTTY), creates only
+// where nothing was (O_EXCL), and the file opened must be the one looked at.
+func openAppend(node nodefs.FS, host string, k nodefs.Kind) (*os.File, error) {
 	abs, err := node.Resolve(host)
 	if err != nil {
 		return nil, err
@@ -369,13 +382,30 @@ func openAppend(node nodefs.FS, host string) (*os.File, error) {
 		return nil, err
 	}
 	defer dir.Close()
-	f, err := dir.OpenFile(filepath.Base(abs), os.O_CREATE|os.O_APPEND|os.O_WRONLY|syscall.O_NONBLOCK, 0o640)
-	if err != nil {
-		return nil, err
+	name := filepath.Base(abs)
+	flags := os.O_APPEND | os.O_WRONLY | syscall.O_NONBLOCK | syscall.O_NOCTTY
+	before, err := dir.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		before, flags = nil, flags|os.O_CREATE|os.O_EXCL
+	case err != nil:
+		return nil, fmt.Errorf("inspecting %s: %w", host, err)
+	default:
+		if err := nodefs.CheckRegular(abs, k, before); err != nil {
+			return nil, err
+		}
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+	f, err := dir.OpenFile(name, flags, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", host, err)
+	}
+	fi, err := f.Stat()
+	if err == nil && (!fi.Mode().IsRegular() || before != nil && !os.SameFile(before, fi)) {
+		err = errors.New("it changed while imgtrust opened it")
+	}
+	if err != nil {
 		f.Close()
-		return nil, errors.New(host + " is not a regular file")
+		return nil, fmt.Errorf("opening %s: %w", host, err)
 	}
 	return f, nil
 }
