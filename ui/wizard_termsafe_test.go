@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -100,4 +102,28 @@ func jsonString(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+type failingVerifier struct{}
+
+func (failingVerifier) Verify(context.Context, *model.Policy, string) (VerifyResult, error) {
+	return VerifyResult{}, errors.New("invalid reference format")
+}
+
+// A check that fails names the image asked for: the verifier's result
+// is empty then ("could not check : invalid reference format").
+func TestWizardFailedCheckNamesTheImage(t *testing.T) {
+	d, _, _, _ := testDeps(t, testPolicy)
+	d.Verifier = failingVerifier{}
+	m := sized(New(d), 80, 24)
+	m.modal = nil
+	send(t, m, "w")
+	wz := m.wiz
+	wz.step = wsTest
+	wz.openStep(m)
+	wz.form.get("ref").in.SetValue("bad..ref")
+	runCmd(m, wz.update(m, kp("enter")))
+	if len(wz.testRes) == 0 || !strings.Contains(wz.testRes[0], "could not check bad..ref: ") {
+		t.Fatalf("result lines %q, want the failed check to name bad..ref", wz.testRes)
+	}
 }
