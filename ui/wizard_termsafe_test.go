@@ -127,3 +127,24 @@ func TestWizardFailedCheckNamesTheImage(t *testing.T) {
 		t.Fatalf("result lines %q, want the failed check to name bad..ref", wz.testRes)
 	}
 }
+
+// The Add a scope form offers "" (the whole transport) and must not warn
+// that it never matches: the runtime applies a transport's "" scope to
+// every image of the transport.
+func TestScopeFormEmptyScopeIsTheWholeTransport(t *testing.T) {
+	m, _, _, _ := newTestModel(t, `{"default":[{"type":"reject"}]}`, 100, 30)
+	m.openScopeForm(nil)
+	f, ok := m.modal.(*form)
+	if !ok {
+		t.Fatalf("no form: %T", m.modal)
+	}
+	sc := f.get("scope")
+	sc.in.SetValue("")
+	if msg, _ := sc.check(f); strings.Contains(msg, "never matches") {
+		t.Errorf(`"" warned as never matching: %s`, msg)
+	}
+	sc.in.SetValue("registry.example.com/")
+	if msg, _ := sc.check(f); !strings.Contains(msg, "never matches") {
+		t.Errorf("a scope ending in / is not warned: %q", msg)
+	}
+}
