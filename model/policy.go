@@ -1,6 +1,9 @@
 package model
 
-import "sync/atomic"
+import (
+	"strings"
+	"sync/atomic"
+)
 
 // Policy is a parsed policy.json. Transports and scopes keep the order of
 // the source file so that the writer and the TUI show them as the admin
@@ -102,6 +105,33 @@ func (t *Transport) Scope(name string) *Scope {
 		return t.Scopes[i]
 	}
 	return nil
+}
+
+// NamesRepeat reports whether two scopes of the transport have one name
+// (the file is then invalid: the runtime refuses duplicate keys).
+func (t *Transport) NamesRepeat() bool {
+	if t == nil {
+		return false
+	}
+	idx := t.index.Load()
+	if !idx.current(t.Scopes) {
+		idx = t.reindex()
+	}
+	return len(idx.byName) < len(t.Scopes)
+}
+
+// HasWildcardScope reports whether a scope's name starts with "*.": only
+// then can a wildcard parent of another scope select anything.
+func (t *Transport) HasWildcardScope() bool {
+	if t == nil {
+		return false
+	}
+	for _, s := range t.Scopes {
+		if strings.HasPrefix(s.Name, "*.") {
+			return true
+		}
+	}
+	return false
 }
 
 // Reindex rebuilds the name index of Scope; call it after changing the

@@ -111,11 +111,15 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths node.Paths) model
 	// edit of a large policy runs this over every scope, so no map of
 	// names and no fmt (issue 15).
 	var repeated map[string]bool
+	namesRepeat := docker.NamesRepeat()
 	for _, s := range scopesOf(docker) {
 		if s.Name == "" || strings.HasPrefix(s.Name, "*.") || !signed(s) {
 			continue
 		}
-		first := docker.Scope(s.Name)
+		first := s
+		if namesRepeat {
+			first = docker.Scope(s.Name)
+		}
 		if first != s {
 			// A later scope of a repeated name: said once, at the first.
 			if signed(first) || repeated[s.Name] {
@@ -128,7 +132,7 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths node.Paths) model
 		}
 		if m := lookasideForScope(rd, urls, s.Name); m == "" {
 			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "signed-without-lookaside", Pos: first.Pos,
-				Message: "docker scope " + strconv.Quote(s.Name) + " requires signatures, but registries.d names no look-aside for it: the runtime only looks in " + model.BuiltinLookaside + " (and the registry, if it serves signatures itself)",
+				Message: "docker scope " + quote(s.Name) + " requires signatures, but registries.d names no look-aside for it: the runtime only looks in " + model.BuiltinLookaside + " (and the registry, if it serves signatures itself)",
 				Fix:     "add one: imgtrust lookaside set " + s.Name + " https://lookaside.example.com"})
 		}
 	}
@@ -178,6 +182,14 @@ func attachmentsForScope(rd *RegistriesD, scope string) bool {
 // coveredBySigned reports whether images under a registries.d scope are
 // decided by a signed policy scope: the same scope, one below it, or the
 // nearest one above it.
+// quote is strconv.Quote without its work for a name that needs no escape.
+func quote(s string) string {
+	if plainQuotable(s) {
+		return `"` + s + `"`
+	}
+	return strconv.Quote(s)
+}
+
 func scopesOf(t *model.Transport) []*model.Scope {
 	if t == nil {
 		return nil
@@ -222,10 +234,13 @@ func lookasideForScope(rd *RegistriesD, urls map[string]string, scope string) st
 		if u := urls[scope]; u != "" {
 			return u
 		}
-		for _, s := range DockerScopeParents(scope) {
-			if u := urls[s]; u != "" {
-				return u
-			}
+		found := ""
+		eachDockerScopeParent(scope, true, func(s string) bool {
+			found = urls[s]
+			return found == ""
+		})
+		if found != "" {
+			return found
 		}
 	}
 	if rd.Default != nil {

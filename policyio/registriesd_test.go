@@ -381,3 +381,16 @@ func TestSignedWithoutLookasideOncePerName(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
+
+// TestSignedWithoutLookasideQuotesNames: the scope is quoted as %q would
+// quote it, escapes and all (names reach the terminal through it).
+func TestSignedWithoutLookasideQuotesNames(t *testing.T) {
+	signed := model.Requirements{{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/k.gpg"}}
+	for _, name := range []string{"plain.example/x", "q\"x.example", "esc\x1b[2J.example", "ünï.example"} {
+		pol := &model.Policy{Transports: []*model.Transport{{Name: model.TransportDocker, Scopes: []*model.Scope{{Name: name, Requirements: signed}}}}}
+		ds := CheckLookasides(&RegistriesD{}, pol, node.NewPaths(t.TempDir(), "", "", ""))
+		if len(ds) != 1 || !strings.HasPrefix(ds[0].Message, fmt.Sprintf("docker scope %q requires", name)) {
+			t.Errorf("%q: %v", name, ds)
+		}
+	}
+}
