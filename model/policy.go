@@ -274,8 +274,14 @@ func (p *Policy) Clone() *Policy {
 		return nil
 	}
 	out := &Policy{Default: p.Default.Clone(), DefaultPos: p.DefaultPos}
+	if len(p.Transports) > 0 {
+		out.Transports = make([]*Transport, 0, len(p.Transports))
+	}
 	for _, t := range p.Transports {
 		nt := &Transport{Name: t.Name, Pos: t.Pos}
+		if len(t.Scopes) > 0 {
+			nt.Scopes = make([]*Scope, 0, len(t.Scopes))
+		}
 		for _, s := range t.Scopes {
 			nt.Scopes = append(nt.Scopes, &Scope{Name: s.Name, Pos: s.Pos, Requirements: s.Requirements.Clone()})
 		}
