@@ -174,7 +174,20 @@ func Widenings(old, cur TrustState, keys KeyComparer) []Weakening {
 // groups lists the image groups to compare, without repeats: the default,
 // each transport's "" scope, and every scope of either policy.
 func groups(ps ...*model.Policy) []model.ScopeRef {
-	refs := []model.ScopeRef{{IsDefault: true}}
+	// Room for the larger policy's groups: the two mostly share them.
+	n := 0
+	for _, p := range ps {
+		if p == nil {
+			continue
+		}
+		m := 0
+		for _, t := range p.Transports {
+			m += 1 + len(t.Scopes)
+		}
+		n = max(n, m)
+	}
+	refs := make([]model.ScopeRef, 1, 1+n)
+	refs[0] = model.ScopeRef{IsDefault: true}
 	seen := map[string]bool{} // transports
 	for i, p := range ps {
 		if p == nil {
