@@ -14,6 +14,7 @@ import (
 	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/termsafe"
 	"github.com/kios/imgtrust/ui"
+	"github.com/kios/imgtrust/workspace"
 )
 
 // tuiImpact is the wizard's impact check: the impact package judges each
@@ -35,18 +36,41 @@ func (t tuiImpact) Verify(ctx context.Context, p *model.Policy, ref string) (ui.
 // lint must stay quick on a node that cannot reach its registries.
 const lintImageTimeout = 10 * time.Second
 
-// nodeImageReport judges every image the node depends on under its saved
-// policy for lint: what the policy decides alone without the network, the
-// rest online unless offline.
-func nodeImageReport(ctx context.Context, paths node.Paths, det gpg.Detection, pol *model.Policy, offline bool) ([]imageVerdict, error) {
+// nodeImageReport judges every image the node depends on under cfg (lint:
+// the saved policy; the TUI: the staged one with its staged keys): what
+// the policy decides alone without the network, the rest online unless
+// offline.
+func nodeImageReport(ctx context.Context, paths node.Paths, det gpg.Detection, cfg impact.Config, offline bool) ([]imageVerdict, error) {
 	imgs, err := node.ReadNodeImages(paths)
 	c := impact.NewChecker(impact.Options{Paths: paths, Mechanism: det.Mechanism, Offline: offline, TLSVerify: true, Timeout: lintImageTimeout})
-	verdicts := c.Check(ctx, impact.Config{Policy: pol, Label: "saved"}, imgs)
+	verdicts := c.Check(ctx, cfg, imgs)
 	out := make([]imageVerdict, len(imgs))
 	for i := range imgs {
 		out[i] = imageVerdict{Image: imgs[i], Verdict: verdicts[i]}
 	}
 	return out, err
+}
+
+// tuiImageProblems is the TUI's Deps.NodeImageProblems: it takes the
+// staged policy and key files now and returns lint's diagnostics of the
+// node's own images under them, decided offline (the save review's
+// online impact check is the one that fetches signatures), so that a
+// staged or saved policy that locks the node out is an error in the
+// header, the Overview and Problems as it is in lint.
+func tuiImageProblems(paths node.Paths, det gpg.Detection, ws *workspace.Workspace) func() model.Diagnostics {
+	// A policy the runtime cannot load is already an error (lint).
+	pol := ws.Policy()
+	if len(ws.Edits()) == 0 {
+		pol = ws.PolicyFile().LoadedPolicy()
+	}
+	if pol == nil {
+		return func() model.Diagnostics { return nil }
+	}
+	cfg := impact.Config{Policy: pol, Keys: ws.StagedKeys(), Label: "staged"}
+	return func() model.Diagnostics {
+		images, err := nodeImageReport(context.Background(), paths, det, cfg, true)
+		return imageDiagnostics(images, err)
+	}
 }
 
 // imageVerdict is one node image in lint's --json report.

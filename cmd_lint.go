@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kios/imgtrust/gpg"
+	"github.com/kios/imgtrust/impact"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
@@ -100,7 +101,7 @@ func lintWithImages(paths node.Paths, det gpg.Detection, offline bool) (*policyi
 		// A policy the runtime cannot load is already an error: every
 		// image is refused, and saying so per image adds nothing.
 		var listErr error
-		images, listErr = nodeImageReport(context.Background(), paths, det, pol, offline)
+		images, listErr = nodeImageReport(context.Background(), paths, det, impact.Config{Policy: pol, Label: "saved"}, offline)
 		diags = append(diags, imageDiagnostics(images, listErr)...).Sorted()
 	}
 	return pf, diags, images, nil

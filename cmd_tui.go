@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/kios/imgtrust/gpg"
 	"github.com/kios/imgtrust/impact"
+	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/node"
 	"github.com/kios/imgtrust/policyio"
 	"github.com/kios/imgtrust/ui"
@@ -138,6 +139,10 @@ func tuiDeps(paths node.Paths, ws *workspace.Workspace, det gpg.Detection, tlsVe
 	// it has no namespace policies, so a namespace's is not offered.
 	if ws.Namespace == "" {
 		d.ShadowRunner = shadowRunner
+		// As lint, a namespace policy judges no node image: the pause
+		// image is pulled with the global policy, and which pods use the
+		// others is not known.
+		d.NodeImageProblems = func() func() model.Diagnostics { return tuiImageProblems(paths, det, ws) }
 	}
 	return d
 }

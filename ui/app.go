@@ -55,8 +55,20 @@ type Model struct {
 	// them; anything the user does first waits for them (ensureProblems).
 	problemsDue bool
 	problemsGen int
-	change      *workspace.FileChange
-	changeErr   error
+	// policyProblems are Policy.Problems' part of problems, imageProblems
+	// the node images' part (Deps.NodeImageProblems), computed in a
+	// command after every change of the staged state: imagesDue asks for
+	// that command, imagesGen tells a late answer from the current one,
+	// imagesKnown is set once a first answer came (until then the header
+	// says checking rather than "no problems" on a locked-out node; later
+	// answers replace the last one, shown meanwhile).
+	policyProblems model.Diagnostics
+	imageProblems  model.Diagnostics
+	imagesDue      bool
+	imagesGen      int
+	imagesKnown    bool
+	change         *workspace.FileChange
+	changeErr      error
 	// pending: a save would write something (policy.json, a staged key
 	// file or look-aside edit).
 	pending   bool
@@ -292,7 +304,32 @@ func New(d Deps) *Model {
 
 // Init asks for the shadow log's summary only: colours are ANSI and the
 // theme assumes a dark background, which is right for the console.
-func (m *Model) Init() tea.Cmd { return tea.Batch(m.loadShadow(), m.checkProblems()) }
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.loadShadow(), m.checkProblems(), m.checkImages()) }
+
+// imageProblemsMsg carries the node images' problems of generation gen.
+type imageProblemsMsg struct {
+	gen   int
+	diags model.Diagnostics
+}
+
+// checkImages starts the check of the node's images under the staged
+// state, when one is due and nothing writes the workspace (the check
+// takes the staged state when it is prepared).
+func (m *Model) checkImages() tea.Cmd {
+	if m.deps.NodeImageProblems == nil || m.busy != "" {
+		return nil
+	}
+	m.imagesDue = false
+	m.imagesGen++
+	gen, f := m.imagesGen, m.deps.NodeImageProblems()
+	return func() tea.Msg { return imageProblemsMsg{gen: gen, diags: f()} }
+}
+
+// problemsChecking: the header, the Overview and the Problems view say
+// the problems are being checked, not that there are none.
+func (m *Model) problemsChecking() bool {
+	return m.problemsDue || (m.deps.NodeImageProblems != nil && !m.imagesKnown)
+}
 
 // problemsMsg carries the problems checkProblems computed for generation
 // gen; later, when the backend cannot compute them away from Update.
@@ -334,15 +371,25 @@ func (m *Model) ensureProblems() {
 // setProblems takes the problems of the staged state; an answer of
 // checkProblems still on its way is then stale.
 func (m *Model) setProblems(d model.Diagnostics) {
-	m.problems = d
+	m.policyProblems = d
 	m.problemsDue = false
 	m.problemsGen++
+	m.mergeProblems()
+}
+
+// mergeProblems lists the policy's and the node images' problems as one.
+func (m *Model) mergeProblems() {
+	m.problems = m.policyProblems
+	if len(m.imageProblems) > 0 {
+		m.problems = append(m.policyProblems[:len(m.policyProblems):len(m.policyProblems)], m.imageProblems...).Sorted()
+	}
 	m.prob.clamp(len(m.problems))
 }
 
 // refresh recomputes what depends on the staged policy.
 func (m *Model) refresh() {
 	m.setProblems(m.deps.Policy.Problems())
+	m.imagesDue = true
 	m.refreshChange()
 }
 
@@ -507,7 +554,25 @@ func (m *Model) edit(summary string, fn func(p *model.Policy)) {
 // Update dispatches: terminal facts, async results, then keys to the open
 // modal, the global bindings, and finally the active view.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	if m.imagesDue {
+		// Whatever changed the staged state, its node images are checked
+		// again, away from Update.
+		if c := m.checkImages(); c != nil {
+			cmd = tea.Batch(cmd, c)
+		}
+	}
+	return next, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case imageProblemsMsg:
+		if msg.gen == m.imagesGen {
+			m.imageProblems, m.imagesKnown = msg.diags, true
+			m.mergeProblems()
+		}
+		return m, nil
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
@@ -836,7 +901,7 @@ func (m *Model) renderHeader() string {
 }
 
 func (m *Model) problemSummary() string {
-	if m.problemsDue {
+	if m.problemsChecking() {
 		return m.th.Faint.Render("checking" + m.th.G.Ellipsis)
 	}
 	e, w := m.problems.Count(model.Error), m.problems.Count(model.Warning)

@@ -175,6 +175,13 @@ type Deps struct {
 	// OnlineImpactTimeout, and replaces the offline rows with its result
 	// (the same impact package, with the network). nil: offline only.
 	SaveImpactOnline func(rev *workspace.Review) func(context.Context) *impact.Report
+	// NodeImageProblems prepares the check of the node's own images (the
+	// pause image, the image imgtrust runs in…) under the staged state, as
+	// lint reports them (a rejected pause image is an error): called in
+	// Update, it only takes what the check needs; the check it returns
+	// reads the node's files, never the network, and runs in a tea.Cmd.
+	// Its diagnostics are counted with Policy.Problems. nil: none.
+	NodeImageProblems func() func() model.Diagnostics
 	// NodeImages lists images the node already uses (the pause image from
 	// crio.conf, …) for the setup wizard's impact check.
 	NodeImages func() []string

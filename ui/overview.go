@@ -147,7 +147,7 @@ func (m *Model) renderOverview(w, h int) string {
 		line("  Keys:             %d public key(s) in %s", len(keys), safe(m.deps.Paths.KeysDir))
 	}
 	e := m.problems.Count(model.Error) // none yet while they are checked
-	if m.problemsDue {
+	if m.problemsChecking() {
 		line("  Problems:         checking%s", m.th.G.Ellipsis)
 	} else {
 		wn := m.problems.Count(model.Warning)

@@ -138,8 +138,8 @@ func (m *Model) sevLabel(s model.Severity) string {
 }
 
 func (v *problemsView) render(m *Model, w, h int) string {
-	if m.problemsDue {
-		return boxed(m.th.PaneFocused, " Problems ", m.th.Faint.Render("checking policy.json and the key files it uses"+m.th.G.Ellipsis), w, h)
+	if m.problemsChecking() {
+		return boxed(m.th.PaneFocused, " Problems ", m.th.Faint.Render("checking policy.json, the key files it uses and the node's images"+m.th.G.Ellipsis), w, h)
 	}
 	if len(m.problems) == 0 {
 		return boxed(m.th.PaneFocused, " Problems (0) ", m.th.OK.Render(m.th.G.OK+" no problems in policy.json or the key files it uses"), w, h)
