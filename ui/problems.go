@@ -138,8 +138,13 @@ func (m *Model) sevLabel(s model.Severity) string {
 }
 
 func (v *problemsView) render(m *Model, w, h int) string {
-	if m.problemsChecking() {
-		return boxed(m.th.PaneFocused, " Problems ", m.th.Faint.Render("checking policy.json, the key files it uses and the node's images"+m.th.G.Ellipsis), w, h)
+	if m.problemsDue {
+		return boxed(m.th.PaneFocused, " Problems ", m.th.Faint.Render("checking policy.json and the key files it uses"+m.th.G.Ellipsis), w, h)
+	}
+	// The policy's problems are listed while the node's images are still
+	// checked (the header says so), but none is not "no problems" yet.
+	if len(m.problems) == 0 && m.problemsChecking() {
+		return boxed(m.th.PaneFocused, " Problems ", m.th.Faint.Render("checking the node's images"+m.th.G.Ellipsis), w, h)
 	}
 	if len(m.problems) == 0 {
 		return boxed(m.th.PaneFocused, " Problems (0) ", m.th.OK.Render(m.th.G.OK+" no problems in policy.json or the key files it uses"), w, h)
