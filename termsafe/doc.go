@@ -3,7 +3,9 @@
 // error body or source line may hold ESC sequences (CSI moves the cursor
 // and can overwrite a fingerprint already printed, OSC sets the window
 // title or writes the clipboard, OSC 8 makes hyperlinks), other C0 and C1
-// controls, or bidi controls that reorder what is shown. The functions
+// controls, bidi controls that reorder what is shown, or invisible runes
+// (zero-width space, BOM, soft hyphen, every other format character and
+// default-ignorable code point) that make two names look the same. The functions
 // here show each of them escaped, Go style ("\x1b", "\u202e"), so that the
 // terminal draws them as text and never interprets them.
 //

@@ -3,6 +3,7 @@ package termsafe
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,7 +32,9 @@ func TestString(t *testing.T) {
 		{"every bidi control", "\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c", `\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c`},
 		{"line and paragraph separators", "a\u2028b\u2029c", `a\u2028b\u2029c`},
 		{"replacement character itself is text", "\ufffd", "\ufffd"},
-		{"zero-width joiner in emoji is kept", "👩\u200d💻", "👩\u200d💻"},
+		{"emoji are kept", "👩💻", "👩💻"},
+		{"zero-width joiner is escaped, in emoji too", "👩\u200d💻", `👩\u200d💻`},
+		{"rune past the BMP in Go's form", "a\U000e0041b", `a\U000e0041b`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,5 +177,77 @@ func TestWriter(t *testing.T) {
 	want := `a\x1b[1Gb` + "\tc\n" + `é 例 \u202ex` + "\n" + `\xe4\xbe`
 	if out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
+
+// invisibles are the format characters (Cf) and other default-ignorable
+// code points a terminal draws as nothing: one of each block.
+var invisibles = []struct {
+	name string
+	r    rune
+}{
+	{"soft hyphen", 0x00ad},
+	{"combining grapheme joiner", 0x034f},
+	{"Arabic number sign", 0x0600},
+	{"Arabic letter mark", 0x061c},
+	{"Syriac abbreviation mark", 0x070f},
+	{"Hangul choseong filler", 0x115f},
+	{"Hangul jungseong filler", 0x1160},
+	{"Khmer vowel inherent aq", 0x17b4},
+	{"Mongolian free variation selector", 0x180b},
+	{"Mongolian vowel separator", 0x180e},
+	{"zero-width space", 0x200b},
+	{"zero-width non-joiner", 0x200c},
+	{"zero-width joiner", 0x200d},
+	{"left-to-right mark", 0x200e},
+	{"word joiner", 0x2060},
+	{"invisible times", 0x2062},
+	{"unassigned default-ignorable", 0x2065},
+	{"inhibit symmetric swapping", 0x206a},
+	{"Hangul filler", 0x3164},
+	{"variation selector 16", 0xfe0f},
+	{"byte order mark", 0xfeff},
+	{"halfwidth Hangul filler", 0xffa0},
+	{"interlinear annotation anchor", 0xfff9},
+	{"shorthand format letter overlap", 0x1bca0},
+	{"musical symbol begin beam", 0x1d173},
+	{"language tag", 0xe0001},
+	{"tag latin small a", 0xe0061},
+	{"variation selector 256", 0xe01ef},
+}
+
+// TestInvisibleRunesAreEscaped: every invisible rune is shown as an
+// escape in String, Text and Quote (which reads back exactly), and JSON
+// escapes it without changing what the document decodes to.
+func TestInvisibleRunesAreEscaped(t *testing.T) {
+	for _, tt := range invisibles {
+		t.Run(tt.name, func(t *testing.T) {
+			in := "/etc/gpg/k" + string(tt.r) + ".gpg"
+			want := fmt.Sprintf(`/etc/gpg/k\u%04x.gpg`, tt.r)
+			if tt.r > 0xffff {
+				want = fmt.Sprintf(`/etc/gpg/k\U%08x.gpg`, tt.r)
+			}
+			if got := String(in); got != want {
+				t.Errorf("String = %q, want %q", got, want)
+			}
+			if got := Text(in + "\n"); got != want+"\n" {
+				t.Errorf("Text = %q, want %q", got, want+"\n")
+			}
+			if IsSafe(in) || !Unsafe(tt.r) {
+				t.Error("IsSafe/Unsafe say it is safe")
+			}
+			if back, err := strconv.Unquote(Quote(in)); err != nil || back != in {
+				t.Errorf("Quote does not read back: %q, %v", back, err)
+			}
+			doc, _ := json.Marshal(in)
+			safe := JSON(doc)
+			var back string
+			if err := json.Unmarshal(safe, &back); err != nil || back != in {
+				t.Errorf("JSON changed the document: %s (%v)", safe, err)
+			}
+			if !IsSafe(string(safe)) {
+				t.Errorf("JSON left it raw: %s", safe)
+			}
+		})
 	}
 }
