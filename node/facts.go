@@ -1,7 +1,6 @@
 package node
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -174,7 +173,7 @@ type NodeImage struct {
 func ReadNodeImages(paths Paths) ([]NodeImage, error) {
 	cfg, firstErr := ReadCrioConfig(paths)
 	keep := func(err error) {
-		if firstErr == nil {
+		if firstErr == nil && err != nil {
 			firstErr = err
 		}
 	}
@@ -188,29 +187,23 @@ func ReadNodeImages(paths Paths) ([]NodeImage, error) {
 			images = append(images, NodeImage{Ref: ref, Role: role, Source: src})
 		}
 	}
-	var stored []struct {
-		ID    string   `json:"id"`
-		Names []string `json:"names"`
-	}
 	imagesFile := paths.Host(StorageImagesJSON)
-	if err := readStorageJSON(paths, imagesFile, &stored); err != nil {
-		keep(err)
-	}
 	byID := map[string][]string{}
-	for _, img := range stored {
+	keep(ScanStorageFile(paths, imagesFile, nodefs.ImageList, "image list", func(img StorageRecord) bool {
 		byID[img.ID] = img.Names
 		for _, n := range img.Names {
 			add(n, RoleStored, imagesFile)
 		}
-	}
-	var containers []struct {
-		Image    string `json:"image"`
-		Metadata string `json:"metadata"`
-	}
+		return true
+	}))
+	// Of a container: CRI-O's name of its image, else its image's id.
+	type container struct{ imageName, image string }
+	var containers []container
 	containersFile := paths.Host(StorageContainersJSON)
-	if err := readStorageJSON(paths, containersFile, &containers); err != nil {
-		keep(err)
-	}
+	keep(ScanStorageFile(paths, containersFile, nodefs.ImageList, "containers list", func(c StorageRecord) bool {
+		containers = append(containers, container{c.CrioMetadata().ImageName, c.Image})
+		return true
+	}))
 	// imgtrust's own image, when found: marked as such even when it is
 	// also stored, because locking it out is refused like the pause image.
 	if own, err := FindOwnImageHere(paths); err != nil {
@@ -229,39 +222,19 @@ func ReadNodeImages(paths Paths) ([]NodeImage, error) {
 	for _, c := range containers {
 		// CRI-O's container metadata names the image as pulled; an
 		// image whose name was since removed is still known by it.
-		var md struct {
-			ImageName string `json:"image-name"`
-		}
-		if c.Metadata != "" && json.Unmarshal([]byte(c.Metadata), &md) == nil && md.ImageName != "" {
-			add(md.ImageName, RoleContainer, containersFile)
+		if c.imageName != "" {
+			add(c.imageName, RoleContainer, containersFile)
 			continue
 		}
-		for _, n := range byID[c.Image] {
+		for _, n := range byID[c.image] {
 			add(n, RoleContainer, containersFile)
 		}
 	}
 	return images, firstErr
 }
 
-// readStorageJSON decodes one of containers-storage's lists; a missing
-// file is an empty list.
-func readStorageJSON(paths Paths, file string, v any) error {
-	data, err := paths.FS().ReadFile(file, nodefs.ImageList)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return fmt.Errorf("reading the image list: %w", err)
-	case nestingTooDeep(data, maxNesting):
-		return fmt.Errorf("reading %s: nested more than %d levels deep", file, maxNesting)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("reading %s: %w", file, err)
-	}
-	return nil
-}
-
-// maxNesting bounds how deep crio.conf and images.json may nest. Real
+// maxNesting bounds how deep crio.conf may nest (the image lists are
+// streamed, under encoding/json's own depth limit). Real
 // files nest three or four levels; the decoders recurse once per level,
 // so a crafted file a million levels deep would exhaust the stack.
 const maxNesting = 100

@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -134,36 +133,26 @@ func FindOwnImageHere(paths Paths) (OwnImage, error) {
 // containerImage is the image a container of the node's store was created
 // from, as CRI-O named it; "" when the store has no such container.
 func containerImage(paths Paths, id string) (string, error) {
-	var containers []struct {
-		ID       string `json:"id"`
-		Image    string `json:"image"`
-		Metadata string `json:"metadata"`
+	type container struct {
+		id, image string
+		md        CrioMetadata
 	}
-	if err := readStorageJSON(paths, paths.Host(StorageContainersJSON), &containers); err != nil {
+	var containers []container
+	err := ScanStorageFile(paths, paths.Host(StorageContainersJSON), nodefs.ImageList, "containers list", func(c StorageRecord) bool {
+		containers = append(containers, container{c.ID, c.Image, c.CrioMetadata()})
+		return true
+	})
+	if err != nil {
 		return "", err
 	}
-	// CRI-O's metadata of a container (cri-o internal/storage/runtime.go
-	// RuntimeContainerMetadata): a pod's sandbox (infra container) has
-	// pod-id its own id.
-	type metadata struct {
-		ImageName string `json:"image-name"`
-		PodID     string `json:"pod-id"`
-	}
-	meta := func(raw string) metadata {
-		var md metadata
-		if raw != "" {
-			_ = json.Unmarshal([]byte(raw), &md)
-		}
-		return md
-	}
 	for _, c := range containers {
-		if c.ID == id && meta(c.Metadata).PodID == id {
+		if c.id == id && c.md.PodID == id {
 			// A sandbox id (from mountinfo): this process is the pod's
 			// one other container, or it cannot be told which.
 			var in []string
 			for _, o := range containers {
-				if o.ID != id && meta(o.Metadata).PodID == id {
-					in = append(in, o.ID)
+				if o.id != id && o.md.PodID == id {
+					in = append(in, o.id)
 				}
 			}
 			if len(in) != 1 {
@@ -174,24 +163,21 @@ func containerImage(paths Paths, id string) (string, error) {
 		}
 	}
 	for _, c := range containers {
-		if c.ID != id {
+		if c.id != id {
 			continue
 		}
-		if md := meta(c.Metadata); md.ImageName != "" {
-			return md.ImageName, nil
+		if c.md.ImageName != "" {
+			return c.md.ImageName, nil
 		}
-		var stored []struct {
-			ID    string   `json:"id"`
-			Names []string `json:"names"`
-		}
-		if err := readStorageJSON(paths, paths.Host(StorageImagesJSON), &stored); err != nil {
-			return "", err
-		}
-		for _, img := range stored {
-			if img.ID == c.Image && len(img.Names) > 0 {
-				return img.Names[0], nil
+		var name string
+		err := ScanStorageFile(paths, paths.Host(StorageImagesJSON), nodefs.ImageList, "image list", func(img StorageRecord) bool {
+			if img.ID == c.image && len(img.Names) > 0 {
+				name = img.Names[0]
+				return false
 			}
-		}
+			return true
+		})
+		return name, err
 	}
 	return "", nil
 }

@@ -3,10 +3,8 @@ package shadow
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"path/filepath"
 	"sync"
 	"time"
@@ -304,70 +302,14 @@ func (o *Options) produce(ctx context.Context, items chan<- item) {
 
 // scanImages streams the image list; a missing list is empty.
 func (o *Options) scanImages(host string, fn func(StoredImage) bool) error {
-	f, err := o.Paths.FS().Open(host, streamedImageList)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	errStop := errors.New("stopped")
-	err = ScanImages(io.LimitReader(f, streamedImageList.Max), func(img StoredImage) error {
-		if !fn(img) {
-			return errStop
-		}
-		return nil
-	})
-	if err == errStop {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", host, err)
-	}
-	return nil
+	return node.ScanStorageFile(o.Paths, host, streamedImageList, "image list", fn)
 }
 
 // scanContainers streams containers.json and hands on each container's
 // image as CRI-O named it when it was pulled (its metadata's image-name).
 func (o *Options) scanContainers(fn func(ref string) bool) error {
-	f, err := o.Paths.FS().Open(o.Paths.Host(node.StorageContainersJSON), streamedImageList)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	host := o.Paths.Host(node.StorageContainersJSON)
-	br := &boundedRecords{r: io.LimitReader(f, streamedImageList.Max), limit: maxRecordBytes}
-	dec := json.NewDecoder(br)
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		return fmt.Errorf("%s: containers list: not a JSON array", host)
-	}
-	for {
-		br.start(dec)
-		at := dec.InputOffset()
-		if !dec.More() {
-			break
-		}
-		var c struct {
-			Metadata string `json:"metadata"`
-		}
-		if err := dec.Decode(&c); err != nil {
-			return fmt.Errorf("%s: containers list, record at byte %d: %w", host, at, err)
-		}
-		var md struct {
-			ImageName string `json:"image-name"`
-		}
-		if c.Metadata != "" && json.Unmarshal([]byte(c.Metadata), &md) == nil && md.ImageName != "" {
-			if err := checkNames([]string{md.ImageName}); err != nil {
-				return fmt.Errorf("%s: containers list, record at byte %d: %w", host, at, err)
-			}
-			if !fn(md.ImageName) {
-				return nil
-			}
-		}
-	}
-	return nil
+	return node.ScanStorageFile(o.Paths, o.Paths.Host(node.StorageContainersJSON), streamedImageList, "containers list", func(c node.StorageRecord) bool {
+		name := c.CrioMetadata().ImageName
+		return name == "" || fn(name)
+	})
 }

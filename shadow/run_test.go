@@ -292,7 +292,7 @@ func TestRunSaysWhenStorageIsUnreadable(t *testing.T) {
 			md, _ := json.Marshal(map[string]string{"image-name": "r.example/" + strings.Repeat("a", 5000)})
 			rec, _ := json.Marshal([]map[string]string{{"id": "c", "metadata": string(md)}})
 			return os.WriteFile(filepath.Join(root, node.StorageContainersJSON), rec, 0o644)
-		}, "overlay-containers/containers.json: containers list, record at byte 1: a name of 5010 bytes"},
+		}, "overlay-containers/containers.json: containers list, record at byte 1 (id \"c\"), its metadata's image-name: a name of 5010 bytes"},
 		{"containers.json nested too deep", func(root string) error {
 			return os.WriteFile(filepath.Join(root, node.StorageContainersJSON), []byte(strings.Repeat("[", 20000)+strings.Repeat("]", 20000)), 0o644)
 		}, "containers list"},

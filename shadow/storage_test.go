@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kios/imgtrust/node"
 )
 
 func TestScanImages(t *testing.T) {
@@ -272,9 +274,9 @@ func (e *endless) Read(p []byte) (int, error) {
 // bounded (its bytes, however spent, its names, each name's bytes), with
 // an error that says which record; the records before it are handed on.
 func TestScanImagesBoundsARecord(t *testing.T) {
-	manyNames := `[{"id":"ok","names":["r/a:1"]},{"id":"many","names":[` + strings.TrimSuffix(strings.Repeat(`"r/a:1",`, maxNamesPerRecord+1), ",") + `]}]`
-	longName := `[{"id":"ok","names":["r/a:1"]},{"id":"long","names":["r/` + strings.Repeat("a", maxNameBytes) + `"]}]`
-	const stream = 4 * maxRecordBytes // what the hostile streams offer; a bounded reader takes a quarter of it
+	manyNames := `[{"id":"ok","names":["r/a:1"]},{"id":"many","names":[` + strings.TrimSuffix(strings.Repeat(`"r/a:1",`, node.MaxStorageNames+1), ",") + `]}]`
+	longName := `[{"id":"ok","names":["r/a:1"]},{"id":"long","names":["r/` + strings.Repeat("a", node.MaxStorageNameBytes) + `"]}]`
+	const stream = 4 * node.MaxStorageRecordBytes // what the hostile streams offer; a bounded reader takes a quarter of it
 	tests := []struct {
 		name string
 		in   io.Reader
@@ -296,7 +298,7 @@ func TestScanImagesBoundsARecord(t *testing.T) {
 			if fmt.Sprint(got) != "[ok]" {
 				t.Errorf("records handed on: %v, want the one before the hostile one", got)
 			}
-			if e, ok := tc.in.(*endless); ok && e.read > maxRecordBytes+1<<20 {
+			if e, ok := tc.in.(*endless); ok && e.read > node.MaxStorageRecordBytes+1<<20 {
 				t.Errorf("read %d MiB of the stream for one record", e.read>>20)
 			}
 		})
