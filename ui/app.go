@@ -58,13 +58,17 @@ type Model struct {
 	// policyProblems are Policy.Problems' part of problems, imageProblems
 	// the node images' part (Deps.NodeImageProblems), computed in a
 	// command after every change of the staged state: imagesDue asks for
-	// that command, imagesGen tells a late answer from the current one,
+	// that command, one at a time (imagesInFlight: edits in a row do not
+	// pile checks of every node image up), imagesGen tells a late answer
+	// from the current one, and an answer for a state changed since it
+	// was asked is dropped and asked again;
 	// imagesKnown is set once a first answer came (until then the header
 	// says checking rather than "no problems" on a locked-out node; later
 	// answers replace the last one, shown meanwhile).
 	policyProblems model.Diagnostics
 	imageProblems  model.Diagnostics
 	imagesDue      bool
+	imagesInFlight bool
 	imagesGen      int
 	imagesKnown    bool
 	change         *workspace.FileChange
@@ -316,10 +320,10 @@ type imageProblemsMsg struct {
 // state, when one is due and nothing writes the workspace (the check
 // takes the staged state when it is prepared).
 func (m *Model) checkImages() tea.Cmd {
-	if m.deps.NodeImageProblems == nil || m.busy != "" {
+	if m.deps.NodeImageProblems == nil || m.busy != "" || m.imagesInFlight {
 		return nil
 	}
-	m.imagesDue = false
+	m.imagesDue, m.imagesInFlight = false, true
 	m.imagesGen++
 	gen, f := m.imagesGen, m.deps.NodeImageProblems()
 	return func() tea.Msg { return imageProblemsMsg{gen: gen, diags: f()} }
@@ -569,6 +573,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case imageProblemsMsg:
 		if msg.gen == m.imagesGen {
+			m.imagesInFlight = false
+		}
+		if msg.gen == m.imagesGen && !m.imagesDue {
 			m.imageProblems, m.imagesKnown = msg.diags, true
 			m.mergeProblems()
 		}

@@ -90,4 +90,35 @@ func TestNodeImageProblemsAreCounted(t *testing.T) {
 	if s := screen(m); !strings.Contains(s, "no problems") || !strings.Contains(s, "0 error(s)") {
 		t.Fatalf("after the fix:\n%s", s)
 	}
+
+	// One check at a time: an edit while one runs asks for none more;
+	// the answer of the state before the edit is dropped and the check
+	// asked again, for the state as it is then.
+	edit := func(scope string, locked bool) tea.Cmd {
+		rejects.Store(locked)
+		m.deps.Policy.Edit("edit "+scope, func(p *model.Policy) {
+			p.SetScope("docker", scope, model.Requirements{{Type: model.Reject}})
+		})
+		m.refresh()
+		_, cmd := m.Update(kp("j"))
+		return cmd
+	}
+	running := edit("quay.io/y", true)
+	before = prepared.Load()
+	if edit("quay.io/z", false); prepared.Load() != before {
+		t.Fatal("a second check was started while one runs")
+	}
+	msg := running().(imageProblemsMsg)
+	_, again := m.Update(msg)
+	if prepared.Load() == before || again == nil {
+		t.Fatal("the answer for the state before the edit was not asked again")
+	}
+	if s := screen(m); !strings.Contains(s, "no problems") {
+		t.Fatalf("the answer for the state before the edit was taken:\n%s", s)
+	}
+	rejects.Store(true) // the check is of the state it was prepared for, not the one it runs in
+	feed(m, again)
+	if s := screen(m); !strings.Contains(s, "no problems") {
+		t.Fatalf("the answer is not for the state as edited last:\n%s", s)
+	}
 }
