@@ -31,6 +31,7 @@ RUNS=${RUNS:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 work=${BENCH_WORK:-$(mktemp -d)}
 data=${BENCH_DATA:-$work/data}
+mkdir -p "$work"
 TAGS="containers_image_openpgp containers_image_storage_stub containers_image_docker_daemon_stub exclude_graphdriver_btrfs exclude_graphdriver_devicemapper"
 for tool in perf strace readelf; do
 	command -v "$tool" >/dev/null || { echo "rss.sh: $tool is missing (apt-get install linux-perf strace binutils)" >&2; exit 2; }
@@ -53,7 +54,7 @@ echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$work/one.json"
 held() {
 	local bin=$1 sp pid tries
 	for tries in 1 2 3; do
-		strace -f -qq --seccomp-bpf -e trace=exit_group -e inject=exit_group:delay_enter=1000000 \
+		strace -f -qq --seccomp-bpf -e trace=exit_group -e inject=exit_group:delay_enter=2000000 \
 			-o /dev/null "$@" >/dev/null 2>&1 &
 		sp=$!
 		pid=
@@ -63,12 +64,12 @@ held() {
 		# syscall 231 is exit_group on x86-64; any thread may make it.
 		while [ -n "$pid" ] && [ -d "/proc/$pid" ]; do
 			for f in /proc/"$pid"/task/*/syscall; do
-				if read -r nr _ <"$f" 2>/dev/null && [ "$nr" = 231 ]; then
+				if read -r nr _ <"$f" 2>/dev/null && [ "$nr" = 231 ] &&
 					awk -v bin="$(readlink -f "$bin")" '
 						/^VmHWM:/ {h=$2} /^RssFile:/ {f=$2} /^RssAnon:/ {a=$2}
 						/^[0-9a-f]+-[0-9a-f]+ / {m=($6==bin) ? $2 : ""}
 						/^Rss:/ && m=="r-xp" {t+=$2} /^Rss:/ && m=="r--p" {r+=$2} /^Rss:/ && m=="rw-p" {d+=$2}
-						END {print h, f, a, t+0, r+0, d+0}' "/proc/$pid/status" "/proc/$pid/smaps"
+						END {print h, f, a, t+0, r+0, d+0}' "/proc/$pid/status" "/proc/$pid/smaps" 2>/dev/null; then
 					wait "$sp" || true
 					return
 				fi
