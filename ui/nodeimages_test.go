@@ -66,6 +66,9 @@ func TestNodeImageProblemsAreCounted(t *testing.T) {
 	if !strings.Contains(s, "Problems:         1 error(s), 0 warning(s)") {
 		t.Errorf("Overview does not count the lockout:\n%s", s)
 	}
+	if !strings.Contains(s, "the policy rejects images the node needs") || strings.Contains(s, "refuse every pull") {
+		t.Errorf("Overview's next step misreads the lockout:\n%s", s)
+	}
 	m.switchView(vProblems)
 	if s := screen(m); !strings.Contains(s, "the policy rejects the pause image registry.k8s.io/pause:3.10") || !strings.Contains(s, "Problems(1)") {
 		t.Errorf("Problems view lacks the lockout:\n%s", s)

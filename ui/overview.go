@@ -237,6 +237,10 @@ func (m *Model) nextStep(errors int) string {
 	switch {
 	case pf == nil || !pf.Exists:
 		return "no policy.json yet: press w for guided setup"
+	case errors > 0 && m.policyProblems.Count(model.Error) == 0:
+		// Only the node's own images' errors: the runtime loads the
+		// policy, which rejects what the node needs.
+		return fmt.Sprintf("%d error(s): the policy rejects images the node needs: press 6 to see them", errors)
 	case errors > 0:
 		return fmt.Sprintf("%d error(s) make the runtime refuse every pull: press 6 to see and fix them", errors)
 	case p != nil && m.strengthOf(p.Default) == "any":
