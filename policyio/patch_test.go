@@ -88,10 +88,14 @@ func layouts() []layout {
 			}
 			return `{"default":` + def + `,"transports":{` + strings.Join(ts, ",") + "}}\n"
 		},
-		transport: func(name string, scopes ...string) string { return fmt.Sprintf("%q:{%s}", name, strings.Join(scopes, ",")) },
-		list:      func(rs model.Requirements, _ string) string { return compactList(rs) },
+		transport: func(name string, scopes ...string) string {
+			return fmt.Sprintf("%q:{%s}", name, strings.Join(scopes, ","))
+		},
+		list: func(rs model.Requirements, _ string) string { return compactList(rs) },
 	}
-	oneLine.scope = func(name string, rs model.Requirements) string { return fmt.Sprintf("%q:%s", name, oneLine.list(rs, "")) }
+	oneLine.scope = func(name string, rs model.Requirements) string {
+		return fmt.Sprintf("%q:%s", name, oneLine.list(rs, ""))
+	}
 
 	// Two-space indentation, each list on its scope's line with spaces.
 	twoSpace := layout{name: "2-space, lists on one line",
