@@ -43,6 +43,7 @@ func PatchPolicy(prev []byte, from, to *model.Policy) (out []byte, ok bool) {
 		p.kv = string(prev[m.nameOff+len(m.name)+2 : m.valStart])
 	}
 	p.sample = p.firstSample(root)
+	p.comma = p.firstComma(root)
 	defer func() {
 		if r := recover(); r != nil {
 			if _, fell := r.(skimFallback); !fell {
@@ -158,6 +159,31 @@ type patcher struct {
 	// lists written where none is near.
 	nl, unit, kv string
 	sample       []byte
+	// comma is what separates two members on one line.
+	comma string
+}
+
+// firstComma is the first separator of two members on one line in the
+// file, or ",".
+func (p *patcher) firstComma(root *objSpan) string {
+	found := ","
+	var walk func(o *objSpan) bool
+	walk = func(o *objSpan) bool {
+		for i, m := range o.members {
+			if i > 0 {
+				if sep := p.src[o.members[i-1].valEnd:m.nameOff]; bytes.IndexByte(sep, '\n') < 0 {
+					found = string(sep)
+					return true
+				}
+			}
+			if m.obj != nil && walk(m.obj) {
+				return true
+			}
+		}
+		return false
+	}
+	walk(root)
+	return found
 }
 
 // firstSample is the first requirement list of the file with something
@@ -417,9 +443,13 @@ func (p *patcher) sep(o *objSpan, a, b item, indent string) string {
 	case len(ms) >= 2:
 		return between(0)
 	case len(ms) == 1:
-		return "," + string(p.src[o.open+1:ms[0].nameOff])
+		if lead := p.src[o.open+1 : ms[0].nameOff]; bytes.IndexByte(lead, '\n') >= 0 {
+			return "," + string(lead)
+		}
+	case p.unit != "":
+		return "," + p.emptyLead(indent)
 	}
-	return "," + p.emptyLead(indent)
+	return p.comma
 }
 
 // emptyLead is what goes between { and the first member of an object that
@@ -539,9 +569,10 @@ func (p *patcher) newObject(fields [][2][]byte, indent string) []byte {
 	b.WriteByte('{')
 	for i, f := range fields {
 		if i > 0 {
-			b.WriteByte(',')
-			if p.unit == "" && p.kv == ": " {
-				b.WriteByte(' ')
+			if p.unit == "" {
+				b.WriteString(p.comma)
+			} else {
+				b.WriteByte(',')
 			}
 		}
 		if p.unit != "" {

@@ -374,6 +374,7 @@ func relayout(text []byte, how byte) []byte {
 func FuzzRenderEditSafetyNet(f *testing.F) {
 	for i, s := range lazySeeds() {
 		f.Add(s, byte(i), []byte{0, 1, 1, 0, 3, 2, 4, 1, 6, 0})
+		f.Add(s, byte(i+1), []byte{8, 0, 16, 1, 24, 2, 7, 3})
 	}
 	f.Add([]byte(layouts()[0].write(patchBase(), "")), byte(0), []byte{9, 1, 17, 2, 4, 0, 3, 1, 7, 0, 13, 0})
 	f.Fuzz(func(t *testing.T, seed []byte, how byte, prog []byte) {
