@@ -1,6 +1,9 @@
 package model
 
-import "sync/atomic"
+import (
+	"strings"
+	"sync/atomic"
+)
 
 // Policy is a parsed policy.json. Transports and scopes keep the order of
 // the source file so that the writer and the TUI show them as the admin
@@ -102,6 +105,33 @@ func (t *Transport) Scope(name string) *Scope {
 		return t.Scopes[i]
 	}
 	return nil
+}
+
+// NamesRepeat reports whether two scopes of the transport have one name
+// (the file is then invalid: the runtime refuses duplicate keys).
+func (t *Transport) NamesRepeat() bool {
+	if t == nil {
+		return false
+	}
+	idx := t.index.Load()
+	if !idx.current(t.Scopes) {
+		idx = t.reindex()
+	}
+	return len(idx.byName) < len(t.Scopes)
+}
+
+// HasWildcardScope reports whether a scope's name starts with "*.": only
+// then can a wildcard parent of another scope select anything.
+func (t *Transport) HasWildcardScope() bool {
+	if t == nil {
+		return false
+	}
+	for _, s := range t.Scopes {
+		if strings.HasPrefix(s.Name, "*.") {
+			return true
+		}
+	}
+	return false
 }
 
 // Reindex rebuilds the name index of Scope; call it after changing the
@@ -244,8 +274,14 @@ func (p *Policy) Clone() *Policy {
 		return nil
 	}
 	out := &Policy{Default: p.Default.Clone(), DefaultPos: p.DefaultPos}
+	if len(p.Transports) > 0 {
+		out.Transports = make([]*Transport, 0, len(p.Transports))
+	}
 	for _, t := range p.Transports {
 		nt := &Transport{Name: t.Name, Pos: t.Pos}
+		if len(t.Scopes) > 0 {
+			nt.Scopes = make([]*Scope, 0, len(t.Scopes))
+		}
 		for _, s := range t.Scopes {
 			nt.Scopes = append(nt.Scopes, &Scope{Name: s.Name, Pos: s.Pos, Requirements: s.Requirements.Clone()})
 		}

@@ -53,7 +53,9 @@ func CheckKeyFilesWith(p *model.Policy, paths node.Paths, inspect KeyInspector, 
 				refs = append(refs, sigstoreFiles(r)...)
 			}
 			for _, k := range refs {
-				tgt := &model.Target{List: ref, Requirement: i, Field: k.Field}
+				// Built for a diagnostic only: most key files are fine, and
+				// a large policy names one in every scope (issue 15).
+				tgt := func() *model.Target { return &model.Target{List: ref, Requirement: i, Field: k.Field} }
 				pos := r.FieldPosition(k.Field)
 				if pos.IsZero() {
 					pos = r.Pos
@@ -69,34 +71,35 @@ func CheckKeyFilesWith(p *model.Policy, paths node.Paths, inspect KeyInspector, 
 				}
 				if !filepath.IsAbs(k.Path) {
 					out = append(out, model.Diagnostic{
-						Severity: model.Warning, Code: "key-relative-path", Pos: pos, Target: tgt,
+						Severity: model.Warning, Code: "key-relative-path", Pos: pos, Target: tgt(),
 						Message: fmt.Sprintf("key path %q is relative: the runtime resolves it against its own working directory", k.Path),
 						Fix:     "use an absolute path such as /etc/gpg/" + filepath.Base(k.Path),
 					})
 					continue
 				}
-				host := paths.Host(k.Path)
-				got, ok := cache[host]
+				// By the node path: it names one host path (Host is a pure
+				// function of it), without joining it for every scope.
+				got, ok := cache[k.Path]
 				if !ok {
 					if keys != nil {
 						got.data, got.err = keys(k.Path)
 					} else {
-						got.data, got.err = paths.FS().ReadFile(host, nodefs.KeyFile)
+						got.data, got.err = paths.FS().ReadFile(paths.Host(k.Path), nodefs.KeyFile)
 					}
-					cache[host] = got
+					cache[k.Path] = got
 				}
 				data, err := got.data, got.err
 				switch {
 				case errors.Is(err, fs.ErrNotExist):
 					out = append(out, model.Diagnostic{
-						Severity: model.Error, Code: "key-missing", Pos: pos, Target: tgt,
+						Severity: model.Error, Code: "key-missing", Pos: pos, Target: tgt(),
 						Message: fmt.Sprintf("key file %s does not exist: every image this rule covers is rejected once it has a signature", k.Path),
 						Fix:     missingFix,
 						Runtime: fmt.Sprintf("open %s: no such file or directory", k.Path),
 					})
 				case err != nil:
 					out = append(out, model.Diagnostic{
-						Severity: model.Error, Code: "key-unreadable", Pos: pos, Target: tgt,
+						Severity: model.Error, Code: "key-unreadable", Pos: pos, Target: tgt(),
 						Message: fmt.Sprintf("key file %s cannot be read: %v", k.Path, err),
 						Fix:     "make it readable by the runtime (mode 0644)",
 					})
@@ -165,10 +168,14 @@ func inspectPEM(label string, pos model.Pos, data []byte) model.Diagnostics {
 		Fix:     "use the PEM public key cosign wrote (cosign.pub), or the CA certificate bundle"}}
 }
 
-func retarget(ds model.Diagnostics, tgt *model.Target) model.Diagnostics {
+func retarget(ds model.Diagnostics, tgt func() *model.Target) model.Diagnostics {
+	var t *model.Target
 	for i := range ds {
 		if ds[i].Target == nil {
-			ds[i].Target = tgt
+			if t == nil {
+				t = tgt()
+			}
+			ds[i].Target = t
 		}
 	}
 	return ds

@@ -86,21 +86,40 @@ func (s StrengthLevel) String() string {
 // for an image under it, most specific first: parent namespaces, the
 // host[:port], then *. wildcards of the host without its port.
 func DockerScopeParents(scope string) []string {
-	if scope == "" || strings.HasPrefix(scope, "*.") {
-		if strings.HasPrefix(scope, "*.") {
-			return wildcards(scope[2:])
-		}
-		return nil
-	}
 	var out []string
+	eachDockerScopeParent(scope, true, func(p string) bool {
+		out = append(out, p)
+		return true
+	})
+	return out
+}
+
+// eachDockerScopeParent calls fn with each scope DockerScopeParents
+// lists, in its order, until fn returns false. Without wildcards it leaves
+// out the *. forms, the only ones it must build: a check over every scope
+// of a large policy that has no wildcard scope need not (issue 15).
+func eachDockerScopeParent(scope string, wildcards bool, fn func(string) bool) {
+	if scope == "" {
+		return
+	}
+	if strings.HasPrefix(scope, "*.") {
+		if wildcards {
+			eachWildcard(scope[2:], fn)
+		}
+		return
+	}
 	name := scope
 	// A tag or digest on the last component: the repository comes first.
 	if i := strings.LastIndex(name, "@"); i > 0 {
 		name = name[:i]
-		out = append(out, name)
+		if !fn(name) {
+			return
+		}
 	} else if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") && strings.Contains(name, "/") {
 		name = name[:i]
-		out = append(out, name)
+		if !fn(name) {
+			return
+		}
 	}
 	for {
 		i := strings.LastIndex(name, "/")
@@ -108,24 +127,30 @@ func DockerScopeParents(scope string) []string {
 			break
 		}
 		name = name[:i]
-		out = append(out, name)
+		if !fn(name) {
+			return
+		}
+	}
+	if !wildcards {
+		return
 	}
 	host := name
 	if i := strings.LastIndex(host, ":"); i >= 0 {
 		host = host[:i]
 	}
-	return append(out, wildcards(host)...)
+	eachWildcard(host, fn)
 }
 
-func wildcards(host string) []string {
-	var out []string
+func eachWildcard(host string, fn func(string) bool) {
 	for {
 		i := strings.Index(host, ".")
 		if i < 0 {
-			return out
+			return
 		}
 		host = host[i+1:]
-		out = append(out, "*."+host)
+		if !fn("*." + host) {
+			return
+		}
 	}
 }
 
@@ -136,19 +161,27 @@ func shadowWarnings(p *model.Policy) model.Diagnostics {
 	if t == nil {
 		return nil
 	}
-	byName := make(map[string]*model.Scope, len(t.Scopes))
-	for _, s := range t.Scopes {
-		byName[s.Name] = s
+	// The scope a parent name selects: the last of that name, as in the
+	// runtime's map (repeated names are an error of their own); through
+	// the transport's index when no name repeats.
+	lookup := t.Scope
+	if t.NamesRepeat() {
+		byName := make(map[string]*model.Scope, len(t.Scopes))
+		for _, s := range t.Scopes {
+			byName[s.Name] = s
+		}
+		lookup = func(name string) *model.Scope { return byName[name] }
 	}
+	wildcards := t.HasWildcardScope()
 	var out model.Diagnostics
 	for _, s := range t.Scopes {
 		if s.Name == "" {
 			continue
 		}
-		for _, parent := range DockerScopeParents(s.Name) {
-			ps := byName[parent]
+		eachDockerScopeParent(s.Name, wildcards, func(parent string) bool {
+			ps := lookup(parent)
 			if ps == nil {
-				continue
+				return true
 			}
 			if len(s.Requirements) > 0 && Strength(s.Requirements) < Strength(ps.Requirements) {
 				tgt := model.Target{List: model.ScopeRef{Transport: t.Name, Scope: s.Name}, Requirement: -1}
@@ -159,8 +192,8 @@ func shadowWarnings(p *model.Policy) model.Diagnostics {
 					Fix: "make sure this exception is intended; scopes are never combined",
 				})
 			}
-			break // only the nearest existing parent matters
-		}
+			return false // only the nearest existing parent matters
+		})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package policyio
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -268,6 +269,59 @@ func TestDockerScopeParents(t *testing.T) {
 	for in, want := range tests {
 		if got := strings.Join(DockerScopeParents(in), " "); got != want {
 			t.Errorf("DockerScopeParents(%q) = %q, want %q", in, got, want)
+		}
+		// Without wildcards: the same list less its *. forms; and the walk
+		// stops where its function says.
+		var plain, noWild []string
+		eachDockerScopeParent(in, false, func(p string) bool { plain = append(plain, p); return true })
+		for _, p := range DockerScopeParents(in) {
+			if !strings.HasPrefix(p, "*.") {
+				noWild = append(noWild, p)
+			}
+		}
+		if !slices.Equal(plain, noWild) {
+			t.Errorf("%q without wildcards: %q, want %q", in, plain, noWild)
+		}
+		var first []string
+		eachDockerScopeParent(in, true, func(p string) bool { first = append(first, p); return false })
+		if all := DockerScopeParents(in); len(all) > 0 && (len(first) != 1 || first[0] != all[0]) {
+			t.Errorf("%q: a walk stopped at once gave %q", in, first)
+		}
+	}
+}
+
+// TestShadowWarningsParents: a scope weaker than its nearest existing
+// parent is reported, wildcard parents included, and with a repeated
+// name the last scope of it is the parent (the runtime's map keeps the
+// last).
+func TestShadowWarningsParents(t *testing.T) {
+	signed := model.Requirements{{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/k.gpg"}}
+	reject := model.Requirements{{Type: model.Reject}}
+	open := model.Requirements{{Type: model.InsecureAcceptAnything}}
+	pol := func(scopes ...*model.Scope) *model.Policy {
+		return &model.Policy{Default: reject, Transports: []*model.Transport{{Name: model.TransportDocker, Scopes: scopes}}}
+	}
+	sc := func(name string, reqs model.Requirements) *model.Scope {
+		return &model.Scope{Name: name, Requirements: reqs}
+	}
+	tests := []struct {
+		name string
+		pol  *model.Policy
+		want []string // scopes reported
+	}{
+		{"namespace parent", pol(sc("a.example", signed), sc("a.example/dev", open)), []string{"a.example/dev"}},
+		{"nearest parent only", pol(sc("a.example", signed), sc("a.example/ns", open), sc("a.example/ns/x", open)), []string{"a.example/ns"}},
+		{"wildcard parent", pol(sc("*.example.com", signed), sc("r.example.com/x", open)), []string{"r.example.com/x"}},
+		{"no wildcard scope", pol(sc("r.example.com/x", open)), nil},
+		{"last of a repeated name", pol(sc("a.example", open), sc("a.example", signed), sc("a.example/dev", open)), []string{"a.example/dev"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, d := range shadowWarnings(tt.pol) {
+			got = append(got, d.Target.List.Scope)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

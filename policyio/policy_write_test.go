@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,6 +208,55 @@ func TestWeakenings(t *testing.T) {
 			}
 			if got := Weakenings(old, cur); len(got) != tt.want {
 				t.Errorf("got %d weakenings %v, want %d", len(got), got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWeakeningsThroughParents: images whose scope is new or gone fall to
+// the nearest parent scope the runtime tries, a *. wildcard included,
+// then the transport's "" scope, then the default; the check must follow
+// the same chain in both policies.
+func TestWeakeningsThroughParents(t *testing.T) {
+	const accept, reject = `[{"type":"insecureAcceptAnything"}]`, `[{"type":"reject"}]`
+	pol := func(def string, scopes ...string) string {
+		return `{"default":` + def + `,"transports":{"docker":{` + strings.Join(scopes, ",") + `}}}`
+	}
+	tests := []struct {
+		name, old, cur string
+		want           []string // groups reported
+	}{
+		// r.example.com/app was refused through *.example.com: accepting
+		// it is a widening even though the default accepts.
+		{"new scope under a refusing wildcard", pol(accept, `"*.example.com":`+reject),
+			pol(accept, `"*.example.com":`+reject, `"r.example.com/app":`+accept), []string{"docker:r.example.com/app"}},
+		// Removing the scope hands its images to the wildcard, which
+		// refuses them too: nothing gets in.
+		{"scope removed under a refusing wildcard", pol(accept, `"*.example.com":`+reject, `"r.example.com/app":`+reject),
+			pol(accept, `"*.example.com":`+reject), nil},
+		{"scope removed under an accepting wildcard", pol(reject, `"*.example.com":`+accept, `"r.example.com/app":`+reject),
+			pol(reject, `"*.example.com":`+accept), []string{"docker:r.example.com/app"}},
+		{"scope removed under a refusing namespace", pol(accept, `"r.example.com":`+reject, `"r.example.com/app":`+reject),
+			pol(accept, `"r.example.com":`+reject), nil},
+		{"scope removed to the transport's own scope", pol(reject, `"":`+accept, `"r.example.com/app":`+reject),
+			pol(reject, `"":`+accept), []string{"docker:r.example.com/app"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old, d := ParsePolicy("old", []byte(tt.old))
+			if d.HasErrors() {
+				t.Fatal(dump(d))
+			}
+			cur, d := ParsePolicy("new", []byte(tt.cur))
+			if d.HasErrors() {
+				t.Fatal(dump(d))
+			}
+			var got []string
+			for _, w := range Weakenings(old, cur) {
+				got = append(got, w.List.Transport+":"+w.List.Scope)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("widened %q, want %q", got, tt.want)
 			}
 		})
 	}

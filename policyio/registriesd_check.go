@@ -3,6 +3,7 @@ package policyio
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,39 @@ func LookasideURLProblem(u string) string {
 // staging URLs on a node, sections for registries the policy never asks
 // signatures for, and signedBy scopes without a look-aside. pol may be nil.
 func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths node.Paths) model.Diagnostics {
+	var c LookasideChecker
+	return c.Check(rd, pol, paths)
+}
+
+// LookasideChecker is CheckLookasides keeping the words of each scope's
+// "signed-without-lookaside" warning for its next check: the TUI checks
+// every scope again on each staged edit, and the names stay (building the
+// words was most of the check at 10,000 scopes, issue 15). The zero value
+// is ready; it is not safe for concurrent use.
+type LookasideChecker struct {
+	words map[string]lookasideWords
+}
+
+type lookasideWords struct{ message, fix string }
+
+// missingWords is the warning's message and fix for scope.
+func (c *LookasideChecker) missingWords(scope string) lookasideWords {
+	if w, ok := c.words[scope]; ok {
+		return w
+	}
+	w := lookasideWords{
+		message: "docker scope " + quote(scope) + " requires signatures, but registries.d names no look-aside for it: the runtime only looks in " + model.BuiltinLookaside + " (and the registry, if it serves signatures itself)",
+		fix:     "add one: imgtrust lookaside set " + scope + " https://lookaside.example.com",
+	}
+	if c.words == nil {
+		c.words = map[string]lookasideWords{}
+	}
+	c.words[scope] = w
+	return w
+}
+
+// Check is CheckLookasides.
+func (c *LookasideChecker) Check(rd *RegistriesD, pol *model.Policy, paths node.Paths) model.Diagnostics {
 	var out model.Diagnostics
 	all := append([]*model.LookasideEntry{}, rd.Entries...)
 	if rd.Default != nil {
@@ -111,11 +145,16 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths node.Paths) model
 	// edit of a large policy runs this over every scope, so no map of
 	// names and no fmt (issue 15).
 	var repeated map[string]bool
+	namesRepeat := docker.NamesRepeat()
+	var missing []*model.Scope // each with the first scope of its name
 	for _, s := range scopesOf(docker) {
 		if s.Name == "" || strings.HasPrefix(s.Name, "*.") || !signed(s) {
 			continue
 		}
-		first := docker.Scope(s.Name)
+		first := s
+		if namesRepeat {
+			first = docker.Scope(s.Name)
+		}
 		if first != s {
 			// A later scope of a repeated name: said once, at the first.
 			if signed(first) || repeated[s.Name] {
@@ -126,11 +165,17 @@ func CheckLookasides(rd *RegistriesD, pol *model.Policy, paths node.Paths) model
 			}
 			repeated[s.Name] = true
 		}
-		if m := lookasideForScope(rd, urls, s.Name); m == "" {
-			out = append(out, model.Diagnostic{Severity: model.Warning, Code: "signed-without-lookaside", Pos: first.Pos,
-				Message: "docker scope " + strconv.Quote(s.Name) + " requires signatures, but registries.d names no look-aside for it: the runtime only looks in " + model.BuiltinLookaside + " (and the registry, if it serves signatures itself)",
-				Fix:     "add one: imgtrust lookaside set " + s.Name + " https://lookaside.example.com"})
+		if lookasideForScope(rd, urls, s.Name) == "" {
+			missing = append(missing, first)
 		}
+	}
+	out = slices.Grow(out, len(missing))
+	for _, s := range missing {
+		w := c.missingWords(s.Name)
+		out = append(out, model.Diagnostic{Severity: model.Warning, Code: "signed-without-lookaside", Pos: s.Pos, Message: w.message, Fix: w.fix})
+	}
+	if len(c.words) > 2*len(missing)+64 {
+		c.words = nil // names of scopes long gone: start again
 	}
 	if docker != nil {
 		for _, s := range docker.Scopes {
@@ -178,6 +223,14 @@ func attachmentsForScope(rd *RegistriesD, scope string) bool {
 // coveredBySigned reports whether images under a registries.d scope are
 // decided by a signed policy scope: the same scope, one below it, or the
 // nearest one above it.
+// quote is strconv.Quote without its work for a name that needs no escape.
+func quote(s string) string {
+	if plainQuotable(s) {
+		return `"` + s + `"`
+	}
+	return strconv.Quote(s)
+}
+
 func scopesOf(t *model.Transport) []*model.Scope {
 	if t == nil {
 		return nil
@@ -222,10 +275,13 @@ func lookasideForScope(rd *RegistriesD, urls map[string]string, scope string) st
 		if u := urls[scope]; u != "" {
 			return u
 		}
-		for _, s := range DockerScopeParents(scope) {
-			if u := urls[s]; u != "" {
-				return u
-			}
+		found := ""
+		eachDockerScopeParent(scope, true, func(s string) bool {
+			found = urls[s]
+			return found == ""
+		})
+		if found != "" {
+			return found
 		}
 	}
 	if rd.Default != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -379,5 +380,50 @@ func TestSignedWithoutLookasideOncePerName(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestSignedWithoutLookasideQuotesNames: the scope is quoted as %q would
+// quote it, escapes and all (names reach the terminal through it).
+func TestSignedWithoutLookasideQuotesNames(t *testing.T) {
+	signed := model.Requirements{{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/k.gpg"}}
+	for _, name := range []string{"plain.example/x", "q\"x.example", "esc\x1b[2J.example", "ünï.example"} {
+		pol := &model.Policy{Transports: []*model.Transport{{Name: model.TransportDocker, Scopes: []*model.Scope{{Name: name, Requirements: signed}}}}}
+		ds := CheckLookasides(&RegistriesD{}, pol, node.NewPaths(t.TempDir(), "", "", ""))
+		if len(ds) != 1 || !strings.HasPrefix(ds[0].Message, fmt.Sprintf("docker scope %q requires", name)) {
+			t.Errorf("%q: %v", name, ds)
+		}
+	}
+}
+
+// TestLookasideCheckerMatchesCheckLookasides: a checker used over a
+// series of policies (scopes renamed, look-asides added, all removed)
+// reports each time what a fresh CheckLookasides does.
+func TestLookasideCheckerMatchesCheckLookasides(t *testing.T) {
+	signed := model.Requirements{{Type: model.SignedBy, KeyType: model.KeyTypeGPGKeys, KeyPath: "/k.gpg"}}
+	pol := func(names ...string) *model.Policy {
+		tr := &model.Transport{Name: model.TransportDocker}
+		for i, n := range names {
+			tr.Scopes = append(tr.Scopes, &model.Scope{Name: n, Pos: model.Pos{File: "p", Line: i + 1}, Requirements: signed})
+		}
+		return &model.Policy{Transports: []*model.Transport{tr}}
+	}
+	withEntry := &RegistriesD{Entries: []*model.LookasideEntry{{Scope: "b.example", Lookaside: "https://l.example"}}}
+	paths := node.NewPaths(t.TempDir(), "", "", "")
+	var c LookasideChecker
+	for i, step := range []struct {
+		rd  *RegistriesD
+		pol *model.Policy
+	}{
+		{&RegistriesD{}, pol("a.example", "b.example")},
+		{&RegistriesD{}, pol("b.example", "a.example", "c\"q.example")},
+		{withEntry, pol("b.example/x", "a.example")},
+		{&RegistriesD{}, pol()},
+		{&RegistriesD{}, pol("a.example")},
+	} {
+		got, want := c.Check(step.rd, step.pol, paths), CheckLookasides(step.rd, step.pol, paths)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("step %d:\n got  %v\n want %v", i, got, want)
+		}
 	}
 }

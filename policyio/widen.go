@@ -150,9 +150,13 @@ func Widenings(old, cur TrustState, keys KeyComparer) []Weakening {
 	// Groups that fall to the same pair of lists (the default for docker
 	// images no scope selects, and for other transports) are said once.
 	said := map[[2]model.ScopeRef]bool{}
+	var oldBuf, curBuf []applied // reused: one list per group, mostly
+	wild := wildcardScopes{}
 	for _, ref := range groups(old.Policy, cur.Policy) {
-		for _, o := range candidates(old.Policy, ref) {
-			for _, n := range candidates(cur.Policy, ref) {
+		oldBuf = candidates(old.Policy, ref, oldBuf[:0], wild)
+		curBuf = candidates(cur.Policy, ref, curBuf[:0], wild)
+		for _, o := range oldBuf {
+			for _, n := range curBuf {
 				key := [2]model.ScopeRef{o.ref, n.ref}
 				if said[key] {
 					continue
@@ -170,26 +174,55 @@ func Widenings(old, cur TrustState, keys KeyComparer) []Weakening {
 // groups lists the image groups to compare, without repeats: the default,
 // each transport's "" scope, and every scope of either policy.
 func groups(ps ...*model.Policy) []model.ScopeRef {
-	refs := []model.ScopeRef{{IsDefault: true}}
-	seen := map[model.ScopeRef]bool{refs[0]: true}
-	add := func(r model.ScopeRef) {
-		if !seen[r] {
-			seen[r] = true
-			refs = append(refs, r)
-		}
-	}
+	// Room for the larger policy's groups: the two mostly share them.
+	n := 0
 	for _, p := range ps {
 		if p == nil {
 			continue
 		}
+		m := 0
 		for _, t := range p.Transports {
-			add(model.ScopeRef{Transport: t.Name})
+			m += 1 + len(t.Scopes)
+		}
+		n = max(n, m)
+	}
+	refs := make([]model.ScopeRef, 1, 1+n)
+	refs[0] = model.ScopeRef{IsDefault: true}
+	seen := map[string]bool{} // transports
+	for i, p := range ps {
+		if p == nil {
+			continue
+		}
+		for _, t := range p.Transports {
+			if !seen[t.Name] {
+				seen[t.Name] = true
+				refs = append(refs, model.ScopeRef{Transport: t.Name})
+			}
 			for _, s := range t.Scopes {
-				add(model.ScopeRef{Transport: t.Name, Scope: s.Name})
+				// Each name once: its first scope in this policy, unless
+				// an earlier policy has it. The transports' indexes say
+				// so without a map of every name (issue 15).
+				if t.Scope(s.Name) != s || inAny(ps[:i], t.Name, s.Name) {
+					continue
+				}
+				if s.Name == "" {
+					continue // the transport's "" scope is its own group above
+				}
+				refs = append(refs, model.ScopeRef{Transport: t.Name, Scope: s.Name})
 			}
 		}
 	}
 	return refs
+}
+
+// inAny reports whether one of ps has a scope name under transport.
+func inAny(ps []*model.Policy, transport, name string) bool {
+	for _, p := range ps {
+		if p.Transport(transport).Scope(name) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // applied is a requirement list that may apply to a group of images.
@@ -213,17 +246,17 @@ func (a applied) describe() string {
 // candidates are the lists p may apply to the images of group ref. It is
 // one list where the runtime's scope order after ref is known (docker-like
 // and path transports); elsewhere every list that could come after ref.
-func candidates(p *model.Policy, ref model.ScopeRef) []applied {
+func candidates(p *model.Policy, ref model.ScopeRef, out []applied, wild wildcardScopes) []applied {
 	if p == nil {
-		return []applied{{ref: ref, unloadable: true}}
+		return append(out, applied{ref: ref, unloadable: true})
 	}
 	def := applied{ref: model.ScopeRef{IsDefault: true}, reqs: p.Default}
 	if ref.IsDefault {
-		return []applied{def}
+		return append(out, def)
 	}
 	t := p.Transport(ref.Transport)
 	if t == nil {
-		return []applied{def}
+		return append(out, def)
 	}
 	at := func(name string) (applied, bool) {
 		if s := t.Scope(name); s != nil {
@@ -232,27 +265,31 @@ func candidates(p *model.Policy, ref model.ScopeRef) []applied {
 		return applied{}, false
 	}
 	if a, ok := at(ref.Scope); ok {
-		return []applied{a}
+		return append(out, a)
 	}
 	last := def
 	if a, ok := at(""); ok {
 		last = a
 	}
 	if ref.Scope == "" {
-		return []applied{last}
+		return append(out, last)
 	}
-	parents, known := scopeParents(ref.Transport, ref.Scope)
-	if known {
-		for _, parent := range parents {
-			if a, ok := at(parent); ok {
-				return []applied{a}
+	if knownOrder(ref.Transport) {
+		found := false
+		eachScopeParent(ref.Transport, ref.Scope, wild.in(t), func(parent string) bool {
+			var a applied
+			if a, found = at(parent); found {
+				out = append(out, a)
 			}
+			return !found
+		})
+		if !found {
+			out = append(out, last)
 		}
-		return []applied{last}
+		return out
 	}
 	// containers-storage and other transports: the names tried after this
 	// scope depend on the image; any scope of the transport may be next.
-	var out []applied
 	for _, s := range t.Scopes {
 		if s.Name != "" {
 			out = append(out, applied{ref: model.ScopeRef{Transport: t.Name, Scope: s.Name}, reqs: s.Requirements})
@@ -261,25 +298,51 @@ func candidates(p *model.Policy, ref model.ScopeRef) []applied {
 	return append(out, last)
 }
 
-// scopeParents returns the scopes the runtime tries after scope, for every
-// image whose identity or namespaces contain scope, when that order does
-// not depend on the image.
-func scopeParents(transport, scope string) ([]string, bool) {
+// wildcardScopes remembers, for one comparison, which transports have a
+// *. scope: without one, a scope's wildcard parents select nothing and
+// need not be built.
+type wildcardScopes map[*model.Transport]bool
+
+func (w wildcardScopes) in(t *model.Transport) bool {
+	has, ok := w[t]
+	if !ok {
+		has = t.HasWildcardScope()
+		w[t] = has
+	}
+	return has
+}
+
+// knownOrder reports whether the runtime's order of scopes after a scope
+// of transport is the same for every image (eachScopeParent walks it).
+func knownOrder(transport string) bool {
+	switch transport {
+	case model.TransportDocker, "atomic", "docker-daemon",
+		model.TransportDir, "oci", "oci-archive", "sif", "docker-archive", "tarball":
+		return true
+	}
+	return false
+}
+
+// eachScopeParent calls fn with the scopes the runtime tries after scope,
+// for every image whose identity or namespaces contain scope, until fn
+// returns false; transport is one of knownOrder's.
+// wildcards: whether the transport has a *. scope (only docker's parents
+// have such forms).
+func eachScopeParent(transport, scope string, wildcards bool, fn func(string) bool) {
 	switch transport {
 	case model.TransportDocker, "atomic", "docker-daemon":
-		return DockerScopeParents(scope), true
-	case model.TransportDir, "oci", "oci-archive", "sif", "docker-archive", "tarball":
+		eachDockerScopeParent(scope, wildcards, fn)
+	default:
 		// Namespaces are the parent directories, excluding "/" (oci also
 		// tries the directory itself, which is the identity). Archives and
 		// tarballs have no namespaces; a scope never selects them.
-		var out []string
 		for p := path.Dir(scope); p != "/" && p != "." && p != scope; p = path.Dir(p) {
-			out = append(out, p)
+			if !fn(p) {
+				return
+			}
 			scope = p
 		}
-		return out, true
 	}
-	return nil, false
 }
 
 type widener struct {
@@ -503,6 +566,17 @@ func (w *widener) keyNames(r *model.Requirement) string {
 // be read or loaded, so a missing source on cur's side trusts nothing, and
 // on old's side means old trusted nothing.
 func (w *widener) addedKeys(or, nr *model.Requirement) (added, before []string) {
+	if p, ok := onlyKeyPath(or); ok && p == nr.KeyPath {
+		if q, ok := onlyKeyPath(nr); ok && q == p {
+			// The common case, one key file named on both sides: the
+			// same readable content trusts the same keys. Decided without
+			// the lists below (issue 15: every scope of a large policy
+			// comes here on each staged edit).
+			if o, n := w.old.read(p), w.cur.read(p); !n.absent && sameSource(n, o) {
+				return nil, nil
+			}
+		}
+	}
 	os, ns := w.old.sources(or.KeyRefs()), w.cur.sources(nr.KeyRefs())
 	if len(ns) == 0 || slices.ContainsFunc(ns, func(s source) bool { return s.absent }) {
 		return nil, nil
@@ -550,6 +624,15 @@ func (w *widener) addedKeys(or, nr *model.Requirement) (added, before []string) 
 		b = before
 	}
 	return append(added, a...), b
+}
+
+// onlyKeyPath returns the requirement's key file when keyPath is its only
+// key source.
+func onlyKeyPath(r *model.Requirement) (string, bool) {
+	if r.KeyPath == "" || len(r.KeyPaths) > 0 || r.KeyData != nil || len(r.KeyDatas) > 0 {
+		return "", false
+	}
+	return r.KeyPath, true
 }
 
 // sigstoreWider compares the trust roots of two sigstoreSigned

@@ -14,6 +14,8 @@ type validationCache struct {
 	parses *policyio.ParseCache
 	// renders keeps the text of each scope for the next rendering.
 	renders policyio.RenderCache
+	// lookasides keeps the words of the look-aside warnings.
+	lookasides policyio.LookasideChecker
 	// rawFor is the file read that raw holds the private-key scan of.
 	rawFor *policyio.PolicyFile
 	raw    model.Diagnostics

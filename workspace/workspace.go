@@ -269,7 +269,7 @@ func (w *Workspace) Problems() model.Diagnostics {
 	// registries.d as the change set would leave it.
 	rd, rdDiags := w.StagedRegistries()
 	diags = append(diags, rdDiags...)
-	diags = append(diags, policyio.CheckLookasides(rd, w.staged, w.Paths)...)
+	diags = append(diags, w.validation.lookasides.Check(rd, w.staged, w.Paths)...)
 	diags = append(diags, RegistriesConfDiagnostics(w.Paths, rd, w.runtime())...)
 	if w.Runtime.Library.Version != "" {
 		diags = append(diags, policyio.CheckRegistriesDirs(w.Paths, w.Runtime.Library)...)
