@@ -161,3 +161,33 @@ func TestCommentedFileIsRendered(t *testing.T) {
 		})
 	}
 }
+
+// TestQuickFixKeepsLayout: a quick fix is a byte edit of the file, and
+// the save writes the fixed text as it is, not re-rendered.
+func TestQuickFixKeepsLayout(t *testing.T) {
+	const file = "{\n  \"default\": [{\"type\": \"reject\"}],\n  \"transports\": {\"docker\": {\n    \"a.example.com\": [{\"type\": \"rejectt\"}],\n    \"b.example.com\": [{\"type\": \"reject\"}]\n  }}\n}\n"
+	paths := newRoot(t, file)
+	w, err := Open(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixed bool
+	for _, d := range w.Problems() {
+		if len(d.Fixes) > 0 && strings.Contains(d.Fixes[0].Title, `"reject"`) {
+			if err := w.QuickFix(d); err != nil {
+				t.Fatal(err)
+			}
+			fixed = true
+			break
+		}
+	}
+	if !fixed {
+		t.Fatalf("no quick fix for the type: %v", w.Problems())
+	}
+	if _, err := w.Apply(ApplyOptions{AllowWeaken: true}); err != nil {
+		t.Fatal(err)
+	}
+	if written, _ := os.ReadFile(paths.Policy); string(written) != strings.Replace(file, "rejectt", "reject", 1) {
+		t.Fatalf("written:\n%s", written)
+	}
+}

@@ -57,8 +57,10 @@ type Workspace struct {
 }
 
 type rendering struct {
-	// state is the staged policy the text is of.
+	// state is the staged policy the text is of; disk: the text is the
+	// file as read (its diagnostics name the file, not the staged text).
 	state *model.Policy
+	disk  bool
 	data  []byte
 	err   error
 	pol   *model.Policy
@@ -70,9 +72,10 @@ type rendering struct {
 func (w *Workspace) render() *rendering {
 	if w.rendered == nil || w.rendered.state != w.staged {
 		r := w.renderAt(len(w.history))
-		if r.data == nil && r.err == nil {
-			// The staged policy is the file's, which does not exist.
-			r = w.renderFrom(nil, w.staged)
+		if r.disk {
+			// No edit changed the policy: its text as a save would write
+			// it, parsed at its staged positions.
+			r = w.renderFrom(r, w.staged)
 		}
 		w.rendered = r
 	}
@@ -100,7 +103,7 @@ func (w *Workspace) renderAt(i int) *rendering {
 	}
 	if i == 0 {
 		pf := w.policyFile
-		r := &rendering{state: state, pol: pf.Policy, diags: pf.Diags}
+		r := &rendering{state: state, disk: true, pol: pf.Policy, diags: pf.Diags}
 		if pf.Exists {
 			r.data = pf.Raw
 		}
@@ -339,16 +342,10 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	var err error
+	// What a save writes: the staged text, which keeps the file's
+	// layout (a raw edit's as typed; text with errors is shown as typed
+	// and the save refuses it).
 	data := r.data
-	if w.lastText() != nil && !r.diags.HasErrors() {
-		// A save writes the policy the text gives, as policyio writes
-		// every policy: the diff shows that (text with errors is shown
-		// as typed; the save refuses it).
-		if data, err = policyio.MarshalPolicy(w.staged); err != nil {
-			return nil, err
-		}
-	}
 	old := w.policyFile.Raw
 	if w.policyFile.Exists && string(old) == string(data) {
 		return nil, nil
@@ -550,14 +547,6 @@ func (w *Workspace) treeBlocked() error {
 // had errors: the tree holds only what it could read of that text, and a
 // save of it would silently drop the rest.
 var ErrTextHasErrors = errors.New("the staged policy text has errors the tree cannot hold: undo the tree edit (u) and fix the text in the editor (E) first")
-
-// lastText is the staged text when the last policy edit staged one.
-func (w *Workspace) lastText() []byte {
-	if e := w.lastPolicyEdit(); e != nil {
-		return e.text
-	}
-	return nil
-}
 
 // lastPolicyEdit is the last edit that changed the staged policy.
 func (w *Workspace) lastPolicyEdit() *edit {
