@@ -3,6 +3,7 @@ package policyio
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 
 	"github.com/kios/imgtrust/model"
 )
@@ -161,6 +162,8 @@ type patcher struct {
 	sample       []byte
 	// comma is what separates two members on one line.
 	comma string
+	// lineStarts are the offsets of the lines of src, built on first use.
+	lineStarts []int
 }
 
 // firstComma is the first separator of two members on one line in the
@@ -481,7 +484,18 @@ func (p *patcher) memberIndent(o *objSpan, k int) string {
 
 // lineIndent is the white space that starts the line holding off.
 func (p *patcher) lineIndent(off int) string {
-	start := bytes.LastIndexByte(p.src[:off], '\n') + 1
+	// From a table of line starts: a scan back costs the whole file on a
+	// file that is one line, for each list an edit rewrites.
+	if p.lineStarts == nil {
+		p.lineStarts = []int{0}
+		for i, c := range p.src {
+			if c == '\n' {
+				p.lineStarts = append(p.lineStarts, i+1)
+			}
+		}
+	}
+	line, _ := slices.BinarySearch(p.lineStarts, off+1)
+	start := p.lineStarts[line-1]
 	end := start
 	for end < off && (p.src[end] == ' ' || p.src[end] == '\t') {
 		end++
