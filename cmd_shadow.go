@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -47,9 +49,13 @@ candidate carries on the same soak (images already judged are not judged again).
 --candidate and --candidate-registries.d are files of this machine.
 
 --report prints the summary of a log (a node path; default ` + DefaultShadowLog + `;
-with --json, as one JSON object).
+with --json, as one JSON object). A running shadow with --json prints JSON lines:
+{"event":"start",...}, then one per image as logged ({"event":"image",...}),
+then {"event":"summary",...} (the fields of --report --json; "error" when the
+soak could not go on).
 Exit 0: nothing would have been rejected; 1: something would have been; 2: usage
-or an invalid candidate.`
+or an invalid candidate (said on stderr only); 3: the soak could not go on (the
+log could not be written).`
 
 type shadowFlags struct {
 	candidate, candidateRD, log string
@@ -102,7 +108,15 @@ func runShadow(a *app, args []string) int {
 	// not judged again, and they count in the summary.
 	seen, sum := shadow.NewSeen(), &shadow.Summary{}
 	// Streamed: a log of a long soak is hundreds of MB.
-	if f, err := paths.FS().Open(logHost, shadowLogKind); err == nil {
+	f, err := paths.FS().Open(logHost, shadowLogKind)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		// A FIFO, device, directory or unreadable file: never opened
+		// for appending either.
+		fmt.Fprintf(a.stderr, "imgtrust shadow: --log: %s: refusing to append to it\n", errText(err))
+		return exitUsage
+	default:
 		s, _ := shadow.ReadLog(f, func(c string, r shadow.Record) {
 			if c == sha && r.Event == shadow.EventImage {
 				seen.Add(r.Reference, r.Digest)
@@ -126,7 +140,7 @@ func runShadow(a *app, args []string) int {
 			sum.BadLines, sum.OtherCandidates = 0, 0
 		}
 	}
-	logFile, err := openAppend(paths.FS(), logHost)
+	logFile, err := openAppend(paths.FS(), logHost, shadowLogKind)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust shadow: the log:", errText(err))
 		return exitUsage
@@ -140,17 +154,31 @@ func runShadow(a *app, args []string) int {
 		ctx, cancel = context.WithTimeout(ctx, o.forD)
 		defer cancel()
 	}
-	fmt.Fprintf(a.stdout, "shadow: candidate %s (sha256 %s), logging to %s; stop with ctrl+c or SIGTERM\n",
-		termsafe.String(o.candidate), sha[:12], termsafe.String(o.log))
+	each := func(r shadow.Record) { printShadowLine(a, r) }
+	if g.json {
+		writeJSONLine(a.stdout, shadowStartJSON{Event: "start", Candidate: o.candidate, CandidateSHA256: sha, Log: o.log})
+		each = func(r shadow.Record) { writeJSONLine(a.stdout, r) }
+	} else {
+		fmt.Fprintf(a.stdout, "shadow: candidate %s (sha256 %s), logging to %s; stop with ctrl+c or SIGTERM\n",
+			termsafe.String(o.candidate), sha[:12], termsafe.String(o.log))
+	}
 	final, err := shadow.Run(ctx, shadow.Options{
 		Paths: paths, Live: live, Candidate: candidate, Log: logFile, Seen: seen, Summary: sum,
 		Interval: o.interval, Jobs: o.jobs, CandidatePath: o.candidate, CandidateSHA256: sha,
-		Each: func(r shadow.Record) { printShadowLine(a, r) },
+		Each: each,
 		Unreadable: func(err error) {
 			fmt.Fprintf(a.stderr, "imgtrust shadow: WARNING: %s (retried; images it lists are not judged meanwhile)\n", errText(err))
 		},
 	})
-	fmt.Fprint(a.stdout, final.Text(termsafe.String))
+	if g.json {
+		line := shadowSummaryLine{Event: "summary", shadowReportJSON: summaryJSON(o.log, final)}
+		if err != nil {
+			line.Error = err.Error()
+		}
+		writeJSONLine(a.stdout, line)
+	} else {
+		fmt.Fprint(a.stdout, final.Text(termsafe.String))
+	}
 	if err != nil {
 		fmt.Fprintln(a.stderr, "imgtrust shadow:", errText(err))
 		return exitIncomplete
@@ -275,6 +303,45 @@ type shadowReportJSON struct {
 	Examples        []shadow.Record `json:"examples"`
 }
 
+// summaryJSON is the JSON form of a soak's summary.
+func summaryJSON(logPath string, s shadow.Summary) shadowReportJSON {
+	if s.Examples == nil {
+		s.Examples = []shadow.Record{} // embedded in shadowSummaryLine, emptyLists does not see it
+	}
+	return shadowReportJSON{Log: logPath, First: s.First, Last: s.Last, Pulls: s.Pulls, Rejected: s.Rejected,
+		NotChecked: s.NotChecked, LiveRejected: s.LiveRejected, Runs: s.Starts, CandidateSHA256: s.CandidateSHA256,
+		OtherCandidates: s.OtherCandidates, BadLines: s.BadLines, Stopped: s.Stopped, Examples: s.Examples}
+}
+
+// shadowStartJSON opens a running shadow's --json lines.
+type shadowStartJSON struct {
+	Event           string `json:"event"`
+	Candidate       string `json:"candidate"`
+	CandidateSHA256 string `json:"candidate_sha256"`
+	Log             string `json:"log"`
+}
+
+// shadowSummaryLine ends a running shadow's --json lines.
+type shadowSummaryLine struct {
+	Event string `json:"event"`
+	shadowReportJSON
+	Error string `json:"error,omitempty"`
+}
+
+// writeJSONLine writes v as one line of JSON: a running command's output
+// is a stream a script reads line by line (jq -c, a log shipper).
+func writeJSONLine(w io.Writer, v any) error {
+	if rv := reflect.ValueOf(v); rv.IsValid() {
+		v = emptyLists(rv).Interface()
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(termsafe.JSON(data), '\n'))
+	return err
+}
+
 func shadowReport(a *app, paths node.Paths, logPath string, asJSON bool) int {
 	f, err := paths.FS().Open(paths.Host(logPath), shadowLogKind)
 	if err != nil {
@@ -288,9 +355,7 @@ func shadowReport(a *app, paths node.Paths, logPath string, asJSON bool) int {
 		return exitIncomplete
 	}
 	if asJSON {
-		writeJSON(a.stdout, shadowReportJSON{Log: logPath, First: s.First, Last: s.Last, Pulls: s.Pulls, Rejected: s.Rejected,
-			NotChecked: s.NotChecked, LiveRejected: s.LiveRejected, Runs: s.Starts, CandidateSHA256: s.CandidateSHA256,
-			OtherCandidates: s.OtherCandidates, BadLines: s.BadLines, Stopped: s.Stopped, Examples: s.Examples})
+		writeJSON(a.stdout, summaryJSON(logPath, s))
 	} else {
 		fmt.Fprint(a.stdout, s.Text(termsafe.String))
 	}
@@ -300,9 +365,14 @@ func shadowReport(a *app, paths node.Paths, logPath string, asJSON bool) int {
 	return exitOK
 }
 
-// openAppend opens a node file for appending, inside the root, creating
-// it and its directory. A FIFO or device put in its place is refused.
-func openAppend(node nodefs.FS, host string) (*os.File, error) {
+// openAppend opens a node file of kind k for appending, inside the root,
+// creating it and its directory. What is there is looked at before it is
+// opened: a FIFO could block the open or take the lines, a device be
+// written to, a terminal become the controlling one of a detached shadow.
+// Should the file be replaced between the look and the open, the open
+// does not wait (O_NONBLOCK), takes no terminal (O_NOCTTY), creates only
+// where nothing was (O_EXCL), and the file opened must be the one looked at.
+func openAppend(node nodefs.FS, host string, k nodefs.Kind) (*os.File, error) {
 	abs, err := node.Resolve(host)
 	if err != nil {
 		return nil, err
@@ -312,13 +382,30 @@ func openAppend(node nodefs.FS, host string) (*os.File, error) {
 		return nil, err
 	}
 	defer dir.Close()
-	f, err := dir.OpenFile(filepath.Base(abs), os.O_CREATE|os.O_APPEND|os.O_WRONLY|syscall.O_NONBLOCK, 0o640)
-	if err != nil {
-		return nil, err
+	name := filepath.Base(abs)
+	flags := os.O_APPEND | os.O_WRONLY | syscall.O_NONBLOCK | syscall.O_NOCTTY
+	before, err := dir.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		before, flags = nil, flags|os.O_CREATE|os.O_EXCL
+	case err != nil:
+		return nil, fmt.Errorf("inspecting %s: %w", host, err)
+	default:
+		if err := nodefs.CheckRegular(abs, k, before); err != nil {
+			return nil, err
+		}
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+	f, err := dir.OpenFile(name, flags, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", host, err)
+	}
+	fi, err := f.Stat()
+	if err == nil && (!fi.Mode().IsRegular() || before != nil && !os.SameFile(before, fi)) {
+		err = errors.New("it changed while imgtrust opened it")
+	}
+	if err != nil {
 		f.Close()
-		return nil, errors.New(host + " is not a regular file")
+		return nil, fmt.Errorf("opening %s: %w", host, err)
 	}
 	return f, nil
 }

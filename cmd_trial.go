@@ -246,7 +246,11 @@ func (a *app) promptConfirm(paths node.Paths, rec *trial.Record) {
 	select {
 	case s := <-line:
 		if s == "yes" {
-			a.confirm(paths)
+			// The answer goes where the question went: stdout is the
+			// change command's, one JSON document with --json.
+			talk := *a
+			talk.stdout = a.stderr
+			talk.confirm(paths, false)
 			return
 		}
 		fmt.Fprintln(a.stderr, "not confirmed: the trial goes on until its deadline (imgtrust confirm keeps it)")
@@ -332,7 +336,20 @@ const confirmUsage = `usage: imgtrust confirm [global flags]
 
 Keeps the change of a trial (a change command run with --try): the previous
 files are not put back. After a failed revert, clears the warning once the files
-have been restored by hand. Exit 0: confirmed; 1: no trial in progress.`
+have been restored by hand. With --json, one object: "result" is confirmed,
+cleared (a failed revert acknowledged), discarded-unreadable (an unreadable
+record moved aside), none or error. Exit 0: confirmed, cleared or discarded;
+1: no trial in progress, or the record could not be changed.`
+
+// confirmReport is confirm --json.
+type confirmReport struct {
+	Result  string   `json:"result"`
+	Summary string   `json:"summary,omitempty"`
+	Files   []string `json:"files"`
+	// Aside is where an unreadable record was moved (a node path).
+	Aside string `json:"aside,omitempty"`
+	Error string `json:"error,omitempty"`
+}
 
 func runConfirm(a *app, args []string) int {
 	var g globalFlags
@@ -343,26 +360,46 @@ func runConfirm(a *app, args []string) int {
 	if !ok {
 		return code
 	}
-	return a.confirm(paths)
+	return a.confirm(paths, g.json)
 }
 
-func (a *app) confirm(paths node.Paths) int {
+func (a *app) confirm(paths node.Paths, asJSON bool) int {
 	r, err := trialStore(paths).Confirm()
+	rep := confirmReport{Files: []string{}}
+	code := exitOK
 	var unreadable *trial.UnreadableError
 	switch {
 	case errors.As(err, &unreadable):
-		fmt.Fprintln(a.stdout, "imgtrust confirm: the trial record was unreadable:", errText(err))
-		return exitOK
+		rep.Result, rep.Aside, rep.Error = "discarded-unreadable", unreadable.Aside, err.Error()
+		if !asJSON {
+			fmt.Fprintln(a.stdout, "imgtrust confirm: the trial record was unreadable:", errText(err))
+		}
 	case err != nil:
+		rep.Result, rep.Error, code = "error", err.Error(), exitFindings
 		fmt.Fprintln(a.stderr, "imgtrust confirm:", errText(err))
-		return exitFindings
 	case r == nil:
+		rep.Result, code = "none", exitFindings
 		fmt.Fprintln(a.stderr, "imgtrust confirm: no trial in progress")
-		return exitFindings
-	case r.State == trial.RevertFailed:
-		fmt.Fprintf(a.stdout, "the failed revert of %q is cleared\n", termsafe.String(r.Summary))
 	default:
-		fmt.Fprintf(a.stdout, "confirmed: %q stays applied (%s)\n", termsafe.String(r.Summary), fileList(r))
+		rep.Result, rep.Summary = "confirmed", r.Summary
+		if r.State == trial.RevertFailed {
+			rep.Result = "cleared"
+		}
+		for _, f := range r.Files {
+			rep.Files = append(rep.Files, f.Path)
+		}
+		switch {
+		case asJSON:
+		case r.State == trial.RevertFailed:
+			fmt.Fprintf(a.stdout, "the failed revert of %q is cleared\n", termsafe.String(r.Summary))
+		default:
+			fmt.Fprintf(a.stdout, "confirmed: %q stays applied (%s)\n", termsafe.String(r.Summary), fileList(r))
+		}
 	}
-	return exitOK
+	if asJSON {
+		if werr := writeJSON(a.stdout, rep); werr != nil {
+			return exitUsage
+		}
+	}
+	return code
 }

@@ -275,7 +275,7 @@ func startDetached(paths node.Paths, args []string) (int, error) {
 	cmd := exec.Command(exe, args...)
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if f, err := openAppend(paths.FS(), paths.Host(shadowErrFile)); err == nil {
+	if f, err := openAppend(paths.FS(), paths.Host(shadowErrFile), shadowLogKind); err == nil {
 		defer f.Close()
 		cmd.Stderr = f
 	}

@@ -280,7 +280,7 @@ func openIn(r *os.Root, name string, l loc, k Kind) (*os.File, error) {
 	if err != nil {
 		return nil, l.wrap("reading", l.host, err)
 	}
-	if err := regular(l.host, k, fi); err != nil {
+	if err := CheckRegular(l.host, k, fi); err != nil {
 		return nil, err
 	}
 	// O_NONBLOCK: should the file have become a FIFO since the lstat,
@@ -293,14 +293,18 @@ func openIn(r *os.Root, name string, l loc, k Kind) (*os.File, error) {
 		file.Close()
 		return nil, l.wrap("reading", l.host, err)
 	}
-	if err := regular(l.host, k, fi); err != nil {
+	if err := CheckRegular(l.host, k, fi); err != nil {
 		file.Close()
 		return nil, err
 	}
 	return file, nil
 }
 
-func regular(host string, k Kind, fi fs.FileInfo) error {
+// CheckRegular is the check made before a file is opened: an error unless
+// fi (from an lstat) is a regular file of at most k.Max bytes. A writer
+// that opens a node file itself (an append) makes it first, so that a
+// FIFO or device is never opened.
+func CheckRegular(host string, k Kind, fi fs.FileInfo) error {
 	m := fi.Mode()
 	if m.IsRegular() {
 		if fi.Size() > k.Max {

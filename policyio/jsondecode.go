@@ -76,15 +76,25 @@ func (d *jsonDecoder) pos(off int) model.Pos {
 		off = len(d.src)
 	}
 	if d.lineStarts == nil {
-		d.lineStarts = []int{0}
-		for i, c := range d.src {
-			if c == '\n' {
-				d.lineStarts = append(d.lineStarts, i+1)
-			}
-		}
+		d.lineStarts = lineStarts(d.src)
 	}
 	line, _ := slices.BinarySearch(d.lineStarts, off+1)
 	return model.Pos{File: d.file, Line: line, Col: 1 + off - d.lineStarts[line-1]}
+}
+
+// lineStarts is the offset of each line of src: one allocation of the
+// right size, the newlines found by bytes.IndexByte (a staged edit of a
+// large policy needs them for the whole text).
+func lineStarts(src []byte) []int {
+	out := make([]int, 1, 1+bytes.Count(src, []byte{'\n'}))
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			return out
+		}
+		i += j + 1
+		out = append(out, i)
+	}
 }
 
 // snippet returns the source line holding off with a caret under it.

@@ -1,6 +1,7 @@
 package policyio
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/kios/imgtrust/model"
@@ -19,12 +20,14 @@ const MaxJSONDepth = 10000
 func jsonTooDeep(src []byte, max int) int {
 	depth := 0
 	for i := 0; i < len(src); i++ {
-		switch c := src[i]; c {
+		c := src[i]
+		if !jsonStructural[c] {
+			continue
+		}
+		switch c {
 		case '"':
-			for i++; i < len(src) && src[i] != '"'; i++ {
-				if src[i] == '\\' {
-					i++
-				}
+			if i = stringEnd(src, i); i < 0 {
+				return -1 // unterminated: nothing after it nests
 			}
 		case '/':
 			if i+1 < len(src) && src[i+1] == '/' {
@@ -45,6 +48,34 @@ func jsonTooDeep(src []byte, max int) int {
 		}
 	}
 	return -1
+}
+
+// jsonStructural marks the bytes the scanners of a whole file stop at:
+// everything else (most of a policy, outside its strings) is passed over
+// with one lookup (issue 15: the depth check and the skim read every byte
+// of the staged text on each edit).
+var jsonStructural = [256]bool{'"': true, '/': true, '[': true, '{': true, ']': true, '}': true}
+
+// stringEnd returns the index of the quote closing the string opened at
+// src[open], or -1 when it is not closed: a quote closes it when an even
+// number of backslashes precedes it. bytes.IndexByte finds the quotes,
+// instead of a loop over every byte of the string.
+func stringEnd(src []byte, open int) int {
+	for j := open + 1; ; {
+		k := bytes.IndexByte(src[j:], '"')
+		if k < 0 {
+			return -1
+		}
+		q := j + k
+		n := 0
+		for p := q - 1; p > open && src[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+		j = q + 1
+	}
 }
 
 // Bounds on what diagnostics cost: a one-line policy.json of megabytes

@@ -233,6 +233,27 @@ func sections(f *RegistriesFile) (def *model.LookasideEntry, scoped []*model.Loo
 	if top.Kind == yaml.ScalarNode && top.Tag == "!!null" {
 		return nil, nil, nil
 	}
+	if usesAliases(f.Root) {
+		def, scoped, diags = aliasedSections(f, top)
+		if diags.HasErrors() {
+			return def, scoped, diags
+		}
+		// The keys written out that the runtime ignores are still worth
+		// a warning; a merge key is not one of them.
+		_, _, walked := sectionsAsWritten(f, top)
+		for _, d := range walked {
+			if d.Code == "registriesd-unknown-key" && d.Message != unknownKeyMessage("<<") {
+				diags = append(diags, d)
+			}
+		}
+		return def, scoped, diags
+	}
+	return sectionsAsWritten(f, top)
+}
+
+// sectionsAsWritten walks the tree of a file without aliases, so that
+// each value has its own node and position.
+func sectionsAsWritten(f *RegistriesFile, top *yaml.Node) (def *model.LookasideEntry, scoped []*model.LookasideEntry, diags model.Diagnostics) {
 	if top.Kind != yaml.MappingNode {
 		return nil, nil, model.Diagnostics{{Severity: model.Error, Code: "registriesd-not-mapping", Pos: nodePos(f.Path, top),
 			Message: "the file must be a YAML mapping with docker: and/or default-docker:",
@@ -273,6 +294,106 @@ func sections(f *RegistriesFile) (def *model.LookasideEntry, scoped []*model.Loo
 	return def, scoped, diags
 }
 
+// usesAliases reports whether the document holds an alias (*name) or a
+// merge key (<<). The walk below reads the tree as written, where an
+// alias is a node of its own: the runtime's decoder (yaml.v3 into its
+// structs) follows aliases and merges, so a file that uses them is read
+// through that decoder instead. The walk visits the tree as parsed (no
+// alias is followed), whose depth the parser bounds.
+func usesAliases(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!merge" {
+		return true
+	}
+	for _, c := range n.Content {
+		if usesAliases(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// runtimeRegistries is containers/image's registryConfiguration
+// (docker/registries_d.go), decoded as the runtime decodes it.
+type runtimeRegistries struct {
+	DefaultDocker *runtimeNamespace           `yaml:"default-docker"`
+	Docker        map[string]runtimeNamespace `yaml:"docker"`
+}
+
+type runtimeNamespace struct {
+	Lookaside              string `yaml:"lookaside"`
+	LookasideStaging       string `yaml:"lookaside-staging"`
+	SigStore               string `yaml:"sigstore"`
+	SigStoreStaging        string `yaml:"sigstore-staging"`
+	UseSigstoreAttachments *bool  `yaml:"use-sigstore-attachments,omitempty"`
+}
+
+// aliasedSections reads a file that uses aliases or merge keys with the
+// runtime's own decoder, so that what imgtrust shows is what the runtime
+// reads: yaml.v3 refuses an anchor that contains itself and excessive
+// aliasing (every pull fails), and follows the rest. Positions are those
+// of the section's key where it is written out, else of the file's top.
+func aliasedSections(f *RegistriesFile, top *yaml.Node) (def *model.LookasideEntry, scoped []*model.LookasideEntry, diags model.Diagnostics) {
+	var rc runtimeRegistries
+	if err := yaml.Unmarshal(f.Raw, &rc); err != nil {
+		return nil, nil, model.Diagnostics{{Severity: model.Error, Code: "registriesd-yaml", Pos: nodePos(f.Path, top),
+			Message: "the runtime cannot decode this file (it uses YAML aliases or merge keys): " + err.Error(),
+			Fix:     "write the values out instead of using anchors, aliases and merge keys",
+			Runtime: "parsing " + f.Path + ": " + err.Error()}}
+	}
+	keyPos := map[string]model.Pos{}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Value == model.DefaultDockerScope {
+			keyPos["\x00default"] = nodePos(f.Path, k)
+		}
+		if k.Kind == yaml.ScalarNode && k.Value == "docker" && v.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				if sk := v.Content[j]; sk.Kind == yaml.ScalarNode {
+					keyPos[sk.Value] = nodePos(f.Path, sk)
+				}
+			}
+		}
+	}
+	entry := func(scope, posKey string, ns runtimeNamespace) *model.LookasideEntry {
+		pos, ok := keyPos[posKey]
+		if !ok {
+			pos = nodePos(f.Path, top)
+		}
+		e := &model.LookasideEntry{Scope: scope, File: f.Path, Pos: pos, Lookaside: ns.Lookaside, LookasideStaging: ns.LookasideStaging,
+			Sigstore: ns.SigStore, SigstoreStaging: ns.SigStoreStaging, UseSigstoreAttachments: ns.UseSigstoreAttachments}
+		for _, u := range []struct{ key, val string }{{"lookaside", ns.Lookaside}, {"lookaside-staging", ns.LookasideStaging},
+			{"sigstore", ns.SigStore}, {"sigstore-staging", ns.SigStoreStaging}} {
+			if u.val == "" {
+				continue
+			}
+			if _, err := url.Parse(u.val); err != nil {
+				diags = append(diags, model.Diagnostic{Severity: model.Error, Code: "registriesd-bad-url", Pos: pos,
+					Message: fmt.Sprintf("%s of %q is not a valid URL: %v", u.key, scope, err), Runtime: fmt.Sprintf("Invalid signature storage URL %s: %v", u.val, err)})
+			}
+		}
+		return e
+	}
+	if rc.DefaultDocker != nil {
+		def = entry(model.DefaultDockerScope, "\x00default", *rc.DefaultDocker)
+	}
+	for scope, ns := range rc.Docker {
+		scoped = append(scoped, entry(scope, scope, ns))
+	}
+	// The decoder's map has no order: document order where the key is
+	// written out, then by name.
+	sort.Slice(scoped, func(i, j int) bool {
+		a, b := scoped[i].Pos, scoped[j].Pos
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Col != b.Col {
+			return a.Col < b.Col
+		}
+		return scoped[i].Scope < scoped[j].Scope
+	})
+	return def, scoped, diags
+}
+
 func unknownYAMLKey(file string, k *yaml.Node, allowed []string) model.Diagnostic {
 	fix := "allowed keys here: " + strings.Join(allowed, ", ")
 	repl := ""
@@ -280,7 +401,11 @@ func unknownYAMLKey(file string, k *yaml.Node, allowed []string) model.Diagnosti
 		fix, repl = fmt.Sprintf("did you mean %q?", s), s
 	}
 	return model.Diagnostic{Severity: model.Warning, Code: "registriesd-unknown-key", Pos: nodePos(file, k),
-		Message: fmt.Sprintf("unknown key %q: containers/image silently ignores it", k.Value), Fix: fix, Replacement: repl}
+		Message: unknownKeyMessage(k.Value), Fix: fix, Replacement: repl}
+}
+
+func unknownKeyMessage(key string) string {
+	return fmt.Sprintf("unknown key %q: containers/image silently ignores it", key)
 }
 
 func duplicateKeys(file string, m *yaml.Node) model.Diagnostics {

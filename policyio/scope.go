@@ -94,6 +94,9 @@ func containersStorageScopeProblem(scope string) (string, string) {
 // that can never equal one of the names it generates for an image, with a
 // corrected scope when one is obvious.
 func DockerScopeWarning(scope string) (msg, fix, repl string) {
+	if scope == "" {
+		return "", "", "" // the transport's default: it matches every image the transport has no scope for
+	}
 	never := func(why string) string {
 		return fmt.Sprintf("docker scope %q never matches any image: %s", scope, why)
 	}

@@ -117,6 +117,10 @@ func (s *skimmer) value() (start, end int) {
 	case '{', '[':
 		depth := 0
 		for s.i < len(s.src) {
+			if c := s.src[s.i]; !jsonStructural[c] {
+				s.i++
+				continue
+			}
 			switch s.src[s.i] {
 			case '"':
 				s.skipString()
@@ -152,16 +156,11 @@ func (s *skimmer) value() (start, end int) {
 
 // skipString moves past the string literal the reader is at.
 func (s *skimmer) skipString() {
-	for s.i++; s.i < len(s.src); s.i++ {
-		switch s.src[s.i] {
-		case '\\':
-			s.i++
-		case '"':
-			s.i++
-			return
-		}
+	end := stringEnd(s.src, s.i)
+	if end < 0 {
+		panic(skimFallback{})
 	}
-	panic(skimFallback{})
+	s.i = end + 1
 }
 
 // skipComment moves past the comment the reader is at (hujson's // and

@@ -322,7 +322,10 @@ func (o *Options) scanImages(host string, fn func(StoredImage) bool) error {
 	if err == errStop {
 		return nil
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("%s: %w", host, err)
+	}
+	return nil
 }
 
 // scanContainers streams containers.json and hands on each container's
@@ -336,21 +339,31 @@ func (o *Options) scanContainers(fn func(ref string) bool) error {
 		return err
 	}
 	defer f.Close()
-	dec := json.NewDecoder(io.LimitReader(f, streamedImageList.Max))
+	host := o.Paths.Host(node.StorageContainersJSON)
+	br := &boundedRecords{r: io.LimitReader(f, streamedImageList.Max), limit: maxRecordBytes}
+	dec := json.NewDecoder(br)
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		return fmt.Errorf("containers list: not a JSON array")
+		return fmt.Errorf("%s: containers list: not a JSON array", host)
 	}
-	for dec.More() {
+	for {
+		br.start(dec)
+		at := dec.InputOffset()
+		if !dec.More() {
+			break
+		}
 		var c struct {
 			Metadata string `json:"metadata"`
 		}
 		if err := dec.Decode(&c); err != nil {
-			return fmt.Errorf("containers list: %w", err)
+			return fmt.Errorf("%s: containers list, record at byte %d: %w", host, at, err)
 		}
 		var md struct {
 			ImageName string `json:"image-name"`
 		}
 		if c.Metadata != "" && json.Unmarshal([]byte(c.Metadata), &md) == nil && md.ImageName != "" {
+			if err := checkNames([]string{md.ImageName}); err != nil {
+				return fmt.Errorf("%s: containers list, record at byte %d: %w", host, at, err)
+			}
 			if !fn(md.ImageName) {
 				return nil
 			}

@@ -284,6 +284,15 @@ func TestRunSaysWhenStorageIsUnreadable(t *testing.T) {
 		{"images.json damaged", func(root string) error {
 			return os.WriteFile(filepath.Join(root, node.StorageImagesJSON), []byte(`[{"id":`), 0o644)
 		}, "image list"},
+		{"images.json with a record of too many names", func(root string) error {
+			names := strings.TrimSuffix(strings.Repeat(`"r.example/a:1",`, 10_001), ",")
+			return os.WriteFile(filepath.Join(root, node.StorageImagesJSON), []byte(`[{"id":"a","names":[`+names+`]}]`), 0o644)
+		}, "overlay-images/images.json: image list, record at byte 1 (id \"a\"): 10001 names"},
+		{"containers.json with a name too long", func(root string) error {
+			md, _ := json.Marshal(map[string]string{"image-name": "r.example/" + strings.Repeat("a", 5000)})
+			rec, _ := json.Marshal([]map[string]string{{"id": "c", "metadata": string(md)}})
+			return os.WriteFile(filepath.Join(root, node.StorageContainersJSON), rec, 0o644)
+		}, "overlay-containers/containers.json: containers list, record at byte 1: a name of 5010 bytes"},
 		{"containers.json nested too deep", func(root string) error {
 			return os.WriteFile(filepath.Join(root, node.StorageContainersJSON), []byte(strings.Repeat("[", 20000)+strings.Repeat("]", 20000)), 0o644)
 		}, "containers list"},

@@ -17,16 +17,57 @@ type StoredImage struct {
 	Names  []string `json:"names"`
 }
 
+// Bounds of one record of images.json or containers.json. The files are
+// streamed (a node has any number of images), so it is the record that
+// must be bounded: encoding/json buffers a whole value before decoding
+// it, fields shadow skips included, so a record of a GB would cost a GB.
+// A real record is a few KB (its names, names-history, big-data digests);
+// a name is a reference, at most 255 bytes of repository with a tag or
+// digest.
+const (
+	maxRecordBytes    = 4 << 20
+	maxNamesPerRecord = 10_000
+	maxNameBytes      = 4096
+)
+
+// boundedRecords is the reader under a streaming decoder: the decoder may
+// not read more than maxRecordBytes past the start of the record it is at
+// (start is moved on before each record), however the bytes are spent:
+// one long string, a million names or whitespace.
+type boundedRecords struct {
+	r     io.Reader
+	read  int64
+	limit int64
+}
+
+var errRecordTooLarge = fmt.Errorf("a record is larger than %d MiB (imgtrust reads at most that much of one)", maxRecordBytes>>20)
+
+func (b *boundedRecords) start(dec *json.Decoder) { b.limit = dec.InputOffset() + maxRecordBytes }
+
+func (b *boundedRecords) Read(p []byte) (int, error) {
+	room := b.limit - b.read
+	if room <= 0 {
+		return 0, errRecordTooLarge
+	}
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
+}
+
 // ScanImages reads a containers-storage image list (a JSON array of image
 // records) from r as a stream and calls fn for each record, in order.
 // Only one record is decoded at a time, so memory is bounded by the
-// largest record, not the file. The fields shadow does not use (big-data
-// digests, metadata, layer lists) are skipped by the decoder without
-// being kept. A truncated or malformed file is an error after the records
-// before the damage were handed on: a reader that met a rename half-way
-// still reports what it saw.
+// largest record (maxRecordBytes), not the file. The fields shadow does
+// not use (big-data digests, metadata, layer lists) are skipped by the
+// decoder without being kept. A truncated or malformed file, or a record
+// past the bounds, is an error after the records before it were handed
+// on: a reader that met a rename half-way still reports what it saw.
 func ScanImages(r io.Reader, fn func(StoredImage) error) error {
-	dec := json.NewDecoder(r)
+	br := &boundedRecords{r: r, limit: maxRecordBytes}
+	dec := json.NewDecoder(br)
 	tok, err := dec.Token()
 	if err == io.EOF {
 		return nil // an empty file: containers/storage treats it as no images
@@ -37,10 +78,18 @@ func ScanImages(r io.Reader, fn func(StoredImage) error) error {
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return fmt.Errorf("image list: want a JSON array, found %v", tok)
 	}
-	for dec.More() {
+	for {
+		br.start(dec)
+		at := dec.InputOffset()
+		if !dec.More() {
+			break
+		}
 		var img StoredImage
 		if err := dec.Decode(&img); err != nil {
-			return fmt.Errorf("image list, record at byte %d: %w", dec.InputOffset(), err)
+			return fmt.Errorf("image list, record at byte %d: %w", at, err)
+		}
+		if err := checkNames(img.Names); err != nil {
+			return fmt.Errorf("image list, record at byte %d (id %.80q): %w", at, img.ID, err)
 		}
 		if err := fn(img); err != nil {
 			return err
@@ -48,6 +97,18 @@ func ScanImages(r io.Reader, fn func(StoredImage) error) error {
 	}
 	if _, err := dec.Token(); err != nil {
 		return fmt.Errorf("image list: %w", err)
+	}
+	return nil
+}
+
+func checkNames(names []string) error {
+	if len(names) > maxNamesPerRecord {
+		return fmt.Errorf("%d names, more than the %d imgtrust takes from one image", len(names), maxNamesPerRecord)
+	}
+	for _, n := range names {
+		if len(n) > maxNameBytes {
+			return fmt.Errorf("a name of %d bytes, longer than the %d imgtrust takes", len(n), maxNameBytes)
+		}
 	}
 	return nil
 }

@@ -241,3 +241,64 @@ func TestReadLogSkipsHugeLines(t *testing.T) {
 		})
 	}
 }
+
+// endless is a hostile stream: head, then filler bytes up to max in all;
+// read counts what was taken from it.
+type endless struct {
+	head, fill string
+	max, read  int64
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.read >= e.max {
+		return 0, io.EOF
+	}
+	n := int64(len(p))
+	if rest := e.max - e.read; n > rest {
+		n = rest
+	}
+	for i := range n {
+		if off := e.read + i; off < int64(len(e.head)) {
+			p[i] = e.head[off]
+		} else {
+			p[i] = e.fill[(off-int64(len(e.head)))%int64(len(e.fill))]
+		}
+	}
+	e.read += n
+	return int(n), nil
+}
+
+// TestScanImagesBoundsARecord: one record of a hostile image list is
+// bounded (its bytes, however spent, its names, each name's bytes), with
+// an error that says which record; the records before it are handed on.
+func TestScanImagesBoundsARecord(t *testing.T) {
+	manyNames := `[{"id":"ok","names":["r/a:1"]},{"id":"many","names":[` + strings.TrimSuffix(strings.Repeat(`"r/a:1",`, maxNamesPerRecord+1), ",") + `]}]`
+	longName := `[{"id":"ok","names":["r/a:1"]},{"id":"long","names":["r/` + strings.Repeat("a", maxNameBytes) + `"]}]`
+	const stream = 4 * maxRecordBytes // what the hostile streams offer; a bounded reader takes a quarter of it
+	tests := []struct {
+		name string
+		in   io.Reader
+		err  string
+	}{
+		{"too many names", strings.NewReader(manyNames), "10001 names"},
+		{"a name too long", strings.NewReader(longName), "a name of 4098 bytes"},
+		{"one endless string", &endless{head: `[{"id":"ok","names":["r/a:1"]},{"id":"big","metadata":"`, fill: "x", max: stream}, "larger than 4 MiB"},
+		{"endless whitespace between records", &endless{head: `[{"id":"ok","names":["r/a:1"]},`, fill: " ", max: stream}, "larger than 4 MiB"},
+		{"endless names", &endless{head: `[{"id":"ok","names":["r/a:1"]},{"id":"big","names":["x"`, fill: `,"r/a:1"`, max: stream}, "larger than 4 MiB"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			err := ScanImages(tc.in, func(img StoredImage) error { got = append(got, img.ID); return nil })
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "record at byte 30") {
+				t.Errorf("error %v, want %q at the second record", err, tc.err)
+			}
+			if fmt.Sprint(got) != "[ok]" {
+				t.Errorf("records handed on: %v, want the one before the hostile one", got)
+			}
+			if e, ok := tc.in.(*endless); ok && e.read > maxRecordBytes+1<<20 {
+				t.Errorf("read %d MiB of the stream for one record", e.read>>20)
+			}
+		})
+	}
+}

@@ -244,10 +244,10 @@ func splitPaths(s string) []string {
 // openRequirementForm edits requirement i of ref (i < 0 adds one).
 func (m *Model) openRequirementForm(ref model.ScopeRef, i int) tea.Cmd {
 	var orig *model.Requirement
-	title := "Add a rule to " + ref.String()
+	title := "Add a rule to " + safe(ref.String())
 	if reqs := m.deps.Policy.Policy().Requirements(ref); i >= 0 && i < len(reqs) {
 		orig = reqs[i]
-		title = fmt.Sprintf("Edit rule %d of %s", i+1, ref)
+		title = fmt.Sprintf("Edit rule %d of %s", i+1, safe(ref.String()))
 	}
 	rf := m.requirementFields(orig)
 	apply := func(f *form) func(p *model.Policy) {
@@ -366,7 +366,7 @@ func (m *Model) openScopeForm(ref *model.ScopeRef) tea.Cmd {
 	title := "Add a scope"
 	rf := ruleFields{st: newRuleState(nil)}
 	if ref != nil {
-		title = "Rename scope " + ref.String()
+		title = "Rename scope " + safe(ref.String())
 		tr.setChoice(ref.Transport)
 		tr.opts, tr.sel = []string{ref.Transport}, 0
 		scope.in.SetValue(ref.Scope)

@@ -498,7 +498,7 @@ func listJSON(rules Rules, ref model.ScopeRef, reqs model.Requirements) string {
 	for i := range lines {
 		lines[i] = strings.TrimPrefix(lines[i], "  ")
 	}
-	lines[0] = strings.Replace(lines[0], `"default"`, fmt.Sprintf("%q", name), 1)
+	lines[0] = strings.Replace(lines[0], `"default"`, fmt.Sprintf("%q", clipShown(name)), 1)
 	return strings.Join(lines, "\n")
 }
 

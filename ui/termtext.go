@@ -16,8 +16,29 @@ import (
 // OSC 8 hyperlink or SGR colours, and U+202E cannot reorder a line. The
 // backends keep the exact values; only what is drawn is escaped.
 
-// safe is termsafe.String: one value, shown on one line.
-func safe(s string) string { return termsafe.String(s) }
+// safe is termsafe.String: one value, shown on one line, at most
+// shownMax bytes of it.
+func safe(s string) string { return termsafe.String(clipShown(s)) }
+
+// shownMax bounds one value drawn in the frame. No pane shows more than a
+// few thousand cells of it, while the width, truncation and wrapping of a
+// value cost time in its whole length: a docker scope may be any string
+// (the runtime validates none), and one of 5 MB took seconds a frame.
+// The raw editor (E) shows the text whole.
+const shownMax = 8 << 10
+
+// clipShown cuts s to shownMax bytes at a rune boundary, marked with an
+// ASCII ellipsis (the mark must read the same under TERM=linux).
+func clipShown(s string) string {
+	if len(s) <= shownMax {
+		return s
+	}
+	cut := shownMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
 
 // safeErr renders an error on one line, except the multi-line errors that
 // policyio composes with each value already escaped (one line per refused
@@ -28,7 +49,7 @@ func safeErr(err error) string {
 	if errors.As(err, &invalid) || errors.As(err, &weaken) {
 		return termsafe.Text(err.Error())
 	}
-	return termsafe.String(err.Error())
+	return safe(err.Error())
 }
 
 // showBidi escapes the bidi controls and line separators in a text

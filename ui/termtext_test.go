@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/termsafe"
@@ -168,5 +169,41 @@ func BenchmarkGuardFrame(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		guardFrame(frame)
+	}
+}
+
+// TestSafeClipsHugeValues: a value drawn in the frame is cut to shownMax
+// bytes at a rune boundary, marked, before it is escaped: a 5 MB docker
+// scope (valid for the runtime) was measured and wrapped whole each frame.
+func TestSafeClipsHugeValues(t *testing.T) {
+	tests := []struct {
+		name, in string
+		clipped  bool
+	}{
+		{"short", "docker.io/library/busybox", false},
+		{"exactly the bound", strings.Repeat("x", shownMax), false},
+		{"huge ASCII", "a.example.com/" + strings.Repeat("x", 5<<20), true},
+		{"huge, a rune across the bound", strings.Repeat("x", shownMax-1) + strings.Repeat("é", 1000), true},
+		{"huge escapes", strings.Repeat("\x1b[2J", 1<<20), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := safe(tt.in)
+			if !utf8.ValidString(got) {
+				t.Fatalf("cut inside a rune: %q", got[len(got)-8:])
+			}
+			if !tt.clipped {
+				if got != termsafe.String(tt.in) {
+					t.Errorf("a value within the bound changed: %q", got)
+				}
+				return
+			}
+			if !strings.HasSuffix(got, "...") || len(got) > 6*shownMax+3 {
+				t.Errorf("not clipped: %d bytes, ends %q", len(got), got[max(0, len(got)-8):])
+			}
+			if !strings.HasPrefix(tt.in, strings.TrimSuffix(got, "...")) && termsafe.IsSafe(tt.in) {
+				t.Errorf("the clipped value is not the value's start")
+			}
+		})
 	}
 }

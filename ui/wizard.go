@@ -233,7 +233,7 @@ func (wz *wizard) openStep(m *Model) tea.Cmd {
 				m.setStatus(true, "%s was NOT tested: verification is not available in this build", ref)
 				return next(m, f)
 			}
-			wz.testRes = []string{"checking " + ref + m.th.G.Ellipsis}
+			wz.testRes = []string{"checking " + safe(ref) + m.th.G.Ellipsis}
 			wz.testRef = ref
 			f.get("ref").in.SetValue("")
 			return errPending
@@ -350,6 +350,9 @@ func (wz *wizard) verify(m *Model, refs []string) tea.Cmd {
 	}
 	for i, r := range refs {
 		done := func(res VerifyResult, err error) tea.Msg {
+			if res.Ref == "" {
+				res.Ref = r // a failed check's result is empty: the line names what was asked
+			}
 			return wizardCheckMsg{run: run, index: i, res: res, err: err}
 		}
 		cmds = append(cmds, runVerify(ctx, ver, p.Clone(), r, done))

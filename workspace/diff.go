@@ -111,37 +111,51 @@ func lineEdits(old, new string) []udiff.Edit {
 // commonPrefixLines is the length of the whole lines (each ending in a
 // newline) that a and b start with.
 func commonPrefixLines(a, b string) int {
-	n := min(len(a), len(b))
-	i := 0
-	for i < n && a[i] == b[i] {
-		i++
-	}
-	return strings.LastIndexByte(a[:i], '\n') + 1
+	return strings.LastIndexByte(a[:commonPrefixLen(a, b)], '\n') + 1
 }
 
 // commonSuffixLines is the length of the whole lines (each ending in a
-// newline, the last one possibly without) that a and b end with.
+// newline, the last one possibly without) that a and b end with: the
+// lines after the first newline in their common bytes, or both texts
+// when they are equal — never a whole text as the end of the other's
+// middle line, nor the whole of one text as lines of the other.
 func commonSuffixLines(a, b string) int {
-	n := 0
-	for {
-		la, lb := lastLine(a[:len(a)-n]), lastLine(b[:len(b)-n])
-		if la == "" || la != lb || len(la) == len(a)-n && len(lb) != len(b)-n || len(lb) == len(b)-n && len(la) != len(a)-n {
-			// Stop at a differing line, and never take a whole text as a
-			// suffix of another one's middle line.
-			if la != "" && la == lb && len(la) == len(a)-n && len(lb) == len(b)-n {
-				n += len(la)
-			}
-			return n
-		}
-		n += len(la)
+	k := commonSuffixLen(a, b)
+	if k == len(a) && k == len(b) {
+		return k
 	}
+	q := strings.IndexByte(a[len(a)-k:], '\n')
+	if q < 0 {
+		return 0
+	}
+	return k - q - 1
 }
 
-// lastLine is the last line of s with its newline: the text after the
-// newline before the final character.
-func lastLine(s string) string {
-	if s == "" {
-		return ""
+// The common ends are found a block at a time (a string comparison of
+// 64 bytes is one vectorised memequal): the texts of a staged edit of a
+// large policy are megabytes that differ in a few lines (issue 15).
+const diffBlock = 64
+
+func commonPrefixLen(a, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i+diffBlock <= n && a[i:i+diffBlock] == b[i:i+diffBlock] {
+		i += diffBlock
 	}
-	return s[strings.LastIndexByte(s[:len(s)-1], '\n')+1:]
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+func commonSuffixLen(a, b string) int {
+	n := min(len(a), len(b))
+	k := 0
+	for k+diffBlock <= n && a[len(a)-k-diffBlock:len(a)-k] == b[len(b)-k-diffBlock:len(b)-k] {
+		k += diffBlock
+	}
+	for k < n && a[len(a)-k-1] == b[len(b)-k-1] {
+		k++
+	}
+	return k
 }

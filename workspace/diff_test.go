@@ -115,3 +115,78 @@ func TestWindowedDiffMatchesFull(t *testing.T) {
 		}
 	}
 }
+
+// commonSuffixLinesByLines is commonSuffixLines as the walk over whole
+// lines from the end that it replaced: the definition it must keep.
+func commonSuffixLinesByLines(a, b string) int {
+	lastLine := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return s[strings.LastIndexByte(s[:len(s)-1], '\n')+1:]
+	}
+	n := 0
+	for {
+		la, lb := lastLine(a[:len(a)-n]), lastLine(b[:len(b)-n])
+		if la == "" || la != lb || len(la) == len(a)-n && len(lb) != len(b)-n || len(lb) == len(b)-n && len(la) != len(a)-n {
+			if la != "" && la == lb && len(la) == len(a)-n && len(lb) == len(b)-n {
+				n += len(la)
+			}
+			return n
+		}
+		n += len(la)
+	}
+}
+
+func commonPrefixLinesByBytes(a, b string) int {
+	i := 0
+	for i < min(len(a), len(b)) && a[i] == b[i] {
+		i++
+	}
+	return strings.LastIndexByte(a[:i], '\n') + 1
+}
+
+func sameCommonEnds(t *testing.T, a, b string) {
+	t.Helper()
+	if got, want := commonSuffixLines(a, b), commonSuffixLinesByLines(a, b); got != want {
+		t.Fatalf("commonSuffixLines(%q, %q) = %d, want %d", a, b, got, want)
+	}
+	if got, want := commonPrefixLines(a, b), commonPrefixLinesByBytes(a, b); got != want {
+		t.Fatalf("commonPrefixLines(%q, %q) = %d, want %d", a, b, got, want)
+	}
+}
+
+// TestCommonEndsMatchLineWalks: the block-wise common ends are those of
+// the walks over lines and bytes, for texts long enough that whole 64-byte
+// blocks match (long lines, short ones, no final newline, one text the
+// other's end, equal texts).
+func TestCommonEndsMatchLineWalks(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	words := []string{"a", "\n", strings.Repeat("x", 70), strings.Repeat("y\n", 40), "{\n", "}", "\"k\": 1,\n"}
+	text := func() string {
+		var b strings.Builder
+		for range rnd.IntN(12) {
+			b.WriteString(words[rnd.IntN(len(words))])
+		}
+		return b.String()
+	}
+	for range 20000 {
+		shared := text()
+		a, b := text()+shared, text()+shared
+		if rnd.IntN(6) == 0 {
+			b = a
+		}
+		if rnd.IntN(6) == 0 {
+			b = shared
+		}
+		sameCommonEnds(t, a, b)
+		sameCommonEnds(t, shared+text(), shared+text())
+	}
+}
+
+// FuzzCommonEndsMatchLineWalks: whatever the texts.
+func FuzzCommonEndsMatchLineWalks(f *testing.F) {
+	f.Add("a\nb\n", "c\nb\n")
+	f.Add(strings.Repeat("x", 200)+"\ny", "z"+strings.Repeat("x", 200)+"\ny")
+	f.Fuzz(func(t *testing.T, a, b string) { sameCommonEnds(t, a, b) })
+}
