@@ -117,7 +117,9 @@ func (d *jsonDecoder) cachedScope(t *model.Transport, sm member) bool {
 // remember records a decoded scope for the next parse.
 func (d *jsonDecoder) remember(t *model.Transport, sm member, cs cachedScope) {
 	if d.nextScopes == nil {
-		d.nextScopes = map[scopeKey]cachedScope{}
+		// As many as the last parse had: a map grown scope by scope
+		// rehashes 10,000 keys a few times on each edit.
+		d.nextScopes = make(map[scopeKey]cachedScope, len(d.cache.scopes))
 	}
 	for _, x := range cs.diags {
 		cs.hasFixes = cs.hasFixes || len(x.Fixes) > 0

@@ -219,6 +219,9 @@ type item struct {
 	old   int
 	name  string
 	value []byte
+	// nested writes the value in place of value (an object the patch
+	// descends into: written straight into the output, not copied).
+	nested func(b *bytes.Buffer)
 }
 
 func (p *patcher) root(b *bytes.Buffer, o *objSpan, from, to *model.Policy) {
@@ -237,9 +240,7 @@ func (p *patcher) root(b *bytes.Buffer, o *objSpan, from, to *model.Policy) {
 			if len(to.Transports) == 0 && len(from.Transports) > 0 {
 				continue // MarshalPolicy writes no "transports" then
 			}
-			var tb bytes.Buffer
-			p.transports(&tb, m, from.Transports, to.Transports)
-			items = append(items, item{old: i, name: m.name, value: tb.Bytes()})
+			items = append(items, item{old: i, name: m.name, nested: func(b *bytes.Buffer) { p.transports(b, m, from.Transports, to.Transports) }})
 		default:
 			// A key the model does not hold: the text cannot say the
 			// same as the model.
@@ -284,9 +285,8 @@ func (p *patcher) transports(b *bytes.Buffer, m memSpan, from, to []*model.Trans
 			items = append(items, item{old: -1, name: t.Name, value: p.newScopes(t.Scopes, p.memberIndent(o, len(items)))})
 			continue
 		}
-		var sb bytes.Buffer
-		p.scopes(&sb, o.members[i], from[i], t)
-		items = append(items, item{old: i, name: t.Name, value: sb.Bytes()})
+		m, ft := o.members[i], from[i]
+		items = append(items, item{old: i, name: t.Name, nested: func(b *bytes.Buffer) { p.scopes(b, m, ft, t) }})
 	}
 	p.object(b, o, items, indent)
 }
@@ -312,12 +312,18 @@ func (p *patcher) scopes(b *bytes.Buffer, m memSpan, from, to *model.Transport) 
 			panic(skimFallback{})
 		}
 	}
-	// Scopes are matched by name; a map only once the orders part.
+	// Scopes are matched by name: near where the last one was found (an
+	// edit adds, removes or moves one or two), through a map only once
+	// the orders part further.
 	var byName map[string]int
+	off := 0
 	index := func(k int, name string) int {
 		if byName == nil {
-			if k < len(from.Scopes) && from.Scopes[k].Name == name {
-				return k
+			for _, d := range [...]int{off, off + 1, off - 1, off + 2, off - 2} {
+				if i := k + d; i >= 0 && i < len(from.Scopes) && from.Scopes[i].Name == name {
+					off = d
+					return i
+				}
 			}
 			byName = make(map[string]int, len(from.Scopes))
 			for i, s := range from.Scopes {
@@ -407,9 +413,12 @@ func (p *patcher) object(b *bytes.Buffer, o *objSpan, items []item, indent strin
 		if it.old >= 0 {
 			m := ms[it.old]
 			b.Write(p.src[m.nameOff:m.valStart])
-			if it.value != nil {
+			switch {
+			case it.nested != nil:
+				it.nested(b)
+			case it.value != nil:
 				b.Write(it.value)
-			} else {
+			default:
 				b.Write(p.src[m.valStart:m.valEnd])
 			}
 			continue
