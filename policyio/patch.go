@@ -34,8 +34,8 @@ func PatchPolicy(prev []byte, from, to *model.Policy) (out []byte, ok bool) {
 		return nil, false
 	}
 	p := &patcher{src: prev, nl: "\n"}
-	if bytes.Contains(prev, []byte("\r\n")) {
-		p.nl = "\r\n"
+	if i := bytes.IndexByte(prev, '\n'); i > 0 && prev[i-1] == '\r' {
+		p.nl = "\r\n" // as the first line ends
 	}
 	p.unit = indentUnit(prev)
 	p.kv = ": "
