@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kios/imgtrust/model"
@@ -162,9 +163,9 @@ func firstUID(k KeyInfo) string {
 }
 
 var (
-	emailRE   = regexp.MustCompile(`<([^>]+)>`)
-	unsafeRE  = regexp.MustCompile(`[^a-z0-9._-]+`)
-	repeatsRE = regexp.MustCompile(`-{2,}`)
+	emailRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<([^>]+)>`) })
+	unsafeRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9._-]+`) })
+	repeatsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`-{2,}`) })
 )
 
 // FileName derives a readable file name: the user ID's e-mail (or name)
@@ -174,11 +175,11 @@ func FileName(k KeyInfo) string {
 	base := "key"
 	if len(k.UserIDs) > 0 {
 		uid := k.UserIDs[0]
-		if m := emailRE.FindStringSubmatch(uid); m != nil {
+		if m := emailRE().FindStringSubmatch(uid); m != nil {
 			uid = m[1]
 		}
 		uid = strings.ReplaceAll(strings.ToLower(uid), "@", "-")
-		uid = repeatsRE.ReplaceAllString(unsafeRE.ReplaceAllString(uid, "-"), "-")
+		uid = repeatsRE().ReplaceAllString(unsafeRE().ReplaceAllString(uid, "-"), "-")
 		if uid = strings.Trim(uid, "-."); uid != "" {
 			base = uid
 		}

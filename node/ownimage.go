@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/kios/imgtrust/nodefs"
 )
@@ -40,12 +41,14 @@ const (
 // overlay-containers/<id>/userdata (cri-o server/container_create_linux.go),
 // which shows in mountinfo even in a private cgroup namespace where the
 // cgroup path is just "/".
-var cgroupIDPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`crio-([0-9a-f]{64})\.scope`),
-	regexp.MustCompile(`/([0-9a-f]{64})$`),
-}
+var cgroupIDPatterns = sync.OnceValue(func() []*regexp.Regexp {
+	return []*regexp.Regexp{
+		regexp.MustCompile(`crio-([0-9a-f]{64})\.scope`),
+		regexp.MustCompile(`/([0-9a-f]{64})$`),
+	}
+})
 
-var userdataPattern = regexp.MustCompile(`overlay-containers/([0-9a-f]{64})/userdata/`)
+var userdataPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`overlay-containers/([0-9a-f]{64})/userdata/`) })
 
 // runtimeMounts are the mount points CRI-O itself bind-mounts from a
 // userdata directory. Only they say whose container this is: a debug pod
@@ -61,7 +64,7 @@ var runtimeMounts = map[string]bool{"/etc/hostname": true, "/etc/resolv.conf": t
 // resolv.conf: containerImage resolves a sandbox to its container.
 func ContainerID(cgroup, mountinfo []byte) string {
 	for _, line := range bytes.Split(cgroup, []byte("\n")) {
-		for _, re := range cgroupIDPatterns {
+		for _, re := range cgroupIDPatterns() {
 			for _, f := range bytes.Fields(line) {
 				if m := re.FindSubmatch(f); m != nil {
 					return string(m[1])
@@ -75,7 +78,7 @@ func ContainerID(cgroup, mountinfo []byte) string {
 		if len(f) < 5 || !runtimeMounts[string(f[4])] {
 			continue
 		}
-		if m := userdataPattern.FindSubmatch(f[3]); m != nil {
+		if m := userdataPattern().FindSubmatch(f[3]); m != nil {
 			return string(m[1])
 		}
 	}

@@ -265,9 +265,28 @@ func readIn(r *os.Root, name string, l loc, k Kind) ([]byte, error) {
 		return nil, err
 	}
 	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, k.Max+1))
-	if err != nil {
-		return nil, l.wrap("reading", l.host, err)
+	// The buffer is the size the open file has (openIn checked it against
+	// k.Max), plus one byte to see the end: io.ReadAll's doubling from
+	// 512 bytes allocated two and a half times a large policy.json (issue
+	// 15). A file that grew since is still read up to k.Max+1.
+	size := 0
+	if fi, err := file.Stat(); err == nil && fi.Size() <= k.Max {
+		size = int(fi.Size())
+	}
+	data := make([]byte, 0, size+1)
+	lr := io.LimitReader(file, k.Max+1)
+	for {
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, l.wrap("reading", l.host, err)
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
 	}
 	if int64(len(data)) > k.Max {
 		return nil, &TooLargeError{Path: l.host, Kind: k, Size: -1}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -212,5 +213,28 @@ func TestOpenDirCreatesInsideRoot(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(pod, "gpg")); err == nil {
 		t.Error("the directory was made on the pod")
+	}
+}
+
+// TestReadFileAllocatesOnce: a file is read into one buffer of its size
+// (io.ReadAll grew one by doubling, allocating about 2.5 times a large
+// policy.json), with every byte, at each size around the buffer's end.
+func TestReadFileAllocatesOnce(t *testing.T) {
+	root := t.TempDir()
+	node := New(root)
+	for _, size := range []int{0, 1, 511, 512, 513, 1 << 20} {
+		content := bytes.Repeat([]byte{'x'}, size)
+		p := filepath.Join(root, "etc/containers/policy.json")
+		write(t, p, string(content))
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		got, err := node.ReadFile(p, PolicyFile)
+		runtime.ReadMemStats(&after)
+		if err != nil || !bytes.Equal(got, content) {
+			t.Fatalf("size %d: %d bytes, %v", size, len(got), err)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; size >= 1<<20 && alloc > uint64(size)*5/4 {
+			t.Errorf("reading %d bytes allocated %d", size, alloc)
+		}
 	}
 }

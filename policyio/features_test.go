@@ -21,29 +21,30 @@ func TestCheckPolicyFeatures(t *testing.T) {
 		req                 string // one requirement under docker "r.example/a"
 		scope               string // a docker scope instead of "r.example/a"
 		want                string // the key or value reported
+		path                string // the diagnostic's path
 	}{
 		// signature/policy_config.go: prSignedBy.UnmarshalJSON
 		{name: "signedBy keyPaths", before: "v5.21.1", since: "v5.22.0",
-			req: `{"type": "signedBy", "keyType": "GPGKeys", "keyPaths": ["/k.gpg"]}`, want: "keyPaths"},
+			req: `{"type": "signedBy", "keyType": "GPGKeys", "keyPaths": ["/k.gpg"]}`, want: "keyPaths", path: `transports.docker["r.example/a"][0].keyPaths`},
 		// signature/policy_config_sigstore.go: newPolicyRequirementFromJSON's type switch
-		{name: "sigstoreSigned", before: "v5.21.1", since: "v5.22.0", req: sigstoreKey + `}`, want: "sigstoreSigned"},
+		{name: "sigstoreSigned", before: "v5.21.1", since: "v5.22.0", req: sigstoreKey + `}`, want: "sigstoreSigned", path: `transports.docker["r.example/a"][0].type`},
 		// policy_config_sigstore.go: prSigstoreSigned.UnmarshalJSON
 		{name: "fulcio", before: "v5.23.1", since: "v5.24.0",
-			req: `{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca", "oidcIssuer": "https://i", "subjectEmail": "a@b"}, "rekorPublicKeyPath": "/r.pub"}`, want: "fulcio"},
-		{name: "rekorPublicKeyData", before: "v5.23.1", since: "v5.24.0", req: sigstoreKey + `, "rekorPublicKeyData": "AAAA"}`, want: "rekorPublicKeyData"},
-		{name: "sigstore keyPaths", before: "v5.32.2", since: "v5.33.0", req: `{"type": "sigstoreSigned", "keyPaths": ["/k.pub"]}`, want: "keyPaths"},
-		{name: "sigstore keyDatas", before: "v5.32.2", since: "v5.33.0", req: `{"type": "sigstoreSigned", "keyDatas": ["AAAA"]}`, want: "keyDatas"},
-		{name: "rekorPublicKeyPaths", before: "v5.32.2", since: "v5.33.0", req: sigstoreKey + `, "rekorPublicKeyPaths": ["/r.pub"]}`, want: "rekorPublicKeyPaths"},
+			req: `{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca", "oidcIssuer": "https://i", "subjectEmail": "a@b"}, "rekorPublicKeyPath": "/r.pub"}`, want: "fulcio", path: `transports.docker["r.example/a"][0].fulcio`},
+		{name: "rekorPublicKeyData", before: "v5.23.1", since: "v5.24.0", req: sigstoreKey + `, "rekorPublicKeyData": "AAAA"}`, want: "rekorPublicKeyData", path: `transports.docker["r.example/a"][0].rekorPublicKeyData`},
+		{name: "sigstore keyPaths", before: "v5.32.2", since: "v5.33.0", req: `{"type": "sigstoreSigned", "keyPaths": ["/k.pub"]}`, want: "keyPaths", path: `transports.docker["r.example/a"][0].keyPaths`},
+		{name: "sigstore keyDatas", before: "v5.32.2", since: "v5.33.0", req: `{"type": "sigstoreSigned", "keyDatas": ["AAAA"]}`, want: "keyDatas", path: `transports.docker["r.example/a"][0].keyDatas`},
+		{name: "rekorPublicKeyPaths", before: "v5.32.2", since: "v5.33.0", req: sigstoreKey + `, "rekorPublicKeyPaths": ["/r.pub"]}`, want: "rekorPublicKeyPaths", path: `transports.docker["r.example/a"][0].rekorPublicKeyPaths`},
 		{name: "pki", before: "v5.34.3", since: "v5.35.0",
-			req: `{"type": "sigstoreSigned", "pki": {"caRootsPath": "/ca", "subjectEmail": "a@b"}}`, want: "pki"},
+			req: `{"type": "sigstoreSigned", "pki": {"caRootsPath": "/ca", "subjectEmail": "a@b"}}`, want: "pki", path: `transports.docker["r.example/a"][0].pki`},
 		// signature/policy_config.go: newPolicyReferenceMatchFromJSON
 		{name: "remapIdentity", before: "v5.8.1", since: "v5.9.0",
-			req: `{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k.gpg", "signedIdentity": {"type": "remapIdentity", "prefix": "a.example", "signedPrefix": "b.example"}}`, want: "remapIdentity"},
+			req: `{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k.gpg", "signedIdentity": {"type": "remapIdentity", "prefix": "a.example", "signedPrefix": "b.example"}}`, want: "remapIdentity", path: `transports.docker["r.example/a"][0].signedIdentity.type`},
 		// docker/policyconfiguration/naming.go
-		{name: "wildcard scope", before: "v5.9.1", since: "v5.10.0", scope: "*.example.com", req: `{"type": "reject"}`, want: "*.example.com"},
+		{name: "wildcard scope", before: "v5.9.1", since: "v5.10.0", scope: "*.example.com", req: `{"type": "reject"}`, want: "*.example.com", path: `transports.docker["*.example.com"]`},
 		// In no release through v5.42.1.
 		{name: "buildSignerURI", before: "v5.42.1", since: "v5.43.0",
-			req: `{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca", "oidcIssuer": "https://i", "buildSignerURI": "https://b"}, "rekorPublicKeyPath": "/r.pub"}`, want: "buildSignerURI"},
+			req: `{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca", "oidcIssuer": "https://i", "buildSignerURI": "https://b"}, "rekorPublicKeyPath": "/r.pub"}`, want: "buildSignerURI", path: `transports.docker["r.example/a"][0].fulcio.buildSignerURI`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +65,9 @@ func TestCheckPolicyFeatures(t *testing.T) {
 			}
 			if d.Code == "" {
 				t.Fatalf("on %s: nothing about %q: %v", tt.before, tt.want, got)
+			}
+			if d.Path != tt.path {
+				t.Errorf("path %q, want %q", d.Path, tt.path)
 			}
 			wantSev := model.Error
 			if tt.scope != "" {

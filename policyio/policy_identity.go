@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
@@ -171,16 +172,21 @@ func checkIdentityValue(t model.IdentityType, key, s string) (msg, runtime, fix 
 	return "", "", ""
 }
 
-// The reference grammar pieces validateIdentityRemappingPrefix uses.
-var (
+// The reference grammar pieces validateIdentityRemappingPrefix uses;
+// constants, so that no init builds them.
+const (
 	domainComponent = `(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])`
 	ipv6Host        = `\[(?:[a-fA-F0-9:]+)\]`
 	domainRE        = `(?:` + domainComponent + `(?:\.` + domainComponent + `)*|` + ipv6Host + `)(?::[0-9]+)?`
 	pathComponent   = `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`
 	nameRE          = `(?:` + domainRE + `/)?` + pathComponent + `(?:/` + pathComponent + `)*`
+)
 
-	anchoredName         = regexp.MustCompile(`^` + nameRE + `$`)
-	anchoredDomainPrefix = regexp.MustCompile(`^` + domainRE + `/`)
+// The regular expressions are compiled on first use: most commands never
+// validate a remapIdentity prefix.
+var (
+	anchoredName         = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + nameRE + `$`) })
+	anchoredDomainPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + domainRE + `/`) })
 )
 
 // ValidRemapPrefix reports whether s is a valid remapIdentity prefix.
@@ -188,5 +194,5 @@ func ValidRemapPrefix(s string) bool {
 	if validDomain(s) {
 		return true
 	}
-	return anchoredName.MatchString(s) && anchoredDomainPrefix.MatchString(s)
+	return anchoredName().MatchString(s) && anchoredDomainPrefix().MatchString(s)
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kios/imgtrust/model"
 	"github.com/tailscale/hujson"
@@ -88,12 +89,12 @@ func (d *jsonDecoder) parsePolicy(data []byte) *model.Policy {
 	return pol
 }
 
-var hujsonErrRE = regexp.MustCompile(`^hujson: line (\d+), column (\d+): (.*)$`)
+var hujsonErrRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^hujson: line (\d+), column (\d+): (.*)$`) })
 
 // syntaxError turns hujson's error into a diagnostic at its position,
 // with a hint about the bracket that was probably meant.
 func (d *jsonDecoder) syntaxError(err error) {
-	m := hujsonErrRE.FindStringSubmatch(err.Error())
+	m := hujsonErrRE().FindStringSubmatch(err.Error())
 	off := len(d.src)
 	msg := err.Error()
 	if m != nil {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
@@ -191,7 +192,7 @@ func mergeConflict(e, prev *model.LookasideEntry, format string) model.Diagnosti
 	}
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 func parseRegistriesFile(node nodefs.FS, path string) (*RegistriesFile, model.Diagnostics) {
 	raw, err := node.ReadFile(path, nodefs.RegistriesDFile)
@@ -208,7 +209,7 @@ func parseRegistriesText(path string, raw []byte) (*RegistriesFile, model.Diagno
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		pos := model.Pos{File: path}
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		if m := yamlLineRE().FindStringSubmatch(err.Error()); m != nil {
 			pos.Line, _ = strconv.Atoi(m[1])
 			pos.Col = 1
 		}

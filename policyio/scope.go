@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
@@ -37,7 +38,7 @@ func (d *jsonDecoder) checkScope(transport string, m member, path string) {
 	}
 }
 
-var atomicScopeRE = regexp.MustCompile(`^[^/]*(/[^:/]*(/[^:/]*(:[^:/]*)?)?)?$`)
+var atomicScopeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^/]*(/[^:/]*(/[^:/]*(:[^:/]*)?)?)?$`) })
 
 // ScopeProblem returns why transport refuses scope, or "" when it is
 // accepted. It mirrors each transport's ValidatePolicyConfigurationScope.
@@ -62,7 +63,7 @@ func ScopeProblem(transport, scope string) (msg, fix string) {
 			return fmt.Sprintf("docker-daemon scope %q is an image ID, which cannot be a scope", scope), "use a repository name"
 		}
 	case "atomic":
-		if !atomicScopeRE.MatchString(scope) {
+		if !atomicScopeRE().MatchString(scope) {
 			return fmt.Sprintf("atomic scope %q is not host[/namespace[/stream[:tag]]]", scope), ""
 		}
 	case "containers-storage":
@@ -149,7 +150,7 @@ func DockerScopeWarning(scope string) (msg, fix, repl string) {
 	return dockerPathWarning(scope, host, rest)
 }
 
-var tagRE = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
+var tagRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w][\w.-]{0,127}$`) })
 
 // dockerPathWarning checks the path of a namespace, repository or full
 // reference scope component by component; only the last one may carry a
@@ -187,7 +188,7 @@ func dockerPathWarning(scope, host, rest string) (msg, fix, repl string) {
 			return never("the docker transport refuses references with both a tag and a digest"), fmt.Sprintf("write %q", s), s
 		}
 	}
-	if tag != "" && !tagRE.MatchString(tag) {
+	if tag != "" && !tagRE().MatchString(tag) {
 		return never(fmt.Sprintf("%q is not a valid tag", tag)), "", ""
 	}
 	if host == "docker.io" && len(parts) == 1 && last != "library" {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/distribution/reference"
@@ -293,7 +294,7 @@ func parse(path string, data []byte, r rules) (*parsed, model.Diagnostics, error
 			// Start is exact; Line is one too far for an error at a newline.
 			pos = lc.at(min(pe.Position.Start, len(data)))
 			msg = pe.Message
-		} else if m := typeErrRe.FindStringSubmatch(msg); m != nil {
+		} else if m := typeErrRe().FindStringSubmatch(msg); m != nil {
 			// A type mismatch is a plain error naming the line and key.
 			pos = lc.onLine(atoi(m[1]), m[2])
 			msg = m[3]
@@ -528,10 +529,10 @@ func postProcess(fc *fileConf, lc locator) (string, model.Pos) {
 // library checks search registries with: a name that parses as the
 // domain of "DOMAIN/x" with nothing before it.
 func anchoredDomain(s string) bool {
-	return anchoredDomainRe.MatchString(s)
+	return anchoredDomainRe().MatchString(s)
 }
 
-var anchoredDomainRe = regexp.MustCompile("^" + reference.DomainRegexp.String() + "$")
+var anchoredDomainRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^" + reference.DomainRegexp.String() + "$") })
 
 // parseAliases is newShortNameAliasCache: every key a short name, every
 // value a fully qualified name without tag or digest, "" a reset.
@@ -636,7 +637,9 @@ func nestingTooDeep(data []byte, max int) (line, col int, deep bool) {
 	return 0, 0, false
 }
 
-var typeErrRe = regexp.MustCompile(`^toml: line (\d+) \(last key "(?:[^"]*\.)?([^".]*)"\): (.*)$`)
+var typeErrRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^toml: line (\d+) \(last key "(?:[^"]*\.)?([^".]*)"\): (.*)$`)
+})
 
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)

@@ -100,3 +100,17 @@ func TestAssumeSaysSo(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestLookupBuildsNoTable: a lookup reads the table built once (the policy
+// feature check looks up a feature per signedBy member) and hands out a
+// copy, so a caller changing it changes nothing.
+func TestLookupBuildsNoTable(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { Lookup(RemapIdentity) }); n != 0 {
+		t.Errorf("Lookup allocates %v times", n)
+	}
+	f, _ := Lookup(RemapIdentity)
+	f.Since = "changed"
+	if again, _ := Lookup(RemapIdentity); again.Since == "changed" {
+		t.Error("a change to a looked-up feature reached the table")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"io"
 	"regexp"
+	"sync"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
@@ -23,7 +24,9 @@ const (
 // privateLabelRE matches an armor or PEM header line of private material:
 // "PGP PRIVATE KEY BLOCK", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY",
 // "OPENSSH PRIVATE KEY", "PRIVATE KEY"...
-var privateLabelRE = regexp.MustCompile(`-----BEGIN ([^\r\n]{0,80}PRIVATE KEY[^\r\n]{0,80}?)-----`)
+var privateLabelRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`-----BEGIN ([^\r\n]{0,80}PRIVATE KEY[^\r\n]{0,80}?)-----`)
+})
 
 // Find reports the first private key material in data, described for
 // people ("a secret key packet", "a PEM EC PRIVATE KEY"), or "" when there
@@ -46,7 +49,7 @@ const maxDepth = 2
 const maxInflate = 16 << 20
 
 func (sc *scan) find(data []byte, depth int) string {
-	if m := privateLabelRE.FindSubmatch(data); m != nil {
+	if m := privateLabelRE().FindSubmatch(data); m != nil {
 		return "a " + string(m[1])
 	}
 	if bytes.Contains(data, []byte("PRIVATE KEY BLOCK")) {
