@@ -102,12 +102,12 @@ func (d *jsonDecoder) snippet(off int) string {
 	if off < 0 || off > len(d.src) {
 		return ""
 	}
-	start := bytes.LastIndexByte(d.src[:off], '\n') + 1
-	end := bytes.IndexByte(d.src[off:], '\n')
-	if end < 0 {
-		end = len(d.src)
-	} else {
-		end += off
+	// The line's ends from the table: a scan for them costs the whole
+	// file on a file that is one line, for each problem.
+	n := d.pos(off).Line
+	start, end := d.lineStarts[n-1], len(d.src)
+	if n < len(d.lineStarts) {
+		end = d.lineStarts[n] - 1
 	}
 	// A long line is cut around the column (at UTF-8 boundaries), so
 	// that a snippet costs the same on a one-line megabyte file.

@@ -7,18 +7,19 @@ import (
 )
 
 // ParseCache re-validates only what changed between two texts of a
-// policy: each scope whose lines are the same as in the previous text
-// parsed through the cache takes its requirements and diagnostics from
-// that parse, moved by the lines it moved, instead of being decoded
-// again. A staged edit of a 10,000-scope policy renders the whole policy
-// and parses it to show its problems at their staged positions; most of
-// its scopes did not change (issue 15).
+// policy: each scope whose own bytes (its member, name through value) are
+// the same as in the previous text parsed through the cache takes its
+// requirements and diagnostics from that parse, moved by the lines it
+// moved and, on its first line, by the columns, instead of being decoded
+// again. A staged edit of a 10,000-scope policy patches the text and
+// parses it to show its problems at their staged positions; most of its
+// scopes did not change, even on a file that is one line (issue 15).
 //
 // Parse gives what ParsePolicy gives for the same text
 // (TestParseCacheMatchesParsePolicy, FuzzParseCacheMatchesParsePolicy).
 // The cache holds the previous text; a policy it returns must not be
-// changed (the workspace only reads it): an unchanged scope on the same
-// lines is the same *model.Scope in both. The zero value is ready to use;
+// changed (the workspace only reads it): an unchanged scope at the same
+// place is the same *model.Scope in both. The zero value is ready to use;
 // it is not safe for concurrent use.
 type ParseCache struct {
 	file   string
@@ -30,12 +31,13 @@ type ParseCache struct {
 
 type scopeKey struct{ transport, scope string }
 
-// cachedScope is one scope of the previous text: its lines
-// data[start:end], which start on line line, and what decoding them gave.
+// cachedScope is one scope of the previous text: its member
+// data[start:end], whose name starts at line, col, and what decoding it
+// gave.
 type cachedScope struct {
-	start, end, line int
-	scope            *model.Scope
-	diags            model.Diagnostics
+	start, end, line, col int
+	scope                 *model.Scope
+	diags                 model.Diagnostics
 	// hasFixes: a diagnostic has quick fixes (see cachedScope).
 	hasFixes bool
 }
@@ -55,53 +57,72 @@ func (c *ParseCache) Parse(file string, data []byte) (*model.Policy, model.Diagn
 	return pol, diags
 }
 
-// cachedScope decodes a scope from the cache when its lines are unchanged;
-// false: decode it (then remember it with rememberScope).
-func (d *jsonDecoder) cachedScope(t *model.Transport, sm member) (lineStart, lineEnd int, ok bool) {
-	lineStart = bytes.LastIndexByte(d.src[:sm.nameOff], '\n') + 1
-	lineEnd = len(d.src)
-	if i := bytes.IndexByte(d.src[sm.end:], '\n'); i >= 0 {
-		lineEnd = sm.end + i + 1
+// shift moves positions of a scope found at line, col to where it now
+// is: every line by dLine, and the first line's columns by dCol (the
+// later lines start inside the member, whose bytes are the same).
+type shift struct{ line, dLine, dCol int }
+
+func (s shift) none() bool { return s.dLine == 0 && s.dCol == 0 }
+
+func (s shift) pos(p model.Pos) model.Pos {
+	if p.Line <= 0 {
+		return p
 	}
+	if p.Line == s.line {
+		p.Col += s.dCol
+	}
+	p.Line += s.dLine
+	return p
+}
+
+// cachedScope decodes a scope from the cache when its bytes are
+// unchanged; false: decode it (then remember it with remember).
+func (d *jsonDecoder) cachedScope(t *model.Transport, sm member) bool {
 	prev, found := d.cache.scopes[scopeKey{t.Name, sm.name}]
-	if !found || !bytes.Equal(d.cache.data[prev.start:prev.end], d.src[lineStart:lineEnd]) {
-		return lineStart, lineEnd, false
+	if !found || prev.end-prev.start != sm.end-sm.nameOff || !bytes.Equal(d.cache.data[prev.start:prev.end], d.src[sm.nameOff:sm.end]) {
+		return false
 	}
-	line := d.pos(lineStart).Line
-	delta := line - prev.line
-	if prev.hasFixes && (delta != 0 || lineStart != prev.start) {
+	at := d.pos(sm.nameOff)
+	sh := shift{line: prev.line, dLine: at.Line - prev.line, dCol: at.Col - prev.col}
+	if prev.hasFixes && (!sh.none() || sm.nameOff != prev.start) {
 		// Quick fixes are byte edits of the text and name lines in their
 		// titles: they hold only where they were found.
-		return lineStart, lineEnd, false
+		return false
 	}
 	s := prev.scope // where it was: shared, as returned policies are read-only
-	if delta != 0 {
-		s = shiftScope(prev.scope, delta)
+	if !sh.none() {
+		s = shiftScope(prev.scope, sh)
 	}
-	for _, x := range prev.diags {
-		d.add(shiftDiag(x, delta))
+	diags := prev.diags
+	if len(diags) > 0 {
+		// A snippet shows the line around the problem, and bytes of that
+		// line outside the member may have changed: each is cut again
+		// from this text.
+		diags = make(model.Diagnostics, len(prev.diags))
+		for i, x := range prev.diags {
+			x = shiftDiag(x, sh)
+			if x.Snippet != "" {
+				x.Snippet = d.snippet(offsetOfPos(d, x.Pos))
+			}
+			diags[i] = x
+			d.add(x)
+		}
 	}
 	t.Scopes = append(t.Scopes, s)
 	d.hits++
-	d.remember(t, sm, cachedScope{start: lineStart, end: lineEnd, line: line, scope: s, diags: prev.diags, hasFixes: prev.hasFixes}, delta)
-	return lineStart, lineEnd, true
+	d.remember(t, sm, cachedScope{start: sm.nameOff, end: sm.end, line: at.Line, col: at.Col, scope: s, diags: diags, hasFixes: prev.hasFixes})
+	return true
 }
 
-// remember records a decoded scope for the next parse; delta moves its
-// diagnostics (kept as first decoded) to where the scope now is.
-func (d *jsonDecoder) remember(t *model.Transport, sm member, cs cachedScope, delta int) {
+// remember records a decoded scope for the next parse.
+func (d *jsonDecoder) remember(t *model.Transport, sm member, cs cachedScope) {
 	if d.nextScopes == nil {
-		d.nextScopes = map[scopeKey]cachedScope{}
+		// As many as the last parse had: a map grown scope by scope
+		// rehashes 10,000 keys a few times on each edit.
+		d.nextScopes = make(map[scopeKey]cachedScope, len(d.cache.scopes))
 	}
 	for _, x := range cs.diags {
 		cs.hasFixes = cs.hasFixes || len(x.Fixes) > 0
-	}
-	if delta != 0 {
-		moved := make(model.Diagnostics, len(cs.diags))
-		for i, x := range cs.diags {
-			moved[i] = shiftDiag(x, delta)
-		}
-		cs.diags = moved
 	}
 	d.nextScopes[scopeKey{t.Name, sm.name}] = cs
 }
@@ -117,45 +138,36 @@ func (d *jsonDecoder) add(x model.Diagnostic) {
 	d.diags = append(d.diags, x)
 }
 
-func shiftDiag(x model.Diagnostic, delta int) model.Diagnostic {
-	if x.Pos.Line > 0 {
-		x.Pos.Line += delta
-	}
+func shiftDiag(x model.Diagnostic, sh shift) model.Diagnostic {
+	x.Pos = sh.pos(x.Pos)
 	if x.Related != nil && x.Related.Line > 0 {
-		r := *x.Related
-		r.Line += delta
+		r := sh.pos(*x.Related)
 		x.Related = &r
 	}
 	return x
 }
 
 // shiftScope copies a scope (the previous policy keeps its own) with its
-// positions moved by delta lines.
-func shiftScope(s *model.Scope, delta int) *model.Scope {
-	out := &model.Scope{Name: s.Name, Pos: shiftPos(s.Pos, delta)}
+// positions moved.
+func shiftScope(s *model.Scope, sh shift) *model.Scope {
+	out := &model.Scope{Name: s.Name, Pos: sh.pos(s.Pos)}
 	if s.Requirements != nil {
 		out.Requirements = make(model.Requirements, len(s.Requirements))
 	}
 	for i, r := range s.Requirements {
 		c := r.Clone()
-		c.Pos = shiftPos(c.Pos, delta)
-		for j := range c.FieldPos {
-			c.FieldPos[j].Line += int32(delta)
+		c.Pos = sh.pos(c.Pos)
+		for j, f := range c.FieldPos {
+			p := sh.pos(model.Pos{Line: int(f.Line), Col: int(f.Col)})
+			c.FieldPos[j].Line, c.FieldPos[j].Col = int32(p.Line), int32(p.Col)
 		}
 		if c.SignedIdentity != nil {
-			c.SignedIdentity.Pos = shiftPos(c.SignedIdentity.Pos, delta)
+			c.SignedIdentity.Pos = sh.pos(c.SignedIdentity.Pos)
 		}
 		if c.BaseLayerIdentity != nil {
-			c.BaseLayerIdentity.Pos = shiftPos(c.BaseLayerIdentity.Pos, delta)
+			c.BaseLayerIdentity.Pos = sh.pos(c.BaseLayerIdentity.Pos)
 		}
 		out.Requirements[i] = c
 	}
 	return out
-}
-
-func shiftPos(p model.Pos, delta int) model.Pos {
-	if p.Line > 0 {
-		p.Line += delta
-	}
-	return p
 }

@@ -13,6 +13,13 @@ func cachePolicy(scopes ...string) string {
 		strings.Join(scopes, ",\n") + "\n    }\n  }\n}\n"
 }
 
+// oneLinePolicy is cachePolicy as jq -c writes it: one line, no spaces.
+func oneLinePolicy(scopes ...string) string {
+	return `{"default":[{"type":"reject"}],"transports":{"docker":{` + strings.Join(scopes, ",") + "}}}"
+}
+
+func oneLineScope(name, reqs string) string { return fmt.Sprintf("%q:[%s]", name, reqs) }
+
 func cacheScope(name, reqs string) string {
 	return fmt.Sprintf("      %q: [\n        %s\n      ]", name, reqs)
 }
@@ -79,6 +86,30 @@ func TestParseCacheMatchesParsePolicy(t *testing.T) {
 		{"the cap, again", "q", cachePolicy(append([]string{a}, many...)...), 50},
 		{"the cap, shifted", "q", cachePolicy(append([]string{multi, a}, many...)...), 1},
 	}
+	// One line, as jq -c writes a policy, and layouts mixed in one file:
+	// a scope is taken from the cache by its own bytes, wherever they
+	// moved on the line.
+	oa, ob, oc, od := oneLineScope("a.example.com", sig), oneLineScope("b.example.com/x", `{"type":"signedBy","keyType":"GPGKey"}`),
+		oneLineScope("c.example.com:5000/", `{"type":"reject","type":"reject"}`), oneLineScope("d.example.com", `{"type":"insecureAcceptAnything"}`)
+	mixed := func(scopes ...string) string {
+		return "{\"default\": [{\"type\": \"reject\"}], \"transports\": {\"docker\": {" + strings.Join(scopes, ",\n\t") + "}}}"
+	}
+	steps = append(steps, []struct {
+		name, file, text string
+		minHits          int
+	}{
+		{"one line", "r", oneLinePolicy(oa, ob, oc, od), 0},
+		{"one line, same text", "r", oneLinePolicy(oa, ob, oc, od), 4},
+		// b is longer now: c (quick fixes) is decoded again, d moved
+		// columns and comes from the cache.
+		{"one line, one scope changed", "r", oneLinePolicy(oa, oneLineScope("b.example.com/x", `{"type":"reject"}`), oc, od), 2},
+		{"one line, a scope added first", "r", oneLinePolicy(oneLineScope("new.example.com", sig), oa, oc, od), 2},
+		{"one line, a scope removed", "r", oneLinePolicy(oa, oc, od), 2},
+		{"one line, moved", "r", oneLinePolicy(od, oa, oc), 2},
+		{"mixed layout", "s", mixed(oa, cacheScope("e.example.com", sig), ob, od), 0},
+		{"mixed layout, a scope added in the middle", "s", mixed(oa, oneLineScope("f.example.com", sig), cacheScope("e.example.com", sig), ob, od), 3},
+		{"mixed layout, the multi-line scope moved to the first line", "s", mixed(cacheScope("e.example.com", sig)+", "+oa, ob, od), 3},
+	}...)
 	cache := &ParseCache{}
 	for _, s := range steps {
 		hits := sameAsParsePolicy(t, cache, s.file, s.text)
@@ -98,6 +129,14 @@ func FuzzParseCacheMatchesParsePolicy(f *testing.F) {
 	for i, s := range seeds {
 		f.Add(s, seeds[(i+1)%len(seeds)])
 		f.Add(s, s)
+	}
+	const sig = `{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k","signedIdentity":{"type":"matchRepository"}}`
+	bad := `{"type":"signedBy","keyType":"GPGKey","keyPaths":["/k"],"keyPath":"/j"}`
+	one := oneLinePolicy(oneLineScope("a.example.com", sig), oneLineScope("b.example.com", bad), oneLineScope("c.example.com:5000/", `{"type":"reject","type":"reject"}`))
+	moved := oneLinePolicy(oneLineScope("new.example.com", bad), oneLineScope("b.example.com", bad), oneLineScope("a.example.com", sig))
+	mixed := "{\"default\":[{\"type\":\"reject\"}],\r\n \"transports\": {\"docker\": {" + cacheScope("a.example.com", sig) + ",\t" + oneLineScope("b.example.com", bad) + "}}}"
+	for _, pair := range [][2]string{{one, moved}, {moved, one}, {one, mixed}, {mixed, one}, {mixed, strings.ReplaceAll(mixed, "\t", "\n\n")}} {
+		f.Add([]byte(pair[0]), []byte(pair[1]))
 	}
 	f.Fuzz(func(t *testing.T, prev, next []byte) {
 		c := &ParseCache{}

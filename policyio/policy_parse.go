@@ -302,12 +302,8 @@ func (d *jsonDecoder) scope(t *model.Transport, known bool, path string, sm memb
 	// A scope from the lazy path, not in the extras' way (comments and
 	// trailing commas are reported apart) nor at the cap, can be cached.
 	cacheable := d.cache != nil && sm.val == nil
-	var lineStart, lineEnd int
-	if cacheable {
-		var hit bool
-		if lineStart, lineEnd, hit = d.cachedScope(t, sm); hit {
-			return
-		}
+	if cacheable && d.cachedScope(t, sm) {
+		return
 	}
 	n0, omitted0, extras0 := len(d.diags), d.omitted, len(d.extras)+d.extrasOmitted
 	if known {
@@ -317,7 +313,8 @@ func (d *jsonDecoder) scope(t *model.Transport, known bool, path string, sm memb
 	s.Requirements = d.requirementList(d.value(sm), spath, ref)
 	t.Scopes = append(t.Scopes, s)
 	if cacheable && d.omitted == omitted0 && len(d.extras)+d.extrasOmitted == extras0 {
-		d.remember(t, sm, cachedScope{start: lineStart, end: lineEnd, line: d.pos(lineStart).Line, scope: s, diags: d.diags[n0:len(d.diags):len(d.diags)]}, 0)
+		at := d.pos(sm.nameOff)
+		d.remember(t, sm, cachedScope{start: sm.nameOff, end: sm.end, line: at.Line, col: at.Col, scope: s, diags: d.diags[n0:len(d.diags):len(d.diags)]})
 	}
 }
 

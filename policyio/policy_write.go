@@ -307,7 +307,15 @@ type SaveOptions struct {
 	// compares OpenPGP key material (gpg.CompareKeys); nil compares bytes.
 	Keys        KeyFiles
 	CompareKeys KeyComparer
+	// Text, when set, is written instead of MarshalPolicy(p): the staged
+	// text the review showed (PatchPolicy keeps the file's own layout).
+	// It must parse to p (SamePolicy), or nothing is written.
+	Text []byte
 }
+
+// ErrTextNotPolicy is returned when SaveOptions.Text does not parse to the
+// policy being saved: nothing is written.
+var ErrTextNotPolicy = errors.New("internal: the staged text does not give the staged policy; nothing was written")
 
 // InvalidError is returned when a policy with errors is about to be
 // written: nothing is written.
@@ -352,13 +360,19 @@ func SavePolicy(pf *PolicyFile, p *model.Policy, opt SaveOptions) (safefile.Resu
 	if finds := FindPrivate(p); len(finds) > 0 {
 		return safefile.Result{}, &PrivateKeyError{Path: pf.Path, Finds: finds}
 	}
-	data, err := MarshalPolicy(p)
-	if err != nil {
-		return safefile.Result{}, err
+	data := opt.Text
+	if data == nil {
+		var err error
+		if data, err = MarshalPolicy(p); err != nil {
+			return safefile.Result{}, err
+		}
 	}
 	newPol, diags := ParsePolicy(pf.Path, data)
 	if diags.HasErrors() {
 		return safefile.Result{}, &InvalidError{Diags: diags}
+	}
+	if opt.Text != nil && !SamePolicy(newPol, p) {
+		return safefile.Result{}, ErrTextNotPolicy
 	}
 	if !opt.AllowWeaken {
 		// The policy is all that changes: the same key files on both sides.

@@ -91,7 +91,6 @@ func (w *Workspace) changeFiles(summary string, redo func(*Workspace) error, fn 
 		w.staged, w.files, w.rendered = policyBefore, filesBefore, nil
 		return err
 	}
-	w.rendered = nil
 	w.history = append(w.history, edit{summary: summary, before: policyBefore, files: filesBefore, kind: editFiles, redo: redo, read: w.readSums(filesBefore)})
 	return nil
 }
@@ -713,7 +712,7 @@ func (w *Workspace) Apply(opt ApplyOptions) (*ApplyResult, error) {
 		}
 		res.Files = append(res.Files, wf)
 	}
-	w.files, w.history, w.rendered = nil, nil, nil
+	w.files, w.history, w.rendered, w.base = nil, nil, nil, nil
 	w.staged = w.policyFile.Policy
 	if err := w.auditResult(res.Files, summary); err != nil {
 		return res, &AuditError{Err: err}
@@ -762,7 +761,8 @@ func (w *Workspace) write(fc FileChange, summary string) (WrittenFile, error) {
 	var err error
 	switch {
 	case fc.Kind == KindPolicy:
-		r, err = policyio.SavePolicy(w.policyFile, w.staged, policyio.SaveOptions{Summary: summary, AllowWeaken: true, Keys: w.Keys, CompareKeys: w.CompareKeys})
+		// The text the review showed, which keeps the file's layout.
+		r, err = policyio.SavePolicy(w.policyFile, w.staged, policyio.SaveOptions{Summary: summary, AllowWeaken: true, Keys: w.Keys, CompareKeys: w.CompareKeys, Text: fc.New})
 	case fc.Remove:
 		r, err = safefile.Remove(fc.Path, opt)
 	default:

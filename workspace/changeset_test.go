@@ -296,7 +296,8 @@ func TestReviewShowsKeysNotBytes(t *testing.T) {
 		"+  algorithm ECDSA", "+  node      openpgp-gocrypto loads it",
 		"--- /etc/gpg/old.gpg", "-  user ID   Old <key@example.com>",
 		"-    lookaside: https://old.example.com/sigs", "+    lookaside: https://new.example.com/sigs",
-		`+      "registry.example.com/release": [`,
+		// The new scope in its neighbours' layout.
+		`+  "registry.example.com/release":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/etc/gpg/release.gpg"}]}}}`,
 	} {
 		if !strings.Contains(rev.Diff, want) {
 			t.Errorf("diff lacks %q:\n%s", want, rev.Diff)

@@ -49,11 +49,18 @@ type Workspace struct {
 	// text parses; Problems and PolicyChange share it until the next
 	// change (rendering and parsing are most of an edit's cost).
 	rendered *rendering
+	// base is the text of an earlier staged state, the one the next
+	// edit's text is patched from (renderAt).
+	base *rendering
 	// validation keeps what Problems may use again (validation_cache.go).
 	validation validationCache
 }
 
 type rendering struct {
+	// state is the staged policy the text is of; disk: the text is the
+	// file as read (its diagnostics name the file, not the staged text).
+	state *model.Policy
+	disk  bool
 	data  []byte
 	err   error
 	pol   *model.Policy
@@ -63,23 +70,68 @@ type rendering struct {
 // render returns the staged policy's text and its parse, computed once per
 // staged state.
 func (w *Workspace) render() *rendering {
-	if w.rendered == nil {
-		r := &rendering{}
-		if t := w.lastText(); t != nil {
-			r.data = t
-			r.pol, r.diags = w.parseStaged(t)
-			w.rendered = r
-			return r
-		}
-		// MarshalPolicy's text; the scopes an edit left alone are
-		// not indented again.
-		r.data, r.err = w.validation.renders.Marshal(w.staged)
-		if r.err == nil {
-			r.pol, r.diags = w.parseStaged(r.data)
+	if w.rendered == nil || w.rendered.state != w.staged {
+		r := w.renderAt(len(w.history))
+		if r.disk {
+			// No edit changed the policy: its text as a save would write
+			// it, parsed at its staged positions.
+			r = w.renderFrom(r, w.staged)
 		}
 		w.rendered = r
 	}
 	return w.rendered
+}
+
+// renderAt is the text of the staged state after the first i edits of the
+// history (0: the file as read) and its parse. A tree edit's text is the
+// previous state's text with only what the edit changed rewritten
+// (policyio.RenderEdit): a file laid out by hand or by another tool keeps
+// its layout, and the review shows the edit, not a re-indented file. The
+// text of the previous state is kept (base) for the next edit.
+func (w *Workspace) renderAt(i int) *rendering {
+	state := w.staged
+	if i < len(w.history) {
+		state = w.history[i].before
+	}
+	for _, r := range []*rendering{w.rendered, w.base} {
+		if r != nil && r.state == state {
+			return r
+		}
+	}
+	for i > 0 && w.history[i-1].kind == editFiles && w.history[i-1].before == state {
+		i-- // key files or registries.d only
+	}
+	if i == 0 {
+		pf := w.policyFile
+		r := &rendering{state: state, disk: true, pol: pf.Policy, diags: pf.Diags}
+		if pf.Exists {
+			r.data = pf.Raw
+		}
+		return r
+	}
+	if e := &w.history[i-1]; e.text != nil {
+		// What a raw edit staged, as typed: the model may not hold all
+		// of it (an invalid identity, bad base64, a duplicate key).
+		r := &rendering{state: state, data: e.text}
+		r.pol, r.diags = w.parseStaged(e.text)
+		return r
+	}
+	base := w.renderAt(i - 1)
+	w.base = base
+	return w.renderFrom(base, state)
+}
+
+// renderFrom renders state as an edit of base's text (nil: no text).
+func (w *Workspace) renderFrom(base *rendering, state *model.Policy) *rendering {
+	var prev []byte
+	var from *model.Policy
+	if base != nil && base.err == nil {
+		prev, from = base.data, base.pol
+	}
+	// The scopes an edit left alone are not indented again, when the
+	// text is rendered (validation.renders).
+	out, err := policyio.RenderEdit(prev, from, state, w.parseStaged, w.validation.renders.Marshal)
+	return &rendering{state: state, data: out.Data, err: err, pol: out.Pol, diags: out.Diags}
 }
 
 type edit struct {
@@ -127,7 +179,7 @@ func (w *Workspace) Reload() error {
 	w.staged = pf.Policy
 	w.history = nil
 	w.files = nil
-	w.rendered = nil
+	w.rendered, w.base = nil, nil
 	return nil
 }
 
@@ -151,8 +203,8 @@ func (w *Workspace) Edit(summary string, fn func(p *model.Policy)) {
 		next = &model.Policy{}
 	}
 	fn(next)
+	// The rendering of before stays: the next one is patched from it.
 	w.staged = next
-	w.rendered = nil
 	w.history = append(w.history, edit{summary: summary, before: before, files: w.files, kind: editPolicy,
 		redo: func(w *Workspace) error { w.Edit(summary, fn); return nil }})
 }
@@ -166,7 +218,6 @@ func (w *Workspace) Undo() (string, bool) {
 	w.history = w.history[:len(w.history)-1]
 	w.staged = last.before
 	w.files = last.files
-	w.rendered = nil
 	return last.summary, true
 }
 
@@ -291,16 +342,10 @@ func (w *Workspace) PolicyChange() (*FileChange, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	var err error
+	// What a save writes: the staged text, which keeps the file's
+	// layout (a raw edit's as typed; text with errors is shown as typed
+	// and the save refuses it).
 	data := r.data
-	if w.lastText() != nil && !r.diags.HasErrors() {
-		// A save writes the policy the text gives, as policyio writes
-		// every policy: the diff shows that (text with errors is shown
-		// as typed; the save refuses it).
-		if data, err = policyio.MarshalPolicy(w.staged); err != nil {
-			return nil, err
-		}
-	}
 	old := w.policyFile.Raw
 	if w.policyFile.Exists && string(old) == string(data) {
 		return nil, nil
@@ -502,14 +547,6 @@ func (w *Workspace) treeBlocked() error {
 // had errors: the tree holds only what it could read of that text, and a
 // save of it would silently drop the rest.
 var ErrTextHasErrors = errors.New("the staged policy text has errors the tree cannot hold: undo the tree edit (u) and fix the text in the editor (E) first")
-
-// lastText is the staged text when the last policy edit staged one.
-func (w *Workspace) lastText() []byte {
-	if e := w.lastPolicyEdit(); e != nil {
-		return e.text
-	}
-	return nil
-}
 
 // lastPolicyEdit is the last edit that changed the staged policy.
 func (w *Workspace) lastPolicyEdit() *edit {
