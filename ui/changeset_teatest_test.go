@@ -35,7 +35,7 @@ func TestProgramDeletePauseScopeNeedsTypedName(t *testing.T) {
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII), tea.WithEnvironment([]string{"TERM=xterm-256color", "TERM_PROGRAM=test"})))
 	wait := func(s string) {
 		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) }, teatest.WithDuration(3*time.Second))
+		waitScreen(t, tm, 15*time.Second, s)
 	}
 	before, _ := os.ReadFile(d.Paths.Policy)
 	tm.Type("2")

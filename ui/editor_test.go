@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -32,15 +31,7 @@ func TestProgramRawEditorRepair(t *testing.T) {
 			// wait consumes output until every string has been seen.
 			wait := func(ss ...string) {
 				t.Helper()
-				seen := make([]bool, len(ss))
-				teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-					all := true
-					for i, s := range ss {
-						seen[i] = seen[i] || bytes.Contains(b, []byte(s))
-						all = all && seen[i]
-					}
-					return all
-				}, teatest.WithDuration(15*time.Second))
+				waitScreen(t, tm, 15*time.Second, ss...)
 			}
 			tm.Type("2")
 			wait("policy.json cannot be parsed")

@@ -170,8 +170,7 @@ func (tc formCase) send(t *testing.T, tm *teatest.TestModel) {
 		if text, ok := strings.CutPrefix(k, "wait:"); ok {
 			// A file to embed is read by a Cmd: wait until the form says
 			// what it embeds.
-			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
-				teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+			waitScreen(t, tm, 15*time.Second, text)
 			continue
 		}
 		if text, ok := strings.CutPrefix(k, "type:"); ok {

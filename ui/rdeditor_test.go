@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,15 +35,7 @@ func TestProgramRegistriesEditorRepair(t *testing.T) {
 			tea.WithEnvironment([]string{"TERM=linux"})))
 	wait := func(ss ...string) {
 		t.Helper()
-		seen := make([]bool, len(ss))
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-			all := true
-			for i, s := range ss {
-				seen[i] = seen[i] || bytes.Contains(b, []byte(s))
-				all = all && seen[i]
-			}
-			return all
-		}, teatest.WithDuration(15*time.Second))
+		waitScreen(t, tm, 15*time.Second, ss...)
 	}
 	tm.Type("6")
 	wait("site.yaml:4:3", "already defined")

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -27,8 +26,7 @@ func TestProgramEditAndSave(t *testing.T) {
 					tea.WithEnvironment([]string{"TERM=xterm-256color", "TERM_PROGRAM=test"})))
 			wait := func(s string) {
 				t.Helper()
-				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
-					teatest.WithDuration(15*time.Second))
+				waitScreen(t, tm, 15*time.Second, s)
 			}
 			wait("Trust posture")
 			tm.Type("2")
