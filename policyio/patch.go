@@ -678,27 +678,22 @@ func emptyKeyPathWritten(r *model.Requirement) bool {
 	return r.Type == model.SignedBy && r.KeyPath == "" && r.HasField("keyPath")
 }
 
-// sameStrings, sameBytes: nil (absent) is not the same as empty.
+// sameStrings, sameBytes, sameBytesList: nil (absent) is not the same as
+// empty.
 func sameStrings(a, b []string) bool {
-	if (a == nil) != (b == nil) || len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return sameList(a, b, func(x, y string) bool { return x == y })
 }
 
 func sameBytes(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }
 
-func sameBytesList(a, b [][]byte) bool {
+func sameBytesList(a, b [][]byte) bool { return sameList(a, b, sameBytes) }
+
+func sameList[T any](a, b []T, same func(x, y T) bool) bool {
 	if (a == nil) != (b == nil) || len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if !sameBytes(a[i], b[i]) {
+		if !same(a[i], b[i]) {
 			return false
 		}
 	}
