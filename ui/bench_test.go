@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -84,83 +85,99 @@ func BenchmarkPolicyMove1000(b *testing.B) {
 // of 1,000, 10,000 and 30,000 scopes: the edit, revalidation, the diff for
 // the header, and the next frame. Its growth exponent (bench/growth) must
 // stay at or under 1.05.
-func BenchmarkStagedEdit(b *testing.B) {
-	for _, n := range []int{1000, 10000, 30000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			m, _, _, _ := newTestModel(b, bigPolicy(n), 80, 24)
-			m.switchView(vPolicy)
-			m.pol.cursor = n / 2
-			cpu := processCPU()
-			for b.Loop() {
-				benchOpStagedEdit(m)
-			}
-			reportCPU(b, cpu)
-		})
-	}
-}
+func BenchmarkStagedEdit(b *testing.B) { runOps(b, "StagedEdit", 1000, 10000, 30000) }
 
 // BenchmarkStagedEditSaved is BenchmarkStagedEdit on a policy.json in
 // imgtrust's own layout, as it is once imgtrust has saved it: the diff then
 // holds the lines the edit moved instead of a reformat of the whole file
 // (bigPolicy is one line).
-func BenchmarkStagedEditSaved(b *testing.B) {
-	for _, n := range []int{1000, 10000, 30000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			pol, diags := policyio.ParsePolicy("p", []byte(bigPolicy(n)))
-			if diags.HasErrors() {
-				b.Fatal(diags)
-			}
-			saved, err := policyio.MarshalPolicy(pol)
-			if err != nil {
-				b.Fatal(err)
-			}
-			m, _, _, _ := newTestModel(b, string(saved), 80, 24)
-			m.switchView(vPolicy)
-			m.pol.cursor = n / 2
-			cpu := processCPU()
-			for b.Loop() {
-				benchOpStagedEdit(m)
-			}
-			reportCPU(b, cpu)
-		})
-	}
-}
+func BenchmarkStagedEditSaved(b *testing.B) { runOps(b, "StagedEditSaved", 1000, 10000, 30000) }
 
 // BenchmarkFirstFrame is the TUI's start on a policy of 1,000 and 10,000
 // scopes: the model built from a freshly opened workspace and its first
 // frame (target: within one load plus one frame, BenchmarkLoadAndFrame).
-func BenchmarkFirstFrame(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			d, _, _, _ := testDeps(b, bigPolicy(n))
-			cpu := processCPU()
-			defer reportCPU(b, cpu)
-			for b.Loop() {
-				if err := benchOpFirstFrame(d); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
+func BenchmarkFirstFrame(b *testing.B) { runOps(b, "FirstFrame", 1000, 10000) }
 
 // BenchmarkLoadAndFrame is the yardstick of BenchmarkFirstFrame and
 // BenchmarkStagedEdit: one load of the policy (read, parse, validate) plus
 // one frame of a model already built.
-func BenchmarkLoadAndFrame(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
+func BenchmarkLoadAndFrame(b *testing.B) { runOps(b, "LoadAndFrame", 1000, 10000) }
+
+// opSetups build, for n scopes, what one op of each benchmark above works
+// on, and return the op. The benchmarks and TestOpsForInstructionCounts
+// share them, so that both run the same set-up and the same op.
+var opSetups = map[string]func(tb testing.TB, n int) func() error{
+	"StagedEdit": func(tb testing.TB, n int) func() error {
+		m, _, _, _ := newTestModel(tb, bigPolicy(n), 80, 24)
+		m.switchView(vPolicy)
+		m.pol.cursor = n / 2
+		return func() error { benchOpStagedEdit(m); return nil }
+	},
+	"StagedEditSaved": func(tb testing.TB, n int) func() error {
+		pol, diags := policyio.ParsePolicy("p", []byte(bigPolicy(n)))
+		if diags.HasErrors() {
+			tb.Fatal(diags)
+		}
+		saved, err := policyio.MarshalPolicy(pol)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		m, _, _, _ := newTestModel(tb, string(saved), 80, 24)
+		m.switchView(vPolicy)
+		m.pol.cursor = n / 2
+		return func() error { benchOpStagedEdit(m); return nil }
+	},
+	"FirstFrame": func(tb testing.TB, n int) func() error {
+		d, _, _, _ := testDeps(tb, bigPolicy(n))
+		return func() error { return benchOpFirstFrame(d) }
+	},
+	"LoadAndFrame": func(tb testing.TB, n int) func() error {
+		m, _, _, _ := newTestModel(tb, bigPolicy(n), 80, 24)
+		m.switchView(vPolicy)
+		m.pol.cursor = n / 2
+		return func() error { return benchOpLoadAndFrame(m) }
+	},
+}
+
+// runOps runs the op called name at each size as a sub-benchmark, with
+// the CPU time per op.
+func runOps(b *testing.B, name string, sizes ...int) {
+	for _, n := range sizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			m, _, _, _ := newTestModel(b, bigPolicy(n), 80, 24)
-			m.switchView(vPolicy)
-			m.pol.cursor = n / 2
+			op := opSetups[name](b, n)
 			cpu := processCPU()
 			for b.Loop() {
-				if err := benchOpLoadAndFrame(m); err != nil {
+				if err := op(); err != nil {
 					b.Fatal(err)
 				}
 			}
 			reportCPU(b, cpu)
 		})
+	}
+}
+
+// TestOpsForInstructionCounts runs IMGTRUST_OPS="NAME SIZE COUNT": the
+// set-up of benchmark NAME at SIZE scopes, then COUNT of its ops, once.
+// bench/ui-instructions.sh counts the instructions of the whole process
+// under callgrind for two counts: their difference is that many ops and
+// nothing else (the set-up is the same; a benchmark may be called more
+// than once by the testing package, and counting inside the op alone was
+// confused by goroutines moving between threads). Skipped without it.
+func TestOpsForInstructionCounts(t *testing.T) {
+	spec := os.Getenv("IMGTRUST_OPS")
+	if spec == "" {
+		t.Skip("IMGTRUST_OPS is not set (bench/ui-instructions.sh sets it)")
+	}
+	var name string
+	var size, count int
+	if _, err := fmt.Sscan(spec, &name, &size, &count); err != nil || opSetups[name] == nil {
+		t.Fatalf("IMGTRUST_OPS=%q: want NAME SIZE COUNT with NAME one of the benchmarks' ops (%v)", spec, err)
+	}
+	op := opSetups[name](t, size)
+	for range count {
+		if err := op(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

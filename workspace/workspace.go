@@ -247,43 +247,57 @@ func (w *Workspace) Dirty() bool {
 // which policy CRI-O uses. Before any edit the positions are those of the
 // file on disk.
 func (w *Workspace) Problems() model.Diagnostics {
-	var diags model.Diagnostics
+	// The parts are joined once, at their total size: on a large policy
+	// one of them has a diagnostic per scope, and growing one list by
+	// appends copied it several times per staged edit (issue 15).
+	var parts []model.Diagnostics
+	add := func(ds model.Diagnostics) { parts = append(parts, ds) }
 	if !w.policyEdited() || w.staged == nil {
-		diags = append(diags, w.policyFile.Diags...)
+		add(w.policyFile.Diags)
 	} else {
 		r := w.render()
 		if r.err != nil {
-			diags = append(diags, model.Diagnostic{Severity: model.Error, Code: "internal", Message: r.err.Error()})
+			add(model.Diagnostics{{Severity: model.Error, Code: "internal", Message: r.err.Error()}})
 		}
-		diags = append(diags, r.diags...)
+		add(r.diags)
 	}
 	if w.Runtime.Library.Version != "" {
 		// The text a save would write, checked against the node's
 		// containers/image release (runtimever).
 		label, text := w.stagedText()
-		diags = append(diags, policyio.CheckPolicyFeatures(label, text, w.Runtime.Library)...)
+		add(policyio.CheckPolicyFeatures(label, text, w.Runtime.Library))
 	}
 	var keys policyio.KeyFiles
 	if len(w.files) > 0 {
 		keys = w.StagedKeys()
 	}
-	diags = append(diags, policyio.CheckKeyFilesWith(w.staged, w.Paths, w.Inspect, keys)...)
-	diags = append(diags, w.rawPrivate()...)
+	add(policyio.CheckKeyFilesWith(w.staged, w.Paths, w.Inspect, keys))
+	add(w.rawPrivate())
 	// registries.d as the change set would leave it.
 	rd, rdDiags := w.StagedRegistries()
-	diags = append(diags, rdDiags...)
-	diags = append(diags, w.validation.lookasides.Check(rd, w.staged, w.Paths)...)
-	diags = append(diags, RegistriesConfDiagnostics(w.Paths, rd, w.runtime())...)
+	add(rdDiags)
+	add(w.validation.lookasides.Check(rd, w.staged, w.Paths))
+	add(RegistriesConfDiagnostics(w.Paths, rd, w.runtime()))
 	if w.Runtime.Library.Version != "" {
-		diags = append(diags, policyio.CheckRegistriesDirs(w.Paths, w.Runtime.Library)...)
+		add(policyio.CheckRegistriesDirs(w.Paths, w.Runtime.Library))
 	}
+	var nodeDiags model.Diagnostics
 	for _, d := range node.NodeDiagnostics(w.Paths) {
 		// signature_policy replaces the global policy, not a namespace's.
 		if w.Namespace == "" || d.Code != "crio-signature-policy" {
-			diags = append(diags, d)
+			nodeDiags = append(nodeDiags, d)
 		}
 	}
-	diags = append(diags, w.NamespaceProblems()...)
+	add(nodeDiags)
+	add(w.NamespaceProblems())
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	diags := make(model.Diagnostics, 0, n)
+	for _, p := range parts {
+		diags = append(diags, p...)
+	}
 	return diags.Sorted()
 }
 
