@@ -212,3 +212,19 @@ func TestHostStaysInRoot(t *testing.T) {
 		t.Errorf("on this machine a relative path is left alone: %q", got)
 	}
 }
+
+// TestDiskKeyFilesConfinedToRoot: a key file that is a link is read as
+// the node sees it (the key widening compares and the TUI's node-image
+// check read keys through DiskKeyFiles), never the pod's file of the
+// link's target path.
+func TestDiskKeyFilesConfinedToRoot(t *testing.T) {
+	m := newTwoMachines(t)
+	target := filepath.Join(m.pod, "share/k.gpg")
+	m.put(t, target, "node key", "pod key")
+	m.link(t, target, "/etc/gpg/k.gpg")
+	paths := node.NewPaths(m.root, "", "", "")
+	got, err := DiskKeyFiles(paths)("/etc/gpg/k.gpg")
+	if err != nil || string(got) != "node key" {
+		t.Fatalf("read %q, %v; want the node's %q", got, err, "node key")
+	}
+}

@@ -6,9 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -17,6 +15,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/kios/imgtrust/model"
 	"github.com/kios/imgtrust/node"
+	"github.com/kios/imgtrust/nodefs"
 )
 
 // A change widens trust when some image that the old configuration
@@ -76,35 +75,14 @@ func (w Weakening) String() string {
 // wrapping fs.ErrNotExist.
 type KeyFiles func(nodePath string) ([]byte, error)
 
-// DiskKeyFiles reads node paths under paths.Root.
+// DiskKeyFiles reads node paths under paths.Root through nodefs: a link
+// is followed as the node sees it (never out of the root), a FIFO or
+// device is refused before it is opened, and a key file is at most
+// nodefs.KeyFile.Max bytes.
 func DiskKeyFiles(paths node.Paths) KeyFiles {
-	return func(nodePath string) ([]byte, error) { return readFileCapped(paths.Host(nodePath)) }
-}
-
-// readFileCapped reads a key or certificate file; such files are small and
-// anything larger is not something the check should load.
-func readFileCapped(host string) ([]byte, error) {
-	const limit = 16 << 20
-	st, err := os.Stat(host)
-	if err != nil {
-		return nil, err
+	return func(nodePath string) ([]byte, error) {
+		return paths.FS().ReadFile(paths.Host(nodePath), nodefs.KeyFile)
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", host)
-	}
-	f, err := os.Open(host)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", host, limit)
-	}
-	return data, nil
 }
 
 // KeyComparer compares the OpenPGP key material of two signedBy
